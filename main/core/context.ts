@@ -1,0 +1,35 @@
+import type { OffsetClock } from '../../common/clock';
+import type { EventBus } from './events';
+import type { HostAdapter } from './host';
+import type { Logger, SecretRegistry } from './log';
+
+/** Everything a feature service may depend on; built once per app launch. */
+export interface ServiceContext {
+  dataDir: string;
+  clock: OffsetClock;
+  log: Logger;
+  secrets: SecretRegistry;
+  events: EventBus;
+  host: HostAdapter;
+  /** Test hooks (clock moves, recorded external opens) are on only when the app is started for tests. */
+  testHooks: boolean;
+  /** Options from the command line / environment (see main/core/options.ts). */
+  options: AppOptions;
+}
+
+export interface AppOptions {
+  dataDir: string;
+  testHooks: boolean;
+  clockOffsetMs: number;
+  /** IPv4 addresses of the adapters discovery runs on; empty = remembered choice or all. */
+  interfaces: string[];
+  /** Start the simulated site inside the app (npm run demo). */
+  embeddedSim: boolean;
+}
+
+/** A feature's contribution: its handlers, and what to stop on quit. */
+export interface Feature<H> {
+  handlers: H;
+  start?(): Promise<void> | void;
+  dispose?(): Promise<void> | void;
+}

@@ -1,0 +1,11 @@
+/**
+ * What differs between the Electron host and the browser host. Services get
+ * this and never import electron themselves.
+ */
+export interface HostAdapter {
+  kind: 'electron' | 'browser';
+  /** Hand an already allow-listed URL to the OS (mail client, browser). */
+  openExternal(url: string): Promise<void>;
+  /** A desktop notification (deadline reminders). */
+  notify(title: string, body: string): void;
+}
