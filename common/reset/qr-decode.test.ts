@@ -1,0 +1,62 @@
+import { describe, it, expect } from 'vitest';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { decodeQr, downscale, type Rgba } from './qr-decode';
+
+// Fixtures: photo-like images made by sim/nvr/make-qr-fixtures.mjs (committed).
+const DIR = join(import.meta.dirname, 'fixtures');
+const TEXT = 'https://gpwd.htmicrochip.com/r?sn=HSNVR8CH0042&n=7f3a9c2e51d04b86&e=owner%40example.com&v=2';
+
+function load(name: string): Rgba {
+  const png = PNG.sync.read(readFileSync(join(DIR, name)));
+  return { data: png.data, width: png.width, height: png.height };
+}
+
+function upscale(img: Rgba, f: number): Rgba {
+  const w = img.width * f, h = img.height * f;
+  const data = new Uint8ClampedArray(w * h * 4);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const s = ((Math.floor(y / f) * img.width) + Math.floor(x / f)) * 4;
+    data.set(img.data.subarray(s, s + 4), (y * w + x) * 4);
+  }
+  return { data, width: w, height: h };
+}
+
+describe('QR decoding of photo-like images', () => {
+  const photos = readdirSync(DIR).filter((f) => f.startsWith('qr-') && f.endsWith('.png'));
+  it('has the committed fixtures', () => expect(photos.length).toBeGreaterThanOrEqual(4));
+
+  it.each(photos)('%s decodes to the NVR text', (name) => {
+    expect(decodeQr(load(name))).toEqual({ ok: true, text: TEXT });
+  });
+
+  it('a big photo (12 MP) is downscaled and still decodes', () => {
+    const big = upscale(load('qr-perspective.png'), 5);
+    expect(big.width * big.height).toBeGreaterThan(10_000_000);
+    const t0 = performance.now();
+    expect(decodeQr(big)).toEqual({ ok: true, text: TEXT });
+    expect(performance.now() - t0).toBeLessThan(5000);
+  });
+});
+
+describe('QR decoding bad input', () => {
+  it('no code → hint about glare, angle, distance', () => {
+    const r = decodeQr(load('no-code.png'));
+    expect(r).toMatchObject({ ok: false, problem: 'no-code' });
+    if (!r.ok) expect(r.message).toMatch(/glare/);
+  });
+  it('pixel buffer that does not match the size → bad-image', () => {
+    expect(decodeQr({ data: new Uint8Array(10), width: 100, height: 100 })).toMatchObject({ ok: false, problem: 'bad-image' });
+    expect(decodeQr({ data: new Uint8Array(0), width: 0, height: 0 })).toMatchObject({ ok: false, problem: 'bad-image' });
+    expect(decodeQr({ data: new Uint8Array(4), width: 1.5, height: 1 })).toMatchObject({ ok: false, problem: 'bad-image' });
+  });
+  it('huge dimensions → too-big, without touching the pixels', () => {
+    const fake = { data: { length: 20_000 * 20_000 * 4 } as unknown as Uint8Array, width: 20_000, height: 20_000 };
+    expect(decodeQr(fake)).toMatchObject({ ok: false, problem: 'too-big' });
+  });
+  it('downscale keeps proportions', () => {
+    const d = downscale({ data: new Uint8ClampedArray(400 * 200 * 4), width: 400, height: 200 }, 100);
+    expect([d.width, d.height, d.data.length]).toEqual([100, 50, 100 * 50 * 4]);
+  });
+});
