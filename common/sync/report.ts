@@ -1,0 +1,150 @@
+import { z } from 'zod';
+import { OUTCOMES, SyncOutcome } from './outcomes';
+
+/** Where a device is in its pipeline (shown live while the run goes on). */
+export const SyncStep = z.enum(['queued', 'reach', 'authenticate', 'users', 'set-user', 'verify', 'waiting', 'done']);
+export type SyncStep = z.infer<typeof SyncStep>;
+
+/**
+ * One device's line in the run: the same row feeds the live view, the journal,
+ * the CLI output and every report. It never carries a password.
+ */
+export const SyncRow = z.object({
+  /** `${xaddr} ${username}`: one row per account on a device. */
+  key: z.string(),
+  deviceId: z.string().optional(),
+  xaddr: z.string(),
+  username: z.string(),
+  step: SyncStep,
+  outcome: SyncOutcome.optional(),
+  /** Device fault subcode for `rejected` (PasswordTooWeak…), or the client's error detail code. */
+  subcode: z.string().optional(),
+  /** What happened on this device, in words (no secrets). */
+  detail: z.string(),
+  nextStep: z.string(),
+  /** Credentialed sign-in attempts made on this device in this run (verification included). */
+  attempts: z.number().int(),
+  /** Sign-ins the device rejected in this run: never above the budget. */
+  failedAuths: z.number().int(),
+  /** Wall time spent on this device in this run. */
+  ms: z.number(),
+  /** App-clock time the device said it unlocks (countdown in the UI). */
+  unlockAt: z.number().optional(),
+  userLevel: z.string().optional(),
+  finishedAt: z.number().optional(),
+});
+export type SyncRow = z.infer<typeof SyncRow>;
+
+export function rowKey(xaddr: string, username: string): string {
+  return `${xaddr} ${username}`;
+}
+
+export const ReportFormat = z.enum(['csv', 'json', 'html']);
+export type ReportFormat = z.infer<typeof ReportFormat>;
+
+/** The CLI's and the JSON report's row: stable field names, no internal state. */
+export function publicRow(r: SyncRow) {
+  return {
+    xaddr: r.xaddr,
+    username: r.username,
+    deviceId: r.deviceId ?? null,
+    outcome: r.outcome ?? 'cancelled',
+    subcode: r.subcode ?? null,
+    detail: r.detail,
+    nextStep: r.nextStep,
+    attempts: r.attempts,
+    failedAuths: r.failedAuths,
+    ms: Math.round(r.ms),
+    unlockAt: r.unlockAt !== undefined ? new Date(r.unlockAt).toISOString() : null,
+    finishedAt: r.finishedAt !== undefined ? new Date(r.finishedAt).toISOString() : null,
+  };
+}
+export type PublicRow = ReturnType<typeof publicRow>;
+
+export const CSV_COLUMNS = [
+  'xaddr', 'username', 'deviceId', 'outcome', 'subcode', 'detail', 'nextStep', 'attempts', 'failedAuths', 'ms', 'unlockAt', 'finishedAt',
+] as const satisfies readonly (keyof PublicRow)[];
+
+/**
+ * RFC 4180 cell. Cells a spreadsheet would run as a formula are prefixed with
+ * a quote, because device names and fault texts come from hostile devices.
+ */
+export function csvCell(value: unknown): string {
+  let s = value === null || value === undefined ? '' : String(value);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function toCsv(rows: SyncRow[]): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const r of rows) {
+    const p = publicRow(r);
+    lines.push(CSV_COLUMNS.map((c) => csvCell(p[c])).join(','));
+  }
+  return lines.join('\r\n') + '\r\n';
+}
+
+/** Minimal RFC 4180 parser, so tests (and the e2e) read back exactly what was written. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') row.push(cell), (cell = '');
+    else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      row.push(cell), rows.push(row), (row = []), (cell = '');
+    } else cell += ch;
+  }
+  if (cell !== '' || row.length) row.push(cell), rows.push(row);
+  return rows;
+}
+
+export function toJsonReport(rows: SyncRow[]): string {
+  return JSON.stringify(rows.map(publicRow), null, 2) + '\n';
+}
+
+function esc(s: unknown): string {
+  return String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export interface HtmlReportMeta {
+  runId: string;
+  startedAt: number;
+  finishedAt?: number;
+}
+
+/** A standalone printable page (the Electron host may turn it into a PDF). No scripts. */
+export function toHtmlReport(rows: SyncRow[], meta: HtmlReportMeta): string {
+  const counts = new Map<string, number>();
+  for (const r of rows) counts.set(r.outcome ?? 'pending', (counts.get(r.outcome ?? 'pending') ?? 0) + 1);
+  const summary = [...counts].map(([o, n]) => `<li>${esc(OUTCOMES[o as SyncOutcome]?.label ?? o)}: ${n}</li>`).join('');
+  const body = rows
+    .map((r) => {
+      const p = publicRow(r);
+      return `<tr class="o-${esc(p.outcome)}"><td>${esc(p.xaddr)}</td><td>${esc(p.username)}</td><td>${esc(OUTCOMES[p.outcome].label)}${p.subcode ? ` (${esc(p.subcode)})` : ''}</td><td>${esc(p.detail)}</td><td>${esc(p.nextStep)}</td><td>${p.attempts}</td><td>${p.failedAuths}</td><td>${p.ms}</td></tr>`;
+    })
+    .join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>Camera password sync report ${esc(meta.runId)}</title>
+<style>body{font:12px sans-serif;margin:1.5cm}table{border-collapse:collapse;width:100%}td,th{border:1px solid #999;padding:3px;text-align:left;vertical-align:top}tr.o-updated td,tr.o-already-current td{background:#eef8ee}@media print{tr{page-break-inside:avoid}}</style>
+</head><body>
+<h1>Camera password sync report</h1>
+<p>Run ${esc(meta.runId)} · started ${esc(new Date(meta.startedAt).toISOString())}${meta.finishedAt ? ` · finished ${esc(new Date(meta.finishedAt).toISOString())}` : ''} · ${rows.length} device(s). No passwords are included in this report.</p>
+<ul>${summary}</ul>
+<table><thead><tr><th>Address</th><th>User</th><th>Outcome</th><th>Detail</th><th>Next step</th><th>Sign-ins</th><th>Failed</th><th>ms</th></tr></thead>
+<tbody>
+${body}
+</tbody></table>
+</body></html>
+`;
+}

@@ -1,0 +1,153 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { runSync, SyncRun } from './engine';
+import { FakeDevice, fakeFactory, type FakeBehaviour } from './fake-device';
+import { readJournal } from './journal';
+
+const OLD = 'Old-pass-1';
+const NEW = 'New-pass-22';
+
+function site(specs: Record<string, { password?: string; b?: FakeBehaviour }>) {
+  const devices = new Map<string, FakeDevice>();
+  for (const [x, s] of Object.entries(specs)) devices.set(`http://${x}/onvif/device_service`, new FakeDevice(s.password ?? OLD, undefined, s.b));
+  const targets = [...devices.keys()].map((xaddr) => ({ xaddr, username: 'admin' }));
+  return { devices, targets, factory: fakeFactory(devices) };
+}
+
+const fast = { retryBaseMs: 1, timeoutMs: 1000 };
+
+describe('sync engine outcomes', () => {
+  it('maps each device behaviour to its outcome', async () => {
+    const s = site({
+      a: {},
+      b: { password: NEW },
+      c: { password: 'other-pass' },
+      d: { b: { fault: 'PasswordTooLong' } },
+      e: { b: { noop: true } },
+      f: { b: { unreachable: true } },
+      g: { b: { errorKind: 'protocol' } },
+      h: { password: 'x', b: { lockAfter: 1 } },
+      i: { b: { flakyRequests: 2 } },
+      j: { b: { errorKind: 'redirect' } },
+    });
+    const { rows } = await runSync({ ...fast, targets: s.targets, clientFactory: s.factory, currentPasswords: [OLD], newPassword: NEW });
+    const by = Object.fromEntries(rows.map((r) => [new URL(r.xaddr).host, r]));
+    expect(by.a!.outcome).toBe('updated');
+    expect(s.devices.get('http://a/onvif/device_service')!.password).toBe(NEW);
+    expect(by.b!.outcome).toBe('already-current');
+    expect(by.c!.outcome).toBe('auth-failed');
+    expect(by.d).toMatchObject({ outcome: 'rejected', subcode: 'PasswordTooLong' });
+    expect(by.d!.nextStep).toMatch(/shorter/);
+    expect(by.e!.outcome).toBe('unverified');
+    expect(by.f!.outcome).toBe('unreachable');
+    expect(by.g!.outcome).toBe('unsupported');
+    expect(by.h!.outcome).toBe('locked-out');
+    expect(by.h!.unlockAt).toBeGreaterThan(Date.now());
+    expect(by.i!.outcome).toBe('updated');
+    expect(by.j).toMatchObject({ outcome: 'unsupported', subcode: 'redirect' });
+    for (const r of rows) {
+      expect(r.detail.length).toBeGreaterThan(0);
+      expect(JSON.stringify(r)).not.toContain(OLD);
+      expect(JSON.stringify(r)).not.toContain(NEW);
+    }
+    for (const d of s.devices.values()) expect(d.setUserCount).toBeLessThanOrEqual(1);
+  });
+
+  it('property: no device ever sees more than N rejected sign-ins, whatever the mix', async () => {
+    const behaviour = fc.record({
+      password: fc.constantFrom(OLD, NEW, 'c2-pass', 'wrong-pass'),
+      lockAfter: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined }),
+      noop: fc.boolean(),
+      doubleReject: fc.boolean(),
+      flakyRequests: fc.integer({ min: 0, max: 3 }),
+      fault: fc.option(fc.constantFrom('PasswordTooWeak', 'FixedUser', 'Weird'), { nil: undefined }),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(behaviour, { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(fc.constantFrom(OLD, 'c2-pass', 'c3-pass', 'wrong-pass'), { minLength: 1, maxLength: 5 }),
+        async (mix, n, candidates) => {
+          const s = site(Object.fromEntries(mix.map((m, i) => [`d${i}`, { password: m.password, b: m }])));
+          const { rows } = await runSync({ ...fast, targets: s.targets, clientFactory: s.factory, currentPasswords: candidates, newPassword: NEW, maxFailedAuthsPerDevice: n });
+          for (const d of s.devices.values()) {
+            expect(d.failedAuths).toBeLessThanOrEqual(n);
+            expect(d.setUserCount).toBeLessThanOrEqual(1);
+          }
+          for (const r of rows) expect(r.outcome).toBeDefined();
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('cancel mid-run: started devices finish, the rest are cancelled', async () => {
+    const specs: Record<string, object> = {};
+    for (let i = 0; i < 40; i++) specs[`d${i}`] = {};
+    const s = site(specs);
+    const slow = (() => {
+      const inner = s.factory;
+      return ((o) => {
+        const c = inner(o);
+        return { ...c, getUsers: async (x) => (await new Promise((r) => setTimeout(r, 20)), c.getUsers(x)), setUser: c.setUser, getSystemDateAndTime: c.getSystemDateAndTime, requestCount: 0 };
+      }) as typeof inner;
+    })();
+    const ac = new AbortController();
+    const run = runSync({ ...fast, targets: s.targets, clientFactory: slow, currentPasswords: [OLD], newPassword: NEW, concurrency: 4, signal: ac.signal });
+    setTimeout(() => ac.abort(), 60);
+    const { rows } = await run;
+    const outcomes = rows.map((r) => r.outcome);
+    expect(outcomes).toContain('cancelled');
+    expect(outcomes.filter((o) => o === 'cancelled').length).toBeGreaterThan(20);
+    for (const r of rows) expect(['updated', 'cancelled']).toContain(r.outcome);
+    // a device whose password was changed was verified, never left half-done
+    for (const r of rows) if (s.devices.get(r.xaddr)!.password === NEW) expect(r.outcome).toBe('updated');
+  });
+});
+
+describe('journal and resume', () => {
+  it('resume skips finished devices, keeps failures in the budget, and checks the new password first after setuser-sent', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sync-j-'));
+    const journalPath = join(dir, 'run.jsonl');
+    const s = site({ a: {}, b: { password: 'other' }, c: {} });
+    const first = await runSync({ ...fast, journalPath, targets: s.targets, clientFactory: s.factory, currentPasswords: [OLD], newPassword: NEW });
+    expect(first.rows.map((r) => r.outcome)).toEqual(['updated', 'auth-failed', 'updated']);
+    const text = readFileSync(journalPath, 'utf8');
+    expect(text).not.toContain(OLD);
+    expect(text).not.toContain(NEW);
+    const state = readJournal(journalPath)!;
+    expect(state.failures.get(`${s.targets[1]!.xaddr} admin`)).toBe(2);
+
+    // Simulate a crash right after SetUser was sent to c: drop its outcome line.
+    const lines = text.trim().split('\n');
+    const cKey = `${s.targets[2]!.xaddr} admin`;
+    const kept = lines.filter((l) => !(l.includes('"outcome"') && l.includes(cKey)) && !l.includes('"end"'));
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(journalPath, kept.join('\n') + '\n');
+    const before = s.devices.get(s.targets[2]!.xaddr)!.setUserCount;
+    const requestsA = s.devices.get(s.targets[0]!.xaddr)!.requests;
+
+    const again = await runSync({ ...fast, journalPath, targets: s.targets, clientFactory: s.factory, currentPasswords: [OLD], newPassword: NEW });
+    expect(again.resumed).toBe(true);
+    expect(again.rows.map((r) => r.outcome)).toEqual(['updated', 'auth-failed', 'updated']);
+    expect(s.devices.get(s.targets[2]!.xaddr)!.setUserCount).toBe(before); // not set twice
+    expect(s.devices.get(s.targets[0]!.xaddr)!.requests).toBe(requestsA); // finished: not touched
+  });
+
+  it('retry failed runs only failed devices within the same budget', async () => {
+    const s = site({ a: {}, b: { b: { unreachable: true } }, c: { password: 'other' } });
+    const run = await SyncRun.create({ ...fast, targets: s.targets, clientFactory: s.factory });
+    const secrets = { currentPasswords: [OLD], newPassword: NEW };
+    await run.runPass(secrets);
+    expect(run.failedKeys()).toHaveLength(2);
+    s.devices.get(s.targets[1]!.xaddr)!.b.unreachable = false;
+    const rows = await run.runPass({ currentPasswords: [OLD, 'other'], newPassword: NEW }, run.failedKeys());
+    expect(rows.map((r) => r.outcome)).toEqual(['updated', 'updated', 'auth-failed']);
+    expect(s.devices.get(s.targets[2]!.xaddr)!.failedAuths).toBe(2);
+    expect(rows[2]!.detail).toMatch(/allowed failures used/);
+    await run.close();
+  });
+});
