@@ -1,0 +1,71 @@
+// Lint, and the architecture rule: a folder means one runtime. Each folder may
+// import only what its runtime has; test/lint-boundaries.test.ts proves that a
+// wrong import fails.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+import { builtinModules } from 'node:module';
+
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+/** npm packages that only work in Node (native code, sockets, files). */
+const nodeOnlyPackages = ['keytar', 'ws', 'node-ssdp', 'onvif', 'conf', 'commander', 'electron-builder'];
+
+const folder = (name) => ({
+  regex: `^(\\.\\./)+${name}(/|$)`,
+  message: `This folder may not import from ${name}/ (a folder means one runtime; see DEVELOPERS.md).`,
+});
+const restrict = ({ paths = [], patterns = [] }) => ({
+  'no-restricted-imports': ['error', { paths: paths.map((name) => ({ name, message: `Not available in this folder's runtime (see DEVELOPERS.md).` })), patterns }],
+});
+
+export default tseslint.config(
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '.tmp/**', 'test/lint-fixtures/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-control-regex': 'off',
+    },
+  },
+  {
+    files: ['common/**/*.{ts,tsx}'],
+    rules: restrict({
+      paths: [...nodeBuiltins, ...nodeOnlyPackages, 'electron', 'react', 'react-dom'],
+      patterns: ['main', 'renderer', 'preload', 'sim', 'e2e', 'bench'].map(folder),
+    }),
+  },
+  {
+    files: ['main/**/*.ts'],
+    ignores: ['main/electron/**', 'main/core/embedded-sim.ts'],
+    rules: restrict({ paths: ['electron', 'react', 'react-dom'], patterns: ['renderer', 'preload', 'sim', 'e2e'].map(folder) }),
+  },
+  {
+    // The demo's switch is the one place main may reach the simulator.
+    files: ['main/core/embedded-sim.ts'],
+    rules: restrict({ paths: ['electron', 'react', 'react-dom'], patterns: ['renderer', 'preload', 'e2e'].map(folder) }),
+  },
+  {
+    files: ['main/electron/**/*.ts'],
+    rules: restrict({ paths: ['react', 'react-dom'], patterns: ['renderer', 'preload', 'sim', 'e2e'].map(folder) }),
+  },
+  {
+    files: ['preload/**/*.ts'],
+    rules: restrict({
+      paths: [...nodeBuiltins, ...nodeOnlyPackages, 'react', 'react-dom'],
+      patterns: ['main', 'renderer', 'sim', 'e2e', 'bench'].map(folder),
+    }),
+  },
+  {
+    files: ['renderer/**/*.{ts,tsx}'],
+    rules: restrict({
+      paths: [...nodeBuiltins, ...nodeOnlyPackages, 'electron'],
+      patterns: ['main', 'preload', 'sim', 'e2e', 'bench'].map(folder),
+    }),
+  },
+  {
+    files: ['sim/**/*.ts'],
+    rules: restrict({ paths: ['electron', 'react', 'react-dom'], patterns: ['main', 'renderer', 'preload', 'e2e', 'bench'].map(folder) }),
+  },
+);

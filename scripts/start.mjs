@@ -1,0 +1,53 @@
+// `npm start` / `npm run demo`: the Electron app where its binary exists;
+// otherwise the browser host (same services) in Chromium's app mode, or its URL.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const demo = process.argv.includes('--demo');
+const env = { ...process.env, ...(demo ? { NVR_EMBEDDED_SIM: '1' } : {}) };
+
+function electronPath() {
+  try {
+    const p = createRequire(import.meta.url)('electron');
+    return typeof p === 'string' && existsSync(p) ? p : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function chromium() {
+  return [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => p && existsSync(p));
+}
+
+const electron = electronPath();
+if (electron) {
+  const child = spawn(electron, ['out/main/electron.js'], { stdio: 'inherit', env });
+  child.on('exit', (code) => process.exit(code ?? 0));
+} else {
+  console.log("Electron's binary is not installed here (it cannot be downloaded without internet access); starting the browser host instead.");
+  const host = spawn(process.execPath, ['out/main/host.js', '--exit-with-stdin'], { stdio: ['pipe', 'pipe', 'inherit'], env });
+  let buffered = '';
+  host.stdout.on('data', (d) => {
+    buffered += d;
+    const line = buffered.split('\n').find((l) => l.includes('"listening"'));
+    if (!line) return;
+    buffered = '';
+    const { url } = JSON.parse(line);
+    const browser = chromium();
+    const hasDisplay = process.platform !== 'linux' || process.env.DISPLAY || process.env.WAYLAND_DISPLAY;
+    if (browser && hasDisplay) {
+      console.log('Opening the app in Chromium (app mode). Close its window or press Ctrl+C to quit.');
+      const args = [`--app=${url}`, `--user-data-dir=${mkdtempSync(join(tmpdir(), 'nvr-console-chromium-'))}`, '--no-first-run', '--disable-background-networking', '--disable-sync', '--disable-component-update'];
+      if (process.getuid?.() === 0) args.push('--no-sandbox');
+      const ui = spawn(browser, args, { stdio: 'ignore' });
+      ui.on('exit', () => host.kill('SIGTERM'));
+    } else {
+      console.log(`Open this address in a browser on this machine (Ctrl+C to quit):\n  ${url}`);
+    }
+  });
+  host.on('exit', (code) => process.exit(code ?? 0));
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => host.kill('SIGTERM'));
+}

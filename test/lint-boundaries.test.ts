@@ -1,0 +1,42 @@
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+// Lints source text as if it lived at `filePath`, with the project's own config.
+async function lint(filePath: string, code: string): Promise<string[]> {
+  const eslint = new ESLint({ cwd: process.cwd() });
+  const [result] = await eslint.lintText(code, { filePath });
+  return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+}
+
+describe('import boundaries (a folder means one runtime)', () => {
+  it.each([
+    ['common/x.ts', "import { readFileSync } from 'node:fs';"],
+    ['common/x.ts', "import fs from 'fs';"],
+    ['common/x.ts', "import { app } from 'electron';"],
+    ['common/x.ts', "import React from 'react';"],
+    ['common/contract/x.ts', "import { createLogger } from '../../main/core/log';"],
+    ['main/discovery/x.ts', "import { app } from 'electron';"],
+    ['main/core/x.ts', "import { startSite } from '../../sim/site';"],
+    ['renderer/src/x.ts', "import { readFileSync } from 'node:fs';"],
+    ['renderer/src/x.ts', "import { ipcRenderer } from 'electron';"],
+    ['renderer/features/x/y.tsx', "import keytar from 'keytar';"],
+    ['renderer/src/x.ts', "import { createLogger } from '../../main/core/log';"],
+    ['preload/x.ts', "import { readFileSync } from 'node:fs';"],
+    ['sim/x.ts', "import { OnvifClient } from '../main/onvif/client';"],
+  ])('%s refuses %s', async (file, code) => {
+    const messages = await lint(file, code);
+    expect(messages.length, `expected a boundary error in ${file}`).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['common/x.ts', "import { z } from 'zod';"],
+    ['main/electron/x.ts', "import { app } from 'electron';"],
+    ['main/core/x.ts', "import { readFileSync } from 'node:fs';"],
+    ['main/core/embedded-sim.ts', "import { startSite } from '../../sim/site';"],
+    ['renderer/src/x.ts', "import { calls } from '../../common/contract';"],
+    ['preload/x.ts', "import { contextBridge } from 'electron';"],
+    ['sim/x.ts', "import { createServer } from 'node:http';"],
+  ])('%s allows %s', async (file, code) => {
+    expect(await lint(file, code)).toEqual([]);
+  });
+});
