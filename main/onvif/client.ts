@@ -1,0 +1,309 @@
+import http from 'node:http';
+import https from 'node:https';
+import { z } from 'zod';
+import { parseChallenges, pickChallenge, digestAuthorization, type DigestChallenge } from './digest';
+import { OnvifError } from './errors';
+import { asNode, buildEnvelope, escapeXml, parseSoap, responseNode, textOf, type XmlNode } from './soap';
+import { isXmlContentType, post, type HttpResult } from './transport';
+import { usernameToken } from './wsse';
+
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+export interface OnvifUser {
+  username: string;
+  password: string;
+  userLevel: string;
+}
+
+export interface OnvifClientOptions {
+  xaddr: string;
+  /** Whole exchange (connect, answer, body). Default 5000. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** auto: Digest first (ONVIF baseline), WS-UsernameToken when the device offers no Digest challenge. */
+  auth?: 'auto' | 'digest' | 'wsse';
+  /** Default false. Basic is only ever sent when the device offers nothing else and this is true. */
+  allowBasic?: boolean;
+  /** Reserved; the client always sends PasswordDigest, never PasswordText. */
+  allowPasswordText?: boolean;
+  /** Device clock − local clock; used for WS-UsernameToken Created. */
+  clockOffsetMs?: number;
+  agent?: http.Agent;
+  /** Called once for EVERY rejected credential (the sync lockout budget counts these). */
+  onAuthFailure?: () => void;
+  /** Local clock (tests). Default Date.now. */
+  now?: () => number;
+  /** Default 1 MiB. */
+  maxResponseBytes?: number;
+}
+
+const ACTION = 'http://www.onvif.org/ver10/device/wsdl/';
+const str = z.string().catch('');
+
+const DeviceInfo = z.object({
+  Manufacturer: str,
+  Model: str,
+  FirmwareVersion: str,
+  SerialNumber: str,
+  HardwareId: str,
+});
+
+const DateTimeNode = z.object({
+  Time: z.object({ Hour: z.coerce.number().int().min(0).max(23), Minute: z.coerce.number().int().min(0).max(59), Second: z.coerce.number().int().min(0).max(60) }),
+  Date: z.object({ Year: z.coerce.number().int().min(1970).max(9999), Month: z.coerce.number().int().min(1).max(12), Day: z.coerce.number().int().min(1).max(31) }),
+});
+
+type Sent = 'none' | 'digest' | 'wsse' | 'basic';
+
+/**
+ * ONVIF device-service client for the password sync: exactly one kind of credential per request,
+ * a rejected credential is reported once (never retried), the Digest challenge is cached per client.
+ */
+export class OnvifClient {
+  private readonly url: URL;
+  private readonly agent: http.Agent;
+  private readonly timeoutMs: number;
+  private readonly now: () => number;
+  private challenge: DigestChallenge | undefined;
+  /** Learned in auto mode: the device offered no Digest challenge. */
+  private useWsse: boolean;
+  private basicOnly = false;
+  private sent = 0;
+  clockOffsetMs: number;
+
+  constructor(private readonly opts: OnvifClientOptions) {
+    let url: URL;
+    try {
+      url = new URL(opts.xaddr);
+    } catch {
+      throw new OnvifError('protocol', 'xaddr is not a URL');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new OnvifError('protocol', `unsupported scheme ${url.protocol}`);
+    this.url = url;
+    const isHttps = url.protocol === 'https:';
+    const given = opts.agent;
+    this.agent =
+      given && (isHttps ? given instanceof https.Agent : !(given instanceof https.Agent))
+        ? given
+        : isHttps
+          ? new https.Agent({ keepAlive: true, maxSockets: 4 })
+          : new http.Agent({ keepAlive: true, maxSockets: 4 });
+    this.timeoutMs = opts.timeoutMs ?? 5000;
+    this.now = opts.now ?? Date.now;
+    this.clockOffsetMs = opts.clockOffsetMs ?? 0;
+    this.useWsse = opts.auth === 'wsse';
+  }
+
+  /** Number of HTTP requests sent so far (the bench counts them). */
+  get requestCount(): number {
+    return this.sent;
+  }
+
+  /** Frees the keep-alive sockets of an agent this client created. */
+  close(): void {
+    if (this.agent !== this.opts.agent) this.agent.destroy();
+  }
+
+  async getSystemDateAndTime(): Promise<{ deviceTimeMs: number; clockOffsetMs: number }> {
+    const t0 = this.now();
+    const body = await this.call('GetSystemDateAndTime', '<tds:GetSystemDateAndTime/>', undefined);
+    const t1 = this.now();
+    const sdt = asNode(responseNode(body, 'GetSystemDateAndTimeResponse')['SystemDateAndTime']);
+    const parsed = DateTimeNode.safeParse(sdt?.['UTCDateTime']);
+    if (!parsed.success) throw new OnvifError('protocol', 'GetSystemDateAndTime lacks a valid UTCDateTime');
+    const { Time: t, Date: d } = parsed.data;
+    const deviceTimeMs = Date.UTC(d.Year, d.Month - 1, d.Day, t.Hour, t.Minute, t.Second);
+    // The device read its clock somewhere during the round trip: the midpoint is the best guess.
+    this.clockOffsetMs = deviceTimeMs - Math.round((t0 + t1) / 2);
+    return { deviceTimeMs, clockOffsetMs: this.clockOffsetMs };
+  }
+
+  async getDeviceInformation(cred: Credentials) {
+    const body = await this.call('GetDeviceInformation', '<tds:GetDeviceInformation/>', cred);
+    const parsed = DeviceInfo.safeParse(responseNode(body, 'GetDeviceInformationResponse'));
+    if (!parsed.success) throw new OnvifError('protocol', 'GetDeviceInformation response has an unexpected shape');
+    const info = parsed.data;
+    return {
+      manufacturer: info.Manufacturer,
+      model: info.Model,
+      firmwareVersion: info.FirmwareVersion,
+      serialNumber: info.SerialNumber,
+      hardwareId: info.HardwareId,
+    };
+  }
+
+  async getUsers(cred: Credentials): Promise<{ username: string; userLevel: string }[]> {
+    const body = await this.call('GetUsers', '<tds:GetUsers/>', cred);
+    const list = responseNode(body, 'GetUsersResponse')['User'];
+    const users = Array.isArray(list) ? list : [];
+    return users.flatMap((u: unknown) => {
+      const n = asNode(u);
+      const username = textOf(n?.['Username']);
+      return username === undefined ? [] : [{ username, userLevel: textOf(n?.['UserLevel']) ?? '' }];
+    });
+  }
+
+  async setUser(cred: Credentials, user: OnvifUser): Promise<void> {
+    const body = await this.call('SetUser', `<tds:SetUser>${userXml(user)}</tds:SetUser>`, cred);
+    responseNode(body, 'SetUserResponse');
+  }
+
+  async createUsers(cred: Credentials, users: OnvifUser[]): Promise<void> {
+    const body = await this.call('CreateUsers', `<tds:CreateUsers>${users.map(userXml).join('')}</tds:CreateUsers>`, cred);
+    responseNode(body, 'CreateUsersResponse');
+  }
+
+  /** One logical call: at most one credential try, plus challenge/stale round trips that carry no failed credential. */
+  private async call(action: string, bodyXml: string, cred: Credentials | undefined): Promise<XmlNode> {
+    const mode = this.opts.auth ?? 'auto';
+    let staleRetries = 0;
+    let probes = 0;
+    for (;;) {
+      const kind: Sent = !cred ? 'none' : this.useWsse ? 'wsse' : this.challenge ? 'digest' : this.basicOnly ? 'basic' : 'none';
+      const res = await this.send(action, bodyXml, cred, kind);
+      const locked = lockedInfo(res);
+      if (locked) throw locked;
+
+      if (res.status === 401 && cred) {
+        const ch = parseChallenges(res.rawHeaders);
+        const best = pickChallenge(ch.digest);
+        if (kind === 'digest' || kind === 'basic') {
+          if (best) this.challenge = best;
+          // stale=true: our nonce expired, the password was not judged. Not a failed login.
+          if (kind === 'digest' && best?.stale && staleRetries++ < 2) continue;
+          throw this.authFailed(res.status);
+        }
+        if (kind === 'wsse') {
+          if (mode === 'auto' && best && probes++ < 1) {
+            // The device ignored the token and wants Digest: it did not judge our password.
+            this.useWsse = false;
+            this.challenge = best;
+            continue;
+          }
+          if (best || ch.unsupported.length) throw new OnvifError('unsupported-auth', 'device wants HTTP Digest, client is set to WS-UsernameToken', { status: 401 });
+          throw this.authFailed(res.status);
+        }
+        // kind 'none': a challenge round trip.
+        if (probes++ >= 1) throw new OnvifError('protocol', 'device keeps challenging without judging credentials', { status: 401 });
+        if (best && mode !== 'wsse') {
+          this.challenge = best;
+          continue;
+        }
+        if (ch.unsupported.length) throw new OnvifError('unsupported-auth', `device offers only Digest ${ch.unsupported.join('/')}`, { status: 401 });
+        if (ch.basic) {
+          if (this.opts.allowBasic && mode !== 'wsse') {
+            this.basicOnly = true;
+            continue;
+          }
+          throw new OnvifError('unsupported-auth', 'device offers only HTTP Basic (not allowed)', { status: 401 });
+        }
+        if (mode === 'digest') throw new OnvifError('unsupported-auth', 'device offers no Digest challenge', { status: 401 });
+        this.useWsse = true;
+        continue;
+      }
+
+      if (res.status === 401) throw new OnvifError('auth-failed', 'operation needs credentials', { status: 401 });
+      if (res.status === 403) throw new OnvifError('http', 'device answered 403 Forbidden', { status: 403 });
+      if (!isXmlContentType(res.headers['content-type'])) {
+        throw new OnvifError(res.status >= 400 ? 'http' : 'protocol', `unexpected content type (HTTP ${res.status})`, { status: res.status });
+      }
+      let parsed;
+      try {
+        parsed = parseSoap(res.body);
+      } catch (e) {
+        if (res.status >= 400) throw new OnvifError('http', `device answered HTTP ${res.status}`, { status: res.status, cause: e });
+        throw e;
+      }
+      if (parsed.fault) {
+        const { codes, reason } = parsed.fault;
+        const sub = codes.length > 1 ? codes[codes.length - 1] : undefined;
+        if (codes.includes('NotAuthorized')) {
+          if (kind === 'wsse') throw this.authFailed(res.status);
+          if (kind === 'none' && cred && mode === 'auto' && probes++ < 1) {
+            // Devices that only do WS-Security answer an anonymous request with 400 NotAuthorized.
+            this.useWsse = true;
+            continue;
+          }
+        }
+        throw new OnvifError('fault', `SOAP fault ${codes.join('/')}${reason ? `: ${reason}` : ''}`, {
+          status: res.status,
+          codes,
+          ...(sub !== undefined ? { subcode: sub } : {}),
+        });
+      }
+      if (res.status < 200 || res.status >= 300) throw new OnvifError('http', `device answered HTTP ${res.status}`, { status: res.status });
+      return parsed.body;
+    }
+  }
+
+  private authFailed(status: number): OnvifError {
+    // Exactly one report per rejected credential: callers budget lockouts on this.
+    this.opts.onAuthFailure?.();
+    return new OnvifError('auth-failed', 'device rejected the credentials', { status });
+  }
+
+  private async send(action: string, bodyXml: string, cred: Credentials | undefined, kind: Sent): Promise<HttpResult> {
+    const headers: Record<string, string> = {
+      'Content-Type': `application/soap+xml; charset=utf-8; action="${ACTION}${action}"`,
+      Accept: 'application/soap+xml, text/xml',
+    };
+    let header = '';
+    const path = this.url.pathname + this.url.search;
+    if (cred && kind === 'digest' && this.challenge) {
+      headers['Authorization'] = digestAuthorization(this.challenge, cred.username, cred.password, 'POST', path);
+    } else if (cred && kind === 'wsse') {
+      header = usernameToken(cred.username, cred.password, this.now() + this.clockOffsetMs);
+    } else if (cred && kind === 'basic') {
+      headers['Authorization'] = `Basic ${Buffer.from(`${cred.username}:${cred.password}`, 'utf8').toString('base64')}`;
+    }
+    const body = buildEnvelope(bodyXml, header);
+    this.sent++;
+    return post({
+      url: this.url,
+      body,
+      headers,
+      timeoutMs: this.timeoutMs,
+      agent: this.agent,
+      ...(this.opts.signal ? { signal: this.opts.signal } : {}),
+      ...(this.opts.maxResponseBytes ? { maxBytes: this.opts.maxResponseBytes } : {}),
+    });
+  }
+}
+
+function userXml(u: OnvifUser): string {
+  return (
+    `<tds:User><tt:Username>${escapeXml(u.username)}</tt:Username><tt:Password>${escapeXml(u.password)}</tt:Password>` +
+    `<tt:UserLevel>${escapeXml(u.userLevel)}</tt:UserLevel></tds:User>`
+  );
+}
+
+/** 401/403 with Retry-After, or a fault whose reason speaks of a lock → 'locked'. */
+function lockedInfo(res: HttpResult): OnvifError | undefined {
+  const ra = res.headers['retry-after'];
+  let locked = (res.status === 401 || res.status === 403) && ra !== undefined;
+  if (!locked && res.status >= 400 && /lock/i.test(res.body)) {
+    try {
+      // Word match on the reason only: "clock" or "Block" elsewhere must not read as a lockout.
+      locked = /\block(ed|out)?\b/i.test(parseSoap(res.body).fault?.reason ?? '');
+    } catch {
+      locked = false;
+    }
+  }
+  if (!locked) return undefined;
+  let retryAfterMs: number | undefined;
+  if (typeof ra === 'string') {
+    const secs = Number(ra);
+    if (ra.trim() !== '' && Number.isFinite(secs) && secs >= 0) retryAfterMs = secs * 1000;
+    else {
+      const at = Date.parse(ra);
+      if (Number.isFinite(at)) retryAfterMs = Math.max(0, at - Date.now());
+    }
+  }
+  return new OnvifError('locked', 'device has locked the account after failed logins', {
+    status: res.status,
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  });
+}

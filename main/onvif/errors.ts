@@ -1,0 +1,50 @@
+export type OnvifErrorKind =
+  | 'unreachable'
+  | 'timeout'
+  | 'reset'
+  | 'http'
+  | 'protocol'
+  | 'tls'
+  | 'redirect'
+  | 'auth-failed'
+  | 'locked'
+  | 'fault'
+  | 'unsupported-auth'
+  | 'cancelled';
+
+const TRANSIENT: ReadonlySet<OnvifErrorKind> = new Set(['unreachable', 'timeout', 'reset']);
+
+export interface OnvifErrorDetails {
+  status?: number;
+  /** Innermost SOAP subcode, local name ('PasswordTooWeak' for ter:PasswordTooWeak). */
+  subcode?: string;
+  /** Whole SOAP code chain as local names, outermost first: ['Sender', 'OperationProhibited', 'PasswordTooWeak']. */
+  codes?: string[];
+  retryAfterMs?: number;
+  cause?: unknown;
+}
+
+/**
+ * The only error the ONVIF client throws. Messages never contain credentials or request bodies,
+ * so they may be logged and shown as they are.
+ */
+export class OnvifError extends Error {
+  readonly kind: OnvifErrorKind;
+  readonly status?: number;
+  readonly subcode?: string;
+  readonly codes?: string[];
+  readonly retryAfterMs?: number;
+  /** Worth retrying later without changing anything: the network, not the device, said no. */
+  readonly transient: boolean;
+
+  constructor(kind: OnvifErrorKind, message: string, details: OnvifErrorDetails = {}) {
+    super(message, details.cause !== undefined ? { cause: details.cause } : undefined);
+    this.name = 'OnvifError';
+    this.kind = kind;
+    if (details.status !== undefined) this.status = details.status;
+    if (details.subcode !== undefined) this.subcode = details.subcode;
+    if (details.codes !== undefined) this.codes = details.codes;
+    if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
+    this.transient = TRANSIENT.has(kind);
+  }
+}

@@ -1,0 +1,123 @@
+import http from 'node:http';
+import https from 'node:https';
+import { OnvifError } from './errors';
+
+/**
+ * One hardened HTTP exchange: overall deadline (connect + headers + body), response size cap,
+ * no redirects, https only when the xaddr says so. Credentials never leave for another host
+ * because nothing here ever follows a Location.
+ */
+
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+export interface HttpResult {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  rawHeaders: string[];
+  body: string;
+}
+
+export interface PostOptions {
+  url: URL;
+  body: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  agent: http.Agent;
+  signal?: AbortSignal;
+  maxBytes?: number;
+}
+
+const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL', 'ENETDOWN', 'EHOSTDOWN']);
+const RESET = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+function classify(e: unknown, isHttps: boolean): OnvifError {
+  if (e instanceof OnvifError) return e;
+  const code = (e as NodeJS.ErrnoException | undefined)?.code ?? '';
+  const msg = e instanceof Error ? e.message : String(e);
+  if (UNREACHABLE.has(code)) return new OnvifError('unreachable', `device unreachable (${code})`, { cause: e });
+  if (isHttps && (/^(ERR_TLS|ERR_SSL|CERT_|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED|EPROTO$)/.test(code) || /certificate|ssl|tls/i.test(msg))) {
+    return new OnvifError('tls', `TLS failure (${code || msg})`, { cause: e });
+  }
+  if (RESET.has(code) || /socket hang up/i.test(msg)) return new OnvifError('reset', `connection reset (${code || msg})`, { cause: e });
+  return new OnvifError('protocol', `HTTP failure (${code || msg})`, { cause: e });
+}
+
+/** Sends one POST. Retries once, silently, only when a reused keep-alive socket died before any answer. */
+export async function post(o: PostOptions): Promise<HttpResult> {
+  try {
+    return await postOnce(o);
+  } catch (e) {
+    if (e instanceof RetryableStaleSocket) return postOnce(o);
+    throw e;
+  }
+}
+
+class RetryableStaleSocket extends Error {}
+
+function postOnce(o: PostOptions): Promise<HttpResult> {
+  const isHttps = o.url.protocol === 'https:';
+  const lib = isHttps ? https : http;
+  const max = o.maxBytes ?? MAX_RESPONSE_BYTES;
+  return new Promise<HttpResult>((resolve, reject) => {
+    let settled = false;
+    let gotResponse = false;
+    const finish = (err: Error | undefined, res?: HttpResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      o.signal?.removeEventListener('abort', onAbort);
+      if (err) {
+        req.destroy();
+        reject(err);
+      } else resolve(res!);
+    };
+    const onAbort = () => finish(new OnvifError('cancelled', 'request cancelled'));
+    if (o.signal?.aborted) return reject(new OnvifError('cancelled', 'request cancelled'));
+
+    const req = lib.request(o.url, {
+      method: 'POST',
+      agent: o.agent,
+      headers: { ...o.headers, 'Content-Length': String(Buffer.byteLength(o.body, 'utf8')) },
+    });
+    const timer = setTimeout(() => finish(new OnvifError('timeout', `no complete answer within ${o.timeoutMs} ms`)), o.timeoutMs);
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+
+    req.on('error', (e) => {
+      if (!gotResponse && req.reusedSocket && (e as NodeJS.ErrnoException).code === 'ECONNRESET') {
+        return finish(new RetryableStaleSocket());
+      }
+      finish(classify(e, isHttps));
+    });
+    req.on('response', (res) => {
+      gotResponse = true;
+      const status = res.statusCode ?? 0;
+      if (status >= 300 && status < 400) {
+        res.resume();
+        return finish(new OnvifError('redirect', `device answered ${status} redirect; not followed`, { status }));
+      }
+      const declared = Number(res.headers['content-length']);
+      if (Number.isFinite(declared) && declared > max) {
+        return finish(new OnvifError('protocol', `response too large (${declared} bytes)`, { status }));
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > max) return finish(new OnvifError('protocol', `response larger than ${max} bytes`, { status }));
+        chunks.push(c);
+      });
+      res.on('error', (e) => finish(classify(e, isHttps)));
+      res.on('aborted', () => finish(new OnvifError('reset', 'connection closed mid-response')));
+      res.on('end', () =>
+        finish(undefined, { status, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks).toString('utf8') }),
+      );
+    });
+    req.end(o.body);
+  });
+}
+
+/** Loose content-type check: SOAP 1.2, SOAP 1.1 (text/xml) or generic XML all pass. */
+export function isXmlContentType(ct: string | undefined): boolean {
+  if (ct === undefined || ct === '') return true; // some firmwares omit it; the parser decides
+  return /(^|\/|\+)(soap\+xml|xml)\b/i.test(ct.split(';')[0]!.trim());
+}

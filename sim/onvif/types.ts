@@ -1,0 +1,59 @@
+/** Misbehaviours a simulated device can be told to show; all changeable at runtime. */
+export interface DeviceFaults {
+  /** Added before every answer. */
+  latencyMs: number;
+  /** Accept the request but never answer (the client's timeout must fire). */
+  timeout: boolean;
+  /** Destroy the connection without an answer (client sees a reset). */
+  drop: boolean;
+  /** Answer every request with HTTP 500 and a SOAP Receiver fault. */
+  http500: boolean;
+  /** Answer with a truncated, non-well-formed body. */
+  malformedXml: boolean;
+  /** Device clock − base clock (cameras often boot hours off). */
+  clockSkewMs: number;
+  auth: 'both' | 'digest-only' | 'wsse-only' | 'digest-sha256-only';
+  /** Dahua-typical default: 5 failures → 30 min lock. afterFailures 0 disables the lock. */
+  lockout: { afterFailures: number; lockMs: number };
+  /** SetUser on the admin account → ter:InvalidArgVal/ter:FixedUser (config-file users). */
+  fixedAdmin: boolean;
+  /** Device-specific maximum password length (Dahua: 32). */
+  maxPasswordLength: number;
+  /** SetUser answers success but keeps the old password. */
+  setUserNoop: boolean;
+  /** New password takes effect only this long after SetUser (old one keeps working until then). */
+  setUserDelayMs: number;
+  /** Accepted distance of WS-UsernameToken Created from the device clock. */
+  wsseWindowMs: number;
+  /** How long a Digest nonce stays fresh; after that the device answers stale=true. */
+  nonceTtlMs: number;
+}
+
+export const DEFAULT_FAULTS: DeviceFaults = {
+  latencyMs: 0,
+  timeout: false,
+  drop: false,
+  http500: false,
+  malformedXml: false,
+  clockSkewMs: 0,
+  auth: 'both',
+  lockout: { afterFailures: 5, lockMs: 30 * 60_000 },
+  fixedAdmin: false,
+  maxPasswordLength: 32,
+  setUserNoop: false,
+  setUserDelayMs: 0,
+  wsseWindowMs: 300_000,
+  nonceTtlMs: 60_000,
+};
+
+export interface DeviceStats {
+  requests: number;
+  failedAuths: number;
+  consecutiveFailures: number;
+  maxConsecutiveFailures: number;
+  setUserCount: Record<string, number>;
+  /** Device-clock ms; 0 when not locked. */
+  lockedUntil: number;
+  /** Requests that carried both a Digest header and a UsernameToken (spec says: one kind only). */
+  bothCredentialKinds: number;
+}
