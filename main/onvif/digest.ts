@@ -70,10 +70,16 @@ const hash = (algo: DigestAlgorithm, s: string) =>
 const quote = (s: string) => `"${s.replace(/(["\\])/g, '\\$1')}"`;
 
 /** Builds the Authorization value and advances the challenge's nonce count. */
-export function digestAuthorization(c: DigestChallenge, username: string, password: string, method: string, uri: string): string {
+export function digestAuthorization(
+  c: DigestChallenge,
+  username: string,
+  password: string,
+  method: string,
+  uri: string,
+  cnonce = randomBytes(8).toString('hex'),
+): string {
   c.nc += 1;
   const nc = c.nc.toString(16).padStart(8, '0');
-  const cnonce = randomBytes(8).toString('hex');
   const ha1 = hash(c.algorithm, `${username}:${c.realm}:${password}`);
   const ha2 = hash(c.algorithm, `${method}:${uri}`);
   const response = hash(c.algorithm, `${ha1}:${c.nonce}:${nc}:${cnonce}:auth:${ha2}`);

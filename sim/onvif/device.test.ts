@@ -1,0 +1,301 @@
+import { describe, it, expect, afterEach } from 'vitest';
+import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import { startDevice, type SimDevice } from './device';
+import { makeIdentity, SITE_CREDENTIALS } from '../identities';
+import { startSite } from '../site';
+import { parseAuthParams } from './auth';
+
+// Block 127.20.x.0/24 for this file. A hand-written client on purpose: the simulator must be
+// checked independently of main/onvif (a shared bug would hide on both sides).
+
+interface Raw {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  challenges: string[];
+  body: string;
+}
+
+function rawPost(url: string, body: string, headers: Record<string, string> = {}): Promise<Raw> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers: { 'Content-Type': 'application/soap+xml', ...headers }, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const challenges: string[] = [];
+        for (let i = 0; i < res.rawHeaders.length; i += 2) if (res.rawHeaders[i]!.toLowerCase() === 'www-authenticate') challenges.push(res.rawHeaders[i + 1]!);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, challenges, body: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const env = (op: string, header = '') =>
+  `<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope" xmlns:d="http://www.onvif.org/ver10/device/wsdl" xmlns:t="http://www.onvif.org/ver10/schema">` +
+  `<e:Header>${header}</e:Header><e:Body>${op}</e:Body></e:Envelope>`;
+
+const setUserOp = (u: string, p: string, level = 'Administrator') =>
+  `<d:SetUser><d:User><t:Username>${u}</t:Username><t:Password>${p}</t:Password><t:UserLevel>${level}</t:UserLevel></d:User></d:SetUser>`;
+
+function digestHeader(challenge: string, user: string, pass: string, uri: string, nc = 1): string {
+  const p = parseAuthParams(challenge.slice(7));
+  const algo = p['algorithm'] === 'SHA-256' ? 'sha256' : 'md5';
+  const H = (s: string) => createHash(algo).update(s, 'utf8').digest('hex');
+  const cnonce = randomBytes(4).toString('hex');
+  const ncs = nc.toString(16).padStart(8, '0');
+  const resp = H(`${H(`${user}:${p['realm']}:${pass}`)}:${p['nonce']}:${ncs}:${cnonce}:auth:${H(`POST:${uri}`)}`);
+  return `Digest username="${user}", realm="${p['realm']}", nonce="${p['nonce']}", uri="${uri}", algorithm=${p['algorithm']}, qop=auth, nc=${ncs}, cnonce="${cnonce}", response="${resp}", opaque="${p['opaque']}"`;
+}
+
+function wsse(user: string, pass: string, createdMs: number, nonce = randomBytes(16)): string {
+  const created = new Date(createdMs).toISOString();
+  const digest = createHash('sha1').update(Buffer.concat([nonce, Buffer.from(created, 'utf8'), Buffer.from(pass, 'utf8')])).digest('base64');
+  return (
+    `<w:Security xmlns:w="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"><w:UsernameToken><w:Username>${user}</w:Username>` +
+    `<w:Password Type="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest">${digest}</w:Password>` +
+    `<w:Nonce>${nonce.toString('base64')}</w:Nonce><u:Created xmlns:u="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd">${created}</u:Created></w:UsernameToken></w:Security>`
+  );
+}
+
+const ADMIN = SITE_CREDENTIALS.camera;
+let devices: SimDevice[] = [];
+let host = 1;
+afterEach(async () => {
+  await Promise.all(devices.map((d) => d.stop()));
+  devices = [];
+});
+
+async function device(opts: { clock?: () => number; faults?: Parameters<typeof startDevice>[0]['faults'] } = {}) {
+  const d = await startDevice({
+    identity: makeIdentity('camera', host, 5),
+    address: `127.20.1.${host++}`,
+    users: [
+      { ...ADMIN, userLevel: 'Administrator' },
+      { ...SITE_CREDENTIALS.cameraOperator, userLevel: 'Operator' },
+    ],
+    ...opts,
+  });
+  devices.push(d);
+  return d;
+}
+
+/** Authenticated Digest call: one unauthenticated round trip for the challenge, then the real one. */
+async function digestCall(d: SimDevice, op: string, user = ADMIN.username, pass = ADMIN.password, pick = 0) {
+  const first = await rawPost(d.xaddr, env(op));
+  expect(first.status).toBe(401);
+  const ch = first.challenges[pick]!;
+  return rawPost(d.xaddr, env(op), { Authorization: digestHeader(ch, user, pass, '/onvif/device_service') });
+}
+
+describe('simulated ONVIF device', () => {
+  it('answers GetSystemDateAndTime without auth, in its own skewed clock', async () => {
+    const base = Date.UTC(2026, 0, 2, 3, 4, 5);
+    const d = await device({ clock: () => base, faults: { clockSkewMs: -5 * 3600_000 } });
+    const r = await rawPost(d.xaddr, env('<d:GetSystemDateAndTime/>'));
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toMatch(/application\/soap\+xml/);
+    expect(r.body).toContain('<tt:Hour>22</tt:Hour>');
+    expect(r.body).toContain('<tt:Day>1</tt:Day>');
+  });
+
+  it('challenges with SHA-256 then MD5 and accepts either; SHA-256-only mode offers one', async () => {
+    const d = await device();
+    const r = await rawPost(d.xaddr, env('<d:GetDeviceInformation/>'));
+    expect(r.status).toBe(401);
+    expect(r.challenges).toHaveLength(2);
+    expect(r.challenges[0]).toMatch(/algorithm=SHA-256/);
+    expect(r.challenges[1]).toMatch(/algorithm=MD5/);
+    expect(r.challenges[0]).toMatch(/qop="auth".*opaque="/);
+    for (const pick of [0, 1]) {
+      const ok = await digestCall(d, '<d:GetDeviceInformation/>', ADMIN.username, ADMIN.password, pick);
+      expect(ok.status).toBe(200);
+      expect(ok.body).toContain(`<tds:SerialNumber>${d.identity.serialNumber}</tds:SerialNumber>`);
+    }
+    d.setFaults({ auth: 'digest-sha256-only' });
+    const r2 = await rawPost(d.xaddr, env('<d:GetUsers/>'));
+    expect(r2.challenges).toHaveLength(1);
+    expect(r2.challenges[0]).toMatch(/SHA-256/);
+  });
+
+  it('rejects a wrong Digest password with 401 + challenge and counts it', async () => {
+    const d = await device();
+    const r = await digestCall(d, '<d:GetUsers/>', 'admin', 'WrongPass1');
+    expect(r.status).toBe(401);
+    expect(r.challenges.length).toBeGreaterThan(0);
+    expect(d.stats().failedAuths).toBe(1);
+  });
+
+  it('expires Digest nonces with stale=true (not a failed login) and refuses replayed nc', async () => {
+    let now = 1_000_000;
+    const d = await device({ clock: () => now, faults: { nonceTtlMs: 10_000 } });
+    const first = await rawPost(d.xaddr, env('<d:GetUsers/>'));
+    const ch = first.challenges[0]!;
+    const h1 = digestHeader(ch, ADMIN.username, ADMIN.password, '/onvif/device_service', 1);
+    expect((await rawPost(d.xaddr, env('<d:GetUsers/>'), { Authorization: h1 })).status).toBe(200);
+    const replay = await rawPost(d.xaddr, env('<d:GetUsers/>'), { Authorization: h1 });
+    expect(replay.status).toBe(401);
+    expect(d.stats().failedAuths).toBe(1);
+    now += 11_000;
+    const late = await rawPost(d.xaddr, env('<d:GetUsers/>'), { Authorization: digestHeader(ch, ADMIN.username, ADMIN.password, '/onvif/device_service', 2) });
+    expect(late.status).toBe(401);
+    expect(late.challenges[0]).toMatch(/stale=true/);
+    expect(d.stats().failedAuths).toBe(1);
+  });
+
+  it('accepts WS-UsernameToken signed with the device clock within the window, rejects outside with 400 NotAuthorized', async () => {
+    const base = 2_000_000_000_000;
+    const skew = 3 * 3600_000;
+    const d = await device({ clock: () => base, faults: { clockSkewMs: skew } });
+    const ok = await rawPost(d.xaddr, env('<d:GetUsers/>', wsse(ADMIN.username, ADMIN.password, base + skew - 299_000)));
+    expect(ok.status).toBe(200);
+    expect(ok.body).toContain('<tt:Username>onvif</tt:Username>');
+    const localClock = await rawPost(d.xaddr, env('<d:GetUsers/>', wsse(ADMIN.username, ADMIN.password, base)));
+    expect(localClock.status).toBe(400);
+    expect(localClock.body).toContain('ter:NotAuthorized');
+    d.setFaults({ wsseWindowMs: 10_000 });
+    expect((await rawPost(d.xaddr, env('<d:GetUsers/>', wsse(ADMIN.username, ADMIN.password, base + skew - 11_000)))).status).toBe(400);
+    expect(d.stats().failedAuths).toBe(2);
+  });
+
+  it('rejects a replayed WS-UsernameToken nonce and hashes the password as UTF-8', async () => {
+    const d = await device();
+    d.users.setPassword('admin', 'Pässwörd12');
+    const nonce = randomBytes(16);
+    const t = Date.now();
+    expect((await rawPost(d.xaddr, env('<d:GetUsers/>', wsse('admin', 'Pässwörd12', t, nonce)))).status).toBe(200);
+    expect((await rawPost(d.xaddr, env('<d:GetUsers/>', wsse('admin', 'Pässwörd12', t, nonce)))).status).toBe(400);
+  });
+
+  it('auth modes: wsse-only sends no Digest challenge and ignores Digest; digest-only ignores tokens', async () => {
+    const d = await device({ faults: { auth: 'wsse-only' } });
+    const r = await rawPost(d.xaddr, env('<d:GetUsers/>'));
+    expect(r.status).toBe(401);
+    expect(r.challenges).toEqual([]);
+    d.setFaults({ auth: 'digest-only' });
+    const t = await rawPost(d.xaddr, env('<d:GetUsers/>', wsse(ADMIN.username, ADMIN.password, Date.now())));
+    expect(t.status).toBe(401);
+    expect(t.challenges.length).toBe(2);
+    expect(d.stats().failedAuths).toBe(0);
+  });
+
+  it('locks after N failures for lockMs of device clock, with Retry-After, then unlocks', async () => {
+    let now = 5_000_000;
+    const d = await device({ clock: () => now, faults: { lockout: { afterFailures: 3, lockMs: 60_000 } } });
+    for (let i = 0; i < 3; i++) expect((await rawPost(d.xaddr, env('<d:GetUsers/>', wsse('admin', 'Nope12345', now)))).status).toBe(400);
+    const locked = await rawPost(d.xaddr, env('<d:GetUsers/>', wsse(ADMIN.username, ADMIN.password, now)));
+    expect(locked.status).toBe(401);
+    expect(locked.headers['retry-after']).toBe('60');
+    expect(locked.body).toMatch(/NotAuthorized/);
+    expect(locked.body).toMatch(/locked/i);
+    const s = d.stats();
+    expect(s.failedAuths).toBe(3);
+    expect(s.maxConsecutiveFailures).toBe(3);
+    expect(s.lockedUntil).toBe(now + 60_000);
+    // Digest attempts are locked out too, and unauthenticated time queries still work.
+    expect((await rawPost(d.xaddr, env('<d:GetUsers/>'))).headers['retry-after']).toBeDefined();
+    expect((await rawPost(d.xaddr, env('<d:GetSystemDateAndTime/>'))).status).toBe(200);
+    now += 30_000;
+    expect((await rawPost(d.xaddr, env('<d:GetUsers/>', wsse(ADMIN.username, ADMIN.password, now)))).headers['retry-after']).toBe('30');
+    now += 30_001;
+    expect((await rawPost(d.xaddr, env('<d:GetUsers/>', wsse(ADMIN.username, ADMIN.password, now)))).status).toBe(200);
+    expect(d.stats().lockedUntil).toBe(0);
+  });
+
+  it('SetUser changes the password, counts per username, and needs an Administrator', async () => {
+    const d = await device();
+    const r = await digestCall(d, setUserOp('admin', 'NewPass&lt;1'));
+    expect(r.status).toBe(200);
+    expect(r.body).toContain('SetUserResponse');
+    expect(d.users.checkPassword('admin', 'NewPass<1')).toBe(true);
+    expect(d.stats().setUserCount).toEqual({ admin: 1 });
+    const op = await digestCall(d, setUserOp('onvif', 'Other2020x', 'Operator'), 'onvif', SITE_CREDENTIALS.cameraOperator.password);
+    expect(op.status).toBe(400);
+    expect(op.body).toContain('ter:NotAuthorized');
+    expect(d.stats().failedAuths).toBe(0);
+  });
+
+  it('SetUser faults on the wire: weak, too long, fixed admin; noop and delayed commit', async () => {
+    const d = await device({ faults: { maxPasswordLength: 16 } });
+    expect((await digestCall(d, setUserOp('admin', 'weakweak'))).body).toMatch(/ter:OperationProhibited<\/env:Value><env:Subcode><env:Value>ter:PasswordTooWeak/);
+    expect((await digestCall(d, setUserOp('admin', 'Abcdefgh123456789'))).body).toContain('ter:PasswordTooLong');
+    d.setFaults({ fixedAdmin: true });
+    expect((await digestCall(d, setUserOp('admin', 'Abcdefgh1'))).body).toMatch(/ter:InvalidArgVal.*ter:FixedUser/);
+    d.setFaults({ fixedAdmin: false, setUserNoop: true });
+    expect((await digestCall(d, setUserOp('admin', 'Abcdefgh1'))).status).toBe(200);
+    expect(d.users.checkPassword('admin', ADMIN.password)).toBe(true);
+  });
+
+  it('CreateUsers over the wire, including a fault', async () => {
+    const d = await device();
+    const ok = await digestCall(d, `<d:CreateUsers><d:User><t:Username>tech</t:Username><t:Password>Tech2020x</t:Password><t:UserLevel>User</t:UserLevel></d:User></d:CreateUsers>`);
+    expect(ok.status).toBe(200);
+    expect(d.users.list().map((u) => u.username)).toContain('tech');
+    const clash = await digestCall(d, `<d:CreateUsers><d:User><t:Username>tech</t:Username><t:Password>Tech2020x</t:Password><t:UserLevel>User</t:UserLevel></d:User></d:CreateUsers>`);
+    expect(clash.body).toContain('ter:UsernameClash');
+  });
+
+  it('fault injection: latency, http500, malformedXml, drop, timeout', async () => {
+    const d = await device({ faults: { latencyMs: 150 } });
+    const t0 = Date.now();
+    await rawPost(d.xaddr, env('<d:GetSystemDateAndTime/>'));
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
+    d.setFaults({ latencyMs: 0, http500: true });
+    const e500 = await rawPost(d.xaddr, env('<d:GetSystemDateAndTime/>'));
+    expect(e500.status).toBe(500);
+    expect(e500.headers['content-type']).toBe('text/html');
+    d.setFaults({ http500: false, malformedXml: true });
+    const bad = await rawPost(d.xaddr, env('<d:GetSystemDateAndTime/>'));
+    expect(bad.status).toBe(200);
+    expect(bad.body).not.toMatch(/<\/env:Envelope>$/);
+    d.setFaults({ malformedXml: false, drop: true });
+    await expect(rawPost(d.xaddr, env('<d:GetSystemDateAndTime/>'))).rejects.toMatchObject({ code: 'ECONNRESET' });
+    d.setFaults({ drop: false, timeout: true });
+    const hung = rawPost(d.xaddr, env('<d:GetSystemDateAndTime/>'));
+    const winner = await Promise.race([hung.then(() => 'answered', () => 'failed'), new Promise((r) => setTimeout(() => r('silent'), 300))]);
+    expect(winner).toBe('silent');
+    await d.stop(); // stop() must also release the hung connection
+    devices = devices.filter((x) => x !== d);
+    await expect(hung).rejects.toBeDefined();
+  });
+
+  it('answers malformed requests with a Sender fault and unknown operations with ActionNotSupported', async () => {
+    const d = await device();
+    const r = await rawPost(d.xaddr, '<not-xml');
+    expect(r.status).toBe(400);
+    const u = await digestCall(d, '<d:SystemReboot/>');
+    expect(u.body).toContain('ter:ActionNotSupported');
+  });
+});
+
+describe('startSite', () => {
+  it('starts an NVR and cameras on one port in the block, with the demo accounts', async () => {
+    const site = await startSite({ block: '127.20.2', cameras: 3, seed: 9 });
+    try {
+      expect(site.nvr.address).toBe('127.20.2.10');
+      expect(site.cameras.map((c) => c.address)).toEqual(['127.20.2.11', '127.20.2.12', '127.20.2.13']);
+      expect(new Set(site.devices.map((d) => d.port))).toEqual(new Set([site.port]));
+      expect(site.nvr.users.checkPassword('admin', SITE_CREDENTIALS.nvr.password)).toBe(true);
+      expect(site.cameras[1]!.users.list()).toEqual([
+        { username: 'admin', userLevel: 'Administrator' },
+        { username: 'onvif', userLevel: 'Operator' },
+      ]);
+      const r = await rawPost(site.cameras[2]!.xaddr, env('<d:GetSystemDateAndTime/>'));
+      expect(r.status).toBe(200);
+    } finally {
+      await site.stop();
+    }
+  });
+
+  it('applies per-device faults and runs add-ons after the devices, stopping them first', async () => {
+    const order: string[] = [];
+    const site = await startSite({ block: '127.20.3', cameras: 2, faults: { '1': { http500: true } } }, [
+      { name: 'probe', start: async (s) => (order.push(`start:${s.devices.length}`), { stop: async () => void order.push('stop') }) },
+    ]);
+    expect(site.cameras[1]!.faults.http500).toBe(true);
+    expect(site.cameras[0]!.faults.http500).toBe(false);
+    await site.stop();
+    expect(order).toEqual(['start:3', 'stop']);
+  });
+});
