@@ -17,7 +17,7 @@ function site(specs: Record<string, { password?: string; b?: FakeBehaviour }>) {
   return { devices, targets, factory: fakeFactory(devices) };
 }
 
-const fast = { retryBaseMs: 1, timeoutMs: 1000 };
+const fast = { retryBaseMs: 1, timeoutMs: 1000, lateApplyMs: 1 };
 
 describe('sync engine outcomes', () => {
   it('maps each device behaviour to its outcome', async () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { OffsetClock, type Clock } from '../../common/clock';
 import { OUTCOMES } from '../../common/sync/outcomes';
@@ -32,6 +33,7 @@ export interface SyncRunOptions {
   retries?: number;
   retryBaseMs?: number;
   settleMs?: number;
+  lateApplyMs?: number;
   /** Lock length assumed when a device reports a lock without Retry-After. */
   defaultLockMs?: number;
   clock?: Clock;
@@ -42,7 +44,7 @@ export interface SyncRunOptions {
   onRow?: (row: SyncRow) => void;
 }
 
-export const SYNC_DEFAULTS = { concurrency: 16, maxFailedAuthsPerDevice: 2, timeoutMs: 8000, retries: 2, retryBaseMs: 250, settleMs: 0, defaultLockMs: 30 * 60_000 };
+export const SYNC_DEFAULTS = { concurrency: 16, maxFailedAuthsPerDevice: 2, timeoutMs: 8000, retries: 2, retryBaseMs: 250, settleMs: 0, lateApplyMs: 1500, defaultLockMs: 30 * 60_000 };
 
 /**
  * One run over a fixed target list: the first pass, then any "retry failed"
@@ -156,6 +158,8 @@ export class SyncRun {
   private async doPass(secrets: SyncSecrets, keys: string[]): Promise<SyncRow[]> {
     this.controller = new AbortController();
     const signal = this.controller.signal;
+    // Every running device listens for cancel.
+    setMaxListeners(0, signal);
     const wanted = new Set(keys);
     const retrying = this.targets.filter((t) => wanted.has(t.key) && this.rows.get(t.key)!.outcome !== undefined).map((t) => t.key);
     if (retrying.length) await this.journal?.append({ t: 'retry', keys: retrying, at: this.clock.now() });
@@ -169,7 +173,7 @@ export class SyncRun {
           const row = await syncDevice({
             target, candidates: secrets.currentPasswords, newPassword: secrets.newPassword, budget: this.budget, clock: this.clock,
             journal: this.journal, factory: this.o.clientFactory, timeoutMs: this.cfg.timeoutMs, retries: this.cfg.retries,
-            retryBaseMs: this.cfg.retryBaseMs, settleMs: this.cfg.settleMs, defaultLockMs: this.cfg.defaultLockMs, signal,
+            retryBaseMs: this.cfg.retryBaseMs, settleMs: this.cfg.settleMs, lateApplyMs: this.cfg.lateApplyMs, defaultLockMs: this.cfg.defaultLockMs, signal,
             resumeAfterSet: this.setUserPending.has(target.key),
             onStep: (r) => this.update(r),
             onRequests: (n) => (this.requestCount += n),

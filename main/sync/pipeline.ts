@@ -3,7 +3,7 @@ import { nextStepFor, type SyncOutcome } from '../../common/sync/outcomes';
 import type { SyncRow, SyncStep } from '../../common/sync/report';
 import type { LockoutBudget } from './budget';
 import type { Journal } from './journal';
-import { isClientError, type ClientFactory, type DeviceClient, type UserEntry } from './port';
+import { isClientError, type ClientFactory, type UserEntry } from './port';
 import { describeError, isTransient } from './errors';
 
 export interface DeviceTarget {
@@ -28,6 +28,8 @@ export interface DeviceJob {
   retryBaseMs: number;
   /** Some cameras apply a new password a moment after answering SetUser. */
   settleMs: number;
+  /** How long to wait before looking again when the old password still works after SetUser. */
+  lateApplyMs: number;
   defaultLockMs: number;
   /** The run's cancel signal. */
   signal: AbortSignal;
@@ -54,29 +56,29 @@ export async function syncDevice(job: DeviceJob): Promise<SyncRow> {
     step: 'queued', detail: '', nextStep: '', attempts: 0, failedAuths: budget.failed(key), ms: 0,
   };
   const secrets = [...job.candidates, job.newPassword];
-  const clients: DeviceClient[] = [];
   const step = (s: SyncStep) => {
     row.step = s;
     job.onStep({ ...row });
   };
-  // A rejected sign-in that fills the budget stops whatever the client was doing
-  // next (e.g. a second auth scheme for the same password).
-  const budgetStop = new AbortController();
+  // One client per device, so the Digest challenge and the clock offset learnt
+  // by GetSystemDateAndTime carry over. Its signal fires when the run is
+  // cancelled before SetUser (a change half-made and never checked is worse
+  // than a few more seconds), or when a rejected sign-in fills the budget (it
+  // stops e.g. a second auth scheme for the same password).
+  const stop = new AbortController();
+  let cancellable = true;
+  const onCancel = () => cancellable && stop.abort();
+  job.signal.addEventListener('abort', onCancel, { once: true });
   const onAuthFailure = () => {
     const n = budget.recordFailure(key);
     row.failedAuths = n;
     journal?.append({ t: 'fail', key, at: clock.now() }).catch(() => {});
-    if (n >= budget.max) budgetStop.abort();
+    if (n >= budget.max) stop.abort();
   };
-  const client = (signal: AbortSignal | undefined, clockOffsetMs?: number) => {
-    const c = job.factory({
-      xaddr: target.xaddr, timeoutMs: job.timeoutMs, clockOffsetMs, onAuthFailure,
-      signal: signal ? AbortSignal.any([signal, budgetStop.signal]) : budgetStop.signal,
-      allowBasic: target.allowBasic, allowPasswordText: target.allowPasswordText,
-    });
-    clients.push(c);
-    return c;
-  };
+  const c = job.factory({
+    xaddr: target.xaddr, timeoutMs: job.timeoutMs, onAuthFailure, signal: stop.signal,
+    allowBasic: target.allowBasic, allowPasswordText: target.allowPasswordText,
+  });
 
   const retrying = async <T>(fn: () => Promise<T>): Promise<T> => {
     const failedBefore = budget.failed(key);
@@ -92,7 +94,7 @@ export async function syncDevice(job: DeviceJob): Promise<SyncRow> {
   };
 
   /** One credentialed sign-in (GetUsers): users on success, undefined if the device rejected the password. */
-  const signIn = async (c: DeviceClient, password: string): Promise<UserEntry[] | undefined> => {
+  const signIn = async (password: string): Promise<UserEntry[] | undefined> => {
     if (!budget.canTry(key)) throw new Stop('auth-failed', budgetDetail(row, budget.max));
     await journal?.append({ t: 'try', key, at: clock.now() });
     row.attempts++;
@@ -102,7 +104,7 @@ export async function syncDevice(job: DeviceJob): Promise<SyncRow> {
       await journal?.append({ t: 'settled', key });
       return users;
     } catch (err) {
-      if (isClientError(err) && (err.kind === 'auth-failed' || (err.kind === 'cancelled' && budgetStop.signal.aborted && !job.signal.aborted))) {
+      if (isClientError(err) && (err.kind === 'auth-failed' || (err.kind === 'cancelled' && !budget.canTry(key)))) {
         if (budget.failed(key) === before) onAuthFailure();
         return undefined;
       }
@@ -118,18 +120,16 @@ export async function syncDevice(job: DeviceJob): Promise<SyncRow> {
     if (job.signal.aborted) throw new Stop('cancelled', 'Cancelled before this device started.');
 
     step('reach');
-    let offset: number | undefined;
     try {
-      offset = (await retrying(() => client(job.signal).getSystemDateAndTime())).clockOffsetMs;
+      await retrying(() => c.getSystemDateAndTime());
     } catch (err) {
       // Devices without the call still do Digest; only WS-UsernameToken needs their clock.
       if (!(isClientError(err) && err.kind === 'fault')) throw err;
     }
-    const main = client(job.signal, offset);
 
     step('authenticate');
     if (job.resumeAfterSet) {
-      const users = await signIn(main, job.newPassword);
+      const users = await signIn(job.newPassword);
       if (users) {
         row.userLevel = findUser(users, username)?.userLevel;
         return await verifyOld(undefined);
@@ -142,7 +142,7 @@ export async function syncDevice(job: DeviceJob): Promise<SyncRow> {
     let users: UserEntry[] | undefined;
     for (const pw of order) {
       if (!budget.canTry(key)) break;
-      users = await signIn(main, pw);
+      users = await signIn(pw);
       if (users) {
         current = pw;
         break;
@@ -156,13 +156,13 @@ export async function syncDevice(job: DeviceJob): Promise<SyncRow> {
     row.userLevel = user?.userLevel ?? 'Administrator';
 
     step('set-user');
-    // SetUser and verification ignore cancel: a change half-made and never checked is worse than a few more seconds.
-    const finisher = client(undefined, offset);
+    cancellable = false;
+    if (job.signal.aborted) throw new Stop('cancelled', 'Cancelled before the password change was sent.');
     await journal?.append({ t: 'setuser-sent', key, at: clock.now() });
     setSent = true;
     let setError: unknown;
     try {
-      await finisher.setUser({ username, password: current }, { username, password: job.newPassword, userLevel: row.userLevel });
+      await c.setUser({ username, password: current }, { username, password: job.newPassword, userLevel: row.userLevel });
     } catch (err) {
       if (isClientError(err) && err.kind === 'fault') {
         throw new Stop('rejected', `The device refused the new password${err.subcode ? ` (${err.subcode})` : ''}: ${clip(err.message)}`, { subcode: err.subcode ?? 'unknown' });
@@ -173,27 +173,35 @@ export async function syncDevice(job: DeviceJob): Promise<SyncRow> {
     if (job.settleMs > 0) await sleep(job.settleMs);
 
     step('verify');
-    const newWorks = await signIn(finisher, job.newPassword);
+    let newWorks = await signIn(job.newPassword);
     if (!newWorks) {
-      const oldWorks = budget.canTry(key) ? await signIn(finisher, current) : undefined;
+      const oldWorks = budget.canTry(key) ? await signIn(current) : undefined;
       if (setError && oldWorks) {
         const d = describeError(setError);
         throw new Stop(d.outcome, `SetUser failed and the old password is still in place: ${d.detail}`, { subcode: d.subcode });
       }
-      throw new Stop('unverified', oldWorks
-        ? 'The device answered SetUser but still accepts the old password and not the new one.'
-        : 'Neither the new nor the old password signs in after SetUser.');
+      if (oldWorks && budget.canTry(key)) {
+        // Some cameras switch passwords a moment after answering SetUser: one more look, within the budget.
+        step('waiting');
+        await sleep(job.lateApplyMs);
+        step('verify');
+        newWorks = await signIn(job.newPassword);
+      }
+      if (!newWorks) {
+        throw new Stop('unverified', oldWorks
+          ? 'The device answered SetUser but still accepts the old password and not the new one.'
+          : 'Neither the new nor the old password signs in after SetUser.');
+      }
     }
     return await verifyOld(current);
 
     async function verifyOld(old: string | undefined): Promise<SyncRow> {
       const olds = old !== undefined ? [old] : job.candidates.filter((c) => c !== job.newPassword);
-      const checker = client(undefined, offset);
       for (const pw of olds) {
         if (!budget.canTry(key)) {
           return finish('updated', 'The new password signs in. The old password was not re-tested, to stay within the lockout budget.');
         }
-        if (await signIn(checker, pw)) throw new Stop('unverified', 'Both the new and an old password sign in: the device did not drop the old password.');
+        if (await signIn(pw)) throw new Stop('unverified', 'Both the new and an old password sign in: the device did not drop the old password.');
       }
       return finish('updated', 'The new password signs in and the old one is refused.');
     }
@@ -223,7 +231,8 @@ export async function syncDevice(job: DeviceJob): Promise<SyncRow> {
     row.failedAuths = budget.failed(key);
     row.ms = performance.now() - t0;
     row.finishedAt = clock.now();
-    job.onRequests?.(clients.reduce((n, c) => n + c.requestCount, 0));
+    job.signal.removeEventListener('abort', onCancel);
+    job.onRequests?.(c.requestCount);
     return { ...row };
   }
 }

@@ -55,7 +55,7 @@ export class FakeClientError extends Error implements ClientErrorLike {
   transient: boolean;
   constructor(
     public kind: ErrorKind,
-    message = kind,
+    message: string = kind,
     extra: { status?: number; subcode?: string; retryAfterMs?: number; transient?: boolean } = {},
   ) {
     super(message);

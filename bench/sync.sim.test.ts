@@ -1,0 +1,132 @@
+// Engine + real ONVIF client against the simulated site (loopback 127.55.1.0/24 only).
+// Lives in bench/ because main/ may not import sim/ (a folder means one runtime).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { startSite, type Site, type DeviceFaults } from '../sim/site';
+import { SITE_CREDENTIALS } from '../sim/identities';
+import { runSync } from '../main/sync/engine';
+import { onvifClientFactory } from '../main/sync/onvif-factory';
+
+const OLD = SITE_CREDENTIALS.camera.password;
+const NEW = 'Fresh2026pass';
+
+describe('sync against the simulated site', () => {
+  let site: Site;
+  const clients = onvifClientFactory(16);
+  beforeAll(async () => {
+    site = await startSite({
+      block: '127.55.1',
+      cameras: 14,
+      faults: {
+        '0': {},
+        '1': { auth: 'digest-only' },
+        '2': { auth: 'wsse-only', clockSkewMs: 5 * 3600_000 },
+        '3': { auth: 'digest-sha256-only' },
+        '4': { fixedAdmin: true },
+        '5': { maxPasswordLength: 8 },
+        '6': { setUserNoop: true },
+        '7': { http500: true },
+        '8': { malformedXml: true },
+        '9': { timeout: true },
+        '10': { drop: true },
+        '11': { setUserDelayMs: 300 },
+        '12': { latencyMs: 50 },
+        '13': { lockout: { afterFailures: 1, lockMs: 60_000 } },
+      },
+    });
+    site.cameras[13]!.users.setPassword('admin', 'Unknown-pass-9');
+  });
+  afterAll(async () => {
+    clients.dispose();
+    await site?.stop();
+  });
+
+  it('each camera ends with the outcome its fault calls for, and no password leaks into a row', async () => {
+    const targets = site.cameras.map((c) => ({ xaddr: c.xaddr, username: 'admin' }));
+    const { rows } = await runSync({
+      targets, currentPasswords: [OLD, 'Second-guess1'], newPassword: NEW, clientFactory: clients.factory,
+      timeoutMs: 800, retries: 1, retryBaseMs: 10, lateApplyMs: 600,
+    });
+    const outcomes = rows.map((r) => r.outcome);
+    expect(outcomes).toEqual([
+      'updated', 'updated', 'updated', 'updated', 'rejected', 'rejected', 'unverified',
+      'unreachable', 'unsupported', 'timeout', 'unreachable', 'updated', 'updated', 'locked-out',
+    ]);
+    expect(rows[4]!.subcode).toBe('FixedUser');
+    expect(rows[5]!.subcode).toBe('PasswordTooLong');
+    expect(rows[13]!.unlockAt).toBeGreaterThan(Date.now());
+    for (const [i, cam] of site.cameras.entries()) {
+      const st = cam.stats();
+      expect(st.failedAuths, `camera ${i}`).toBeLessThanOrEqual(2);
+      expect(st.setUserCount['admin'] ?? 0, `camera ${i}`).toBeLessThanOrEqual(1);
+      expect(st.bothCredentialKinds).toBe(0);
+    }
+    for (const i of [0, 1, 2, 3, 11, 12]) expect(site.cameras[i]!.users.checkPassword('admin', NEW)).toBe(true);
+    expect(JSON.stringify(rows)).not.toContain(OLD);
+    expect(JSON.stringify(rows)).not.toContain(NEW);
+  });
+});
+
+describe('property: random fault mixes never push a camera past the budget', () => {
+  let site: Site;
+  const clients = onvifClientFactory(16);
+  beforeAll(async () => {
+    site = await startSite({ block: '127.55.2', cameras: 6 });
+  });
+  afterAll(async () => {
+    clients.dispose();
+    await site?.stop();
+  });
+
+  const faultArb: fc.Arbitrary<Partial<DeviceFaults>> = fc.record(
+    {
+      auth: fc.constantFrom('both', 'digest-only', 'wsse-only', 'digest-sha256-only'),
+      lockout: fc.record({ afterFailures: fc.integer({ min: 0, max: 4 }), lockMs: fc.constant(60_000) }),
+      fixedAdmin: fc.boolean(),
+      setUserNoop: fc.boolean(),
+      maxPasswordLength: fc.constantFrom(8, 32),
+      drop: fc.boolean(),
+      http500: fc.boolean(),
+      clockSkewMs: fc.constantFrom(0, 3 * 3600_000),
+    },
+    { requiredKeys: [] },
+  );
+  const deviceArb = fc.record({ faults: faultArb, password: fc.constantFrom(OLD, NEW, 'Other-pass-1', 'Cand-two-22') });
+
+  it('no simulated camera sees more than N failed authentications', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(deviceArb, { minLength: site.cameras.length, maxLength: site.cameras.length }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.array(fc.constantFrom(OLD, 'Cand-two-22', 'Wrong-pass-3', 'Wrong-pass-4'), { minLength: 1, maxLength: 5 }),
+        async (mix, n, candidates) => {
+          // Fresh state per case: faults, password, counters (a new device object is not needed: reset what matters).
+          const before = site.cameras.map((c, i) => {
+            c.setFaults({ ...DEFAULTS, ...mix[i]!.faults });
+            c.users.setPassword('admin', mix[i]!.password);
+            const s = c.stats();
+            return { failed: s.failedAuths, sets: s.setUserCount['admin'] ?? 0 };
+          });
+          const { rows } = await runSync({
+            targets: site.cameras.map((c) => ({ xaddr: c.xaddr, username: 'admin' })),
+            currentPasswords: candidates, newPassword: NEW, maxFailedAuthsPerDevice: n, clientFactory: clients.factory,
+            timeoutMs: 1000, retries: 1, retryBaseMs: 5, lateApplyMs: 5,
+          });
+          for (const [i, c] of site.cameras.entries()) {
+            const s = c.stats();
+            expect(s.failedAuths - before[i]!.failed, `camera ${i} ${JSON.stringify(mix[i])} → ${rows[i]!.outcome}`).toBeLessThanOrEqual(n);
+            expect((s.setUserCount['admin'] ?? 0) - before[i]!.sets).toBeLessThanOrEqual(1);
+            expect(rows[i]!.outcome).toBeDefined();
+            if (rows[i]!.outcome === 'updated') expect(c.users.checkPassword('admin', NEW)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
+  }, 120_000);
+});
+
+const DEFAULTS: Partial<DeviceFaults> = {
+  auth: 'both', lockout: { afterFailures: 0, lockMs: 60_000 }, fixedAdmin: false, setUserNoop: false,
+  maxPasswordLength: 32, drop: false, http500: false, clockSkewMs: 0, timeout: false, malformedXml: false,
+};

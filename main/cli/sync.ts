@@ -1,0 +1,141 @@
+import { existsSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { SyncPassword, SyncTarget } from '../../common/contract/sync';
+import { OUTCOMES } from '../../common/sync/outcomes';
+import { publicRow } from '../../common/sync/report';
+import { runSync, SYNC_DEFAULTS } from '../sync/engine';
+import { readJournal } from '../sync/journal';
+import { onvifClientFactory } from '../sync/onvif-factory';
+import type { CliIo } from './io';
+
+const USAGE = 2;
+const TargetsFile = z.array(SyncTarget.strict()).min(1).max(5000);
+const SecretsInput = z.strictObject({ currentPasswords: z.array(SyncPassword).min(1).max(5), newPassword: SyncPassword });
+
+class UsageError extends Error {}
+
+/** `nvr-console sync`: the app's engine, targets from a file, passwords only on stdin. */
+export function registerSync(program: Command, io: CliIo): void {
+  program
+    .command('sync')
+    .description('Push a new password to ONVIF cameras, verify it, and print one JSON row per device on stdout.')
+    .option('--targets <file>', 'JSON array of { "xaddr": "<device service URL>", "username": "<user>" }')
+    .option('--secrets-stdin', 'read { "currentPasswords": [...], "newPassword": "..." } from standard input')
+    .option('--concurrency <n>', `devices at once (default ${SYNC_DEFAULTS.concurrency})`)
+    .option('--max-failures <n>', `rejected sign-ins allowed per device (default ${SYNC_DEFAULTS.maxFailedAuthsPerDevice})`)
+    .option('--timeout <ms>', `per request (default ${SYNC_DEFAULTS.timeoutMs})`)
+    .option('--journal <file>', 'journal to write, or to resume after a crash (default: <targets>.sync-journal.jsonl)')
+    .option('--json', 'machine mode: no human summary on stderr')
+    // Declared only to refuse them with a clear message: argv ends up in shell history and ps.
+    .option('--password <value>', '(refused)')
+    .option('--new-password <value>', '(refused)')
+    .option('--current-password <value>', '(refused)')
+    .action(async (opts: Record<string, string | boolean | undefined>) => {
+      try {
+        io.setExitCode(await syncCommand(opts, io));
+      } catch (err) {
+        if (err instanceof UsageError) {
+          io.stderr(`nvr-console sync: ${err.message}\n`);
+          io.setExitCode(USAGE);
+          return;
+        }
+        throw err;
+      }
+    });
+}
+
+async function syncCommand(opts: Record<string, string | boolean | undefined>, io: CliIo): Promise<number> {
+  if (opts.password !== undefined || opts.newPassword !== undefined || opts.currentPassword !== undefined) {
+    throw new UsageError('passwords are never accepted as arguments; pipe them as JSON with --secrets-stdin.');
+  }
+  if (typeof opts.targets !== 'string') throw new UsageError('--targets <file.json> is required.');
+  if (!opts.secretsStdin) throw new UsageError('--secrets-stdin is required (passwords come only from standard input).');
+  const concurrency = intOption(opts.concurrency, '--concurrency', 1, 256) ?? SYNC_DEFAULTS.concurrency;
+  const maxFailed = intOption(opts.maxFailures, '--max-failures', 1, 5) ?? SYNC_DEFAULTS.maxFailedAuthsPerDevice;
+  const timeoutMs = intOption(opts.timeout, '--timeout', 100, 120_000) ?? SYNC_DEFAULTS.timeoutMs;
+
+  const targetsPath = resolve(opts.targets);
+  const targets = parseJsonFile(targetsPath, TargetsFile, 'targets file');
+  const secrets = parseSecrets(await io.stdin());
+
+  const journalPath = resolve(typeof opts.journal === 'string' ? opts.journal : `${targetsPath}.sync-journal.jsonl`);
+  const prior = readJournal(journalPath);
+  if (prior?.ended) {
+    // A finished run is history, not something to resume: keep it beside the new one.
+    renameSync(journalPath, journalPath.replace(/(\.jsonl)?$/, `.${prior.runId}.jsonl`));
+  } else if (prior) {
+    io.stderr(`Resuming run ${prior.runId} from ${journalPath} (${prior.outcomes.size} device(s) already finished).\n`);
+  }
+
+  const ac = new AbortController();
+  const onSigint = () => {
+    io.stderr('Cancelling: devices already changing their password are verified first.\n');
+    ac.abort();
+  };
+  process.once('SIGINT', onSigint);
+  const clients = onvifClientFactory(concurrency);
+  try {
+    let done = 0;
+    const result = await runSync({
+      targets, ...secrets, concurrency, maxFailedAuthsPerDevice: maxFailed, timeoutMs, journalPath,
+      clientFactory: clients.factory, signal: ac.signal,
+      onRow: (r) => {
+        if (r.outcome && !opts.json) io.stderr(`[${++done}/${targets.length}] ${r.xaddr} ${r.username}: ${OUTCOMES[r.outcome].label}\n`);
+      },
+    }).catch((err: unknown) => {
+      if (err instanceof Error && /different targets/.test(err.message)) throw new UsageError(err.message);
+      throw err;
+    });
+    const rows = result.rows.map(publicRow);
+    io.stdout(JSON.stringify(rows, null, opts.json ? undefined : 2) + '\n');
+    if (!opts.json) {
+      const counts = new Map<string, number>();
+      for (const r of rows) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
+      io.stderr(`Done: ${[...counts].map(([o, n]) => `${n} ${o}`).join(', ')}. Journal: ${journalPath}\n`);
+    }
+    return rows.every((r) => OUTCOMES[r.outcome].success) ? 0 : 1;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    clients.dispose();
+  }
+}
+
+function intOption(v: unknown, name: string, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || !/^\d+$/.test(v) || n < min || n > max) throw new UsageError(`${name} must be a whole number from ${min} to ${max}.`);
+  return n;
+}
+
+function parseJsonFile<T>(path: string, schema: z.ZodType<T>, what: string): T {
+  if (!existsSync(path)) throw new UsageError(`${what} ${path} does not exist.`);
+  if (statSync(path).size > 10 * 1024 * 1024) throw new UsageError(`${what} ${path} is larger than 10 MB.`);
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`${what} ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) throw new UsageError(`${what} ${path} is invalid:\n${z.prettifyError(parsed.error).slice(0, 2000)}`);
+  return parsed.data;
+}
+
+function parseSecrets(text: string): z.infer<typeof SecretsInput> {
+  if (!text.trim()) throw new UsageError('standard input is empty; expected {"currentPasswords": [...], "newPassword": "..."}.');
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    // The parser's message may quote the input, which holds passwords: say only where it broke.
+    throw new UsageError('standard input is not valid JSON; expected {"currentPasswords": [...], "newPassword": "..."}.');
+  }
+  const parsed = SecretsInput.safeParse(data);
+  if (!parsed.success) {
+    const where = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.code}`).join('; ');
+    throw new UsageError(`standard input is invalid (${where}); expected {"currentPasswords": ["1 to 5 passwords"], "newPassword": "..."}.`);
+  }
+  return parsed.data;
+}
