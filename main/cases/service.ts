@@ -1,6 +1,216 @@
+import { randomUUID } from 'node:crypto';
+import { AppError, type CallName } from '../../common/contract';
+import { ResetCase, STEPS, type Step } from '../../common/reset/case';
+import { caseStatus } from '../../common/reset/deadlines';
+import { checkEmail } from '../../common/reset/email';
+import { checkPassword, PASSWORD_MESSAGES } from '../../common/reset/password';
+import { checkQrText } from '../../common/reset/qr-text';
+import { checkSecurityCode } from '../../common/reset/security-code';
+import { caseSummary } from '../../common/reset/summary';
 import type { Feature, ServiceContext } from '../core/context';
+import type { Handlers } from '../core/dispatch';
+import { createKeytarKeychain, KeychainUnavailable, type Keychain } from './keychain';
+import { startNotifier } from './notifier';
+import { CaseStore } from './store';
 
-/** Placeholder until the reset-wizard feature lands (issue 4). */
-export async function setupCases(_ctx: ServiceContext): Promise<Feature<Record<never, never>>> {
-  return { handlers: {} };
+type CaseHandlers = Pick<Handlers, Extract<CallName, `cases.${string}`>>;
+
+export interface CasesDeps {
+  keychain?: Keychain;
+  /** Reminder check interval; tests use cases.checkDeadlines instead. */
+  notifyEveryMs?: number;
+}
+
+const account = (caseId: string) => `case:${caseId}`;
+
+/** Reset cases: the wizard's state in the data folder, the password in the keychain. */
+export async function setupCases(ctx: ServiceContext, deps: CasesDeps = {}): Promise<Feature<CaseHandlers>> {
+  const log = ctx.log.child('cases');
+  const now = () => ctx.clock.now();
+  const store = new CaseStore(ctx.dataDir, now);
+  const keychain = deps.keychain ?? createKeytarKeychain();
+  for (const p of store.problems) {
+    log.error('case file problem', { message: p.message, movedTo: p.movedTo });
+  }
+
+  // The probe writes a throw-away item; once a minute is plenty for a banner.
+  let probed: { at: number; value: Promise<{ available: boolean; message?: string }> } | undefined;
+  const probeCached = () => {
+    if (!probed || Date.now() - probed.at > 60_000) probed = { at: Date.now(), value: keychain.probe() };
+    return probed.value;
+  };
+
+  const must = (id: string): ResetCase => {
+    const c = store.get(id);
+    if (!c) throw new AppError('not-found', 'This reset case does not exist (any more).');
+    return c;
+  };
+  const save = (c: ResetCase, what: string, patch: Partial<ResetCase>): ResetCase => {
+    const at = now();
+    const next = store.put({ ...c, ...patch, updatedAt: at, history: [...c.history, { at, what }].slice(-200) });
+    log.info('case updated', { caseId: c.id, step: next.step, what });
+    ctx.events.emit('cases.changed', { case: next });
+    return next;
+  };
+  const open = (id: string): ResetCase => {
+    const c = must(id);
+    if (c.step === 'done') throw new AppError('conflict', 'This case is closed.');
+    return c;
+  };
+
+  const notifier = startNotifier(ctx, store, (c, key, what) => save(c, what, { notified: [...c.notified, key] }), deps.notifyEveryMs);
+
+  const handlers: CaseHandlers = {
+    'cases.list': async () => ({
+      cases: store.list(),
+      now: now(),
+      storeProblems: store.problems,
+      keychain: await probeCached(),
+    }),
+    'cases.create': ({ nvr }) => {
+      const at = now();
+      const c = store.put(
+        ResetCase.parse({ id: `case-${randomUUID()}`, createdAt: at, updatedAt: at, nvr, step: 'forgot', history: [{ at, what: 'case opened' }] }),
+      );
+      ctx.events.emit('cases.changed', { case: c });
+      log.info('case opened', { caseId: c.id });
+      return c;
+    },
+    'cases.get': ({ caseId }) => must(caseId),
+    'cases.goto': ({ caseId, step }) => {
+      const c = open(caseId);
+      if (!reachable(c, step)) throw new AppError('conflict', `The step “${step}” needs the earlier steps first.`);
+      return save(c, `went to step ${step}`, { step });
+    },
+    'cases.setEmail': ({ caseId, email }) => {
+      const c = open(caseId);
+      const r = checkEmail(email);
+      if (!r.ok) throw new AppError('bad-request', r.message);
+      return save(c, 'registered email entered', { email: r.email, step: 'qr' });
+    },
+    'cases.setQrText': ({ caseId, qrText, source }) => {
+      const c = open(caseId);
+      const r = checkQrText(qrText);
+      if (!r.ok) throw new AppError('bad-request', r.message);
+      // A different text means the NVR generated a new QR code: its two-codes budget starts again.
+      const fresh = r.text !== c.qrText;
+      return save(c, `QR text captured (${source})`, {
+        qrText: r.text,
+        qrCapturedAt: now(),
+        qrNumber: fresh ? c.qrNumber + 1 : c.qrNumber,
+        codesForQr: fresh ? 0 : c.codesForQr,
+        step: 'send',
+      });
+    },
+    'cases.recordSent': ({ caseId, via }) => {
+      const c = open(caseId);
+      if (!c.qrText) throw new AppError('conflict', 'Capture the QR text first.');
+      return save(c, `sent to support (${via})`, { sentAt: now(), sentVia: via, step: 'code' });
+    },
+    'cases.recordCode': ({ caseId, code }) => {
+      const c = open(caseId);
+      const r = checkSecurityCode(code);
+      if (r.ok) ctx.secrets.add(r.code);
+      ctx.secrets.add(code.trim());
+      if (!r.ok) throw new AppError('bad-request', r.message);
+      if (!c.sentAt) throw new AppError('conflict', 'Record sending the QR text to support first.');
+      return save(c, 'security code received', { codeReceivedAt: now(), codesForQr: c.codesForQr + 1, step: 'code' });
+    },
+    'cases.recordAttempt': ({ caseId, result }) => {
+      const c = open(caseId);
+      const s = caseStatus(c, now());
+      if (c.codeReceivedAt === undefined) throw new AppError('conflict', 'Record the security code’s arrival first.');
+      if (s.codeExpired) throw new AppError('conflict', 'The security code has expired. Generate a new QR code on the NVR.');
+      if (s.lockedUntil !== undefined && result === 'wrong') {
+        throw new AppError('conflict', 'Code entry on the NVR is locked; wait for the lock to end before trying again.');
+      }
+      const attempts = [...c.attempts, { at: now(), result }];
+      return save(c, result === 'accepted' ? 'NVR accepted the security code' : 'NVR rejected a security code entry', {
+        attempts,
+        step: result === 'accepted' ? 'password' : 'code',
+      });
+    },
+    'cases.newQr': ({ caseId }) => {
+      const c = open(caseId);
+      return save(c, 'starting over with a new QR code', {
+        qrText: undefined,
+        qrCapturedAt: undefined,
+        sentAt: undefined,
+        sentVia: undefined,
+        codeReceivedAt: undefined,
+        codesForQr: 0,
+        attempts: c.attempts,
+        qrNumber: c.qrNumber,
+        step: 'qr',
+      });
+    },
+    'cases.setPassword': async ({ caseId, password }) => {
+      ctx.secrets.add(password);
+      const c = open(caseId);
+      const r = checkPassword(password);
+      if (!r.ok) throw new AppError('bad-request', r.problems.map((p) => PASSWORD_MESSAGES[p]).join(' '));
+      if (!c.attempts.some((a) => a.result === 'accepted')) throw new AppError('conflict', 'The NVR must accept the security code first.');
+      try {
+        await keychain.set(account(caseId), password);
+      } catch (e) {
+        const message = e instanceof KeychainUnavailable ? e.message : 'The OS keychain refused to store the password.';
+        log.error('keychain write failed', { caseId, message });
+        throw new AppError('unavailable', message);
+      }
+      return save(c, 'new password stored in the OS keychain', { passwordSetAt: now(), passwordInKeychain: true, step: 'sync' });
+    },
+    'cases.revealPassword': async ({ caseId }) => {
+      const c = must(caseId);
+      if (!c.passwordInKeychain) throw new AppError('not-found', 'No password was stored for this case.');
+      let pw: string | null;
+      try {
+        pw = await keychain.get(account(caseId));
+      } catch (e) {
+        throw new AppError('unavailable', e instanceof Error ? e.message : 'The OS keychain is not available.');
+      }
+      if (pw === null) throw new AppError('not-found', 'The keychain no longer holds this password (removed outside the app?).');
+      ctx.secrets.add(pw);
+      log.info('password revealed for hand-over', { caseId });
+      return { password: pw };
+    },
+    'cases.recordSync': ({ caseId, choice }) => {
+      const c = open(caseId);
+      if (!c.passwordSetAt) throw new AppError('conflict', 'Set the new password first.');
+      const at = now();
+      return save(c, `NVR sync prompt answered: ${choice}`, { syncChoice: choice, syncChoiceAt: at, step: 'done', doneAt: at, outcome: 'reset' });
+    },
+    'cases.abandon': ({ caseId }) => {
+      const c = open(caseId);
+      return save(c, 'case abandoned', { step: 'done', doneAt: now(), outcome: 'abandoned' });
+    },
+    'cases.summary': ({ caseId }) => ({ text: caseSummary(must(caseId), now()) }),
+    'cases.checkDeadlines': () => ({ fired: notifier.check() }),
+  };
+
+  return {
+    handlers,
+    start() {
+      for (const p of store.problems) ctx.events.emit('app.notice', { level: 'error', message: p.message, at: p.at });
+      notifier.check();
+    },
+    dispose: () => notifier.stop(),
+  };
+}
+
+/** Back is always allowed; forward only as far as the recorded data reaches. */
+function reachable(c: ResetCase, step: Step): boolean {
+  const target = STEPS.indexOf(step);
+  if (target <= STEPS.indexOf(c.step)) return true;
+  const furthest = c.passwordSetAt
+    ? 'sync'
+    : c.attempts.some((a) => a.result === 'accepted')
+      ? 'password'
+      : c.sentAt
+        ? 'code'
+        : c.qrText
+          ? 'send'
+          : c.email
+            ? 'qr'
+            : 'email';
+  return target <= STEPS.indexOf(furthest);
 }

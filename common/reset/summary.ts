@@ -1,0 +1,30 @@
+import { STEP_TITLES, type ResetCase } from './case';
+
+/**
+ * The text the technician pastes into the service ticket. Times and outcome
+ * only: the password and the security code are never part of a case, so they
+ * cannot appear here.
+ */
+export function caseSummary(c: ResetCase, now: number): string {
+  const t = (ms: number | undefined) => (ms === undefined ? '—' : new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'));
+  const wrong = c.attempts.filter((a) => a.result === 'wrong').length;
+  const accepted = c.attempts.find((a) => a.result === 'accepted');
+  const nvr = [c.nvr.label, c.nvr.model, c.nvr.serial && `S/N ${c.nvr.serial}`, c.nvr.address].filter(Boolean).join(', ');
+  const lines = [
+    `NVR password reset — ${nvr}`,
+    `Case ${c.id}, opened ${t(c.createdAt)}`,
+    `Registered email: ${c.email ?? '—'}`,
+    `QR codes generated: ${Math.max(c.qrNumber, c.qrText ? 1 : 0)}`,
+    `Sent to support: ${t(c.sentAt)}${c.sentVia ? ` (${c.sentVia})` : ''}`,
+    `Security code received: ${t(c.codeReceivedAt)}`,
+    `Code entries on the NVR: ${wrong} wrong${accepted ? `, accepted ${t(accepted.at)}` : ''}`,
+    `New password set: ${c.passwordSetAt ? `${t(c.passwordSetAt)} (kept in the OS keychain, not in this summary)` : '—'}`,
+    `NVR sync prompt: ${c.syncChoice === 'save' ? 'Save (NVR pushed the password to cameras it added by its own protocol)' : c.syncChoice === 'cancel' ? 'Cancel (no NVR sync)' : '—'}`,
+    c.outcome === 'reset'
+      ? `Outcome: password reset completed ${t(c.doneAt)}`
+      : c.outcome === 'abandoned'
+        ? `Outcome: abandoned ${t(c.doneAt)}`
+        : `Outcome: open, at step “${STEP_TITLES[c.step]}” (as of ${t(now)})`,
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,140 @@
+import { describe, it, expect } from 'vitest';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppError } from '../../common/contract';
+import { HOUR } from '../../common/reset/case';
+import { createMemoryKeychain } from './keychain';
+import { setupCases } from './service';
+import { testContext } from './test-context';
+
+const PASSWORD = 'Kp4wTz9mQx2R';
+const CODE = 'K7QXM2PD';
+
+function allFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? allFiles(p) : [p];
+  });
+}
+
+async function setup(available = true) {
+  const t = testContext();
+  const keychain = createMemoryKeychain(available);
+  const feature = await setupCases(t.ctx, { keychain, notifyEveryMs: 3600_000 });
+  await feature.start?.();
+  return { ...t, keychain, feature, h: feature.handlers };
+}
+
+async function expectAppError(run: () => unknown, code: string, message: RegExp) {
+  const err = await Promise.resolve().then(run).then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(AppError);
+  expect((err as AppError).code).toBe(code);
+  expect((err as AppError).message).toMatch(message);
+}
+
+describe('cases service', () => {
+  it('walks the whole flow; password only in the keychain, no secret in any file', async () => {
+    const { h, ctx, keychain, dataDir, events, feature } = await setup();
+    const c0 = await h['cases.create']({ nvr: { label: 'Shop NVR', serial: '7M0ABC' } }, { host: 'test' });
+    const id = c0.id;
+    await h['cases.goto']({ caseId: id, step: 'email' }, { host: 'test' });
+    await h['cases.setEmail']({ caseId: id, email: 'owner@example.com' }, { host: 'test' });
+    await h['cases.setQrText']({ caseId: id, qrText: 'https://gpwd.htmicrochip.com/r?sn=7M0ABC&n=1&e=o', source: 'image' }, { host: 'test' });
+    await h['cases.recordSent']({ caseId: id, via: 'mail-client' }, { host: 'test' });
+    await h['cases.recordCode']({ caseId: id, code: 'k7qx-m2pd' }, { host: 'test' });
+    await h['cases.recordAttempt']({ caseId: id, result: 'wrong' }, { host: 'test' });
+    const ok = await h['cases.recordAttempt']({ caseId: id, result: 'accepted' }, { host: 'test' });
+    expect(ok.step).toBe('password');
+    const set = await h['cases.setPassword']({ caseId: id, password: PASSWORD }, { host: 'test' });
+    expect(set).toMatchObject({ step: 'sync', passwordInKeychain: true });
+    expect(keychain.entries.get(`case:${id}`)).toBe(PASSWORD);
+    expect(await h['cases.revealPassword']({ caseId: id }, { host: 'test' })).toEqual({ password: PASSWORD });
+    const done = await h['cases.recordSync']({ caseId: id, choice: 'save' }, { host: 'test' });
+    expect(done).toMatchObject({ step: 'done', outcome: 'reset' });
+    const { text } = await h['cases.summary']({ caseId: id }, { host: 'test' });
+    expect(text).toMatch(/password reset completed/);
+    expect(text).toMatch(/1 wrong/);
+    ctx.log.info('echo of secrets must be scrubbed', { note: `${PASSWORD} ${CODE}` });
+    await feature.dispose?.();
+
+    for (const f of allFiles(dataDir)) {
+      const body = readFileSync(f, 'utf8');
+      expect(body, f).not.toContain(PASSWORD);
+      expect(body, f).not.toContain(CODE);
+    }
+    expect(JSON.stringify(events)).not.toContain(PASSWORD);
+    expect(JSON.stringify(events)).not.toContain(CODE);
+    expect(text).not.toContain(PASSWORD);
+  });
+
+  it('resumes a case at the same step after a restart', async () => {
+    const a = await setup();
+    const c = await a.h['cases.create']({ nvr: { label: 'NVR' } }, { host: 'test' });
+    await a.h['cases.setEmail']({ caseId: c.id, email: 'o@example.com' }, { host: 'test' });
+    const t2 = testContext(a.dataDir);
+    const again = await setupCases(t2.ctx, { keychain: createMemoryKeychain(), notifyEveryMs: 3600_000 });
+    expect((await again.handlers['cases.get']({ caseId: c.id }, { host: 'test' })).step).toBe('qr');
+  });
+
+  it('refuses bad input with clear messages (nothing stored)', async () => {
+    const { h, dataDir } = await setup();
+    const c = await h['cases.create']({ nvr: { label: 'NVR' } }, { host: 'test' });
+    const ctx = { host: 'test' as const };
+    await expectAppError(() => h['cases.setEmail']({ caseId: c.id, email: 'o@example.com\r\nBcc: x@y.z' }, ctx), 'bad-request', /control characters/);
+    await expectAppError(() => h['cases.setQrText']({ caseId: c.id, qrText: 'z'.repeat(2_000_000), source: 'paste' }, ctx), 'bad-request', /Too long/);
+    await expectAppError(() => h['cases.setQrText']({ caseId: c.id, qrText: 'a\u0007b', source: 'paste' }, ctx), 'bad-request', /control/);
+    await expectAppError(() => h['cases.recordSent']({ caseId: c.id, via: 'clipboard' }, ctx), 'conflict', /QR text first/);
+    await expectAppError(() => h['cases.recordCode']({ caseId: c.id, code: '12' }, ctx), 'bad-request', /8 characters/);
+    await expectAppError(() => h['cases.setPassword']({ caseId: c.id, password: 'bad;pass 1' }, ctx), 'bad-request', /refuses these characters.*No spaces/);
+    await expectAppError(() => h['cases.setPassword']({ caseId: c.id, password: 'Ab1'.repeat(334) }, ctx), 'bad-request', /At most 32/);
+    await expectAppError(() => h['cases.setPassword']({ caseId: c.id, password: 'Camera2024🔒' }, ctx), 'bad-request', /emoji/);
+    await expectAppError(() => h['cases.get']({ caseId: 'case-nothere' }, ctx), 'not-found', /does not exist/);
+    await expectAppError(() => h['cases.goto']({ caseId: c.id, step: 'password' }, ctx), 'conflict', /earlier steps/);
+    expect(readFileSync(join(dataDir, 'cases.json'), 'utf8')).not.toMatch(/Bcc|bad;pass/);
+  });
+
+  it('keychain unavailable → clear error, no file fallback', async () => {
+    const { h, dataDir } = await setup(false);
+    const c = await h['cases.create']({ nvr: { label: 'NVR' } }, { host: 'test' });
+    await h['cases.setEmail']({ caseId: c.id, email: 'o@example.com' }, { host: 'test' });
+    await h['cases.setQrText']({ caseId: c.id, qrText: 'https://x/r?q=1', source: 'paste' }, { host: 'test' });
+    await h['cases.recordSent']({ caseId: c.id, via: 'clipboard' }, { host: 'test' });
+    await h['cases.recordCode']({ caseId: c.id, code: CODE }, { host: 'test' });
+    await h['cases.recordAttempt']({ caseId: c.id, result: 'accepted' }, { host: 'test' });
+    await expectAppError(() => h['cases.setPassword']({ caseId: c.id, password: PASSWORD }, { host: 'test' }), 'unavailable', /keychain is not available/);
+    expect((await h['cases.get']({ caseId: c.id }, { host: 'test' })).step).toBe('password');
+    expect((await h['cases.list'](undefined, { host: 'test' })).keychain.available).toBe(false);
+    for (const f of allFiles(dataDir)) expect(readFileSync(f, 'utf8')).not.toContain(PASSWORD);
+  });
+
+  it('expired code: refuses attempts and newQr leads back to the QR step', async () => {
+    const { h, ctx, notifications } = await setup();
+    const c = await h['cases.create']({ nvr: { label: 'Shop NVR' } }, { host: 'test' });
+    await h['cases.setEmail']({ caseId: c.id, email: 'o@example.com' }, { host: 'test' });
+    await h['cases.setQrText']({ caseId: c.id, qrText: 'https://x/r?q=1', source: 'paste' }, { host: 'test' });
+    await h['cases.recordSent']({ caseId: c.id, via: 'phone-qr' }, { host: 'test' });
+    await h['cases.recordCode']({ caseId: c.id, code: CODE }, { host: 'test' });
+    ctx.clock.advance(22.5 * HOUR);
+    expect(await h['cases.checkDeadlines'](undefined, { host: 'test' })).toEqual({ fired: 1 });
+    expect(notifications[0]!.title).toMatch(/expires soon/);
+    expect(await h['cases.checkDeadlines'](undefined, { host: 'test' })).toEqual({ fired: 0 });
+    ctx.clock.advance(2 * HOUR);
+    await expectAppError(() => h['cases.recordAttempt']({ caseId: c.id, result: 'accepted' }, { host: 'test' }), 'conflict', /expired/);
+    const back = await h['cases.newQr']({ caseId: c.id }, { host: 'test' });
+    expect(back).toMatchObject({ step: 'qr', qrNumber: 1, codesForQr: 0 });
+    expect(back.codeReceivedAt).toBeUndefined();
+    const second = await h['cases.setQrText']({ caseId: c.id, qrText: 'https://x/r?q=2', source: 'paste' }, { host: 'test' });
+    expect(second.qrNumber).toBe(2);
+  });
+
+  it('store problems are reported as app.notice on start', async () => {
+    const t = testContext();
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(t.dataDir, 'cases.json'), '{"version":1,"cases":[{"id":');
+    const f = await setupCases(t.ctx, { keychain: createMemoryKeychain(), notifyEveryMs: 3600_000 });
+    await f.start?.();
+    expect(t.events.find((e) => e.name === 'app.notice')?.payload).toMatchObject({ level: 'error', message: expect.stringMatching(/moved aside/) });
+    expect((await f.handlers['cases.list'](undefined, { host: 'test' })).storeProblems).toHaveLength(1);
+    await f.dispose?.();
+  });
+});
