@@ -11,7 +11,9 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      externalizeDeps: true,
+      // CommonJS packages are bundled so their named imports work the same under
+      // Node's ESM loader as under Vitest; keytar stays external (native module).
+      externalizeDeps: { exclude: ['node-ssdp', 'onvif', 'qrcode', 'jsqr', 'pngjs', 'jpeg-js'] },
       sourcemap: true,
       rollupOptions: {
         input: {

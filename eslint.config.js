@@ -37,6 +37,15 @@ export default tseslint.config(
     }),
   },
   {
+    // Unit tests of common/ code run in Vitest's Node: they may read fixtures from
+    // disk; the code under test still may not.
+    files: ['common/**/*.test.ts'],
+    rules: restrict({
+      paths: [...nodeOnlyPackages, 'electron', 'react', 'react-dom'],
+      patterns: ['main', 'renderer', 'preload', 'sim', 'e2e', 'bench'].map(folder),
+    }),
+  },
+  {
     files: ['main/**/*.ts'],
     ignores: ['main/electron/**', 'main/core/embedded-sim.ts'],
     rules: restrict({ paths: ['electron', 'react', 'react-dom'], patterns: ['renderer', 'preload', 'sim', 'e2e'].map(folder) }),

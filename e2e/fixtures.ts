@@ -62,7 +62,7 @@ export const test = base.extend<Fixtures>({
     const electron = process.env.E2E_ELECTRON === '1';
     const events: { name: string; payload: unknown }[] = [];
     const waiters = new Set<{ name: string; resolve: (p: unknown) => void }>();
-    let launched: Launched;
+    let launched!: Launched;
     let outputs = '';
 
     const launch = async (env: NodeJS.ProcessEnv) => {
@@ -70,7 +70,11 @@ export const test = base.extend<Fixtures>({
       const { page } = launched;
       await page.exposeFunction('__nvrTestEvent', (name: string, payload: unknown) => {
         events.push({ name, payload });
-        for (const w of waiters) if (w.name === name) (waiters.delete(w), w.resolve(payload));
+        for (const w of waiters) {
+          if (w.name !== name) continue;
+          waiters.delete(w);
+          w.resolve(payload);
+        }
       });
       await expect(page.locator('[data-ready="true"]')).toBeVisible();
       await page.evaluate((names) => {
@@ -108,11 +112,17 @@ export const test = base.extend<Fixtures>({
         return new Promise((resolve, reject) => {
           const w = { name, resolve: resolve as (p: unknown) => void };
           waiters.add(w);
-          setTimeout(() => (waiters.delete(w), reject(new Error(`No ${name} event within ${timeoutMs} ms`))), timeoutMs).unref();
+          setTimeout(() => {
+            waiters.delete(w);
+            reject(new Error(`No ${name} event within ${timeoutMs} ms`));
+          }, timeoutMs).unref();
           void launched.page.evaluate((n) => {
             const win = window as unknown as { nvr: { on(n: string, l: (p: unknown) => void): () => void }; __nvrTestEvent(n: string, p: unknown): void };
             if (n === 'app.externalOpened' || n === 'app.notice') return;
-            const off = win.nvr.on(n, (p) => (off(), win.__nvrTestEvent(n, p)));
+            const off = win.nvr.on(n, (p) => {
+              off();
+              win.__nvrTestEvent(n, p);
+            });
           }, name as string);
         });
       },

@@ -5,7 +5,8 @@ export const ClientMessage = z.object({
   kind: z.literal('call'),
   id: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
   name: z.string().max(200),
-  input: z.unknown(),
+  // JSON drops `undefined`: a verb without input arrives without the key.
+  input: z.unknown().optional(),
 });
 
 /** Largest message we read from the page; QR images are decoded in the renderer, so calls stay small. */

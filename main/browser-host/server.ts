@@ -104,7 +104,16 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
     const msg = ClientMessage.safeParse(data);
     if (!msg.success) {
       log.warn('refused malformed message', { bytes: raw.length });
-      ws.send(JSON.stringify({ kind: 'error', message: 'Malformed message: expected {kind:"call", id, name, input}.' }));
+      const message = 'Malformed message: expected {kind:"call", id, name, input}.';
+      // Answer the call if we can tell which it was, so the page does not wait forever.
+      const id = (data as { id?: unknown } | undefined)?.id;
+      ws.send(
+        JSON.stringify(
+          typeof id === 'number' && Number.isSafeInteger(id)
+            ? { kind: 'result', id, envelope: { ok: false, error: { code: 'bad-request', message } } }
+            : { kind: 'error', message },
+        ),
+      );
       return;
     }
     const envelope = await opts.dispatch(msg.data.name, msg.data.input, { host: 'browser' });

@@ -11,7 +11,7 @@ export const EVENT_CHANNEL = 'nvr:event';
  * validates the arguments.
  */
 export function setupIpc(core: AppCore, win: BrowserWindow, isAppUrl: (url: string) => boolean): () => void {
-  ipcMain.handle(CALL_CHANNEL, (event: IpcMainInvokeEvent, name: unknown, input: unknown) => {
+  ipcMain.handle(CALL_CHANNEL, async (event: IpcMainInvokeEvent, name: unknown, input: unknown) => {
     const frame = event.senderFrame;
     if (event.sender !== win.webContents || !frame || frame !== win.webContents.mainFrame || !isAppUrl(frame.url)) {
       core.log.warn('refused IPC from foreign frame');

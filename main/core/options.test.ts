@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { defaultDataDir, readOptions } from './options';
+
+describe('readOptions', () => {
+  it('reads the test environment', () => {
+    const o = readOptions({ NVR_DATA_DIR: '/tmp/x', NVR_TEST_HOOKS: '1', NVR_INTERFACES: '127.0.0.1, 10.0.0.5', NVR_CLOCK_OFFSET_MS: '90000000' }, '/fallback');
+    expect(o).toEqual({ dataDir: '/tmp/x', testHooks: true, clockOffsetMs: 90_000_000, interfaces: ['127.0.0.1', '10.0.0.5'], embeddedSim: false });
+  });
+
+  it('keeps the demo on loopback', () => {
+    expect(readOptions({ NVR_EMBEDDED_SIM: '1' }, '/fallback').interfaces).toEqual(['127.0.0.1']);
+  });
+
+  it.each([
+    [{ NVR_INTERFACES: 'eth0' }],
+    [{ NVR_INTERFACES: '300.1.1.1' }],
+    [{ NVR_TEST_HOOKS: 'yes' }],
+    [{ NVR_CLOCK_OFFSET_MS: '-5' }],
+    [{ NVR_CLOCK_OFFSET_MS: 'soon' }],
+  ])('refuses a bad environment %j with a clear message', (env) => {
+    expect(() => readOptions(env, '/fallback')).toThrow(/Invalid environment/);
+  });
+
+  it('uses the same data folder as Electron', () => {
+    expect(defaultDataDir('linux', { XDG_CONFIG_HOME: '/home/t/.config' })).toBe('/home/t/.config/NVR Support Console');
+  });
+});
