@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
 import type { CliIo } from './io';
+import { registerSync } from './sync';
 
 /** Every subcommand registers itself here (discover: issue 3, sync: issue 5). */
-export function registerCommands(_program: Command, _io: CliIo): void {}
+export function registerCommands(program: Command, io: CliIo): void {
+  registerSync(program, io);
+}
