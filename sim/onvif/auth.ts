@@ -6,7 +6,7 @@ import type { DeviceFaults } from './types';
 
 export type AuthOutcome =
   | { kind: 'none' }
-  | { kind: 'ok'; username: string; via: 'digest' | 'wsse' }
+  | { kind: 'ok'; username: string; via: 'digest-MD5' | 'digest-SHA-256' | 'wsse' }
   | { kind: 'stale' } // Digest nonce expired: re-challenge, not a failed login
   | { kind: 'fail'; via: 'digest' | 'wsse'; reason: string };
 
@@ -41,6 +41,7 @@ export class DeviceAuth {
     const mode = this.faults().auth;
     if (mode === 'wsse-only') return [];
     if (mode === 'digest-sha256-only') return ['SHA-256'];
+    if (mode === 'digest-md5-only') return ['MD5'];
     return ['SHA-256', 'MD5']; // preference order: strongest first
   }
 
@@ -112,7 +113,7 @@ export class DeviceAuth {
     const expected = h(algo, `${ha1}:${p['nonce']}:${p['nc']}:${p['cnonce']}:auth:${ha2}`);
     if (expected !== p['response']) return fail('wrong response');
     entry.ncs.add(nc);
-    return { kind: 'ok', username: user, via: 'digest' };
+    return { kind: 'ok', username: user, via: `digest-${algo}` };
   }
 
   private verifyWsse(token: XmlNode, password: (u: string) => string | undefined): AuthOutcome {

@@ -82,7 +82,7 @@ async function device(opts: { clock?: () => number; faults?: Parameters<typeof s
 }
 
 /** Authenticated Digest call: one unauthenticated round trip for the challenge, then the real one. */
-async function digestCall(d: SimDevice, op: string, user = ADMIN.username, pass = ADMIN.password, pick = 0) {
+async function digestCall(d: SimDevice, op: string, user: string = ADMIN.username, pass: string = ADMIN.password, pick = 0) {
   const first = await rawPost(d.xaddr, env(op));
   expect(first.status).toBe(401);
   const ch = first.challenges[pick]!;

@@ -57,7 +57,7 @@ export async function startDevice(opts: StartDeviceOptions): Promise<SimDevice> 
   const auth = new DeviceAuth(`Login to ${opts.identity.serialNumber}`, now, () => faults);
   const stats: DeviceStats = {
     requests: 0, failedAuths: 0, consecutiveFailures: 0, maxConsecutiveFailures: 0,
-    setUserCount: {}, lockedUntil: 0, bothCredentialKinds: 0,
+    setUserCount: {}, lockedUntil: 0, bothCredentialKinds: 0, authOk: {},
   };
   let xaddr = '';
 
@@ -111,6 +111,7 @@ export async function startDevice(opts: StartDeviceOptions): Promise<SimDevice> 
         return send(res, 401, faultXml('Sender', ['NotAuthorized'], 'Sender not authorized'), challenge(false));
       }
       stats.consecutiveFailures = 0;
+      stats.authOk[outcome.via] = (stats.authOk[outcome.via] ?? 0) + 1;
       if (ADMIN_ONLY.has(parsed.operation) && store.level(outcome.username) !== 'Administrator') {
         return send(res, 400, faultXml('Sender', ['NotAuthorized'], 'Insufficient privileges for this operation'));
       }
@@ -162,11 +163,17 @@ export async function startDevice(opts: StartDeviceOptions): Promise<SimDevice> 
       case 'SetUser': {
         const users = readUsers(op);
         for (const u of users) stats.setUserCount[u.username] = (stats.setUserCount[u.username] ?? 0) + 1;
-        store.setUsers(users, { maxPasswordLength: faults.maxPasswordLength, fixedAdmin: faults.fixedAdmin, noop: faults.setUserNoop, delayMs: faults.setUserDelayMs });
+        store.setUsers(users, {
+          maxPasswordLength: faults.maxPasswordLength,
+          fixedAdmin: faults.fixedAdmin,
+          noop: faults.setUserNoop,
+          delayMs: faults.setUserDelayMs,
+          lenient: faults.passwordRule === 'lenient',
+        });
         return `<tds:SetUserResponse/>`;
       }
       case 'CreateUsers':
-        store.createUsers(readUsers(op), { maxPasswordLength: faults.maxPasswordLength });
+        store.createUsers(readUsers(op), { maxPasswordLength: faults.maxPasswordLength, lenient: faults.passwordRule === 'lenient' });
         return `<tds:CreateUsersResponse/>`;
       default:
         throw new SoapFault(400, 'Receiver', ['ActionNotSupported'], `${name} is not supported`);
@@ -218,7 +225,7 @@ export async function startDevice(opts: StartDeviceOptions): Promise<SimDevice> 
       Object.assign(faults, f, f.lockout ? { lockout: { ...faults.lockout, ...f.lockout } } : {});
     },
     now,
-    stats: () => ({ ...stats, setUserCount: { ...stats.setUserCount }, lockedUntil: now() < stats.lockedUntil ? stats.lockedUntil : 0 }),
+    stats: () => ({ ...stats, setUserCount: { ...stats.setUserCount }, authOk: { ...stats.authOk }, lockedUntil: now() < stats.lockedUntil ? stats.lockedUntil : 0 }),
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -12,11 +12,13 @@ export interface DeviceFaults {
   malformedXml: boolean;
   /** Device clock − base clock (cameras often boot hours off). */
   clockSkewMs: number;
-  auth: 'both' | 'digest-only' | 'wsse-only' | 'digest-sha256-only';
+  auth: 'both' | 'digest-only' | 'wsse-only' | 'digest-sha256-only' | 'digest-md5-only';
   /** Dahua-typical default: 5 failures → 30 min lock. afterFailures 0 disables the lock. */
   lockout: { afterFailures: number; lockMs: number };
   /** SetUser on the admin account → ter:InvalidArgVal/ter:FixedUser (config-file users). */
   fixedAdmin: boolean;
+  /** 'lenient': accepts any password (a real server seen accepting empty ones; see DOMAIN.md). */
+  passwordRule: 'dahua' | 'lenient';
   /** Device-specific maximum password length (Dahua: 32). */
   maxPasswordLength: number;
   /** SetUser answers success but keeps the old password. */
@@ -39,6 +41,7 @@ export const DEFAULT_FAULTS: DeviceFaults = {
   auth: 'both',
   lockout: { afterFailures: 5, lockMs: 30 * 60_000 },
   fixedAdmin: false,
+  passwordRule: 'dahua',
   maxPasswordLength: 32,
   setUserNoop: false,
   setUserDelayMs: 0,
@@ -54,6 +57,8 @@ export interface DeviceStats {
   setUserCount: Record<string, number>;
   /** Device-clock ms; 0 when not locked. */
   lockedUntil: number;
+  /** Successful authentications by method: 'digest-MD5', 'digest-SHA-256', 'wsse'. */
+  authOk: Record<string, number>;
   /** Requests that carried both a Digest header and a UsernameToken (spec says: one kind only). */
   bothCredentialKinds: number;
 }

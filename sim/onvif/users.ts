@@ -80,7 +80,10 @@ export class UserStore {
   }
 
   /** ONVIF SetUser semantics: validate every entry first, then apply all (all-or-nothing). */
-  setUsers(users: UserInput[], opts: { maxPasswordLength: number; fixedAdmin: boolean; noop: boolean; delayMs: number }): void {
+  setUsers(
+    users: UserInput[],
+    opts: { maxPasswordLength: number; fixedAdmin: boolean; noop: boolean; delayMs: number; lenient?: boolean },
+  ): void {
     for (const u of users) {
       if (!u.username || !this.accounts.has(u.username)) {
         throw new SoapFault(400, 'Sender', ['InvalidArgVal', 'UsernameMissing'], 'Username not recognized');
@@ -94,7 +97,7 @@ export class UserStore {
       if (!(USER_LEVELS as readonly string[]).includes(u.userLevel)) {
         throw new SoapFault(400, 'Sender', ['InvalidArgVal'], 'Unknown user level');
       }
-      passwordFault(u.password, opts.maxPasswordLength, 'PasswordTooWeak');
+      if (!opts.lenient) passwordFault(u.password, opts.maxPasswordLength, 'PasswordTooWeak');
     }
     if (opts.noop) return;
     for (const u of users) {
@@ -108,7 +111,7 @@ export class UserStore {
     }
   }
 
-  createUsers(users: UserInput[], opts: { maxPasswordLength: number }): void {
+  createUsers(users: UserInput[], opts: { maxPasswordLength: number; lenient?: boolean }): void {
     const seen = new Set<string>();
     for (const u of users) {
       const len = Array.from(u.username).length;
@@ -125,7 +128,7 @@ export class UserStore {
         throw new SoapFault(400, 'Sender', ['InvalidArgVal'], 'Unknown user level');
       }
       // CreateUsers spells the weak-password subcode ter:Password (ONVIF Core).
-      passwordFault(u.password, opts.maxPasswordLength, 'Password');
+      if (!opts.lenient) passwordFault(u.password, opts.maxPasswordLength, 'Password');
     }
     if (this.accounts.size + users.length > MAX_USERS) {
       throw new SoapFault(500, 'Receiver', ['Action', 'TooManyUsers'], 'Maximum number of users reached');

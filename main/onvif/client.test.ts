@@ -1,0 +1,299 @@
+import { describe, it, expect, afterEach } from 'vitest';
+import http from 'node:http';
+import { OnvifClient, type OnvifClientOptions } from './client';
+import { OnvifError, type OnvifErrorKind } from './errors';
+// eslint-disable-next-line no-restricted-imports -- the client's tests drive the simulated devices (sim never imports main)
+import { startDevice, type SimDevice, type DeviceFaults } from '../../sim/site';
+// eslint-disable-next-line no-restricted-imports -- demo identities/credentials of the simulator
+import { makeIdentity, SITE_CREDENTIALS } from '../../sim/identities';
+
+// Block 127.21.x.0/24 for this file.
+const ADMIN = { ...SITE_CREDENTIALS.camera };
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+let host = 1;
+async function device(faults: Partial<DeviceFaults> = {}, clock?: () => number): Promise<SimDevice> {
+  const d = await startDevice({
+    identity: makeIdentity('camera', host, 3),
+    address: `127.21.1.${host++}`,
+    users: [
+      { ...ADMIN, userLevel: 'Administrator' },
+      { ...SITE_CREDENTIALS.cameraOperator, userLevel: 'Operator' },
+    ],
+    faults,
+    ...(clock ? { clock } : {}),
+  });
+  cleanups.push(() => d.stop());
+  return d;
+}
+
+function client(xaddr: string, o: Partial<OnvifClientOptions> = {}) {
+  const failures = { n: 0 };
+  const c = new OnvifClient({ xaddr, timeoutMs: 2000, onAuthFailure: () => void failures.n++, ...o });
+  cleanups.push(() => c.close());
+  return { c, failures };
+}
+
+async function kindOf(p: Promise<unknown>): Promise<OnvifError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(OnvifError);
+    return e as OnvifError;
+  }
+  throw new Error('expected an OnvifError');
+}
+
+/** A bare HTTP server on a loopback address, recording what reached it. */
+async function rawServer(address: string, handler: http.RequestListener) {
+  const seen: { url?: string; authorization?: string; body: string }[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      seen.push({ url: req.url, authorization: req.headers.authorization, body: Buffer.concat(chunks).toString('utf8') });
+      handler(req, res);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, address, r));
+  const port = (server.address() as { port: number }).port;
+  cleanups.push(
+    () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  );
+  return { seen, xaddr: `http://${address}:${port}/onvif/device_service`, port };
+}
+
+describe('OnvifClient against the simulated device', () => {
+  it('Digest SHA-256 by default, caches the challenge, one credential kind per request', async () => {
+    const d = await device();
+    const { c, failures } = client(d.xaddr);
+    const info = await c.getDeviceInformation(ADMIN);
+    expect(info).toEqual({
+      manufacturer: d.identity.manufacturer,
+      model: d.identity.model,
+      firmwareVersion: d.identity.firmwareVersion,
+      serialNumber: d.identity.serialNumber,
+      hardwareId: d.identity.hardwareId,
+    });
+    expect(c.requestCount).toBe(2); // challenge round trip + the call
+    expect(await c.getUsers(ADMIN)).toEqual([
+      { username: 'admin', userLevel: 'Administrator' },
+      { username: 'onvif', userLevel: 'Operator' },
+    ]);
+    expect(c.requestCount).toBe(3); // cached challenge: no second 401
+    expect(d.stats().authOk).toEqual({ 'digest-SHA-256': 2 });
+    expect(d.stats().bothCredentialKinds).toBe(0);
+    expect(failures.n).toBe(0);
+  });
+
+  it('Digest MD5 when that is all the device offers', async () => {
+    const d = await device({ auth: 'digest-md5-only' });
+    const { c } = client(d.xaddr);
+    await c.getUsers(ADMIN);
+    expect(d.stats().authOk).toEqual({ 'digest-MD5': 1 });
+  });
+
+  it('WS-UsernameToken signed with the device clock of a camera 5 h off', async () => {
+    const d = await device({ auth: 'wsse-only', clockSkewMs: 5 * 3600_000 });
+    const { c, failures } = client(d.xaddr);
+    const t = await c.getSystemDateAndTime();
+    expect(Math.abs(t.clockOffsetMs - 5 * 3600_000)).toBeLessThan(2000);
+    expect(await c.getUsers(ADMIN)).toHaveLength(2);
+    expect(d.stats().authOk).toEqual({ wsse: 1 });
+    expect(failures.n).toBe(0);
+  });
+
+  it('WS-UsernameToken signed with the local clock is one rejected try, reported once', async () => {
+    const d = await device({ auth: 'wsse-only', clockSkewMs: 5 * 3600_000 });
+    const { c, failures } = client(d.xaddr, { auth: 'wsse' });
+    const e = await kindOf(c.getUsers(ADMIN));
+    expect(e.kind).toBe('auth-failed');
+    expect(failures.n).toBe(1);
+    expect(d.stats().failedAuths).toBe(1);
+    expect(c.requestCount).toBe(1);
+  });
+
+  it('a stale nonce is re-challenged without counting as a failed login', async () => {
+    let now = Date.now();
+    const d = await device({ nonceTtlMs: 10_000 }, () => now);
+    const { c, failures } = client(d.xaddr);
+    await c.getUsers(ADMIN);
+    now += 60_000;
+    await c.getUsers(ADMIN);
+    expect(failures.n).toBe(0);
+    expect(d.stats().failedAuths).toBe(0);
+    expect(c.requestCount).toBe(4); // 401, ok, 401 stale, ok
+  });
+
+  it('a wrong password: exactly one auth-failed and one onAuthFailure per try, never retried', async () => {
+    const d = await device();
+    const { c, failures } = client(d.xaddr);
+    for (let i = 1; i <= 3; i++) {
+      const e = await kindOf(c.getUsers({ username: 'admin', password: 'Wrong2019x' }));
+      expect(e.kind).toBe('auth-failed');
+      expect(e.transient).toBe(false);
+      expect(failures.n).toBe(i);
+      expect(d.stats().failedAuths).toBe(i);
+    }
+  });
+
+  it('a locked device → kind locked with retryAfterMs, and no onAuthFailure for the locked answer', async () => {
+    const d = await device({ lockout: { afterFailures: 2, lockMs: 120_000 } });
+    const { c, failures } = client(d.xaddr);
+    await kindOf(c.getUsers({ username: 'admin', password: 'Wrong2019x' }));
+    await kindOf(c.getUsers({ username: 'admin', password: 'Wrong2019x' }));
+    const e = await kindOf(c.getUsers(ADMIN));
+    expect(e.kind).toBe('locked');
+    expect(e.retryAfterMs).toBe(120_000);
+    expect(failures.n).toBe(2);
+  });
+
+  it('auto mode falls back to WS-UsernameToken when the device offers no Digest', async () => {
+    const d = await device({ auth: 'wsse-only' });
+    const { c } = client(d.xaddr);
+    await c.getSystemDateAndTime();
+    await c.getUsers(ADMIN);
+    expect(d.stats().authOk).toEqual({ wsse: 1 });
+    expect(d.stats().failedAuths).toBe(0);
+  });
+
+  it('round-trips <&>"\' and non-ASCII passwords through SetUser, then signs in with them (Digest and WSSE)', async () => {
+    const d = await device({ passwordRule: 'lenient' });
+    let last = ADMIN.password;
+    for (const pw of [`A<&>"'1b`, 'Pässwörd€12', '密码Passw0rd']) {
+      const { c } = client(d.xaddr);
+      await c.setUser({ username: 'admin', password: last }, { username: 'admin', password: pw, userLevel: 'Administrator' });
+      expect(d.users.checkPassword('admin', pw)).toBe(true);
+      expect(await c.getUsers({ username: 'admin', password: pw })).toHaveLength(2);
+      const w = client(d.xaddr, { auth: 'wsse' }).c;
+      await w.getSystemDateAndTime();
+      expect(await w.getUsers({ username: 'admin', password: pw })).toHaveLength(2);
+      last = pw;
+    }
+  });
+
+  it('SetUser faults carry the subcode', async () => {
+    const d = await device({ fixedAdmin: true });
+    const { c } = client(d.xaddr);
+    const weak = await kindOf(c.setUser(ADMIN, { username: 'onvif', password: 'weakweak', userLevel: 'Operator' }));
+    expect(weak).toMatchObject({ kind: 'fault', status: 400, subcode: 'PasswordTooWeak', codes: ['Sender', 'OperationProhibited', 'PasswordTooWeak'] });
+    const fixed = await kindOf(c.setUser(ADMIN, { username: 'admin', password: 'NewPass2020', userLevel: 'Administrator' }));
+    expect(fixed.subcode).toBe('FixedUser');
+    const clash = await kindOf(c.createUsers(ADMIN, [{ username: 'onvif', password: 'NewPass2020', userLevel: 'User' }]));
+    expect(clash.subcode).toBe('UsernameClash');
+    await c.createUsers(ADMIN, [{ username: 'tech', password: 'NewPass2020', userLevel: 'User' }]);
+    expect(d.users.list().map((u) => u.username)).toContain('tech');
+  });
+
+  it.each<[Partial<DeviceFaults>, OnvifErrorKind, boolean]>([
+    [{ timeout: true }, 'timeout', true],
+    [{ drop: true }, 'reset', true],
+    [{ http500: true }, 'http', false],
+    [{ malformedXml: true }, 'protocol', false],
+  ])('device fault %j → %s', async (fault, kind, transient) => {
+    const d = await device(fault);
+    const { c } = client(d.xaddr, { timeoutMs: 400 });
+    const e = await kindOf(c.getSystemDateAndTime());
+    expect(e.kind).toBe(kind);
+    expect(e.transient).toBe(transient);
+    if (kind === 'http') expect(e.status).toBe(500);
+  });
+
+  it('unreachable, cancelled, and https against a plain-HTTP port (tls)', async () => {
+    const d = await device({ timeout: true });
+    expect((await kindOf(client('http://127.21.1.250:9/onvif/device_service').c.getSystemDateAndTime())).kind).toBe('unreachable');
+    const ac = new AbortController();
+    const p = client(d.xaddr, { signal: ac.signal, timeoutMs: 10_000 }).c.getSystemDateAndTime();
+    setTimeout(() => ac.abort(), 50);
+    expect((await kindOf(p)).kind).toBe('cancelled');
+    d.setFaults({ timeout: false });
+    const tls = await kindOf(client(d.xaddr.replace('http:', 'https:')).c.getSystemDateAndTime());
+    expect(tls.kind).toBe('tls');
+  });
+});
+
+describe('OnvifClient against hostile servers', () => {
+  const soapOk = '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><GetUsersResponse/></s:Body></s:Envelope>';
+
+  it('does not follow a redirect to another host, so no credential reaches it', async () => {
+    const other = await rawServer('127.21.9.2', (_q, res) => res.end(soapOk));
+    const first = await rawServer('127.21.9.1', (req, res) => {
+      if (!req.headers.authorization) {
+        res.writeHead(401, { 'WWW-Authenticate': 'Digest realm="r", qop="auth", nonce="abc", algorithm=MD5' }).end();
+      } else res.writeHead(302, { Location: other.xaddr }).end();
+    });
+    const { c, failures } = client(first.xaddr);
+    const e = await kindOf(c.getUsers(ADMIN));
+    expect(e.kind).toBe('redirect');
+    expect(e.status).toBe(302);
+    expect(first.seen.length).toBe(2);
+    expect(other.seen.length).toBe(0);
+    expect(failures.n).toBe(0);
+  });
+
+  it('treats an empty GetUsers list as an empty array', async () => {
+    const s = await rawServer('127.21.9.3', (_q, res) => res.writeHead(200, { 'Content-Type': 'application/soap+xml' }).end(soapOk));
+    expect(await client(s.xaddr).c.getUsers(ADMIN)).toEqual([]);
+  });
+
+  it('aborts oversized bodies (declared or chunked) and endless bodies', async () => {
+    const big = 'x'.repeat(2 * 1024 * 1024);
+    const declared = await rawServer('127.21.9.4', (_q, res) => res.writeHead(200, { 'Content-Type': 'application/soap+xml', 'Content-Length': big.length }).end(big));
+    expect((await kindOf(client(declared.xaddr).c.getSystemDateAndTime())).kind).toBe('protocol');
+    const chunked = await rawServer('127.21.9.5', (_q, res) => res.writeHead(200, { 'Content-Type': 'application/soap+xml' }).end(big));
+    expect((await kindOf(client(chunked.xaddr).c.getSystemDateAndTime())).kind).toBe('protocol');
+    const endless = await rawServer('127.21.9.6', (_q, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/soap+xml' });
+      const tick = () => {
+        if (res.destroyed) return;
+        res.write('<a>'.repeat(4096));
+        setImmediate(tick);
+      };
+      tick();
+    });
+    const e = await kindOf(client(endless.xaddr, { timeoutMs: 5000 }).c.getSystemDateAndTime());
+    expect(e.kind).toBe('protocol');
+    expect(e.message).toMatch(/larger than/);
+    const trickle = await rawServer('127.21.9.7', (_q, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/soap+xml' });
+      const timer = setInterval(() => (res.destroyed ? clearInterval(timer) : res.write('<a>')), 20);
+    });
+    expect((await kindOf(client(trickle.xaddr, { timeoutMs: 300 }).c.getSystemDateAndTime())).kind).toBe('timeout');
+  });
+
+  it('rejects a wrong content type', async () => {
+    const s = await rawServer('127.21.9.8', (_q, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end(soapOk));
+    expect((await kindOf(client(s.xaddr).c.getUsers(ADMIN))).kind).toBe('protocol');
+  });
+
+  it('reports unsupported-auth for an algorithm it does not implement, and for Basic unless allowed', async () => {
+    const s = await rawServer('127.21.9.9', (_q, res) =>
+      res.writeHead(401, { 'WWW-Authenticate': 'Digest realm="r", qop="auth", nonce="n", algorithm=SHA-512-256' }).end(),
+    );
+    const { c, failures } = client(s.xaddr);
+    expect((await kindOf(c.getUsers(ADMIN))).kind).toBe('unsupported-auth');
+    expect(s.seen.every((r) => r.authorization === undefined)).toBe(true);
+    const b = await rawServer('127.21.9.10', (req, res) => {
+      if (req.headers.authorization?.startsWith('Basic ')) return res.writeHead(200, { 'Content-Type': 'application/soap+xml' }).end(soapOk);
+      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="r"' }).end();
+    });
+    expect((await kindOf(client(b.xaddr).c.getUsers(ADMIN))).kind).toBe('unsupported-auth');
+    expect(b.seen.some((r) => r.authorization !== undefined)).toBe(false);
+    expect(await client(b.xaddr, { allowBasic: true }).c.getUsers(ADMIN)).toEqual([]);
+    expect(failures.n).toBe(0);
+  });
+
+  it('never puts the password in an error message', async () => {
+    const d = await device();
+    const secret = 'Sekr3t<&>Pass';
+    const e = await kindOf(client(d.xaddr).c.getUsers({ username: 'admin', password: secret }));
+    expect(JSON.stringify({ m: e.message, s: e.stack })).not.toContain('Sekr3t');
+  });
+});
