@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { parseCsv, toCsv, toHtmlReport, toJsonReport, CSV_COLUMNS, type SyncRow } from './report';
+import { OUTCOMES, nextStepFor, SyncOutcome } from './outcomes';
+
+const row = (over: Partial<SyncRow>): SyncRow => ({
+  key: 'k', xaddr: 'http://127.0.0.1/onvif/device_service', username: 'admin', step: 'done', outcome: 'updated',
+  detail: 'd', nextStep: 'n', attempts: 2, failedAuths: 1, ms: 12.4, ...over,
+});
+
+describe('sync reports', () => {
+  it('CSV round-trips any device text, and neutralises spreadsheet formulas', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), (detail, username) => {
+        const csv = toCsv([row({ detail, username })]);
+        const [header, line] = parseCsv(csv);
+        expect(header).toEqual([...CSV_COLUMNS]);
+        const d = line![CSV_COLUMNS.indexOf('detail')]!;
+        expect(/^[=+\-@\t\r]/.test(detail) ? d === `'${detail}` : d === detail).toBe(true);
+      }),
+    );
+    expect(toCsv([row({ detail: '=HYPERLINK("x")' })])).toContain(`"'=HYPERLINK(""x"")"`);
+  });
+
+  it('HTML escapes hostile text and carries no script', () => {
+    const html = toHtmlReport([row({ detail: '<script>alert(1)</script>', outcome: 'rejected', subcode: '<b>' })], { runId: 'r1', startedAt: 0 });
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&#60;script&#62;');
+    expect(JSON.parse(toJsonReport([row({})]))[0]).toMatchObject({ outcome: 'updated', ms: 12 });
+  });
+
+  it('every outcome has words and a next step; unknown subcodes say so', () => {
+    for (const o of SyncOutcome.options) {
+      expect(OUTCOMES[o].explanation.length).toBeGreaterThan(20);
+      expect(nextStepFor(o).length).toBeGreaterThan(5);
+    }
+    expect(nextStepFor('rejected', 'PasswordTooLong')).toMatch(/shorter/);
+    expect(nextStepFor('rejected', 'Zzz')).toMatch(/does not know/);
+  });
+});
