@@ -166,7 +166,7 @@ describe('OnvifClient against the simulated device', () => {
 
   it('round-trips <&>"\' and non-ASCII passwords through SetUser, then signs in with them (Digest and WSSE)', async () => {
     const d = await device({ passwordRule: 'lenient' });
-    let last = ADMIN.password;
+    let last: string = ADMIN.password;
     for (const pw of [`A<&>"'1b`, 'Pässwörd€12', '密码Passw0rd']) {
       const { c } = client(d.xaddr);
       await c.setUser({ username: 'admin', password: last }, { username: 'admin', password: pw, userLevel: 'Administrator' });
