@@ -1,6 +1,7 @@
 import { SITE_CREDENTIALS, siteIdentities } from './identities';
 import { startDevice, type SimDevice } from './onvif/device';
 import type { DeviceFaults } from './onvif/types';
+import { nvrResetAddon } from './nvr/addon';
 
 export { startDevice } from './onvif/device';
 export type { SimDevice, StartDeviceOptions } from './onvif/device';
@@ -40,7 +41,7 @@ export interface SiteAddon {
 }
 
 /** Add-ons every site starts. Other modules push here (or pass `addons` to startSite). */
-export const siteAddons: SiteAddon[] = [];
+export const siteAddons: SiteAddon[] = [nvrResetAddon];
 
 const NVR_HOST = 10;
 const FIRST_CAMERA_HOST = 11;

@@ -1,0 +1,261 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import QRCode from 'qrcode';
+import { answer, DAY, makeQrText, newNonce, parseMailto, type IncomingMail, type Reply, type ResetRequest } from './support';
+
+/**
+ * What the technician sees on the NVR's own monitor during a forgot-password
+ * reset (seed article), served as a small web page on the NVR's address, plus
+ * the vendor's support mailbox. The NVR enforces what real ones do
+ * (DOMAIN.md): the registered email, codes valid 24 h, two codes per QR, 5
+ * wrong entries lock code entry for ~5 minutes, the password rule; after the
+ * reset its ONVIF service takes the new password.
+ */
+export interface ResetTarget {
+  identity: { serialNumber: string; model: string };
+  users: { setPassword(u: string, p: string): void };
+}
+
+export interface NvrResetOptions {
+  address: string;
+  nvr: ResetTarget;
+  registeredEmail: string;
+  /** Base clock (default Date.now); advance() adds to it. */
+  clock?: () => number;
+  username?: string;
+}
+
+export interface SimMailbox {
+  url: string;
+  /** Delivers what a mail client would send for this mailto link; returns support's reply. */
+  deliver(mailtoUrl: string): Promise<Reply>;
+  send(mail: IncomingMail): Reply;
+  inbox(): Reply[];
+}
+
+export type Stage = 'login' | 'email' | 'qr' | 'code' | 'password' | 'sync' | 'done';
+
+export interface NvrResetSim {
+  url: string;
+  mailbox: SimMailbox;
+  state(): { stage: Stage; wrongEntries: number; lockedUntil?: number; syncChoice?: 'save' | 'cancel'; qrText?: string };
+  /** Moves the sim's clock (NVR and support) forward. */
+  advance(ms: number): void;
+  now(): number;
+  stop(): Promise<void>;
+}
+
+const LOCK_AFTER = 5;
+const LOCK_MS = 5 * 60_000;
+const FORBIDDEN = /['";:&]/;
+
+/** The NVR's own password rule, implemented independently of the app's. */
+function nvrRuleError(pw: string): string | undefined {
+  if (pw.length < 8 || pw.length > 32) return 'The password must be 8 to 32 characters.';
+  if (FORBIDDEN.test(pw)) return 'The password cannot contain \' " ; : &.';
+  if (/[^\x21-\x7e]/.test(pw)) return 'The password contains unsupported characters.';
+  const kinds = [/[A-Za-z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((r) => r.test(pw)).length;
+  if (kinds < 2) return 'Use at least two of: letters, numbers, symbols.';
+  return undefined;
+}
+
+export async function startNvrReset(opts: NvrResetOptions): Promise<NvrResetSim> {
+  if (!opts.address.startsWith('127.')) throw new Error(`the NVR reset page binds to loopback only, got ${opts.address}`);
+  const base = opts.clock ?? Date.now;
+  let offset = 0;
+  const now = () => base() + offset;
+  const requests = new Map<string, ResetRequest>();
+  const replies: Reply[] = [];
+  let stage: Stage = 'login';
+  let current: ResetRequest | undefined;
+  let wrong = 0;
+  let lockedUntil: number | undefined;
+  let syncChoice: 'save' | 'cancel' | undefined;
+  let message = '';
+
+  const issueQr = (email: string) => {
+    const nonce = newNonce();
+    const qrText = makeQrText(opts.nvr.identity.serialNumber, nonce, email);
+    current = { qrText, serial: opts.nvr.identity.serialNumber, nonce, email, issuedAt: now(), codes: [] };
+    requests.set(qrText, current);
+  };
+
+  const page = async (): Promise<string> => {
+    const err = message ? `<p class="msg" role="alert">${esc(message)}</p>` : '';
+    message = '';
+    const form = (action: string, inner: string) => `<form method="post" action="${action}">${inner}</form>`;
+    switch (stage) {
+      case 'login':
+        return screen('Login', `<p>User name: admin</p><label>Password <input type="password" name="pw" disabled></label>
+          ${form('/forgot', '<button type="submit">Forgot Password</button>')}`);
+      case 'email':
+        return screen('Reset Password', `${err}<p>Enter the email address you registered on this device.</p>
+          ${form('/email', '<label>Email address <input name="email" type="text" autocomplete="off"></label> <button type="submit">Next</button>')}`);
+      case 'qr': {
+        const img = await QRCode.toDataURL(current!.qrText, { errorCorrectionLevel: 'M', margin: 4, scale: 6 });
+        return screen('Reset Password', `${err}<p>Scan the QR code with a phone app and email the text to support_gpwd@htmicrochip.com (no subject). A security code will be sent to the registered email within 24 hours.</p>
+          <img id="reset-qr" alt="Reset QR code" src="${img}">
+          ${form('/next', '<button type="submit">Next</button>')}`);
+      }
+      case 'code':
+        return screen('Reset Password', `${err}<p>Enter the security code from the email.</p>
+          ${form('/code', '<label>Security code <input name="code" type="text" autocomplete="off"></label> <button type="submit">Next</button>')}
+          ${form('/back', '<button type="submit">Back</button>')}`);
+      case 'password':
+        return screen('Reset Password', `${err}<p>8 to 32 characters, letters and numbers recommended; do not use ' " ; : &amp;</p>
+          ${form('/password', `<label>New Password <input name="password" type="password"></label>
+            <label>Confirm Password <input name="confirm" type="password"></label> <button type="submit">Save</button>`)}`);
+      case 'sync':
+        return screen('Prompt', `<p>Sync the new password to remotely connected devices via the default protocol?</p>
+          ${form('/sync', '<button type="submit" name="choice" value="save">Save</button> <button type="submit" name="choice" value="cancel">Cancel</button>')}`);
+      case 'done':
+        return screen('Login', `<p role="status">Password reset. ${syncChoice === 'save' ? 'The new password was synced to remote devices added by the NVR’s own protocol.' : 'No devices were synced.'} Log in with the new password.</p>`);
+    }
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://nvr');
+    if (req.method === 'GET' && url.pathname === '/') return send(res, 200, 'text/html; charset=utf-8', await page());
+    if (req.method === 'GET' && url.pathname === '/mailbox/inbox') return send(res, 200, 'application/json', JSON.stringify(replies));
+    if (req.method !== 'POST') return send(res, 404, 'text/plain', 'not found');
+    const raw = await readBody(req);
+    if (url.pathname === '/mailbox/messages') {
+      let mail: IncomingMail;
+      try {
+        mail = JSON.parse(raw) as IncomingMail;
+      } catch {
+        return send(res, 400, 'text/plain', 'not JSON');
+      }
+      return send(res, 200, 'application/json', JSON.stringify(mailbox.send(mail)));
+    }
+    const form = new URLSearchParams(raw);
+    act(url.pathname, form);
+    res.writeHead(303, { location: '/' }).end();
+  };
+
+  const act = (path: string, form: URLSearchParams) => {
+    if (path === '/forgot' && stage === 'login') stage = 'email';
+    else if (path === '/email' && stage === 'email') {
+      const email = (form.get('email') ?? '').trim();
+      if (email.toLowerCase() !== opts.registeredEmail.toLowerCase()) message = 'The email address does not match the one registered on this device.';
+      else (issueQr(email), (stage = 'qr'));
+    } else if (path === '/next' && stage === 'qr') stage = 'code';
+    else if (path === '/back' && stage === 'code') stage = 'email';
+    else if (path === '/code' && stage === 'code') {
+      const t = now();
+      if (lockedUntil !== undefined && t < lockedUntil) {
+        message = `Too many wrong codes. Try again in ${Math.ceil((lockedUntil - t) / 60_000)} min.`;
+        return;
+      }
+      lockedUntil = undefined;
+      const typed = (form.get('code') ?? '').replace(/[\s-]/g, '').toUpperCase();
+      const match = current?.codes.find((c) => c.code === typed);
+      if (match && t - match.issuedAt >= DAY) {
+        message = 'The security code has expired. Go back and generate a new QR code.';
+        return;
+      }
+      if (!match) {
+        wrong++;
+        if (wrong >= LOCK_AFTER) {
+          lockedUntil = t + LOCK_MS;
+          wrong = 0;
+          message = 'Too many wrong codes. Code entry is locked for 5 minutes.';
+        } else message = `Wrong security code. ${LOCK_AFTER - wrong} attempts left.`;
+        return;
+      }
+      wrong = 0;
+      stage = 'password';
+    } else if (path === '/password' && stage === 'password') {
+      const pw = form.get('password') ?? '';
+      const problem = pw !== (form.get('confirm') ?? '') ? 'The passwords do not match.' : nvrRuleError(pw);
+      if (problem) message = problem;
+      else {
+        opts.nvr.users.setPassword(opts.username ?? 'admin', pw);
+        // The QR and its codes are spent once the password changed.
+        if (current) requests.delete(current.qrText);
+        current = undefined;
+        stage = 'sync';
+      }
+    } else if (path === '/sync' && stage === 'sync') {
+      syncChoice = form.get('choice') === 'save' ? 'save' : 'cancel';
+      stage = 'done';
+    } else message = 'That button does nothing on this screen.';
+  };
+
+  const mailbox: SimMailbox = {
+    url: '',
+    async deliver(mailtoUrl) {
+      let mail;
+      try {
+        mail = parseMailto(mailtoUrl);
+      } catch {
+        return this.send({ to: '', body: '' });
+      }
+      if (mail.extraHeaders.length) {
+        const reply: Reply = { at: now(), from: 'support_gpwd@htmicrochip.com', to: '(sender)', accepted: false, text: `Your request could not be processed: the message carries extra headers (${mail.extraHeaders.join(', ')}).` };
+        replies.push(reply);
+        return reply;
+      }
+      return this.send(mail);
+    },
+    send(mail) {
+      const reply = answer(mail, requests, now());
+      replies.push(reply);
+      return reply;
+    },
+    inbox: () => [...replies],
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => send(res, 500, 'text/plain', String(e)));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, opts.address, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${opts.address}:${port}/`;
+  mailbox.url = `${url}mailbox/`;
+
+  return {
+    url,
+    mailbox,
+    state: () => ({ stage, wrongEntries: wrong, lockedUntil, syncChoice, qrText: current?.qrText }),
+    advance: (ms) => void (offset += ms),
+    now,
+    stop: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  if (res.headersSent) return void res.end();
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > 64 * 1024) return void req.destroy(new Error('body too large'));
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function screen(title: string, body: string): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>NVR — ${title}</title>
+<style>body{background:#10161d;color:#e8eef4;font:16px sans-serif;margin:0;padding:24px}main{max-width:640px;margin:auto;background:#1d2731;padding:24px;border-radius:6px}
+label{display:block;margin:10px 0}input{font-size:16px;padding:4px}button{font-size:16px;margin:6px 6px 0 0}img{display:block;margin:16px auto;background:#fff}.msg{color:#ffb4a8}</style>
+</head><body><main><h1>${title}</h1>${body}</main></body></html>`;
+}
