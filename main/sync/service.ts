@@ -1,6 +1,201 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { AppError, type CallName } from '../../common/contract';
+import type { SyncRunState } from '../../common/contract/sync';
+import { OUTCOMES } from '../../common/sync/outcomes';
+import { toCsv, toHtmlReport, toJsonReport, type SyncRow } from '../../common/sync/report';
+import type { Handlers } from '../core/dispatch';
 import type { Feature, ServiceContext } from '../core/context';
+import { createKeytarKeychain, type Keychain } from '../cases/keychain';
+import { SyncRun, SYNC_DEFAULTS, type SyncSecrets, type SyncRunOptions } from './engine';
+import { readJournal } from './journal';
+import { onvifClientFactory } from './onvif-factory';
+import type { ClientFactory } from './port';
 
-/** Placeholder until the camera-sync feature lands (issue 5). */
-export async function setupSync(_ctx: ServiceContext): Promise<Feature<Record<never, never>>> {
-  return { handlers: {} };
+type SyncHandlers = Pick<Handlers, Extract<CallName, `sync.${string}`>>;
+
+export interface SyncDeps {
+  keychain?: Keychain;
+  /** Tests swap the ONVIF clients for fakes. */
+  clientFactory?: ClientFactory;
+  /** Engine knobs for tests (short timeouts). */
+  engine?: Partial<Pick<SyncRunOptions, 'timeoutMs' | 'retries' | 'retryBaseMs' | 'lateApplyMs' | 'settleMs'>>;
+}
+
+interface Held {
+  run: SyncRun;
+  /** Kept in memory only, for "retry failed" without re-entry; gone on restart. */
+  secrets?: SyncSecrets;
+  dispose(): void;
+}
+
+/** Same account naming as main/cases (the reset wizard stores the new NVR password there). */
+const caseAccount = (caseId: string) => `case:${caseId}`;
+const PROGRESS_MS = 100;
+
+/** sync.* verbs: runs of the engine, their live rows, retry, reports. */
+export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promise<Feature<SyncHandlers>> {
+  const dir = join(ctx.dataDir, 'sync');
+  const log = ctx.log.child('sync');
+  const keychain = deps.keychain ?? createKeytarKeychain();
+  const runs = new Map<string, Held>();
+  let latest: string | undefined;
+
+  // Progress is batched: a 1,000-camera run changes rows thousands of times a second.
+  const dirty = new Map<string, Map<string, SyncRow>>();
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    timer = undefined;
+    for (const [runId, rows] of dirty) ctx.events.emit('sync.progress', { runId, rows: [...rows.values()] });
+    dirty.clear();
+  };
+  const onRow = (runId: string) => (row: SyncRow) => {
+    let m = dirty.get(runId);
+    if (!m) dirty.set(runId, (m = new Map()));
+    m.set(row.key, row);
+    timer ??= setTimeout(flush, PROGRESS_MS);
+  };
+
+  const state = (h: Held): SyncRunState => ({
+    runId: h.run.runId,
+    startedAt: h.run.startedAt,
+    finishedAt: h.run.finishedAt,
+    running: h.run.running,
+    concurrency: h.run.concurrency,
+    maxFailedAuthsPerDevice: h.run.maxFailedAuths,
+    hasSecrets: h.secrets !== undefined,
+    rows: h.run.snapshot(),
+  });
+
+  const find = (runId?: string): Held => {
+    const id = runId ?? latest;
+    const h = id ? runs.get(id) : undefined;
+    if (!h) throw new AppError('not-found', runId ? `No sync run ${runId} in this session.` : 'No sync run yet.');
+    return h;
+  };
+
+  const startPass = (h: Held, secrets: SyncSecrets, keys?: string[]) => {
+    h.run
+      .runPass(secrets, keys)
+      .then(() => {
+        flush();
+        const s = state(h);
+        const counts = s.rows.reduce<Record<string, number>>((a, r) => ((a[r.outcome ?? 'none'] = (a[r.outcome ?? 'none'] ?? 0) + 1), a), {});
+        log.info('sync pass finished', { runId: h.run.runId, counts });
+        ctx.events.emit('sync.finished', s);
+      })
+      .catch((err: unknown) => log.error('sync pass crashed', { runId: h.run.runId, error: String(err) }));
+  };
+
+  const register = (s: SyncSecrets) => {
+    for (const p of [...s.currentPasswords, s.newPassword]) ctx.secrets.add(p);
+  };
+
+  const handlers: SyncHandlers = {
+    'sync.start': async (input) => {
+      register({ currentPasswords: input.currentPasswords, newPassword: input.newPassword ?? '' });
+      if ([...runs.values()].some((h) => h.run.running)) throw new AppError('conflict', 'A sync is already running; cancel it or wait for it to end.');
+      let newPassword = input.newPassword;
+      if (input.caseId !== undefined) {
+        try {
+          newPassword = (await keychain.get(caseAccount(input.caseId))) ?? undefined;
+        } catch (e) {
+          throw new AppError('unavailable', (e as Error).message);
+        }
+        if (!newPassword) throw new AppError('not-found', `No new password is stored for case ${input.caseId}; type it in instead.`);
+        ctx.secrets.add(newPassword);
+      }
+      const secrets: SyncSecrets = { currentPasswords: input.currentPasswords, newPassword: newPassword! };
+      const concurrency = input.concurrency ?? SYNC_DEFAULTS.concurrency;
+      const clients = deps.clientFactory ? undefined : onvifClientFactory(concurrency);
+      const runId = `${new Date(ctx.clock.now()).toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
+      const run = await SyncRun.create({
+        ...deps.engine,
+        runId,
+        targets: input.targets,
+        concurrency,
+        maxFailedAuthsPerDevice: input.maxFailedAuthsPerDevice,
+        clock: ctx.clock,
+        clientFactory: deps.clientFactory ?? clients!.factory,
+        journalPath: join(dir, `${runId}.jsonl`),
+        onRow: onRow(runId),
+      });
+      const h: Held = { run, secrets, dispose: () => clients?.dispose() };
+      runs.set(runId, h);
+      latest = runId;
+      log.info('sync started', { runId, devices: run.targets.length, concurrency });
+      startPass(h, secrets);
+      return { runId };
+    },
+
+    'sync.cancel': (input) => {
+      const h = find(input?.runId);
+      return { cancelled: h.run.cancel() };
+    },
+
+    'sync.retryFailed': (input) => {
+      const h = find(input?.runId);
+      if (h.run.running) throw new AppError('conflict', 'This run is still going.');
+      const given = input?.currentPasswords || input?.newPassword;
+      if (input?.currentPasswords) register({ currentPasswords: input.currentPasswords, newPassword: input.newPassword ?? '' });
+      else if (input?.newPassword) ctx.secrets.add(input.newPassword);
+      const secrets: SyncSecrets | undefined = given
+        ? { currentPasswords: input?.currentPasswords ?? h.secrets?.currentPasswords ?? [], newPassword: input?.newPassword ?? h.secrets?.newPassword ?? '' }
+        : h.secrets;
+      if (!secrets || !secrets.currentPasswords.length || !secrets.newPassword) {
+        throw new AppError('conflict', 'Enter the current and new passwords again to retry (the app does not keep them after a restart).');
+      }
+      h.secrets = secrets;
+      const keys = h.run.failedKeys().filter((k) => OUTCOMES[h.run.snapshot().find((r) => r.key === k)!.outcome!].retryable);
+      startPass(h, secrets, keys);
+      return { runId: h.run.runId, retried: keys.length };
+    },
+
+    'sync.status': (input) => {
+      const id = input?.runId ?? latest;
+      if (!id) return null;
+      const h = runs.get(id);
+      return h ? state(h) : null;
+    },
+
+    'sync.report': ({ runId, format }) => {
+      const h = find(runId);
+      const rows = h.run.snapshot();
+      const base = `camera-sync-${h.run.runId}`;
+      if (format === 'csv') return { filename: `${base}.csv`, mime: 'text/csv', content: toCsv(rows) };
+      if (format === 'json') return { filename: `${base}.json`, mime: 'application/json', content: toJsonReport(rows) };
+      return { filename: `${base}.html`, mime: 'text/html', content: toHtmlReport(rows, { runId: h.run.runId, startedAt: h.run.startedAt, finishedAt: h.run.finishedAt }) };
+    },
+
+    'sync.runs': () => {
+      let files: string[] = [];
+      try {
+        files = readdirSync(dir).filter((f) => f.endsWith('.jsonl'));
+      } catch {
+        return [];
+      }
+      return files
+        .flatMap((f) => {
+          const j = readJournal(join(dir, f));
+          if (!j) return [];
+          const rows = [...j.outcomes.values()];
+          const succeeded = rows.filter((r) => r.outcome && OUTCOMES[r.outcome].success).length;
+          return [{ runId: j.runId, startedAt: j.startedAt, devices: j.targets.length, succeeded, failed: rows.length - succeeded }];
+        })
+        .sort((a, b) => b.startedAt - a.startedAt);
+    },
+  };
+
+  return {
+    handlers,
+    async dispose() {
+      if (timer) clearTimeout(timer);
+      for (const h of runs.values()) {
+        h.run.cancel();
+        h.dispose();
+        await h.run.close().catch(() => {});
+      }
+    },
+  };
 }

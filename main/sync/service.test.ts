@@ -1,0 +1,91 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { calls } from '../../common/contract';
+import { parseCsv } from '../../common/sync/report';
+import { createMemoryKeychain } from '../cases/keychain';
+import { testContext } from '../cases/test-context';
+import { FakeDevice, fakeFactory } from './fake-device';
+import { setupSync } from './service';
+
+const OLD = 'Old-pass-123';
+const NEW = 'New-pass-456';
+
+async function until<T>(f: () => T | undefined, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+function setup() {
+  const { ctx, events, dataDir } = testContext();
+  const devices = new Map([
+    ['http://127.0.0.1:1/a', new FakeDevice(OLD)],
+    ['http://127.0.0.1:1/b', new FakeDevice(OLD, undefined, { unreachable: true })],
+    ['http://127.0.0.1:1/c', new FakeDevice(OLD, undefined, { fault: 'PasswordTooWeak' })],
+  ]);
+  const keychain = createMemoryKeychain();
+  return { ctx, events, dataDir, devices, keychain, targets: [...devices.keys()].map((xaddr) => ({ xaddr, username: 'admin' })) };
+}
+
+describe('sync service', () => {
+  it('runs, streams progress, reports without secrets, and retries only failed devices', async () => {
+    const s = setup();
+    const f = await setupSync(s.ctx, { clientFactory: fakeFactory(s.devices), keychain: s.keychain, engine: { retryBaseMs: 1, lateApplyMs: 1 } });
+    const input = calls['sync.start'].input.parse({ targets: s.targets, currentPasswords: [OLD], newPassword: NEW });
+    const { runId } = await f.handlers['sync.start'](input, { host: 'test' });
+    await until(() => s.events.find((e) => e.name === 'sync.finished'));
+    expect(s.events.some((e) => e.name === 'sync.progress')).toBe(true);
+    const st = (await f.handlers['sync.status'](undefined, { host: 'test' }))!;
+    expect(st.runId).toBe(runId);
+    expect(st.rows.map((r) => r.outcome)).toEqual(['updated', 'unreachable', 'rejected']);
+
+    const csv = await f.handlers['sync.report']({ format: 'csv' }, { host: 'test' });
+    const parsed = parseCsv(csv.content);
+    expect(parsed.slice(1).map((r) => r[3])).toEqual(['updated', 'unreachable', 'rejected']);
+    for (const fmt of ['csv', 'json', 'html'] as const) {
+      const r = await f.handlers['sync.report']({ format: fmt }, { host: 'test' });
+      expect(r.content).not.toContain(NEW);
+      expect(r.content).not.toContain(OLD);
+    }
+
+    s.devices.get('http://127.0.0.1:1/b')!.b.unreachable = false;
+    const before = s.devices.get('http://127.0.0.1:1/a')!.requests;
+    const retry = await f.handlers['sync.retryFailed'](undefined, { host: 'test' });
+    expect(retry.retried).toBe(2);
+    await until(() => s.events.filter((e) => e.name === 'sync.finished').length === 2 || undefined);
+    const after = (await f.handlers['sync.status']({ runId }, { host: 'test' }))!;
+    expect(after.rows.map((r) => r.outcome)).toEqual(['updated', 'updated', 'rejected']);
+    expect(s.devices.get('http://127.0.0.1:1/a')!.requests).toBe(before);
+
+    // Nothing on disk or in events holds a password.
+    const everything = [
+      JSON.stringify(s.events),
+      ...readdirSync(join(s.dataDir, 'sync')).map((f) => readFileSync(join(s.dataDir, 'sync', f), 'utf8')),
+      readFileSync(join(s.dataDir, 'logs', 'app.log'), 'utf8'),
+    ].join('\n');
+    expect(everything).not.toContain(NEW);
+    expect(everything).not.toContain(OLD);
+    const runs = await f.handlers['sync.runs'](undefined, { host: 'test' });
+    expect(runs[0]).toMatchObject({ runId, devices: 3, succeeded: 2, failed: 1 });
+    await f.dispose?.();
+  });
+
+  it('takes the new password from a reset case in the keychain', async () => {
+    const s = setup();
+    await s.keychain.set('case:c-1', NEW);
+    const f = await setupSync(s.ctx, { clientFactory: fakeFactory(s.devices), keychain: s.keychain, engine: { retryBaseMs: 1, lateApplyMs: 1 } });
+    const input = calls['sync.start'].input.parse({ targets: s.targets.slice(0, 1), currentPasswords: [OLD], caseId: 'c-1' });
+    await f.handlers['sync.start'](input, { host: 'test' });
+    await until(() => s.events.find((e) => e.name === 'sync.finished'));
+    expect(s.devices.get('http://127.0.0.1:1/a')!.password).toBe(NEW);
+    const missing = calls['sync.start'].input.parse({ targets: s.targets.slice(0, 1), currentPasswords: [OLD], caseId: 'nope' });
+    await expect(f.handlers['sync.start'](missing, { host: 'test' })).rejects.toThrow(/No new password/);
+    expect(calls['sync.start'].input.safeParse({ targets: s.targets, currentPasswords: [OLD] }).success).toBe(false);
+    await f.dispose?.();
+  });
+});
