@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { findElectron } from '../scripts/electron-path.mjs';
 import { chromium, _electron, type Browser, type BrowserContext, type ElectronApplication, type Page } from '@playwright/test';
 
 /** Debian's Chromium; `npx playwright install` cannot work where there is no internet. */
@@ -18,15 +18,9 @@ export function chromiumArgs(extra: string[] = []): string[] {
   return [...args, ...extra];
 }
 
-/** Electron's binary path, or why it is missing (it cannot be downloaded here). */
+/** Electron's binary path, or why it is missing (never downloads it). */
 export function electronBinary(): { path?: string; why?: string } {
-  try {
-    const path = createRequire(import.meta.url)('electron') as unknown as string;
-    if (typeof path === 'string' && existsSync(path)) return { path };
-    return { why: `electron resolved to ${String(path)}, which does not exist` };
-  } catch (err) {
-    return { why: (err as Error).message.split('\n')[0] };
-  }
+  return findElectron();
 }
 
 export interface Launched {

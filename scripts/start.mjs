@@ -2,32 +2,23 @@
 // otherwise the browser host (same services) in Chromium's app mode, or its URL.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findElectron } from './electron-path.mjs';
 
 const demo = process.argv.includes('--demo');
 const env = { ...process.env, ...(demo ? { NVR_EMBEDDED_SIM: '1' } : {}) };
-
-function electronPath() {
-  try {
-    const p = createRequire(import.meta.url)('electron');
-    return typeof p === 'string' && existsSync(p) ? p : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function chromium() {
   return [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => p && existsSync(p));
 }
 
-const electron = electronPath();
+const { path: electron, why } = findElectron();
 if (electron) {
   const child = spawn(electron, ['out/main/electron.js'], { stdio: 'inherit', env });
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
-  console.log("Electron's binary is not installed here (it cannot be downloaded without internet access); starting the browser host instead.");
+  console.log(`Electron cannot start here: ${why}. Starting the browser host instead (same app, served on 127.0.0.1).`);
   const host = spawn(process.execPath, ['out/main/host.js', '--exit-with-stdin'], { stdio: ['pipe', 'pipe', 'inherit'], env });
   let buffered = '';
   host.stdout.on('data', (d) => {
