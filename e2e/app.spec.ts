@@ -3,7 +3,7 @@ import { test, expect } from './fixtures';
 test('opens on the simulated site and lists the NVR and every camera', async ({ app, site }, testInfo) => {
   const rows = app.page.getByTestId('device-row');
   for (const device of site.devices) {
-    await expect(rows.and(app.page.locator(`[data-serial="${device.identity.serial}"]`))).toBeVisible();
+    await expect(rows.and(app.page.locator(`[data-serial="${device.identity.serialNumber}"]`))).toBeVisible();
   }
   await expect(rows).toHaveCount(site.devices.length);
   const shot = await app.page.screenshot({ path: testInfo.outputPath('device-list.png'), fullPage: true });
