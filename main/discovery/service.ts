@@ -1,12 +1,116 @@
-import type { CallName } from '../../common/contract';
-import type { InventoryDevice } from '../../common/domain/device';
+import { AppError, type CallName } from '../../common/contract';
+import type { AdapterChoice } from '../../common/contract/devices';
+import { parseHostTarget } from '../../common/discovery/net';
 import type { Handlers } from '../core/dispatch';
 import type { Feature, ServiceContext } from '../core/context';
+import { defaultAdapters, listAdapters, loadSettings, resolveAdapters, saveSettings } from './adapters';
+import { DiscoveryEngine, type Enricher } from './engine';
 
 type DeviceHandlers = Pick<Handlers, Extract<CallName, `devices.${string}`>>;
 
-/** Placeholder until the discovery feature lands (issue 3). */
-export async function setupDiscovery(_ctx: ServiceContext): Promise<Feature<DeviceHandlers>> {
-  const inventory: InventoryDevice[] = [];
-  return { handlers: { 'devices.list': () => inventory } };
+/**
+ * Later features (sync, cases) that learn credentials plug GetDeviceInformation
+ * in here; the engine calls it for every row with an XAddr.
+ */
+let enricher: Enricher | undefined;
+export function setDeviceEnricher(e: Enricher | undefined): void {
+  enricher = e;
+}
+
+/** Adapter choice: NVR_INTERFACES wins (tests), then the remembered choice, then every external adapter. */
+function initialChoice(ctx: ServiceContext): string[] {
+  if (ctx.options.interfaces.length > 0) return ctx.options.interfaces;
+  const saved = loadSettings(ctx.dataDir)?.interfaces ?? [];
+  const available = listAdapters();
+  const usable = saved.filter((a) => available.some((x) => x.address === a));
+  return usable.length > 0 ? usable : defaultAdapters(available);
+}
+
+export async function setupDiscovery(ctx: ServiceContext): Promise<Feature<DeviceHandlers>> {
+  const log = ctx.log.child('discovery');
+  let selected = initialChoice(ctx);
+  let engine: DiscoveryEngine | undefined;
+
+  const build = async (addresses: string[]) => {
+    const r = resolveAdapters(addresses);
+    const nets = r.ok ? r.nets : [];
+    if (!r.ok) log.warn('adapter choice not usable', { reason: r.reason });
+    const prev = engine;
+    const next = new DiscoveryEngine({
+      interfaces: nets,
+      clock: ctx.clock,
+      log,
+      listen: true,
+      enrich: (d) => enricher?.(d) ?? Promise.resolve(undefined),
+      onChange: (devices, removed) => ctx.events.emit('devices.changed', removed.length ? { devices, removed } : { devices }),
+      onDiagnostic: (d) => ctx.events.emit('devices.diagnostic', d),
+      onScanState: (s) => ctx.events.emit('devices.scanState', s),
+    });
+    // Rows survive an adapter change: the technician must not lose what was found.
+    if (prev) {
+      for (const d of prev.list()) next.observe({ protocol: d.protocols[0] ?? 'manual', address: d.addresses[0] ?? '', at: d.lastSeen, ...pickIdentity(d) });
+      prev.stop();
+    }
+    await next.start();
+    engine = next;
+    log.info('discovery running', { adapters: nets.map((n) => `${n.address}/${n.prefix}`) });
+  };
+
+  const choice = (): AdapterChoice => ({ available: listAdapters(), selected });
+  const need = (): DiscoveryEngine => {
+    if (!engine) throw new AppError('unavailable', 'Discovery is not running.');
+    return engine;
+  };
+
+  const handlers: DeviceHandlers = {
+    'devices.list': () => engine?.list() ?? [],
+    'devices.scan': async ({ timeoutMs }) => ({ devices: await need().scan(timeoutMs) }),
+    'devices.addManual': async ({ target }) => {
+      const t = parseHostTarget(target);
+      if (!t.ok) throw new AppError('bad-request', t.reason);
+      const row = await need().addManual(t.target.host, t.target.port);
+      if (!row) throw new AppError('not-found', `Nothing answered ONVIF or HTTP at ${target}.`);
+      return row;
+    },
+    'devices.sweep': ({ range, ports }) => need().sweep(range, ports),
+    'devices.checkFactoryDefaults': () => need().checkFactoryDefaults(),
+    'devices.interfaces': () => choice(),
+    'devices.setInterfaces': async ({ addresses }) => {
+      const r = resolveAdapters(addresses);
+      if (!r.ok) throw new AppError('bad-request', r.reason);
+      selected = addresses;
+      saveSettings(ctx.dataDir, { interfaces: addresses });
+      await build(addresses);
+      void engine?.scan().catch(() => undefined);
+      return choice();
+    },
+    'devices.diagnostics': () => engine?.diagnostics() ?? [],
+  };
+
+  return {
+    handlers,
+    async start() {
+      await build(selected);
+      // The technician's first minute: discovery starts without a click.
+      void engine?.scan().catch((err: unknown) => log.warn('initial scan failed', { error: String(err) }));
+    },
+    dispose() {
+      engine?.stop();
+      engine = undefined;
+    },
+  };
+}
+
+function pickIdentity(d: { serial?: string; mac?: string; endpointUuid?: string; manufacturer?: string; model?: string; firmware?: string; name?: string; xaddrs: string[]; clockSkewMs?: number }) {
+  return {
+    ...(d.serial ? { serial: d.serial } : {}),
+    ...(d.mac ? { mac: d.mac } : {}),
+    ...(d.endpointUuid ? { endpointUuid: d.endpointUuid } : {}),
+    ...(d.manufacturer ? { manufacturer: d.manufacturer } : {}),
+    ...(d.model ? { model: d.model } : {}),
+    ...(d.firmware ? { firmware: d.firmware } : {}),
+    ...(d.name ? { name: d.name } : {}),
+    ...(d.clockSkewMs !== undefined ? { clockSkewMs: d.clockSkewMs } : {}),
+    xaddrs: d.xaddrs,
+  };
 }

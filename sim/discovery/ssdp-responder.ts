@@ -1,0 +1,144 @@
+import dgram from 'node:dgram';
+import http from 'node:http';
+import type { DiscoverableDevice } from './wsd-responder';
+
+const GROUP = '239.255.255.250';
+export const DESCRIPTION_PATH = '/upnp_device_desc.xml';
+
+export interface SsdpResponderOptions {
+  port?: number;
+  /** Port of the description server on each device address (Dahua: 49152). */
+  httpPort?: number;
+  maxDelayMs?: number;
+}
+
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Dahua-family UDN: the serial rides at the end (`…device_3_0-<serial>`). */
+export function dahuaUdn(d: DiscoverableDevice): string {
+  const hex = d.identity.mac.replace(/:/g, '');
+  return `uuid:c4b6f2a0-${hex.slice(0, 4)}-${hex.slice(4, 8)}-${hex.slice(8)}-device_3_0-${d.identity.serialNumber}`;
+}
+
+export function descriptionXml(d: DiscoverableDevice, httpPort: number): string {
+  const id = d.identity;
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?>\n<root xmlns="urn:schemas-upnp-org:device-1-0"><specVersion><major>1</major><minor>0</minor></specVersion>` +
+    `<URLBase>http://${d.address}:${httpPort}</URLBase><device>` +
+    `<deviceType>urn:schemas-upnp-org:device:Basic:1</deviceType>` +
+    `<friendlyName>${esc(id.kind === 'nvr' ? id.model : `${id.model} (${id.name})`)}</friendlyName>` +
+    `<manufacturer>${esc(id.manufacturer)}</manufacturer><manufacturerURL>http://www.dahuasecurity.com</manufacturerURL>` +
+    `<modelDescription>${id.kind === 'nvr' ? 'Network Video Recorder' : 'IP Camera'}</modelDescription>` +
+    `<modelName>${esc(id.model)}</modelName><modelNumber>${esc(id.model)}</modelNumber>` +
+    `<serialNumber>${esc(id.serialNumber)}</serialNumber><UDN>${esc(dahuaUdn(d).split('::')[0]!)}</UDN>` +
+    `<presentationURL>/</presentationURL></device></root>`
+  );
+}
+
+function answer(d: DiscoverableDevice, st: string, httpPort: number): string {
+  const udn = dahuaUdn(d);
+  return [
+    'HTTP/1.1 200 OK',
+    'CACHE-CONTROL: max-age=1800',
+    `DATE: ${new Date().toUTCString()}`,
+    'EXT:',
+    `LOCATION: http://${d.address}:${httpPort}${DESCRIPTION_PATH}`,
+    'SERVER: Linux/3.10, UPnP/1.0, Dahua Upnp SDK/1.0',
+    `ST: ${st}`,
+    `USN: ${st === 'upnp:rootdevice' ? `${udn}::upnp:rootdevice` : udn}`,
+    '',
+    '',
+  ].join('\r\n');
+}
+
+interface Running {
+  device: DiscoverableDevice;
+  socket: dgram.Socket;
+  server: http.Server;
+  timers: Set<NodeJS.Timeout>;
+  stopped: boolean;
+}
+
+export interface SsdpResponders {
+  stopDevice(address: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Dahua-style SSDP: answers M-SEARCH ssdp:all / upnp:rootdevice from the device's own address and serves its description there. */
+export async function startSsdpResponders(devices: DiscoverableDevice[], opts: SsdpResponderOptions = {}): Promise<SsdpResponders> {
+  const port = opts.port ?? 1900;
+  const httpPort = opts.httpPort ?? 49152;
+  const maxDelay = opts.maxDelayMs ?? 500;
+  const running = new Map<string, Running>();
+
+  const closeServer = (s: http.Server) => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); });
+  try {
+    for (const device of devices) {
+      if (!device.address.startsWith('127.')) throw new Error(`sim discovery binds to loopback only, got ${device.address}`);
+      const body = descriptionXml(device, httpPort);
+      const server = http.createServer((req, res) => {
+        if (req.url !== DESCRIPTION_PATH) {
+          res.writeHead(404).end();
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'text/xml; charset="utf-8"', 'content-length': Buffer.byteLength(body) }).end(body);
+      });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(httpPort, device.address, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const socket = dgram.createSocket({ type: 'udp4' });
+      await new Promise<void>((resolve) => socket.bind(0, device.address, () => resolve()));
+      socket.on('error', () => undefined);
+      running.set(device.address, { device, socket, server, timers: new Set(), stopped: false });
+    }
+  } catch (e) {
+    for (const r of running.values()) {
+      r.socket.close();
+      await closeServer(r.server);
+    }
+    throw e;
+  }
+
+  const hub = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: 1024 * 1024 });
+  await new Promise<void>((resolve) => hub.bind(port, () => resolve()));
+  hub.on('error', () => undefined);
+  hub.addMembership(GROUP, '127.0.0.1');
+  hub.on('message', (msg, rinfo) => {
+    const text = msg.toString('utf8');
+    if (!text.startsWith('M-SEARCH ')) return;
+    const st = /^ST:\s*(.+)$/im.exec(text)?.[1]?.trim();
+    if (st !== 'ssdp:all' && st !== 'upnp:rootdevice') return;
+    for (const r of running.values()) {
+      if (r.stopped || r.device.multicast === false) continue;
+      const t = setTimeout(() => {
+        r.timers.delete(t);
+        if (!r.stopped) r.socket.send(Buffer.from(answer(r.device, st, httpPort)), rinfo.port, rinfo.address);
+      }, Math.random() * maxDelay);
+      r.timers.add(t);
+    }
+  });
+
+  const stopOne = async (r: Running) => {
+    if (r.stopped) return;
+    r.stopped = true;
+    for (const t of r.timers) clearTimeout(t);
+    r.socket.close();
+    await closeServer(r.server);
+  };
+  return {
+    async stopDevice(address) {
+      const r = running.get(address);
+      if (r) await stopOne(r);
+    },
+    async stop() {
+      await Promise.all([...running.values()].map(stopOne));
+      hub.close();
+    },
+  };
+}
