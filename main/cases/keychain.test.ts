@@ -1,13 +1,12 @@
 import { describe, it, expect } from 'vitest';
 import { createKeytarKeychain } from './keychain';
 
-// The real OS keychain. Run under a Secret Service:
-//   dbus-run-session -- bash -c 'export HOME=$(mktemp -d); echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; npx vitest run main/cases'
-// (a fresh HOME: an existing login keyring with another password stays locked and refuses writes)
+// The real OS keychain. Run under a Secret Service (scripts/sandbox.sh starts an unlocked GNOME keyring):
+//   bash scripts/sandbox.sh npx vitest run main/cases
 const keychain = createKeytarKeychain(5000);
 const probe = await keychain.probe();
 if (!probe.available) {
-  console.warn(`[keychain.test] SKIPPED real-keychain tests: no Secret Service reachable (${probe.message}). Run under dbus-run-session with gnome-keyring-daemon --unlock.`);
+  console.warn(`[keychain.test] SKIPPED real-keychain tests: no Secret Service reachable (${probe.message}). Run: bash scripts/sandbox.sh npx vitest run main/cases`);
 }
 
 describe.skipIf(!probe.available)('OS keychain through keytar', () => {

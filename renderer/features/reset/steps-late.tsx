@@ -1,0 +1,273 @@
+import { useEffect, useState } from 'react';
+import { CODE_ENTRY_LIMIT } from '../../../common/reset/case';
+import { caseStatus, formatRemaining } from '../../../common/reset/deadlines';
+import { generatePassword } from '../../../common/reset/generator';
+import { checkPasswordPair, PASSWORD_MESSAGES } from '../../../common/reset/password';
+import { checkSecurityCode } from '../../../common/reset/security-code';
+import { estimateStrength } from '../../../common/reset/strength';
+import { nvr } from '../../src/api';
+import { go } from '../../src/nav';
+import { useAction } from './hooks';
+import type { StepProps } from './steps-early';
+
+function ErrorLine({ error }: { error: string | undefined }) {
+  return error ? (
+    <p role="alert" className="reset-error">
+      {error}
+    </p>
+  ) : null;
+}
+
+function Countdown({ label, until, now }: { label: string; until: number; now: number }) {
+  const left = until - now;
+  return (
+    <p className={left <= 0 ? 'countdown over' : 'countdown'} data-testid="countdown">
+      {label}: <b>{formatRemaining(left)}</b> <span className="reset-hint">({new Date(until).toLocaleString()})</span>
+    </p>
+  );
+}
+
+export function CodeStep({ c, now }: StepProps) {
+  const [code, setCode] = useState('');
+  const [run, error, busy] = useAction();
+  const s = caseStatus(c, now);
+  const check = code ? checkSecurityCode(code) : undefined;
+  const newQr = (
+    <button type="button" className="primary" disabled={busy} onClick={() => run(() => nvr.cases.newQr({ caseId: c.id }))}>
+      Generate a new QR code
+    </button>
+  );
+
+  if (s.codeExpired) {
+    return (
+      <div role="alert" className="expired">
+        <h3>The security code has expired</h3>
+        <p>
+          Codes are valid for 24 hours. On the NVR, click <b>Back</b> (or start again from <b>Forgot Password</b>), enter the registered email,
+          and capture the new QR code; then send it to support again.
+        </p>
+        <ErrorLine error={error} />
+        {newQr}
+      </div>
+    );
+  }
+
+  return (
+    <>
+      {c.codeReceivedAt === undefined ? (
+        <>
+          {s.deliveryDeadline !== undefined && <Countdown label="Reply from support expected within" until={s.deliveryDeadline} now={now} />}
+          <p className="reset-warning">Nothing yet? Check spam/junk and filtered folders of the registered email, and add support to the contacts.</p>
+          {s.deliveryOverdue && (
+            <div role="alert" className="expired">
+              <p>No reply within 24 hours. Check the spam folder once more, then generate a new QR code and send again.</p>
+              {newQr}
+            </div>
+          )}
+        </>
+      ) : (
+        s.codeExpiresAt !== undefined && <Countdown label="Security code valid for" until={s.codeExpiresAt} now={now} />
+      )}
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run(async () => {
+            await nvr.cases.recordCode({ caseId: c.id, code });
+            // The code is typed on the NVR; the app keeps only the time it arrived.
+            setCode('');
+          });
+        }}
+      >
+        <label>
+          Security code
+          <input value={code} onChange={(e) => setCode(e.target.value)} autoComplete="off" spellCheck={false} />
+        </label>
+        {check && !check.ok && <p className="reset-hint">{check.message}</p>}
+        <button type="submit" disabled={busy || !check?.ok}>
+          {c.codeReceivedAt === undefined ? 'The code arrived' : 'Another code arrived'}
+        </button>
+      </form>
+      {c.codeReceivedAt !== undefined && (
+        <>
+          <p>
+            Type the code into the <b>Security code</b> field on the NVR and click <b>Next</b>. What did the NVR say?
+          </p>
+          <p className="reset-hint">
+            Wrong entries so far: {s.wrongInRow} of {CODE_ENTRY_LIMIT} before the NVR locks code entry for about 5 minutes. Two codes per QR code.
+          </p>
+          {s.lockedUntil !== undefined && <Countdown label="Code entry locked on the NVR for" until={s.lockedUntil} now={now} />}
+          <div className="send-ways">
+            <button type="button" className="primary" disabled={busy} onClick={() => run(() => nvr.cases.recordAttempt({ caseId: c.id, result: 'accepted' }))}>
+              The NVR accepted the code
+            </button>
+            <button type="button" disabled={busy || s.lockedUntil !== undefined} onClick={() => run(() => nvr.cases.recordAttempt({ caseId: c.id, result: 'wrong' }))}>
+              The NVR said the code is wrong
+            </button>
+          </div>
+        </>
+      )}
+      {s.warnings.map((w) => (
+        <p key={w} role="status" className="reset-warning">
+          {w}
+        </p>
+      ))}
+      <ErrorLine error={error} />
+    </>
+  );
+}
+
+export function PasswordStep({ c }: StepProps) {
+  const [pw, setPw] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [show, setShow] = useState(false);
+  const [run, error, busy] = useAction();
+  const check = checkPasswordPair(pw, confirm);
+  const strength = estimateStrength(pw);
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        void run(async () => {
+          await nvr.cases.setPassword({ caseId: c.id, password: pw });
+          setPw('');
+          setConfirm('');
+        });
+      }}
+    >
+      <p>
+        Choose the new password, type it into <b>New Password</b> and <b>Confirm Password</b> on the NVR, and here. It is kept in the OS keychain
+        for the hand-over — never in a file.
+      </p>
+      <label>
+        New password
+        <input type={show ? 'text' : 'password'} value={pw} onChange={(e) => setPw(e.target.value)} autoComplete="new-password" spellCheck={false} />
+      </label>
+      <label>
+        Confirm password
+        <input type={show ? 'text' : 'password'} value={confirm} onChange={(e) => setConfirm(e.target.value)} autoComplete="new-password" spellCheck={false} />
+      </label>
+      <label className="inline">
+        <input type="checkbox" checked={show} onChange={(e) => setShow(e.target.checked)} /> Show password
+      </label>
+      <button
+        type="button"
+        onClick={() => {
+          const g = generatePassword({ length: 16 });
+          setPw(g);
+          setConfirm(g);
+          setShow(true);
+        }}
+      >
+        Generate a password
+      </button>
+      <ul className="rules" aria-label="Password rule">
+        {pw.length > 0 &&
+          check.problems.map((p) => (
+            <li key={p} className="bad">
+              {PASSWORD_MESSAGES[p]}
+            </li>
+          ))}
+        {pw.length > 0 && confirm.length > 0 && !check.matches && <li className="bad">The two passwords differ.</li>}
+        {check.ok && <li className="good">The NVR accepts this password.</li>}
+        {pw.length > 0 &&
+          check.warnings.map((w) => (
+            <li key={w} className="warn">
+              {PASSWORD_MESSAGES[w]}
+            </li>
+          ))}
+      </ul>
+      <label>
+        Strength
+        <meter min={0} max={4} low={2} high={3} optimum={4} value={pw ? strength.score : 0} />
+        <span>{pw ? strength.label : ''}</span>
+      </label>
+      <ErrorLine error={error} />
+      <button type="submit" className="primary" disabled={busy || !check.ok}>
+        Save the new password
+      </button>
+    </form>
+  );
+}
+
+/** Shows the password from the keychain for 30 s, then removes it from the page. */
+export function Reveal({ caseId }: { caseId: string }) {
+  const [pw, setPw] = useState<string>();
+  const [run, error, busy] = useAction();
+  useEffect(() => {
+    if (pw === undefined) return;
+    const t = setTimeout(() => setPw(undefined), 30_000);
+    return () => clearTimeout(t);
+  }, [pw]);
+  return (
+    <div className="reveal">
+      {pw === undefined ? (
+        <button type="button" disabled={busy} onClick={() => run(async () => setPw((await nvr.cases.revealPassword({ caseId })).password))}>
+          Reveal the new password (hand-over)
+        </button>
+      ) : (
+        <>
+          <code aria-label="New password">{pw}</code>{' '}
+          <button type="button" onClick={() => setPw(undefined)}>
+            Hide
+          </button>
+        </>
+      )}
+      <ErrorLine error={error} />
+    </div>
+  );
+}
+
+export function SyncStep({ c }: StepProps) {
+  const [run, error, busy] = useAction();
+  return (
+    <>
+      <p>
+        The NVR now asks whether to <b>sync the new password to remotely connected devices</b> by its default protocol. Press <b>Save</b> to
+        sync, <b>Cancel</b> not to; then enter the new password once more on the NVR.
+      </p>
+      <ul>
+        <li>The NVR syncs only cameras it added with its own (private) protocol, and reports no result per camera.</li>
+        <li>
+          It does <b>not</b> sync cameras added by ONVIF, nor the cameras’ separate ONVIF accounts: the camera sync in this app does those next.
+        </li>
+      </ul>
+      <p>What did you press on the NVR?</p>
+      <div className="send-ways">
+        <button type="button" className="primary" disabled={busy} onClick={() => run(() => nvr.cases.recordSync({ caseId: c.id, choice: 'save' }))}>
+          Save (sync)
+        </button>
+        <button type="button" disabled={busy} onClick={() => run(() => nvr.cases.recordSync({ caseId: c.id, choice: 'cancel' }))}>
+          Cancel (no sync)
+        </button>
+      </div>
+      <Reveal caseId={c.id} />
+      <ErrorLine error={error} />
+    </>
+  );
+}
+
+export function DoneStep({ c }: StepProps) {
+  const [summary, setSummary] = useState('');
+  const [copied, setCopied] = useState(false);
+  useEffect(() => {
+    nvr.cases.summary({ caseId: c.id }).then((s) => setSummary(s.text), () => setSummary(''));
+  }, [c]);
+  return (
+    <>
+      <p role="status">{c.outcome === 'abandoned' ? 'This case was closed without a reset.' : 'The NVR password was reset.'}</p>
+      <label>
+        Summary for the service ticket
+        <textarea readOnly rows={11} value={summary} />
+      </label>
+      <button type="button" onClick={() => navigator.clipboard.writeText(summary).then(() => setCopied(true), () => undefined)}>
+        {copied ? 'Copied' : 'Copy the summary'}
+      </button>
+      {c.passwordInKeychain && <Reveal caseId={c.id} />}
+      {c.outcome === 'reset' && (
+        <button type="button" className="primary" onClick={() => go('sync', { caseId: c.id })}>
+          Push the new password to the ONVIF cameras
+        </button>
+      )}
+    </>
+  );
+}
