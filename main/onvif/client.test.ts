@@ -192,6 +192,21 @@ describe('OnvifClient against the simulated device', () => {
     expect(d.users.list().map((u) => u.username)).toContain('tech');
   });
 
+  it('setUserDelayMs: the new password is refused until the device applies it; setUserNoop never applies it', async () => {
+    let now = Date.now();
+    const d = await device({ setUserDelayMs: 5000 }, () => now);
+    const { c, failures } = client(d.xaddr);
+    await c.setUser(ADMIN, { username: 'admin', password: 'NewPass2020', userLevel: 'Administrator' });
+    expect((await kindOf(c.getUsers({ username: 'admin', password: 'NewPass2020' }))).kind).toBe('auth-failed');
+    expect(failures.n).toBe(1);
+    now += 5001;
+    expect(await c.getUsers({ username: 'admin', password: 'NewPass2020' })).toHaveLength(2);
+    d.setFaults({ setUserDelayMs: 0, setUserNoop: true });
+    await c.setUser({ username: 'admin', password: 'NewPass2020' }, { username: 'admin', password: 'Third2021x', userLevel: 'Administrator' });
+    expect(d.users.checkPassword('admin', 'NewPass2020')).toBe(true);
+    expect(d.stats().setUserCount).toEqual({ admin: 2 });
+  });
+
   it.each<[Partial<DeviceFaults>, OnvifErrorKind, boolean]>([
     [{ timeout: true }, 'timeout', true],
     [{ drop: true }, 'reset', true],

@@ -40,6 +40,14 @@ export interface OnvifClientOptions {
   maxResponseBytes?: number;
 }
 
+export interface DeviceInformation {
+  manufacturer: string;
+  model: string;
+  firmwareVersion: string;
+  serialNumber: string;
+  hardwareId: string;
+}
+
 const ACTION = 'http://www.onvif.org/ver10/device/wsdl/';
 const str = z.string().catch('');
 
@@ -121,7 +129,7 @@ export class OnvifClient {
     return { deviceTimeMs, clockOffsetMs: this.clockOffsetMs };
   }
 
-  async getDeviceInformation(cred: Credentials) {
+  async getDeviceInformation(cred: Credentials): Promise<DeviceInformation> {
     const body = await this.call('GetDeviceInformation', '<tds:GetDeviceInformation/>', cred);
     const parsed = DeviceInfo.safeParse(responseNode(body, 'GetDeviceInformationResponse'));
     if (!parsed.success) throw new OnvifError('protocol', 'GetDeviceInformation response has an unexpected shape');
