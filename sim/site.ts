@@ -2,6 +2,7 @@ import { SITE_CREDENTIALS, siteIdentities } from './identities';
 import { startDevice, type SimDevice } from './onvif/device';
 import type { DeviceFaults } from './onvif/types';
 import { nvrResetAddon } from './nvr/addon';
+import { discoveryAddon, type DiscoverySiteOptions } from './discovery/site-addon';
 
 export { startDevice } from './onvif/device';
 export type { SimDevice, StartDeviceOptions } from './onvif/device';
@@ -18,6 +19,8 @@ export interface SiteOptions {
   seed?: number;
   /** Key: 'nvr' or camera index '0', '1', … */
   faults?: Record<string, Partial<DeviceFaults>>;
+  /** WS-Discovery/SSDP responders (sim/discovery): per-device `multicast: false`, ports. */
+  discovery?: DiscoverySiteOptions;
   /** Base clock, default Date.now. */
   clock?: () => number;
 }
@@ -41,7 +44,7 @@ export interface SiteAddon {
 }
 
 /** Add-ons every site starts. Other modules push here (or pass `addons` to startSite). */
-export const siteAddons: SiteAddon[] = [nvrResetAddon];
+export const siteAddons: SiteAddon[] = [discoveryAddon, nvrResetAddon];
 
 const NVR_HOST = 10;
 const FIRST_CAMERA_HOST = 11;

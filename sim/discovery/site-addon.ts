@@ -1,0 +1,46 @@
+import type { Site, SiteAddon, SiteOptions } from '../site';
+import { startDiscoverySim } from './index';
+import type { DiscoverableDevice } from './wsd-responder';
+
+/** Per-device discovery behaviour, keyed like `faults`: 'nvr' or a camera index '0', '1', … */
+export interface DiscoverySiteOptions {
+  devices?: Record<string, { multicast?: boolean; ssdp?: boolean }>;
+  wsdPort?: number;
+  ssdpPort?: number;
+  ssdpHttpPort?: number;
+  maxDelayMs?: number;
+}
+
+/**
+ * WS-Discovery + SSDP responders for every device of a site. Stopping a
+ * device (`site.cameras[i].stop()`) now sends its Bye first, as a camera
+ * being unplugged cleanly does.
+ */
+export const discoveryAddon: SiteAddon = {
+  name: 'discovery',
+  async start(site: Site, opts: SiteOptions & { discovery?: DiscoverySiteOptions }) {
+    const o = opts.discovery ?? {};
+    const keyOf = (i: number) => (i === 0 ? 'nvr' : String(i - 1));
+    const devices: DiscoverableDevice[] = site.devices.map((d, i) => ({
+      identity: d.identity,
+      address: d.address,
+      xaddr: d.xaddr,
+      multicast: o.devices?.[keyOf(i)]?.multicast ?? true,
+      ssdp: o.devices?.[keyOf(i)]?.ssdp ?? true,
+    }));
+    const sim = await startDiscoverySim(devices, {
+      ...(o.wsdPort ? { wsdPort: o.wsdPort } : {}),
+      ...(o.ssdpPort ? { ssdpPort: o.ssdpPort } : {}),
+      ...(o.ssdpHttpPort ? { ssdpHttpPort: o.ssdpHttpPort } : {}),
+      ...(o.maxDelayMs !== undefined ? { maxDelayMs: o.maxDelayMs } : {}),
+    });
+    for (const d of site.devices) {
+      const original = d.stop.bind(d);
+      d.stop = async () => {
+        await sim.stopDevice(d.address);
+        await original();
+      };
+    }
+    return { stop: () => sim.stop() };
+  },
+};
