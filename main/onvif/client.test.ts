@@ -1,5 +1,6 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import http from 'node:http';
+import fc from 'fast-check';
 import { OnvifClient, type OnvifClientOptions } from './client';
 import { OnvifError, type OnvifErrorKind } from './errors';
 // eslint-disable-next-line no-restricted-imports -- the client's tests drive the simulated devices (sim never imports main)
@@ -310,5 +311,38 @@ describe('OnvifClient against hostile servers', () => {
     const secret = 'Sekr3t<&>Pass';
     const e = await kindOf(client(d.xaddr).c.getUsers({ username: 'admin', password: secret }));
     expect(JSON.stringify({ m: e.message, s: e.stack })).not.toContain('Sekr3t');
+  });
+
+  it('fuzz: whatever a device answers, every method fails only with OnvifError', async () => {
+    let next = { status: 200, type: 'application/soap+xml', body: '' };
+    const s = await rawServer('127.21.9.11', (_q, res) => res.writeHead(next.status, { 'Content-Type': next.type }).end(next.body));
+    const frag = fc.constantFrom(
+      '<s:Envelope xmlns:s="x">', '</s:Envelope>', '<s:Body>', '</s:Body>', '<GetUsersResponse>', '</GetUsersResponse>',
+      '<User>', '</User>', '<Username>', '</Username>', '<GetSystemDateAndTimeResponse>', '<SystemDateAndTime>', '<UTCDateTime>',
+      '<Time><Hour>99</Hour></Time>', '<Date><Year>x</Year></Date>', '<GetDeviceInformationResponse>', '<Manufacturer><a/></Manufacturer>',
+      '<s:Fault><s:Code><s:Value>', 'ter:NotAuthorized', '</s:Value></s:Code>', '<Reason><Text>locked</Text></Reason>', '</s:Fault>', '&#0;', 'x',
+    );
+    const answer = fc.record({
+      status: fc.constantFrom(200, 200, 400, 401, 403, 500),
+      type: fc.constantFrom('application/soap+xml', 'text/xml', 'text/plain', ''),
+      body: fc.oneof(fc.string({ maxLength: 200 }), fc.array(frag, { maxLength: 25 }).map((a) => a.join(''))),
+    });
+    await fc.assert(
+      fc.asyncProperty(answer, fc.constantFrom('time', 'info', 'users', 'set'), async (a, op) => {
+        next = a;
+        const c = new OnvifClient({ xaddr: s.xaddr, timeoutMs: 2000 });
+        try {
+          if (op === 'time') await c.getSystemDateAndTime();
+          else if (op === 'info') await c.getDeviceInformation(ADMIN);
+          else if (op === 'users') await c.getUsers(ADMIN);
+          else await c.setUser(ADMIN, { username: 'admin', password: 'NewPass2020', userLevel: 'Administrator' });
+        } catch (e) {
+          if (!(e instanceof OnvifError)) throw e;
+        } finally {
+          c.close();
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
