@@ -196,7 +196,7 @@ function Wizard({ c, now }: { c: ResetCase; now: number }) {
           {error}
         </p>
       )}
-      <section data-testid="wizard-step" data-step={c.step} aria-label={`Step ${at + 1}: ${STEP_TITLES[c.step]}`} className="step">
+      <section data-testid="wizard-step" data-step={c.step} aria-label={`Wizard, step ${at + 1} of ${STEPS.length}`} className="step">
         <h3>{STEP_TITLES[c.step]}</h3>
         <Screen key={`${c.id}-${c.step}`} c={c} now={now} />
       </section>

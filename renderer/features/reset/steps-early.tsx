@@ -104,7 +104,8 @@ export function QrStep({ c }: StepProps) {
       <p>On the NVR, enter the email and click <b>Next</b>: it shows a QR code. Capture its text one of three ways:</p>
       <div
         className={dragOver ? 'dropzone over' : 'dropzone'}
-        aria-label="Drop a photo or screenshot of the QR code here"
+        role="group"
+        aria-label="Image drop zone"
         onDragOver={(e) => (e.preventDefault(), setDragOver(true))}
         onDragLeave={() => setDragOver(false)}
         onDrop={onDrop}

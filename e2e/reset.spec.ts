@@ -1,0 +1,224 @@
+import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { test, expect } from './fixtures';
+import { resetOf } from '../sim/nvr/addon';
+
+// The reset wizard as a technician runs it: the simulated NVR's monitor in one
+// tab, the app in another, the vendor's support mailbox simulated. Secrets seen
+// by the runs are collected here; the last test greps every artifact for them.
+const secrets: string[] = [];
+const dataDirs: string[] = [];
+const EMAIL = 'owner@example.com';
+const HOUR = 3600_000;
+
+test.use({ siteOptions: { cameras: 1, registeredEmail: EMAIL } });
+test.describe.configure({ mode: 'serial' });
+
+function files(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? files(p) : [p];
+  });
+}
+
+async function openResetTab(page: Page) {
+  await page.getByRole('tab', { name: 'Password reset' }).click();
+}
+
+test('full reset: NVR screens + app wizard + support mailbox, then the NVR takes the new password', async ({ app, site }, testInfo) => {
+  const { url, mailbox, sim } = resetOf(site);
+  dataDirs.push(app.dataDir);
+  const { page } = app;
+  const step = page.getByTestId('wizard-step');
+  const monitor = await app.context.newPage();
+  await monitor.goto(url);
+
+  // 1. Forgot password — start a case.
+  await openResetTab(page);
+  await page.getByLabel('NVR name or address').fill('Shop NVR');
+  await page.getByRole('button', { name: 'Start a reset case' }).click();
+  await expect(step).toHaveAttribute('data-step', 'forgot');
+  await monitor.getByRole('button', { name: 'Forgot Password' }).click();
+  await page.getByRole('button', { name: 'The NVR asks for the email' }).click();
+
+  // 2. Registered email, on the NVR and in the app.
+  await expect(step).toHaveAttribute('data-step', 'email');
+  await page.getByLabel('Registered email').fill('owner@example.com%0ABcc:x@evil.com');
+  await expect(page.getByText(/could add mail headers/)).toBeVisible();
+  await page.getByLabel('Registered email').fill(EMAIL);
+  await page.getByRole('button', { name: 'Next' }).click();
+  await monitor.getByLabel('Email address').fill(EMAIL);
+  await monitor.getByRole('button', { name: 'Next' }).click();
+  await expect(monitor.getByRole('img', { name: 'Reset QR code' })).toBeVisible();
+
+  // 3. QR text from a screenshot of the NVR's monitor, fed to the app's file input.
+  await expect(step).toHaveAttribute('data-step', 'qr');
+  await page.getByLabel('Photo or screenshot of the QR code').setInputFiles({ name: 'not-an-image.png', mimeType: 'image/png', buffer: Buffer.from('hello') });
+  await expect(page.getByRole('alert').filter({ hasText: 'not an image' })).toBeVisible();
+  const shot = await monitor.screenshot();
+  await testInfo.attach('NVR monitor with QR code', { body: shot, contentType: 'image/png' });
+  await page.getByLabel('Photo or screenshot of the QR code').setInputFiles({ name: 'nvr-monitor.png', mimeType: 'image/png', buffer: shot });
+  const qrText = sim.state().qrText!;
+  await expect(page.getByLabel('QR text')).toHaveValue(qrText);
+  await page.getByRole('button', { name: 'Use this text' }).click();
+
+  // 4. Send: the mail client gets exactly address + body; the mailbox answers with a code.
+  await expect(step).toHaveAttribute('data-step', 'send');
+  const opened = app.externalOpened();
+  await page.getByRole('button', { name: 'Open in the mail client' }).click();
+  const mailto = await opened;
+  expect(mailto).toBe(`mailto:support_gpwd@htmicrochip.com?body=${encodeURIComponent(qrText)}`);
+  const reply = await mailbox.deliver(mailto);
+  expect(reply).toMatchObject({ accepted: true, to: EMAIL });
+  const code = reply.code!;
+  secrets.push(code, `${code.slice(0, 4)}-${code.slice(4)}`);
+  await expect(page.getByText(/spam\/junk/).first()).toBeVisible();
+  await page.getByRole('button', { name: 'The message was sent' }).click();
+
+  // 5. Security code: one wrong entry on the NVR, then the right one.
+  await expect(step).toHaveAttribute('data-step', 'code');
+  await expect(page.getByTestId('countdown')).toContainText(/Reply from support expected within: 2[34] h/);
+  await monitor.getByRole('button', { name: 'Next' }).click();
+  await page.getByLabel('Security code').fill('12');
+  await expect(page.getByText(/The code has 8 characters/)).toBeVisible();
+  await page.getByLabel('Security code').fill(`${code.slice(0, 4)}-${code.slice(4)}`);
+  await page.getByRole('button', { name: 'The code arrived' }).click();
+  await expect(page.getByTestId('countdown')).toContainText(/Security code valid for: 2[34] h/);
+  await expect(page.getByLabel('Security code')).toHaveValue('');
+  await monitor.getByLabel('Security code').fill('WRONG222');
+  await monitor.getByRole('button', { name: 'Next' }).click();
+  await expect(monitor.getByRole('alert')).toContainText('4 attempts left');
+  await page.getByRole('button', { name: 'The NVR said the code is wrong' }).click();
+  await expect(page.getByText('4 wrong entries left before the NVR locks code entry')).toBeVisible();
+  await monitor.getByLabel('Security code').fill(code);
+  await monitor.getByRole('button', { name: 'Next' }).click();
+  await expect(monitor.getByLabel('New Password')).toBeVisible();
+  await page.getByRole('button', { name: 'The NVR accepted the code' }).click();
+
+  // 6. New password: the rule live, then a generated one, typed on the NVR.
+  await expect(step).toHaveAttribute('data-step', 'password');
+  await page.getByLabel('New password').fill('Camera;2024 ');
+  await expect(page.getByRole('list', { name: 'Password rule' })).toContainText('refuses these characters');
+  await expect(page.getByRole('list', { name: 'Password rule' })).toContainText('No spaces');
+  await page.getByRole('button', { name: 'Generate a password' }).click();
+  const pw = await page.getByLabel('New password').inputValue();
+  secrets.push(pw);
+  expect(pw).toMatch(/^[A-Za-z0-9]{16}$/);
+  await page.getByLabel('Show password').uncheck(); // a failure screenshot must not show it
+  await expect(page.getByRole('list', { name: 'Password rule' })).toContainText('The NVR accepts this password');
+  await monitor.getByLabel('New Password').fill(pw);
+  await monitor.getByLabel('Confirm Password').fill(pw);
+  await monitor.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('button', { name: 'Save the new password' }).click();
+
+  // 7. Sync prompt on the NVR, mirrored in the app.
+  await expect(step).toHaveAttribute('data-step', 'sync');
+  await expect(monitor.getByText('Sync the new password to remotely connected devices')).toBeVisible();
+  await expect(step).toContainText('It does not sync cameras added by ONVIF');
+  await expect(step).toContainText('cameras’ separate ONVIF accounts');
+  await monitor.getByRole('button', { name: 'Save' }).click();
+  await expect(monitor.getByRole('status')).toContainText('Password reset');
+  await page.getByRole('button', { name: 'Save (sync)' }).click();
+
+  // 8. Done: the summary has times and outcome, no secret; the NVR's ONVIF takes the new password.
+  await expect(step).toHaveAttribute('data-step', 'done');
+  const summary = page.getByLabel('Summary for the service ticket');
+  await expect(summary).toHaveValue(/password reset completed/);
+  const text = await summary.inputValue();
+  expect(text).not.toContain(pw);
+  expect(text).not.toContain(code);
+  expect(site.nvr.users.checkPassword('admin', pw)).toBe(true);
+  expect(site.nvr.users.checkPassword('admin', 'Forgot2019x')).toBe(false);
+
+  // Hand-over: reveal reads the keychain, then the password leaves the page again.
+  await page.getByRole('button', { name: 'Reveal the new password (hand-over)' }).click();
+  await expect(page.getByLabel('New password', { exact: true })).toHaveText(pw);
+  await page.getByRole('button', { name: 'Hide' }).click();
+  await expect(page.getByText(pw)).toHaveCount(0);
+  expect(await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }))).not.toContain(pw);
+
+  await page.getByRole('button', { name: 'Push the new password to the ONVIF cameras' }).click();
+  await expect(page.getByRole('tab', { name: 'Camera sync' })).toHaveAttribute('aria-selected', 'true');
+});
+
+test('quit mid-case and relaunch resumes at the same step; 25 h later the code has expired, with the way forward', async ({ app, site }) => {
+  const { sim } = resetOf(site);
+  dataDirs.push(app.dataDir);
+  const step = app.page.getByTestId('wizard-step');
+  await openResetTab(app.page);
+  await app.page.getByLabel('NVR name or address').fill('Warehouse NVR');
+  await app.page.getByRole('button', { name: 'Start a reset case' }).click();
+  await app.page.getByRole('button', { name: 'The NVR asks for the email' }).click();
+  await app.page.getByLabel('Registered email').fill(EMAIL);
+  await app.page.getByRole('button', { name: 'Next' }).click();
+  await expect(step).toHaveAttribute('data-step', 'qr');
+
+  // Quit at the QR step, relaunch: same case, same step.
+  await app.restart();
+  await openResetTab(app.page);
+  await expect(app.page.getByTestId('wizard-step')).toHaveAttribute('data-step', 'qr');
+  await expect(app.page.getByRole('navigation', { name: 'Reset cases' })).toContainText('Warehouse NVR');
+
+  // The NVR issues a QR; the rest up to a received code, then quit again.
+  const monitor = await app.context.newPage();
+  await monitor.goto(resetOf(site).url);
+  await monitor.getByRole('button', { name: 'Forgot Password' }).click();
+  await monitor.getByLabel('Email address').fill(EMAIL);
+  await monitor.getByRole('button', { name: 'Next' }).click();
+  const qrText = sim.state().qrText!;
+  const { cases } = await app.call('cases.list');
+  const id = cases.find((c) => c.nvr.label === 'Warehouse NVR')!.id;
+  await app.call('cases.setQrText', { caseId: id, qrText, source: 'paste' });
+  await app.call('cases.recordSent', { caseId: id, via: 'clipboard' });
+  const reply = await resetOf(site).mailbox.deliver(`mailto:support_gpwd@htmicrochip.com?body=${encodeURIComponent(qrText)}`);
+  secrets.push(reply.code!);
+  await app.call('cases.recordCode', { caseId: id, code: reply.code! });
+
+  await app.restart();
+  await openResetTab(app.page);
+  const resumed = app.page.getByTestId('wizard-step');
+  await expect(resumed).toHaveAttribute('data-step', 'code');
+  await expect(app.page.getByTestId('countdown')).toContainText(/Security code valid for: 2[34] h/);
+
+  // 25 hours later (main's clock): expired, and the wizard leads to a new QR code.
+  await app.call('app.advanceClock', { ms: 25 * HOUR });
+  await expect(app.page.getByRole('heading', { name: 'The security code has expired' })).toBeVisible();
+  await expect(resumed).toContainText('Codes are valid for 24 hours');
+  // The NVR agrees: the code is refused as expired. (The relaunch closed the old browser: reopen its monitor.)
+  sim.advance(25 * HOUR);
+  const monitor2 = await app.context.newPage();
+  await monitor2.goto(resetOf(site).url);
+  await monitor2.getByRole('button', { name: 'Next' }).click();
+  await monitor2.getByLabel('Security code').fill(reply.code!);
+  await monitor2.getByRole('button', { name: 'Next' }).click();
+  await expect(monitor2.getByRole('alert')).toContainText('expired');
+  await app.page.getByRole('button', { name: 'Generate a new QR code' }).click();
+  await expect(resumed).toHaveAttribute('data-step', 'qr');
+});
+
+test('a damaged case file is moved aside and reported, not lost', async ({ app }) => {
+  dataDirs.push(app.dataDir);
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(join(app.dataDir, 'cases.json'), '{"version":1,"cases":[{"id":"case-trunc');
+  await app.restart();
+  await openResetTab(app.page);
+  await expect(app.page.getByRole('alert').filter({ hasText: 'damaged' }).first()).toBeVisible();
+  const aside = readdirSync(app.dataDir).filter((f) => f.startsWith('cases.json.unreadable-'));
+  expect(aside).toHaveLength(1);
+  expect(readFileSync(join(app.dataDir, aside[0]!), 'utf8')).toBe('{"version":1,"cases":[{"id":"case-trunc');
+});
+
+test('no password or security code in the data folders, logs or test artifacts', async ({}, testInfo) => {
+  expect(secrets.length, 'the earlier tests must have run and recorded their secrets').toBeGreaterThanOrEqual(3);
+  const artifacts = join(testInfo.project.outputDir);
+  const all = [...dataDirs.flatMap(files), ...files(artifacts)];
+  expect(all.length).toBeGreaterThan(0);
+  const hits: string[] = [];
+  for (const f of all) {
+    const body = readFileSync(f);
+    for (const s of secrets) if (body.includes(s) || body.includes(Buffer.from(s, 'utf16le'))) hits.push(`${f}`);
+  }
+  expect(hits).toEqual([]);
+});
