@@ -39,6 +39,8 @@ export interface EngineOptions {
   onvifPorts?: number[];
   sweepConcurrency?: number;
   hostTimeoutMs?: number;
+  /** One deadline for a whole SSDP description fetch (headers and body). */
+  descriptionTimeoutMs?: number;
   enrich?: Enricher;
   /** Coalescing window for change batches; bounds the renderer's event rate. */
   flushMs?: number;
@@ -87,7 +89,7 @@ export class DiscoveryEngine {
   async start(): Promise<void> {
     for (const adapter of this.opts.interfaces) {
       const w = new WsdClient({ adapter, sink: this.sink, clock: this.opts.clock, listen: this.opts.listen ?? true, ...(this.opts.wsdPort ? { port: this.opts.wsdPort } : {}) });
-      const s = new SsdpClient({ adapter, sink: this.sink, clock: this.opts.clock, ...(this.opts.ssdpPort ? { port: this.opts.ssdpPort } : {}) });
+      const s = new SsdpClient({ adapter, sink: this.sink, clock: this.opts.clock, ...(this.opts.descriptionTimeoutMs ? { descriptionTimeoutMs: this.opts.descriptionTimeoutMs } : {}), ...(this.opts.ssdpPort ? { port: this.opts.ssdpPort } : {}) });
       try {
         await w.start();
         this.wsd.push(w);

@@ -57,6 +57,7 @@ interface Running {
   device: DiscoverableDevice;
   socket: dgram.Socket;
   server: http.Server;
+  httpPort: number;
   timers: Set<NodeJS.Timeout>;
   stopped: boolean;
 }
@@ -77,7 +78,7 @@ export async function startSsdpResponders(devices: DiscoverableDevice[], opts: S
   try {
     for (const device of devices) {
       if (!device.address.startsWith('127.')) throw new Error(`sim discovery binds to loopback only, got ${device.address}`);
-      const body = descriptionXml(device, httpPort);
+      let body = '';
       const server = http.createServer((req, res) => {
         if (req.url !== DESCRIPTION_PATH) {
           res.writeHead(404).end();
@@ -85,17 +86,23 @@ export async function startSsdpResponders(devices: DiscoverableDevice[], opts: S
         }
         res.writeHead(200, { 'content-type': 'text/xml; charset="utf-8"', 'content-length': Buffer.byteLength(body) }).end(body);
       });
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(httpPort, device.address, () => {
-          server.off('error', reject);
-          resolve();
+      const listen = (port: number) =>
+        new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(port, device.address, () => {
+            server.off('error', reject);
+            resolve();
+          });
         });
-      });
+      // 49152 is what Dahua uses, but a leftover socket on the same address must
+      // not fail the whole site: LOCATION carries whatever port we got.
+      await listen(httpPort).catch((e: NodeJS.ErrnoException) => (e.code === 'EADDRINUSE' ? listen(0) : Promise.reject(e)));
+      const boundPort = (server.address() as { port: number }).port;
+      body = descriptionXml(device, boundPort);
       const socket = dgram.createSocket({ type: 'udp4' });
       await new Promise<void>((resolve) => socket.bind(0, device.address, () => resolve()));
       socket.on('error', () => undefined);
-      running.set(device.address, { device, socket, server, timers: new Set(), stopped: false });
+      running.set(device.address, { device, socket, server, httpPort: boundPort, timers: new Set(), stopped: false });
     }
   } catch (e) {
     for (const r of running.values()) {
@@ -118,7 +125,7 @@ export async function startSsdpResponders(devices: DiscoverableDevice[], opts: S
       if (r.stopped || r.device.multicast === false) continue;
       const t = setTimeout(() => {
         r.timers.delete(t);
-        if (!r.stopped) r.socket.send(Buffer.from(answer(r.device, st, httpPort)), rinfo.port, rinfo.address);
+        if (!r.stopped) r.socket.send(Buffer.from(answer(r.device, st, r.httpPort)), rinfo.port, rinfo.address);
       }, Math.random() * maxDelay);
       r.timers.add(t);
     }

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { classify, Inventory, type Observation } from './inventory';
+
+const at = 1_700_000_000_000;
+
+describe('inventory merging', () => {
+  it('folds WS-Discovery, SSDP and a sweep of one device into one row', () => {
+    const inv = new Inventory();
+    inv.observe({ protocol: 'ws-discovery', address: '127.0.1.11', at, endpointUuid: 'urn:uuid:AAA', mac: '3c:ef:8c:00:00:01', model: 'IPC-HDW2431T', xaddrs: ['http://127.0.1.11/onvif/device_service'], types: ['dn:NetworkVideoTransmitter'] });
+    inv.observe({ protocol: 'ssdp', address: '127.0.1.11', at: at + 1, serial: '6J0SERIAL0001' });
+    inv.observe({ protocol: 'sweep', address: '127.0.1.11', at: at + 2, clockSkewMs: 1500 });
+    const rows = inv.list();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ kind: 'camera', serial: '6J0SERIAL0001', mac: '3c:ef:8c:00:00:01', endpointUuid: 'urn:uuid:AAA', protocols: ['ws-discovery', 'ssdp', 'sweep'], clockSkewMs: 1500, online: true });
+  });
+
+  it('merges two rows when a sighting links them, and reports the folded id', () => {
+    const inv = new Inventory();
+    const a = inv.observe({ protocol: 'ssdp', address: '10.0.0.2', at, serial: 'S1' }).changed[0]!.id;
+    inv.observe({ protocol: 'ws-discovery', address: '10.0.0.3', at, endpointUuid: 'urn:uuid:e1' });
+    const change = inv.observe({ protocol: 'manual', address: '10.0.0.2', at, serial: 'S1', endpointUuid: 'urn:uuid:e1' });
+    expect(inv.list()).toHaveLength(1);
+    expect(change.changed[0]!.id).toBe(a);
+    expect(change.removed).toHaveLength(1);
+    expect(inv.list()[0]!.addresses.sort()).toEqual(['10.0.0.2', '10.0.0.3']);
+  });
+
+  it('flags conflicting identities instead of silently merging them', () => {
+    const inv = new Inventory();
+    inv.observe({ protocol: 'ws-discovery', address: '10.0.0.2', at, endpointUuid: 'urn:uuid:e1', serial: 'S1' });
+    const change = inv.observe({ protocol: 'ws-discovery', address: '10.0.0.9', at, endpointUuid: 'urn:uuid:e1', serial: 'S2' });
+    expect(change.conflicts.join()).toMatch(/conflicting serial/);
+    expect(inv.list()[0]!.flags.join()).toMatch(/conflicting serial/);
+  });
+
+  it('keeps a device that moved address unrelated to one that now holds its old address', () => {
+    const inv = new Inventory();
+    inv.observe({ protocol: 'ssdp', address: '10.0.0.2', at, serial: 'S1' });
+    inv.observe({ protocol: 'ssdp', address: '10.0.0.2', at, serial: 'S2' });
+    expect(inv.list()).toHaveLength(2);
+  });
+
+  it('marks rows offline and keeps them', () => {
+    const inv = new Inventory();
+    inv.observe({ protocol: 'ws-discovery', address: '10.0.0.2', at, endpointUuid: 'urn:uuid:e1' });
+    const row = inv.findByEndpoint('URN:UUID:E1');
+    expect(row).toBeDefined();
+    expect(inv.setOffline((d) => d.id === row!.id)).toHaveLength(1);
+    expect(inv.list()[0]!.online).toBe(false);
+    inv.observe({ protocol: 'ws-discovery', address: '10.0.0.2', at: at + 5, endpointUuid: 'urn:uuid:e1' });
+    expect(inv.list()[0]!.online).toBe(true);
+  });
+
+  it('classifies recorders by model name even when they claim to be transmitters', () => {
+    expect(classify({ model: 'DHI-NVR4108HS-8P-4KS2' }, ['dn:NetworkVideoTransmitter'])).toBe('nvr');
+    expect(classify({ model: 'IPC-HFW2431S' }, [])).toBe('camera');
+    expect(classify({ model: 'XVR5108HS' }, [])).toBe('nvr');
+    expect(classify({}, ['urn:schemas-upnp-org:device:Basic:1'])).toBe('other');
+  });
+
+  it('one row per identity whatever the order of sightings (property)', () => {
+    const obs = fc.record({
+      protocol: fc.constantFrom('ws-discovery', 'ssdp', 'sweep', 'manual') as fc.Arbitrary<Observation['protocol']>,
+      dev: fc.integer({ min: 0, max: 5 }),
+      withSerial: fc.boolean(),
+      withUuid: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(obs, { maxLength: 60 }), (list) => {
+        const inv = new Inventory();
+        for (const o of list) {
+          if (!o.withSerial && !o.withUuid) continue;
+          inv.observe({ protocol: o.protocol, address: `10.0.0.${o.dev + 1}`, at, ...(o.withSerial ? { serial: `S${o.dev}` } : {}), ...(o.withUuid ? { endpointUuid: `urn:uuid:${o.dev}` } : {}) });
+        }
+        const devs = new Set(list.filter((o) => o.withSerial || o.withUuid).map((o) => o.dev));
+        expect(inv.list()).toHaveLength(devs.size);
+        const ids = inv.list().map((d) => d.id);
+        expect(new Set(ids).size).toBe(ids.length);
+      }),
+    );
+  });
+});
