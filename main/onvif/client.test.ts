@@ -3,9 +3,7 @@ import http from 'node:http';
 import fc from 'fast-check';
 import { OnvifClient, type OnvifClientOptions } from './client';
 import { OnvifError, type OnvifErrorKind } from './errors';
-// eslint-disable-next-line no-restricted-imports -- the client's tests drive the simulated devices (sim never imports main)
 import { startDevice, type SimDevice, type DeviceFaults } from '../../sim/site';
-// eslint-disable-next-line no-restricted-imports -- demo identities/credentials of the simulator
 import { makeIdentity, SITE_CREDENTIALS } from '../../sim/identities';
 
 // Block 127.21.x.0/24 for this file.

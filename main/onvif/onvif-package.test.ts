@@ -4,9 +4,7 @@ import net from 'node:net';
 import { Cam, type CamOptions } from 'onvif';
 import { OnvifClient } from './client';
 import { naiveSyncWithOnvifPackage } from './baseline';
-// eslint-disable-next-line no-restricted-imports -- these tests run the npm package and our client against the simulator
 import { startDevice, type SimDevice, type DeviceFaults } from '../../sim/site';
-// eslint-disable-next-line no-restricted-imports -- demo identities/credentials of the simulator
 import { makeIdentity, SITE_CREDENTIALS } from '../../sim/identities';
 
 /**
