@@ -1,24 +1,19 @@
-import http from 'node:http';
-import https from 'node:https';
 import { OnvifClient } from '../onvif/client';
 import type { ClientFactory } from './port';
 
 export interface OnvifFactory {
   factory: ClientFactory;
-  /** Closes the pooled sockets (end of a run). */
+  /** Nothing pooled across devices today; kept so callers need not change if that moves. */
   dispose(): void;
 }
 
 /**
- * The real clients for a run. One keep-alive pool for the whole run: each
- * device keeps its connection for its 6–8 calls instead of a TCP handshake per
- * call, and the pool bounds the sockets to what the concurrency needs.
+ * The real clients for a run. Each device gets its own client and so its own
+ * keep-alive agent: its 6–8 calls share one connection, and the pipeline closes
+ * it when the device is done. A shared pool with a total cap stalled runs
+ * (idle sockets of finished devices held the cap until the camera dropped them).
  */
-export function onvifClientFactory(concurrency: number): OnvifFactory {
-  const opts = { keepAlive: true, maxSockets: 2, maxTotalSockets: Math.max(8, concurrency * 2), maxFreeSockets: 1 };
-  const httpAgent = new http.Agent(opts);
-  // TLS devices usually carry self-signed certificates; the client reports a 'tls' error instead of trusting them.
-  const httpsAgent = new https.Agent(opts);
+export function onvifClientFactory(_concurrency: number): OnvifFactory {
   return {
     factory: (o) =>
       new OnvifClient({
@@ -29,11 +24,7 @@ export function onvifClientFactory(concurrency: number): OnvifFactory {
         allowBasic: o.allowBasic ?? false,
         allowPasswordText: o.allowPasswordText ?? false,
         onAuthFailure: o.onAuthFailure,
-        agent: o.xaddr.startsWith('https:') ? httpsAgent : httpAgent,
       }),
-    dispose() {
-      httpAgent.destroy();
-      httpsAgent.destroy();
-    },
+    dispose() {},
   };
 }

@@ -101,14 +101,15 @@ export async function syncDevice(job: DeviceJob): Promise<SyncRow> {
     const before = budget.failed(key);
     try {
       const users = await retrying(() => c.getUsers({ username, password }));
-      await journal?.append({ t: 'settled', key });
+      // Not awaited: losing it in a crash only makes the resumed budget stricter.
+      journal?.append({ t: 'settled', key }).catch(() => {});
       return users;
     } catch (err) {
       if (isClientError(err) && (err.kind === 'auth-failed' || (err.kind === 'cancelled' && !budget.canTry(key)))) {
         if (budget.failed(key) === before) onAuthFailure();
         return undefined;
       }
-      await journal?.append({ t: 'settled', key });
+      journal?.append({ t: 'settled', key }).catch(() => {});
       throw err;
     }
   };
@@ -233,6 +234,7 @@ export async function syncDevice(job: DeviceJob): Promise<SyncRow> {
     row.finishedAt = clock.now();
     job.signal.removeEventListener('abort', onCancel);
     job.onRequests?.(c.requestCount);
+    c.close?.();
     return { ...row };
   }
 }

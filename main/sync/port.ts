@@ -18,6 +18,8 @@ export interface DeviceClient {
   getUsers(c: Credentials): Promise<UserEntry[]>;
   setUser(c: Credentials, u: { username: string; password: string; userLevel: string }): Promise<void>;
   readonly requestCount: number;
+  /** Frees the device's keep-alive sockets once its pipeline is over. */
+  close?(): void;
 }
 
 export interface ClientOptions {

@@ -1,0 +1,131 @@
+// `npm run bench -- sync`: 1,000 simulated cameras on loopback, +50 ms per request.
+// The engine runs in a child process (its memory measured alone, as on a technician's
+// laptop); the simulated site runs here. Baseline: the onvif package's Cam, one device
+// at a time, timed on a sample of devices in the same run and scaled linearly.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { startSite, type Site } from '../sim/site';
+import { SITE_CREDENTIALS } from '../sim/identities';
+import { naiveSyncWithOnvifPackage } from '../main/onvif/baseline';
+import { runSync } from '../main/sync/engine';
+import { onvifClientFactory } from '../main/sync/onvif-factory';
+
+const CAMERAS = Number(process.env.SYNC_BENCH_CAMERAS ?? 1000);
+const LATENCY_MS = 50;
+// Above the app's default of 16: at 16 the best possible speed-up over a one-at-a-time tool is ~16×.
+const CONCURRENCY = Number(process.env.SYNC_BENCH_CONCURRENCY ?? 64);
+const BASELINE_SAMPLE = Number(process.env.SYNC_BENCH_BASELINE_SAMPLE ?? 20);
+const PER_BLOCK = 200;
+const OLD = SITE_CREDENTIALS.camera.password;
+const NEW = 'BenchNew2026pass';
+
+interface ChildResult {
+  wallMs: number;
+  outcomes: Record<string, number>;
+  peakRssMb: number;
+  peakHeapMb: number;
+}
+
+/** The loader the lead's runner uses (tsx) when installed, else jiti (always present via eslint). */
+function tsLoader(): string {
+  try {
+    createRequire(import.meta.url).resolve('tsx');
+    return 'tsx';
+  } catch {
+    return 'jiti/register';
+  }
+}
+
+async function engineInChild(targetsFile: string, journal: string): Promise<ChildResult> {
+  const self = fileURLToPath(import.meta.url);
+  const child = spawn(process.execPath, ['--import', tsLoader(), self], {
+    env: { ...process.env, SYNC_BENCH_CHILD: '1', SYNC_BENCH_TARGETS: targetsFile, SYNC_BENCH_JOURNAL: journal },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  // Passwords go over stdin, as with the CLI.
+  child.stdin.end(JSON.stringify({ currentPasswords: [OLD], newPassword: NEW }));
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  const code = await new Promise<number | null>((r) => child.on('close', r));
+  if (code !== 0) throw new Error(`engine child exited ${code}`);
+  return JSON.parse(out.trim().split('\n').pop()!) as ChildResult;
+}
+
+/** Child side: only the engine and its clients live in this process. */
+async function childMain(): Promise<void> {
+  const targets = JSON.parse(readFileSync(process.env.SYNC_BENCH_TARGETS!, 'utf8')) as { xaddr: string; username: string }[];
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  const secrets = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { currentPasswords: string[]; newPassword: string };
+  let peakHeap = 0;
+  const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 20);
+  const clients = onvifClientFactory(CONCURRENCY);
+  const t0 = performance.now();
+  const { rows } = await runSync({ targets, ...secrets, concurrency: CONCURRENCY, clientFactory: clients.factory, journalPath: process.env.SYNC_BENCH_JOURNAL || undefined });
+  const wallMs = performance.now() - t0;
+  clearInterval(sampler);
+  clients.dispose();
+  const outcomes: Record<string, number> = {};
+  for (const r of rows) outcomes[r.outcome!] = (outcomes[r.outcome!] ?? 0) + 1;
+  const res: ChildResult = { wallMs, outcomes, peakRssMb: process.resourceUsage().maxRSS / 1024, peakHeapMb: peakHeap / 2 ** 20 };
+  process.stdout.write(JSON.stringify(res) + '\n');
+}
+
+export async function benchSync(): Promise<void> {
+  const sites: Site[] = [];
+  try {
+    const blocks = Math.ceil(CAMERAS / PER_BLOCK);
+    for (let b = 0; b < blocks; b++) {
+      const n = Math.min(PER_BLOCK, CAMERAS - b * PER_BLOCK);
+      const faults = Object.fromEntries(Array.from({ length: n }, (_, i) => [String(i), { latencyMs: LATENCY_MS }]));
+      sites.push(await startSite({ block: `127.56.${b}`, cameras: n, faults, seed: b + 1 }));
+    }
+    const cameras = sites.flatMap((s) => s.cameras);
+    console.log(`sync bench: ${cameras.length} simulated cameras, +${LATENCY_MS} ms per request, concurrency ${CONCURRENCY}`);
+
+    // Baseline first, on its own sample, so both runs start from the old password.
+    const sample = cameras.slice(0, BASELINE_SAMPLE);
+    const tb = performance.now();
+    for (const c of sample) await naiveSyncWithOnvifPackage(c.xaddr, 'admin', OLD, NEW);
+    const baselineSampleMs = performance.now() - tb;
+    const baselineOk = sample.filter((c) => c.users.checkPassword('admin', NEW)).length;
+    const baselineMs = (baselineSampleMs / sample.length) * cameras.length;
+    for (const c of sample) c.users.setPassword('admin', OLD);
+
+    const before = cameras.reduce((n, c) => n + c.stats().requests, 0);
+    const dir = mkdtempSync(join(tmpdir(), 'sync-bench-'));
+    const targetsFile = join(dir, 'targets.json');
+    writeFileSync(targetsFile, JSON.stringify(cameras.map((c) => ({ xaddr: c.xaddr, username: 'admin' }))));
+    const res = await engineInChild(targetsFile, process.env.SYNC_BENCH_NO_JOURNAL ? '' : join(dir, 'journal.jsonl'));
+    const requests = cameras.reduce((n, c) => n + c.stats().requests, 0) - before;
+    const verified = cameras.filter((c) => c.users.checkPassword('admin', NEW)).length;
+    const maxFailed = Math.max(...cameras.map((c) => c.stats().failedAuths));
+    const floorMs = (requests * LATENCY_MS) / CONCURRENCY;
+
+    console.log(`  outcomes: ${JSON.stringify(res.outcomes)}; cameras holding the new password: ${verified}/${cameras.length}`);
+    console.log(`  requests: ${requests} (${(requests / cameras.length).toFixed(1)} per camera); most failed sign-ins on one camera: ${maxFailed}`);
+    console.log(`  wall: ${(res.wallMs / 1000).toFixed(2)} s; floor (requests × ${LATENCY_MS} ms ÷ ${CONCURRENCY}): ${(floorMs / 1000).toFixed(2)} s; ratio ${(res.wallMs / floorMs).toFixed(3)} (target ≤ 1.3)`);
+    console.log(`  naive baseline (onvif Cam, one at a time): ${(baselineSampleMs / 1000).toFixed(2)} s for ${sample.length} cameras (${baselineOk} ok) → ${(baselineMs / 1000).toFixed(1)} s scaled to ${cameras.length}; speed-up ${(baselineMs / res.wallMs).toFixed(1)}× (target ≥ 15×)`);
+    console.log(`  engine process peak RSS: ${res.peakRssMb.toFixed(0)} MB (includes Node and the TS loader); peak JS heap ${res.peakHeapMb.toFixed(0)} MB (target ≤ 250 MB)`);
+    if (verified !== cameras.length || res.outcomes.updated !== cameras.length) process.exitCode = 1;
+  } finally {
+    for (const s of sites) await s.stop();
+  }
+}
+
+if (process.env.SYNC_BENCH_CHILD === '1') {
+  childMain().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+} else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  void benchSync();
+}
