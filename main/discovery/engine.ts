@@ -65,6 +65,7 @@ export class DiscoveryEngine {
   private readonly clockLimit = pLimit(16);
   private readonly clockAsked = new Set<string>();
   private scanning: Promise<InventoryDevice[]> | undefined;
+  private readonly tasks = new Set<Promise<void>>();
 
   constructor(private readonly opts: EngineOptions) {}
 
@@ -138,6 +139,12 @@ export class DiscoveryEngine {
     return this.inventory.list();
   }
 
+  /** Waits for follow-up requests (clock, enrichment) started by sightings so far; the CLI prints after this. */
+  async settle(): Promise<void> {
+    while (this.tasks.size > 0) await Promise.allSettled([...this.tasks]);
+    this.flush();
+  }
+
   diagnostics(): Diagnostic[] {
     return [...this.diags];
   }
@@ -153,7 +160,8 @@ export class DiscoveryEngine {
       this.queue(d, receivedAt);
       if (this.opts.probeClock !== false && d.xaddrs.length > 0 && !this.clockAsked.has(d.id)) {
         this.clockAsked.add(d.id);
-        void this.clockLimit(() => this.checkClock(d.id));
+        const task: Promise<void> = this.clockLimit(() => this.checkClock(d.id)).finally(() => this.tasks.delete(task));
+        this.tasks.add(task);
       }
     }
   }

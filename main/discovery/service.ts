@@ -17,6 +17,19 @@ export function setDeviceEnricher(e: Enricher | undefined): void {
   enricher = e;
 }
 
+/**
+ * `NVR_DISCOVERY_PORTS=<wsd>,<ssdp>`: e2e specs move discovery off 3702/1900 so
+ * the app hears only its own simulated site, not other tests' sites sharing the
+ * loopback multicast group. Unset in real use.
+ */
+function discoveryPorts(): { wsdPort?: number; ssdpPort?: number } {
+  const raw = process.env.NVR_DISCOVERY_PORTS;
+  if (!raw) return {};
+  const [w, s] = raw.split(',').map((p) => Number(p.trim()));
+  const ok = (p: number | undefined): p is number => p !== undefined && Number.isInteger(p) && p > 0 && p < 65536;
+  return { ...(ok(w) ? { wsdPort: w } : {}), ...(ok(s) ? { ssdpPort: s } : {}) };
+}
+
 /** Adapter choice: NVR_INTERFACES wins (tests), then the remembered choice, then every external adapter. */
 function initialChoice(ctx: ServiceContext): string[] {
   if (ctx.options.interfaces.length > 0) return ctx.options.interfaces;
@@ -41,6 +54,7 @@ export async function setupDiscovery(ctx: ServiceContext): Promise<Feature<Devic
       clock: ctx.clock,
       log,
       listen: true,
+      ...discoveryPorts(),
       enrich: (d) => enricher?.(d) ?? Promise.resolve(undefined),
       onChange: (devices, removed) => ctx.events.emit('devices.changed', removed.length ? { devices, removed } : { devices }),
       onDiagnostic: (d) => ctx.events.emit('devices.diagnostic', d),

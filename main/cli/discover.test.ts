@@ -1,0 +1,73 @@
+import dgram from 'node:dgram';
+import { Command, CommanderError } from 'commander';
+import { afterEach, describe, expect, it } from 'vitest';
+import { registerDiscover } from './discover';
+import type { CliIo } from './io';
+
+// Socket test: run inside `unshare -n`. Block 127.33.0.0/24, the real WS-Discovery port 3702.
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let code = 0;
+  let out = '';
+  let err = '';
+  const io: CliIo = { stdout: (s) => (out += s), stderr: (s) => (err += s), setExitCode: (n) => (code = n), stdin: async () => '' };
+  const program = new Command('nvr-console').exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  registerDiscover(program, io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (!(e instanceof CommanderError)) throw e;
+    code = 2;
+  }
+  return { code, out, err };
+}
+
+const sockets: dgram.Socket[] = [];
+afterEach(() => {
+  for (const s of sockets.splice(0)) s.close();
+});
+
+describe('nvr-console discover', () => {
+  it('exits 2 on usage errors without touching the network', async () => {
+    for (const argv of [
+      ['discover', '--interface', '300.1.1.1'],
+      ['discover', '--timeout', 'soon'],
+      ['discover', '--timeout', '10'],
+      ['discover', '--range', '10.0.0.0/8'],
+      ['discover', '--range', 'nvr'],
+      ['discover', '--interface', '127.0.0.1', '--ports', '0'],
+      ['discover', '--bogus'],
+    ]) {
+      const r = await run(argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.out, argv.join(' ')).toBe('');
+    }
+  });
+
+  it('prints only a JSON array on stdout, diagnostics on stderr', async () => {
+    const hub = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+    const dev = dgram.createSocket('udp4');
+    sockets.push(hub, dev);
+    await new Promise<void>((r) => hub.bind(3702, () => r()));
+    hub.addMembership('239.255.255.250', '127.0.0.1');
+    await new Promise<void>((r) => dev.bind(0, '127.33.0.5', () => r()));
+    hub.on('message', (m, rinfo) => {
+      const id = /MessageID>([^<]+)</.exec(m.toString())?.[1];
+      if (!id || !m.toString().includes('Probe>')) return;
+      const ans =
+        `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery"><s:Header><a:RelatesTo>${id}</a:RelatesTo></s:Header><s:Body><d:ProbeMatches><d:ProbeMatch>` +
+        `<a:EndpointReference><a:Address>urn:uuid:cli-1</a:Address></a:EndpointReference><d:Types>dn:NetworkVideoTransmitter</d:Types><d:Scopes>onvif://www.onvif.org/hardware/DHI-NVR4108HS</d:Scopes>` +
+        `<d:XAddrs>http://127.33.0.5:1/onvif/device_service</d:XAddrs></d:ProbeMatch></d:ProbeMatches></s:Body></s:Envelope>`;
+      dev.send(ans, rinfo.port, rinfo.address);
+      dev.send('<not xml', rinfo.port, rinfo.address);
+    });
+    const r = await run(['discover', '--interface', '127.0.0.1', '--timeout', '800', '--json']);
+    expect(r.code).toBe(0);
+    const devices = JSON.parse(r.out) as { kind: string; addresses: string[]; xaddrs: string[]; endpointUuid: string }[];
+    // Other test files' simulated sites may answer on the shared port too; ours must be there, exactly so.
+    expect(Array.isArray(devices)).toBe(true);
+    expect(devices.find((d) => d.addresses.includes('127.33.0.5'))).toEqual(
+      expect.objectContaining({ kind: 'nvr', addresses: ['127.33.0.5'], xaddrs: ['http://127.33.0.5:1/onvif/device_service'], endpointUuid: 'urn:uuid:cli-1' }),
+    );
+    expect(r.err).toMatch(/dropped ws-discovery 127\.33\.0\.5:\d+: malformed/);
+  });
+});
