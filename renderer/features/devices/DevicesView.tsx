@@ -1,4 +1,42 @@
-/** Placeholder screen until its feature lands. */
+import { useDeferredValue, useMemo, useState } from 'react';
+import { DeviceTable } from './DeviceTable';
+import { DiagnosticsPanel } from './DiagnosticsPanel';
+import { view, type SortKey, type SortSpec } from './model';
+import { AdapterPicker, FactoryDefaults, ManualAdd, ScanButton, Sweep } from './Toolbar';
+import { useInventory } from './useInventory';
+import './devices.css';
+
+/** The technician's first minute: every NVR and camera on the chosen adapter, live. */
 export function DevicesView() {
-  return <section aria-label="DevicesView">Coming with the devices feature.</section>;
+  const { rows, diagnostics, scan } = useInventory();
+  const [filter, setFilter] = useState('');
+  const [sort, setSort] = useState<SortSpec>({ key: 'kind', dir: 'asc' });
+  // A thousand rows re-sorting on every keystroke would stutter; let typing win.
+  const deferredFilter = useDeferredValue(filter);
+  const devices = useMemo(() => view(rows.values(), deferredFilter, sort), [rows, deferredFilter, sort]);
+  const onSort = (key: SortKey) => setSort((s) => (s.key === key ? { key, dir: s.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: 'asc' }));
+  const online = [...rows.values()].filter((d) => d.online).length;
+
+  return (
+    <section aria-label="Devices" className="devices">
+      <div className="dev-toolbar">
+        <ScanButton scanning={scan.state === 'scanning'} />
+        <label className="dev-filter">
+          Filter
+          <input type="search" value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="model, serial, MAC, address…" />
+        </label>
+        <span className="dev-count" data-testid="device-count" aria-live="polite">
+          {rows.size} device(s), {online} online{scan.state === 'scanning' ? ' — scanning…' : ''}
+        </span>
+      </div>
+      <DeviceTable devices={devices} sort={sort} onSort={onSort} total={rows.size} />
+      <div className="dev-actions">
+        <ManualAdd />
+        <Sweep progress={scan.state === 'sweeping' ? scan : undefined} />
+        <FactoryDefaults />
+        <AdapterPicker />
+      </div>
+      <DiagnosticsPanel diagnostics={diagnostics} />
+    </section>
+  );
 }
