@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import { test, expect } from './fixtures';
+import { SITE_CREDENTIALS } from '../sim/identities';
+import { parseCsv, CSV_COLUMNS } from '../common/sync/report';
+
+const NEW = 'Sync2026abcXYZ'; // 14 characters: too long for camera 2's 12-character rule
+const LOCKED_PASSWORD = 'Someone-else-1';
+
+// One camera per behaviour the technician must be able to tell apart on screen.
+test.use({
+  siteOptions: {
+    cameras: 6,
+    faults: {
+      '0': {},
+      '1': { fixedAdmin: true },
+      '2': { maxPasswordLength: 12 },
+      '3': { setUserNoop: true, latencyMs: 250 },
+      '4': { http500: true },
+      '5': { lockout: { afterFailures: 1, lockMs: 20 * 60_000 } },
+    },
+  },
+});
+
+const EXPECTED = ['updated', 'rejected', 'rejected', 'unverified', 'unreachable', 'locked-out'];
+
+test('pushes the password live per camera, retries the failed ones, and exports a CSV that matches the screen', async ({ app, site }, testInfo) => {
+  const { page } = app;
+  site.cameras[5]!.users.setPassword('admin', LOCKED_PASSWORD);
+  await page.getByRole('tab', { name: 'Camera sync' }).click();
+
+  // Typed addresses only, so the run is exactly the six cameras whatever discovery found.
+  for (const box of await page.getByTestId('sync-device').all()) await box.uncheck();
+  await page.getByTestId('sync-manual').fill(site.cameras.map((c) => c.xaddr).join('\n'));
+  await page.getByTestId('sync-current-0').fill(SITE_CREDENTIALS.camera.password);
+  await page.getByTestId('sync-new').fill(NEW);
+  await page.getByTestId('sync-confirm').fill(NEW);
+  await page.getByTestId('sync-save').click();
+
+  const row = (i: number) => page.locator(`[data-testid="sync-row"][data-xaddr="${site.cameras[i]!.xaddr}"]`);
+  await expect(page.getByTestId('sync-row')).toHaveCount(6);
+  // Live: the healthy camera shows its outcome while the slow one is still going.
+  await expect(row(0)).toHaveAttribute('data-outcome', 'updated');
+  await expect(page.getByTestId('sync-summary')).toHaveAttribute('data-running', 'true');
+
+  for (const [i, outcome] of EXPECTED.entries()) await expect(row(i)).toHaveAttribute('data-outcome', outcome);
+  await expect(page.getByTestId('sync-summary')).toHaveAttribute('data-running', 'false');
+  await expect(row(1)).toContainText('FixedUser');
+  await expect(row(2)).toContainText('PasswordTooLong');
+  await expect(row(5).getByTestId('unlock-countdown')).toContainText(/unlocks in 1?\d:\d\d/);
+  expect(site.cameras[0]!.users.checkPassword('admin', NEW)).toBe(true);
+  for (const c of site.cameras) expect(c.stats().failedAuths).toBeLessThanOrEqual(2);
+
+  // The camera with the server error is fixed; the locked one must not be touched before it unlocks.
+  site.cameras[4]!.setFaults({ http500: false });
+  const lockedRequests = site.cameras[5]!.stats().requests;
+  await page.getByTestId('sync-retry').click();
+  await expect(row(4)).toHaveAttribute('data-outcome', 'updated');
+  await expect(page.getByTestId('sync-summary')).toHaveAttribute('data-running', 'false');
+  await expect(row(5)).toHaveAttribute('data-outcome', 'locked-out');
+  expect(site.cameras[5]!.stats().requests).toBe(lockedRequests);
+  expect(site.cameras[4]!.users.checkPassword('admin', NEW)).toBe(true);
+
+  const screen = new Map<string, string>();
+  for (const r of await page.getByTestId('sync-row').all()) screen.set((await r.getAttribute('data-xaddr'))!, (await r.getAttribute('data-outcome'))!);
+
+  const download = page.waitForEvent('download');
+  await page.getByTestId('sync-export-csv').click();
+  const file = await (await download).path();
+  const csv = readFileSync(file!, 'utf8');
+  expect(csv).not.toContain(NEW);
+  expect(csv).not.toContain(SITE_CREDENTIALS.camera.password);
+  const [header, ...lines] = parseCsv(csv);
+  expect(header).toEqual([...CSV_COLUMNS]);
+  const fromCsv = new Map(lines.map((l) => [l[CSV_COLUMNS.indexOf('xaddr')]!, l[CSV_COLUMNS.indexOf('outcome')]!]));
+  expect(fromCsv).toEqual(screen);
+
+  expect(await page.content()).not.toContain(NEW);
+  const shot = await page.screenshot({ path: testInfo.outputPath('sync.png'), fullPage: true });
+  await testInfo.attach('sync screen', { body: shot, contentType: 'image/png' });
+  expect(app.logText()).not.toContain(NEW);
+});
