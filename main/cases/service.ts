@@ -61,12 +61,11 @@ export async function setupCases(ctx: ServiceContext, deps: CasesDeps = {}): Pro
   const notifier = startNotifier(ctx, store, (c, key, what) => save(c, what, { notified: [...c.notified, key] }), deps.notifyEveryMs);
 
   const handlers: CaseHandlers = {
-    'cases.list': async () => ({
-      cases: store.list(),
-      now: now(),
-      storeProblems: store.problems,
-      keychain: await probeCached(),
-    }),
+    'cases.list': async () => {
+      // Probe first: the snapshot of cases must be as fresh as the answer.
+      const keychainState = await probeCached();
+      return { cases: store.list(), now: now(), storeProblems: store.problems, keychain: keychainState };
+    },
     'cases.create': ({ nvr }) => {
       const at = now();
       const c = store.put(

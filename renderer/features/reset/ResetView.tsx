@@ -30,17 +30,23 @@ export function ResetView() {
 
   useEffect(() => {
     let alive = true;
+    // Changes that arrive while the list is loading must not be lost (the list may be older than them).
+    const early: ResetCase[] = [];
+    const merge = (cases: ResetCase[], c: ResetCase) => {
+      const old = cases.find((x) => x.id === c.id);
+      return old && old.updatedAt > c.updatedAt ? cases : [c, ...cases.filter((x) => x.id !== c.id)];
+    };
+    const off = nvr.on('cases.changed', ({ case: c }) =>
+      setList((l) => (l ? { ...l, cases: merge(l.cases, c) } : (early.push(c), l))),
+    );
     nvr.cases.list().then(
       (l) => {
         if (!alive) return;
-        setList(l);
+        setList({ ...l, cases: early.reduce(merge, l.cases) });
         // Resume where the technician left off: the most recently touched open case.
         setSelected((s) => s ?? l.cases.find((c) => c.step !== 'done')?.id);
       },
       (e: Error) => setLoadError(e.message),
-    );
-    const off = nvr.on('cases.changed', ({ case: c }) =>
-      setList((l) => (l ? { ...l, cases: [c, ...l.cases.filter((x) => x.id !== c.id)] } : l)),
     );
     return () => {
       alive = false;
