@@ -1,0 +1,90 @@
+import type { Page } from '@playwright/test';
+import { test, expect } from './fixtures';
+import { startDevice } from '../sim/site';
+import { makeIdentity } from '../sim/identities';
+import { startDiscoverySim } from '../sim/discovery';
+
+// Discovery on its own ports, so this app hears only this test's site. Camera '2'
+// ignores multicast: only a sweep or a manual add can find it.
+const WSD_PORT = 43720;
+const SSDP_PORT = 41920;
+test.use({
+  siteOptions: { cameras: 3, seed: 31, discovery: { wsdPort: WSD_PORT, ssdpPort: SSDP_PORT, ssdpHttpPort: 49160, devices: { '2': { multicast: false } } } },
+  appEnv: { NVR_DISCOVERY_PORTS: `${WSD_PORT},${SSDP_PORT}` },
+});
+
+const rowOf = (page: Page, attr: 'serial' | 'address', value: string) => page.locator(`[data-testid="device-row"][data-${attr}="${value}"]`);
+
+test('lists the NVR and cameras live with model, serial and MAC, and a device that boots later', async ({ app, site }, testInfo) => {
+  const { page } = app;
+  const silent = site.cameras[2]!;
+  for (const d of site.devices.filter((x) => x !== silent)) {
+    const row = rowOf(page, 'serial', d.identity.serialNumber);
+    await expect(row).toBeVisible();
+    await expect(row.getByTestId('device-model')).toHaveText(d.identity.model);
+    await expect(row.getByTestId('device-mac')).toHaveText(d.identity.mac);
+    await expect(row).toHaveAttribute('data-online', 'true');
+  }
+  await expect(rowOf(page, 'serial', site.nvr.identity.serialNumber)).toHaveAttribute('data-kind', 'nvr');
+  await expect(rowOf(page, 'address', silent.address)).toHaveCount(0);
+
+  // Live: a camera plugged in now says Hello and appears without any click.
+  const identity = makeIdentity('camera', 40, 31);
+  const late = await startDevice({ identity, address: `${site.block}.60`, port: site.port, users: [{ username: 'admin', password: 'Install2019', userLevel: 'Administrator' }] });
+  const lateSim = await startDiscoverySim([{ identity, address: late.address, xaddr: late.xaddr, ssdp: false }], { wsdPort: WSD_PORT, ssdpPort: SSDP_PORT, ssdpHttpPort: 49160 });
+  try {
+    await expect(rowOf(page, 'address', late.address)).toHaveAttribute('data-online', 'true');
+    await expect(rowOf(page, 'address', late.address).getByTestId('device-mac')).toHaveText(identity.mac);
+  } finally {
+    await lateSim.stop();
+    await late.stop();
+  }
+  await testInfo.attach('devices', { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
+});
+
+test('a device added by IP appears', async ({ app, site }) => {
+  const { page } = app;
+  const silent = site.cameras[2]!;
+  await expect(rowOf(page, 'serial', site.nvr.identity.serialNumber)).toBeVisible();
+  await page.getByLabel('Add by IP or host name[:port]').fill(`${silent.address}:${site.port}`);
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  await expect(page.getByTestId('add-outcome')).toHaveText(`Added ${silent.address}`);
+  const row = rowOf(page, 'address', silent.address);
+  await expect(row).toHaveAttribute('data-online', 'true');
+  await expect(row).toContainText('manual');
+  // Nothing listens there: a readable refusal, not a crash.
+  await page.getByLabel('Add by IP or host name[:port]').fill(`${site.block}.99:${site.port}`);
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  await expect(page.getByTestId('add-outcome')).toContainText('Nothing answered');
+});
+
+test('a device that sends Bye shows offline and stays listed', async ({ app, site }) => {
+  const { page } = app;
+  const cam = site.cameras[0]!;
+  const row = rowOf(page, 'serial', cam.identity.serialNumber);
+  await expect(row).toHaveAttribute('data-online', 'true');
+  await cam.stop(); // the sim sends Bye before closing
+  await expect(row).toHaveAttribute('data-online', 'false');
+  await expect(row).toContainText('Offline');
+  await expect(rowOf(page, 'serial', site.nvr.identity.serialNumber)).toHaveAttribute('data-online', 'true');
+});
+
+test('a sweep of the simulated range finds the device that ignores multicast', async ({ app, site }) => {
+  const { page } = app;
+  const silent = site.cameras[2]!;
+  await expect(rowOf(page, 'serial', site.nvr.identity.serialNumber)).toBeVisible();
+  await expect(rowOf(page, 'address', silent.address)).toHaveCount(0);
+  await page.getByLabel('Sweep range (CIDR, at most /16)').fill(`${site.block}.0/24`);
+  await page.getByLabel('ONVIF ports (optional)').fill(String(site.port));
+  await page.getByRole('button', { name: 'Sweep', exact: true }).click();
+  await expect(page.getByTestId('sweep-outcome')).toHaveText(`Sweep done: ${site.devices.length} of 254 address(es) answered`, { timeout: 60_000 });
+  const row = rowOf(page, 'address', silent.address);
+  await expect(row).toHaveAttribute('data-online', 'true');
+  await expect(row).toContainText('sweep');
+  // The sweep merged into the multicast rows instead of duplicating them.
+  await expect(page.getByTestId('device-row')).toHaveCount(site.devices.length);
+  // Bad ranges are refused before any packet leaves.
+  await page.getByLabel('Sweep range (CIDR, at most /16)').fill('10.0.0.0/8');
+  await page.getByRole('button', { name: 'Sweep', exact: true }).click();
+  await expect(page.getByTestId('sweep-outcome')).toContainText('/16');
+});
