@@ -210,6 +210,8 @@ test('a damaged case file is moved aside and reported, not lost', async ({ app }
   expect(readFileSync(join(app.dataDir, aside[0]!), 'utf8')).toBe('{"version":1,"cases":[{"id":"case-trunc');
 });
 
+// Playwright passes fixtures by destructuring; this test needs none of them.
+// eslint-disable-next-line no-empty-pattern
 test('no password or security code in the data folders, logs or test artifacts', async ({}, testInfo) => {
   expect(secrets.length, 'the earlier tests must have run and recorded their secrets').toBeGreaterThanOrEqual(3);
   const artifacts = join(testInfo.project.outputDir);

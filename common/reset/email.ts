@@ -24,7 +24,6 @@ export function checkEmail(input: string): EmailCheck {
   const email = input.replace(/^[ ]+|[ ]+$/g, '');
   if (!email) return fail('empty');
   if (email.length > 254) return fail('too-long');
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(email)) return fail('control-char');
   if (/%0[ad]|[?&<>]|\\r|\\n/i.test(email)) return fail('header-injection');
   if (/[,;\s]/.test(email)) return fail('several-addresses');

@@ -56,7 +56,6 @@ export function checkPassword(password: string): PasswordCheck {
   if (forbiddenFound.length) problems.push('forbidden-char');
   // Spaces of any kind (including no-break and ideographic); tabs and line breaks count as control characters.
   if (/[ \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/.test(password)) problems.push('space');
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(password)) problems.push('control-char');
   if (/[^\u0000-\u007f\u00a0\u0080-\u009f]/.test(password)) problems.push('non-ascii');
   if (chars.length > 0 && [letters, digits, symbols].filter(Boolean).length < 2) problems.push('one-category');

@@ -27,7 +27,6 @@ export function checkQrText(input: string): QrTextCheck {
   const text = input.replace(/[\r\n]+$/, '');
   if (text.trim().length === 0) return fail('empty');
   if (Array.from(text).length > QR_TEXT_MAX) return fail('too-long');
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(text)) return fail('control-char');
   if (!isWellFormed(text)) return fail('broken-unicode');
   const warnings: string[] = [];

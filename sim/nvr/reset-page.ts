@@ -138,7 +138,10 @@ export async function startNvrReset(opts: NvrResetOptions): Promise<NvrResetSim>
     else if (path === '/email' && stage === 'email') {
       const email = (form.get('email') ?? '').trim();
       if (email.toLowerCase() !== opts.registeredEmail.toLowerCase()) message = 'The email address does not match the one registered on this device.';
-      else (issueQr(email), (stage = 'qr'));
+      else {
+        issueQr(email);
+        stage = 'qr';
+      }
     } else if (path === '/next' && stage === 'qr') stage = 'code';
     else if (path === '/back' && stage === 'code') stage = 'email';
     else if (path === '/code' && stage === 'code') {
