@@ -58,6 +58,8 @@ test('pushes the password live per camera, retries the failed ones, and exports 
   await expect(page.getByTestId('sync-summary')).toHaveAttribute('data-running', 'false');
   await expect(row(5)).toHaveAttribute('data-outcome', 'locked-out');
   expect(site.cameras[5]!.stats().requests).toBe(lockedRequests);
+  // The camera that ignored SetUser used its two failed sign-ins: left alone, its outcome kept.
+  await expect(row(3)).toHaveAttribute('data-outcome', 'unverified');
   expect(site.cameras[4]!.users.checkPassword('admin', NEW)).toBe(true);
 
   const screen = new Map<string, string>();

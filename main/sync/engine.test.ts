@@ -144,10 +144,15 @@ describe('journal and resume', () => {
     await run.runPass(secrets);
     expect(run.failedKeys()).toHaveLength(2);
     s.devices.get(s.targets[1]!.xaddr)!.b.unreachable = false;
+    // c used its two failed sign-ins: "retry failed" leaves it alone…
+    expect(run.retryableKeys()).toEqual([run.failedKeys()[0]]);
+    // …and even when forced, it is not touched.
+    const requests = s.devices.get(s.targets[2]!.xaddr)!.requests;
     const rows = await run.runPass({ currentPasswords: [OLD, 'other'], newPassword: NEW }, run.failedKeys());
-    expect(rows.map((r) => r.outcome)).toEqual(['updated', 'updated', 'auth-failed']);
+    expect(rows.map((r) => r.outcome)).toEqual(['updated', 'updated', 'skipped']);
     expect(s.devices.get(s.targets[2]!.xaddr)!.failedAuths).toBe(2);
-    expect(rows[2]!.detail).toMatch(/allowed failures used/);
+    expect(s.devices.get(s.targets[2]!.xaddr)!.requests).toBe(requests);
+    expect(rows[2]!.detail).toMatch(/used up/);
     await run.close();
   });
 });

@@ -144,6 +144,18 @@ export class SyncRun {
     }).map((t) => t.key);
   }
 
+  /**
+   * Failed devices a retry may touch now: not those still locked (they wait for
+   * their countdown) nor those whose failed sign-ins already fill the budget.
+   */
+  retryableKeys(): string[] {
+    const now = this.clock.now();
+    return this.failedKeys().filter((k) => {
+      const o = this.rows.get(k)!.outcome!;
+      return OUTCOMES[o].retryable && this.budget.canTry(k) && this.budget.lockedUntil(k, now) === undefined;
+    });
+  }
+
   /** Runs the given devices (default: those without an outcome). One pass at a time. */
   async runPass(secrets: SyncSecrets, keys = this.pendingKeys()): Promise<SyncRow[]> {
     if (this.pass) throw new Error('A pass of this run is already going.');

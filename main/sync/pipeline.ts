@@ -119,6 +119,9 @@ export async function syncDevice(job: DeviceJob): Promise<SyncRow> {
     const lockedUntil = budget.lockedUntil(key, clock.now());
     if (lockedUntil !== undefined) throw new Stop('locked-out', 'The device reported a lock earlier; not touched before it unlocks.', { unlockAt: lockedUntil });
     if (job.signal.aborted) throw new Stop('cancelled', 'Cancelled before this device started.');
+    if (!budget.canTry(key)) {
+      throw new Stop('skipped', `Not touched: the ${budget.max} failed sign-ins this run allows for this camera are used up. Start a new run once the camera's failure counter has reset (typically 30 minutes).`);
+    }
 
     step('reach');
     try {

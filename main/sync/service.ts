@@ -147,7 +147,8 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
         throw new AppError('conflict', 'Enter the current and new passwords again to retry (the app does not keep them after a restart).');
       }
       h.secrets = secrets;
-      const keys = h.run.failedKeys().filter((k) => OUTCOMES[h.run.snapshot().find((r) => r.key === k)!.outcome!].retryable);
+      const keys = h.run.retryableKeys();
+      if (!keys.length) throw new AppError('conflict', 'No failed camera can be retried now (locked ones wait for their countdown; ones that used their failed sign-ins wait for a new run).');
       startPass(h, secrets, keys);
       return { runId: h.run.runId, retried: keys.length };
     },

@@ -50,7 +50,13 @@ export function SyncView() {
   }, []);
 
   const running = run?.running ?? false;
-  const failed = useMemo(() => (run?.rows ?? []).filter((r) => r.outcome && !isSuccess(r.outcome) && OUTCOMES[r.outcome].retryable), [run]);
+  // Mirrors main's rule: locked cameras wait for their countdown, and ones that used their failed sign-ins wait for a new run.
+  const failed = useMemo(() => {
+    const now = Date.now() + mainOffset;
+    return (run?.rows ?? []).filter(
+      (r) => r.outcome && !isSuccess(r.outcome) && OUTCOMES[r.outcome].retryable && r.failedAuths < (run?.maxFailedAuthsPerDevice ?? 2) && !(r.unlockAt !== undefined && r.unlockAt > now),
+    );
+  }, [run, mainOffset]);
   const done = run?.rows.filter((r) => r.outcome !== undefined).length ?? 0;
 
   const targets = (): { xaddr: string; username: string; deviceId?: string }[] => {
