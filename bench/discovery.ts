@@ -112,7 +112,10 @@ async function oneRun(run: number): Promise<RunResult> {
       const now = performance.now();
       for (const d of devices) {
         if (d.endpointUuid && !firstSeen.has(d.id)) firstSeen.set(d.id, now - probeAt);
-        if (d.protocols.includes('ssdp')) ssdpSeen.add(d.id);
+        if (d.protocols.includes('ssdp') && !ssdpSeen.has(d.id)) {
+          ssdpSeen.add(d.id);
+          firstSeen.set(`ssdp:${d.id}`, now - probeAt);
+        }
       }
       bus.emit('devices.changed', { devices, ...(meta.firstReceivedAt !== undefined ? { receivedAt: meta.firstReceivedAt } : {}) } as never);
     },

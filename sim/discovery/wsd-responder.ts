@@ -45,12 +45,19 @@ function scopes(d: DiscoverableDevice): string {
   ].join(' ');
 }
 
+const endpointCache = new WeakMap<DiscoverableDevice, string>();
+
+/** Cached per device: a 1,000-device fleet answers one probe with 1,000 of these. */
 function endpointXml(d: DiscoverableDevice): string {
-  return (
+  const hit = endpointCache.get(d);
+  if (hit) return hit;
+  const xml = (
     `<a:EndpointReference><a:Address>${esc(d.identity.endpointUuid)}</a:Address></a:EndpointReference>` +
     `<d:Types>dn:NetworkVideoTransmitter tds:Device</d:Types>` +
     `<d:Scopes>${esc(scopes(d))}</d:Scopes><d:XAddrs>${esc(d.xaddr)}</d:XAddrs><d:MetadataVersion>1</d:MetadataVersion>`
   );
+  endpointCache.set(d, xml);
+  return xml;
 }
 
 function envelope(action: string, extraHeader: string, body: string): string {

@@ -94,14 +94,14 @@ export function DeviceTable({ devices, sort, onSort, total }: Props) {
                 </div>
                 <div role="cell" className="dev-cell col-kind">{KIND_LABEL[d.kind]}</div>
                 <div role="cell" className="dev-cell col-manufacturer">{d.manufacturer ?? ''}</div>
-                <div role="cell" className="dev-cell col-model" data-testid="device-model">{d.model ?? ''}</div>
+                <div role="cell" className="dev-cell col-model" data-testid="device-model" title={d.model}>{d.model ?? ''}</div>
                 <div role="cell" className="dev-cell col-serial mono" data-testid="device-serial">{d.serial ?? ''}</div>
                 <div role="cell" className="dev-cell col-mac mono" data-testid="device-mac">{d.mac ?? ''}</div>
                 <div role="cell" className="dev-cell col-firmware" title={d.firmware}>{d.firmware ?? ''}</div>
                 <div role="cell" className="dev-cell col-address mono" title={[...d.addresses, ...d.xaddrs].join('\n')}>
                   {d.addresses.join(', ')}
                 </div>
-                <div role="cell" className="dev-cell col-protocols">{d.protocols.join(', ')}</div>
+                <div role="cell" className="dev-cell col-protocols" title={d.protocols.join(', ')}>{d.protocols.join(', ')}</div>
                 <div role="cell" className="dev-cell col-lastSeen">{new Date(d.lastSeen).toLocaleTimeString()}</div>
                 <div role="cell" className="dev-cell col-skew">{formatSkew(d.clockSkewMs)}</div>
               </div>
