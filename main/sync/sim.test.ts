@@ -1,11 +1,11 @@
 // Engine + real ONVIF client against the simulated site (loopback 127.55.1.0/24 only).
-// Lives in bench/ because main/ may not import sim/ (a folder means one runtime).
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { startSite, type Site, type DeviceFaults } from '../sim/site';
-import { SITE_CREDENTIALS } from '../sim/identities';
-import { runSync } from '../main/sync/engine';
-import { onvifClientFactory } from '../main/sync/onvif-factory';
+import { startSite, type Site, type DeviceFaults } from '../../sim/site';
+import { SITE_CREDENTIALS } from '../../sim/identities';
+import { runSync } from './engine';
+import { onvifClientFactory } from './onvif-factory';
 
 const OLD = SITE_CREDENTIALS.camera.password;
 const NEW = 'Fresh2026pass';

@@ -2,18 +2,29 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSite, type Site } from '../sim/site';
-import { SITE_CREDENTIALS } from '../sim/identities';
-import { readJournal } from '../main/sync/journal';
+import { startSite, type Site } from '../../sim/site';
+import { SITE_CREDENTIALS } from '../../sim/identities';
+import { readJournal } from './journal';
 
 const NEW = 'Crash-safe-2026';
-const ROOT = join(import.meta.dirname, '..');
+const ROOT = join(import.meta.dirname, '..', '..');
+
+/** tsx when installed (the lead's runner), else jiti (present through eslint): the child runs the TS sources as they are. */
+const LOADER = (() => {
+  try {
+    createRequire(import.meta.url).resolve('tsx');
+    return 'tsx';
+  } catch {
+    return 'jiti/register';
+  }
+})();
 
 /** Runs the sync command in its own process, as a technician would (see main/sync/cli-entry.ts). */
 function cli(args: string[], stdin: string): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
-  const child = spawn(process.execPath, ['--import', 'jiti/register', join(ROOT, 'main/sync/cli-entry.ts'), 'sync', ...args], {
+  const child = spawn(process.execPath, ['--import', LOADER, join(ROOT, 'main/sync/cli-entry.ts'), 'sync', ...args], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
