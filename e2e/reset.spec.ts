@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
+import jsQR from 'jsqr';
+import { PNG } from 'pngjs';
 import { test, expect } from './fixtures';
 import { resetOf } from '../sim/nvr/addon';
 
@@ -66,10 +68,17 @@ test('full reset: NVR screens + app wizard + support mailbox, then the NVR takes
 
   // 4. Send: the mail client gets exactly address + body; the mailbox answers with a code.
   await expect(step).toHaveAttribute('data-step', 'send');
+  const expectedMailto = `mailto:support_gpwd@htmicrochip.com?body=${encodeURIComponent(qrText)}`;
+  await page.getByRole('button', { name: 'Copy the text' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Copied' })).toBeVisible();
+  await page.getByRole('button', { name: /Show a QR code for the customer/ }).click();
+  const phoneQr = await page.getByRole('img', { name: /opens the email to support on a phone/ }).getAttribute('src');
+  const phonePng = PNG.sync.read(Buffer.from(phoneQr!.replace(/^data:image\/png;base64,/, ''), 'base64'));
+  expect(jsQR(new Uint8ClampedArray(phonePng.data), phonePng.width, phonePng.height)?.data).toBe(expectedMailto);
   const opened = app.externalOpened();
   await page.getByRole('button', { name: 'Open in the mail client' }).click();
   const mailto = await opened;
-  expect(mailto).toBe(`mailto:support_gpwd@htmicrochip.com?body=${encodeURIComponent(qrText)}`);
+  expect(mailto).toBe(expectedMailto);
   const reply = await mailbox.deliver(mailto);
   expect(reply).toMatchObject({ accepted: true, to: EMAIL });
   const code = reply.code!;

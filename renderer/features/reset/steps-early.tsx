@@ -5,6 +5,7 @@ import { checkEmail } from '../../../common/reset/email';
 import { composeSupportMailto, SUPPORT_ADDRESS } from '../../../common/reset/mailto';
 import { checkQrText } from '../../../common/reset/qr-text';
 import { nvr } from '../../src/api';
+import { copyText } from './copy';
 import { useAction } from './hooks';
 import { decodeQrFile } from './qr-image';
 import { WebcamScanner } from './Webcam';
@@ -183,7 +184,7 @@ export function SendStep({ c }: StepProps) {
           type="button"
           onClick={() =>
             run(async () => {
-              await navigator.clipboard.writeText(c.qrText ?? '');
+              await copyText(c.qrText ?? '');
               setVia('clipboard');
             })
           }

@@ -7,6 +7,7 @@ import { checkSecurityCode } from '../../../common/reset/security-code';
 import { estimateStrength } from '../../../common/reset/strength';
 import { nvr } from '../../src/api';
 import { go } from '../../src/nav';
+import { copyText } from './copy';
 import { useAction } from './hooks';
 import type { StepProps } from './steps-early';
 
@@ -259,7 +260,7 @@ export function DoneStep({ c }: StepProps) {
         Summary for the service ticket
         <textarea readOnly rows={11} value={summary} />
       </label>
-      <button type="button" onClick={() => navigator.clipboard.writeText(summary).then(() => setCopied(true), () => undefined)}>
+      <button type="button" onClick={() => copyText(summary).then(() => setCopied(true), () => setCopied(false))}>
         {copied ? 'Copied' : 'Copy the summary'}
       </button>
       {c.passwordInKeychain && <Reveal caseId={c.id} />}
