@@ -1,6 +1,7 @@
 import dgram from 'node:dgram';
 import { Command, CommanderError } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startSite } from '../../sim/site';
 import { registerDiscover } from './discover';
 import type { CliIo } from './io';
 
@@ -69,5 +70,34 @@ describe('nvr-console discover', () => {
       expect.objectContaining({ kind: 'nvr', addresses: ['127.33.0.5'], xaddrs: ['http://127.33.0.5:1/onvif/device_service'], endpointUuid: 'urn:uuid:cli-1' }),
     );
     expect(r.err).toMatch(/dropped ws-discovery 127\.33\.0\.5:\d+: malformed/);
+  });
+
+  it('prints the simulated site as the expected inventory (discover --json --range)', async () => {
+    process.env.NVR_DISCOVERY_PORTS = '43740,41940';
+    const site = await startSite({ block: '127.33.1', cameras: 3, seed: 9, discovery: { wsdPort: 43740, ssdpPort: 41940, ssdpHttpPort: 49180, devices: { '1': { multicast: false } } } });
+    try {
+      const r = await run(['discover', '--interface', '127.0.0.1', '--timeout', '1500', '--range', '127.33.1.0/28', '--ports', String(site.port), '--json']);
+      expect(r.code).toBe(0);
+      const devices = JSON.parse(r.out) as { kind: string; serial?: string; model?: string; mac?: string; manufacturer?: string; addresses: string[]; xaddrs: string[]; protocols: string[]; clockSkewMs?: number; online: boolean }[];
+      expect(devices).toHaveLength(4);
+      expect(devices.map((d) => d.kind)).toEqual(['nvr', 'camera', 'camera', 'other']);
+      for (const d of site.devices.filter((x) => x !== site.cameras[1])) {
+        expect(devices.find((x) => x.serial === d.identity.serialNumber)).toMatchObject({
+          model: d.identity.model,
+          manufacturer: d.identity.manufacturer,
+          mac: d.identity.mac,
+          addresses: [d.address],
+          xaddrs: [d.xaddr],
+          protocols: expect.arrayContaining(['ws-discovery', 'ssdp', 'sweep']),
+          online: true,
+        });
+      }
+      // The camera that ignores multicast is there too, found by the sweep alone.
+      expect(devices.find((x) => x.addresses[0] === site.cameras[1]!.address)).toMatchObject({ protocols: ['sweep'], xaddrs: [site.cameras[1]!.xaddr] });
+      for (const d of devices) expect(Math.abs(d.clockSkewMs ?? Infinity)).toBeLessThan(5000);
+    } finally {
+      delete process.env.NVR_DISCOVERY_PORTS;
+      await site.stop();
+    }
   });
 });

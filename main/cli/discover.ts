@@ -3,7 +3,7 @@ import { OffsetClock } from '../../common/clock';
 import type { Diagnostic } from '../../common/contract/devices';
 import type { InventoryDevice } from '../../common/domain/device';
 import { isIpv4, parseRange } from '../../common/discovery/net';
-import { defaultAdapters, resolveAdapters } from '../discovery/adapters';
+import { defaultAdapters, discoveryPortsFromEnv, resolveAdapters } from '../discovery/adapters';
 import { DEFAULT_ONVIF_PORTS, DiscoveryEngine } from '../discovery/engine';
 import type { CliIo } from './io';
 
@@ -58,6 +58,7 @@ export function registerDiscover(program: Command, io: CliIo): void {
         interfaces: nets.nets,
         clock: new OffsetClock(),
         listen: false,
+        ...discoveryPortsFromEnv(),
         ...(ports ? { onvifPorts: ports } : {}),
         onDiagnostic: (d: Diagnostic) => io.stderr(`${d.action} ${d.protocol} ${d.source}: ${d.reason}: ${d.detail}\n`),
       });

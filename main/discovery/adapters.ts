@@ -56,3 +56,16 @@ export function saveSettings(dataDir: string, s: DiscoverySettings): void {
   writeFileSync(tmp, JSON.stringify(Settings.parse(s), null, 2));
   renameSync(tmp, join(dataDir, FILE));
 }
+
+/**
+ * `NVR_DISCOVERY_PORTS=<wsd>,<ssdp>`: e2e specs move discovery off 3702/1900 so
+ * the app hears only its own simulated site, not other tests' sites sharing the
+ * loopback multicast group. Unset in real use.
+ */
+export function discoveryPortsFromEnv(env: NodeJS.ProcessEnv = process.env): { wsdPort?: number; ssdpPort?: number } {
+  const raw = env.NVR_DISCOVERY_PORTS;
+  if (!raw) return {};
+  const [w, s] = raw.split(',').map((p) => Number(p.trim()));
+  const ok = (p: number | undefined): p is number => p !== undefined && Number.isInteger(p) && p > 0 && p < 65536;
+  return { ...(ok(w) ? { wsdPort: w } : {}), ...(ok(s) ? { ssdpPort: s } : {}) };
+}

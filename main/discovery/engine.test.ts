@@ -109,6 +109,25 @@ describe('WS-Discovery against hostile and honest devices', () => {
     expect(nd.some((x) => x.reason === 'off-network' && x.action === 'dropped' && x.source.startsWith('127.31.0.9'))).toBe(true);
   });
 
+  it('marks a device that stops answering offline after two missed scans, and online again when it returns', async () => {
+    let answering = true;
+    await rawDevice('127.31.0.30', (id) => (answering ? env(`<a:RelatesTo>${id}</a:RelatesTo>`, `<d:ProbeMatches><d:ProbeMatch>${ep('urn:uuid:quiet30', 'http://127.31.0.30/onvif/device_service')}</d:ProbeMatch></d:ProbeMatches>`) : undefined));
+    const { e } = engine({ listen: false });
+    await e.start();
+    const state = () => row(e, (d) => d.endpointUuid === 'urn:uuid:quiet30')?.online;
+    await e.scan(500);
+    expect(state()).toBe(true);
+    answering = false;
+    await e.scan(500);
+    expect(state()).toBe(true); // one lost datagram is not a departure
+    await e.scan(500);
+    expect(state()).toBe(false);
+    expect(e.list()).toHaveLength(1);
+    answering = true;
+    await e.scan(500);
+    expect(state()).toBe(true);
+  });
+
   it('lists a device on Hello and marks it offline on its Bye, ignoring a spoofed Bye', async () => {
     const { e, diags } = engine({ listen: true });
     await e.start();

@@ -3,10 +3,16 @@ import type { AdapterChoice } from '../../common/contract/devices';
 import { parseHostTarget } from '../../common/discovery/net';
 import type { Handlers } from '../core/dispatch';
 import type { Feature, ServiceContext } from '../core/context';
-import { defaultAdapters, listAdapters, loadSettings, resolveAdapters, saveSettings } from './adapters';
+import { defaultAdapters, discoveryPortsFromEnv, listAdapters, loadSettings, resolveAdapters, saveSettings } from './adapters';
 import { DiscoveryEngine, type Enricher } from './engine';
 
 type DeviceHandlers = Pick<Handlers, Extract<CallName, `devices.${string}`>>;
+
+/**
+ * Background rescans: a camera unplugged without a Bye only shows offline after
+ * missing scans, so the app keeps probing while it runs (a few KiB a minute).
+ */
+const RESCAN_MS = 60_000;
 
 /**
  * Later features (sync, cases) that learn credentials plug GetDeviceInformation
@@ -15,19 +21,6 @@ type DeviceHandlers = Pick<Handlers, Extract<CallName, `devices.${string}`>>;
 let enricher: Enricher | undefined;
 export function setDeviceEnricher(e: Enricher | undefined): void {
   enricher = e;
-}
-
-/**
- * `NVR_DISCOVERY_PORTS=<wsd>,<ssdp>`: e2e specs move discovery off 3702/1900 so
- * the app hears only its own simulated site, not other tests' sites sharing the
- * loopback multicast group. Unset in real use.
- */
-function discoveryPorts(): { wsdPort?: number; ssdpPort?: number } {
-  const raw = process.env.NVR_DISCOVERY_PORTS;
-  if (!raw) return {};
-  const [w, s] = raw.split(',').map((p) => Number(p.trim()));
-  const ok = (p: number | undefined): p is number => p !== undefined && Number.isInteger(p) && p > 0 && p < 65536;
-  return { ...(ok(w) ? { wsdPort: w } : {}), ...(ok(s) ? { ssdpPort: s } : {}) };
 }
 
 /** Adapter choice: NVR_INTERFACES wins (tests), then the remembered choice, then every external adapter. */
@@ -54,7 +47,7 @@ export async function setupDiscovery(ctx: ServiceContext): Promise<Feature<Devic
       clock: ctx.clock,
       log,
       listen: true,
-      ...discoveryPorts(),
+      ...discoveryPortsFromEnv(),
       enrich: (d) => enricher?.(d) ?? Promise.resolve(undefined),
       onChange: (devices, removed) => ctx.events.emit('devices.changed', removed.length ? { devices, removed } : { devices }),
       onDiagnostic: (d) => ctx.events.emit('devices.diagnostic', d),
@@ -101,14 +94,18 @@ export async function setupDiscovery(ctx: ServiceContext): Promise<Feature<Devic
     'devices.diagnostics': () => engine?.diagnostics() ?? [],
   };
 
+  let timer: NodeJS.Timeout | undefined;
   return {
     handlers,
     async start() {
       await build(selected);
       // The technician's first minute: discovery starts without a click.
       void engine?.scan().catch((err: unknown) => log.warn('initial scan failed', { error: String(err) }));
+      timer = setInterval(() => void engine?.scan().catch(() => undefined), RESCAN_MS);
+      timer.unref();
     },
     dispose() {
+      if (timer) clearInterval(timer);
       engine?.stop();
       engine = undefined;
     },

@@ -1,0 +1,97 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { OffsetClock } from '../../common/clock';
+import { calls } from '../../common/contract';
+import type { ServiceContext } from '../core/context';
+import { EventBus } from '../core/events';
+import { createLogger, SecretRegistry } from '../core/log';
+import { startSite, type Site } from '../../sim/site';
+import { setupDiscovery } from './service';
+
+// Socket test: run inside `unshare -n`. Block 127.35.1.0/24, discovery ports 43730/41930.
+process.env.NVR_DISCOVERY_PORTS = '43730,41930';
+
+const disposers: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const d of disposers.splice(0).reverse()) await d();
+});
+
+function context(dataDir: string, interfaces: string[]) {
+  const secrets = new SecretRegistry();
+  const events = new EventBus();
+  const seen: { name: string; payload: unknown }[] = [];
+  events.subscribe((name, payload) => seen.push({ name, payload }));
+  const ctx: ServiceContext = {
+    dataDir,
+    clock: new OffsetClock(),
+    log: createLogger({ secrets }),
+    secrets,
+    events,
+    host: { kind: 'browser', openExternal: async () => undefined, notify: () => undefined },
+    testHooks: true,
+    options: { dataDir, testHooks: true, clockOffsetMs: 0, interfaces, embeddedSim: false },
+  };
+  return { ctx, seen };
+}
+
+async function until<T>(f: () => T | undefined | false, what: string, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('discovery service', () => {
+  it('scans at launch and streams the site as devices.changed events', async () => {
+    const site: Site = await startSite({ block: '127.35.1', cameras: 2, seed: 5, discovery: { wsdPort: 43730, ssdpPort: 41930, ssdpHttpPort: 49170 } });
+    disposers.push(() => site.stop());
+    const { ctx, seen } = context(mkdtempSync(join(tmpdir(), 'disc-svc-')), ['127.0.0.1']);
+    const feature = await setupDiscovery(ctx);
+    disposers.push(() => feature.dispose?.());
+    await feature.start?.();
+    const serials = site.devices.map((d) => d.identity.serialNumber);
+    const rows = await until(() => {
+      const list = feature.handlers['devices.list'](undefined as never, { host: 'test' }) as { serial?: string; model?: string; mac?: string }[];
+      return serials.every((s) => list.some((d) => d.serial === s && d.model && d.mac)) && list;
+    }, 'every site device with serial, model and MAC');
+    expect(rows).toHaveLength(3);
+    const changed = seen.filter((e) => e.name === 'devices.changed');
+    expect(changed.length).toBeGreaterThan(0);
+    // Every event payload satisfies the contract (the renderer trusts it).
+    for (const e of changed) expect(() => calls['devices.list'].output.parse((e.payload as { devices: unknown }).devices)).not.toThrow();
+    expect(seen.some((e) => e.name === 'devices.scanState')).toBe(true);
+  });
+
+  it('remembers the adapter choice, refuses addresses the laptop does not have, and validates inputs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'disc-svc-'));
+    const first = context(dir, []);
+    const feature = await setupDiscovery(first.ctx);
+    disposers.push(() => feature.dispose?.());
+    const chosen = await feature.handlers['devices.setInterfaces']({ addresses: ['127.0.0.1'] }, { host: 'test' });
+    expect(chosen.selected).toEqual(['127.0.0.1']);
+    expect(chosen.available.some((a) => a.address === '127.0.0.1' && a.internal)).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, 'discovery-settings.json'), 'utf8'))).toEqual({ interfaces: ['127.0.0.1'] });
+    await expect(Promise.resolve().then(() => feature.handlers['devices.setInterfaces']({ addresses: ['192.0.2.77'] }, { host: 'test' }))).rejects.toThrow(/no adapter/);
+
+    const again = await setupDiscovery(context(dir, []).ctx);
+    expect((await again.handlers['devices.interfaces'](undefined as never, { host: 'test' })).selected).toEqual(['127.0.0.1']);
+    // A damaged settings file is ignored, not fatal.
+    writeFileSync(join(dir, 'discovery-settings.json'), '{"interfaces": ["not an ip"]}');
+    const third = await setupDiscovery(context(dir, []).ctx);
+    expect((await third.handlers['devices.interfaces'](undefined as never, { host: 'test' })).selected).not.toContain('not an ip');
+
+    const sweep = calls['devices.sweep'].input;
+    expect(sweep.safeParse({ range: '10.0.0.0/16' }).success).toBe(true);
+    expect(sweep.safeParse({ range: '10.0.0.0/15' }).success).toBe(false);
+    expect(sweep.safeParse({ range: '10.0.0.0/24', ports: [0] }).success).toBe(false);
+    const add = calls['devices.addManual'].input;
+    expect(add.safeParse({ target: 'cam-1.site.local:8080' }).success).toBe(true);
+    expect(add.safeParse({ target: 'http://1.2.3.4/' }).success).toBe(false);
+    expect(calls['devices.setInterfaces'].input.safeParse({ addresses: ['1.2.3'] }).success).toBe(false);
+  });
+});
