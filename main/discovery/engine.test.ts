@@ -92,6 +92,19 @@ describe('WS-Discovery against hostile and honest devices', () => {
     expect(reasons).toContain('127.31.0.8 oversized');
   });
 
+  it('keeps streaming honest answers while a device sprays junk, with diagnostics rate-limited', async () => {
+    const junk = await udp('127.31.0.40');
+    const { e, diags } = engine({ listen: false });
+    await e.start();
+    await rawDevice('127.31.0.41', (id) => env(`<a:RelatesTo>${id}</a:RelatesTo>`, `<d:ProbeMatches><d:ProbeMatch>${ep('urn:uuid:calm41', 'http://127.31.0.41/onvif/device_service')}</d:ProbeMatch></d:ProbeMatches>`));
+    const port = (e as unknown as { wsd: { probeSocket: dgram.Socket }[] }).wsd[0]!.probeSocket.address().port;
+    for (let i = 0; i < 2000; i++) junk.send(`<junk ${i}`, port, '127.0.0.1');
+    await e.scan(800);
+    expect(row(e, (d) => d.endpointUuid === 'urn:uuid:calm41')).toBeDefined();
+    expect(diags.length).toBeLessThanOrEqual(51);
+    expect(diags.filter((d) => d.source.startsWith('127.31.0.40')).length).toBeGreaterThan(10);
+  });
+
   it('flags XAddrs that point elsewhere and drops senders outside the adapter network', async () => {
     await rawDevice('127.31.0.9', (id) => env(`<a:RelatesTo>${id}</a:RelatesTo>`, `<d:ProbeMatches><d:ProbeMatch>${ep('urn:uuid:lie9', 'http://127.31.0.99/onvif/device_service http://8.8.8.8/onvif/device_service')}</d:ProbeMatch></d:ProbeMatches>`));
     const { e, diags } = engine({ listen: false });

@@ -23,6 +23,7 @@ export const FACTORY_DEFAULTS = ['192.168.1.108', '192.168.1.64', '192.0.0.64'] 
 export const DEFAULT_ONVIF_PORTS = [80, 8000, 8080, 8899];
 const ONVIF_PATH = '/onvif/device_service';
 const MAX_DIAGNOSTICS = 500;
+const DIAG_RATE = 50;
 /** Scans a multicast-found row may miss before it shows offline: one lost datagram is not a departure. */
 const MISSED_SCANS_OFFLINE = 2;
 
@@ -212,11 +213,38 @@ export class DiscoveryEngine {
     this.opts.onChange?.(devices, removed, meta);
   }
 
+  private diagWindowStart = 0;
+  private diagInWindow = 0;
+  private diagSuppressed = 0;
+
+  /**
+   * Kept (ring of 500) and streamed, at most DIAG_RATE per second: a device
+   * spraying junk must not turn into a flood of renderer events. The overflow
+   * is summarised once the second is over.
+   */
   private diagnostic(d: Omit<Diagnostic, 'at'>): void {
-    const full: Diagnostic = { ...d, at: this.opts.clock.now() };
-    this.diags.push(full);
+    const now = this.opts.clock.now();
+    const full: Diagnostic = { ...d, at: now };
+    if (now - this.diagWindowStart >= 1000) {
+      if (this.diagSuppressed > 0) {
+        const summary: Diagnostic = { at: now, protocol: d.protocol, source: '(several)', reason: 'malformed', action: 'dropped', detail: `${this.diagSuppressed} more diagnostics in the last second were not shown` };
+        this.diagSuppressed = 0;
+        this.push(summary);
+      }
+      this.diagWindowStart = now;
+      this.diagInWindow = 0;
+    }
+    if (++this.diagInWindow > DIAG_RATE) {
+      this.diagSuppressed++;
+      return;
+    }
+    this.push(full);
+  }
+
+  private push(d: Diagnostic): void {
+    this.diags.push(d);
     if (this.diags.length > MAX_DIAGNOSTICS) this.diags.splice(0, this.diags.length - MAX_DIAGNOSTICS);
-    this.opts.onDiagnostic?.(full);
+    this.opts.onDiagnostic?.(d);
   }
 
   private insideAdapters(ip: string): boolean {
