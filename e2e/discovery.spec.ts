@@ -88,3 +88,30 @@ test('a sweep of the simulated range finds the device that ignores multicast', a
   await page.getByRole('button', { name: 'Sweep', exact: true }).click();
   await expect(page.getByTestId('sweep-outcome')).toContainText('/16');
 });
+
+test('stays usable with 1,000 devices: virtualised rows, filter and sort', async ({ app, site }) => {
+  const { page } = app;
+  await expect(rowOf(page, 'serial', site.nvr.identity.serialNumber)).toBeVisible();
+  // 1,000 lightweight devices boot now: their Hellos alone must fill the list, live.
+  const { startFleet } = await import('../sim/discovery');
+  const fleet = await startFleet({ count: 1000, ssdpCount: 0, block: 180, seed: 77, wsdPort: WSD_PORT, ssdpPort: SSDP_PORT, ssdpHttpPort: 49161 });
+  try {
+    const total = 1000 + site.devices.length - 1; // the multicast-silent camera is not listed
+    await expect(page.getByTestId('device-count')).toContainText(`${total} device(s), ${total} online`, { timeout: 30_000 });
+    // Virtualised: a thousand rows, a screenful in the DOM.
+    expect(await page.getByTestId('device-row').count()).toBeLessThan(60);
+    const last = fleet.devices[999]!;
+    await page.getByRole('searchbox').fill(last.address);
+    await expect(page.getByTestId('device-row')).toHaveCount(1);
+    await expect(rowOf(page, 'address', last.address)).toBeVisible();
+    await page.getByRole('searchbox').fill('');
+    // Sort by address descending: the fleet's highest address comes first.
+    await page.getByRole('button', { name: /^Addresses/ }).click();
+    await page.getByRole('button', { name: /^Addresses/ }).click();
+    await expect(page.getByTestId('device-row').first()).toHaveAttribute('data-address', last.address);
+    await page.getByTestId('device-scroll').evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await expect(rowOf(page, 'address', site.nvr.address)).toBeVisible();
+  } finally {
+    await fleet.stop();
+  }
+});
