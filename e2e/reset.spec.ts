@@ -191,8 +191,12 @@ test('quit mid-case and relaunch resumes at the same step; 25 h later the code h
   await expect(resumed).toHaveAttribute('data-step', 'code');
   await expect(app.page.getByTestId('countdown')).toContainText(/Security code valid for: 2[34] h/);
 
-  // 25 hours later (main's clock): expired, and the wizard leads to a new QR code.
-  await app.call('app.advanceClock', { ms: 25 * HOUR });
+  // 22.5 hours later a reminder fires (desktop notification + banner); 25 hours later the code has expired.
+  await app.call('app.advanceClock', { ms: 22.5 * HOUR });
+  await app.call('cases.checkDeadlines');
+  await expect(app.page.getByText(/Warehouse NVR: security code expires soon/)).toBeVisible();
+  await expect(app.page.getByTestId('countdown')).toContainText(/Security code valid for: 1 h 3\d min/);
+  await app.call('app.advanceClock', { ms: 2.5 * HOUR });
   await expect(app.page.getByRole('heading', { name: 'The security code has expired' })).toBeVisible();
   await expect(resumed).toContainText('Codes are valid for 24 hours');
   // The NVR agrees: the code is refused as expired. (The relaunch closed the old browser: reopen its monitor.)

@@ -19,8 +19,8 @@ export function startNotifier(
     const now = ctx.clock.now();
     for (const c of store.list()) {
       for (const r of dueReminders(c, now)) {
+        // The host decides how to show it: a desktop notification (Electron) or an in-app notice (browser host).
         ctx.host.notify(r.title, r.body);
-        ctx.events.emit('app.notice', { level: 'warning', message: `${r.title}. ${r.body}`, at: now });
         remember(store.get(c.id) ?? c, r.key, `reminder: ${r.title}`);
         fired++;
       }
