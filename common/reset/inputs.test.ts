@@ -41,6 +41,7 @@ describe('QR text', () => {
     ['abc\ud800', 'broken-unicode'],
     ['x'.repeat(QR_TEXT_MAX + 1), 'too-long'],
     ['x'.repeat(3_000_000), 'too-long'],
+    ['🔒'.repeat(1100), 'too-long'], // 1,100 characters but 4,400 bytes
   ];
   it.each(TABLE.map(([t, e]) => [t.length > 60 ? `${t.slice(0, 20)}…(${t.length})` : t, t, e] as const))('%j → %s', (_label, input, expected) => {
     const r = checkQrText(input);

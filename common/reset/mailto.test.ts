@@ -1,6 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { composeSupportMailto, parseMailto, supportRefusal, SUPPORT_ADDRESS } from './mailto';
+import { checkExternalUrl } from '../external-links';
+import { checkQrText } from './qr-text';
 
 const SAMPLES = [
   'https://gpwd.htmicrochip.com/r?sn=HS123&n=abc&e=a%40b.com',
@@ -28,6 +30,22 @@ describe('support mailto', () => {
     // URL parsing agrees (URLSearchParams would read '+' as space; our encoding has no raw '+').
     expect(new URL(url).searchParams.get('body')).toBe(text);
     expect([...new URL(url).searchParams.keys()]).toEqual(['body']);
+  });
+
+  it.each(SAMPLES)('passes the openExternal allow-list unchanged: %j', (text) => {
+    const url = composeSupportMailto(text);
+    expect(checkExternalUrl(url)).toEqual({ ok: true, url, scheme: 'mailto' });
+  });
+
+  it('any QR text the wizard accepts yields a mailto the allow-list accepts unchanged', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 600 }), (raw) => {
+        const r = checkQrText(raw);
+        if (!r.ok) return;
+        const url = composeSupportMailto(r.text);
+        expect(checkExternalUrl(url)).toEqual({ ok: true, url, scheme: 'mailto' });
+      }),
+    );
   });
 
   it('round-trips any well-formed text', () => {

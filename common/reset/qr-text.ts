@@ -11,7 +11,7 @@ export type QrTextProblem = 'empty' | 'too-long' | 'control-char' | 'broken-unic
 
 export const QR_TEXT_MESSAGES: Record<QrTextProblem, string> = {
   empty: 'No text: scan or paste the text of the QR code shown on the NVR.',
-  'too-long': `Too long for a QR code (more than ${QR_TEXT_MAX} characters): this is not the NVR's QR text.`,
+  'too-long': `Too long for a QR code (more than ${QR_TEXT_MAX} bytes): this is not the NVR's QR text.`,
   'control-char': 'The text contains control characters (tabs, line breaks inside, escape codes). Scan the QR code again instead of editing it.',
   'broken-unicode': 'The text contains broken characters. Scan the QR code again.',
 };
@@ -26,7 +26,8 @@ export function checkQrText(input: string): QrTextCheck {
   if (input.length > QR_TEXT_MAX * 4) return fail('too-long');
   const text = input.replace(/[\r\n]+$/, '');
   if (text.trim().length === 0) return fail('empty');
-  if (Array.from(text).length > QR_TEXT_MAX) return fail('too-long');
+  // Bytes, not characters: a QR code's capacity is in bytes (and this keeps the mailto under the allow-list's limit).
+  if (new TextEncoder().encode(text).length > QR_TEXT_MAX) return fail('too-long');
   if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(text)) return fail('control-char');
   if (!isWellFormed(text)) return fail('broken-unicode');
   const warnings: string[] = [];
