@@ -42,6 +42,16 @@ describe('QR decoding of photo-like images', () => {
 });
 
 describe('QR decoding bad input', () => {
+  it('reads a light-on-dark (inverted) code too', () => {
+    const img = load('qr-straight-noise.png');
+    const data = new Uint8ClampedArray(img.data.length);
+    for (let i = 0; i < data.length; i += 4) {
+      data[i] = data[i + 1] = data[i + 2] = 255 - img.data[i]!;
+      data[i + 3] = 255;
+    }
+    expect(decodeQr({ data, width: img.width, height: img.height })).toEqual({ ok: true, text: TEXT });
+  });
+
   it('no code → hint about glare, angle, distance', () => {
     const r = decodeQr(load('no-code.png'));
     expect(r).toMatchObject({ ok: false, problem: 'no-code' });

@@ -53,7 +53,8 @@ export function downscale(img: Rgba, maxSide: number): Rgba {
   return { data: out, width: w, height: h };
 }
 
-export function decodeQr(img: Rgba): QrDecode {
+/** quick: two passes only, for live webcam frames (the next frame is another try). */
+export function decodeQr(img: Rgba, opts: { quick?: boolean } = {}): QrDecode {
   const { width, height } = img;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0 || img.data.length !== width * height * 4) {
     return { ok: false, problem: 'bad-image', message: 'This file could not be read as an image.' };
@@ -61,16 +62,45 @@ export function decodeQr(img: Rgba): QrDecode {
   if (width * height > MAX_PIXELS) {
     return { ok: false, problem: 'too-big', message: `The image is too large (${width}×${height}). Use a photo under 50 megapixels.` };
   }
-  const tried = new Set<number>();
-  for (const side of [DECODE_MAX_SIDE, 800, 400, 250]) {
-    const small = downscale(img, side);
-    if (tried.has(small.width)) continue;
-    tried.add(small.width);
-    // Sensor noise breaks jsQR's finder-pattern scan; a light blur first, the raw pixels second.
-    for (const candidate of [smooth(small), toClamped(small)]) {
-      const found = jsQR(candidate.data, candidate.width, candidate.height, { inversionAttempts: 'attemptBoth' });
-      if (found && found.data) return { ok: true, text: found.data };
+  // Cheapest likely wins first: a failing jsQR pass over 1600 px costs seconds,
+  // while a monitor photo's code usually reads at 800 px. Smoothed before raw
+  // (sensor noise breaks the finder-pattern scan); inverted colours last.
+  const sizes = new Map<number, Rgba>();
+  const at = (side: number): Rgba => {
+    let r = sizes.get(side);
+    if (!r) {
+      const larger = [...sizes.entries()].filter(([k]) => k > side).sort((a, b) => a[0] - b[0])[0]?.[1];
+      r = downscale(larger ?? img, side);
+      sizes.set(side, r);
     }
+    return r;
+  };
+  const plan: [number, 'smooth' | 'raw', 'dontInvert' | 'onlyInvert'][] = [
+    [800, 'smooth', 'dontInvert'],
+    [800, 'raw', 'dontInvert'],
+    [400, 'smooth', 'dontInvert'],
+    [DECODE_MAX_SIDE, 'smooth', 'dontInvert'],
+    [400, 'raw', 'dontInvert'],
+    [250, 'smooth', 'dontInvert'],
+    [800, 'smooth', 'onlyInvert'],
+    [DECODE_MAX_SIDE, 'raw', 'dontInvert'],
+  ];
+  const seen = new Set<string>();
+  for (const [side, filter, inversion] of opts.quick ? plan.slice(0, 2) : plan) {
+    const base = at(side);
+    const key = `${base.width}/${filter}/${inversion}`;
+    if (seen.has(key)) continue; // small images: several sizes are the same image
+    seen.add(key);
+    const candidate = filter === 'smooth' ? smooth(base) : toClamped(base);
+    // jsQR's own 'onlyInvert' mode crashes (1.4); we invert the pixels instead.
+    const data = inversion === 'onlyInvert' ? invert(candidate.data) : candidate.data;
+    let found: ReturnType<typeof jsQR> = null;
+    try {
+      found = jsQR(data, candidate.width, candidate.height, { inversionAttempts: 'dontInvert' });
+    } catch {
+      // A decoder crash on a strange image is a "no code", not a broken wizard.
+    }
+    if (found && found.data) return { ok: true, text: found.data };
   }
   return { ok: false, problem: 'no-code', message: NO_CODE_HINT };
 }
@@ -101,4 +131,15 @@ export function smooth(img: Rgba): { data: Uint8ClampedArray; width: number; hei
     }
   }
   return { data: out, width: w, height: h };
+}
+
+function invert(data: Uint8ClampedArray): Uint8ClampedArray {
+  const out = new Uint8ClampedArray(data.length);
+  for (let i = 0; i < data.length; i += 4) {
+    out[i] = 255 - data[i]!;
+    out[i + 1] = 255 - data[i + 1]!;
+    out[i + 2] = 255 - data[i + 2]!;
+    out[i + 3] = 255;
+  }
+  return out;
 }

@@ -42,7 +42,7 @@ export function WebcamScanner({ onText, onClose }: { onText: (text: string) => v
       timer = setInterval(() => {
         const v = video.current;
         if (!v || v.readyState < 2) return;
-        const r = decodeBitmap(v, v.videoWidth, v.videoHeight);
+        const r = decodeBitmap(v, v.videoWidth, v.videoHeight, true);
         if (r.ok) {
           stop();
           onText(r.text);

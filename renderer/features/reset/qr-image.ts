@@ -25,7 +25,7 @@ export async function decodeQrFile(file: Blob): Promise<QrDecode> {
 }
 
 /** Draws any image source onto a canvas no bigger than needed, then decodes. */
-export function decodeBitmap(source: CanvasImageSource, width: number, height: number): QrDecode {
+export function decodeBitmap(source: CanvasImageSource, width: number, height: number, quick = false): QrDecode {
   if (!width || !height) return { ok: false, problem: 'bad-image', message: 'The image has no pixels.' };
   const scale = Math.min(1, CANVAS_MAX_SIDE / Math.max(width, height));
   const w = Math.max(1, Math.round(width * scale));
@@ -37,5 +37,5 @@ export function decodeBitmap(source: CanvasImageSource, width: number, height: n
   if (!ctx) return { ok: false, problem: 'bad-image', message: 'The image could not be processed.' };
   ctx.drawImage(source, 0, 0, w, h);
   const img = ctx.getImageData(0, 0, w, h);
-  return decodeQr({ data: img.data, width: w, height: h });
+  return decodeQr({ data: img.data, width: w, height: h }, { quick });
 }
