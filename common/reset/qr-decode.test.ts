@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
+import fc from 'fast-check';
 import { decodeQr, downscale, type Rgba } from './qr-decode';
 
 // Fixtures: photo-like images made by sim/nvr/make-qr-fixtures.mjs (committed).
@@ -69,5 +70,20 @@ describe('QR decoding bad input', () => {
   it('downscale keeps proportions', () => {
     const d = downscale({ data: new Uint8ClampedArray(400 * 200 * 4), width: 400, height: 200 }, 100);
     expect([d.width, d.height, d.data.length]).toEqual([100, 50, 100 * 50 * 4]);
+  });
+});
+
+describe('QR decoding fuzz', () => {
+  it('never throws on arbitrary pixels', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 48 }), fc.integer({ min: 1, max: 48 }), fc.integer(), (w, h, seed) => {
+        const data = new Uint8ClampedArray(w * h * 4);
+        let x = seed | 1;
+        for (let i = 0; i < data.length; i++) data[i] = (x = (x * 1103515245 + 12345) & 0x7fffffff) >> 23;
+        const r = decodeQr({ data, width: w, height: h });
+        expect(typeof r.ok).toBe('boolean');
+      }),
+      { numRuns: 150 },
+    );
   });
 });

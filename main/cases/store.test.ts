@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,5 +71,29 @@ describe('case store', () => {
     const s = new CaseStore(d, now);
     expect(s.problems).toEqual([]);
     expect(s.get('case-000001')!.step).toBe('code');
+  });
+});
+
+describe('case store fuzz', () => {
+  it('any file content either loads or is moved aside intact; never throws, never loses bytes', () => {
+    const valid = JSON.stringify({ version: 1, cases: [sample] });
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 200 }),
+          fc.integer({ min: 0, max: valid.length }).map((n) => valid.slice(0, n)),
+          fc.json(),
+          fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b).toString('latin1')),
+        ),
+        (content) => {
+          const d = dir();
+          writeFileSync(join(d, STORE_FILE), content, 'latin1');
+          const s = new CaseStore(d, now);
+          for (const p of s.problems) if (p.movedTo) expect(readFileSync(p.movedTo, 'latin1')).toBe(content);
+          if (s.problems.length === 0) expect(existsSync(join(d, STORE_FILE))).toBe(true);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });

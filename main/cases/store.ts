@@ -21,8 +21,10 @@ const MIGRATIONS: Record<number, (raw: Record<string, unknown>) => Record<string
   // v0 (pre-release): a bare array of cases with "stepIndex" instead of "step".
   0: (raw) => ({
     version: 1,
-    cases: (Array.isArray(raw.cases) ? raw.cases : []).map((c: Record<string, unknown>) => {
-      const { stepIndex, ...rest } = c;
+    cases: (Array.isArray(raw.cases) ? raw.cases : []).map((c: unknown) => {
+      // Not an object: left as is, so validation counts it as unreadable (and the file is kept).
+      if (!c || typeof c !== 'object') return c;
+      const { stepIndex, ...rest } = c as Record<string, unknown>;
       const steps = ['forgot', 'email', 'qr', 'send', 'code', 'password', 'sync', 'done'];
       return { ...rest, step: rest.step ?? steps[typeof stepIndex === 'number' ? stepIndex : 0] ?? 'forgot' };
     }),
@@ -108,8 +110,12 @@ export class CaseStore {
     }
     for (let v = version; v < STORE_VERSION; v++) {
       const m = MIGRATIONS[v];
-      if (!m) return this.moveAside(`The case file has an unknown format (${v}).`);
-      doc = m(doc);
+      if (!m || !Number.isInteger(v)) return this.moveAside(`The case file has an unknown format (${v}).`);
+      try {
+        doc = m(doc);
+      } catch {
+        return this.moveAside(`The case file could not be converted from format ${v}.`);
+      }
     }
     const envelope = StoreFile.pick({ version: true }).safeParse(doc);
     if (!envelope.success || !Array.isArray(doc.cases)) return this.moveAside('The case file does not match the expected layout.');
