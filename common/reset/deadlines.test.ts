@@ -33,6 +33,12 @@ describe('case deadlines', () => {
     expect(caseStatus({ ...c, attempts: wrong(5) }, T0 + 4000 + CODE_LOCK_MS).lockedUntil).toBeUndefined();
   });
 
+  it('the case list stops counting down the code once the NVR accepted it', () => {
+    const c = { ...base, sentAt: T0, codeReceivedAt: T0 + HOUR };
+    expect(caseStatus(c, T0 + 2 * HOUR).nextDeadline?.what).toBe('security code expires');
+    expect(caseStatus({ ...c, attempts: [{ at: T0 + 2 * HOUR, result: 'accepted' as const }] }, T0 + 3 * HOUR).nextDeadline).toBeUndefined();
+  });
+
   it('two codes per QR', () => {
     expect(caseStatus({ ...base, codesForQr: 2 }, T0).warnings.join()).toMatch(/two codes/);
   });
@@ -48,6 +54,7 @@ describe('case deadlines', () => {
   it('formats remaining time', () => {
     expect(formatRemaining(0)).toBe('expired');
     expect(formatRemaining(90 * 60_000)).toBe('1 h 30 min');
-    expect(formatRemaining(30_000)).toBe('1 min');
+    expect(formatRemaining(30_000)).toBe('less than a minute');
+    expect(formatRemaining(24 * HOUR - 1000)).toBe('23 h 59 min');
   });
 });

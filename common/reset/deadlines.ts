@@ -61,7 +61,8 @@ export function caseStatus(c: ResetCase, now: number): CaseStatus {
 
   const ahead: { at: number; what: string }[] = [];
   if (waitingForCode && deliveryDeadline !== undefined && deliveryDeadline > now) ahead.push({ at: deliveryDeadline, what: 'reply from support due' });
-  if (codeExpiresAt !== undefined && !codeExpired && c.passwordSetAt === undefined) ahead.push({ at: codeExpiresAt, what: 'security code expires' });
+  const accepted = c.attempts.some((a) => a.result === 'accepted' && c.codeReceivedAt !== undefined && a.at >= c.codeReceivedAt);
+  if (codeExpiresAt !== undefined && !codeExpired && !accepted && c.passwordSetAt === undefined) ahead.push({ at: codeExpiresAt, what: 'security code expires' });
   if (lockedUntil !== undefined) ahead.push({ at: lockedUntil, what: 'code entry unlocks' });
   ahead.sort((a, b) => a.at - b.at);
 
@@ -104,7 +105,9 @@ export function dueReminders(c: ResetCase, now: number): { key: string; title: s
 
 export function formatRemaining(ms: number): string {
   if (ms <= 0) return 'expired';
-  const totalMin = Math.ceil(ms / 60_000);
+  // Rounded down: a fresh 24 h code reads "23 h 59 min", never more than it has.
+  const totalMin = Math.floor(ms / 60_000);
+  if (totalMin === 0) return 'less than a minute';
   const h = Math.floor(totalMin / 60);
   const m = totalMin % 60;
   return h > 0 ? `${h} h ${String(m).padStart(2, '0')} min` : `${m} min`;
