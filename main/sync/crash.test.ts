@@ -85,8 +85,8 @@ describe('kill -9 then resume', () => {
     const second = cli(['--targets', targetsFile, '--secrets-stdin', '--journal', journal, '--concurrency', '4', '--json'], secrets);
     const res = await second.done;
     expect(res.stderr).not.toContain(NEW);
-    expect(res.code, res.stderr).toBe(0);
-    const rows = JSON.parse(res.stdout) as { xaddr: string; outcome: string }[];
+    const rows = JSON.parse(res.stdout) as { xaddr: string; outcome: string; detail: string }[];
+    expect(res.code, `${res.stderr}\n${JSON.stringify(rows.filter((r) => r.outcome !== 'updated'), null, 1)}`).toBe(0);
     expect(rows).toHaveLength(40);
     for (const r of rows) expect(['updated', 'already-current']).toContain(r.outcome);
 

@@ -179,6 +179,9 @@ export class SyncRun {
     const todo = this.targets.filter((t) => wanted.has(t.key));
     for (const t of todo) this.update({ ...this.rows.get(t.key)!, step: 'queued', outcome: undefined, detail: '', nextStep: '', unlockAt: undefined, subcode: undefined });
     const limit = pLimit(this.cfg.concurrency);
+    // Outcome records are flushed outside the device's concurrency slot; the pass waits for all of them.
+    // A crash before one lands only means that device is checked again on resume (new password first).
+    const outcomeWrites: Promise<void>[] = [];
     await Promise.all(
       todo.map((target) =>
         limit(async () => {
@@ -191,11 +194,12 @@ export class SyncRun {
             onRequests: (n) => (this.requestCount += n),
           });
           this.setUserPending.delete(target.key);
-          await this.journal?.append({ t: 'outcome', key: target.key, row });
+          if (this.journal) outcomeWrites.push(this.journal.append({ t: 'outcome', key: target.key, row }));
           this.update(row);
         }),
       ),
     );
+    await Promise.all(outcomeWrites);
     this.finishedAt = this.clock.now();
     await this.journal?.append({ t: 'end', at: this.finishedAt });
     return this.snapshot();

@@ -95,6 +95,8 @@ export function readJournal(path: string): JournalState | undefined {
         state.locks.set(rec.key, Math.max(state.locks.get(rec.key) ?? 0, rec.until));
         break;
       case 'setuser-sent':
+        // Not counted as a try: SetUser reuses the credential that just signed in, and a
+        // resumed run must keep room to test the new password and then the old one.
         state.setUserPending.add(rec.key);
         state.setUserSent.add(rec.key);
         break;

@@ -165,9 +165,12 @@ export async function syncDevice(job: DeviceJob): Promise<SyncRow> {
     await journal?.append({ t: 'setuser-sent', key, at: clock.now() });
     setSent = true;
     let setError: unknown;
+    const setBefore = budget.failed(key);
     try {
       await c.setUser({ username, password: current }, { username, password: job.newPassword, userLevel: row.userLevel });
+      journal?.append({ t: 'settled', key }).catch(() => {});
     } catch (err) {
+      if (budget.failed(key) === setBefore) journal?.append({ t: 'settled', key }).catch(() => {});
       if (isClientError(err) && err.kind === 'fault') {
         throw new Stop('rejected', `The device refused the new password${err.subcode ? ` (${err.subcode})` : ''}: ${clip(err.message)}`, { subcode: err.subcode ?? 'unknown' });
       }
