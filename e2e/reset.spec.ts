@@ -148,6 +148,11 @@ test('full reset: NVR screens + app wizard + support mailbox, then the NVR takes
   await expect(page.getByText(pw)).toHaveCount(0);
   expect(await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }))).not.toContain(pw);
 
+  // The host's own output (stderr log echo under test hooks) is scrubbed too.
+  const hostOutput = app.logText();
+  expect(hostOutput).toContain('case updated');
+  for (const s of [pw, code]) expect(hostOutput).not.toContain(s);
+
   await page.getByRole('button', { name: 'Push the new password to the ONVIF cameras' }).click();
   await expect(page.getByRole('tab', { name: 'Camera sync' })).toHaveAttribute('aria-selected', 'true');
 });
