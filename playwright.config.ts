@@ -1,5 +1,11 @@
 import { defineConfig } from '@playwright/test';
 
+// Playwright's error-context.md embeds an accessibility snapshot of the page,
+// and those snapshots carry the values of password fields: a failed reset test
+// would write the new password into test-results/. Screenshots and the app log
+// (e2e/fixtures.ts) are the failure report instead.
+process.env.PLAYWRIGHT_NO_COPY_PROMPT = '1';
+
 /**
  * End-to-end specs drive the real app (browser host by default, Electron with
  * E2E_ELECTRON=1) against the simulated site. One worker: the machines have two

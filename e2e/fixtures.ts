@@ -136,10 +136,12 @@ export const test = base.extend<Fixtures>({
 
     await use(handle);
 
-    // A failing test leaves a screenshot and the app log behind.
-    if (testInfo.status !== testInfo.expectedStatus) {
-      await launched.page
-        .screenshot({ path: testInfo.outputPath('failure.png'), fullPage: true })
+    // A failing test leaves a screenshot and the app log behind; fields that
+    // hold a password or code (marked data-secret) are masked in the picture.
+    if (testInfo.status !== testInfo.expectedStatus || testInfo.errors.length > 0) {
+      const { page } = launched;
+      await page
+        .screenshot({ path: testInfo.outputPath('failure.png'), fullPage: true, mask: [page.locator('input[type="password"], [data-secret]')] })
         .then((body) => testInfo.attach('failure screenshot', { body, contentType: 'image/png' }))
         .catch(() => undefined);
       await testInfo.attach('app log', { body: handle.logText(), contentType: 'text/plain' });

@@ -49,6 +49,8 @@ export async function launchBrowserHost(env: NodeJS.ProcessEnv, browserArgs: str
       context,
       output: () => output,
       async close() {
+        // Context first: Playwright's failure hooks run on context close.
+        await context.close().catch(() => undefined);
         await browser?.close().catch(() => undefined);
         await stopChild(child);
       },

@@ -81,7 +81,7 @@ export function CodeStep({ c, now }: StepProps) {
       >
         <label>
           Security code
-          <input value={code} onChange={(e) => setCode(e.target.value)} autoComplete="off" spellCheck={false} />
+          <input data-secret value={code} onChange={(e) => setCode(e.target.value)} autoComplete="off" spellCheck={false} />
         </label>
         {check && !check.ok && <p className="reset-hint">{check.message}</p>}
         <button type="submit" disabled={busy || !check?.ok}>
@@ -141,11 +141,11 @@ export function PasswordStep({ c }: StepProps) {
       </p>
       <label>
         New password
-        <input type={show ? 'text' : 'password'} value={pw} onChange={(e) => setPw(e.target.value)} autoComplete="new-password" spellCheck={false} />
+        <input data-secret type={show ? 'text' : 'password'} value={pw} onChange={(e) => setPw(e.target.value)} autoComplete="new-password" spellCheck={false} />
       </label>
       <label>
         Confirm password
-        <input type={show ? 'text' : 'password'} value={confirm} onChange={(e) => setConfirm(e.target.value)} autoComplete="new-password" spellCheck={false} />
+        <input data-secret type={show ? 'text' : 'password'} value={confirm} onChange={(e) => setConfirm(e.target.value)} autoComplete="new-password" spellCheck={false} />
       </label>
       <label className="inline">
         <input type="checkbox" checked={show} onChange={(e) => setShow(e.target.checked)} /> Show password
@@ -207,7 +207,7 @@ export function Reveal({ caseId }: { caseId: string }) {
         </button>
       ) : (
         <>
-          <code aria-label="New password">{pw}</code>{' '}
+          <code aria-label="New password" data-secret>{pw}</code>{' '}
           <button type="button" onClick={() => setPw(undefined)}>
             Hide
           </button>
