@@ -105,9 +105,13 @@ export function parseWsdMessage(data: string | Uint8Array): ParseResult<WsdMessa
   if (size > MAX_WSD_BYTES) return { ok: false, reason: `oversized datagram (${size} bytes)` };
   const xml = typeof data === 'string' ? data : decoder.decode(data);
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) return { ok: false, reason: 'DOCTYPE/ENTITY not allowed' };
+  // A cheap well-formedness gate instead of the parser's full validator (which
+  // doubled the per-datagram cost): the structural checks below are what keep
+  // a lenient parse of broken XML from becoming a row.
+  if (!/^\s*(<\?xml[^>]*\?>\s*)?<[A-Za-z_]/.test(xml) || !/>\s*$/.test(xml)) return { ok: false, reason: 'malformed XML: not a single XML document' };
   let doc: unknown;
   try {
-    doc = parser.parse(xml, true);
+    doc = parser.parse(xml);
   } catch (err) {
     return { ok: false, reason: `malformed XML: ${String(err instanceof Error ? err.message : err).slice(0, 120)}` };
   }

@@ -15,8 +15,9 @@ process.on('message', (msg: { type: 'start'; opts: FleetOptions } | { type: 'sto
         process.send?.({ type: 'ready', count: fleet.devices.length });
       } else {
         const probes = fleet?.wsd.probes() ?? 0;
+        const lastAnswerMs = fleet?.wsd.lastAnswerDelayMs() ?? 0;
         await fleet?.stop();
-        process.send?.({ type: 'stopped', probes }, () => process.exit(0));
+        process.send?.({ type: 'stopped', probes, lastAnswerMs }, () => process.exit(0));
       }
     } catch (err) {
       process.send?.({ type: 'error', message: String(err) }, () => process.exit(1));

@@ -112,6 +112,8 @@ export interface WsdResponders {
   stop(): Promise<void>;
   /** Probes received (for tests). */
   probes(): number;
+  /** From the last probe's arrival to the last answer sent (bench: is the fleet keeping its 500 ms?). */
+  lastAnswerDelayMs(): number;
 }
 
 /**
@@ -124,6 +126,8 @@ export async function startWsdResponders(devices: DiscoverableDevice[], opts: Ws
   const maxDelay = opts.maxDelayMs ?? 500;
   const running = new Map<string, Running>();
   let probes = 0;
+  let lastProbeAt = 0;
+  let lastSentAt = 0;
 
   for (const device of devices) {
     if (!device.address.startsWith('127.')) throw new Error(`sim discovery binds to loopback only, got ${device.address}`);
@@ -157,6 +161,7 @@ export async function startWsdResponders(devices: DiscoverableDevice[], opts: Ws
     const probe = readProbe(msg.toString('utf8'));
     if (!probe?.wanted) return;
     probes++;
+    lastProbeAt = performance.now();
     for (const r of running.values()) {
       if (r.stopped || r.device.multicast === false) continue;
       const t = setTimeout(() => {
@@ -164,6 +169,7 @@ export async function startWsdResponders(devices: DiscoverableDevice[], opts: Ws
         if (r.stopped) return;
         const buf = Buffer.from(probeMatchXml(r.device, probe.messageId));
         r.socket.send(buf, rinfo.port, rinfo.address);
+        lastSentAt = performance.now();
       }, Math.random() * maxDelay);
       r.timers.add(t);
     }
@@ -193,5 +199,6 @@ export async function startWsdResponders(devices: DiscoverableDevice[], opts: Ws
       hub.close();
     },
     probes: () => probes,
+    lastAnswerDelayMs: () => Math.max(0, lastSentAt - lastProbeAt),
   };
 }
