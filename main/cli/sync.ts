@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { SyncPassword, SyncTarget } from '../../common/contract/sync';
 import { OUTCOMES } from '../../common/sync/outcomes';
@@ -29,9 +29,9 @@ export function registerSync(program: Command, io: CliIo): void {
     .option('--journal <file>', 'journal to write, or to resume after a crash (default: <targets>.sync-journal.jsonl)')
     .option('--json', 'machine mode: no human summary on stderr')
     // Declared only to refuse them with a clear message: argv ends up in shell history and ps.
-    .option('--password <value>', '(refused)')
-    .option('--new-password <value>', '(refused)')
-    .option('--current-password <value>', '(refused)')
+    .addOption(new Option('--password <value>').hideHelp())
+    .addOption(new Option('--new-password <value>').hideHelp())
+    .addOption(new Option('--current-password <value>').hideHelp())
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       try {
         io.setExitCode(await syncCommand(opts, io));
