@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { calls } from '../../common/contract';
@@ -73,6 +73,34 @@ describe('sync service', () => {
     const runs = await f.handlers['sync.runs'](undefined, { host: 'test' });
     expect(runs[0]).toMatchObject({ runId, devices: 3, succeeded: 2, failed: 1 });
     await f.dispose?.();
+  });
+
+  it('resumes a run the app was killed in: finished cameras are not repeated', async () => {
+    const s = setup();
+    const f = await setupSync(s.ctx, { clientFactory: fakeFactory(s.devices), keychain: s.keychain, engine: { retryBaseMs: 1, lateApplyMs: 1 } });
+    const input = calls['sync.start'].input.parse({ targets: s.targets, currentPasswords: [OLD], newPassword: NEW });
+    const { runId } = await f.handlers['sync.start'](input, { host: 'test' });
+    await until(() => s.events.find((e) => e.name === 'sync.finished'));
+    await f.dispose?.();
+    // Make the journal look like the app died before the last camera's outcome and the end record.
+    const path = join(s.dataDir, 'sync', `${runId}.jsonl`);
+    const lines = readFileSync(path, 'utf8').trim().split('\n');
+    const lastKey = `${s.targets[2]!.xaddr} admin`;
+    writeFileSync(path, lines.filter((l) => !l.includes('"t":"end"') && !(l.includes('"t":"outcome"') && l.includes(lastKey))).join('\n') + '\n');
+    const requestsA = s.devices.get(s.targets[0]!.xaddr)!.requests;
+
+    const again = await setupSync(s.ctx, { clientFactory: fakeFactory(s.devices), keychain: s.keychain, engine: { retryBaseMs: 1, lateApplyMs: 1 } });
+    const resumed = await again.handlers['sync.start'](input, { host: 'test' });
+    expect(resumed.runId).toBe(runId);
+    await until(() => s.events.filter((e) => e.name === 'sync.finished').length === 2 || undefined);
+    const st = (await again.handlers['sync.status']({}, { host: 'test' }))!;
+    expect(st.rows.map((r) => r.outcome)).toEqual(['updated', 'unreachable', 'rejected']);
+    expect(s.devices.get(s.targets[0]!.xaddr)!.requests).toBe(requestsA);
+    // A finished run is not resumed: the same targets start a new one.
+    const fresh = await again.handlers['sync.start'](input, { host: 'test' });
+    expect(fresh.runId).not.toBe(runId);
+    await until(() => s.events.filter((e) => e.name === 'sync.finished').length === 3 || undefined);
+    await again.dispose?.();
   });
 
   it('takes the new password from a reset case in the keychain', async () => {

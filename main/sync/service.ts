@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError, type CallName } from '../../common/contract';
 import type { SyncRunState } from '../../common/contract/sync';
 import { OUTCOMES } from '../../common/sync/outcomes';
-import { toCsv, toHtmlReport, toJsonReport, type SyncRow } from '../../common/sync/report';
+import { rowKey, toCsv, toHtmlReport, toJsonReport, type SyncRow } from '../../common/sync/report';
 import type { Handlers } from '../core/dispatch';
 import type { Feature, ServiceContext } from '../core/context';
 import { createKeytarKeychain, type Keychain } from '../cases/keychain';
@@ -109,7 +109,11 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
       const secrets: SyncSecrets = { currentPasswords: input.currentPasswords, newPassword: newPassword! };
       const concurrency = input.concurrency ?? SYNC_DEFAULTS.concurrency;
       const clients = deps.clientFactory ? undefined : onvifClientFactory(concurrency);
-      const runId = `${new Date(ctx.clock.now()).toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
+      // A run the app was killed in the middle of, over the same cameras, is resumed rather than started
+      // again: finished cameras are not repeated and its failed sign-ins still count.
+      const unfinished = findUnfinished(dir, input.targets.map((t) => rowKey(t.xaddr, t.username)));
+      const runId = unfinished?.runId ?? `${new Date(ctx.clock.now()).toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
+      if (unfinished) log.info('resuming an interrupted sync run', { runId });
       const run = await SyncRun.create({
         ...deps.engine,
         runId,
@@ -118,7 +122,7 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
         maxFailedAuthsPerDevice: input.maxFailedAuthsPerDevice,
         clock: ctx.clock,
         clientFactory: deps.clientFactory ?? clients!.factory,
-        journalPath: join(dir, `${runId}.jsonl`),
+        journalPath: unfinished?.path ?? join(dir, `${runId}.jsonl`),
         onRow: onRow(runId),
       });
       const h: Held = { run, secrets, dispose: () => clients?.dispose() };
@@ -199,4 +203,22 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
       }
     },
   };
+}
+
+/** The newest journal in `dir` that never ended and covers exactly these targets. */
+function findUnfinished(dir: string, keys: string[]): { runId: string; path: string } | undefined {
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort().reverse();
+  } catch {
+    return undefined;
+  }
+  const want = new Set(keys);
+  for (const f of files) {
+    const path = join(dir, f);
+    const j = readJournal(path);
+    if (!j || j.ended || j.targets.length !== want.size || !j.targets.every((t) => want.has(t.key))) continue;
+    return { runId: j.runId, path };
+  }
+  return undefined;
 }
