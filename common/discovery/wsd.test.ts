@@ -76,6 +76,18 @@ describe('WS-Discovery messages', () => {
   });
 });
 
+describe('scopes', () => {
+  it('never throws and only returns normalised MACs (fuzz)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.string({ maxLength: 80 }), fc.string({ maxLength: 30 }).map((v) => `onvif://www.onvif.org/${v}`)), { maxLength: 20 }), (scopes) => {
+        const info = parseScopes(scopes);
+        if (info.mac !== undefined) expect(info.mac).toMatch(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
+        for (const v of [info.name, info.hardware, info.serial]) if (v !== undefined) expect(v.length).toBeLessThanOrEqual(128);
+      }),
+    );
+  });
+});
+
 describe('MAC normalisation', () => {
   it('accepts common spellings and rejects the rest', () => {
     expect(normalizeMac('3C-EF-8C-01-02-03')).toBe('3c:ef:8c:01:02:03');

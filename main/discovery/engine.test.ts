@@ -246,6 +246,9 @@ describe('unicast: sweep and manual add', () => {
     const d = await e.addManual('127.31.1.20', 8000);
     expect(d).toMatchObject({ protocols: ['manual'], addresses: ['127.31.1.20'] });
     expect(await e.addManual('127.31.1.21', 8000)).toBeUndefined();
-    expect(diags.at(-1)).toMatchObject({ reason: 'unreachable', source: '127.31.1.21:8000' });
+    await httpServer('127.0.0.1', 43799, (_q, r) => r.end(TIME_RESPONSE(new Date())));
+    expect(await e.addManual('localhost', 43799)).toMatchObject({ addresses: ['127.0.0.1'] });
+    // (No unresolvable-name case: resolving one would query a DNS server off this machine.)
+    expect(diags.find((d) => d.source === '127.31.1.21:8000')).toMatchObject({ reason: 'unreachable' });
   });
 });
