@@ -6,6 +6,9 @@
  */
 export const KEYCHAIN_SERVICE = 'nvr-support-console';
 
+/** The keychain account of a reset case's new password (read by camera sync too). */
+export const caseAccount = (caseId: string) => `case:${caseId}`;
+
 export interface Keychain {
   /** Whether a keychain answers; message says why not. */
   probe(): Promise<{ available: boolean; message?: string }>;

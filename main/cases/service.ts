@@ -9,7 +9,7 @@ import { checkSecurityCode } from '../../common/reset/security-code';
 import { caseSummary } from '../../common/reset/summary';
 import type { Feature, ServiceContext } from '../core/context';
 import type { Handlers } from '../core/dispatch';
-import { createKeytarKeychain, KeychainUnavailable, type Keychain } from './keychain';
+import { caseAccount, createKeytarKeychain, KeychainUnavailable, type Keychain } from './keychain';
 import { startNotifier } from './notifier';
 import { CaseStore } from './store';
 
@@ -21,7 +21,6 @@ export interface CasesDeps {
   notifyEveryMs?: number;
 }
 
-const account = (caseId: string) => `case:${caseId}`;
 
 /** Reset cases: the wizard's state in the data folder, the password in the keychain. */
 export async function setupCases(ctx: ServiceContext, deps: CasesDeps = {}): Promise<Feature<CaseHandlers>> {
@@ -150,7 +149,7 @@ export async function setupCases(ctx: ServiceContext, deps: CasesDeps = {}): Pro
       if (!r.ok) throw new AppError('bad-request', r.problems.map((p) => PASSWORD_MESSAGES[p]).join(' '));
       if (!c.attempts.some((a) => a.result === 'accepted')) throw new AppError('conflict', 'The NVR must accept the security code first.');
       try {
-        await keychain.set(account(caseId), password);
+        await keychain.set(caseAccount(caseId), password);
       } catch (e) {
         const message = e instanceof KeychainUnavailable ? e.message : 'The OS keychain refused to store the password.';
         log.error('keychain write failed', { caseId, message });
@@ -163,7 +162,7 @@ export async function setupCases(ctx: ServiceContext, deps: CasesDeps = {}): Pro
       if (!c.passwordInKeychain) throw new AppError('not-found', 'No password was stored for this case.');
       let pw: string | null;
       try {
-        pw = await keychain.get(account(caseId));
+        pw = await keychain.get(caseAccount(caseId));
       } catch (e) {
         throw new AppError('unavailable', e instanceof Error ? e.message : 'The OS keychain is not available.');
       }

@@ -7,7 +7,7 @@ import { OUTCOMES } from '../../common/sync/outcomes';
 import { rowKey, toCsv, toHtmlReport, toJsonReport, type SyncRow } from '../../common/sync/report';
 import type { Handlers } from '../core/dispatch';
 import type { Feature, ServiceContext } from '../core/context';
-import { createKeytarKeychain, type Keychain } from '../cases/keychain';
+import { caseAccount, createKeytarKeychain, type Keychain } from '../cases/keychain';
 import { SyncRun, SYNC_DEFAULTS, type SyncSecrets, type SyncRunOptions } from './engine';
 import { readJournal } from './journal';
 import { onvifClientFactory } from './onvif-factory';
@@ -30,8 +30,6 @@ interface Held {
   dispose(): void;
 }
 
-/** Same account naming as main/cases (the reset wizard stores the new NVR password there). */
-const caseAccount = (caseId: string) => `case:${caseId}`;
 const PROGRESS_MS = 100;
 
 /** sync.* verbs: runs of the engine, their live rows, retry, reports. */
