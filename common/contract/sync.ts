@@ -78,8 +78,8 @@ export const syncCalls = {
   'sync.status': call(RunRef.optional(), SyncRunState.nullable(), 'The run (latest if no runId) with every device row.'),
   'sync.report': call(
     RunRef.extend({ format: ReportFormat }),
-    z.object({ filename: z.string(), mime: z.string(), content: z.string() }),
-    'A report of the run, without any password.',
+    z.object({ filename: z.string(), mime: z.string(), content: z.string(), encoding: z.enum(['utf8', 'base64']).default('utf8') }),
+    'A report of the run, without any password (pdf: base64, desktop app only).',
   ),
   'sync.runs': call(z.void(), z.array(SyncRunSummary), 'Runs recorded in this data folder, newest first.'),
 } as const;

@@ -39,7 +39,7 @@ export function rowKey(xaddr: string, username: string): string {
   return `${xaddr} ${username}`;
 }
 
-export const ReportFormat = z.enum(['csv', 'json', 'html']);
+export const ReportFormat = z.enum(['csv', 'json', 'html', 'pdf']);
 export type ReportFormat = z.infer<typeof ReportFormat>;
 
 /** The CLI's and the JSON report's row: stable field names, no internal state. */

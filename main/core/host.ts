@@ -8,4 +8,10 @@ export interface HostAdapter {
   openExternal(url: string): Promise<void>;
   /** A desktop notification (deadline reminders). */
   notify(title: string, body: string): void;
+  /**
+   * Renders a standalone HTML page to PDF (Electron's printToPDF). Absent under
+   * the browser host, where the printable page goes through the browser's own
+   * Print → Save as PDF.
+   */
+  printToPdf?(html: string): Promise<Uint8Array>;
 }

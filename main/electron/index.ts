@@ -5,6 +5,7 @@ import { readOptions } from '../core/options';
 import { launchCore } from '../core/launch';
 import type { HostAdapter } from '../core/host';
 import { setupIpc } from './ipc';
+import { printHtmlToPdf } from './pdf';
 import { lockWebContents, setupSecurity } from './security';
 
 /** Entry of the Electron host. Reads like a table of contents. */
@@ -24,6 +25,7 @@ async function main() {
     notify: (title, body) => {
       if (Notification.isSupported()) new Notification({ title, body }).show();
     },
+    printToPdf: printHtmlToPdf,
   };
   const { core } = await launchCore(options, adapter);
   setupSecurity(core.log, isAppUrl);

@@ -117,3 +117,28 @@ describe('sync service', () => {
     await f.dispose?.();
   });
 });
+
+describe('sync report as PDF', () => {
+  it('goes through the host’s printToPdf where there is one, and is refused clearly where not', async () => {
+    const s = setup();
+    const printed: string[] = [];
+    const printToPdf = async (html: string) => {
+      printed.push(html);
+      return new TextEncoder().encode('%PDF-1.7 fake');
+    };
+    const withPdf = { ...s.ctx, host: { ...s.ctx.host, printToPdf } };
+    const f = await setupSync(withPdf, { clientFactory: fakeFactory(s.devices), keychain: s.keychain, engine: { retryBaseMs: 1, lateApplyMs: 1 } });
+    await f.handlers['sync.start']({ targets: s.targets, currentPasswords: [OLD], newPassword: NEW }, { host: 'test' });
+    const end = Date.now() + 5000;
+    while (Date.now() < end && (await f.handlers['sync.status'](undefined, { host: 'test' }))?.running) await new Promise((r) => setTimeout(r, 10));
+    const pdf = await f.handlers['sync.report']({ format: 'pdf' }, { host: 'test' });
+    expect(pdf).toMatchObject({ mime: 'application/pdf', encoding: 'base64' });
+    expect(Buffer.from(pdf.content, 'base64').toString()).toBe('%PDF-1.7 fake');
+    expect(printed[0]).toMatch(/Camera password sync report/);
+    expect(printed[0]).not.toContain(NEW);
+
+    const g = await setupSync(s.ctx, { clientFactory: fakeFactory(s.devices), keychain: s.keychain });
+    await g.handlers['sync.start']({ targets: s.targets, currentPasswords: [OLD], newPassword: NEW }, { host: 'test' });
+    await expect(g.handlers['sync.report']({ format: 'pdf' }, { host: 'test' })).rejects.toThrow(/PDF export needs the desktop app/);
+  });
+});

@@ -162,13 +162,19 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
       return h ? state(h) : null;
     },
 
-    'sync.report': ({ runId, format }) => {
+    'sync.report': async ({ runId, format }) => {
       const h = find(runId);
       const rows = h.run.snapshot();
       const base = `camera-sync-${h.run.runId}`;
-      if (format === 'csv') return { filename: `${base}.csv`, mime: 'text/csv', content: toCsv(rows) };
-      if (format === 'json') return { filename: `${base}.json`, mime: 'application/json', content: toJsonReport(rows) };
-      return { filename: `${base}.html`, mime: 'text/html', content: toHtmlReport(rows, { runId: h.run.runId, startedAt: h.run.startedAt, finishedAt: h.run.finishedAt }) };
+      if (format === 'csv') return { filename: `${base}.csv`, mime: 'text/csv', content: toCsv(rows), encoding: 'utf8' as const };
+      if (format === 'json') return { filename: `${base}.json`, mime: 'application/json', content: toJsonReport(rows), encoding: 'utf8' as const };
+      const html = toHtmlReport(rows, { runId: h.run.runId, startedAt: h.run.startedAt, finishedAt: h.run.finishedAt });
+      if (format === 'html') return { filename: `${base}.html`, mime: 'text/html', content: html, encoding: 'utf8' as const };
+      if (!ctx.host.printToPdf) {
+        throw new AppError('unavailable', 'PDF export needs the desktop app. Open the printable report and use your browser’s Print → Save as PDF.');
+      }
+      const pdf = await ctx.host.printToPdf(html);
+      return { filename: `${base}.pdf`, mime: 'application/pdf', content: Buffer.from(pdf).toString('base64'), encoding: 'base64' as const };
     },
 
     'sync.runs': () => {

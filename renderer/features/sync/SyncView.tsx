@@ -16,6 +16,11 @@ export function SyncView() {
   const { params } = useNav();
   const caseId = params.caseId;
   const [devices, setDevices] = useState<InventoryDevice[]>([]);
+  // PDF export needs Electron's printToPDF; the browser host prints the HTML page instead.
+  const [desktop, setDesktop] = useState(false);
+  useEffect(() => {
+    nvr.app.info().then((i) => setDesktop(i.host === 'electron'), () => undefined);
+  }, []);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [manual, setManual] = useState('');
   const [username, setUsername] = useState('admin');
@@ -108,7 +113,7 @@ export function SyncView() {
   const exportAs = async (format: ReportFormat) => {
     try {
       const r = await nvr.sync.report({ runId: run?.runId, format });
-      downloadText(r.filename, r.mime, r.content);
+      downloadText(r.filename, r.mime, r.content, r.encoding);
     } catch (e) {
       setError((e as Error).message);
     }
@@ -198,6 +203,7 @@ export function SyncView() {
                 <button type="button" onClick={() => void exportAs('csv')} data-testid="sync-export-csv">Export CSV</button>
                 <button type="button" onClick={() => void exportAs('json')} data-testid="sync-export-json">Export JSON</button>
                 <button type="button" onClick={() => void exportAs('html')} data-testid="sync-export-html">Printable report</button>
+                {desktop && <button type="button" onClick={() => void exportAs('pdf')} data-testid="sync-export-pdf">Save PDF</button>}
               </>
             )}
           </div>

@@ -1,6 +1,7 @@
-/** Saves text as a file through the browser's download (works in Electron and the browser host). */
-export function downloadText(filename: string, mime: string, content: string): void {
-  const url = URL.createObjectURL(new Blob([content], { type: mime }));
+/** Saves text (or base64 bytes) as a file through the browser's download (works in Electron and the browser host). */
+export function downloadText(filename: string, mime: string, content: string, encoding: 'utf8' | 'base64' = 'utf8'): void {
+  const data = encoding === 'base64' ? Uint8Array.from(atob(content), (c) => c.charCodeAt(0)) : content;
+  const url = URL.createObjectURL(new Blob([data], { type: mime }));
   const a = document.createElement('a');
   a.href = url;
   a.download = filename;
