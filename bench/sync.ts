@@ -160,6 +160,8 @@ export async function benchSync(): Promise<void> {
     for (const c of sample) c.users.setPassword('admin', OLD);
 
     const before = cameras.reduce((n, c) => n + c.stats().requests, 0);
+    // The baseline cameras already took a failed login from the onvif package's bug: count the engine's own.
+    const failedBefore = cameras.map((c) => c.stats().failedAuths);
     const dir = mkdtempSync(join(tmpdir(), 'sync-bench-'));
     const targetsFile = join(dir, 'targets.json');
     writeFileSync(targetsFile, JSON.stringify(cameras.map((c) => ({ xaddr: c.xaddr, username: 'admin' }))));
@@ -168,12 +170,12 @@ export async function benchSync(): Promise<void> {
     const simCpu = process.cpuUsage(simCpu0);
     const requests = cameras.reduce((n, c) => n + c.stats().requests, 0) - before;
     const verified = cameras.filter((c) => c.users.checkPassword('admin', NEW)).length;
-    const maxFailed = Math.max(...cameras.map((c) => c.stats().failedAuths));
+    const maxFailed = Math.max(...cameras.map((c, i) => c.stats().failedAuths - (failedBefore[i] ?? 0)));
     const raw = await rawReferences(cameras.map((c) => c.xaddr), Math.round(requests / cameras.length), dir);
     const floorMs = (requests * LATENCY_MS) / CONCURRENCY;
 
     console.log(`  outcomes: ${JSON.stringify(res.outcomes)}; cameras holding the new password: ${verified}/${cameras.length}`);
-    console.log(`  requests: ${requests} (${(requests / cameras.length).toFixed(1)} per camera); most failed sign-ins on one camera: ${maxFailed}`);
+    console.log(`  requests: ${requests} (${(requests / cameras.length).toFixed(1)} per camera); most failed sign-ins the engine caused on one camera: ${maxFailed}`);
     console.log(`  wall: ${(res.wallMs / 1000).toFixed(2)} s; floor (requests × ${LATENCY_MS} ms ÷ ${CONCURRENCY}): ${(floorMs / 1000).toFixed(2)} s; ratio ${(res.wallMs / floorMs).toFixed(3)} (target ≤ 1.3)`);
     console.log(`  references, same pattern with bare node:http: trivial server ${(raw.trivialMs / 1000).toFixed(2)} s (ratio ${(raw.trivialMs / floorMs).toFixed(3)}); the simulated cameras ${(raw.simMs / 1000).toFixed(2)} s (ratio ${(raw.simMs / floorMs).toFixed(3)}); engine ÷ bare-HTTP-on-the-sim: ${(res.wallMs / raw.simMs).toFixed(3)}`);
     console.log(`  naive baseline (onvif Cam, one at a time): ${(baselineSampleMs / 1000).toFixed(2)} s for ${sample.length} cameras (${baselineOk} ok) → ${(baselineMs / 1000).toFixed(1)} s scaled to ${cameras.length}; speed-up ${(baselineMs / res.wallMs).toFixed(1)}× (target ≥ 15×)`);
