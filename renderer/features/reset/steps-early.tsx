@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState, type DragEvent } from 'react';
+import { ErrorLine } from './ErrorLine';
 import QRCode from 'qrcode';
 import type { ResetCase } from '../../../common/reset/case';
 import { checkEmail } from '../../../common/reset/email';
@@ -15,13 +16,6 @@ export interface StepProps {
   now: number;
 }
 
-function ErrorLine({ error }: { error: string | undefined }) {
-  return error ? (
-    <p role="alert" className="reset-error">
-      {error}
-    </p>
-  ) : null;
-}
 
 export function ForgotStep({ c }: StepProps) {
   const [run, error, busy] = useAction();

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { ErrorLine } from './ErrorLine';
 import { CODE_ENTRY_LIMIT } from '../../../common/reset/case';
 import { caseStatus, formatRemaining } from '../../../common/reset/deadlines';
 import { generatePassword } from '../../../common/reset/generator';
@@ -11,13 +12,6 @@ import { copyText } from './copy';
 import { useAction } from './hooks';
 import type { StepProps } from './steps-early';
 
-function ErrorLine({ error }: { error: string | undefined }) {
-  return error ? (
-    <p role="alert" className="reset-error">
-      {error}
-    </p>
-  ) : null;
-}
 
 function Countdown({ label, until, now }: { label: string; until: number; now: number }) {
   const left = until - now;
