@@ -2,6 +2,10 @@ import type { Logger } from './log';
 
 export interface EmbeddedSim {
   describe: string;
+  /** The simulated support mailbox's inbox (support's replies, as JSON). */
+  inboxUrl: string;
+  /** What a mail client would send for this mailto link, delivered to the simulated support. */
+  deliverMail(mailtoUrl: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -12,11 +16,24 @@ export interface EmbeddedSim {
  */
 export async function startEmbeddedSim(log: Logger): Promise<EmbeddedSim> {
   const { startSite } = await import('../../sim/site');
+  const { resetOf } = await import('../../sim/nvr/addon');
+  const { SITE_CREDENTIALS } = await import('../../sim/identities');
   const site = await startSite({ block: '127.0.1' });
-  const lines = site.devices.map((d) => `${d.identity.kind.padEnd(6)} ${d.identity.model.padEnd(24)} ${d.xaddr}`);
+  const reset = resetOf(site);
+  const inboxUrl = new URL('inbox', reset.mailbox.url).href;
+  const lines = [
+    ...site.devices.map((d) => `  ${d.identity.kind.padEnd(6)} ${d.identity.model.padEnd(24)} ${d.xaddr}`),
+    `The NVR's monitor (its reset screens): ${reset.url}`,
+    `Simulated support mailbox replies:     ${inboxUrl}`,
+    `Demo credentials (simulated devices only): cameras ${SITE_CREDENTIALS.camera.username} / ${SITE_CREDENTIALS.camera.password}; NVR registered email owner@example.com`,
+  ];
   log.info('embedded simulated site started', { devices: site.devices.length });
   return {
     describe: lines.join('\n'),
+    inboxUrl,
+    async deliverMail(url) {
+      await reset.mailbox.deliver(url);
+    },
     stop: () => site.stop(),
   };
 }
