@@ -18,7 +18,9 @@ export async function startEmbeddedSim(log: Logger): Promise<EmbeddedSim> {
   const { startSite } = await import('../../sim/site');
   const { resetOf } = await import('../../sim/nvr/addon');
   const { SITE_CREDENTIALS } = await import('../../sim/identities');
-  const site = await startSite({ block: '127.0.1' });
+  // Port 8000 is one of the ONVIF ports a sweep tries by default, so a demo sweep
+  // finds the cameras without typing a port; any free port if it is taken.
+  const site = await startSite({ block: '127.0.1', port: 8000 }).catch(() => startSite({ block: '127.0.1' }));
   const reset = resetOf(site);
   const inboxUrl = new URL('inbox', reset.mailbox.url).href;
   const lines = [
