@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OffsetClock } from '../../common/clock';
 import type { ServiceContext } from '../core/context';
+import { VerifiedCredentials } from '../core/credentials';
 import { EventBus } from '../core/events';
 import { createLogger, SecretRegistry } from '../core/log';
 
@@ -18,6 +19,7 @@ export function testContext(dataDir = mkdtempSync(join(tmpdir(), 'cases-test-'))
     clock: new OffsetClock(0),
     log: createLogger({ dir: join(dataDir, 'logs'), secrets }),
     secrets,
+    credentials: new VerifiedCredentials(secrets),
     events: bus,
     host: { kind: 'browser', openExternal: async () => undefined, notify: (title, body) => void notifications.push({ title, body }) },
     testHooks: true,

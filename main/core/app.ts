@@ -1,6 +1,7 @@
 import { OffsetClock } from '../../common/clock';
 import { setupAppFeature } from './app-feature';
 import { createDispatcher, type Dispatch, type Handlers } from './dispatch';
+import { VerifiedCredentials } from './credentials';
 import { EventBus } from './events';
 import type { HostAdapter } from './host';
 import { createLogger, SecretRegistry, type Logger } from './log';
@@ -28,6 +29,7 @@ export async function createAppCore(options: AppOptions, host: HostAdapter): Pro
     clock: new OffsetClock(options.clockOffsetMs),
     log,
     secrets,
+    credentials: new VerifiedCredentials(secrets),
     events: new EventBus(),
     host,
     testHooks: options.testHooks,

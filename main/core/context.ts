@@ -1,4 +1,5 @@
 import type { OffsetClock } from '../../common/clock';
+import type { VerifiedCredentials } from './credentials';
 import type { EventBus } from './events';
 import type { HostAdapter } from './host';
 import type { Logger, SecretRegistry } from './log';
@@ -9,6 +10,8 @@ export interface ServiceContext {
   clock: OffsetClock;
   log: Logger;
   secrets: SecretRegistry;
+  /** Device credentials proven this session (memory only); see credentials.ts. */
+  credentials: VerifiedCredentials;
   events: EventBus;
   host: HostAdapter;
   /** Test hooks (clock moves, recorded external opens) are on only when the app is started for tests. */

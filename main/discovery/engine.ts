@@ -177,6 +177,13 @@ export class DiscoveryEngine {
     await this.enrich(id);
   }
 
+  /** Enriches the rows behind this XAddr again (credentials for it became known). */
+  async reenrich(xaddr: string): Promise<void> {
+    const ids = this.inventory.list().filter((d) => d.xaddrs.includes(xaddr)).map((d) => d.id);
+    for (const id of ids) await this.enrich(id);
+    this.flush();
+  }
+
   private async enrich(id: string): Promise<void> {
     const row = this.inventory.get(id);
     if (!row || !this.opts.enrich) return;

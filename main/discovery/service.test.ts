@@ -5,8 +5,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { OffsetClock } from '../../common/clock';
 import { calls } from '../../common/contract';
 import type { ServiceContext } from '../core/context';
+import { VerifiedCredentials } from '../core/credentials';
 import { EventBus } from '../core/events';
 import { createLogger, SecretRegistry } from '../core/log';
+import { SITE_CREDENTIALS } from '../../sim/identities';
 import { startSite, type Site } from '../../sim/site';
 import { setupDiscovery } from './service';
 
@@ -28,6 +30,7 @@ function context(dataDir: string, interfaces: string[]) {
     clock: new OffsetClock(),
     log: createLogger({ secrets }),
     secrets,
+    credentials: new VerifiedCredentials(secrets),
     events,
     host: { kind: 'browser', openExternal: async () => undefined, notify: () => undefined },
     testHooks: true,
@@ -65,6 +68,28 @@ describe('discovery service', () => {
     // Every event payload satisfies the contract (the renderer trusts it).
     for (const e of changed) expect(() => calls['devices.list'].output.parse((e.payload as { devices: unknown }).devices)).not.toThrow();
     expect(seen.some((e) => e.name === 'devices.scanState')).toBe(true);
+  });
+
+  it('reads firmware with credentials proven this session, and drops one that stopped working', async () => {
+    const site: Site = await startSite({ block: '127.35.2', cameras: 2, seed: 6, discovery: { wsdPort: 43730, ssdpPort: 41930, ssdpHttpPort: 49171 } });
+    disposers.push(() => site.stop());
+    const { ctx } = context(mkdtempSync(join(tmpdir(), 'disc-svc-')), ['127.0.0.1']);
+    const feature = await setupDiscovery(ctx);
+    disposers.push(() => feature.dispose?.());
+    await feature.start?.();
+    const list = () => feature.handlers['devices.list'](undefined as never, { host: 'test' }) as { serial?: string; firmware?: string }[];
+    const [good, stale] = site.cameras as [Site['cameras'][number], Site['cameras'][number]];
+    await until(() => site.cameras.every((c) => list().some((d) => d.serial === c.identity.serialNumber)), 'both cameras listed');
+    // Nothing is tried without a proven credential: no firmware, no failed login.
+    expect(list().find((d) => d.serial === good.identity.serialNumber)?.firmware).toBeUndefined();
+
+    ctx.credentials.set(good.xaddr, SITE_CREDENTIALS.camera);
+    await until(() => list().find((d) => d.serial === good.identity.serialNumber)?.firmware === good.identity.firmwareVersion, 'firmware from GetDeviceInformation');
+    expect(good.stats().failedAuths).toBe(0);
+
+    ctx.credentials.set(stale.xaddr, { username: 'admin', password: 'ChangedElsewhere9' });
+    await until(() => ctx.credentials.get(stale.xaddr) === undefined, 'stale credential forgotten');
+    expect(stale.stats().failedAuths).toBe(1);
   });
 
   it('remembers the adapter choice, refuses addresses the laptop does not have, and validates inputs', async () => {

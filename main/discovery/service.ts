@@ -5,6 +5,8 @@ import type { Handlers } from '../core/dispatch';
 import type { Feature, ServiceContext } from '../core/context';
 import { defaultAdapters, discoveryPortsFromEnv, listAdapters, loadSettings, resolveAdapters, saveSettings } from './adapters';
 import { DiscoveryEngine, type Enricher } from './engine';
+import { OnvifClient } from '../onvif/client';
+import { OnvifError } from '../onvif/errors';
 
 type DeviceHandlers = Pick<Handlers, Extract<CallName, `devices.${string}`>>;
 
@@ -15,12 +17,30 @@ type DeviceHandlers = Pick<Handlers, Extract<CallName, `devices.${string}`>>;
 const RESCAN_MS = 60_000;
 
 /**
- * Later features (sync, cases) that learn credentials plug GetDeviceInformation
- * in here; the engine calls it for every row with an XAddr.
+ * GetDeviceInformation for rows whose credentials were proven this session
+ * (camera sync verifies the new password on each camera). Never a guess: a
+ * wrong password is a failed login, and failed logins lock cameras out.
  */
-let enricher: Enricher | undefined;
-export function setDeviceEnricher(e: Enricher | undefined): void {
-  enricher = e;
+function verifiedEnricher(ctx: ServiceContext): Enricher {
+  return async (device) => {
+    for (const xaddr of device.xaddrs) {
+      const cred = ctx.credentials.get(xaddr);
+      if (!cred) continue;
+      const client = new OnvifClient({ xaddr, timeoutMs: 4000 });
+      try {
+        await client.getSystemDateAndTime();
+        const info = await client.getDeviceInformation(cred);
+        return { manufacturer: info.manufacturer, model: info.model, firmware: info.firmwareVersion, serial: info.serialNumber };
+      } catch (err) {
+        // Changed elsewhere since it was proven: drop it rather than try it again.
+        if (err instanceof OnvifError && (err.kind === 'auth-failed' || err.kind === 'locked')) ctx.credentials.forget(xaddr);
+        throw err;
+      } finally {
+        client.close();
+      }
+    }
+    return undefined;
+  };
 }
 
 /** Adapter choice: NVR_INTERFACES wins (tests), then the remembered choice, then every external adapter. */
@@ -50,7 +70,7 @@ export async function setupDiscovery(ctx: ServiceContext): Promise<Feature<Devic
       log,
       listen: true,
       ...discoveryPortsFromEnv(),
-      enrich: (d) => enricher?.(d) ?? Promise.resolve(undefined),
+      enrich: verifiedEnricher(ctx),
       onChange: (devices, removed) => ctx.events.emit('devices.changed', removed.length ? { devices, removed } : { devices }),
       onDiagnostic: (d) => ctx.events.emit('devices.diagnostic', d),
       onScanState: (s) => ctx.events.emit('devices.scanState', s),
@@ -97,6 +117,8 @@ export async function setupDiscovery(ctx: ServiceContext): Promise<Feature<Devic
   };
 
   let timer: NodeJS.Timeout | undefined;
+  const offCredentials = ctx.credentials.onChange((xaddr) => void engine?.reenrich(xaddr).catch(() => undefined));
+
   return {
     handlers,
     async start() {
@@ -107,6 +129,7 @@ export async function setupDiscovery(ctx: ServiceContext): Promise<Feature<Devic
       timer.unref();
     },
     dispose() {
+      offCredentials();
       if (timer) clearInterval(timer);
       engine?.stop();
       engine = undefined;

@@ -43,6 +43,10 @@ describe('sync service', () => {
     const st = (await f.handlers['sync.status'](undefined, { host: 'test' }))!;
     expect(st.runId).toBe(runId);
     expect(st.rows.map((r) => r.outcome)).toEqual(['updated', 'unreachable', 'rejected']);
+    // Only the camera that proved the new password lends it to the inventory.
+    expect(s.ctx.credentials.get('http://127.0.0.1:1/a')).toEqual({ username: 'admin', password: NEW });
+    expect(s.ctx.credentials.get('http://127.0.0.1:1/b')).toBeUndefined();
+    expect(s.ctx.credentials.get('http://127.0.0.1:1/c')).toBeUndefined();
 
     const csv = await f.handlers['sync.report']({ format: 'csv' }, { host: 'test' });
     const parsed = parseCsv(csv.content);

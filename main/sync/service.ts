@@ -49,6 +49,12 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
     dirty.clear();
   };
   const onRow = (runId: string) => (row: SyncRow) => {
+    // A camera that ended with the new password proven on it: the inventory may
+    // now read its firmware and serial with that password (no guessing).
+    const secrets = runs.get(runId)?.secrets;
+    if (secrets && (row.outcome === 'updated' || row.outcome === 'already-current')) {
+      ctx.credentials.set(row.xaddr, { username: row.username, password: secrets.newPassword });
+    }
     let m = dirty.get(runId);
     if (!m) dirty.set(runId, (m = new Map()));
     m.set(row.key, row);
