@@ -80,4 +80,12 @@ test('pushes the password live per camera, retries the failed ones, and exports 
   const shot = await page.screenshot({ path: testInfo.outputPath('sync.png'), fullPage: true });
   await testInfo.attach('sync screen', { body: shot, contentType: 'image/png' });
   expect(app.logText()).not.toContain(NEW);
+
+  // The inventory now reads firmware with the password sync proved — only on the cameras it updated.
+  await page.getByRole('tab', { name: 'Devices' }).click();
+  const deviceRow = (i: number) => page.locator(`[data-testid="device-row"][data-serial="${site.cameras[i]!.identity.serialNumber}"]`);
+  await expect(deviceRow(0)).toContainText(site.cameras[0]!.identity.firmwareVersion);
+  await expect(deviceRow(4)).toContainText(site.cameras[4]!.identity.firmwareVersion);
+  await expect(deviceRow(1)).not.toContainText(site.cameras[1]!.identity.firmwareVersion);
+  for (const c of site.cameras) expect(c.stats().failedAuths).toBeLessThanOrEqual(2);
 });
