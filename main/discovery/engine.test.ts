@@ -5,6 +5,10 @@ import { OffsetClock } from '../../common/clock';
 import type { Diagnostic } from '../../common/contract/devices';
 import type { InventoryDevice } from '../../common/domain/device';
 import { DiscoveryEngine, type EngineOptions } from './engine';
+import { until as poll } from '../../test/support/until';
+
+/** This file's patience: 3 s. */
+const until = <T>(f: () => T | undefined | null | false, what: string, ms = 3000) => poll(f, what, ms);
 
 // Socket tests: run inside `unshare -n` (see DEVELOPERS.md). Block 127.31.0.0/24, ports 437xx.
 const WSD_PORT = 43702;
@@ -16,15 +20,6 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function until<T>(f: () => T | undefined | false, what: string, ms = 3000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function engine(extra: Partial<EngineOptions> = {}) {
   const diags: Diagnostic[] = [];

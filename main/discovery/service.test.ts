@@ -11,6 +11,7 @@ import { createLogger, SecretRegistry } from '../core/log';
 import { SITE_CREDENTIALS } from '../../sim/identities';
 import { startSite, type Site } from '../../sim/site';
 import { setupDiscovery } from './service';
+import { until } from '../../test/support/until';
 
 // Socket test: run inside `unshare -n`. Block 127.35.1.0/24, discovery ports 43730/41930.
 process.env.NVR_DISCOVERY_PORTS = '43730,41930';
@@ -39,15 +40,6 @@ function context(dataDir: string, interfaces: string[]) {
   return { ctx, seen };
 }
 
-async function until<T>(f: () => T | undefined | false, what: string, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('discovery service', () => {
   it('scans at launch and streams the site as devices.changed events', async () => {

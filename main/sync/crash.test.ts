@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSite, type Site } from '../../sim/site';
 import { SITE_CREDENTIALS } from '../../sim/identities';
 import { readJournal } from './journal';
+import { until } from '../../test/support/until';
 
 const NEW = 'Crash-safe-2026';
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -39,13 +40,6 @@ function cli(args: string[], stdin: string): { child: ChildProcess; done: Promis
   return { child, done };
 }
 
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('kill -9 then resume', () => {
   let site: Site;
@@ -72,7 +66,7 @@ describe('kill -9 then resume', () => {
       return s ? s.setUserPending.size : 0;
     };
     // Kill while some devices are between "setuser-sent" and their outcome, the case resume must get right.
-    await until(() => outcomes() >= 8 && sentWithoutOutcome() > 0, 30_000, 'a mid-run moment');
+    await until(() => outcomes() >= 8 && sentWithoutOutcome() > 0, 'a mid-run moment', 30_000);
     first.child.kill('SIGKILL');
     const killed = await first.done;
     expect(killed.code).toBe(null);

@@ -7,19 +7,11 @@ import { createMemoryKeychain } from '../cases/keychain';
 import { testContext } from '../cases/test-context';
 import { FakeDevice, fakeFactory } from './fake-device';
 import { setupSync } from './service';
+import { until } from '../../test/support/until';
 
 const OLD = 'Old-pass-123';
 const NEW = 'New-pass-456';
 
-async function until<T>(f: () => T | undefined, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 function setup() {
   const { ctx, events, dataDir } = testContext();
@@ -38,7 +30,7 @@ describe('sync service', () => {
     const f = await setupSync(s.ctx, { clientFactory: fakeFactory(s.devices), keychain: s.keychain, engine: { retryBaseMs: 1, lateApplyMs: 1 } });
     const input = calls['sync.start'].input.parse({ targets: s.targets, currentPasswords: [OLD], newPassword: NEW });
     const { runId } = await f.handlers['sync.start'](input, { host: 'test' });
-    await until(() => s.events.find((e) => e.name === 'sync.finished'));
+    await until(() => s.events.find((e) => e.name === 'sync.finished'), 'sync.finished');
     expect(s.events.some((e) => e.name === 'sync.progress')).toBe(true);
     const st = (await f.handlers['sync.status'](undefined, { host: 'test' }))!;
     expect(st.runId).toBe(runId);
@@ -61,7 +53,7 @@ describe('sync service', () => {
     const before = s.devices.get('http://127.0.0.1:1/a')!.requests;
     const retry = await f.handlers['sync.retryFailed'](undefined, { host: 'test' });
     expect(retry.retried).toBe(2);
-    await until(() => s.events.filter((e) => e.name === 'sync.finished').length === 2 || undefined);
+    await until(() => s.events.filter((e) => e.name === 'sync.finished').length === 2, 'sync.finished #2');
     const after = (await f.handlers['sync.status']({ runId }, { host: 'test' }))!;
     expect(after.rows.map((r) => r.outcome)).toEqual(['updated', 'updated', 'rejected']);
     expect(s.devices.get('http://127.0.0.1:1/a')!.requests).toBe(before);
@@ -84,7 +76,7 @@ describe('sync service', () => {
     const f = await setupSync(s.ctx, { clientFactory: fakeFactory(s.devices), keychain: s.keychain, engine: { retryBaseMs: 1, lateApplyMs: 1 } });
     const input = calls['sync.start'].input.parse({ targets: s.targets, currentPasswords: [OLD], newPassword: NEW });
     const { runId } = await f.handlers['sync.start'](input, { host: 'test' });
-    await until(() => s.events.find((e) => e.name === 'sync.finished'));
+    await until(() => s.events.find((e) => e.name === 'sync.finished'), 'sync.finished');
     await f.dispose?.();
     // Make the journal look like the app died before the last camera's outcome and the end record.
     const path = join(s.dataDir, 'sync', `${runId}.jsonl`);
@@ -96,14 +88,14 @@ describe('sync service', () => {
     const again = await setupSync(s.ctx, { clientFactory: fakeFactory(s.devices), keychain: s.keychain, engine: { retryBaseMs: 1, lateApplyMs: 1 } });
     const resumed = await again.handlers['sync.start'](input, { host: 'test' });
     expect(resumed.runId).toBe(runId);
-    await until(() => s.events.filter((e) => e.name === 'sync.finished').length === 2 || undefined);
+    await until(() => s.events.filter((e) => e.name === 'sync.finished').length === 2, 'sync.finished #2');
     const st = (await again.handlers['sync.status']({}, { host: 'test' }))!;
     expect(st.rows.map((r) => r.outcome)).toEqual(['updated', 'unreachable', 'rejected']);
     expect(s.devices.get(s.targets[0]!.xaddr)!.requests).toBe(requestsA);
     // A finished run is not resumed: the same targets start a new one.
     const fresh = await again.handlers['sync.start'](input, { host: 'test' });
     expect(fresh.runId).not.toBe(runId);
-    await until(() => s.events.filter((e) => e.name === 'sync.finished').length === 3 || undefined);
+    await until(() => s.events.filter((e) => e.name === 'sync.finished').length === 3, 'sync.finished #3');
     await again.dispose?.();
   });
 
@@ -113,7 +105,7 @@ describe('sync service', () => {
     const f = await setupSync(s.ctx, { clientFactory: fakeFactory(s.devices), keychain: s.keychain, engine: { retryBaseMs: 1, lateApplyMs: 1 } });
     const input = calls['sync.start'].input.parse({ targets: s.targets.slice(0, 1), currentPasswords: [OLD], caseId: 'c-1' });
     await f.handlers['sync.start'](input, { host: 'test' });
-    await until(() => s.events.find((e) => e.name === 'sync.finished'));
+    await until(() => s.events.find((e) => e.name === 'sync.finished'), 'sync.finished');
     expect(s.devices.get('http://127.0.0.1:1/a')!.password).toBe(NEW);
     const missing = calls['sync.start'].input.parse({ targets: s.targets.slice(0, 1), currentPasswords: [OLD], caseId: 'nope' });
     await expect(f.handlers['sync.start'](missing, { host: 'test' })).rejects.toThrow(/No new password/);

@@ -2,6 +2,10 @@ import dgram from 'node:dgram';
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSite, type Site } from '../site';
+import { until as poll } from '../../test/support/until';
+
+/** This file's patience: 3 s. */
+const until = <T>(f: () => T | undefined | null | false, what: string, ms = 3000) => poll(f, what, ms);
 
 // Socket test: run inside `unshare -n`. Block 127.32.1.0/24, discovery ports 4370x / 4190x.
 const WSD_PORT = 43703;
@@ -27,13 +31,6 @@ async function client(port: number): Promise<{ s: dgram.Socket; got: { text: str
   return { s, got };
 }
 
-async function until(f: () => boolean, what: string, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!f()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const probe = (id: string) =>
   `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery"><s:Header><a:MessageID>${id}</a:MessageID></s:Header><s:Body><d:Probe><d:Types>dn:NetworkVideoTransmitter</d:Types></d:Probe></s:Body></s:Envelope>`;
