@@ -1,3 +1,4 @@
+import { SUPPORT_EMAIL } from '../external-links';
 import { isWellFormed } from './unicode';
 
 /**
@@ -7,7 +8,7 @@ import { isWellFormed } from './unicode';
  * text is percent-encoded (encodeURIComponent) so &, ?, #, =, + cannot start a
  * new parameter or a fragment.
  */
-export const SUPPORT_ADDRESS = 'support_gpwd@htmicrochip.com';
+export const SUPPORT_ADDRESS = SUPPORT_EMAIL;
 
 export function composeSupportMailto(qrText: string): string {
   if (qrText.length === 0) throw new Error('empty QR text');
