@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { test, expect } from './fixtures';
 import { resetOf } from '../sim/nvr/addon';
+import { startCaseToQrStep } from './reset-steps';
 
 // Chromium's fake camera plays a Y4M file: we film the NVR's monitor by turning
 // a screenshot of its QR screen into that file before the wizard opens the camera
@@ -52,13 +53,7 @@ test('webcam pointed at the NVR monitor reads the QR text', async ({ app, site }
   writeFileSync(VIDEO, pngToY4m(await monitor.screenshot()));
 
   const { page } = app;
-  await page.getByRole('tab', { name: 'Password reset' }).click();
-  await page.getByLabel('NVR name or address').fill('Lobby NVR');
-  await page.getByRole('button', { name: 'Start a reset case' }).click();
-  await page.getByRole('button', { name: 'The NVR asks for the email' }).click();
-  await page.getByLabel('Registered email').fill(EMAIL);
-  await page.getByRole('button', { name: 'Next' }).click();
-  await expect(page.getByTestId('wizard-step')).toHaveAttribute('data-step', 'qr');
+  await startCaseToQrStep(page, 'Lobby NVR', EMAIL);
 
   await page.getByRole('button', { name: 'Scan with the webcam' }).click();
   await expect(page.getByLabel('QR text')).toHaveValue(sim.state().qrText!);
@@ -70,12 +65,7 @@ test('webcam pointed at the NVR monitor reads the QR text', async ({ app, site }
 
 test('drag and drop of a photo with no QR code explains what to change', async ({ app }) => {
   const { page } = app;
-  await page.getByRole('tab', { name: 'Password reset' }).click();
-  await page.getByLabel('NVR name or address').fill('Lobby NVR');
-  await page.getByRole('button', { name: 'Start a reset case' }).click();
-  await page.getByRole('button', { name: 'The NVR asks for the email' }).click();
-  await page.getByLabel('Registered email').fill(EMAIL);
-  await page.getByRole('button', { name: 'Next' }).click();
+  await startCaseToQrStep(page, 'Lobby NVR', EMAIL);
   const blank = new PNG({ width: 320, height: 240 });
   blank.data.fill(200);
   const bytes = [...PNG.sync.write(blank)];

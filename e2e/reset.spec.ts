@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from '@playwright/test';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { test, expect } from './fixtures';
 import { resetOf } from '../sim/nvr/addon';
+import { openResetTab, startCaseToQrStep } from './reset-steps';
 
 // The reset wizard as a technician runs it: the simulated NVR's monitor in one
 // tab, the app in another, the vendor's support mailbox simulated. Secrets seen
@@ -23,10 +23,6 @@ function files(dir: string): string[] {
     const p = join(dir, f);
     return statSync(p).isDirectory() ? files(p) : [p];
   });
-}
-
-async function openResetTab(page: Page) {
-  await page.getByRole('tab', { name: 'Password reset' }).click();
 }
 
 test('full reset: NVR screens + app wizard + support mailbox, then the NVR takes the new password', async ({ app, site }, testInfo) => {
@@ -161,12 +157,7 @@ test('quit mid-case and relaunch resumes at the same step; 25 h later the code h
   const { sim } = resetOf(site);
   dataDirs.push(app.dataDir);
   const step = app.page.getByTestId('wizard-step');
-  await openResetTab(app.page);
-  await app.page.getByLabel('NVR name or address').fill('Warehouse NVR');
-  await app.page.getByRole('button', { name: 'Start a reset case' }).click();
-  await app.page.getByRole('button', { name: 'The NVR asks for the email' }).click();
-  await app.page.getByLabel('Registered email').fill(EMAIL);
-  await app.page.getByRole('button', { name: 'Next' }).click();
+  await startCaseToQrStep(app.page, 'Warehouse NVR', EMAIL);
   await expect(step).toHaveAttribute('data-step', 'qr');
 
   // Quit at the QR step, relaunch: same case, same step.
