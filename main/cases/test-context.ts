@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { OffsetClock } from '../../common/clock';
 import type { ServiceContext } from '../core/context';
 import { VerifiedCredentials } from '../core/credentials';
+import { CredentialGate } from '../core/credential-gate';
 import { EventBus } from '../core/events';
 import { createLogger, SecretRegistry } from '../core/log';
 
@@ -14,12 +15,14 @@ export function testContext(dataDir = mkdtempSync(join(tmpdir(), 'cases-test-'))
   const notifications: { title: string; body: string }[] = [];
   const bus = new EventBus();
   bus.subscribe((name, payload) => events.push({ name, payload }));
+  const clock = new OffsetClock(0);
   const ctx: ServiceContext = {
     dataDir,
-    clock: new OffsetClock(0),
+    clock,
     log: createLogger({ dir: join(dataDir, 'logs'), secrets }),
     secrets,
     credentials: new VerifiedCredentials(secrets),
+    gate: new CredentialGate({ clock }),
     events: bus,
     host: { kind: 'browser', openExternal: async () => undefined, notify: (title, body) => void notifications.push({ title, body }) },
     testHooks: true,

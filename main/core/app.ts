@@ -2,6 +2,7 @@ import { OffsetClock } from '../../common/clock';
 import { setupAppFeature } from './app-feature';
 import { createDispatcher, type Dispatch, type Handlers } from './dispatch';
 import { VerifiedCredentials } from './credentials';
+import { CredentialGate } from './credential-gate';
 import { EventBus } from './events';
 import type { HostAdapter } from './host';
 import { createLogger, SecretRegistry, type Logger } from './log';
@@ -24,12 +25,14 @@ export interface AppCore {
 export async function createAppCore(options: AppOptions, host: HostAdapter): Promise<AppCore> {
   const secrets = new SecretRegistry();
   const log = createLogger({ dir: join(options.dataDir, 'logs'), secrets, stderr: options.testHooks });
+  const clock = new OffsetClock(options.clockOffsetMs);
   const ctx: ServiceContext = {
     dataDir: options.dataDir,
-    clock: new OffsetClock(options.clockOffsetMs),
+    clock,
     log,
     secrets,
     credentials: new VerifiedCredentials(secrets),
+    gate: new CredentialGate({ clock }),
     events: new EventBus(),
     host,
     testHooks: options.testHooks,

@@ -1,4 +1,5 @@
 import type { OffsetClock } from '../../common/clock';
+import type { CredentialGate } from './credential-gate';
 import type { VerifiedCredentials } from './credentials';
 import type { EventBus } from './events';
 import type { HostAdapter } from './host';
@@ -12,6 +13,8 @@ export interface ServiceContext {
   secrets: SecretRegistry;
   /** Device credentials proven this session (memory only); see credentials.ts. */
   credentials: VerifiedCredentials;
+  /** The one door to every device's credentials: one exchange at a time, one failure budget (credential-gate.ts). */
+  gate: CredentialGate;
   events: EventBus;
   host: HostAdapter;
   /** Test hooks (clock moves, recorded external opens) are on only when the app is started for tests. */

@@ -6,6 +6,7 @@ import { OffsetClock } from '../../common/clock';
 import { calls } from '../../common/contract';
 import type { ServiceContext } from '../core/context';
 import { VerifiedCredentials } from '../core/credentials';
+import { CredentialGate } from '../core/credential-gate';
 import { EventBus } from '../core/events';
 import { createLogger, SecretRegistry } from '../core/log';
 import { SITE_CREDENTIALS } from '../../sim/identities';
@@ -26,12 +27,14 @@ function context(dataDir: string, interfaces: string[]) {
   const events = new EventBus();
   const seen: { name: string; payload: unknown }[] = [];
   events.subscribe((name, payload) => seen.push({ name, payload }));
+  const clock = new OffsetClock();
   const ctx: ServiceContext = {
     dataDir,
-    clock: new OffsetClock(),
+    clock,
     log: createLogger({ secrets }),
     secrets,
     credentials: new VerifiedCredentials(secrets),
+    gate: new CredentialGate({ clock }),
     events,
     host: { kind: 'browser', openExternal: async () => undefined, notify: () => undefined },
     testHooks: true,

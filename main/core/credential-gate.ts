@@ -1,0 +1,167 @@
+import { z } from 'zod';
+import type { Clock } from '../../common/clock';
+
+/**
+ * The one door to a device's credentials, shared by every feature that signs
+ * in (camera sync, discovery enrichment, the NVR). Vendors count failed
+ * sign-ins per device or per client address, not per account (DOMAIN.md), so:
+ * - one credentialed exchange at a time per device (accounts run one after another);
+ * - one failure budget per device, across accounts, features, retry passes and runs;
+ * - a device that reported a lock is not touched before it unlocks.
+ * Features ask the gate; they never count on their own.
+ */
+
+/** A device is its host (lower case, no port, no brackets): the NVR's RPC and ONVIF ports are one device. */
+export function deviceKeyOf(urlOrHost: string): string {
+  const s = urlOrHost.trim();
+  try {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) return new URL(s).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  } catch {
+    // not a URL: fall through to host[:port]
+  }
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(s);
+  if (bracketed) return bracketed[1]!.toLowerCase();
+  const hostPort = /^([^:]+):\d+$/.exec(s);
+  return (hostPort ? hostPort[1]! : s).toLowerCase();
+}
+
+/** What the gate persists: budget spends and reported locks, never a credential. */
+export const GateRecord = z.discriminatedUnion('t', [
+  z.object({ t: z.literal('fail'), device: z.string().min(1).max(300), at: z.number().finite() }),
+  z.object({ t: z.literal('lock'), device: z.string().min(1).max(300), until: z.number().finite() }),
+]);
+export type GateRecord = z.infer<typeof GateRecord>;
+
+export interface DeviceLease {
+  readonly device: string;
+  /** Failed sign-ins this device may see in one window. */
+  readonly max: number;
+  /** Failed sign-ins counted against the device now (all accounts, all features). */
+  failures(): number;
+  /** Whether one more sign-in that might be refused still fits the budget. */
+  canTry(): boolean;
+  /** Counts one refused sign-in; returns the new total. */
+  recordFailure(): number;
+  /** The device reported a lock until this app-clock time. */
+  lock(until: number): void;
+  lockedUntil(): number | undefined;
+}
+
+export interface GateStatus {
+  failures: number;
+  max: number;
+  lockedUntil?: number;
+}
+
+export interface CredentialGateOptions {
+  clock: Clock;
+  /** Default 2: vendors lock after 3–10 failures and a recorder holding an old password spends some too. */
+  maxFailures?: number;
+  /**
+   * Failures older than this stop counting: vendors' counters reset after their
+   * lock period (30 minutes typical). Default 30 minutes.
+   */
+  windowMs?: number;
+  /** Called for every spend and lock, so a host can persist them (journal, gate file). */
+  onRecord?: (record: GateRecord) => void;
+}
+
+export class CredentialGate {
+  readonly max: number;
+  private readonly windowMs: number;
+  private readonly fails = new Map<string, number[]>();
+  private readonly locks = new Map<string, number>();
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly o: CredentialGateOptions) {
+    this.max = o.maxFailures ?? 2;
+    this.windowMs = o.windowMs ?? 30 * 60_000;
+  }
+
+  /**
+   * Runs `fn` as the device's only credentialed exchange: callers for the same
+   * device queue behind each other, in call order. A queued caller whose signal
+   * aborts leaves the queue without running.
+   */
+  async withDevice<T>(urlOrHost: string, fn: (lease: DeviceLease) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const device = deviceKeyOf(urlOrHost);
+    const prev = this.tails.get(device) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((r) => (release = r));
+    const tail = prev.then(() => mine);
+    this.tails.set(device, tail);
+    try {
+      await waitTurn(prev, signal);
+      return await fn(this.lease(device));
+    } finally {
+      release();
+      if (this.tails.get(device) === tail) this.tails.delete(device);
+    }
+  }
+
+  status(urlOrHost: string): GateStatus {
+    const device = deviceKeyOf(urlOrHost);
+    const until = this.lockedUntil(device);
+    return { failures: this.count(device), max: this.max, ...(until !== undefined ? { lockedUntil: until } : {}) };
+  }
+
+  /** Replays persisted records (a journal, the gate file); the window still applies. */
+  restore(records: Iterable<GateRecord>): void {
+    for (const r of records) {
+      const device = deviceKeyOf(r.device);
+      if (r.t === 'fail') this.fails.set(device, [...(this.fails.get(device) ?? []), r.at]);
+      else this.locks.set(device, Math.max(this.locks.get(device) ?? 0, r.until));
+    }
+  }
+
+  private lease(device: string): DeviceLease {
+    return {
+      device,
+      max: this.max,
+      failures: () => this.count(device),
+      canTry: () => this.count(device) < this.max && this.lockedUntil(device) === undefined,
+      recordFailure: () => {
+        const at = this.o.clock.now();
+        this.fails.set(device, [...this.recent(device), at]);
+        this.o.onRecord?.({ t: 'fail', device, at });
+        return this.count(device);
+      },
+      lock: (until) => {
+        this.locks.set(device, Math.max(this.locks.get(device) ?? 0, until));
+        this.o.onRecord?.({ t: 'lock', device, until });
+      },
+      lockedUntil: () => this.lockedUntil(device),
+    };
+  }
+
+  private recent(device: string): number[] {
+    const since = this.o.clock.now() - this.windowMs;
+    return (this.fails.get(device) ?? []).filter((at) => at > since);
+  }
+
+  private count(device: string): number {
+    return this.recent(device).length;
+  }
+
+  private lockedUntil(device: string): number | undefined {
+    const until = this.locks.get(device);
+    return until !== undefined && until > this.o.clock.now() ? until : undefined;
+  }
+}
+
+function waitTurn(prev: Promise<unknown>, signal?: AbortSignal): Promise<void> {
+  const turn = prev.then(
+    () => undefined,
+    () => undefined,
+  );
+  if (!signal) return turn;
+  if (signal.aborted) return Promise.reject(signal.reason ?? new Error('aborted'));
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason ?? new Error('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    void turn.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
+}
