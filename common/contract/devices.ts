@@ -37,7 +37,7 @@ export type DiagnosticReason = z.infer<typeof DiagnosticReason>;
 /** A datagram or document that was dropped, or a row that was flagged, and why. */
 export const Diagnostic = z.object({
   at: z.number(),
-  protocol: z.enum(['ws-discovery', 'ssdp', 'sweep', 'manual']),
+  protocol: z.enum(['ws-discovery', 'ssdp', 'dhip', 'sweep', 'manual']),
   /** `ip:port` of the sender, or the URL fetched. */
   source: z.string(),
   reason: DiagnosticReason,
@@ -69,9 +69,14 @@ export const deviceCalls = {
     'Adds a device by IPv4 or host name[:port]: ONVIF GetSystemDateAndTime and HTTP check. Fails with not-found when nothing answers.',
   ),
   'devices.sweep': call(
-    z.object({ range: RangeInput, ports: z.array(z.number().int().min(1).max(65535)).min(1).max(8).optional() }),
+    z.object({
+      range: RangeInput,
+      ports: z.array(z.number().int().min(1).max(65535)).min(1).max(8).optional(),
+      /** The technician confirmed a range outside the chosen adapters' networks. */
+      confirmWide: z.boolean().optional(),
+    }),
     z.object({ probed: z.number().int(), found: z.number().int() }),
-    'Unicast sweep of an IPv4 range (at most a /16) for ONVIF and HTTP.',
+    'Unicast sweep of an IPv4 range (at most a /16) for ONVIF, DHIP and HTTP. A range outside the chosen adapters\' networks fails with code `confirm-wide-range` unless confirmWide is set.',
   ),
   'devices.checkFactoryDefaults': call(
     z.void(),
