@@ -31,6 +31,11 @@ export interface AppOptions {
   interfaces: string[];
   /** Start the simulated site inside the app (npm run demo). */
   embeddedSim: boolean;
+  /**
+   * NVR_DISCOVERY_PORTS: moves WS-Discovery/SSDP/DHIP off 3702/1900/37810 so a
+   * test's app hears only its own simulated site (tests only).
+   */
+  discoveryPorts?: { wsd: number; ssdp: number; dhip?: number };
 }
 
 /** A feature's contribution: its handlers, and what to stop on quit. */

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { AppOptions } from './context';
 
 const Ipv4 = z.ipv4();
+const Port = z.number().int().min(1).max(65535);
 
 const Env = z.object({
   NVR_DATA_DIR: z.string().min(1).optional(),
@@ -15,6 +16,13 @@ const Env = z.object({
     .transform((s) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : []))
     .pipe(z.array(Ipv4)),
   NVR_EMBEDDED_SIM: z.enum(['0', '1']).optional(),
+  NVR_DISCOVERY_PORTS: z
+    .string()
+    .regex(/^\s*\d{1,5}\s*,\s*\d{1,5}\s*(,\s*\d{1,5}\s*)?$/, 'three port numbers: <wsd>,<ssdp>[,<dhip>]')
+    .transform((s) => s.split(',').map((p) => Number(p.trim())))
+    .pipe(z.array(Port))
+    .transform(([wsd, ssdp, dhip]) => ({ wsd: wsd!, ssdp: ssdp!, ...(dhip !== undefined ? { dhip } : {}) }))
+    .optional(),
 });
 
 /** Where Electron keeps app data (`app.getPath('userData')`), so both hosts share cases. */
@@ -38,5 +46,6 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env, fallbackDataDi
     // The simulated site lives on loopback: discovery must run there, never on a real adapter.
     interfaces: e.NVR_INTERFACES.length ? e.NVR_INTERFACES : embeddedSim ? ['127.0.0.1'] : [],
     embeddedSim,
+    ...(e.NVR_DISCOVERY_PORTS ? { discoveryPorts: e.NVR_DISCOVERY_PORTS } : {}),
   };
 }
