@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { isMaskedPassword, TableShapeError, updateStoredPasswords } from './remote-device-update';
+import { isMaskedPassword, rewriteSlots, slotMatches, TableShapeError, updateStoredPasswords } from './remote-device-update';
 
 const slot = (n: number, over: Record<string, unknown> = {}) => ({
   Enable: true,
@@ -58,6 +58,21 @@ describe('RemoteDevice read-modify-write', () => {
     const r = updateStoredPasswords(table, [{ address: '192.168.1.101', username: 'admin' }], 'N3w-pass');
     expect((r.table as Record<string, unknown>).Version).toBe(3);
     expect((r.table as Record<string, unknown>)['uuid:System_CONFIG_NETCAMERA_INFO_0']).toBe('garbage');
+  });
+
+  it('an edit that does not set a password (pausing a channel) never writes the mask back on that slot either', () => {
+    const table = { 'uuid:System_CONFIG_NETCAMERA_INFO_0': slot(0) };
+    const r = rewriteSlots(table, (s) => slotMatches(s, { address: '192.168.1.100', username: 'admin' }), (s) => ({ ...s, Enable: false }));
+    expect(r.changed).toHaveLength(1);
+    expect((r.table as Record<string, Record<string, unknown>>)['uuid:System_CONFIG_NETCAMERA_INFO_0']).toEqual(
+      Object.fromEntries(Object.entries({ ...slot(0), Enable: false }).filter(([k]) => k !== 'Password')),
+    );
+  });
+
+  it('a paused (disabled) slot is still the camera\'s when asked, never otherwise', () => {
+    const paused = slot(0, { Enable: false });
+    expect(slotMatches(paused, { address: '192.168.1.100', username: 'admin' })).toBe(false);
+    expect(slotMatches(paused, { address: '192.168.1.100', username: 'admin' }, { includeDisabled: true })).toBe(true);
   });
 
   it.each([[null], ['table'], [42], [true]])('refuses a table of shape %j, changing nothing', (table) => {

@@ -55,19 +55,36 @@ function slotIndex(key: string, isArray: boolean): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-function matches(slot: Record<string, unknown>, m: SlotMatch): boolean {
-  if (slot.Enable === false) return false;
+/** Whether a slot is this camera's account (a disabled slot only when asked: a paused channel is still the camera's). */
+export function slotMatches(slot: Record<string, unknown>, m: SlotMatch, o: { includeDisabled?: boolean } = {}): boolean {
+  if (slot.Enable === false && !o.includeDisabled) return false;
   const address = typeof slot.Address === 'string' ? slot.Address.trim().toLowerCase() : '';
   if (!address || address === '192.168.0.0' || address !== m.address.trim().toLowerCase()) return false;
   if (m.port !== undefined && typeof slot.Port === 'number' && slot.Port !== m.port) return false;
   return typeof slot.UserName === 'string' && slot.UserName === m.username;
 }
 
+/** Slot objects with their 1-based channel, for both keying styles. */
+export function slotsOf(table: unknown): { channel: number; slot: Record<string, unknown> }[] {
+  const entries: [string, unknown][] = Array.isArray(table) ? table.map((v, i) => [String(i), v]) : isRecord(table) ? Object.entries(table) : [];
+  const out: { channel: number; slot: Record<string, unknown> }[] = [];
+  for (const [key, slot] of entries) {
+    const index = slotIndex(key, Array.isArray(table));
+    if (index !== undefined && isRecord(slot)) out.push({ channel: index + 1, slot });
+  }
+  return out;
+}
+
 /**
- * The table to write back, or a TableShapeError when the table is not one this
- * app can rewrite safely (nothing is written then).
+ * The table to write back with `edit` applied to the slots `pick` chooses and
+ * masked passwords left out of every other slot; a TableShapeError when the
+ * table is not one this app can rewrite safely (nothing is written then).
  */
-export function updateStoredPasswords(table: unknown, wanted: readonly SlotMatch[], newPassword: string): TableUpdate {
+export function rewriteSlots(
+  table: unknown,
+  pick: (slot: Record<string, unknown>, channel: number) => boolean,
+  edit: (slot: Record<string, unknown>) => Record<string, unknown>,
+): TableUpdate {
   const isArray = Array.isArray(table);
   if (!isArray && !isRecord(table)) throw new TableShapeError('The NVR returned its channel table in a shape this app does not know; nothing was changed.');
   const entries: [string, unknown][] = isArray ? (table as unknown[]).map((v, i) => [String(i), v]) : Object.entries(table as Record<string, unknown>);
@@ -78,16 +95,25 @@ export function updateStoredPasswords(table: unknown, wanted: readonly SlotMatch
   const out = entries.map(([key, slot]): [string, unknown] => {
     const index = slotIndex(key, isArray);
     if (index === undefined || !isRecord(slot)) return [key, slot];
-    if (wanted.some((m) => matches(slot, m))) {
+    // A masked password is never written back, on the edited slot either (an edit that sets one adds it back).
+    const masked = 'Password' in slot && isMaskedPassword(slot.Password);
+    const { Password: _masked, ...unmasked } = slot;
+    const base = masked ? unmasked : slot;
+    if (pick(slot, index + 1)) {
       changed.push({ key, channel: index + 1 });
-      return [key, { ...slot, Password: newPassword }];
+      return [key, edit(base)];
     }
-    if ('Password' in slot && isMaskedPassword(slot.Password)) {
-      maskedLeftOut++;
-      const { Password: _masked, ...rest } = slot;
-      return [key, rest];
-    }
-    return [key, slot];
+    if (masked) maskedLeftOut++;
+    return [key, base];
   });
   return { table: isArray ? out.map(([, v]) => v) : Object.fromEntries(out), changed, maskedLeftOut };
+}
+
+/** Only `Password` of the enabled slots of these accounts changes. */
+export function updateStoredPasswords(table: unknown, wanted: readonly SlotMatch[], newPassword: string): TableUpdate {
+  return rewriteSlots(
+    table,
+    (slot) => wanted.some((m) => slotMatches(slot, m)),
+    (slot) => ({ ...slot, Password: newPassword }),
+  );
 }
