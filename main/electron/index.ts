@@ -7,6 +7,7 @@ import type { HostAdapter } from '../core/host';
 import { setupIpc } from './ipc';
 import { printHtmlToPdf } from './pdf';
 import { lockWebContents, setupSecurity } from './security';
+import { smokeIfAsked } from './smoke';
 
 /** Entry of the Electron host. Reads like a table of contents. */
 const here = dirname(fileURLToPath(import.meta.url));
@@ -46,6 +47,7 @@ async function main() {
   lockWebContents(win.webContents, core.log, isAppUrl);
   const disposeIpc = setupIpc(core, win, isAppUrl);
   await win.loadFile(rendererIndex);
+  smokeIfAsked(process.argv, win, app.getVersion(), (code) => app.exit(code));
 
   app.on('window-all-closed', () => app.quit());
   app.on('before-quit', () => {
