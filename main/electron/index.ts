@@ -8,6 +8,7 @@ import { setupIpc } from './ipc';
 import { printHtmlToPdf } from './pdf';
 import { lockWebContents, setupSecurity } from './security';
 import { smokeIfAsked } from './smoke';
+import { startAutoUpdate } from './updater';
 
 /** Entry of the Electron host. Reads like a table of contents. */
 const here = dirname(fileURLToPath(import.meta.url));
@@ -48,6 +49,7 @@ async function main() {
   const disposeIpc = setupIpc(core, win, isAppUrl);
   await win.loadFile(rendererIndex);
   smokeIfAsked(process.argv, win, app.getVersion(), (code) => app.exit(code));
+  startAutoUpdate(core, win);
 
   app.on('window-all-closed', () => app.quit());
   app.on('before-quit', () => {

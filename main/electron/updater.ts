@@ -1,0 +1,57 @@
+import { app, dialog, type BrowserWindow } from 'electron';
+import type { AppCore } from '../core/app';
+import { UpdateGate, updateSettings, type UpdateAction } from './update-policy';
+
+/**
+ * Auto-update from the GitHub release feed (`publish` in electron-builder.yml),
+ * off by default (update-policy.ts decides; this file only wires it up). When
+ * on: checks once at start, downloads in the background, never installs on quit
+ * by itself, and asks the technician before installing — not while a camera sync
+ * runs. electron-updater is loaded only when the feature is on.
+ */
+export function startAutoUpdate(core: AppCore, win: BrowserWindow): void {
+  const log = core.log.child('updater');
+  const settings = updateSettings(process.env, app.isPackaged);
+  log.info(`auto-update ${settings.reason}`);
+  if (!settings.enabled) return;
+  void run(core, win, log).catch((err: unknown) => log.warn('auto-update failed', { error: String(err) }));
+}
+
+async function run(core: AppCore, win: BrowserWindow, log: AppCore['log']): Promise<void> {
+  const { default: updaterModule } = await import('electron-updater');
+  const { autoUpdater } = updaterModule;
+  autoUpdater.autoDownload = true;
+  autoUpdater.autoInstallOnAppQuit = false;
+  autoUpdater.logger = { info: (m: unknown) => log.info(String(m)), warn: (m: unknown) => log.warn(String(m)), error: (m: unknown) => log.warn(String(m)), debug: () => undefined };
+
+  const gate = new UpdateGate();
+  const syncRunning = async () => {
+    const r = await core.dispatch('sync.status', undefined, { host: 'electron' });
+    return r.ok && (r.value as { running?: boolean } | null)?.running === true;
+  };
+  const act = async (action: UpdateAction): Promise<void> => {
+    if (action === 'install') {
+      log.info('installing update after the technician agreed', { version: gate.pendingVersion });
+      autoUpdater.quitAndInstall();
+      return;
+    }
+    if (action !== 'ask' || win.isDestroyed()) return;
+    const { response } = await dialog.showMessageBox(win, {
+      type: 'info',
+      buttons: ['Restart and install', 'Later'],
+      defaultId: 1,
+      cancelId: 1,
+      message: `Version ${gate.pendingVersion} of NVR Support Console is ready to install.`,
+      detail: 'The app restarts to install it; cases and sync journals are kept. "Later" keeps this version until the next start.',
+    });
+    await act(gate.answered(response === 0, await syncRunning()));
+  };
+
+  core.events.subscribe((name) => {
+    if (name === 'sync.progress' || name === 'sync.finished') void syncRunning().then((running) => act(gate.syncChanged(running)));
+  });
+  autoUpdater.on('update-downloaded', (info) => {
+    void syncRunning().then((running) => act(gate.downloaded(info.version, running)));
+  });
+  await autoUpdater.checkForUpdates();
+}
