@@ -9,7 +9,7 @@ import { AppInfo } from '../../common/contract/app';
  * 1 otherwise (or when nothing answers in time). No electron import at runtime,
  * so the logic is unit-tested against fakes (smoke.test.ts).
  */
-export const SMOKE_FLAG = '--smoke';
+const SMOKE_FLAG = '--smoke';
 
 /** What the page runs: the same call the renderer makes. */
 export const SMOKE_SCRIPT = 'window.nvr.app.info()';
