@@ -1,11 +1,18 @@
-import { resolve } from 'node:path';
+import { resolve, sep } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
 
+/** A chunk holding any module of the simulated site or the demo is demo-only: it goes under out/main/demo/, which is never packaged. */
+const demoRoots = [resolve('sim') + sep, resolve('demo') + sep];
+const demoOnly = (moduleIds: readonly string[]) => moduleIds.some((id) => demoRoots.some((root) => resolve(id).startsWith(root)));
+
 /**
- * One build for every runtime. main/ has three entries sharing one service
- * layer: the Electron host, the browser host (how the app runs where Electron
- * cannot), and the CLI.
+ * One build for every runtime. main/ has three product entries sharing one
+ * service layer — the Electron host, the browser host (how the app runs where
+ * Electron cannot) and the CLI — and two demo entries (demo/) that wrap the
+ * same hosts around the simulated site. Everything of the demo lands in
+ * out/main/demo/, which electron-builder.yml leaves out of the installer
+ * (checked by test/packaging.test.ts).
  */
 export default defineConfig({
   main: {
@@ -20,6 +27,11 @@ export default defineConfig({
           electron: resolve('main/electron/index.ts'),
           host: resolve('main/browser-host/index.ts'),
           cli: resolve('main/cli/index.ts'),
+          'demo/electron': resolve('demo/electron.ts'),
+          'demo/host': resolve('demo/host.ts'),
+        },
+        output: {
+          chunkFileNames: (chunk) => (demoOnly(chunk.moduleIds) ? 'demo/chunks/[name]-[hash].js' : 'chunks/[name]-[hash].js'),
         },
       },
     },

@@ -15,13 +15,13 @@ vi.mock('electron', () => ({
   },
 }));
 
-async function loadPreload(frame: { top: boolean; protocol: string }) {
+async function loadPreload(frame: { top: boolean; href: string }) {
   vi.resetModules();
   exposed.clear();
   const win: Record<string, unknown> = {};
   win.top = frame.top ? win : {};
   vi.stubGlobal('window', win);
-  vi.stubGlobal('location', { protocol: frame.protocol });
+  vi.stubGlobal('location', { href: frame.href });
   await import('./index');
 }
 
@@ -32,7 +32,7 @@ afterEach(() => vi.unstubAllGlobals());
 
 describe('preload', () => {
   it('exposes exactly the contract verbs and on(), nothing of ipcRenderer', async () => {
-    await loadPreload({ top: true, protocol: 'file:' });
+    await loadPreload({ top: true, href: 'nvr://app/index.html#reset' });
     const api = exposed.get('nvr') as Record<string, Record<string, unknown>>;
     expect([...exposed.keys()]).toEqual(['nvr']);
     const verbs = Object.entries(api)
@@ -43,7 +43,7 @@ describe('preload', () => {
   });
 
   it('calls go through the one channel; listeners get the payload, never the Electron event', async () => {
-    await loadPreload({ top: true, protocol: 'file:' });
+    await loadPreload({ top: true, href: 'nvr://app/index.html#reset' });
     const api = exposed.get('nvr') as { app: { info(): Promise<unknown> }; on(n: string, l: (...a: unknown[]) => void): () => void };
     await expect(api.app.info()).resolves.toBe('pong');
     expect(invoked).toEqual([['nvr:call', 'app.info', undefined]]);
@@ -62,8 +62,12 @@ describe('preload', () => {
   });
 
   it.each([
-    ['a subframe', { top: false, protocol: 'file:' }],
-    ['a page from the web', { top: true, protocol: 'https:' }],
+    ['a subframe', { top: false, href: 'nvr://app/index.html' }],
+    ['a page from the web', { top: true, href: 'https://evil.example/' }],
+    ['a file:// page (where the app used to live)', { top: true, href: 'file:///opt/nvr/out/renderer/index.html' }],
+    ['another page on the app scheme', { top: true, href: 'nvr://app/other.html' }],
+    ['another host on the app scheme', { top: true, href: 'nvr://evil/index.html' }],
+    ['the app page with credentials', { top: true, href: 'nvr://x:y@app/index.html' }],
   ])('exposes nothing to %s', async (_label, frame) => {
     await loadPreload(frame);
     expect(exposed.size).toBe(0);

@@ -1,10 +1,7 @@
 import { contextBridge, ipcRenderer } from 'electron';
+import { CALL_CHANNEL, EVENT_CHANNEL, isAppPage } from '../common/app-origin';
 import { createApi } from '../common/contract/client';
 import { isEventName, type Envelope, type EventName } from '../common/contract';
-
-// Must match main/electron/ipc.ts (preload cannot import main).
-const CALL_CHANNEL = 'nvr:call';
-const EVENT_CHANNEL = 'nvr:event';
 
 /**
  * Exposes exactly the contract's verbs on window.nvr — never ipcRenderer, never
@@ -27,4 +24,4 @@ const api = createApi(
   },
 );
 
-if (window.top === window && location.protocol === 'file:') contextBridge.exposeInMainWorld('nvr', api);
+if (window.top === window && isAppPage(location.href)) contextBridge.exposeInMainWorld('nvr', api);

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const stamp = 'out/main/cli.js';
-const roots = ['common', 'main', 'preload', 'renderer', 'sim', 'electron.vite.config.ts', 'package.json'];
+const roots = ['common', 'main', 'preload', 'renderer', 'sim', 'demo', 'electron.vite.config.ts', 'package.json'];
 
 function newest(path) {
   const s = statSync(path);

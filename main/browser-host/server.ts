@@ -7,7 +7,7 @@ import type { EventBus } from '../core/events';
 import type { Logger } from '../core/log';
 import { isLoopbackAddress } from './loopback';
 import { ClientMessage, MAX_MESSAGE_BYTES } from './protocol';
-import { readStatic } from './static';
+import { readRendererFile, rendererCsp } from '../core/renderer-files';
 
 export interface BrowserHostOptions {
   dispatch: Dispatch;
@@ -29,9 +29,7 @@ export interface BrowserHost {
   close(): Promise<void>;
 }
 
-const CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob: mediastream:; " +
-  "connect-src 'self' ws://127.0.0.1:*; font-src 'self'; base-uri 'none'; form-action 'none'; frame-src 'none'; object-src 'none'; frame-ancestors 'none'";
+const CSP = rendererCsp({ websocket: true });
 
 /**
  * The browser host: main's services for a page in Chromium. Loopback only, a
@@ -54,7 +52,7 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
     // A DNS-rebinding page would arrive with its own Host header.
     if (req.headers.host !== hostHeader) return deny(res, 421, 'wrong host');
     if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'method');
-    const file = await readStatic(opts.staticDir, req.url ?? '/');
+    const file = await readRendererFile(opts.staticDir, req.url ?? '/');
     if (!file) return deny(res, 404, 'not found');
     res.writeHead(200, {
       'Content-Type': file.type,

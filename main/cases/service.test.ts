@@ -5,7 +5,7 @@ import { AppError } from '../../common/contract';
 import { HOUR } from '../../common/reset/case';
 import { createMemoryKeychain } from './keychain';
 import { setupCases } from './service';
-import { testContext } from './test-context';
+import { testContext } from '../../test/support/test-context';
 
 const PASSWORD = 'Kp4wTz9mQx2R';
 const CODE = 'K7QXM2PD';

@@ -1,9 +1,10 @@
-import type { OffsetClock } from '../../common/clock';
-import type { CredentialGate } from './credential-gate';
-import type { VerifiedCredentials } from './credentials';
-import type { EventBus } from './events';
+import { join } from 'node:path';
+import { OffsetClock } from '../../common/clock';
+import { CredentialGate } from './credential-gate';
+import { VerifiedCredentials } from './credentials';
+import { EventBus } from './events';
 import type { HostAdapter } from './host';
-import type { Logger, SecretRegistry } from './log';
+import { createLogger, SecretRegistry, type Logger } from './log';
 
 /** Everything a feature service may depend on; built once per app launch. */
 export interface ServiceContext {
@@ -29,7 +30,10 @@ export interface AppOptions {
   clockOffsetMs: number;
   /** IPv4 addresses of the adapters discovery runs on; empty = remembered choice or all. */
   interfaces: string[];
-  /** Start the simulated site inside the app (npm run demo). */
+  /**
+   * The simulated site runs inside this app (`npm run demo`, set by demo/ only,
+   * never from the environment): targets beyond loopback must be refused.
+   */
   embeddedSim: boolean;
   /**
    * NVR_DISCOVERY_PORTS: moves WS-Discovery/SSDP/DHIP off 3702/1900/37810 so a
@@ -43,4 +47,23 @@ export interface Feature<H> {
   handlers: H;
   start?(): Promise<void> | void;
   dispose?(): Promise<void> | void;
+}
+
+/** The foundation every feature gets, on the options' data folder; logs under <dataDir>/logs. */
+export function createContext(options: AppOptions, host: HostAdapter): ServiceContext {
+  const secrets = new SecretRegistry();
+  const log = createLogger({ dir: join(options.dataDir, 'logs'), secrets, stderr: options.testHooks });
+  const clock = new OffsetClock(options.clockOffsetMs);
+  return {
+    dataDir: options.dataDir,
+    clock,
+    log,
+    secrets,
+    credentials: new VerifiedCredentials(secrets),
+    gate: new CredentialGate({ clock }),
+    events: new EventBus(),
+    host,
+    testHooks: options.testHooks,
+    options,
+  };
 }

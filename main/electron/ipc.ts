@@ -1,16 +1,15 @@
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
-import type { AppCore } from '../core/app';
+import { CALL_CHANNEL, EVENT_CHANNEL } from '../../common/app-origin';
+import type { AppCore } from '../app';
 
-/** Channel names shared with preload/index.ts. */
-export const CALL_CHANNEL = 'nvr:call';
-export const EVENT_CHANNEL = 'nvr:event';
+export { CALL_CHANNEL, EVENT_CHANNEL };
 
 /**
  * Wraps ipcMain once: calls from anything but the app's own top frame are
  * refused; everything else goes through the contract dispatcher, which
  * validates the arguments.
  */
-export function setupIpc(core: AppCore, win: BrowserWindow, isAppUrl: (url: string) => boolean): () => void {
+export function setupIpc(core: Pick<AppCore, 'dispatch' | 'events' | 'log'>, win: BrowserWindow, isAppUrl: (url: string) => boolean): () => void {
   ipcMain.handle(CALL_CHANNEL, async (event: IpcMainInvokeEvent, name: unknown, input: unknown) => {
     const frame = event.senderFrame;
     if (event.sender !== win.webContents || !frame || frame !== win.webContents.mainFrame || !isAppUrl(frame.url)) {

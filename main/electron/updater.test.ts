@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BrowserWindow } from 'electron';
-import type { AppCore } from '../core/app';
+import type { AppCore } from '../app';
 import { EventBus } from '../core/events';
 
 // Electron's binary is not available here: the wiring runs against recording

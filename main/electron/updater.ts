@@ -1,5 +1,5 @@
 import { app, dialog, type BrowserWindow } from 'electron';
-import type { AppCore } from '../core/app';
+import type { AppCore } from '../app';
 import { UpdateGate, updateSettings, type UpdateAction } from './update-policy';
 
 /**

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { calls } from '../../common/contract';
 import { parseCsv } from '../../common/sync/report';
 import { createMemoryKeychain } from '../cases/keychain';
-import { testContext } from '../cases/test-context';
+import { testContext } from '../../test/support/test-context';
 import { FakeDevice, fakeFactory } from './fake-device';
 import { setupSync } from './service';
 import { until } from '../../test/support/until';

@@ -2,11 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OffsetClock } from '../../common/clock';
-import type { ServiceContext } from '../core/context';
-import { VerifiedCredentials } from '../core/credentials';
-import { CredentialGate } from '../core/credential-gate';
-import { EventBus } from '../core/events';
-import { createLogger, SecretRegistry } from '../core/log';
+import type { ServiceContext } from '../../main/core/context';
+import { VerifiedCredentials } from '../../main/core/credentials';
+import { CredentialGate } from '../../main/core/credential-gate';
+import { EventBus } from '../../main/core/events';
+import { createLogger, SecretRegistry } from '../../main/core/log';
 
 /** A real ServiceContext on a temp data folder, with a recording host. */
 export function testContext(dataDir = mkdtempSync(join(tmpdir(), 'cases-test-'))) {

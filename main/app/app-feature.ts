@@ -1,7 +1,8 @@
 import { AppError, type CallName } from '../../common/contract';
 import { checkExternalUrl } from '../../common/external-links';
-import type { Handlers } from './dispatch';
-import type { Feature, ServiceContext } from './context';
+import type { Handlers } from '../core/dispatch';
+import type { Feature, ServiceContext } from '../core/context';
+import { APP_VERSION } from '../core/version';
 
 type AppHandlers = Pick<Handlers, Extract<CallName, `app.${string}`>>;
 
@@ -10,7 +11,7 @@ export function setupAppFeature(ctx: ServiceContext): Feature<AppHandlers> {
   const handlers: AppHandlers = {
     'app.info': () => ({
       name: 'NVR Support Console',
-      version: process.env.npm_package_version ?? '0.1.0',
+      version: APP_VERSION,
       host: ctx.host.kind,
       dataDir: ctx.dataDir,
       clockOffsetMs: ctx.clock.offset,

@@ -1,0 +1,92 @@
+import type { AppOptions, ServiceContext } from '../core/context';
+import { createContext } from '../core/context';
+import { createDispatcher, type Dispatch, type Handlers } from '../core/dispatch';
+import type { EventBus } from '../core/events';
+import type { HostAdapter } from '../core/host';
+import type { Logger } from '../core/log';
+import { setupCases } from '../cases/service';
+import { setupDiscovery } from '../discovery/service';
+import { setupSync } from '../sync/service';
+import { APP_VERSION } from '../core/version';
+import { setupAppFeature } from './app-feature';
+import { assertHandlers, mergeHandlers } from './handlers';
+
+/** The running main process, identical under every host. */
+export interface AppCore {
+  dispatch: Dispatch;
+  events: EventBus;
+  log: Logger;
+  ctx: ServiceContext;
+  dispose(): Promise<void>;
+}
+
+/**
+ * What an entry may put around the app without the product knowing about it:
+ * the demo (demo/) turns the simulated site on and routes mail to its mailbox;
+ * the product entries pass nothing.
+ */
+export interface AppExtension {
+  /** Options the entry insists on, over those read from the environment. */
+  options?: Partial<AppOptions>;
+  /** Wraps the host adapter; `app()` is the running app (valid once start-up is done). */
+  wrapHost?(host: HostAdapter, app: () => AppCore): HostAdapter;
+  /** Stopped after the app. */
+  dispose?(): Promise<void>;
+}
+
+/**
+ * The composition root: the one place that knows every feature. Builds the
+ * context, the features in order, and the handler table — checked by the
+ * compiler (`satisfies Handlers`) and again at start-up (assertHandlers).
+ * A new feature is one more line in `features`.
+ */
+export async function startApp(envOptions: AppOptions, baseHost: HostAdapter, extension: AppExtension = {}): Promise<AppCore> {
+  const options: AppOptions = { ...envOptions, ...extension.options };
+  let core: AppCore | undefined = undefined;
+  const host = extension.wrapHost?.(baseHost, () => {
+    if (!core) throw new Error('The app is still starting.');
+    return core;
+  }) ?? baseHost;
+  const ctx = createContext(options, host);
+
+  const features = [
+    setupAppFeature(ctx),
+    await setupDiscovery(ctx),
+    await setupCases(ctx),
+    await setupSync(ctx),
+  ] as const;
+  const handlers = mergeHandlers(features) satisfies Handlers;
+  try {
+    assertHandlers(handlers);
+  } catch (err) {
+    for (const f of [...features].reverse()) await f.dispose?.();
+    ctx.log.error('wiring error', { error: String(err) });
+    ctx.log.close();
+    throw err;
+  }
+
+  for (const f of features) await f.start?.();
+  ctx.log.info('app started', { host: host.kind, testHooks: options.testHooks, version: APP_VERSION });
+
+  core = {
+    dispatch: createDispatcher(handlers, ctx.log),
+    events: ctx.events,
+    log: ctx.log,
+    ctx,
+    async dispose() {
+      for (const f of [...features].reverse()) {
+        try {
+          await f.dispose?.();
+        } catch (err) {
+          ctx.log.error('dispose failed', { error: String(err) });
+        }
+      }
+      try {
+        await extension.dispose?.();
+      } finally {
+        ctx.log.close();
+      }
+    },
+  };
+  return core;
+}
