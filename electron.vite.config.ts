@@ -12,7 +12,7 @@ const demoOnly = (moduleIds: readonly string[]) => moduleIds.some((id) => demoRo
  * Electron cannot) and the CLI — and two demo entries (demo/) that wrap the
  * same hosts around the simulated site. Everything of the demo lands in
  * out/main/demo/, which electron-builder.yml leaves out of the installer
- * (checked by test/packaging.test.ts).
+ * (checked by test/build-output.test.ts).
  */
 export default defineConfig({
   main: {

@@ -17,7 +17,7 @@ export interface Demo extends AppExtension {
  * `npm run demo`: the simulated site (an NVR, 8 cameras, the NVR's reset screens
  * and the vendor's support mailbox) on loopback, and the app told so. This folder
  * is the only code that joins main/ and sim/, and it is never packaged
- * (electron-builder.yml, test/packaging.test.ts).
+ * (electron-builder.yml, test/build-output.test.ts).
  */
 export async function startDemo(env: NodeJS.ProcessEnv = process.env): Promise<Demo> {
   // Port 8000 is one of the ONVIF ports a sweep tries by default, so a demo sweep
@@ -42,7 +42,7 @@ export async function startDemo(env: NodeJS.ProcessEnv = process.env): Promise<D
       // Demo cases and keychain entries stay out of the real app's data folder.
       ...(env.NVR_DATA_DIR ? {} : { dataDir: `${defaultDataDir()} (demo)` }),
     },
-    wrapHost: (host, app) => demoHost(host, app, (url) => reset.mailbox.deliver(url), inboxUrl),
+    wrapHost: (host, app) => demoHost(host, app, async (url) => void (await reset.mailbox.deliver(url)), inboxUrl),
     dispose: () => site.stop(),
   };
 }

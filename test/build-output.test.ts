@@ -1,5 +1,6 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -96,5 +97,36 @@ describe('the installer (electron-builder.yml `files` applied to the build)', ()
     expect(violations(packedFiles([...config.files, 'sim/**']))).toContainEqual(expect.stringMatching(/^sim\/.*demo or simulator file/));
     const chunk = packedFiles(config.files).find((f) => /^out\/main\/chunks\/.*\.js$/.test(f))!;
     expect(violations(packedFiles([...config.files, `!${chunk}`]))).toContainEqual(expect.stringContaining(`imports ${chunk}, which is not packed`));
+  });
+});
+
+describe('the built browser host (out/main/host.js)', () => {
+  // Runs the real entry with a preloaded module that misbehaves right after the
+  // host says it is listening: the cause must be in app.log.
+  async function runHost(misbehave: string) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'nvr-host-crash-'));
+    const hook = `const w = process.stdout.write.bind(process.stdout);
+process.stdout.write = (chunk, ...rest) => { if (String(chunk).includes('"listening"')) setImmediate(() => { ${misbehave} }); return w(chunk, ...rest); };`;
+    const child = spawn(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(hook)}`, 'out/main/host.js', '--exit-with-stdin'], {
+      env: { ...process.env, NVR_DATA_DIR: dataDir, NVR_TEST_HOOKS: '0', NVR_INTERFACES: '127.0.0.1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const logText = () => (existsSync(join(dataDir, 'logs', 'app.log')) ? readFileSync(join(dataDir, 'logs', 'app.log'), 'utf8') : '');
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    return { child, logText, exited };
+  }
+
+  it('logs an unhandled rejection and keeps serving', async () => {
+    const { child, logText, exited } = await runHost(`Promise.reject(new Error('boom-unhandled-test'));`);
+    await expect.poll(logText, { timeout: 20_000 }).toMatch(/unhandled promise rejection.*boom-unhandled-test/);
+    expect(child.exitCode).toBeNull();
+    child.stdin.end();
+    expect(await exited).toBe(0);
+  });
+
+  it('logs an uncaught exception before the process dies of it', async () => {
+    const { logText, exited } = await runHost(`throw new Error('boom-uncaught-test');`);
+    expect(await exited).not.toBe(0);
+    expect(logText()).toMatch(/uncaught exception.*boom-uncaught-test/);
   });
 });
