@@ -3,6 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startDemo } from '../demo/site';
+// demo/ is outside tsconfig.json's include: type-only imports put the demo
+// entries in the typecheck without running them (erased at run time).
+import type {} from '../demo/host';
+import type {} from '../demo/electron';
 import { startApp } from '../main/app';
 import { defaultDataDir, readOptions } from '../main/core/options';
 
