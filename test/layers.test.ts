@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
  */
 const HOSTS = new Set(['electron', 'browser-host', 'cli']);
 /** One folder per device-protocol family; add yours here (see docs/ARCHITECTURE.md). */
-const PROTOCOLS = new Set(['onvif']);
+const PROTOCOLS = new Set(['onvif', 'dahua']);
 /** Imports that break the layering today, each with the reason it is tolerated; nothing else may join this list. */
 const KNOWN = new Map<string, string>([
   ['main/sync/cli-entry.ts -> main/cli', 'a test-only entry in a product folder, moving under test/ (issue 8 item 2, camera-sync owner)'],

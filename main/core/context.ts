@@ -40,6 +40,8 @@ export interface AppOptions {
    * test's app hears only its own simulated site (tests only).
    */
   discoveryPorts?: { wsd: number; ssdp: number; dhip?: number };
+  /** NVR_AUTO_UPDATE=1: a packaged app checks the release feed (main/electron/update-policy.ts). */
+  autoUpdate?: boolean;
 }
 
 /** A feature's contribution: its handlers, and what to stop on quit. */

@@ -4,7 +4,8 @@ import { defaultDataDir, loadedFromArchive, readOptions } from './options';
 describe('readOptions', () => {
   it('reads the test environment', () => {
     const o = readOptions({ NVR_DATA_DIR: '/tmp/x', NVR_TEST_HOOKS: '1', NVR_INTERFACES: '127.0.0.1, 10.0.0.5', NVR_CLOCK_OFFSET_MS: '90000000' }, '/fallback');
-    expect(o).toEqual({ dataDir: '/tmp/x', testHooks: true, clockOffsetMs: 90_000_000, interfaces: ['127.0.0.1', '10.0.0.5'], embeddedSim: false });
+    expect(o).toEqual({ dataDir: '/tmp/x', testHooks: true, clockOffsetMs: 90_000_000, interfaces: ['127.0.0.1', '10.0.0.5'], embeddedSim: false, autoUpdate: false });
+    expect(readOptions({ NVR_AUTO_UPDATE: '1' }, '/f').autoUpdate).toBe(true);
   });
 
   it('reads discovery ports (DHIP optional) for tests that run their own site', () => {
@@ -40,6 +41,7 @@ describe('readOptions', () => {
     [{ NVR_DISCOVERY_PORTS: '1,2,3,4' }],
     [{ NVR_DATA_DIR: '' }],
     [{ NVR_TEST_HOOK: '1' }],
+    [{ NVR_AUTO_UPDATE: 'yes' }],
   ])('refuses a bad environment %j with a clear message', (env) => {
     expect(() => readOptions(env, '/fallback')).toThrow(/Invalid environment/);
   });

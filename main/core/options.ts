@@ -20,6 +20,7 @@ const Env = z.object({
     .optional()
     .transform((s) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : []))
     .pipe(z.array(Ipv4)),
+  NVR_AUTO_UPDATE: z.enum(['0', '1']).optional(),
   NVR_DISCOVERY_PORTS: z
     .string()
     .regex(/^\s*\d{1,5}\s*,\s*\d{1,5}\s*(,\s*\d{1,5}\s*)?$/, 'three port numbers: <wsd>,<ssdp>[,<dhip>]')
@@ -64,6 +65,7 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env, fallbackDataDi
     testHooks: e.NVR_TEST_HOOKS === '1' && !runtime.packaged,
     clockOffsetMs: runtime.packaged ? 0 : (e.NVR_CLOCK_OFFSET_MS ?? 0),
     interfaces: e.NVR_INTERFACES,
+    autoUpdate: e.NVR_AUTO_UPDATE === '1',
     // Only the demo entry (demo/) starts the simulated site; no variable can.
     embeddedSim: false,
     ...(e.NVR_DISCOVERY_PORTS ? { discoveryPorts: e.NVR_DISCOVERY_PORTS } : {}),

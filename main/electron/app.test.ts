@@ -45,6 +45,7 @@ vi.mock('electron', () => {
       enableSandbox: () => calls.push('enableSandbox'),
       whenReady: async () => void calls.push('ready'),
       getPath: () => fake.userData,
+      getVersion: () => '0.0.0-electron',
       get isPackaged() {
         return fake.isPackaged;
       },

@@ -48,8 +48,9 @@ export async function runSmoke(deps: SmokeDeps): Promise<SmokeResult> {
     } else if (info.data.host !== 'electron') {
       result = { ok: false, message: `app.info says host "${info.data.host}", expected "electron"` };
     } else {
-      // A version mismatch is reported, not failed on: app.info's version comes
-      // from main/core (npm_package_version), which a packaged app does not set.
+      // A version mismatch is reported, not failed on. app.info's version now comes
+      // from package.json at build time (main/core/version.ts), as app.getVersion()
+      // does, so a mismatch means a stale build; this could become a failure.
       const note = info.data.version === deps.expectedVersion ? '' : ` (note: app.info reports version ${info.data.version}, this build is ${deps.expectedVersion})`;
       result = { ok: true, message: `${info.data.name} answered app.info in its window${note}` };
     }

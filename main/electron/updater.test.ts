@@ -42,6 +42,7 @@ vi.mock('electron-updater', async () => {
 });
 
 const { startAutoUpdate } = await import('./updater');
+const { readOptions } = await import('../core/options');
 
 function fakeCore(running: { value: boolean }) {
   const events = new EventBus();
@@ -50,6 +51,8 @@ function fakeCore(running: { value: boolean }) {
     events,
     log,
     dispatch: async (name: unknown) => (name === 'sync.status' ? { ok: true, value: { running: running.value } } : { ok: false }),
+    // The switch arrives through the options schema (main/core/options.ts), as in the app.
+    ctx: { options: readOptions(process.env, '/data') },
   } as unknown as AppCore;
   return { core, events };
 }

@@ -11,7 +11,7 @@ import { UpdateGate, updateSettings, type UpdateAction } from './update-policy';
  */
 export function startAutoUpdate(core: AppCore, win: BrowserWindow): void {
   const log = core.log.child('updater');
-  const settings = updateSettings(process.env, app.isPackaged);
+  const settings = updateSettings({ NVR_AUTO_UPDATE: core.ctx.options.autoUpdate ? '1' : undefined }, app.isPackaged);
   log.info(`auto-update ${settings.reason}`);
   if (!settings.enabled) return;
   void run(core, win, log).catch((err: unknown) => log.warn('auto-update failed', { error: String(err) }));
