@@ -51,7 +51,7 @@ export async function startDemo(env: NodeJS.ProcessEnv = process.env): Promise<D
  * On the simulated site, mail to support goes to the simulated support mailbox:
  * a demo must never send a made-up reset request to the vendor.
  */
-export function demoHost(host: HostAdapter, app: () => AppCore, deliver: (mailto: string) => Promise<void>, inboxUrl: string): HostAdapter {
+function demoHost(host: HostAdapter, app: () => AppCore, deliver: (mailto: string) => Promise<void>, inboxUrl: string): HostAdapter {
   return {
     ...host,
     async openExternal(url) {

@@ -1,11 +1,11 @@
-import { callNames, type CallName } from '../../common/contract';
+import { callNames } from '../../common/contract';
 import type { Feature } from '../core/context';
 import type { Handlers } from '../core/dispatch';
 
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 
 /** The handler table that a list of features adds up to, as a type (checked with `satisfies Handlers`). */
-export type MergedHandlers<F extends readonly Feature<object>[]> = UnionToIntersection<F[number]['handlers']>;
+type MergedHandlers<F extends readonly Feature<object>[]> = UnionToIntersection<F[number]['handlers']>;
 
 /**
  * Merges the features' handlers into one table. The result's type is the
@@ -44,5 +44,3 @@ export function assertHandlers(table: Record<string, unknown>, verbs: readonly s
     );
   }
 }
-
-export type { CallName };

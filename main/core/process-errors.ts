@@ -8,7 +8,7 @@ export interface ProcessEvents {
 }
 
 /** An error as log fields: message and stack, never the object itself (the logger scrubs both). */
-export function errorFields(err: unknown): Record<string, unknown> {
+function errorFields(err: unknown): Record<string, unknown> {
   if (err instanceof Error) return { error: err.message, name: err.name, stack: err.stack };
   return { error: String(err) };
 }

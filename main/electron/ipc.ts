@@ -2,8 +2,6 @@ import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
 import { CALL_CHANNEL, EVENT_CHANNEL } from '../../common/app-origin';
 import type { AppCore } from '../app';
 
-export { CALL_CHANNEL, EVENT_CHANNEL };
-
 /**
  * Wraps ipcMain once: calls from anything but the app's own top frame are
  * refused; everything else goes through the contract dispatcher, which

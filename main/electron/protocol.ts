@@ -15,7 +15,7 @@ export function registerAppScheme(): void {
 }
 
 /** Answers nvr://app/<file> from the built renderer folder, with the Electron CSP (no WebSocket); anything else is 404. */
-export function appProtocolHandler(rendererDir: string, log: Logger): (request: Request) => Promise<Response> {
+function appProtocolHandler(rendererDir: string, log: Logger): (request: Request) => Promise<Response> {
   return async (request) => {
     let url: URL;
     try {

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { APP_PAGE, isAppPage } from '../../common/app-origin';
+import { APP_PAGE, CALL_CHANNEL, isAppPage } from '../../common/app-origin';
 import { createLogger, SecretRegistry } from '../core/log';
 
 // Electron's binary is not available where these tests run: the modules under
@@ -36,7 +36,7 @@ vi.mock('electron', () => ({
 }));
 
 const { guardAllWebContents, lockWebContents, setupPermissions, allowPermission } = await import('./security');
-const { setupIpc, CALL_CHANNEL } = await import('./ipc');
+const { setupIpc } = await import('./ipc');
 const { registerAppScheme, setupAppProtocol } = await import('./protocol');
 
 const APP = APP_PAGE;
