@@ -13,7 +13,7 @@ import { assertHandlers, mergeHandlers } from './handlers';
 
 const options = (): AppOptions => ({
   dataDir: mkdtempSync(join(tmpdir(), 'nvr-app-')),
-  testHooks: true,
+  testHooks: false,
   clockOffsetMs: 0,
   interfaces: ['127.0.0.1'],
   embeddedSim: false,
@@ -36,6 +36,31 @@ describe('composition root', () => {
     } finally {
       await app.dispose();
     }
+  });
+
+  it('a feature may use the host while starting: a reminder due at launch reaches a host that needs the app', async () => {
+    const base = options();
+    const call = async (app: Awaited<ReturnType<typeof startApp>>, name: string, input: unknown) => {
+      const r = await app.dispatch(name, input, { host: 'test' });
+      if (!r.ok) throw new Error(`${name}: ${r.error.message}`);
+      return r.value as { id: string };
+    };
+    const first = await startApp(base, host);
+    const c = await call(first, 'cases.create', { nvr: { label: 'Shop NVR' } });
+    await call(first, 'cases.setEmail', { caseId: c.id, email: 'owner@example.com' });
+    await call(first, 'cases.setQrText', { caseId: c.id, qrText: 'https://gpwd.htmicrochip.com/r?sn=ABC123&n=0123456789abcdef&e=owner%40example.com', source: 'paste' });
+    await call(first, 'cases.recordSent', { caseId: c.id, via: 'clipboard' });
+    await first.dispose();
+
+    // 23.5 h later the reply is due soon: the cases feature notifies while it starts.
+    const shown: string[] = [];
+    const second = await startApp({ ...base, clockOffsetMs: 23.5 * 3600_000 }, (app) => ({
+      ...host,
+      // Like the browser host: a notification is an event of the running app.
+      notify: (title) => void shown.push(`${title} @${app().ctx.clock.offset}`),
+    }));
+    await second.dispose();
+    expect(shown).toEqual([`Shop NVR: reply from support due soon @${23.5 * 3600_000}`]);
   });
 
   it('an extension overrides options, wraps the host and is disposed after the app', async () => {

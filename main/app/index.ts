@@ -20,6 +20,9 @@ export interface AppCore {
   dispose(): Promise<void>;
 }
 
+/** A host adapter that needs the running app (the browser host shows notifications as app events). */
+export type HostFactory = (app: () => AppCore) => HostAdapter;
+
 /**
  * What an entry may put around the app without the product knowing about it:
  * the demo (demo/) turns the simulated site on and routes mail to its mailbox;
@@ -40,13 +43,15 @@ export interface AppExtension {
  * compiler (`satisfies Handlers`) and again at start-up (assertHandlers).
  * A new feature is one more line in `features`.
  */
-export async function startApp(envOptions: AppOptions, baseHost: HostAdapter, extension: AppExtension = {}): Promise<AppCore> {
+export async function startApp(envOptions: AppOptions, hostOrFactory: HostAdapter | HostFactory, extension: AppExtension = {}): Promise<AppCore> {
   const options: AppOptions = { ...envOptions, ...extension.options };
   let core: AppCore | undefined = undefined;
-  const host = extension.wrapHost?.(baseHost, () => {
+  const app = () => {
     if (!core) throw new Error('The app is still starting.');
     return core;
-  }) ?? baseHost;
+  };
+  const baseHost = typeof hostOrFactory === 'function' ? hostOrFactory(app) : hostOrFactory;
+  const host = extension.wrapHost?.(baseHost, app) ?? baseHost;
   const ctx = createContext(options, host);
 
   const features = [
@@ -65,9 +70,8 @@ export async function startApp(envOptions: AppOptions, baseHost: HostAdapter, ex
     throw err;
   }
 
-  for (const f of features) await f.start?.();
-  ctx.log.info('app started', { host: host.kind, testHooks: options.testHooks, version: APP_VERSION });
-
+  // The app exists before the features start: a feature's start may already use
+  // the host (a reminder due at launch is a notification), and the host the app.
   core = {
     dispatch: createDispatcher(handlers, ctx.log),
     events: ctx.events,
@@ -88,5 +92,7 @@ export async function startApp(envOptions: AppOptions, baseHost: HostAdapter, ex
       }
     },
   };
+  for (const f of features) await f.start?.();
+  ctx.log.info('app started', { host: host.kind, testHooks: options.testHooks, version: APP_VERSION });
   return core;
 }

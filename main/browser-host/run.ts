@@ -37,9 +37,7 @@ function browserHostAdapter(app: () => AppCore): HostAdapter {
  */
 export async function runBrowserHost(entry: BrowserHostEntry): Promise<void> {
   const options = readOptions(process.env, undefined, { packaged: loadedFromArchive(entry.entryUrl) });
-  let core: AppCore | undefined = undefined;
-  const adapter = browserHostAdapter(() => core!);
-  core = await startApp(options, adapter, await entry.extend?.());
+  const core = await startApp(options, browserHostAdapter, await entry.extend?.());
   const stopLogging = logProcessErrors(core.log);
   const host = await startBrowserHost({ dispatch: core.dispatch, events: core.events, log: core.log, staticDir: join(entry.outDir, 'renderer') });
   process.stdout.write(JSON.stringify({ event: 'listening', url: host.url, origin: host.origin, dataDir: core.ctx.dataDir }) + '\n');
