@@ -129,6 +129,14 @@ describe('the Electron host (runElectronApp)', () => {
     expect(permission.check?.({ getURL: () => APP_PAGE }, 'media', 'nvr://app', { mediaType: 'video' })).toBe(true);
   });
 
+  it('logs unhandled rejections and uncaught exceptions from start-up on, and stops on quit', async () => {
+    const before = [process.listenerCount('unhandledRejection'), process.listenerCount('uncaughtExceptionMonitor')];
+    await runElectronApp({ outDir: outDir() });
+    expect([process.listenerCount('unhandledRejection'), process.listenerCount('uncaughtExceptionMonitor')]).toEqual(before.map((n) => n + 1));
+    appEvents.emit('before-quit');
+    expect([process.listenerCount('unhandledRejection'), process.listenerCount('uncaughtExceptionMonitor')]).toEqual(before);
+  });
+
   it('an installed build ignores NVR_TEST_HOOKS', async () => {
     fake.isPackaged = true;
     try {
