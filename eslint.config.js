@@ -10,6 +10,9 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}
 /** npm packages that only work in Node (native code, sockets, files). */
 const nodeOnlyPackages = ['keytar', 'ws', 'node-ssdp', 'onvif', 'conf', 'commander', 'electron-builder'];
 
+/** The web-platform globals both Node and the page have (as common/platform.d.ts declares them). */
+const sharedWebGlobals = { URL: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly', crypto: 'readonly' };
+
 const folder = (name) => ({
   regex: `^(\\.\\./)+${name}(/|$)`,
   message: `This folder may not import from ${name}/ (a folder means one runtime; see DEVELOPERS.md).`,
@@ -23,11 +26,21 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { ...globals.node, ...globals.browser } },
+    // No globals by default: each runtime's folders get their own below (the
+    // compiler enforces the same split for TypeScript: tsconfig.<runtime>.json).
+    languageOptions: { globals: {} },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-control-regex': 'off',
     },
+  },
+  // Globals per runtime. (typescript-eslint turns no-undef off for TypeScript,
+  // where the compiler checks names; these govern the JavaScript files.)
+  { files: ['common/**'], languageOptions: { globals: sharedWebGlobals } },
+  { files: ['renderer/**', 'preload/**'], languageOptions: { globals: globals.browser } },
+  {
+    files: ['main/**', 'sim/**', 'bench/**', 'scripts/**', 'test/**', 'e2e/**', 'bin/**', '*.config.{js,ts,mjs}'],
+    languageOptions: { globals: globals.node },
   },
   {
     files: ['common/**/*.{ts,tsx}'],

@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n=== %s\n' "$*"; }
 
-step "typecheck"; npx tsc --noEmit -p tsconfig.json
+step "typecheck (one project per runtime)"; npx tsc -b tsconfig.json
 step "lint";      npx eslint .
 step "build";     npx electron-vite build --logLevel warn
 step "unit tests (isolated network namespace + keyring)"

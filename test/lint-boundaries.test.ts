@@ -2,10 +2,10 @@ import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
 
 // Lints source text as if it lived at `filePath`, with the project's own config.
-async function lint(filePath: string, code: string): Promise<string[]> {
+async function lint(filePath: string, code: string, rule = 'no-restricted-imports'): Promise<string[]> {
   const eslint = new ESLint({ cwd: process.cwd() });
   const [result] = await eslint.lintText(code, { filePath });
-  return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+  return (result?.messages ?? []).filter((m) => m.ruleId === rule).map((m) => m.message);
 }
 
 describe('import boundaries (a folder means one runtime)', () => {
@@ -38,5 +38,28 @@ describe('import boundaries (a folder means one runtime)', () => {
     ['sim/x.ts', "import { createServer } from 'node:http';"],
   ])('%s allows %s', async (file, code) => {
     expect(await lint(file, code)).toEqual([]);
+  });
+});
+
+// Globals per runtime. ESLint's no-undef applies to JavaScript (for TypeScript
+// the compiler checks names per runtime: test/runtime-types.test.ts).
+describe('globals per folder (no merged Node + browser globals)', () => {
+  it.each([
+    ['scripts/x.mjs', 'document.title;', 'document'],
+    ['bin/x.js', 'window.close();', 'window'],
+    ['renderer/x.js', 'process.exit(1);', 'process'],
+    ['renderer/x.js', "Buffer.from('x');", 'Buffer'],
+    ['common/x.js', 'process.exit(1);', 'process'],
+    ['common/x.js', 'document.title;', 'document'],
+  ])('%s refuses %s', async (file, code, name) => {
+    expect(await lint(file, code, 'no-undef')).toEqual([`'${name}' is not defined.`]);
+  });
+
+  it.each([
+    ['scripts/x.mjs', 'process.exit(1);'],
+    ['renderer/x.js', 'document.title;'],
+    ['common/x.js', "new URL('http://127.0.0.1/');"],
+  ])('%s allows %s', async (file, code) => {
+    expect(await lint(file, code, 'no-undef')).toEqual([]);
   });
 });
