@@ -8,7 +8,7 @@ import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 /** npm packages that only work in Node (native code, sockets, files). */
-const nodeOnlyPackages = ['keytar', 'ws', 'node-ssdp', 'onvif', 'conf', 'commander', 'electron-builder'];
+const nodeOnlyPackages = ['keytar', 'ws', 'node-ssdp', 'onvif', 'commander', 'electron-builder'];
 
 /** The web-platform globals both Node and the page have (as common/platform.d.ts declares them). */
 const sharedWebGlobals = { URL: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly', crypto: 'readonly' };
