@@ -6,6 +6,7 @@ step() { printf '\n=== %s\n' "$*"; }
 
 step "typecheck (one project per runtime)"; npx tsc -b tsconfig.json
 step "lint";      npx eslint .
+step "unused files, exports and dependencies (knip)"; npx knip --no-progress
 step "build";     npx electron-vite build --logLevel warn
 step "unit tests (isolated network namespace + keyring)"
 bash scripts/sandbox.sh npx vitest run

@@ -5,9 +5,8 @@ import { nvrResetAddon } from './nvr/addon';
 import { discoveryAddon, type DiscoverySiteOptions } from './discovery/site-addon';
 
 export { startDevice } from './onvif/device';
-export type { SimDevice, StartDeviceOptions } from './onvif/device';
-export type { DeviceFaults, DeviceStats } from './onvif/types';
-export type { SimIdentity } from './identities';
+export type { SimDevice } from './onvif/device';
+export type { DeviceFaults } from './onvif/types';
 
 export interface SiteOptions {
   /** First three octets, default '127.0.1' → NVR at .10, cameras at .11, .12, … */

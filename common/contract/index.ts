@@ -27,7 +27,6 @@ export type CallOutput<K extends CallName> = z.output<Calls[K]['output']>;
 export type EventPayload<E extends EventName> = z.output<Events[E]['payload']>;
 
 export const callNames = Object.keys(calls) as CallName[];
-export const eventNames = Object.keys(events) as EventName[];
 
 export function isCallName(name: unknown): name is CallName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(calls, name);

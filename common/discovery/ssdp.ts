@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ParseResult } from './wsd';
 
 export const SSDP_PORT = 1900;
+/** @public UPnP's multicast group: the discovery split (in flight) sends its own M-SEARCH here. */
 export const SSDP_GROUP = '239.255.255.250';
 /** UPnP descriptions of cameras are a few KiB; a megabyte is already hostile. */
 export const MAX_DESCRIPTION_BYTES = 256 * 1024;

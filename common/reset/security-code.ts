@@ -5,7 +5,6 @@
  * it as a wrong entry (5 wrong entries lock code entry).
  */
 export const CODE_LENGTH = 8;
-export const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 
 export type CodeCheck = { ok: true; code: string } | { ok: false; message: string };
 
@@ -18,8 +17,4 @@ export function checkSecurityCode(input: string): CodeCheck {
     return { ok: false, message: `The code has ${CODE_LENGTH} characters; you entered ${code.length}. Check the reply again.` };
   }
   return { ok: true, code };
-}
-
-export function formatSecurityCode(code: string): string {
-  return `${code.slice(0, 4)}-${code.slice(4)}`;
 }
