@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../common/contract';
+import { z } from 'zod';
+import { AppError, callNames, calls, isCallName, type CallName } from '../../common/contract';
 import { createDispatcher, type Handlers } from './dispatch';
 import { createLogger, SecretRegistry } from './log';
 
@@ -77,11 +78,51 @@ describe('dispatcher: every argument is untrusted', () => {
   it('never throws, whatever arrives (fuzz)', async () => {
     const { dispatch } = setup();
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string(), fc.constantFrom('app.advanceClock', 'app.openExternal', 'app.info')), fc.anything(), async (name, input) => {
+      fc.asyncProperty(fc.oneof(fc.string(), fc.anything()).filter((n) => !isCallName(n)), fc.anything(), async (name, input) => {
         const r = await dispatch(name, input, ctx);
-        expect(typeof r.ok).toBe('boolean');
+        expect(r).toMatchObject({ ok: false, error: { code: 'unknown-call' } });
       }),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
+  });
+});
+
+describe('dispatcher fuzz: every real verb refuses malformed arguments before its handler runs', () => {
+  // Every handler is a trap: if one ran, the call would come back 'internal'.
+  const ran: string[] = [];
+  const traps = new Proxy({} as Handlers, {
+    get: (_t, verb) => () => {
+      ran.push(String(verb));
+      throw new Error(`the ${String(verb)} handler ran on arguments its schema refuses`);
+    },
+  });
+  const log = createLogger({ dir: mkdtempSync(join(tmpdir(), 'nvr-dispatch-fuzz-')), secrets: new SecretRegistry() });
+  const dispatch = createDispatcher(traps, log);
+
+  /** Arguments of the verb's own shape (its keys, wrong values) or of any shape, that its schema refuses. */
+  const malformed = (verb: CallName) => {
+    const schema = calls[verb].input;
+    const keys = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+    const nearMiss = keys.length ? fc.dictionary(fc.constantFrom(...keys), fc.anything()) : fc.anything();
+    return fc.oneof(nearMiss, fc.anything()).filter((input) => !schema.safeParse(input).success);
+  };
+  const verbAndInput = fc.constantFrom(...callNames).chain((verb) => fc.tuple(fc.constant(verb), malformed(verb)));
+
+  it('answers bad-request (never internal) for every verb', async () => {
+    const seen = new Set<string>();
+    await fc.assert(
+      fc.asyncProperty(verbAndInput, async ([verb, input]) => {
+        seen.add(verb);
+        const r = await dispatch(verb, input, ctx);
+        expect(r.ok).toBe(false);
+        if (r.ok) return;
+        expect(r.error.code, `${verb} ${JSON.stringify(input)}`).toBe('bad-request');
+        expect(r.error.message).toContain(`Invalid arguments for ${verb}`);
+      }),
+      { numRuns: 40 * callNames.length },
+    );
+    expect(ran).toEqual([]);
+    // The draw reached the whole contract, not a corner of it.
+    expect([...seen].sort()).toEqual([...callNames].sort());
   });
 });
