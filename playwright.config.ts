@@ -13,6 +13,9 @@ process.env.PLAYWRIGHT_NO_COPY_PROMPT = '1';
  */
 export default defineConfig({
   testDir: 'e2e',
+  // The specs' own project: Playwright would otherwise follow tsconfig.json's
+  // references and apply the renderer's `paths` (qrcode's browser types) to sim/.
+  tsconfig: './tsconfig.e2e.json',
   testMatch: '**/*.spec.ts',
   workers: 1,
   fullyParallel: false,

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test as base, expect, type BrowserContext, type Page, type TestInfo } from '@playwright/test';
@@ -10,13 +10,17 @@ import { launchBrowserHost, launchElectron, type Launched } from './launcher';
 export interface AppHandle {
   page: Page;
   context: BrowserContext;
+  /** This test's own data folder (created empty for it, removed after it). */
   dataDir: string;
   /** Quit and relaunch on the same data folder (resume tests); extra env merges in. */
   restart(env?: Record<string, string>): Promise<void>;
   /** Calls the contract from the test, through the page's window.nvr (as the renderer would). */
   call<K extends CallName>(name: K, ...input: CallInput<K> extends void | undefined ? [] : [CallInput<K>]): Promise<CallOutput<K>>;
-  /** Resolves with the next event of that name the app pushes to the renderer (after this call). */
-  nextEvent<E extends EventName>(name: E, timeoutMs?: number): Promise<EventPayload<E>>;
+  /**
+   * Subscribes to the event in the page, and only once the subscription is in
+   * place runs `action`; resolves with the first such event pushed after that.
+   */
+  nextEvent<E extends EventName>(name: E, action: () => Promise<unknown>, timeoutMs?: number): Promise<EventPayload<E>>;
   /** The next URL the app handed to the OS (test hooks record instead of opening a mail client). */
   externalOpened(timeoutMs?: number): Promise<string>;
   /** Host output and the app log, for assertions and failure reports. */
@@ -30,6 +34,14 @@ interface Fixtures {
   site: Site;
   app: AppHandle;
 }
+
+/** What a failure screenshot hides: password inputs and anything marked data-secret (DEVELOPERS.md). */
+export const SECRET_FIELDS = 'input[type="password"], [data-secret]';
+/** The colour of the mask over them (Playwright's default, stated so a test can look for it). */
+export const MASK_COLOR = '#FF00FF';
+
+/** Events every page subscribes to at launch (a waiter needs no page subscription of its own). */
+const PREWIRED = ['app.externalOpened', 'app.notice'];
 
 let blockCounter = 0;
 /** A 127.N.M.0/24 block of our own per test, so sites never answer each other. */
@@ -80,9 +92,23 @@ export const test = base.extend<Fixtures>({
       await page.evaluate((names) => {
         const w = window as unknown as { nvr: { on(n: string, l: (p: unknown) => void): void }; __nvrTestEvent(n: string, p: unknown): void };
         for (const n of names) w.nvr.on(n, (p) => w.__nvrTestEvent(n, p));
-      }, ['app.externalOpened', 'app.notice']);
+      }, PREWIRED);
     };
     await launch(baseEnv);
+
+    /** A waiter for the next `name` event, registered now; rejects after timeoutMs. */
+    const waitFor = (name: string, timeoutMs: number) => {
+      const p = new Promise<unknown>((resolve, reject) => {
+        const w = { name, resolve };
+        waiters.add(w);
+        setTimeout(() => {
+          waiters.delete(w);
+          reject(new Error(`No ${name} event within ${timeoutMs} ms`));
+        }, timeoutMs).unref();
+      });
+      p.catch(() => undefined); // a timeout while the action still runs is reported when awaited, not as unhandled
+      return p;
+    };
 
     const handle: AppHandle = {
       get page() {
@@ -107,27 +133,24 @@ export const test = base.extend<Fixtures>({
           [name, input[0]] as const,
         ) as never;
       },
-      nextEvent(name, timeoutMs = 20_000) {
-        // Subscribes in the page for any contract event, not only the two pre-wired ones.
-        return new Promise((resolve, reject) => {
-          const w = { name, resolve: resolve as (p: unknown) => void };
-          waiters.add(w);
-          setTimeout(() => {
-            waiters.delete(w);
-            reject(new Error(`No ${name} event within ${timeoutMs} ms`));
-          }, timeoutMs).unref();
-          void launched.page.evaluate((n) => {
+      async nextEvent(name, action, timeoutMs = 20_000) {
+        const next = waitFor(name, timeoutMs);
+        if (!PREWIRED.includes(name)) {
+          // Awaited: the page is subscribed before the action can cause the event.
+          await launched.page.evaluate((n) => {
             const win = window as unknown as { nvr: { on(n: string, l: (p: unknown) => void): () => void }; __nvrTestEvent(n: string, p: unknown): void };
-            if (n === 'app.externalOpened' || n === 'app.notice') return;
             const off = win.nvr.on(n, (p) => {
               off();
               win.__nvrTestEvent(n, p);
             });
           }, name as string);
-        });
+        }
+        await action();
+        return (await next) as never;
       },
-      externalOpened(timeoutMs) {
-        return handle.nextEvent('app.externalOpened', timeoutMs).then((p) => p.url);
+      externalOpened(timeoutMs = 20_000) {
+        // Pre-wired at launch: the waiter registered here, before the caller's action, is enough.
+        return waitFor('app.externalOpened', timeoutMs).then((p) => (p as { url: string }).url);
       },
       logText() {
         return outputs + launched.output() + appLog(dataDir);
@@ -141,12 +164,13 @@ export const test = base.extend<Fixtures>({
     if (testInfo.status !== testInfo.expectedStatus || testInfo.errors.length > 0) {
       const { page } = launched;
       await page
-        .screenshot({ path: testInfo.outputPath('failure.png'), fullPage: true, mask: [page.locator('input[type="password"], [data-secret]')] })
+        .screenshot({ path: testInfo.outputPath('failure.png'), fullPage: true, mask: [page.locator(SECRET_FIELDS)], maskColor: MASK_COLOR })
         .then((body) => testInfo.attach('failure screenshot', { body, contentType: 'image/png' }))
         .catch(() => undefined);
       await testInfo.attach('app log', { body: handle.logText(), contentType: 'text/plain' });
     }
     await launched.close();
+    rmSync(dataDir, { recursive: true, force: true });
   },
 });
 

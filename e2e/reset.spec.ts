@@ -2,20 +2,33 @@ import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
-import { test, expect } from './fixtures';
+import type { TestInfo } from '@playwright/test';
+import { test, expect, type AppHandle } from './fixtures';
 import { resetOf } from '../sim/nvr/addon';
 import { openResetTab, startCaseToQrStep } from './reset-steps';
 
 // The reset wizard as a technician runs it: the simulated NVR's monitor in one
-// tab, the app in another, the vendor's support mailbox simulated. Secrets seen
-// by the runs are collected here; the last test greps every artifact for them.
-const secrets: string[] = [];
-const dataDirs: string[] = [];
+// tab, the app in another, the vendor's support mailbox simulated. Each test has
+// its own app and data folder (e2e/fixtures.ts) and greps its own folder, log and
+// artifacts for the secrets it saw, so any one of them runs alone.
 const EMAIL = 'owner@example.com';
 const HOUR = 3600_000;
 
 test.use({ siteOptions: { cameras: 1, registeredEmail: EMAIL } });
-test.describe.configure({ mode: 'serial' });
+
+/** No password or security code this test saw in its data folder, its log or its artifacts so far. */
+function expectNoSecrets(app: AppHandle, testInfo: TestInfo, secrets: string[]) {
+  expect(secrets.length, 'the test recorded the secrets it saw').toBeGreaterThan(0);
+  const all = [...files(app.dataDir), ...files(testInfo.outputDir)];
+  expect(all.length).toBeGreaterThan(0);
+  const hits: string[] = [];
+  for (const f of all) {
+    const body = readFileSync(f);
+    for (const s of secrets) if (body.includes(s) || body.includes(Buffer.from(s, 'utf16le'))) hits.push(f);
+  }
+  expect(hits).toEqual([]);
+  for (const s of secrets) expect(app.logText()).not.toContain(s);
+}
 
 function files(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -27,7 +40,7 @@ function files(dir: string): string[] {
 
 test('full reset: NVR screens + app wizard + support mailbox, then the NVR takes the new password', async ({ app, site }, testInfo) => {
   const { url, mailbox, sim } = resetOf(site);
-  dataDirs.push(app.dataDir);
+  const secrets: string[] = [];
   const { page } = app;
   const step = page.getByTestId('wizard-step');
   const monitor = await app.context.newPage();
@@ -151,11 +164,12 @@ test('full reset: NVR screens + app wizard + support mailbox, then the NVR takes
 
   await page.getByRole('button', { name: 'Push the new password to the ONVIF cameras' }).click();
   await expect(page.getByRole('tab', { name: 'Camera sync' })).toHaveAttribute('aria-selected', 'true');
+  expectNoSecrets(app, testInfo, secrets);
 });
 
-test('quit mid-case and relaunch resumes at the same step; 25 h later the code has expired, with the way forward', async ({ app, site }) => {
+test('quit mid-case and relaunch resumes at the same step; 25 h later the code has expired, with the way forward', async ({ app, site }, testInfo) => {
   const { sim } = resetOf(site);
-  dataDirs.push(app.dataDir);
+  const secrets: string[] = [];
   const step = app.page.getByTestId('wizard-step');
   await startCaseToQrStep(app.page, 'Warehouse NVR', EMAIL);
   await expect(step).toHaveAttribute('data-step', 'qr');
@@ -205,10 +219,10 @@ test('quit mid-case and relaunch resumes at the same step; 25 h later the code h
   await expect(monitor2.getByRole('alert')).toContainText('expired');
   await app.page.getByRole('button', { name: 'Generate a new QR code' }).click();
   await expect(resumed).toHaveAttribute('data-step', 'qr');
+  expectNoSecrets(app, testInfo, secrets);
 });
 
 test('a damaged case file is moved aside and reported, not lost', async ({ app }) => {
-  dataDirs.push(app.dataDir);
   const { writeFileSync } = await import('node:fs');
   writeFileSync(join(app.dataDir, 'cases.json'), '{"version":1,"cases":[{"id":"case-trunc');
   await app.restart();
@@ -217,19 +231,4 @@ test('a damaged case file is moved aside and reported, not lost', async ({ app }
   const aside = readdirSync(app.dataDir).filter((f) => f.startsWith('cases.json.unreadable-'));
   expect(aside).toHaveLength(1);
   expect(readFileSync(join(app.dataDir, aside[0]!), 'utf8')).toBe('{"version":1,"cases":[{"id":"case-trunc');
-});
-
-// Playwright passes fixtures by destructuring; this test needs none of them.
-// eslint-disable-next-line no-empty-pattern
-test('no password or security code in the data folders, logs or test artifacts', async ({}, testInfo) => {
-  expect(secrets.length, 'the earlier tests must have run and recorded their secrets').toBeGreaterThanOrEqual(3);
-  const artifacts = join(testInfo.project.outputDir);
-  const all = [...dataDirs.flatMap(files), ...files(artifacts)];
-  expect(all.length).toBeGreaterThan(0);
-  const hits: string[] = [];
-  for (const f of all) {
-    const body = readFileSync(f);
-    for (const s of secrets) if (body.includes(s) || body.includes(Buffer.from(s, 'utf16le'))) hits.push(`${f}`);
-  }
-  expect(hits).toEqual([]);
 });
