@@ -1,4 +1,4 @@
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
@@ -10,10 +10,11 @@ import { describe, expect, it } from 'vitest';
 // the control: it proves the failure is the missing global, not a typo.
 const root = resolve(__dirname, '..');
 
-const previous = new Map<string, ts.Program>();
-
-/** Diagnostics of `code` compiled at `file` with `config`'s settings and files. */
-function compile(config: string, file: string, code: string): string[] {
+/**
+ * Compiles every fixture of one project in one program (with every file the
+ * project includes) and returns each fixture's diagnostics.
+ */
+function compile(config: string, fixtures: Map<string, string>): Map<string, string[]> {
   const parsed = ts.getParsedCommandLineOfConfigFile(join(root, config), {}, {
     ...ts.sys,
     onUnRecoverableConfigFileDiagnostic: (d) => {
@@ -21,28 +22,26 @@ function compile(config: string, file: string, code: string): string[] {
     },
   });
   if (!parsed) throw new Error(`cannot read ${config}`);
-  const fixture = join(root, file);
+  const virtual = new Map([...fixtures].map(([file, code]) => [join(root, file), code]));
   const host = ts.createCompilerHost(parsed.options);
   const getSourceFile = host.getSourceFile.bind(host);
-  host.getSourceFile = (name, lang, ...rest) =>
-    resolve(name) === fixture ? ts.createSourceFile(name, code, lang) : getSourceFile(name, lang, ...rest);
+  host.getSourceFile = (name, lang, ...rest) => {
+    const code = virtual.get(resolve(name));
+    return code === undefined ? getSourceFile(name, lang, ...rest) : ts.createSourceFile(name, code, lang);
+  };
   const fileExists = host.fileExists.bind(host);
-  host.fileExists = (name) => resolve(name) === fixture || fileExists(name);
+  host.fileExists = (name) => virtual.has(resolve(name)) || fileExists(name);
   // Project references are left out: imports resolve to sources, so the test
   // needs no prior `tsc -b` and sees the same globals the build does.
-  // The previous program of the same project lends its parsed files (only the fixture changes).
-  const program = ts.createProgram({
-    rootNames: [...parsed.fileNames, fixture],
-    options: { ...parsed.options, noEmit: true },
-    host,
-    oldProgram: previous.get(config + file),
-  });
-  previous.set(config + file, program);
-  const source = program.getSourceFile(fixture);
-  if (!source) throw new Error(`fixture ${file} not in the program`);
-  return [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)].map((d) =>
-    ts.flattenDiagnosticMessageText(d.messageText, '\n'),
-  );
+  const program = ts.createProgram({ rootNames: [...parsed.fileNames, ...virtual.keys()], options: { ...parsed.options, noEmit: true }, host });
+  const out = new Map<string, string[]>();
+  for (const [path] of virtual) {
+    const source = program.getSourceFile(path);
+    if (!source) throw new Error(`fixture ${path} not in the program`);
+    const diagnostics = [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)];
+    out.set(relative(root, path), diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')));
+  }
+  return out;
 }
 
 const FIXTURES = {
@@ -52,26 +51,39 @@ const FIXTURES = {
 };
 type Fixture = keyof typeof FIXTURES;
 
+const refused: [string, string, Fixture, string[]][] = [
+  ['tsconfig.common.json', 'common/runtime-fixture-node.ts', 'Node globals', ['Buffer', 'process']],
+  ['tsconfig.common.json', 'common/runtime-fixture-dom.ts', 'DOM globals', ['document', 'window']],
+  ['tsconfig.renderer.json', 'renderer/src/runtime-fixture-node.ts', 'Node globals', ['Buffer', 'process']],
+  ['tsconfig.node.json', 'main/core/runtime-fixture-dom.ts', 'DOM globals', ['document', 'window']],
+  ['tsconfig.node.json', 'sim/runtime-fixture-dom.ts', 'DOM globals', ['document', 'window']],
+];
+const allowed: [string, string, Fixture][] = [
+  ['tsconfig.node.json', 'main/core/runtime-fixture-node.ts', 'Node globals'],
+  ['tsconfig.renderer.json', 'renderer/src/runtime-fixture-dom.ts', 'DOM globals'],
+  ['tsconfig.common.json', 'common/runtime-fixture-shared.ts', 'shared web globals'],
+  ['tsconfig.renderer.json', 'renderer/src/runtime-fixture-shared.ts', 'shared web globals'],
+  ['tsconfig.node.json', 'main/core/runtime-fixture-shared.ts', 'shared web globals'],
+];
+
+/** Each project compiled once, with all of its fixtures. */
+const results = new Map<string, Map<string, string[]>>();
+function errorsOf(config: string, file: string): string[] {
+  if (!results.has(config)) {
+    const fixtures = new Map([...refused, ...allowed].filter(([c]) => c === config).map(([, f, fixture]) => [f, FIXTURES[fixture]]));
+    results.set(config, compile(config, fixtures));
+  }
+  return results.get(config)!.get(file)!;
+}
+
 describe('runtime globals per folder (tsconfig.<runtime>.json)', () => {
-  it.each([
-    ['tsconfig.common.json', 'common/runtime-fixture.ts', 'Node globals', ['Buffer', 'process']],
-    ['tsconfig.common.json', 'common/runtime-fixture.ts', 'DOM globals', ['document', 'window']],
-    ['tsconfig.renderer.json', 'renderer/src/runtime-fixture.ts', 'Node globals', ['Buffer', 'process']],
-    ['tsconfig.node.json', 'main/core/runtime-fixture.ts', 'DOM globals', ['document', 'window']],
-    ['tsconfig.node.json', 'sim/runtime-fixture.ts', 'DOM globals', ['document', 'window']],
-  ] as [string, string, Fixture, string[]][])('%s refuses, in %s, %s', (config, file, fixture, names) => {
-    const errors = compile(config, file, FIXTURES[fixture]);
+  it.each(refused)('%s refuses, in %s, %s', (config, file, _fixture, names) => {
+    const errors = errorsOf(config, file);
     for (const name of names) expect(errors.some((e) => e.includes(`Cannot find name '${name}'`)), `${name} in ${file}: ${errors.join('; ')}`).toBe(true);
   });
 
-  it.each([
-    ['tsconfig.node.json', 'main/core/runtime-fixture.ts', 'Node globals'],
-    ['tsconfig.renderer.json', 'renderer/src/runtime-fixture.ts', 'DOM globals'],
-    ['tsconfig.common.json', 'common/runtime-fixture.ts', 'shared web globals'],
-    ['tsconfig.renderer.json', 'renderer/src/runtime-fixture.ts', 'shared web globals'],
-    ['tsconfig.node.json', 'main/core/runtime-fixture.ts', 'shared web globals'],
-  ] as [string, string, Fixture][])('%s allows, in %s, %s', (config, file, fixture) => {
-    expect(compile(config, file, FIXTURES[fixture])).toEqual([]);
+  it.each(allowed)('%s allows, in %s, %s', (config, file) => {
+    expect(errorsOf(config, file)).toEqual([]);
   });
 
   it('every runtime project is part of `tsc -b` (npm run typecheck)', () => {
