@@ -39,7 +39,7 @@ export default tseslint.config(
   { files: ['common/**'], languageOptions: { globals: sharedWebGlobals } },
   { files: ['renderer/**', 'preload/**'], languageOptions: { globals: globals.browser } },
   {
-    files: ['main/**', 'sim/**', 'bench/**', 'scripts/**', 'test/**', 'e2e/**', 'bin/**', '*.config.{js,ts,mjs}'],
+    files: ['main/**', 'demo/**', 'sim/**', 'bench/**', 'scripts/**', 'test/**', 'e2e/**', 'bin/**', '*.config.{js,ts,mjs}'],
     languageOptions: { globals: globals.node },
   },
   {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 // electron-builder packs `dependencies` (and only those) beside the app; Vite
@@ -12,9 +12,10 @@ const root = resolve(__dirname, '..');
 const built = join(root, 'out', 'main');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
 
-/** Package names out/main loads at run time: bare import/require specifiers, minus Node's and Electron's own. */
+/** Package names the packed out/main loads at run time: bare import/require specifiers, minus Node's and Electron's own. */
 function runtimePackages(): string[] {
-  const files = readdirSync(built, { recursive: true, encoding: 'utf8' }).filter((f) => /\.(m?js|cjs)$/.test(f));
+  // out/main/demo/ (the demo and the simulated site) is never packed (electron-builder.yml).
+  const files = readdirSync(built, { recursive: true, encoding: 'utf8' }).filter((f) => /\.(m?js|cjs)$/.test(f) && !f.startsWith(`demo${sep}`));
   const names = new Set<string>();
   const specifier = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)["']((?:@[\w.-]+\/)?[\w][\w.-]*(?:\/[\w.-]+)*|node:[\w/]+)["']/g;
   for (const f of files) {
