@@ -28,6 +28,12 @@ export interface AppHandle {
 }
 
 interface Fixtures {
+  /** Run the app where keytar cannot reach any Secret Service (the keychain-unavailable path). */
+  noKeyring: boolean;
+  /** axe-core on the page as it is now; fails on serious or critical violations. */
+  axe: (screen: string) => Promise<void>;
+  /** A 1280×800 screenshot of the app as it is now, saved under the test's screens/ and attached. */
+  screen: (name: string) => Promise<void>;
   siteOptions: SiteOptions;
   appEnv: Record<string, string>;
   browserArgs: string[];
@@ -51,9 +57,17 @@ function nextBlock(info: TestInfo): string {
 }
 
 export const test = base.extend<Fixtures>({
+  noKeyring: [false, { option: true }],
   siteOptions: [{}, { option: true }],
   appEnv: [{}, { option: true }],
   browserArgs: [[], { option: true }],
+
+  axe: async ({ app }, use, testInfo) => {
+    await use((screen) => axeCheck(app.page, screen, testInfo));
+  },
+  screen: async ({ app }, use, testInfo) => {
+    await use((name) => screenShot(app.page, name, testInfo));
+  },
 
   site: async ({ siteOptions }, use, testInfo) => {
     const site = await startSite({ block: nextBlock(testInfo), ...siteOptions });
@@ -61,7 +75,7 @@ export const test = base.extend<Fixtures>({
     await site.stop();
   },
 
-  app: async ({ site, appEnv, browserArgs }, use, testInfo) => {
+  app: async ({ site, appEnv, browserArgs, noKeyring }, use, testInfo) => {
     void site; // the site starts first, so the app's discovery at launch finds it
     const dataDir = mkdtempSync(join(tmpdir(), 'nvr-e2e-'));
     const baseEnv = {
@@ -69,6 +83,8 @@ export const test = base.extend<Fixtures>({
       NVR_DATA_DIR: dataDir,
       NVR_TEST_HOOKS: '1',
       NVR_INTERFACES: '127.0.0.1',
+      // A bus address nothing listens on: keytar fails at once, as on a machine with no keyring running.
+      ...(noKeyring ? { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/nvr-no-keyring' } : {}),
       ...appEnv,
     };
     const electron = process.env.E2E_ELECTRON === '1';
@@ -173,6 +189,30 @@ export const test = base.extend<Fixtures>({
     rmSync(dataDir, { recursive: true, force: true });
   },
 });
+
+export { axeCheck, screenShot };
+
+async function axeCheck(page: Page, screen: string, testInfo: TestInfo): Promise<void> {
+  const { default: AxeBuilder } = await import('@axe-core/playwright');
+  const result = await new AxeBuilder({ page }).analyze();
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  if (bad.length) {
+    await testInfo.attach(`axe ${screen}`, { body: JSON.stringify(bad, null, 2), contentType: 'application/json' });
+  }
+  expect(
+    bad.map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`),
+    `axe-core on the ${screen} screen`,
+  ).toEqual([]);
+}
+
+async function screenShot(page: Page, name: string, testInfo: TestInfo): Promise<void> {
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: 1280, height: 800 });
+  // Fields with a password or code are masked, as in failure screenshots.
+  const body = await page.screenshot({ path: testInfo.outputPath('screens', `${name}.png`), mask: [page.locator('input[type="password"], [data-secret]')] });
+  await testInfo.attach(`screen ${name}`, { body, contentType: 'image/png' });
+  if (size) await page.setViewportSize(size);
+}
 
 function appLog(dataDir: string): string {
   const dir = join(dataDir, 'logs');

@@ -5,7 +5,7 @@ import { PNG } from 'pngjs';
 import type { TestInfo } from '@playwright/test';
 import { test, expect, type AppHandle } from './fixtures';
 import { resetOf } from '../sim/nvr/addon';
-import { openResetTab, startCaseToQrStep } from './reset-steps';
+import { openResetTab, startCaseToQrStep, typeNvrByHand } from './reset-steps';
 
 // The reset wizard as a technician runs it: the simulated NVR's monitor in one
 // tab, the app in another, the vendor's support mailbox simulated. Each test has
@@ -48,6 +48,7 @@ test('full reset: NVR screens + app wizard + support mailbox, then the NVR takes
 
   // 1. Forgot password — start a case.
   await openResetTab(page);
+  await typeNvrByHand(page);
   await page.getByLabel('NVR name or address').fill('Shop NVR');
   await page.getByRole('button', { name: 'Start a reset case' }).click();
   await expect(step).toHaveAttribute('data-step', 'forgot');

@@ -36,5 +36,9 @@ export const appEvents = {
     z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string(), at: z.number() }),
     'Something the technician should see (e.g. a store file moved aside, a deadline approaching).',
   ),
+  'app.clock': event(
+    z.object({ clockOffsetMs: z.number(), now: z.number() }),
+    'The app clock moved (test hooks): deadlines and countdowns re-read it from here, no polling.',
+  ),
   'app.externalOpened': event(z.object({ url: z.string() }), 'Test hook: a URL the host handed to the OS.'),
 } as const;

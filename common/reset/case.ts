@@ -63,6 +63,11 @@ export const ResetCase = z.object({
   attempts: z.array(Attempt).default([]),
   passwordSetAt: z.number().optional(),
   passwordInKeychain: z.boolean().default(false),
+  /**
+   * Where the new password went: the OS keychain, or (keychain unavailable) this
+   * app session's memory only — gone after a restart; the technician wrote it down.
+   */
+  passwordKept: z.enum(['keychain', 'session-memory']).optional(),
   syncChoice: z.enum(['save', 'cancel']).optional(),
   syncChoiceAt: z.number().optional(),
   doneAt: z.number().optional(),

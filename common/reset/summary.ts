@@ -18,10 +18,18 @@ export function caseSummary(c: ResetCase, now: number): string {
     `Sent to support: ${t(c.sentAt)}${c.sentVia ? ` (${c.sentVia})` : ''}`,
     `Security code received: ${t(c.codeReceivedAt)}`,
     `Code entries on the NVR: ${wrong} wrong${accepted ? `, accepted ${t(accepted.at)}` : ''}`,
-    `New password set: ${c.passwordSetAt ? `${t(c.passwordSetAt)} (kept in the OS keychain, not in this summary)` : '—'}`,
+    `New password set: ${
+      c.passwordSetAt
+        ? c.passwordKept === 'session-memory'
+          ? `${t(c.passwordSetAt)} (not stored: the OS keychain was unavailable; kept in the app's memory for that session only — the technician wrote it down)`
+          : `${t(c.passwordSetAt)} (kept in the OS keychain, not in this summary)`
+        : '—'
+    }`,
     `NVR sync prompt: ${c.syncChoice === 'save' ? 'Save (NVR pushed the password to cameras it added by its own protocol)' : c.syncChoice === 'cancel' ? 'Cancel (no NVR sync)' : '—'}`,
     c.outcome === 'reset'
-      ? `Outcome: password reset completed ${t(c.doneAt)}`
+      ? c.passwordKept === 'session-memory'
+        ? `Outcome: reset done, password not stored ${t(c.doneAt)}`
+        : `Outcome: password reset completed ${t(c.doneAt)}`
       : c.outcome === 'abandoned'
         ? `Outcome: abandoned ${t(c.doneAt)}`
         : `Outcome: open, at step “${STEP_TITLES[c.step]}” (as of ${t(now)})`,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseCsv, toCsv, toHtmlReport, toJsonReport, CSV_COLUMNS, type SyncRow } from './report';
+import { parseCsv, tallyLine, toCsv, toHtmlReport, toJsonReport, CSV_COLUMNS, type SyncRow } from './report';
 import { OUTCOMES, nextStepFor, SyncOutcome } from './outcomes';
 
 const row = (over: Partial<SyncRow>): SyncRow => ({
@@ -36,5 +36,16 @@ describe('sync reports', () => {
     }
     expect(nextStepFor('rejected', 'PasswordTooLong')).toMatch(/shorter/);
     expect(nextStepFor('rejected', 'Zzz')).toMatch(/does not know/);
+  });
+
+  it('tallies outcomes at a glance, successes first, unfinished rows as in progress', () => {
+    const rows = [
+      ...Array.from({ length: 8 }, () => row({ outcome: 'updated' })),
+      row({ outcome: 'unreachable' }),
+      row({ outcome: 'already-current' }),
+      row({ outcome: undefined, step: 'verify' }),
+    ];
+    expect(tallyLine(rows)).toBe('8 updated · 1 already current · 1 unreachable · 1 in progress');
+    expect(tallyLine([])).toBe('');
   });
 });

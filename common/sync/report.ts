@@ -158,3 +158,26 @@ ${body}
 </body></html>
 `;
 }
+
+/**
+ * The at-a-glance line of a run: how many rows ended in each outcome, in the
+ * order of the OUTCOMES table (successes first), with rows still going as
+ * "pending". Generic over OUTCOMES, so an outcome added there shows up here.
+ */
+export function tally(rows: readonly Pick<SyncRow, 'outcome'>[]): { outcome: SyncOutcome | 'pending'; label: string; count: number; success: boolean }[] {
+  const counts = new Map<SyncOutcome | 'pending', number>();
+  for (const r of rows) counts.set(r.outcome ?? 'pending', (counts.get(r.outcome ?? 'pending') ?? 0) + 1);
+  const order = (Object.keys(OUTCOMES) as SyncOutcome[]).sort((a, b) => Number(OUTCOMES[b].success) - Number(OUTCOMES[a].success));
+  const out: { outcome: SyncOutcome | 'pending'; label: string; count: number; success: boolean }[] = order
+    .filter((o) => counts.has(o))
+    .map((o) => ({ outcome: o, label: OUTCOMES[o].label.toLowerCase(), count: counts.get(o)!, success: OUTCOMES[o].success }));
+  if (counts.has('pending')) out.push({ outcome: 'pending', label: 'in progress', count: counts.get('pending')!, success: false });
+  return out;
+}
+
+/** "8 updated · 1 already current · 1 unreachable" */
+export function tallyLine(rows: readonly Pick<SyncRow, 'outcome'>[]): string {
+  return tally(rows)
+    .map((t) => `${t.count} ${t.label}`)
+    .join(' · ');
+}

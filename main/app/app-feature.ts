@@ -35,7 +35,9 @@ export function setupAppFeature(ctx: ServiceContext): Feature<AppHandlers> {
     },
     'app.advanceClock': ({ ms }) => {
       if (!ctx.testHooks) throw new AppError('refused', 'The clock can only be moved when the app runs with test hooks.');
-      return { clockOffsetMs: ctx.clock.advance(ms) };
+      const clockOffsetMs = ctx.clock.advance(ms);
+      ctx.events.emit('app.clock', { clockOffsetMs, now: ctx.clock.now() });
+      return { clockOffsetMs };
     },
   };
   return { handlers };

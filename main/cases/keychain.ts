@@ -19,6 +19,24 @@ export interface Keychain {
 
 export class KeychainUnavailable extends Error {}
 
+/**
+ * Passwords of cases whose keychain write failed: this process's memory only,
+ * for this session, so the wizard and camera sync go on without a keychain.
+ * Module-level on purpose: camera sync builds its own keychain client and must
+ * see them too. Never written anywhere; gone when the app quits.
+ */
+const sessionOnly = new Map<string, string>();
+
+/** Keeps a password in memory for this app session only (no keychain). */
+export function keepForSession(account: string, password: string): void {
+  sessionOnly.set(account, password);
+}
+
+/** The session-only password of an account, if this process holds one. */
+export function sessionPassword(account: string): string | undefined {
+  return sessionOnly.get(account);
+}
+
 const UNAVAILABLE =
   'The OS keychain is not available (on Linux: a Secret Service such as GNOME Keyring or KWallet must be running and unlocked). The password was not stored; write it down for the hand-over.';
 
@@ -63,7 +81,8 @@ export function createKeytarKeychain(timeoutMs = 8000): Keychain {
       }
     },
     set: (account, password) => run((k) => k.setPassword(KEYCHAIN_SERVICE, account, password)),
-    get: (account) => run((k) => k.getPassword(KEYCHAIN_SERVICE, account)),
+    // A password kept for this session (keychain unavailable when it was set) answers first, without asking keytar.
+    get: async (account) => sessionOnly.get(account) ?? run((k) => k.getPassword(KEYCHAIN_SERVICE, account)),
     remove: (account) => run((k) => k.deletePassword(KEYCHAIN_SERVICE, account)),
   };
 }

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../common/contract';
 import { HOUR } from '../../common/reset/case';
-import { createMemoryKeychain } from './keychain';
+import { caseAccount, createKeytarKeychain, createMemoryKeychain } from './keychain';
 import { setupCases } from './service';
 import { testContext } from '../../test/support/test-context';
 
@@ -93,7 +93,7 @@ describe('cases service', () => {
     expect(readFileSync(join(dataDir, 'cases.json'), 'utf8')).not.toMatch(/Bcc|bad;pass/);
   });
 
-  it('keychain unavailable → clear error, no file fallback', async () => {
+  it('keychain unavailable → the case goes on with the password in memory only; the truth is recorded, nothing on disk', async () => {
     const { h, dataDir } = await setup(false);
     const c = await h['cases.create']({ nvr: { label: 'NVR' } }, { host: 'test' });
     await h['cases.setEmail']({ caseId: c.id, email: 'o@example.com' }, { host: 'test' });
@@ -101,10 +101,31 @@ describe('cases service', () => {
     await h['cases.recordSent']({ caseId: c.id, via: 'clipboard' }, { host: 'test' });
     await h['cases.recordCode']({ caseId: c.id, code: CODE }, { host: 'test' });
     await h['cases.recordAttempt']({ caseId: c.id, result: 'accepted' }, { host: 'test' });
-    await expectAppError(() => h['cases.setPassword']({ caseId: c.id, password: PASSWORD }, { host: 'test' }), 'unavailable', /keychain is not available/);
-    expect((await h['cases.get']({ caseId: c.id }, { host: 'test' })).step).toBe('password');
+    const after = await h['cases.setPassword']({ caseId: c.id, password: PASSWORD }, { host: 'test' });
+    expect(after).toMatchObject({ step: 'sync', passwordInKeychain: false, passwordKept: 'session-memory' });
     expect((await h['cases.list'](undefined, { host: 'test' })).keychain.available).toBe(false);
+    // Camera sync's own keychain client reads the session copy, with no Secret Service to ask.
+    expect(await createKeytarKeychain(50).get(caseAccount(c.id))).toBe(PASSWORD);
+    expect(await h['cases.revealPassword']({ caseId: c.id }, { host: 'test' })).toEqual({ password: PASSWORD });
+    const done = await h['cases.recordSync']({ caseId: c.id, choice: 'save' }, { host: 'test' });
+    expect(done.outcome).toBe('reset');
+    const { text } = await h['cases.summary']({ caseId: c.id }, { host: 'test' });
+    expect(text).toMatch(/reset done, password not stored/);
+    expect(text).not.toContain(PASSWORD);
     for (const f of allFiles(dataDir)) expect(readFileSync(f, 'utf8')).not.toContain(PASSWORD);
+  });
+
+  it('after a restart a session-only password is gone, and reveal says so plainly', async () => {
+    const t = testContext();
+    const f = await setupCases(t.ctx, { keychain: createMemoryKeychain(false), notifyEveryMs: 3600_000 });
+    const c = await f.handlers['cases.create']({ nvr: { label: 'NVR' } }, { host: 'test' });
+    // A case file written by an earlier session of the app that kept the password in memory only.
+    const { CaseStore } = await import('./store');
+    new CaseStore(t.dataDir, () => 0).put({ ...c, passwordSetAt: 1, passwordKept: 'session-memory', step: 'sync' });
+    const again = await setupCases(t.ctx, { keychain: createMemoryKeychain(false), notifyEveryMs: 3600_000 });
+    await expectAppError(() => again.handlers['cases.revealPassword']({ caseId: c.id }, { host: 'test' }), 'not-found', /gone since the app restarted/);
+    await f.dispose?.();
+    await again.dispose?.();
   });
 
   it('expired code: refuses attempts and newQr leads back to the QR step', async () => {

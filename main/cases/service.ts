@@ -9,7 +9,7 @@ import { checkSecurityCode } from '../../common/reset/security-code';
 import { caseSummary } from '../../common/reset/summary';
 import type { Feature, ServiceContext } from '../core/context';
 import type { Handlers } from '../core/dispatch';
-import { caseAccount, createKeytarKeychain, KeychainUnavailable, type Keychain } from './keychain';
+import { caseAccount, createKeytarKeychain, keepForSession, KeychainUnavailable, sessionPassword, type Keychain } from './keychain';
 import { startNotifier } from './notifier';
 import { CaseStore } from './store';
 
@@ -151,14 +151,30 @@ export async function setupCases(ctx: ServiceContext, deps: CasesDeps = {}): Pro
       try {
         await keychain.set(caseAccount(caseId), password);
       } catch (e) {
-        const message = e instanceof KeychainUnavailable ? e.message : 'The OS keychain refused to store the password.';
-        log.error('keychain write failed', { caseId, message });
-        throw new AppError('unavailable', message);
+        // No dead end: the NVR already has this password. Keep it in memory for this session (camera sync
+        // reads it from there) and say so; nothing is written to disk in the keychain's place.
+        const why = e instanceof KeychainUnavailable ? e.message : 'The OS keychain refused to store the password.';
+        log.warn('keychain write failed; password kept in memory for this session only', { caseId, why });
+        keepForSession(caseAccount(caseId), password);
+        return save(c, 'new password kept in memory for this session only (OS keychain unavailable)', {
+          passwordSetAt: now(),
+          passwordInKeychain: false,
+          passwordKept: 'session-memory',
+          step: 'sync',
+        });
       }
-      return save(c, 'new password stored in the OS keychain', { passwordSetAt: now(), passwordInKeychain: true, step: 'sync' });
+      return save(c, 'new password stored in the OS keychain', { passwordSetAt: now(), passwordInKeychain: true, passwordKept: 'keychain', step: 'sync' });
     },
     'cases.revealPassword': async ({ caseId }) => {
       const c = must(caseId);
+      const kept = sessionPassword(caseAccount(caseId));
+      if (kept !== undefined) {
+        log.info('password revealed for hand-over (session memory)', { caseId });
+        return { password: kept };
+      }
+      if (c.passwordKept === 'session-memory') {
+        throw new AppError('not-found', 'This password was kept in memory only (no OS keychain) and is gone since the app restarted: use the copy written down at the time.');
+      }
       if (!c.passwordInKeychain) throw new AppError('not-found', 'No password was stored for this case.');
       let pw: string | null;
       try {

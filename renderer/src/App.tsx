@@ -1,60 +1,88 @@
-import { useEffect, useState } from 'react';
-import type { AppInfo } from '../../common/contract/app';
+import { QueryClientProvider } from '@tanstack/react-query';
+import { useRef, type KeyboardEvent } from 'react';
 import { DevicesView } from '../features/devices/DevicesView';
 import { ResetView } from '../features/reset/ResetView';
 import { SyncView } from '../features/sync/SyncView';
-import { nvr } from './api';
+import { queryClient, useAppInfo, wireEvents } from './data';
 import { go, useNav, type View } from './nav';
 import { Notices } from './Notices';
 
-const TABS: { view: View; label: string }[] = [
-  { view: 'devices', label: 'Devices' },
-  { view: 'reset', label: 'Password reset' },
-  { view: 'sync', label: 'Camera sync' },
+const TABS: { view: View; label: string; Screen: () => React.JSX.Element }[] = [
+  { view: 'devices', label: 'Devices', Screen: DevicesView },
+  { view: 'reset', label: 'Password reset', Screen: ResetView },
+  { view: 'sync', label: 'Camera sync', Screen: SyncView },
 ];
 
-/** The app frame: header, the three workspaces, and notices from main. */
-export function App() {
-  const { view } = useNav();
-  const [info, setInfo] = useState<AppInfo>();
-  const [error, setError] = useState<string>();
+wireEvents(queryClient);
 
-  useEffect(() => {
-    nvr.app.info().then(setInfo, (e: Error) => setError(e.message));
-  }, []);
+/** The app frame: header, the workspaces, and notices from main. */
+export function App() {
+  return (
+    <QueryClientProvider client={queryClient}>
+      <Frame />
+    </QueryClientProvider>
+  );
+}
+
+function Frame() {
+  const { view } = useNav();
+  const info = useAppInfo();
+  const tabs = useRef<(HTMLButtonElement | null)[]>([]);
+
+  // WAI-ARIA tabs: arrows move between tabs and select (automatic activation), Home/End jump.
+  const onKey = (e: KeyboardEvent, i: number) => {
+    const last = TABS.length - 1;
+    const to = e.key === 'ArrowRight' ? (i === last ? 0 : i + 1) : e.key === 'ArrowLeft' ? (i === 0 ? last : i - 1) : e.key === 'Home' ? 0 : e.key === 'End' ? last : -1;
+    if (to < 0) return;
+    e.preventDefault();
+    go(TABS[to]!.view);
+    tabs.current[to]?.focus();
+  };
 
   return (
-    <div className="app" data-ready={info ? 'true' : 'false'}>
+    <div className="app" data-ready={info.data ? 'true' : 'false'}>
       <header className="app-header">
         <h1>NVR Support Console</h1>
         <nav aria-label="Workspaces">
-          {TABS.map((t) => (
-            <button
-              key={t.view}
-              type="button"
-              role="tab"
-              aria-selected={view === t.view}
-              className={view === t.view ? 'tab active' : 'tab'}
-              onClick={() => go(t.view)}
-            >
-              {t.label}
-            </button>
-          ))}
+          <div role="tablist" aria-label="Workspaces" className="tabs">
+            {TABS.map((t, i) => (
+              <button
+                key={t.view}
+                ref={(el) => {
+                  tabs.current[i] = el;
+                }}
+                id={`tab-${t.view}`}
+                type="button"
+                role="tab"
+                aria-selected={view === t.view}
+                aria-controls={`panel-${t.view}`}
+                tabIndex={view === t.view ? 0 : -1}
+                className={view === t.view ? 'tab active' : 'tab'}
+                onClick={() => go(t.view)}
+                onKeyDown={(e) => onKey(e, i)}
+              >
+                {t.label}
+              </button>
+            ))}
+          </div>
         </nav>
         <span className="host-badge" data-testid="host-kind">
-          {info ? (info.host === 'electron' ? 'Desktop' : 'Browser host') : ''}
+          {info.data ? (info.data.host === 'electron' ? 'Desktop' : 'Browser host') : ''}
         </span>
       </header>
-      {error && (
+      {info.error && (
         <div role="alert" className="banner error">
-          {error}
+          {info.error.message}
         </div>
       )}
       <Notices />
       <main className="app-main">
-        {view === 'devices' && <DevicesView />}
-        {view === 'reset' && <ResetView />}
-        {view === 'sync' && <SyncView />}
+        {/* Every screen stays mounted (hidden when not shown): typed values, scroll and camera choices survive a tab switch. */}
+        {TABS.map(({ view: v, Screen }) => (
+          <div key={v} role="tabpanel" id={`panel-${v}`} aria-labelledby={`tab-${v}`} hidden={view !== v} data-testid={`panel-${v}`}>
+            <Screen />
+          </div>
+        ))}
       </main>
     </div>
   );

@@ -1,14 +1,15 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { InventoryDevice } from '../../../common/domain/device';
-import { STEP_TITLES, STEPS, type ResetCase, type Step } from '../../../common/reset/case';
+import { STEP_TITLES, STEPS, WARN_BEFORE_MS, type ResetCase, type Step } from '../../../common/reset/case';
+import { nvrDisplayName } from '../../../common/reset/label';
+import { deviceLabel } from '../../src/labels';
+import { useCases, useDevices } from '../../src/data';
 import { caseStatus, formatRemaining } from '../../../common/reset/deadlines';
 import { nvr } from '../../src/api';
 import { useAction, useMainNow } from './hooks';
 import { EmailStep, ForgotStep, QrStep, SendStep, type StepProps } from './steps-early';
 import { CodeStep, DoneStep, PasswordStep, SyncStep } from './steps-late';
 import './reset.css';
-
-type ListState = Awaited<ReturnType<typeof nvr.cases.list>>;
 
 const SCREENS: Record<Step, (p: StepProps) => React.JSX.Element> = {
   forgot: ForgotStep,
@@ -24,42 +25,19 @@ const SCREENS: Record<Step, (p: StepProps) => React.JSX.Element> = {
 /** The reset wizard: open cases with their deadlines, and the 8 steps mirroring the NVR's screens. */
 export function ResetView() {
   const now = useMainNow();
-  const [list, setList] = useState<ListState>();
+  const { data: list, error: loadError } = useCases();
   const [selected, setSelected] = useState<string>();
-  const [loadError, setLoadError] = useState<string>();
 
-  useEffect(() => {
-    let alive = true;
-    // Changes that arrive while the list is loading must not be lost (the list may be older than them).
-    const early: ResetCase[] = [];
-    const merge = (cases: ResetCase[], c: ResetCase) => {
-      const old = cases.find((x) => x.id === c.id);
-      return old && old.updatedAt > c.updatedAt ? cases : [c, ...cases.filter((x) => x.id !== c.id)];
-    };
-    const off = nvr.on('cases.changed', ({ case: c }) =>
-      setList((l) => (l ? { ...l, cases: merge(l.cases, c) } : (early.push(c), l))),
-    );
-    nvr.cases.list().then(
-      (l) => {
-        if (!alive) return;
-        setList({ ...l, cases: early.reduce(merge, l.cases) });
-        // Resume where the technician left off: the most recently touched open case.
-        setSelected((s) => s ?? l.cases.find((c) => c.step !== 'done')?.id);
-      },
-      (e: Error) => setLoadError(e.message),
-    );
-    return () => {
-      alive = false;
-      off();
-    };
-  }, []);
+  // Resume where the technician left off: the most recently touched open case.
+  const firstOpen = list?.cases.find((c) => c.step !== 'done')?.id;
+  useEffect(() => setSelected((s) => s ?? firstOpen), [firstOpen]);
 
   const current = list?.cases.find((c) => c.id === selected);
   return (
     <section aria-label="Password reset" className="reset">
       {loadError && (
         <p role="alert" className="banner error">
-          {loadError}
+          {loadError.message}
         </p>
       )}
       {list?.storeProblems.map((p) => (
@@ -68,14 +46,16 @@ export function ResetView() {
         </p>
       ))}
       {list && !list.keychain.available && (
-        <p role="alert" className="banner warning">
-          {list.keychain.message}
+        <p role="alert" className="banner warning" data-testid="keychain-unavailable">
+          The OS keychain is not available here, so a new password cannot be kept across a restart. You can still finish a case: the app
+          keeps the password in memory until it closes (camera sync uses it) and asks you to write it down.{' '}
+          <span className="reset-hint">({list.keychain.message})</span>
         </p>
       )}
       <div className="reset-layout">
         <aside>
           <CaseList cases={list?.cases ?? []} now={now} selected={selected} onSelect={setSelected} />
-          <NewCase onCreated={(c) => setSelected(c.id)} />
+          <NewCase openCases={(list?.cases ?? []).filter((c) => c.step !== 'done')} onCreated={(c) => setSelected(c.id)} />
         </aside>
         {current ? <Wizard c={current} now={now} /> : <p className="reset-hint">Open a case or start a new one.</p>}
       </div>
@@ -83,21 +63,32 @@ export function ResetView() {
   );
 }
 
+/** What a case row says about time, at every step: the next deadline, an overdue one, or that none runs yet. */
+function deadlineText(c: ResetCase, now: number): { text: string; tone: 'calm' | 'near' | 'over' } {
+  const s = caseStatus(c, now);
+  if (c.step === 'done') return { text: c.outcome === 'abandoned' ? 'closed without a reset' : 'reset done', tone: 'calm' };
+  if (s.codeExpired) return { text: 'security code expired — new QR code needed', tone: 'over' };
+  if (s.deliveryOverdue) return { text: 'no reply from support within 24 h', tone: 'over' };
+  const next = s.nextDeadline;
+  if (next) return { text: `${next.what} in ${formatRemaining(next.at - now)}`, tone: next.at - now <= WARN_BEFORE_MS ? 'near' : 'calm' };
+  if (!c.sentAt) return { text: 'no deadline yet (starts when the QR text is sent)', tone: 'calm' };
+  return { text: 'no deadline running', tone: 'calm' };
+}
+
 function CaseList({ cases, now, selected, onSelect }: { cases: ResetCase[]; now: number; selected?: string; onSelect: (id: string) => void }) {
   const open = cases.filter((c) => c.step !== 'done');
   const closed = cases.filter((c) => c.step === 'done');
   const row = (c: ResetCase) => {
-    const next = caseStatus(c, now).nextDeadline;
+    const d = deadlineText(c, now);
     return (
       <li key={c.id} className={c.id === selected ? 'active' : undefined}>
-        <button type="button" onClick={() => onSelect(c.id)} aria-current={c.id === selected ? 'true' : undefined}>
-          <b>{c.nvr.label}</b> — {STEP_TITLES[c.step]}
-          {next && (
-            <span className="reset-hint">
-              {' '}
-              · {next.what} in {formatRemaining(next.at - now)}
-            </span>
-          )}
+        <button type="button" onClick={() => onSelect(c.id)} aria-current={c.id === selected ? 'true' : undefined} data-testid="case-row">
+          <b>{nvrDisplayName(c.nvr)}</b>
+          <span className="case-step">{STEP_TITLES[c.step]}</span>
+          <span className={`case-deadline ${d.tone}`} data-testid="case-deadline">
+            {d.tone === 'calm' ? '' : '⚠ '}
+            {d.text}
+          </span>
         </button>
       </li>
     );
@@ -116,23 +107,27 @@ function CaseList({ cases, now, selected, onSelect }: { cases: ResetCase[]; now:
   );
 }
 
-function NewCase({ onCreated }: { onCreated: (c: ResetCase) => void }) {
-  const [nvrs, setNvrs] = useState<InventoryDevice[]>([]);
-  const [pick, setPick] = useState('');
+const TYPE_IT = '__typed__';
+
+function NewCase({ openCases, onCreated }: { openCases: ResetCase[]; onCreated: (c: ResetCase) => void }) {
+  const devices = useDevices().data;
+  const nvrs = [...(devices?.values() ?? [])].filter((x) => x.kind === 'nvr');
+  const [pick, setPick] = useState<string>();
   const [label, setLabel] = useState('');
   const [run, error, busy] = useAction();
-  useEffect(() => {
-    nvr.devices.list().then((d) => setNvrs(d.filter((x) => x.kind === 'nvr')), () => undefined);
-  }, []);
-  const device = nvrs.find((d) => d.id === pick);
+  // With one NVR on the site, it is the one: preselected. The technician can still type another.
+  const chosen = pick ?? (nvrs.length === 1 ? nvrs[0]!.id : TYPE_IT);
+  const device = nvrs.find((d) => d.id === chosen);
+  const duplicate = device ? openCases.find((c) => c.nvr.deviceId === device.id) : undefined;
   return (
     <form
       className="new-case"
+      aria-labelledby="new-case-title"
       onSubmit={(e) => {
         e.preventDefault();
         void run(async () => {
           const ref = device
-            ? { label: device.name ?? device.model ?? device.addresses[0] ?? 'NVR', deviceId: device.id, serial: device.serial, model: device.model, address: device.addresses[0] }
+            ? { label: deviceLabel(device), deviceId: device.id, serial: device.serial, model: device.model, address: device.addresses[0] }
             : { label: label.trim() };
           const c = await nvr.cases.create({ nvr: ref });
           setLabel('');
@@ -140,17 +135,17 @@ function NewCase({ onCreated }: { onCreated: (c: ResetCase) => void }) {
         });
       }}
     >
-      <h2>New reset case</h2>
+      <h2 id="new-case-title">New reset case</h2>
       {nvrs.length > 0 && (
         <label>
           NVR from the inventory
-          <select value={pick} onChange={(e) => setPick(e.target.value)}>
-            <option value="">— type it in below —</option>
+          <select value={chosen} onChange={(e) => setPick(e.target.value)}>
             {nvrs.map((d) => (
               <option key={d.id} value={d.id}>
-                {d.name ?? d.model ?? d.id} {d.addresses[0] ?? ''} {d.serial ? `S/N ${d.serial}` : ''}
+                {deviceLabel(d)}
               </option>
             ))}
+            <option value={TYPE_IT}>Another NVR (type its name or address)</option>
           </select>
         </label>
       )}
@@ -160,13 +155,19 @@ function NewCase({ onCreated }: { onCreated: (c: ResetCase) => void }) {
           <input value={label} onChange={(e) => setLabel(e.target.value)} maxLength={200} />
         </label>
       )}
+      {duplicate && (
+        <p role="status" className="reset-warning" data-testid="duplicate-case">
+          A case for this NVR is already open (at “{STEP_TITLES[duplicate.step]}”). Continue that one unless the NVR started over: a second
+          request can use up the NVR’s codes.
+        </p>
+      )}
       {error && (
         <p role="alert" className="reset-error">
           {error}
         </p>
       )}
       <button type="submit" disabled={busy || (!device && !label.trim())}>
-        Start a reset case
+        {duplicate ? 'Start another case anyway' : 'Start a reset case'}
       </button>
     </form>
   );
@@ -174,19 +175,25 @@ function NewCase({ onCreated }: { onCreated: (c: ResetCase) => void }) {
 
 function Wizard({ c, now }: { c: ResetCase; now: number }) {
   const [run, error] = useAction();
+  const [rewind, setRewind] = useState<Step>();
   const Screen = SCREENS[c.step];
   const at = STEPS.indexOf(c.step);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const shown = useRef<string>(undefined);
+  // A new step (or another case) moves focus to its heading, so keyboard and screen-reader users start there.
+  useEffect(() => {
+    const key = `${c.id}:${c.step}`;
+    if (shown.current !== undefined && shown.current !== key) heading.current?.focus();
+    shown.current = key;
+  }, [c.id, c.step]);
   return (
     <div className="wizard">
-      <h2>
-        {c.nvr.label}
-        {c.nvr.serial && <span className="reset-hint"> S/N {c.nvr.serial}</span>}
-      </h2>
+      <h2>{nvrDisplayName(c.nvr)}</h2>
       <ol className="stepper" aria-label="Wizard steps">
         {STEPS.map((s, i) => (
           <li key={s} aria-current={s === c.step ? 'step' : undefined} className={i < at ? 'past' : s === c.step ? 'now' : undefined}>
             {i < at && c.step !== 'done' ? (
-              <button type="button" onClick={() => run(() => nvr.cases.goto({ caseId: c.id, step: s }))}>
+              <button type="button" onClick={() => setRewind(s)}>
                 {i + 1}. {STEP_TITLES[s]}
               </button>
             ) : (
@@ -197,13 +204,28 @@ function Wizard({ c, now }: { c: ResetCase; now: number }) {
           </li>
         ))}
       </ol>
+      {rewind && (
+        <div role="alertdialog" aria-labelledby="rewind-q" className="confirm">
+          <p id="rewind-q">
+            Go back to “{STEP_TITLES[rewind]}”? The case continues from there; what the NVR already did is not undone.
+          </p>
+          <button type="button" className="primary" onClick={() => void run(() => nvr.cases.goto({ caseId: c.id, step: rewind })).then(() => setRewind(undefined))}>
+            Go back
+          </button>
+          <button type="button" onClick={() => setRewind(undefined)}>
+            Stay here
+          </button>
+        </div>
+      )}
       {error && (
         <p role="alert" className="reset-error">
           {error}
         </p>
       )}
       <section data-testid="wizard-step" data-step={c.step} aria-label={`Wizard, step ${at + 1} of ${STEPS.length}`} className="step">
-        <h3>{STEP_TITLES[c.step]}</h3>
+        <h3 id="step-heading" ref={heading} tabIndex={-1}>
+          Step {at + 1} of {STEPS.length}: {STEP_TITLES[c.step]}
+        </h3>
         <Screen key={`${c.id}-${c.step}`} c={c} now={now} />
       </section>
       {c.step !== 'done' && (

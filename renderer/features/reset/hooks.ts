@@ -1,28 +1,16 @@
 import { useEffect, useState } from 'react';
-import { nvr } from '../../src/api';
+import { useClockOffset } from '../../src/data';
 
 /**
- * Main's clock, ticking locally. Deadlines are main's (tests move its clock),
- * so we re-read the offset every few seconds and count seconds in between.
+ * Main's clock, ticking locally. Deadlines are main's (tests move its clock):
+ * its offset comes once with app.info and then from app.clock events — no polling.
  */
 export function useMainNow(): number {
-  const [offset, setOffset] = useState(0);
+  const offset = useClockOffset();
   const [tick, setTick] = useState(() => Date.now());
   useEffect(() => {
-    let alive = true;
-    const sync = () =>
-      nvr.app.info().then(
-        (i) => alive && setOffset(i.now - Date.now()),
-        () => undefined,
-      );
-    void sync();
-    const s = setInterval(sync, 2000);
     const t = setInterval(() => setTick(Date.now()), 1000);
-    return () => {
-      alive = false;
-      clearInterval(s);
-      clearInterval(t);
-    };
+    return () => clearInterval(t);
   }, []);
   return tick + offset;
 }

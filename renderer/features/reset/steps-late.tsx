@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { ErrorLine } from './ErrorLine';
-import { CODE_ENTRY_LIMIT } from '../../../common/reset/case';
+import { CODE_ENTRY_LIMIT, type ResetCase } from '../../../common/reset/case';
 import { caseStatus, formatRemaining } from '../../../common/reset/deadlines';
 import { generatePassword } from '../../../common/reset/generator';
 import { checkPasswordPair, PASSWORD_MESSAGES } from '../../../common/reset/password';
@@ -131,7 +131,7 @@ export function PasswordStep({ c }: StepProps) {
     >
       <p>
         Choose the new password, type it into <b>New Password</b> and <b>Confirm Password</b> on the NVR, and here. It is kept in the OS keychain
-        for the hand-over — never in a file.
+        for the hand-over — never in a file. Without a keychain it is kept in this app’s memory until the app closes.
       </p>
       <label>
         New password
@@ -212,10 +212,24 @@ export function Reveal({ caseId }: { caseId: string }) {
   );
 }
 
+/** Said plainly whenever a case's password lives in memory only (no OS keychain). */
+export function SessionOnlyNotice({ c }: { c: ResetCase }) {
+  if (c.passwordKept !== 'session-memory') return null;
+  return (
+    <div role="alert" className="session-only" data-testid="session-only">
+      <p>
+        <b>Write the new password down now.</b> The OS keychain is not available, so the password is kept only in this app’s memory for this
+        session: camera sync can use it, but it is gone when the app closes or restarts. It was not saved anywhere else.
+      </p>
+    </div>
+  );
+}
+
 export function SyncStep({ c }: StepProps) {
   const [run, error, busy] = useAction();
   return (
     <>
+      <SessionOnlyNotice c={c} />
       <p>
         The NVR now asks whether to <b>sync the new password to remotely connected devices</b> by its default protocol. Press <b>Save</b> to
         sync, <b>Cancel</b> not to; then enter the new password once more on the NVR.
@@ -249,7 +263,14 @@ export function DoneStep({ c }: StepProps) {
   }, [c]);
   return (
     <>
-      <p role="status">{c.outcome === 'abandoned' ? 'This case was closed without a reset.' : 'The NVR password was reset.'}</p>
+      <p role="status">
+        {c.outcome === 'abandoned'
+          ? 'This case was closed without a reset.'
+          : c.passwordKept === 'session-memory'
+            ? 'The NVR password was reset. The password was not stored (no OS keychain): only the written-down copy survives a restart.'
+            : 'The NVR password was reset.'}
+      </p>
+      <SessionOnlyNotice c={c} />
       <label>
         Summary for the service ticket
         <textarea readOnly rows={11} value={summary} />
@@ -257,7 +278,7 @@ export function DoneStep({ c }: StepProps) {
       <button type="button" onClick={() => copyText(summary).then(() => setCopied(true), () => setCopied(false))}>
         {copied ? 'Copied' : 'Copy the summary'}
       </button>
-      {c.passwordInKeychain && <Reveal caseId={c.id} />}
+      {(c.passwordInKeychain || c.passwordKept === 'session-memory') && <Reveal caseId={c.id} />}
       {c.outcome === 'reset' && (
         <button type="button" className="primary" onClick={() => go('sync', { caseId: c.id })}>
           Push the new password to the ONVIF cameras

@@ -1,11 +1,13 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { SyncRunState } from '../../../common/contract/sync';
 import type { InventoryDevice } from '../../../common/domain/device';
+import { nvrDisplayName } from '../../../common/reset/label';
 import { isSuccess, OUTCOMES } from '../../../common/sync/outcomes';
-import type { ReportFormat, SyncRow } from '../../../common/sync/report';
+import { tally, type ReportFormat, type SyncRow } from '../../../common/sync/report';
 import { nvr } from '../../src/api';
+import { showRun, useAppInfo, useCases, useClockOffset, useDevices, useSyncRun } from '../../src/data';
+import { deviceLabel } from '../../src/labels';
 import { go, useNav } from '../../src/nav';
-import { downloadText } from './download';
+import { downloadText, openPrintView } from './download';
 import { SyncTable } from './SyncTable';
 import './sync.css';
 
@@ -15,44 +17,30 @@ const MAX_CANDIDATES = 5;
 export function SyncView() {
   const { params } = useNav();
   const caseId = params.caseId;
-  const [devices, setDevices] = useState<InventoryDevice[]>([]);
-  // PDF export needs Electron's printToPDF; the browser host prints the HTML page instead.
-  const [desktop, setDesktop] = useState(false);
-  useEffect(() => {
-    nvr.app.info().then((i) => setDesktop(i.host === 'electron'), () => undefined);
-  }, []);
-  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const desktop = useAppInfo().data?.host === 'electron';
+  const inventory = useDevices().data;
+  const cases = useCases().data?.cases;
+  const theCase = cases?.find((c) => c.id === caseId);
+  // The NVR's own password was reset on its screen: it is never one of the cameras here.
+  const cameras = useMemo(() => [...(inventory?.values() ?? [])].filter((d) => d.xaddrs.length > 0 && d.kind !== 'nvr'), [inventory]);
+  const byXaddr = useMemo(() => new Map([...(inventory?.values() ?? [])].flatMap((d) => d.xaddrs.map((x) => [x, d] as const))), [inventory]);
+  const [unchecked, setUnchecked] = useState<Set<string>>(new Set());
   const [manual, setManual] = useState('');
   const [username, setUsername] = useState('admin');
   const [candidates, setCandidates] = useState<string[]>(['']);
   const [newPassword, setNewPassword] = useState('');
   const [confirm, setConfirm] = useState('');
   const [useCase, setUseCase] = useState(Boolean(caseId));
-  const [run, setRun] = useState<SyncRunState | null>(null);
+  useEffect(() => setUseCase(Boolean(caseId)), [caseId]);
+  const run = useSyncRun().data ?? null;
   const [error, setError] = useState<string>();
-  const [mainOffset, setMainOffset] = useState(0);
+  const [saved, setSaved] = useState<string>();
+  const [formOpen, setFormOpen] = useState(false);
+  const mainOffset = useClockOffset();
 
-  useEffect(() => {
-    nvr.app.info().then((i) => setMainOffset(i.now - Date.now()), () => {});
-    nvr.devices.list().then((list) => {
-      const withOnvif = list.filter((d) => d.xaddrs.length > 0);
-      setDevices(withOnvif);
-      setSelected(new Set(withOnvif.filter((d) => d.kind === 'camera').map((d) => d.xaddrs[0]!)));
-    }, () => setDevices([]));
-    nvr.sync.status({}).then(setRun, () => {});
-    const offProgress = nvr.on('sync.progress', ({ runId, rows }) =>
-      setRun((prev) => {
-        if (!prev || prev.runId !== runId) return prev;
-        const byKey = new Map(rows.map((r) => [r.key, r]));
-        return { ...prev, rows: prev.rows.map((r) => byKey.get(r.key) ?? r) };
-      }),
-    );
-    const offFinished = nvr.on('sync.finished', (state) => setRun((prev) => (!prev || prev.runId === state.runId ? state : prev)));
-    return () => {
-      offProgress();
-      offFinished();
-    };
-  }, []);
+  // Every camera is chosen unless the technician unticks it (new cameras found later are chosen too).
+  const isChosen = (d: InventoryDevice) => !unchecked.has(d.xaddrs[0]!);
+  const chosenCount = cameras.filter(isChosen).length;
 
   const running = run?.running ?? false;
   // Mirrors main's rule: locked cameras wait for their countdown, and ones that used their failed sign-ins wait for a new run.
@@ -62,16 +50,18 @@ export function SyncView() {
       (r) => r.outcome && !isSuccess(r.outcome) && OUTCOMES[r.outcome].retryable && r.failedAuths < (run?.maxFailedAuthsPerDevice ?? 2) && !(r.unlockAt !== undefined && r.unlockAt > now),
     );
   }, [run, mainOffset]);
-  const done = run?.rows.filter((r) => r.outcome !== undefined).length ?? 0;
+  // After a run the results come first and the form folds away until asked for.
+  const showForm = !run || formOpen;
 
   const targets = (): { xaddr: string; username: string; deviceId?: string }[] => {
-    const chosen = devices.filter((d) => selected.has(d.xaddrs[0]!)).map((d) => ({ xaddr: d.xaddrs[0]!, username, deviceId: d.id }));
+    const chosen = cameras.filter(isChosen).map((d) => ({ xaddr: d.xaddrs[0]!, username, deviceId: d.id }));
     const typed = manual.split(/\s+/).filter(Boolean).map((xaddr) => ({ xaddr, username }));
     return [...chosen, ...typed];
   };
 
   const start = async () => {
     setError(undefined);
+    setSaved(undefined);
     const t = targets();
     const current = candidates.filter(Boolean);
     if (!t.length) return setError('Choose at least one camera or type its ONVIF address.');
@@ -89,7 +79,8 @@ export function SyncView() {
       setCandidates(['']);
       setNewPassword('');
       setConfirm('');
-      setRun(await nvr.sync.status({ runId }));
+      setFormOpen(false);
+      showRun(await nvr.sync.status({ runId }));
     } catch (e) {
       setError((e as Error).message);
     }
@@ -104,28 +95,103 @@ export function SyncView() {
         ...(current.length ? { currentPasswords: current } : {}),
         ...(newPassword && newPassword === confirm ? { newPassword } : {}),
       });
-      setRun(await nvr.sync.status({ runId: run?.runId }));
+      showRun(await nvr.sync.status({ runId: run?.runId }));
     } catch (e) {
       setError((e as Error).message);
     }
   };
 
   const exportAs = async (format: ReportFormat) => {
+    setSaved(undefined);
     try {
       const r = await nvr.sync.report({ runId: run?.runId, format });
-      downloadText(r.filename, r.mime, r.content, r.encoding);
+      if (format === 'html') {
+        openPrintView(r.content);
+        setSaved('The printable report opened in a new window with the print dialog.');
+      } else {
+        downloadText(r.filename, r.mime, r.content, r.encoding);
+        setSaved(`Saved as ${r.filename} in your downloads folder.`);
+      }
     } catch (e) {
       setError((e as Error).message);
     }
   };
 
   const toggle = (xaddr: string) =>
-    setSelected((s) => {
+    setUnchecked((s) => {
       const n = new Set(s);
       if (n.has(xaddr)) n.delete(xaddr);
       else n.add(xaddr);
       return n;
     });
+
+  const rows = (run?.rows ?? []) as SyncRow[];
+  const counts = tally(rows);
+  const form = (
+    <>
+      <fieldset>
+        <legend>
+          Cameras <span className="hint" data-testid="sync-count">({chosenCount} of {cameras.length} chosen)</span>
+        </legend>
+        {cameras.length === 0 ? (
+          <p className="hint">No ONVIF cameras in the inventory yet: type their addresses below.</p>
+        ) : (
+          <div className="actions">
+            <button type="button" onClick={() => setUnchecked(new Set())} data-testid="sync-all">Select all</button>
+            <button type="button" onClick={() => setUnchecked(new Set(cameras.map((d) => d.xaddrs[0]!)))} data-testid="sync-none">Select none</button>
+          </div>
+        )}
+        <ul className="device-list">
+          {cameras.map((d) => (
+            <li key={d.id}>
+              <label className="inline">
+                <input type="checkbox" checked={isChosen(d)} onChange={() => toggle(d.xaddrs[0]!)} data-testid="sync-device" />
+                {deviceLabel(d)} <span className="hint">{d.xaddrs[0]}</span>
+              </label>
+            </li>
+          ))}
+        </ul>
+        <label>
+          Addresses typed by hand (one device service URL per line)
+          <textarea rows={3} value={manual} onChange={(e) => setManual(e.target.value)} data-testid="sync-manual" placeholder="http://192.168.1.108/onvif/device_service" />
+        </label>
+        <label className="inline">
+          User name on the cameras <input value={username} onChange={(e) => setUsername(e.target.value)} data-testid="sync-username" />
+        </label>
+      </fieldset>
+      <fieldset>
+        <legend>Passwords</legend>
+        {candidates.map((c, i) => (
+          <label key={i}>
+            {i === 0 ? 'Password the cameras have now' : `Another guess (${i + 1})`}{' '}
+            <input type="password" data-secret autoComplete="off" value={c} data-testid={`sync-current-${i}`}
+              onChange={(e) => setCandidates((list) => list.map((x, j) => (j === i ? e.target.value : x)))} />
+          </label>
+        ))}
+        {candidates.length < MAX_CANDIDATES && (
+          <button type="button" onClick={() => setCandidates((l) => [...l, ''])}>Add a guess</button>
+        )}
+        <p className="hint">Guesses are tried in order; each camera gets at most {run?.maxFailedAuthsPerDevice ?? 2} wrong ones per run.</p>
+        {caseId && (
+          <label className="inline">
+            <input type="checkbox" checked={useCase} onChange={(e) => setUseCase(e.target.checked)} data-testid="sync-use-case" />
+            Use the new password of the reset case {theCase ? nvrDisplayName(theCase.nvr) : ''}
+            {theCase?.passwordKept === 'session-memory' ? ' (kept in memory for this session)' : ''}
+          </label>
+        )}
+        {!(useCase && caseId) && (
+          <>
+            <label>New camera password <input type="password" data-secret autoComplete="new-password" value={newPassword} onChange={(e) => setNewPassword(e.target.value)} data-testid="sync-new" /></label>
+            <label>New camera password, again <input type="password" data-secret autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} data-testid="sync-confirm" /></label>
+          </>
+        )}
+      </fieldset>
+      <div className="actions">
+        <button type="button" className="primary" onClick={start} data-testid="sync-save">Save and sync</button>
+        <button type="button" onClick={() => (caseId ? go('reset', { caseId }) : go('devices'))} data-testid="sync-skip">Cancel (do not sync)</button>
+      </div>
+    </>
+  );
 
   return (
     <section className="sync" aria-label="Camera sync">
@@ -134,84 +200,56 @@ export function SyncView() {
         The NVR's own sync reaches only cameras it added with its private protocol and reports nothing per camera. This pushes the new
         password to each ONVIF camera, checks it, and stops before any camera could lock the account.
       </p>
-      {!running && (
-        <>
-          <fieldset>
-            <legend>Cameras</legend>
-            {devices.length === 0 && <p className="hint">No ONVIF devices in the inventory yet: type their addresses below.</p>}
-            <div className="device-list">
-              {devices.map((d) => (
-                <label key={d.id} className="inline">
-                  <input type="checkbox" checked={selected.has(d.xaddrs[0]!)} onChange={() => toggle(d.xaddrs[0]!)} data-testid="sync-device" />
-                  {d.name ?? d.model ?? d.id} — {d.xaddrs[0]}
-                </label>
-              ))}
-            </div>
-            <label>
-              Addresses typed by hand (one device service URL per line)
-              <textarea rows={3} value={manual} onChange={(e) => setManual(e.target.value)} data-testid="sync-manual" placeholder="http://192.168.1.108/onvif/device_service" />
-            </label>
-            <label className="inline">
-              User name on the cameras <input value={username} onChange={(e) => setUsername(e.target.value)} data-testid="sync-username" />
-            </label>
-          </fieldset>
-          <fieldset>
-            <legend>Passwords</legend>
-            {candidates.map((c, i) => (
-              <label key={i}>
-                {i === 0 ? 'Password the cameras have now' : `Another guess (${i + 1})`}{' '}
-                <input type="password" autoComplete="off" value={c} data-testid={`sync-current-${i}`}
-                  onChange={(e) => setCandidates((list) => list.map((x, j) => (j === i ? e.target.value : x)))} />
-              </label>
-            ))}
-            {candidates.length < MAX_CANDIDATES && (
-              <button type="button" onClick={() => setCandidates((l) => [...l, ''])}>Add a guess</button>
-            )}
-            <p className="hint">Guesses are tried in order; each camera gets at most {run?.maxFailedAuthsPerDevice ?? 2} wrong ones per run.</p>
-            {caseId && (
-              <label className="inline">
-                <input type="checkbox" checked={useCase} onChange={(e) => setUseCase(e.target.checked)} data-testid="sync-use-case" />
-                Use the new password saved with reset case {caseId}
-              </label>
-            )}
-            {!(useCase && caseId) && (
-              <>
-                <label>New password <input type="password" autoComplete="new-password" value={newPassword} onChange={(e) => setNewPassword(e.target.value)} data-testid="sync-new" /></label>
-                <label>New password again <input type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} data-testid="sync-confirm" /></label>
-              </>
-            )}
-          </fieldset>
-          <div className="actions">
-            <button type="button" className="primary" onClick={start} data-testid="sync-save">Save and sync</button>
-            <button type="button" onClick={() => (caseId ? go('reset', { caseId }) : go('devices'))} data-testid="sync-skip">Cancel (do not sync)</button>
-          </div>
-        </>
-      )}
       {error && <p role="alert" className="error">{error}</p>}
       {run && (
-        <>
-          <p className="summary" data-testid="sync-summary" data-running={String(running)}>
-            Run {run.runId}: {done} of {run.rows.length} cameras finished{running ? '…' : '.'}
-          </p>
+        <section aria-label="Results" className="results">
+          <div className="summary" data-testid="sync-summary" data-running={String(running)} role="status" aria-live="polite">
+            <b>{running ? 'Syncing…' : 'Sync finished.'}</b>{' '}
+            <span data-testid="sync-tally">
+              {counts.map((t, i) => (
+                <span key={t.outcome} className={`tally o-${t.success ? 'good' : t.outcome === 'pending' ? 'pending' : 'bad'}`}>
+                  {i > 0 ? ' · ' : ''}
+                  {t.count} {t.label}
+                </span>
+              ))}
+            </span>{' '}
+            <span className="hint">
+              ({rows.length} camera{rows.length === 1 ? '' : 's'}, started {new Date(run.startedAt).toLocaleTimeString()}
+              {run.finishedAt ? `, finished ${new Date(run.finishedAt).toLocaleTimeString()}` : ''})
+            </span>
+          </div>
           <div className="actions">
             {running && <button type="button" onClick={() => void nvr.sync.cancel({ runId: run.runId })} data-testid="sync-cancel">Stop sync</button>}
             {!running && failed.length > 0 && (
-              <button type="button" onClick={retry} data-testid="sync-retry">Retry failed ({failed.length})</button>
+              <button type="button" className="primary" onClick={retry} data-testid="sync-retry">Retry failed ({failed.length})</button>
             )}
             {!running && (
               <>
                 <button type="button" onClick={() => void exportAs('csv')} data-testid="sync-export-csv">Export CSV</button>
                 <button type="button" onClick={() => void exportAs('json')} data-testid="sync-export-json">Export JSON</button>
-                <button type="button" onClick={() => void exportAs('html')} data-testid="sync-export-html">Printable report</button>
-                {desktop && <button type="button" onClick={() => void exportAs('pdf')} data-testid="sync-export-pdf">Save PDF</button>}
+                {desktop ? (
+                  <button type="button" onClick={() => void exportAs('pdf')} data-testid="sync-export-pdf">Save PDF report</button>
+                ) : (
+                  <button type="button" onClick={() => void exportAs('html')} data-testid="sync-export-html">Printable report</button>
+                )}
               </>
             )}
           </div>
+          {saved && <p role="status" className="saved" data-testid="sync-saved">{saved}</p>}
           {!running && failed.length > 0 && !run.hasSecrets && (
-            <p className="hint">The app no longer holds this run's passwords: enter them above before retrying.</p>
+            <p className="hint">The app no longer holds this run's passwords: open “Start another sync” and enter them before retrying.</p>
           )}
-          <SyncTable rows={run.rows as SyncRow[]} mainOffset={mainOffset} />
-        </>
+          <SyncTable rows={rows} devices={byXaddr} mainOffset={mainOffset} />
+        </section>
+      )}
+      {showForm ? (
+        form
+      ) : (
+        !running && (
+          <button type="button" onClick={() => setFormOpen(true)} data-testid="sync-new-run" aria-expanded="false">
+            Start another sync…
+          </button>
+        )
       )}
     </section>
   );
