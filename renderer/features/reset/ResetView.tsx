@@ -1,5 +1,4 @@
 import { useEffect, useRef, useState } from 'react';
-import type { InventoryDevice } from '../../../common/domain/device';
 import { STEP_TITLES, STEPS, WARN_BEFORE_MS, type ResetCase, type Step } from '../../../common/reset/case';
 import { nvrDisplayName } from '../../../common/reset/label';
 import { deviceLabel } from '../../src/labels';
