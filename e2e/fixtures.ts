@@ -33,7 +33,7 @@ interface Fixtures {
   /** axe-core on the page as it is now; fails on serious or critical violations. */
   axe: (screen: string) => Promise<void>;
   /** A 1280×800 screenshot of the app as it is now, saved under the test's screens/ and attached. */
-  screen: (name: string) => Promise<void>;
+  screenAt1280: (name: string) => Promise<void>;
   siteOptions: SiteOptions;
   appEnv: Record<string, string>;
   browserArgs: string[];
@@ -65,7 +65,7 @@ export const test = base.extend<Fixtures>({
   axe: async ({ app }, use, testInfo) => {
     await use((screen) => axeCheck(app.page, screen, testInfo));
   },
-  screen: async ({ app }, use, testInfo) => {
+  screenAt1280: async ({ app }, use, testInfo) => {
     await use((name) => screenShot(app.page, name, testInfo));
   },
 
