@@ -1,0 +1,67 @@
+import { test, expect } from './fixtures';
+import { resetOf } from '../sim/nvr/addon';
+import { SITE_CREDENTIALS } from '../sim/identities';
+import type { Step } from '../common/reset/case';
+
+// Every screen once: axe-core with no serious or critical violation, and a
+// 1280×800 screenshot saved as an artifact (test-results/…/screens/*.png).
+const EMAIL = 'owner@example.com';
+test.use({ siteOptions: { cameras: 3, registeredEmail: EMAIL } });
+
+test('every screen: axe-core finds no serious or critical violation; screenshots at 1280×800', async ({ app, site, axe, screenAt1280 }) => {
+  const { page } = app;
+  const check = async (name: string) => {
+    await axe(name);
+    await screenAt1280(name);
+  };
+  await expect(page.getByTestId('device-row')).toHaveCount(site.devices.length);
+  await check('devices');
+
+  await page.getByRole('tab', { name: 'Password reset' }).click();
+  await expect(page.getByRole('button', { name: 'Start a reset case' })).toBeVisible();
+  await check('reset-new-case');
+
+  // Walk one case through every step by the contract, looking at each screen.
+  const step = page.getByTestId('wizard-step');
+  const at = async (s: Step) => {
+    await expect(step).toHaveAttribute('data-step', s);
+    await check(`reset-${s}`);
+  };
+  await page.getByRole('button', { name: 'Start a reset case' }).click();
+  await at('forgot');
+  const { cases } = await app.call('cases.list');
+  const caseId = cases[0]!.id;
+  await app.call('cases.goto', { caseId, step: 'email' });
+  await at('email');
+  await app.call('cases.setEmail', { caseId, email: EMAIL });
+  await at('qr');
+  const { sim, mailbox } = resetOf(site);
+  const monitor = await app.context.newPage();
+  await monitor.goto(resetOf(site).url);
+  await monitor.getByRole('button', { name: 'Forgot Password' }).click();
+  await monitor.getByLabel('Email address').fill(EMAIL);
+  await monitor.getByRole('button', { name: 'Next' }).click();
+  const qrText = sim.state().qrText!;
+  await app.call('cases.setQrText', { caseId, qrText, source: 'paste' });
+  await at('send');
+  await app.call('cases.recordSent', { caseId, via: 'clipboard' });
+  await at('code');
+  const reply = await mailbox.deliver(`mailto:support_gpwd@htmicrochip.com?body=${encodeURIComponent(qrText)}`);
+  await app.call('cases.recordCode', { caseId, code: reply.code! });
+  await app.call('cases.recordAttempt', { caseId, result: 'accepted' });
+  await at('password');
+  await app.call('cases.setPassword', { caseId, password: 'Screens2026ab' });
+  await at('sync');
+  await app.call('cases.recordSync', { caseId, choice: 'save' });
+  await at('done');
+
+  await page.getByRole('tab', { name: 'Camera sync' }).click();
+  await expect(page.getByTestId('sync-save')).toBeVisible();
+  await check('sync-form');
+  await page.getByTestId('sync-current-0').fill(SITE_CREDENTIALS.camera.password);
+  await page.getByTestId('sync-new').fill('Screens2026ab');
+  await page.getByTestId('sync-confirm').fill('Screens2026ab');
+  await page.getByTestId('sync-save').click();
+  await expect(page.getByTestId('sync-summary')).toHaveAttribute('data-running', 'false');
+  await check('sync-results');
+});
