@@ -27,3 +27,47 @@ test('refuses a link outside the allow-list and keeps running', async ({ app }) 
   const info = await app.call('app.info');
   expect(info.testHooks).toBe(true);
 });
+
+test('tab switches keep typed values and chosen cameras; tabs follow the arrow keys', async ({ app }) => {
+  const { page } = app;
+  await page.getByLabel('Filter').fill('Dahua');
+  await page.getByLabel('Add by IP or host name[:port]').fill('192.0.2.7');
+  await page.getByRole('tab', { name: 'Camera sync' }).click();
+  await page.getByTestId('sync-manual').fill('http://192.0.2.8/onvif/device_service');
+  await page.getByTestId('sync-username').fill('installer');
+  await page.getByTestId('sync-none').click();
+  await page.getByRole('tab', { name: 'Password reset' }).click();
+  await page.getByLabel('NVR from the inventory').selectOption({ label: 'Another NVR (type its name or address)' });
+  await page.getByLabel('NVR name or address').fill('Back office NVR');
+  // Round trip with the keyboard: ArrowLeft twice from "Password reset" wraps through Devices to Camera sync.
+  await page.getByRole('tab', { name: 'Password reset' }).focus();
+  await page.keyboard.press('ArrowLeft');
+  await expect(page.getByRole('tab', { name: 'Devices' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByLabel('Filter')).toHaveValue('Dahua');
+  await expect(page.getByLabel('Add by IP or host name[:port]')).toHaveValue('192.0.2.7');
+  await page.keyboard.press('ArrowLeft');
+  await expect(page.getByRole('tab', { name: 'Camera sync' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('sync-manual')).toHaveValue('http://192.0.2.8/onvif/device_service');
+  await expect(page.getByTestId('sync-username')).toHaveValue('installer');
+  await expect(page.getByTestId('sync-count')).toContainText('(0 of');
+  await page.keyboard.press('End');
+  await page.keyboard.press('ArrowLeft');
+  await expect(page.getByRole('tab', { name: 'Password reset' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByLabel('NVR name or address')).toHaveValue('Back office NVR');
+});
+
+test('Add by IP takes a pasted device-service URL, and says plainly what it needs otherwise', async ({ app, site }) => {
+  const { page } = app;
+  const field = page.getByLabel('Add by IP or host name[:port]');
+  await field.fill('not an address at all');
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  const outcome = page.getByTestId('add-outcome');
+  await expect(outcome).toHaveText(/^That is not the address this needs\. Type an IPv4 address or host name, optionally with :port/);
+  await expect(outcome).not.toContainText('Invalid arguments');
+  // The message goes as soon as the technician edits the field.
+  await field.fill(site.cameras[1]!.xaddr);
+  await expect(outcome).toHaveCount(0);
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  await expect(outcome).toContainText('host and port taken from the pasted address');
+  await expect(field).toHaveValue(new URL(site.cameras[1]!.xaddr).host);
+});

@@ -41,5 +41,5 @@ function splitName(name: string): [string, string] {
 
 function unwrap(envelope: Envelope): unknown {
   if (envelope.ok) return envelope.value;
-  throw new AppError(envelope.error.code, envelope.error.message);
+  throw new AppError(envelope.error.code, envelope.error.message, envelope.error.params);
 }

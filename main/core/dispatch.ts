@@ -41,7 +41,10 @@ export function createDispatcher(handlers: Handlers, log: Logger): Dispatch {
     if (!parsed.success) {
       const message = `Invalid arguments for ${name}: ${z.prettifyError(parsed.error).slice(0, 500)}`;
       log.warn('refused malformed call', { name, host: ctx.host, issues: parsed.error.issues.length });
-      return { ok: false, error: { code: 'bad-request', message } };
+      // The first issue, as parameters: the renderer names the field and what it expects in a sentence.
+      const first = parsed.error.issues[0];
+      const params = { call: name, field: first?.path.join('.') ?? '', expected: (first?.message ?? '').slice(0, 200) };
+      return { ok: false, error: { code: 'bad-request', message, params } };
     }
     try {
       const handler = handlers[name] as Handler<CallName>;
@@ -50,7 +53,7 @@ export function createDispatcher(handlers: Handlers, log: Logger): Dispatch {
     } catch (err) {
       if (err instanceof AppError) {
         log.info('call failed', { name, code: err.code, message: err.message });
-        return { ok: false, error: { code: err.code, message: err.message } };
+        return { ok: false, error: { code: err.code, message: err.message, ...(err.params ? { params: err.params } : {}) } };
       }
       log.error('call crashed', { name, error: String(err instanceof Error ? (err.stack ?? err.message) : err) });
       return { ok: false, error: { code: 'internal', message: `Internal error in ${name}; see the app log.` } };

@@ -1,23 +1,34 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { AdapterChoice } from '../../../common/contract/devices';
+import { AppError } from '../../../common/contract/define';
+import { targetFromPaste } from '../../../common/paste-target';
 import { nvr } from '../../src/api';
+import { explain } from '../../src/errors';
+
+/** A success line goes away by itself after this long; an error stays until the next try or an edit. */
+const OK_MESSAGE_MS = 8000;
 
 /** Runs one action at a time per form and keeps its outcome as a readable line. */
 function useAction() {
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ ok: boolean; text: string }>();
-  const run = async (f: () => Promise<string>) => {
+  useEffect(() => {
+    if (!message?.ok) return;
+    const t = setTimeout(() => setMessage(undefined), OK_MESSAGE_MS);
+    return () => clearTimeout(t);
+  }, [message]);
+  const run = async (f: () => Promise<string>, onError?: (e: unknown) => boolean) => {
     setBusy(true);
     setMessage(undefined);
     try {
       setMessage({ ok: true, text: await f() });
     } catch (e) {
-      setMessage({ ok: false, text: e instanceof Error ? e.message : String(e) });
+      if (!onError?.(e)) setMessage({ ok: false, text: explain(e) });
     } finally {
       setBusy(false);
     }
   };
-  return { busy, message, run };
+  return { busy, message, run, clear: () => setMessage(undefined) };
 }
 
 function Outcome({ message, testId }: { message: { ok: boolean; text: string } | undefined; testId: string }) {
@@ -83,15 +94,24 @@ export function ManualAdd() {
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void action.run(async () => {
-      const d = await nvr.devices.addManual({ target: target.trim() });
-      return `Added ${d.addresses.join(', ')}`;
+      // A pasted device-service URL becomes host:port here; main checks what is left.
+      const { target: t, fromUrl } = targetFromPaste(target);
+      if (fromUrl) setTarget(t);
+      const d = await nvr.devices.addManual({ target: t });
+      return `Added ${d.model ?? d.name ?? 'a device'} at ${d.addresses.join(', ')}${fromUrl ? ` (host and port taken from the pasted address)` : ''}`;
     });
   };
   return (
     <form className="dev-form" onSubmit={submit} aria-label="Add a device by address">
       <label>
         Add by IP or host name[:port]
-        <input value={target} onChange={(e) => setTarget(e.target.value)} placeholder="192.168.1.108 or nvr.local:8080" maxLength={260} required />
+        <input
+          value={target}
+          onChange={(e) => (setTarget(e.target.value), action.clear())}
+          placeholder="192.168.1.108:8000 or a pasted URL"
+          maxLength={2048}
+          required
+        />
       </label>
       <button type="submit" disabled={action.busy || !target.trim()}>
         {action.busy ? 'Adding…' : 'Add'}
@@ -104,31 +124,60 @@ export function ManualAdd() {
 export function Sweep({ progress }: { progress?: { done?: number; total?: number } }) {
   const [range, setRange] = useState('');
   const [ports, setPorts] = useState('');
+  const [askWide, setAskWide] = useState<string>();
   const action = useAction();
+  const sweep = (confirmWide: boolean) => {
+    setAskWide(undefined);
+    void action.run(
+      async () => {
+        const list = ports.trim() ? ports.split(',').map((p) => Number(p.trim())) : undefined;
+        const r = await nvr.devices.sweep({ range: range.trim(), ...(list ? { ports: list } : {}), ...(confirmWide ? { confirmWide } : {}) });
+        return `Sweep done: ${r.found} of ${r.probed} address(es) answered`;
+      },
+      (e) => {
+        // Not a failure: main asks first before sweeping a range outside the chosen adapters.
+        if (!(e instanceof AppError) || e.code !== 'confirm-wide-range') return false;
+        setAskWide(typeof e.params?.range === 'string' ? e.params.range : range.trim());
+        return true;
+      },
+    );
+  };
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    void action.run(async () => {
-      const list = ports.trim() ? ports.split(',').map((p) => Number(p.trim())) : undefined;
-      const r = await nvr.devices.sweep({ range: range.trim(), ...(list ? { ports: list } : {}) });
-      return `Sweep done: ${r.found} of ${r.probed} address(es) answered`;
-    });
+    sweep(false);
   };
   return (
     <form className="dev-form" onSubmit={submit} aria-label="Sweep a range">
       <label>
         Sweep range (CIDR, at most /16)
-        <input value={range} onChange={(e) => setRange(e.target.value)} placeholder="192.168.1.0/24" maxLength={64} required />
+        <input value={range} onChange={(e) => (setRange(e.target.value), action.clear(), setAskWide(undefined))} placeholder="192.168.1.0/24" maxLength={64} required />
       </label>
       <label>
         ONVIF ports (optional)
-        <input value={ports} onChange={(e) => setPorts(e.target.value)} placeholder="80,8000,8080" maxLength={40} className="short" />
+        <input value={ports} onChange={(e) => (setPorts(e.target.value), action.clear())} placeholder="80,8000,8080" maxLength={40} className="short" />
       </label>
       <button type="submit" disabled={action.busy || !range.trim()}>
         {action.busy ? 'Sweeping…' : 'Sweep'}
       </button>
       {action.busy && progress?.total ? (
-        <progress aria-label="Sweep progress" max={progress.total} value={progress.done ?? 0} />
+        <span className="dev-progress">
+          <progress aria-label="Sweep progress" max={progress.total} value={progress.done ?? 0} />{' '}
+          <span data-testid="sweep-count">
+            {progress.done ?? 0} / {progress.total}
+          </span>
+        </span>
       ) : null}
+      {askWide && (
+        <span role="alertdialog" aria-label="Confirm a wide sweep" className="dev-confirm" data-testid="confirm-wide">
+          This range ({askWide}) is outside the adapters you chose, so it may reach a network that is not the customer’s. Sweep anyway?{' '}
+          <button type="button" onClick={() => sweep(true)}>
+            Sweep anyway
+          </button>{' '}
+          <button type="button" onClick={() => setAskWide(undefined)}>
+            Cancel
+          </button>
+        </span>
+      )}
       <Outcome message={action.message} testId="sweep-outcome" />
     </form>
   );

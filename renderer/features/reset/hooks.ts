@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useClockOffset } from '../../src/data';
+import { explain } from '../../src/errors';
 
 /**
  * Main's clock, ticking locally. Deadlines are main's (tests move its clock):
@@ -26,7 +27,7 @@ export function useAction(): [(f: () => Promise<unknown>) => Promise<boolean>, s
       await f();
       return true;
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(explain(e));
       return false;
     } finally {
       setBusy(false);

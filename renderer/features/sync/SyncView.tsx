@@ -6,6 +6,7 @@ import { tally, type ReportFormat, type SyncRow } from '../../../common/sync/rep
 import { nvr } from '../../src/api';
 import { showRun, useAppInfo, useCases, useClockOffset, useDevices, useSyncRun } from '../../src/data';
 import { deviceLabel } from '../../src/labels';
+import { explain } from '../../src/errors';
 import { go, useNav } from '../../src/nav';
 import { downloadText, openPrintView } from './download';
 import { SyncTable } from './SyncTable';
@@ -82,7 +83,7 @@ export function SyncView() {
       setFormOpen(false);
       showRun(await nvr.sync.status({ runId }));
     } catch (e) {
-      setError((e as Error).message);
+      setError(explain(e));
     }
   };
 
@@ -97,7 +98,7 @@ export function SyncView() {
       });
       showRun(await nvr.sync.status({ runId: run?.runId }));
     } catch (e) {
-      setError((e as Error).message);
+      setError(explain(e));
     }
   };
 
@@ -113,7 +114,7 @@ export function SyncView() {
         setSaved(`Saved as ${r.filename} in your downloads folder.`);
       }
     } catch (e) {
-      setError((e as Error).message);
+      setError(explain(e));
     }
   };
 
