@@ -71,3 +71,20 @@ test('Add by IP takes a pasted device-service URL, and says plainly what it need
   await expect(outcome).toContainText('host and port taken from the pasted address');
   await expect(field).toHaveValue(new URL(site.cameras[1]!.xaddr).host);
 });
+
+test('a device row opens its details; the count follows the filter', async ({ app, site }) => {
+  const { page } = app;
+  const cam = site.cameras[0]!;
+  await expect(page.getByTestId('device-row')).toHaveCount(site.devices.length);
+  await page.getByLabel('Filter').fill(cam.identity.serialNumber);
+  await expect(page.getByTestId('device-count')).toContainText(`1 of ${site.devices.length} devices match`);
+  const row = page.locator(`[data-testid="device-row"][data-serial="${cam.identity.serialNumber}"]`);
+  await row.focus();
+  await page.keyboard.press('Enter');
+  const details = page.getByTestId('device-details');
+  await expect(details).toContainText(cam.identity.serialNumber);
+  await expect(details).toContainText(cam.xaddr);
+  await expect(details).toContainText('Seen by');
+  await details.getByRole('button', { name: 'Close' }).click();
+  await expect(details).toHaveCount(0);
+});

@@ -3,21 +3,19 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import type { InventoryDevice } from '../../../common/domain/device';
 import { formatSkew, type SortKey, type SortSpec } from './model';
 
-const COLUMNS: { key: SortKey | 'firmware' | 'protocols' | 'skew'; label: string; sortable: boolean }[] = [
+const COLUMNS: { key: SortKey | 'protocols' | 'skew'; label: string; sortable: boolean }[] = [
   { key: 'online', label: 'Status', sortable: true },
   { key: 'kind', label: 'Type', sortable: true },
-  { key: 'manufacturer', label: 'Manufacturer', sortable: true },
   { key: 'model', label: 'Model', sortable: true },
   { key: 'serial', label: 'Serial', sortable: true },
   { key: 'mac', label: 'MAC', sortable: true },
-  { key: 'firmware', label: 'Firmware', sortable: false },
   { key: 'address', label: 'Addresses', sortable: true },
   { key: 'protocols', label: 'Seen by', sortable: false },
   { key: 'lastSeen', label: 'Last seen', sortable: true },
   { key: 'skew', label: 'Clock', sortable: false },
 ];
 
-const ROW_HEIGHT = 40;
+const ROW_HEIGHT = 46;
 const KIND_LABEL = { nvr: 'NVR', camera: 'Camera', other: 'Other' } as const;
 
 interface Props {
@@ -25,6 +23,8 @@ interface Props {
   sort: SortSpec;
   onSort(key: SortKey): void;
   total: number;
+  selected?: string;
+  onOpen(id: string): void;
 }
 
 /**
@@ -32,7 +32,7 @@ interface Props {
  * positioned, which real <tr>s cannot be, and the roles keep it readable by
  * screen readers and by Playwright's getByRole.
  */
-export function DeviceTable({ devices, sort, onSort, total }: Props) {
+export function DeviceTable({ devices, sort, onSort, total, selected, onOpen }: Props) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: devices.length,
@@ -81,11 +81,25 @@ export function DeviceTable({ devices, sort, onSort, total }: Props) {
                 data-online={d.online ? 'true' : 'false'}
                 data-kind={d.kind}
                 data-address={d.addresses[0] ?? ''}
-                className={`dev-row${d.online ? '' : ' offline'}${d.flags.length ? ' flagged' : ''}`}
+                className={`dev-row${d.online ? '' : ' offline'}${d.flags.length ? ' flagged' : ''}${d.id === selected ? ' selected' : ''}`}
                 style={{ transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}
+                tabIndex={0}
+                aria-current={d.id === selected ? "true" : undefined}
+                onClick={() => onOpen(d.id)}
+                onKeyDown={(e) => {
+                  if (e.key === 'Enter' || e.key === ' ') {
+                    e.preventDefault();
+                    onOpen(d.id);
+                  }
+                }}
               >
                 <div role="cell" className="dev-cell col-online">
                   <span className={`pill ${d.online ? 'on' : 'off'}`}>{d.online ? 'Online' : 'Offline'}</span>
+                  {d.dhip?.init === 'not-initialised' && (
+                    <span className="pill uninit" data-testid="not-initialised" title="DHIP says this device has no admin password yet: initialise it with the vendor tool before anything else.">
+                      Not initialised
+                    </span>
+                  )}
                   {d.flags.length > 0 && (
                     <span className="flag" role="img" aria-label={`Flagged: ${d.flags.join('; ')}`} title={d.flags.join('\n')}>
                       ⚠
@@ -93,11 +107,14 @@ export function DeviceTable({ devices, sort, onSort, total }: Props) {
                   )}
                 </div>
                 <div role="cell" className="dev-cell col-kind">{KIND_LABEL[d.kind]}</div>
-                <div role="cell" className="dev-cell col-manufacturer">{d.manufacturer ?? ''}</div>
-                <div role="cell" className="dev-cell col-model" data-testid="device-model" title={d.model}>{d.model ?? ''}</div>
-                <div role="cell" className="dev-cell col-serial mono" data-testid="device-serial">{d.serial ?? ''}</div>
-                <div role="cell" className="dev-cell col-mac mono" data-testid="device-mac">{d.mac ?? ''}</div>
-                <div role="cell" className="dev-cell col-firmware" title={d.firmware}>{d.firmware ?? ''}</div>
+                <div role="cell" className="dev-cell col-model two-line" title={[d.manufacturer, d.model, d.firmware && `firmware ${d.firmware}`].filter(Boolean).join('\n')}>
+                  <span data-testid="device-model">{d.model ?? ''}</span>
+                  <small>
+                    {[d.manufacturer, d.firmware].filter(Boolean).join(' · ')}
+                  </small>
+                </div>
+                <div role="cell" className="dev-cell col-serial mono" data-testid="device-serial" title={d.serial}>{d.serial ?? ''}</div>
+                <div role="cell" className="dev-cell col-mac mono" data-testid="device-mac" title={d.mac}>{d.mac ?? ''}</div>
                 <div role="cell" className="dev-cell col-address mono" title={[...d.addresses, ...d.xaddrs].join('\n')}>
                   {d.addresses.join(', ')}
                 </div>

@@ -1,4 +1,5 @@
 import { useDeferredValue, useMemo, useState } from 'react';
+import { DeviceDetails } from './DeviceDetails';
 import { DeviceTable } from './DeviceTable';
 import { DiagnosticsPanel } from './DiagnosticsPanel';
 import { view, type SortKey, type SortSpec } from './model';
@@ -16,6 +17,8 @@ export function DevicesView() {
   const devices = useMemo(() => view(rows.values(), deferredFilter, sort), [rows, deferredFilter, sort]);
   const onSort = (key: SortKey) => setSort((s) => (s.key === key ? { key, dir: s.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: 'asc' }));
   const online = [...rows.values()].filter((d) => d.online).length;
+  const [openId, setOpenId] = useState<string>();
+  const opened = openId ? rows.get(openId) : undefined;
 
   return (
     <section aria-label="Devices" className="devices">
@@ -26,10 +29,12 @@ export function DevicesView() {
           <input type="search" value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="model, serial, MAC, address…" />
         </label>
         <span className="dev-count" data-testid="device-count" aria-live="polite">
-          {rows.size} device(s), {online} online{scan.state === 'scanning' ? ' — scanning…' : ''}
+          {deferredFilter.trim() ? `${devices.length} of ${rows.size} devices match` : `${rows.size} device(s)`}, {online} online
+          {scan.state === 'scanning' ? ' — scanning…' : ''}
         </span>
       </div>
-      <DeviceTable devices={devices} sort={sort} onSort={onSort} total={rows.size} />
+      <DeviceTable devices={devices} sort={sort} onSort={onSort} total={rows.size} selected={openId} onOpen={(id) => setOpenId((o) => (o === id ? undefined : id))} />
+      {opened && <DeviceDetails d={opened} diagnostics={diagnostics} onClose={() => setOpenId(undefined)} />}
       <div className="dev-actions">
         <ManualAdd />
         <Sweep progress={scan.state === 'sweeping' ? scan : undefined} />

@@ -98,7 +98,7 @@ export function ManualAdd() {
       const { target: t, fromUrl } = targetFromPaste(target);
       if (fromUrl) setTarget(t);
       const d = await nvr.devices.addManual({ target: t });
-      return `Added ${d.model ?? d.name ?? 'a device'} at ${d.addresses.join(', ')}${fromUrl ? ` (host and port taken from the pasted address)` : ''}`;
+      return `Added ${d.addresses.join(', ')}${fromUrl ? ` (host and port taken from the pasted address)` : ''}`;
     });
   };
   return (
