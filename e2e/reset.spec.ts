@@ -118,8 +118,11 @@ test('full reset: NVR screens + app wizard + support mailbox, then the NVR takes
 
   // 6. New password: the rule live, then a generated one, typed on the NVR.
   await expect(step).toHaveAttribute('data-step', 'password');
+  // The rule is on screen before anything is typed; then the offending character is named.
+  await expect(page.getByRole('list', { name: 'Password rule' })).toContainText('8 to 32 characters');
   await page.getByLabel('New password').fill('Camera;2024 ');
-  await expect(page.getByRole('list', { name: 'Password rule' })).toContainText('refuses these characters');
+  await expect(page.getByRole('list', { name: 'Password rule' })).toContainText('remove “;”: the NVR refuses these characters');
+  await expect(page.getByTestId('strength')).toHaveText(/^(very weak|weak|fair|strong|very strong)$/);
   await expect(page.getByRole('list', { name: 'Password rule' })).toContainText('No spaces');
   await page.getByRole('button', { name: 'Generate a password' }).click();
   const pw = await page.getByLabel('New password').inputValue();

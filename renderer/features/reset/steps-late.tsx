@@ -3,7 +3,7 @@ import { ErrorLine } from './ErrorLine';
 import { CODE_ENTRY_LIMIT, type ResetCase } from '../../../common/reset/case';
 import { caseStatus, formatRemaining } from '../../../common/reset/deadlines';
 import { generatePassword } from '../../../common/reset/generator';
-import { checkPasswordPair, PASSWORD_MESSAGES } from '../../../common/reset/password';
+import { checkPasswordPair, FORBIDDEN_CHARS, PASSWORD_MAX, PASSWORD_MESSAGES, PASSWORD_MIN, type PasswordProblem } from '../../../common/reset/password';
 import { checkSecurityCode } from '../../../common/reset/security-code';
 import { estimateStrength } from '../../../common/reset/strength';
 import { nvr } from '../../src/api';
@@ -111,6 +111,15 @@ export function CodeStep({ c, now }: StepProps) {
   );
 }
 
+/** The NVR's rule, shown before typing; each line turns ✓ or ✗ as the password is typed. */
+const RULES: { text: string; problems: PasswordProblem[] }[] = [
+  { text: `${PASSWORD_MIN} to ${PASSWORD_MAX} characters`, problems: ['empty', 'too-short', 'too-long'] },
+  { text: 'At least two kinds: letters, digits, symbols', problems: ['one-category'] },
+  { text: `None of these characters: ${FORBIDDEN_CHARS.join(' ')}`, problems: ['forbidden-char'] },
+  { text: 'No spaces or control characters', problems: ['space', 'control-char'] },
+  { text: 'Plain keyboard characters only (no accents or emoji)', problems: ['non-ascii'] },
+];
+
 export function PasswordStep({ c }: StepProps) {
   const [pw, setPw] = useState('');
   const [confirm, setConfirm] = useState('');
@@ -155,27 +164,37 @@ export function PasswordStep({ c }: StepProps) {
       >
         Generate a password
       </button>
-      <ul className="rules" aria-label="Password rule">
-        {pw.length > 0 &&
-          check.problems.map((p) => (
-            <li key={p} className="bad">
-              {PASSWORD_MESSAGES[p]}
+      <ul className="rules" aria-label="Password rule" data-testid="password-rule">
+        {RULES.map((r) => {
+          const bad = pw.length > 0 && r.problems.some((p) => check.problems.includes(p));
+          const state = pw.length === 0 ? 'todo' : bad ? 'bad' : 'good';
+          return (
+            <li key={r.text} className={state}>
+              {r.text}
+              {bad && r.problems.includes('forbidden-char') && check.forbiddenFound.length > 0 && (
+                <strong>
+                  {' '}
+                  — remove {check.forbiddenFound.map((c) => `“${c}”`).join(' and ')}: the NVR refuses these characters
+                </strong>
+              )}
+              {bad && !r.problems.includes('forbidden-char') && <strong> — {r.problems.filter((p) => check.problems.includes(p)).map((p) => PASSWORD_MESSAGES[p]).join(' ')}</strong>}
             </li>
-          ))}
-        {pw.length > 0 && confirm.length > 0 && !check.matches && <li className="bad">The two passwords differ.</li>}
-        {check.ok && <li className="good">The NVR accepts this password.</li>}
-        {pw.length > 0 &&
-          check.warnings.map((w) => (
-            <li key={w} className="warn">
-              {PASSWORD_MESSAGES[w]}
-            </li>
-          ))}
+          );
+        })}
+        {pw.length > 0 && confirm.length > 0 && !check.matches && <li className="bad"><strong>The two passwords differ.</strong></li>}
+        {check.ok && <li className="good accepted">The NVR accepts this password.</li>}
       </ul>
-      <label>
-        Strength
-        <meter min={0} max={4} low={2} high={3} optimum={4} value={pw ? strength.score : 0} />
-        <span>{pw ? strength.label : ''}</span>
-      </label>
+      {pw.length > 0 &&
+        check.warnings.map((w) => (
+          <p key={w} className="advice">
+            Advice: {PASSWORD_MESSAGES[w]}
+          </p>
+        ))}
+      <div className="strength">
+        <span id="strength-label">Strength:</span>{' '}
+        <meter aria-labelledby="strength-label" min={0} max={4} low={2} high={3} optimum={4} value={pw ? strength.score : 0} />{' '}
+        <span data-testid="strength">{pw ? strength.label : '—'}</span>
+      </div>
       <ErrorLine error={error} />
       <button type="submit" className="primary" disabled={busy || !check.ok}>
         Save the new password
