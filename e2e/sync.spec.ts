@@ -76,6 +76,25 @@ test('pushes the password live per camera, retries the failed ones, and exports 
   const fromCsv = new Map(lines.map((l) => [l[CSV_COLUMNS.indexOf('xaddr')]!, l[CSV_COLUMNS.indexOf('outcome')]!]));
   expect(fromCsv).toEqual(screen);
 
+  await expect(page.getByTestId('sync-saved')).toContainText(/Saved as \S+\.csv/);
+  // Names and the tally at a glance; failures marked as failures.
+  await expect(page.getByTestId('sync-tally')).toHaveText('2 updated · 1 locked · 2 rejected · 1 not verified');
+  await expect(row(4).getByTestId('sync-outcome')).toHaveClass(/o-good/);
+  await expect(row(5).getByTestId('sync-outcome')).toHaveClass(/o-bad/);
+  for (const [i, c] of site.cameras.entries()) await expect(row(i)).toContainText(c.identity.serialNumber);
+
+  // The printable report: a print view with a header, names and local times with the zone.
+  const popup = page.waitForEvent('popup');
+  await page.getByTestId('sync-export-html').click();
+  const view = await popup;
+  await expect(view.getByRole('heading', { name: 'Camera password sync report' })).toBeVisible();
+  const zone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+  await expect(view.getByRole('table', { name: 'Report header' })).toContainText(`Times shown in${zone}`);
+  await expect(view.locator('body')).toContainText(site.cameras[0]!.identity.serialNumber);
+  expect(await view.content()).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:/);
+  expect(await view.content()).not.toContain(NEW);
+  await view.close();
+
   expect(await page.content()).not.toContain(NEW);
   const shot = await page.screenshot({ path: testInfo.outputPath('sync.png'), fullPage: true });
   await testInfo.attach('sync screen', { body: shot, contentType: 'image/png' });

@@ -48,4 +48,24 @@ describe('sync reports', () => {
     expect(tallyLine(rows)).toBe('8 updated · 1 already current · 1 unreachable · 1 in progress');
     expect(tallyLine([])).toBe('');
   });
+
+  it('the printable report has a header, camera names and local times with the zone', () => {
+    const html = toHtmlReport([row({ finishedAt: Date.UTC(2026, 10, 25, 19, 36, 18) })], {
+      runId: 'r1',
+      startedAt: Date.UTC(2026, 10, 25, 19, 36, 0),
+      finishedAt: Date.UTC(2026, 10, 25, 19, 36, 20),
+      site: 'Corner shop',
+      nvr: { model: 'NV4108-HS', serial: '7M0TPN', address: '192.168.1.10' },
+      caseName: 'NV4108-HS · S/N 7M0TPN · 192.168.1.10',
+      timeZone: 'Europe/Berlin',
+      devices: { 'http://127.0.0.1/onvif/device_service': { name: 'Gate camera', model: 'IPC-HDW2431T', serial: '6J01', mac: '3c:ef:8c:f1:00:02' } },
+    });
+    expect(html).toContain('NV4108-HS · S/N 7M0TPN · 192.168.1.10');
+    expect(html).toContain('Corner shop');
+    expect(html).toContain('Gate camera');
+    expect(html).toContain('MAC 3c:ef:8c:f1:00:02');
+    expect(html).toContain('Europe/Berlin');
+    expect(html).toMatch(/25 Nov 2026, 20:36:18 (CET|GMT\+1)/);
+    expect(html).not.toMatch(/\d{4}-\d\d-\d\dT/);
+  });
 });

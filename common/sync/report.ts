@@ -129,29 +129,69 @@ export interface HtmlReportMeta {
   runId: string;
   startedAt: number;
   finishedAt?: number;
+  /** Header: where and for what (all optional; main's PDF path may know only the run). */
+  site?: string;
+  nvr?: { model?: string; serial?: string; address?: string };
+  /** The reset case's name ("NV4108-HS · S/N … · 192.168.1.10"). */
+  caseName?: string;
+  /** IANA zone the times are shown in: the technician's own (default: this machine's). */
+  timeZone?: string;
+  generatedAt?: number;
+  /** What the inventory knows of each device, by device-service URL (names, not just URLs). */
+  devices?: Record<string, { name?: string; model?: string; serial?: string; mac?: string }>;
+}
+
+/** "25 Nov 2026, 21:02:11 CET": the technician's local time with its zone, never bare UTC. */
+export function localTime(ms: number, timeZone?: string): string {
+  try {
+    return new Intl.DateTimeFormat('en-GB', {
+      year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false, timeZoneName: 'short', timeZone,
+    }).format(new Date(ms));
+  } catch {
+    // An unknown zone name: fall back to this machine's zone rather than fail the report.
+    return localTime(ms);
+  }
 }
 
 /** A standalone printable page (the Electron host may turn it into a PDF). No scripts. */
 export function toHtmlReport(rows: SyncRow[], meta: HtmlReportMeta): string {
-  const counts = new Map<string, number>();
-  for (const r of rows) counts.set(r.outcome ?? 'pending', (counts.get(r.outcome ?? 'pending') ?? 0) + 1);
-  const summary = [...counts].map(([o, n]) => `<li>${esc(OUTCOMES[o as SyncOutcome]?.label ?? o)}: ${n}</li>`).join('');
+  const zone = meta.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const t = (ms: number) => esc(localTime(ms, zone));
+  const summary = tally(rows).map((x) => `<li>${esc(x.label)}: ${x.count}</li>`).join('');
   const body = rows
     .map((r) => {
       const p = publicRow(r);
-      return `<tr class="o-${esc(p.outcome)}"><td>${esc(p.xaddr)}</td><td>${esc(p.username)}</td><td>${esc(OUTCOMES[p.outcome].label)}${p.subcode ? ` (${esc(p.subcode)})` : ''}</td><td>${esc(p.detail)}</td><td>${esc(p.nextStep)}</td><td>${p.attempts}</td><td>${p.failedAuths}</td><td>${p.ms}</td></tr>`;
+      const d = meta.devices?.[r.xaddr];
+      const who = [d?.model && d.model !== d.name ? d.model : undefined, d?.serial && `S/N ${d.serial}`, d?.mac && `MAC ${d.mac}`].filter(Boolean).join(' · ');
+      const name = `<b>${esc(d?.name ?? d?.model ?? 'Camera typed by hand')}</b>${who ? `<br><small>${esc(who)}</small>` : ''}<br><small>${esc(p.xaddr)}</small>`;
+      return `<tr class="o-${esc(p.outcome)}"><td>${name}</td><td>${esc(p.username)}</td><td>${esc(OUTCOMES[p.outcome].label)}${p.subcode ? ` (${esc(p.subcode)})` : ''}</td><td>${esc(p.detail)}</td><td>${esc(p.nextStep)}</td><td>${r.finishedAt !== undefined ? t(r.finishedAt) : '—'}</td><td>${p.failedAuths}</td></tr>`;
     })
     .join('\n');
+  const nvr = meta.nvr ? [meta.nvr.model, meta.nvr.serial && `S/N ${meta.nvr.serial}`, meta.nvr.address].filter(Boolean).join(' · ') : '';
+  const header = [
+    ['Site', meta.site],
+    ['NVR', nvr || undefined],
+    ['Reset case', meta.caseName],
+    ['Run', `${meta.runId}`],
+    ['Started', t(meta.startedAt)],
+    ['Finished', meta.finishedAt !== undefined ? t(meta.finishedAt) : 'not finished'],
+    ['Times shown in', zone],
+    ['Report made', meta.generatedAt !== undefined ? t(meta.generatedAt) : undefined],
+  ]
+    .filter(([, v]) => v)
+    .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${k === 'Started' || k === 'Finished' || k === 'Report made' ? v : esc(v)}</td></tr>`)
+    .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <title>Camera password sync report ${esc(meta.runId)}</title>
-<style>body{font:12px sans-serif;margin:1.5cm}table{border-collapse:collapse;width:100%}td,th{border:1px solid #999;padding:3px;text-align:left;vertical-align:top}tr.o-updated td,tr.o-already-current td{background:#eef8ee}@media print{tr{page-break-inside:avoid}}</style>
+<style>body{font:12px sans-serif;margin:1.5cm}table{border-collapse:collapse;width:100%}td,th{border:1px solid #999;padding:3px;text-align:left;vertical-align:top}table.head{width:auto;margin-bottom:1em}table.head th{background:#f3f3f3}tr.o-updated td,tr.o-already-current td{background:#eef8ee}small{color:#444}@media print{tr{page-break-inside:avoid}}</style>
 </head><body>
 <h1>Camera password sync report</h1>
-<p>Run ${esc(meta.runId)} · started ${esc(new Date(meta.startedAt).toISOString())}${meta.finishedAt ? ` · finished ${esc(new Date(meta.finishedAt).toISOString())}` : ''} · ${rows.length} device(s). No passwords are included in this report.</p>
+<table class="head" aria-label="Report header">${header}</table>
+<p><b>${esc(tallyLine(rows))}</b> — ${rows.length} camera(s). No passwords are included in this report.</p>
 <ul>${summary}</ul>
-<table><thead><tr><th>Address</th><th>User</th><th>Outcome</th><th>Detail</th><th>Next step</th><th>Sign-ins</th><th>Failed</th><th>ms</th></tr></thead>
+<table><thead><tr><th>Camera</th><th>User</th><th>Outcome</th><th>Detail</th><th>Next step</th><th>Finished</th><th>Sign-ins refused</th></tr></thead>
 <tbody>
 ${body}
 </tbody></table>

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { InventoryDevice } from '../../../common/domain/device';
 import { nvrDisplayName } from '../../../common/reset/label';
 import { isSuccess, OUTCOMES } from '../../../common/sync/outcomes';
-import { tally, type ReportFormat, type SyncRow } from '../../../common/sync/report';
+import { tally, toHtmlReport, type ReportFormat, type SyncRow } from '../../../common/sync/report';
 import { nvr } from '../../src/api';
 import { showRun, useAppInfo, useCases, useClockOffset, useDevices, useSyncRun } from '../../src/data';
 import { deviceLabel } from '../../src/labels';
@@ -21,7 +21,8 @@ export function SyncView() {
   const desktop = useAppInfo().data?.host === 'electron';
   const inventory = useDevices().data;
   const cases = useCases().data?.cases;
-  const theCase = cases?.find((c) => c.id === caseId);
+  // The case this sync belongs to: the one the wizard handed over, else the latest reset done.
+  const theCase = cases?.find((c) => c.id === caseId) ?? cases?.find((c) => c.outcome === 'reset');
   // The NVR's own password was reset on its screen: it is never one of the cameras here.
   const cameras = useMemo(() => [...(inventory?.values() ?? [])].filter((d) => d.xaddrs.length > 0 && d.kind !== 'nvr'), [inventory]);
   const byXaddr = useMemo(() => new Map([...(inventory?.values() ?? [])].flatMap((d) => d.xaddrs.map((x) => [x, d] as const))), [inventory]);
@@ -105,14 +106,29 @@ export function SyncView() {
   const exportAs = async (format: ReportFormat) => {
     setSaved(undefined);
     try {
-      const r = await nvr.sync.report({ runId: run?.runId, format });
-      if (format === 'html') {
-        openPrintView(r.content);
+      if (format === 'html' && run) {
+        // Built here, where the names (inventory) and the case are known; main's rows carry neither.
+        const devices = Object.fromEntries(
+          [...byXaddr].map(([x, d]) => [x, { name: d.name, model: d.model, serial: d.serial, mac: d.mac }]),
+        );
+        openPrintView(
+          toHtmlReport(run.rows as SyncRow[], {
+            runId: run.runId,
+            startedAt: run.startedAt,
+            finishedAt: run.finishedAt,
+            site: theCase && theCase.nvr.label !== theCase.nvr.model ? theCase.nvr.label : undefined,
+            nvr: theCase ? { model: theCase.nvr.model, serial: theCase.nvr.serial, address: theCase.nvr.address } : undefined,
+            caseName: theCase ? nvrDisplayName(theCase.nvr) : undefined,
+            generatedAt: Date.now() + mainOffset,
+            devices,
+          }),
+        );
         setSaved('The printable report opened in a new window with the print dialog.');
-      } else {
-        downloadText(r.filename, r.mime, r.content, r.encoding);
-        setSaved(`Saved as ${r.filename} in your downloads folder.`);
+        return;
       }
+      const r = await nvr.sync.report({ runId: run?.runId, format });
+      downloadText(r.filename, r.mime, r.content, r.encoding);
+      setSaved(`Saved as ${r.filename} in your downloads folder.`);
     } catch (e) {
       setError(explain(e));
     }
