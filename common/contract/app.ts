@@ -12,6 +12,8 @@ export const AppInfo = z.object({
   clockOffsetMs: z.number(),
   now: z.number(),
   testHooks: z.boolean(),
+  /** `npm run demo`: mail to support goes to the simulated support mailbox, never the vendor. */
+  demo: z.boolean().optional(),
 });
 export type AppInfo = z.infer<typeof AppInfo>;
 

@@ -17,6 +17,7 @@ export function setupAppFeature(ctx: ServiceContext): Feature<AppHandlers> {
       clockOffsetMs: ctx.clock.offset,
       now: ctx.clock.now(),
       testHooks: ctx.testHooks,
+      demo: ctx.options.embeddedSim,
     }),
     'app.openExternal': async ({ url }) => {
       const checked = checkExternalUrl(url);

@@ -90,4 +90,38 @@ describe('simulated NVR reset screens and support mailbox', () => {
     expect(await post('/code', { code: first.code! })).toContain('expired');
     expect(sim.state().stage).toBe('code');
   });
+
+  it('start over leads back to the login screen, and a second reset can run after the first', async () => {
+    const n = nvr();
+    sim = await startNvrReset({ address: ADDRESS, nvr: n.target, registeredEmail: 'owner@example.com' });
+    await toCodeScreen();
+    expect(await post('/start-over', {})).toContain('Forgot Password');
+    expect(sim.state().stage).toBe('login');
+    // A whole reset, then another one from the done screen.
+    await toCodeScreen();
+    const qr = sim.state().qrText!;
+    const reply = await sim.mailbox.deliver(`mailto:support_gpwd@htmicrochip.com?body=${encodeURIComponent(qr)}`);
+    await post('/code', { code: reply.code! });
+    await post('/password', { password: 'First2026ab', confirm: 'First2026ab' });
+    await post('/sync', { choice: 'cancel' });
+    expect(sim.state().stage).toBe('done');
+    expect(await post('/start-over', {})).toContain('Forgot Password');
+    await toCodeScreen();
+    expect(sim.state().stage).toBe('code');
+    expect(sim.state().qrText).not.toBe(qr);
+  });
+
+  it('the mailbox reads as mail in a browser (From, To, empty Subject, the code) and stays JSON for scripts', async () => {
+    const n = nvr();
+    sim = await startNvrReset({ address: ADDRESS, nvr: n.target, registeredEmail: 'owner@example.com' });
+    await toCodeScreen();
+    const reply = await sim.mailbox.deliver(`mailto:support_gpwd@htmicrochip.com?body=${encodeURIComponent(sim.state().qrText!)}`);
+    await sim.mailbox.deliver('mailto:support_gpwd@htmicrochip.com?body=%3Cscript%3Ealert(1)%3C%2Fscript%3E');
+    const html = await (await fetch(new URL('mailbox/inbox', sim.url), { headers: { accept: 'text/html' } })).text();
+    expect(html).toMatch(/<dt>From<\/dt><dd>support_gpwd@htmicrochip\.com<\/dd><dt>To<\/dt><dd>owner@example\.com<\/dd><dt>Subject<\/dt><dd class="empty">\(empty\)<\/dd>/);
+    expect(html).toContain(`${reply.code!.slice(0, 4)}-${reply.code!.slice(4)}`);
+    expect(html).not.toContain('<script>');
+    const json = (await (await fetch(new URL('mailbox/inbox', sim.url))).json()) as unknown[];
+    expect(json).toHaveLength(2);
+  });
 });

@@ -84,39 +84,46 @@ export async function startNvrReset(opts: NvrResetOptions): Promise<NvrResetSim>
     const err = message ? `<p class="msg" role="alert">${esc(message)}</p>` : '';
     message = '';
     const form = (action: string, inner: string) => `<form method="post" action="${action}">${inner}</form>`;
+    // Every screen past the login offers a way back to the start, as the NVR's own Cancel does.
+    const startOver = form('/start-over', '<button type="submit" class="secondary">Start over</button>');
     switch (stage) {
       case 'login':
         return screen('Login', `<p>User name: admin</p><label>Password <input type="password" name="pw" disabled></label>
           ${form('/forgot', '<button type="submit">Forgot Password</button>')}`);
       case 'email':
         return screen('Reset Password', `${err}<p>Enter the email address you registered on this device.</p>
-          ${form('/email', '<label>Email address <input name="email" type="text" autocomplete="off"></label> <button type="submit">Next</button>')}`);
+          ${form('/email', '<label>Email address <input name="email" type="text" autocomplete="off"></label> <button type="submit">Next</button>')}${startOver}`);
       case 'qr': {
         const img = await QRCode.toDataURL(current!.qrText, { errorCorrectionLevel: 'M', margin: 4, scale: 6 });
         return screen('Reset Password', `${err}<p>Scan the QR code with a phone app and email the text to support_gpwd@htmicrochip.com (no subject). A security code will be sent to the registered email within 24 hours.</p>
           <img id="reset-qr" alt="Reset QR code" src="${img}">
-          ${form('/next', '<button type="submit">Next</button>')}`);
+          ${form('/next', '<button type="submit">Next</button>')}${startOver}`);
       }
       case 'code':
         return screen('Reset Password', `${err}<p>Enter the security code from the email.</p>
           ${form('/code', '<label>Security code <input name="code" type="text" autocomplete="off"></label> <button type="submit">Next</button>')}
-          ${form('/back', '<button type="submit">Back</button>')}`);
+          ${form('/back', '<button type="submit">Back</button>')}${startOver}`);
       case 'password':
         return screen('Reset Password', `${err}<p>8 to 32 characters, letters and numbers recommended; do not use ' " ; : &amp;</p>
           ${form('/password', `<label>New Password <input name="password" type="password"></label>
-            <label>Confirm Password <input name="confirm" type="password"></label> <button type="submit">Save</button>`)}`);
+            <label>Confirm Password <input name="confirm" type="password"></label> <button type="submit">Save</button>`)}${startOver}`);
       case 'sync':
         return screen('Prompt', `<p>Sync the new password to remotely connected devices via the default protocol?</p>
           ${form('/sync', '<button type="submit" name="choice" value="save">Save</button> <button type="submit" name="choice" value="cancel">Cancel</button>')}`);
       case 'done':
-        return screen('Login', `<p role="status">Password reset. ${syncChoice === 'save' ? 'The new password was synced to remote devices added by the NVR’s own protocol.' : 'No devices were synced.'} Log in with the new password.</p>`);
+        return screen('Login', `<p role="status">Password reset. ${syncChoice === 'save' ? 'The new password was synced to remote devices added by the NVR’s own protocol.' : 'No devices were synced.'} Log in with the new password.</p>
+          ${form('/start-over', '<button type="submit">Start over</button>')}`);
     }
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://nvr');
     if (req.method === 'GET' && url.pathname === '/') return send(res, 200, 'text/html; charset=utf-8', await page());
-    if (req.method === 'GET' && url.pathname === '/mailbox/inbox') return send(res, 200, 'application/json', JSON.stringify(replies));
+    if (req.method === 'GET' && (url.pathname === '/mailbox/inbox' || url.pathname === '/mailbox/')) {
+      // A browser (Accept: text/html) gets the readable mailbox; scripts and tests keep the JSON.
+      const wantsHtml = url.pathname === '/mailbox/' || /text\/html/.test(req.headers.accept ?? '');
+      return wantsHtml ? send(res, 200, 'text/html; charset=utf-8', mailboxPage(replies)) : send(res, 200, 'application/json', JSON.stringify(replies));
+    }
     if (req.method !== 'POST') return send(res, 404, 'text/plain', 'not found');
     const raw = await readBody(req);
     if (url.pathname === '/mailbox/messages') {
@@ -134,7 +141,12 @@ export async function startNvrReset(opts: NvrResetOptions): Promise<NvrResetSim>
   };
 
   const act = (path: string, form: URLSearchParams) => {
-    if (path === '/forgot' && stage === 'login') stage = 'email';
+    if (path === '/start-over' && stage !== 'sync') {
+      // Back to the login screen: a new reset can begin (a QR already issued stays valid with support, as on a real NVR).
+      stage = 'login';
+      syncChoice = undefined;
+      message = '';
+    } else if (path === '/forgot' && stage === 'login') stage = 'email';
     else if (path === '/email' && stage === 'email') {
       const email = (form.get('email') ?? '').trim();
       if (email.toLowerCase() !== opts.registeredEmail.toLowerCase()) message = 'The email address does not match the one registered on this device.';
@@ -254,6 +266,25 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The simulated mailbox as mail: From, To, Subject (support's replies have none) and the code, newest first. */
+export function mailboxPage(replies: readonly Reply[]): string {
+  const mails = [...replies]
+    .reverse()
+    .map(
+      (r) => `<article class="mail${r.accepted ? '' : ' refused'}">
+  <dl><dt>From</dt><dd>${esc(r.from)}</dd><dt>To</dt><dd>${esc(r.to)}</dd><dt>Subject</dt><dd class="empty">(empty)</dd><dt>Received</dt><dd>${esc(new Date(r.at).toLocaleString())}</dd></dl>
+  <p>${esc(r.text)}</p>
+  ${r.code ? `<p class="code">Security code: <b>${esc(r.code.slice(0, 4))}-${esc(r.code.slice(4))}</b></p>` : ''}
+</article>`,
+    )
+    .join('\n');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5"><title>Simulated support mailbox</title>
+<style>body{font:15px sans-serif;margin:24px;background:#f4f6f8;color:#1d232b}article{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:12px 16px;margin:12px 0;max-width:720px}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0 0 8px}dt{color:#4f5760}dd{margin:0}.empty{color:#4f5760;font-style:italic}.code{font-size:20px}.refused{border-color:#cf222e}</style>
+</head><body><h1>Simulated support mailbox</h1><p>Demo only: replies from the simulated vendor support, as the registered email would receive them. Refreshes every 5 s.</p>
+${mails || '<p>No mail yet. Send the QR text to support from the app.</p>'}</body></html>`;
 }
 
 function screen(title: string, body: string): string {

@@ -6,6 +6,7 @@ import { checkEmail } from '../../../common/reset/email';
 import { composeSupportMailto, SUPPORT_ADDRESS } from '../../../common/reset/mailto';
 import { checkQrText } from '../../../common/reset/qr-text';
 import { nvr } from '../../src/api';
+import { useAppInfo } from '../../src/data';
 import { copyText } from './copy';
 import { useAction } from './hooks';
 import { decodeQrFile } from './qr-image';
@@ -148,6 +149,7 @@ export function QrStep({ c }: StepProps) {
 
 export function SendStep({ c }: StepProps) {
   const [run, error, busy, setError] = useAction();
+  const demo = useAppInfo().data?.demo === true;
   const [via, setVia] = useState<'mail-client' | 'clipboard' | 'phone-qr'>();
   const [phoneQr, setPhoneQr] = useState<string>();
   const mailto = c.qrText ? composeSupportMailto(c.qrText) : '';
@@ -190,7 +192,15 @@ export function SendStep({ c }: StepProps) {
         </button>
       </div>
       {via === 'clipboard' && <p role="status">Copied. Paste it as the whole body of a new email to {SUPPORT_ADDRESS}; leave the subject empty.</p>}
-      {via === 'mail-client' && <p role="status">The mail client opened with the message. Check the sender is the registered address, then send.</p>}
+      {via === 'mail-client' &&
+        (demo ? (
+          <p role="status">
+            Demo: the message went straight to the <b>simulated support mailbox</b> — not to real support and not through a mail client. Its reply
+            with the security code is on the mailbox page printed when the demo started.
+          </p>
+        ) : (
+          <p role="status">The mail client opened with the message. Check the sender is the registered address, then send.</p>
+        ))}
       {via === 'phone-qr' && phoneQr && (
         <figure>
           <img src={phoneQr} alt="QR code that opens the email to support on a phone" />
