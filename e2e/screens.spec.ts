@@ -29,6 +29,12 @@ test('every screen: axe-core finds no serious or critical violation; screenshots
   };
   await page.getByRole('button', { name: 'Start a reset case' }).click();
   await at('forgot');
+  await expect(page.getByTestId('case-deadline')).toHaveText('no deadline yet (starts when the QR text is sent)');
+  // A second case for the same NVR asks first.
+  await page.getByRole('button', { name: 'Start a reset case' }).click();
+  await expect(page.getByTestId('duplicate-case')).toContainText('A case for this NVR is already open');
+  await expect(page.getByRole('button', { name: 'Start another case anyway' })).toBeVisible();
+  await check('reset-duplicate-warning');
   const { cases } = await app.call('cases.list');
   const caseId = cases[0]!.id;
   await app.call('cases.goto', { caseId, step: 'email' });
@@ -46,8 +52,10 @@ test('every screen: axe-core finds no serious or critical violation; screenshots
   await at('send');
   await app.call('cases.recordSent', { caseId, via: 'clipboard' });
   await at('code');
+  await expect(page.getByTestId('case-deadline')).toHaveText(/^reply from support due in 2[34] h/);
   const reply = await mailbox.deliver(`mailto:support_gpwd@htmicrochip.com?body=${encodeURIComponent(qrText)}`);
   await app.call('cases.recordCode', { caseId, code: reply.code! });
+  await expect(page.getByTestId('case-deadline')).toHaveText(/^security code expires in 2[34] h/);
   await app.call('cases.recordAttempt', { caseId, result: 'accepted' });
   await at('password');
   await app.call('cases.setPassword', { caseId, password: 'Screens2026ab' });

@@ -8,6 +8,7 @@ import { nvr } from '../../src/api';
 import { useAction, useMainNow } from './hooks';
 import { EmailStep, ForgotStep, QrStep, SendStep, type StepProps } from './steps-early';
 import { CodeStep, DoneStep, PasswordStep, SyncStep } from './steps-late';
+import { Schematic } from './Schematic';
 import './reset.css';
 
 const SCREENS: Record<Step, (p: StepProps) => React.JSX.Element> = {
@@ -118,13 +119,21 @@ function NewCase({ openCases, onCreated }: { openCases: ResetCase[]; onCreated: 
   const chosen = pick ?? (nvrs.length === 1 ? nvrs[0]!.id : TYPE_IT);
   const device = nvrs.find((d) => d.id === chosen);
   const duplicate = device ? openCases.find((c) => c.nvr.deviceId === device.id) : undefined;
+  // A second open case for the same NVR needs a second, deliberate click after the warning.
+  const [warned, setWarned] = useState<string>();
+  const warning = duplicate && warned === duplicate.id ? duplicate : undefined;
   return (
     <form
       className="new-case"
       aria-labelledby="new-case-title"
       onSubmit={(e) => {
         e.preventDefault();
+        if (duplicate && !warning) {
+          setWarned(duplicate.id);
+          return;
+        }
         void run(async () => {
+          setWarned(undefined);
           const ref = device
             ? { label: deviceLabel(device), deviceId: device.id, serial: device.serial, model: device.model, address: device.addresses[0] }
             : { label: label.trim() };
@@ -154,9 +163,9 @@ function NewCase({ openCases, onCreated }: { openCases: ResetCase[]; onCreated: 
           <input value={label} onChange={(e) => setLabel(e.target.value)} maxLength={200} />
         </label>
       )}
-      {duplicate && (
-        <p role="status" className="reset-warning" data-testid="duplicate-case">
-          A case for this NVR is already open (at “{STEP_TITLES[duplicate.step]}”). Continue that one unless the NVR started over: a second
+      {warning && (
+        <p role="alert" className="reset-warning" data-testid="duplicate-case">
+          A case for this NVR is already open (at “{STEP_TITLES[warning.step]}”). Continue that one unless the NVR started over: a second
           request can use up the NVR’s codes.
         </p>
       )}
@@ -166,7 +175,7 @@ function NewCase({ openCases, onCreated }: { openCases: ResetCase[]; onCreated: 
         </p>
       )}
       <button type="submit" disabled={busy || (!device && !label.trim())}>
-        {duplicate ? 'Start another case anyway' : 'Start a reset case'}
+        {warning ? 'Start another case anyway' : 'Start a reset case'}
       </button>
     </form>
   );
@@ -225,7 +234,12 @@ function Wizard({ c, now }: { c: ResetCase; now: number }) {
         <h3 id="step-heading" ref={heading} tabIndex={-1}>
           Step {at + 1} of {STEPS.length}: {STEP_TITLES[c.step]}
         </h3>
-        <Screen key={`${c.id}-${c.step}`} c={c} now={now} />
+        <div className="step-body">
+          <div className="step-main">
+            <Screen key={`${c.id}-${c.step}`} c={c} now={now} />
+          </div>
+          <Schematic step={c.step} />
+        </div>
       </section>
       {c.step !== 'done' && (
         <button type="button" className="link" onClick={() => run(() => nvr.cases.abandon({ caseId: c.id }))}>
