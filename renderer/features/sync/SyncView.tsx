@@ -5,7 +5,6 @@ import { isSuccess, OUTCOMES } from '../../../common/sync/outcomes';
 import { tally, toHtmlReport, type ReportFormat, type SyncRow } from '../../../common/sync/report';
 import { nvr } from '../../src/api';
 import { showRun, useAppInfo, useCases, useClockOffset, useDevices, useSyncRun } from '../../src/data';
-import { deviceLabel } from '../../src/labels';
 import { explain } from '../../src/errors';
 import { go, useNav } from '../../src/nav';
 import { downloadText, openPrintView } from './download';
@@ -161,9 +160,13 @@ export function SyncView() {
         <ul className="device-list">
           {cameras.map((d) => (
             <li key={d.id}>
-              <label className="inline">
+              <label title={d.xaddrs[0]}>
                 <input type="checkbox" checked={isChosen(d)} onChange={() => toggle(d.xaddrs[0]!)} data-testid="sync-device" />
-                {deviceLabel(d)} <span className="hint">{d.xaddrs[0]}</span>
+                <span>
+                  <b>{d.name ?? d.model ?? d.addresses[0]}</b>
+                  <br />
+                  <span className="hint">{[d.name && d.model && !d.name.includes(d.model) ? d.model : undefined, d.serial && `S/N ${d.serial}`, d.addresses[0]].filter(Boolean).join(' · ')}</span>
+                </span>
               </label>
             </li>
           ))}
