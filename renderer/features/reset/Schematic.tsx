@@ -12,8 +12,8 @@ const HL = '#e8590c';
 function Frame({ title, label, children }: { title: string; label: string; children: React.ReactNode }) {
   return (
     <figure className="schematic">
-      <svg viewBox={`0 0 ${W} ${H + 24}`} width={W} height={H + 24} role="img" aria-label={label}>
-        <title>{label}</title>
+      {/* The caption says it in words; the drawing itself is hidden from assistive technology (and from label lookups). */}
+      <svg viewBox={`0 0 ${W} ${H + 24}`} width={W} height={H + 24} aria-hidden="true" focusable="false" data-testid="schematic">
         <rect x="2" y="2" width={W - 4} height={H - 4} rx="8" fill="#1d2731" stroke="#56606b" strokeWidth="3" />
         <rect x={W / 2 - 30} y={H - 2} width="60" height="10" fill="#56606b" />
         <rect x={W / 2 - 60} y={H + 8} width="120" height="6" rx="3" fill="#56606b" />
@@ -22,7 +22,7 @@ function Frame({ title, label, children }: { title: string; label: string; child
         </text>
         {children}
       </svg>
-      <figcaption>{label}</figcaption>
+      <figcaption>On the NVR: {label}</figcaption>
     </figure>
   );
 }
