@@ -1,15 +1,18 @@
+import { localTime } from '../sync/report';
 import { STEP_TITLES, type ResetCase } from './case';
+import { nvrDisplayName } from './label';
 
 /**
  * The text the technician pastes into the service ticket. Times and outcome
  * only: the password and the security code are never part of a case, so they
  * cannot appear here.
  */
-export function caseSummary(c: ResetCase, now: number): string {
-  const t = (ms: number | undefined) => (ms === undefined ? '—' : new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'));
+export function caseSummary(c: ResetCase, now: number, timeZone?: string): string {
+  // The technician's local time with its zone: a ticket read on site must not need a UTC conversion.
+  const t = (ms: number | undefined) => (ms === undefined ? '—' : localTime(ms, timeZone));
   const wrong = c.attempts.filter((a) => a.result === 'wrong').length;
   const accepted = c.attempts.find((a) => a.result === 'accepted');
-  const nvr = [c.nvr.label, c.nvr.model, c.nvr.serial && `S/N ${c.nvr.serial}`, c.nvr.address].filter(Boolean).join(', ');
+  const nvr = nvrDisplayName(c.nvr);
   const lines = [
     `NVR password reset — ${nvr}`,
     `Case ${c.id}, opened ${t(c.createdAt)}`,

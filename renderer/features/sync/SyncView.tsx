@@ -143,6 +143,8 @@ export function SyncView() {
 
   const rows = (run?.rows ?? []) as SyncRow[];
   const counts = tally(rows);
+  // A recorder typed by hand is listed, but never counted as a camera.
+  const cameraRows = rows.filter((r) => byXaddr.get(r.xaddr)?.kind !== 'nvr').length;
   const form = (
     <>
       <fieldset>
@@ -234,7 +236,8 @@ export function SyncView() {
               ))}
             </span>{' '}
             <span className="hint">
-              ({rows.length} camera{rows.length === 1 ? '' : 's'}, started {new Date(run.startedAt).toLocaleTimeString()}
+              ({cameraRows} camera{cameraRows === 1 ? '' : 's'}
+              {rows.length > cameraRows ? ` + ${rows.length - cameraRows} recorder${rows.length - cameraRows === 1 ? '' : 's'}` : ''}, started {new Date(run.startedAt).toLocaleTimeString()}
               {run.finishedAt ? `, finished ${new Date(run.finishedAt).toLocaleTimeString()}` : ''})
             </span>
           </div>
