@@ -16,6 +16,9 @@ test('every screen: axe-core finds no serious or critical violation; screenshots
   };
   await expect(page.getByTestId('device-row')).toHaveCount(site.devices.length);
   await check('devices');
+  await page.locator(`[data-testid="device-row"][data-kind="nvr"]`).click();
+  await expect(page.getByTestId('device-details')).toContainText(site.nvr.identity.serialNumber);
+  await check('devices-details');
 
   await page.getByRole('tab', { name: 'Password reset' }).click();
   await expect(page.getByRole('button', { name: 'Start a reset case' })).toBeVisible();
