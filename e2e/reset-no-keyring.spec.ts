@@ -71,6 +71,7 @@ test('no keychain, keyboard only: a whole reset case, then camera sync with the 
   await pressOn(page, page.getByRole('button', { name: 'The NVR accepted the code' }));
 
   await expect(step).toHaveAttribute('data-step', 'password');
+  await expect(page.getByTestId('no-keychain-ahead')).toContainText('write it down');
   await typeInto(page, page.getByLabel('New password'), PW);
   await typeInto(page, page.getByLabel('Confirm password'), PW);
   await monitor.getByLabel('New Password').fill(PW);
@@ -102,6 +103,9 @@ test('no keychain, keyboard only: a whole reset case, then camera sync with the 
   await pressOn(page, page.getByTestId('sync-save'));
   await expect(page.getByTestId('sync-summary')).toHaveAttribute('data-running', 'false');
   await expect(page.getByTestId('sync-tally')).toHaveText('2 updated');
+  // Results first; the form folds away and "Save and sync" is no longer the primary action.
+  await expect(page.getByTestId('sync-save')).toHaveCount(0);
+  await expect(page.getByTestId('sync-new-run')).toBeVisible();
   for (const c of site.cameras) {
     expect(c.users.checkPassword('admin', PW)).toBe(true);
     await expect(page.locator(`[data-testid="sync-row"][data-xaddr="${c.xaddr}"]`)).toContainText(c.identity.serialNumber);

@@ -7,6 +7,7 @@ import { checkPasswordPair, FORBIDDEN_CHARS, PASSWORD_MAX, PASSWORD_MESSAGES, PA
 import { checkSecurityCode } from '../../../common/reset/security-code';
 import { estimateStrength } from '../../../common/reset/strength';
 import { nvr } from '../../src/api';
+import { useCases } from '../../src/data';
 import { go } from '../../src/nav';
 import { copyText } from './copy';
 import { useAction } from './hooks';
@@ -121,6 +122,7 @@ const RULES: { text: string; problems: PasswordProblem[] }[] = [
 ];
 
 export function PasswordStep({ c }: StepProps) {
+  const keychain = useCases().data?.keychain;
   const [pw, setPw] = useState('');
   const [confirm, setConfirm] = useState('');
   const [show, setShow] = useState(false);
@@ -140,8 +142,14 @@ export function PasswordStep({ c }: StepProps) {
     >
       <p>
         Choose the new password, type it into <b>New Password</b> and <b>Confirm Password</b> on the NVR, and here. It is kept in the OS keychain
-        for the hand-over — never in a file. Without a keychain it is kept in this app’s memory until the app closes.
+        for the hand-over — never in a file.
       </p>
+      {keychain && !keychain.available && (
+        <p className="session-only" data-testid="no-keychain-ahead">
+          <b>No OS keychain here:</b> after saving, the password stays only in this app’s memory until it closes (camera sync can use it).
+          Have paper ready to write it down.
+        </p>
+      )}
       <label>
         New password
         <input data-secret type={show ? 'text' : 'password'} value={pw} onChange={(e) => setPw(e.target.value)} autoComplete="new-password" spellCheck={false} />
@@ -292,7 +300,7 @@ export function DoneStep({ c }: StepProps) {
       <SessionOnlyNotice c={c} />
       <label>
         Summary for the service ticket
-        <textarea readOnly rows={11} value={summary} />
+        <textarea readOnly rows={14} value={summary} />
       </label>
       <button type="button" onClick={() => copyText(summary).then(() => setCopied(true), () => setCopied(false))}>
         {copied ? 'Copied' : 'Copy the summary'}
