@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { STEP_TITLES, STEPS, WARN_BEFORE_MS, type ResetCase, type Step } from '../../../common/reset/case';
 import { nvrDisplayName } from '../../../common/reset/label';
-import { deviceLabel } from '../../src/labels';
+import { currentNvrRef, deviceLabel } from '../../src/labels';
 import { useCases, useDevices } from '../../src/data';
 import { caseStatus, formatRemaining } from '../../../common/reset/deadlines';
 import { nvr } from '../../src/api';
@@ -76,6 +76,7 @@ function deadlineText(c: ResetCase, now: number): { text: string; tone: 'calm' |
 }
 
 function CaseList({ cases, now, selected, onSelect }: { cases: ResetCase[]; now: number; selected?: string; onSelect: (id: string) => void }) {
+  const inventory = useDevices().data;
   const open = cases.filter((c) => c.step !== 'done');
   const closed = cases.filter((c) => c.step === 'done');
   const row = (c: ResetCase) => {
@@ -83,7 +84,7 @@ function CaseList({ cases, now, selected, onSelect }: { cases: ResetCase[]; now:
     return (
       <li key={c.id} className={c.id === selected ? 'active' : undefined}>
         <button type="button" onClick={() => onSelect(c.id)} aria-current={c.id === selected ? 'true' : undefined} data-testid="case-row">
-          <b>{nvrDisplayName(c.nvr)}</b>
+          <b>{nvrDisplayName(currentNvrRef(c.nvr, inventory))}</b>
           <span className="case-step">{STEP_TITLES[c.step]}</span>
           <span className={`case-deadline ${d.tone}`} data-testid="case-deadline">
             {d.tone === 'calm' ? '' : '⚠ '}
@@ -182,6 +183,7 @@ function NewCase({ openCases, onCreated }: { openCases: ResetCase[]; onCreated: 
 }
 
 function Wizard({ c, now }: { c: ResetCase; now: number }) {
+  const inventory = useDevices().data;
   const [run, error] = useAction();
   const [rewind, setRewind] = useState<Step>();
   const Screen = SCREENS[c.step];
@@ -196,7 +198,7 @@ function Wizard({ c, now }: { c: ResetCase; now: number }) {
   }, [c.id, c.step]);
   return (
     <div className="wizard">
-      <h2>{nvrDisplayName(c.nvr)}</h2>
+      <h2>{nvrDisplayName(currentNvrRef(c.nvr, inventory))}</h2>
       <ol className="stepper" aria-label="Wizard steps">
         {STEPS.map((s, i) => (
           <li key={s} aria-current={s === c.step ? 'step' : undefined} className={i < at ? 'past' : s === c.step ? 'now' : undefined}>

@@ -6,6 +6,7 @@ import { tally, toHtmlReport, type ReportFormat, type SyncRow } from '../../../c
 import { nvr } from '../../src/api';
 import { showRun, useAppInfo, useCases, useClockOffset, useDevices, useSyncRun } from '../../src/data';
 import { explain } from '../../src/errors';
+import { currentNvrRef } from '../../src/labels';
 import { go, useNav } from '../../src/nav';
 import { downloadText, openPrintView } from './download';
 import { SyncTable } from './SyncTable';
@@ -116,8 +117,8 @@ export function SyncView() {
             startedAt: run.startedAt,
             finishedAt: run.finishedAt,
             site: theCase && theCase.nvr.label !== theCase.nvr.model ? theCase.nvr.label : undefined,
-            nvr: theCase ? { model: theCase.nvr.model, serial: theCase.nvr.serial, address: theCase.nvr.address } : undefined,
-            caseName: theCase ? nvrDisplayName(theCase.nvr) : undefined,
+            nvr: theCase ? currentNvrRef(theCase.nvr, inventory) : undefined,
+            caseName: theCase ? nvrDisplayName(currentNvrRef(theCase.nvr, inventory)) : undefined,
             generatedAt: Date.now() + mainOffset,
             devices,
           }),
@@ -197,7 +198,7 @@ export function SyncView() {
         {caseId && (
           <label className="inline">
             <input type="checkbox" checked={useCase} onChange={(e) => setUseCase(e.target.checked)} data-testid="sync-use-case" />
-            Use the new password of the reset case {theCase ? nvrDisplayName(theCase.nvr) : ''}
+            Use the new password of the reset case {theCase ? nvrDisplayName(currentNvrRef(theCase.nvr, inventory)) : ''}
             {theCase?.passwordKept === 'session-memory' ? ' (kept in memory for this session)' : ''}
           </label>
         )}
