@@ -56,6 +56,13 @@ test('every screen: axe-core finds no serious or critical violation; screenshots
   await app.call('cases.recordSent', { caseId, via: 'clipboard' });
   await at('code');
   await expect(page.getByTestId('case-deadline')).toHaveText(/^reply from support due in 2[34] h/);
+  // An earlier step in the stepper asks before rewinding the case.
+  await page.getByRole('list', { name: 'Wizard steps' }).getByRole('button', { name: '2. Registered email' }).click();
+  await expect(page.getByRole('alertdialog')).toContainText('Go back to “Registered email”?');
+  await check('reset-rewind-confirm');
+  await page.getByRole('button', { name: 'Stay here' }).click();
+  await expect(page.getByRole('alertdialog')).toHaveCount(0);
+  await expect(step).toHaveAttribute('data-step', 'code');
   const reply = await mailbox.deliver(`mailto:support_gpwd@htmicrochip.com?body=${encodeURIComponent(qrText)}`);
   await app.call('cases.recordCode', { caseId, code: reply.code! });
   await expect(page.getByTestId('case-deadline')).toHaveText(/^security code expires in 2[34] h/);
