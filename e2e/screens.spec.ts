@@ -38,6 +38,8 @@ test('every screen: axe-core finds no serious or critical violation; screenshots
   await expect(page.getByTestId('duplicate-case')).toContainText('A case for this NVR is already open');
   await expect(page.getByRole('button', { name: 'Start another case anyway' })).toBeVisible();
   await check('reset-duplicate-warning');
+  await page.getByRole('button', { name: 'Keep the open case' }).click();
+  await expect(page.getByTestId('duplicate-case')).toHaveCount(0);
   const { cases } = await app.call('cases.list');
   const caseId = cases[0]!.id;
   await app.call('cases.goto', { caseId, step: 'email' });

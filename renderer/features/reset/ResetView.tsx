@@ -178,6 +178,11 @@ function NewCase({ openCases, onCreated }: { openCases: ResetCase[]; onCreated: 
       <button type="submit" disabled={busy || (!device && !label.trim())}>
         {warning ? 'Start another case anyway' : 'Start a reset case'}
       </button>
+      {warning && (
+        <button type="button" onClick={() => setWarned(undefined)}>
+          Keep the open case
+        </button>
+      )}
     </form>
   );
 }
