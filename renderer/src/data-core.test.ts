@@ -1,0 +1,81 @@
+import { QueryClient } from '@tanstack/react-query';
+import { describe, expect, it } from 'vitest';
+import type { InventoryDevice } from '../../common/domain/device';
+import type { ResetCase } from '../../common/reset/case';
+import { createDataCore, keys, type Cases, type Devices } from './data-core';
+
+type Listener = (p: never) => void;
+
+/** A fake of the renderer's api: lists answer when the test says so; events are pushed by hand. */
+function fakeApi() {
+  const listeners = new Map<string, Set<Listener>>();
+  let releaseDevices!: (d: InventoryDevice[]) => void;
+  let releaseCases!: (c: Cases) => void;
+  const api = {
+    on: (name: string, l: Listener) => {
+      const set = listeners.get(name) ?? new Set();
+      listeners.set(name, set.add(l));
+      return () => set.delete(l);
+    },
+    devices: { list: () => new Promise<InventoryDevice[]>((r) => (releaseDevices = r)) },
+    cases: { list: () => new Promise<Cases>((r) => (releaseCases = r)) },
+  };
+  const emit = (name: string, payload: unknown) => listeners.get(name)?.forEach((l) => l(payload as never));
+  return { api: api as never, emit, releaseDevices: (d: InventoryDevice[]) => releaseDevices(d), releaseCases: (c: Cases) => releaseCases(c), listeners };
+}
+
+const dev = (id: string, model: string): InventoryDevice =>
+  ({ id, kind: 'camera', model, addresses: [], xaddrs: [], protocols: ['sim'], online: true, firstSeen: 0, lastSeen: 0, flags: [] }) as InventoryDevice;
+const kase = (id: string, updatedAt: number, step: ResetCase['step'] = 'forgot') => ({ id, updatedAt, step }) as ResetCase;
+
+describe('renderer data core', () => {
+  it('an event that arrives while the list loads is folded in, not lost; later events update the cache in place', async () => {
+    const qc = new QueryClient();
+    const f = fakeApi();
+    const core = createDataCore(qc, f.api);
+    const loading = core.fetchDevices();
+    f.emit('devices.changed', { devices: [dev('b', 'booted later')] });
+    f.emit('devices.changed', { devices: [dev('a', 'renamed')] });
+    f.releaseDevices([dev('a', 'old')]);
+    const rows = await loading;
+    expect([...rows.values()].map((d) => [d.id, d.model])).toEqual([
+      ['a', 'renamed'],
+      ['b', 'booted later'],
+    ]);
+    qc.setQueryData(keys.devices, rows);
+    f.emit('devices.changed', { devices: [dev('c', 'new')], removed: ['b'] });
+    expect([...qc.getQueryData<Devices>(keys.devices)!.keys()]).toEqual(['a', 'c']);
+  });
+
+  it('a case change never rolls a newer case back, before or after the list', async () => {
+    const qc = new QueryClient();
+    const f = fakeApi();
+    const core = createDataCore(qc, f.api);
+    const loading = core.fetchCases();
+    f.emit('cases.changed', { case: kase('x', 5, 'email') });
+    f.releaseCases({ cases: [kase('x', 9, 'qr')], now: 0, storeProblems: [], keychain: { available: true } });
+    const list = await loading;
+    expect(list.cases.map((c) => c.step)).toEqual(['qr']);
+    qc.setQueryData(keys.cases, list);
+    f.emit('cases.changed', { case: kase('x', 7, 'send') });
+    expect(qc.getQueryData<Cases>(keys.cases)!.cases.map((c) => c.step)).toEqual(['qr']);
+    f.emit('cases.changed', { case: kase('x', 10, 'code') });
+    expect(qc.getQueryData<Cases>(keys.cases)!.cases.map((c) => c.step)).toEqual(['code']);
+  });
+
+  it('sync progress touches only its own run; the clock event moves the offset; stop unsubscribes', () => {
+    const qc = new QueryClient();
+    const f = fakeApi();
+    const core = createDataCore(qc, f.api);
+    const row = (key: string, step: string) => ({ key, step }) as never;
+    qc.setQueryData(keys.syncRun, { runId: 'r1', rows: [row('k1', 'queued'), row('k2', 'queued')] });
+    f.emit('sync.progress', { runId: 'r0', rows: [row('k1', 'done')] });
+    f.emit('sync.progress', { runId: 'r1', rows: [row('k2', 'verify')] });
+    expect((qc.getQueryData(keys.syncRun) as { rows: { step: string }[] }).rows.map((r) => r.step)).toEqual(['queued', 'verify']);
+    qc.setQueryData(keys.info, { clockOffsetMs: 0 });
+    f.emit('app.clock', { clockOffsetMs: 3600_000, now: 1 });
+    expect(qc.getQueryData(keys.info)).toEqual({ clockOffsetMs: 3600_000 });
+    core.stop();
+    expect([...f.listeners.values()].every((s) => s.size === 0)).toBe(true);
+  });
+});
