@@ -18,7 +18,7 @@ function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
 }
 
-test('no keychain, keyboard only: a whole reset case, then camera sync with the in-memory password', async ({ app, site }) => {
+test('no keychain, keyboard only: a whole reset case, then camera sync with the in-memory password', async ({ app, site, axe, screenAt1280 }) => {
   const { url, mailbox, sim } = resetOf(site);
   const { page } = app;
   const step = page.getByTestId('wizard-step');
@@ -83,6 +83,8 @@ test('no keychain, keyboard only: a whole reset case, then camera sync with the 
   await expect(step).toHaveAttribute('data-step', 'sync');
   await expect(page.getByTestId('session-only')).toContainText('Write the new password down now');
   await expect(page.getByTestId('session-only')).toContainText('gone when the app closes');
+  await axe('reset-sync-no-keychain');
+  await screenAt1280('reset-sync-no-keychain');
   await pressOn(page, page.getByRole('button', { name: 'Reveal the new password (hand-over)' }));
   await expect(page.getByLabel('New password', { exact: true })).toHaveText(PW);
   await pressOn(page, page.getByRole('button', { name: 'Hide' }));

@@ -46,11 +46,16 @@ export function ResetView() {
         </p>
       ))}
       {list && !list.keychain.available && (
-        <p role="alert" className="banner warning" data-testid="keychain-unavailable">
-          The OS keychain is not available here, so a new password cannot be kept across a restart. You can still finish a case: the app
-          keeps the password in memory until it closes (camera sync uses it) and asks you to write it down.{' '}
-          <span className="reset-hint">({list.keychain.message})</span>
-        </p>
+        <div role="alert" className="banner warning keychain-banner" data-testid="keychain-unavailable">
+          <p>
+            The OS keychain is not available here, so a new password cannot be kept across a restart. You can still finish a case: the app
+            keeps the password in memory until it closes (camera sync uses it) and asks you to write it down.
+          </p>
+          <details>
+            <summary>Why</summary>
+            <span className="reset-hint">{list.keychain.message}</span>
+          </details>
+        </div>
       )}
       <div className="reset-layout">
         <aside>
