@@ -53,7 +53,9 @@ export function SyncView() {
     );
   }, [run, mainOffset]);
   // After a run the results come first and the form folds away until asked for.
-  const showForm = !run || formOpen;
+  // …except when a retry needs passwords the app no longer holds: then the form is where they go.
+  const needsPasswords = !!run && !running && failed.length > 0 && !run.hasSecrets;
+  const showForm = !run || formOpen || needsPasswords;
 
   const targets = (): { xaddr: string; username: string; deviceId?: string }[] => {
     const chosen = cameras.filter(isChosen).map((d) => ({ xaddr: d.xaddrs[0]!, username, deviceId: d.id }));
@@ -260,8 +262,8 @@ export function SyncView() {
             )}
           </div>
           {saved && <p role="status" className="saved" data-testid="sync-saved">{saved}</p>}
-          {!running && failed.length > 0 && !run.hasSecrets && (
-            <p className="hint">The app no longer holds this run's passwords: open “Start another sync” and enter them before retrying.</p>
+          {needsPasswords && (
+            <p className="hint">The app no longer holds this run's passwords: enter them in the form below, then retry.</p>
           )}
           <SyncTable rows={rows} devices={byXaddr} mainOffset={mainOffset} />
         </section>
