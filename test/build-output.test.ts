@@ -57,7 +57,9 @@ function violations(packed: string[]): string[] {
       }
     }
     // Every relative import of a packed file must be packed too (or the installer is broken).
-    for (const [, spec] of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)["'](\.\.?\/[^"']+)["']/g)) {
+    // Block comments are not imports (a bundled library's JSDoc example may show `import … from './X'`).
+    const code = text.replace(/\/\*[\s\S]*?\*\//g, '');
+    for (const [, spec] of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)["'](\.\.?\/[^"']+)["']/g)) {
       const target = relative(root, resolve(dirname(file), spec!)).split(sep).join('/');
       if (!set.has(target)) found.push(`${file}: imports ${target}, which is not packed`);
     }

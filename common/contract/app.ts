@@ -12,7 +12,7 @@ export const AppInfo = z.object({
   clockOffsetMs: z.number(),
   now: z.number(),
   testHooks: z.boolean(),
-  /** `npm run demo`: mail to support goes to the simulated support mailbox, never the vendor. */
+  /** `npm run demo`: mail to support stays inside the demo (its stand-in mailbox), never reaches the vendor. */
   demo: z.boolean().optional(),
 });
 export type AppInfo = z.infer<typeof AppInfo>;

@@ -195,8 +195,8 @@ export function SendStep({ c }: StepProps) {
       {via === 'mail-client' &&
         (demo ? (
           <p role="status">
-            Demo: the message went straight to the <b>simulated support mailbox</b> — not to real support and not through a mail client. Its reply
-            with the security code is on the mailbox page printed when the demo started.
+            Demo: the message went straight to the demo’s own <b>stand-in for support’s mailbox</b> — not to real support and not through a
+            mail client. Its reply with the security code is on the mailbox page printed when the demo started.
           </p>
         ) : (
           <p role="status">The mail client opened with the message. Check the sender is the registered address, then send.</p>
