@@ -209,7 +209,7 @@ async function screenShot(page: Page, name: string, testInfo: TestInfo): Promise
   const size = page.viewportSize();
   await page.setViewportSize({ width: 1280, height: 800 });
   // Fields with a password or code are masked, as in failure screenshots.
-  const body = await page.screenshot({ path: testInfo.outputPath('screens', `${name}.png`), mask: [page.locator('input[type="password"], [data-secret]')] });
+  const body = await page.screenshot({ path: testInfo.outputPath('screens', `${name}.png`), mask: [page.locator(SECRET_FIELDS)], maskColor: MASK_COLOR });
   await testInfo.attach(`screen ${name}`, { body, contentType: 'image/png' });
   if (size) await page.setViewportSize(size);
 }
