@@ -11,7 +11,10 @@ import { EventBus } from '../core/events';
 import { createLogger, SecretRegistry } from '../core/log';
 import { SITE_CREDENTIALS } from '../../sim/identities';
 import { startSite, type Site } from '../../sim/site';
-import { setupDiscovery } from './service';
+import { setupDiscovery, verifiedEnricher } from './service';
+import { makeIdentity } from '../../sim/identities';
+import { startDevice } from '../../sim/site';
+import type { InventoryDevice } from '../../common/domain/device';
 import { until } from '../../test/support/until';
 
 // Socket test: run inside `unshare -n`. Block 127.35.1.0/24, discovery ports 43730/41930.
@@ -113,5 +116,57 @@ describe('discovery service', () => {
     expect(add.safeParse({ target: 'cam-1.site.local:8080' }).success).toBe(true);
     expect(add.safeParse({ target: 'http://1.2.3.4/' }).success).toBe(false);
     expect(calls['devices.setInterfaces'].input.safeParse({ addresses: ['1.2.3'] }).success).toBe(false);
+  });
+
+  describe('enrichment through the credential gate', () => {
+    async function camera(host: number) {
+      const dev = await startDevice({ identity: makeIdentity('camera', host, 9), address: `127.35.3.${host}`, users: [{ ...SITE_CREDENTIALS.camera, userLevel: 'Administrator' }] });
+      disposers.push(() => dev.stop());
+      const row: InventoryDevice = { id: `t${host}`, kind: 'camera', addresses: [dev.address], xaddrs: [dev.xaddr], protocols: ['manual'], online: true, firstSeen: 0, lastSeen: 0, flags: [] };
+      return { dev, row };
+    }
+
+    it('two enrichments racing with a stale credential cost the camera one failed sign-in, not two', async () => {
+      const { dev, row } = await camera(11);
+      const { ctx } = context(mkdtempSync(join(tmpdir(), 'disc-svc-')), []);
+      const enrich = verifiedEnricher(ctx);
+      ctx.credentials.set(dev.xaddr, { username: 'admin', password: 'ChangedElsewhere9' });
+      // The launch scan's clock probe and the credential listener both enrich the same row at once.
+      const results = await Promise.allSettled([enrich(row), enrich(row), enrich(row)]);
+      expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
+      expect(dev.stats().failedAuths).toBe(1);
+      expect(ctx.credentials.get(dev.xaddr)).toBeUndefined();
+      expect(ctx.gate.status(dev.xaddr).failures).toBe(1);
+    });
+
+    it('waits for another feature holding the device, and spends nothing once the shared budget is gone', async () => {
+      const { dev, row } = await camera(12);
+      const { ctx } = context(mkdtempSync(join(tmpdir(), 'disc-svc-')), []);
+      const enrich = verifiedEnricher(ctx);
+      ctx.credentials.set(dev.xaddr, SITE_CREDENTIALS.camera);
+      // Camera sync holds the device: enrichment must not sign in until it lets go.
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const sync = ctx.gate.withDevice(dev.xaddr, async () => {
+        await held;
+        return dev.stats().requests;
+      });
+      const pending = enrich(row);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(dev.stats().requests).toBe(0);
+      release();
+      expect(await sync).toBe(0);
+      expect((await pending)?.firmware).toBe(dev.identity.firmwareVersion);
+
+      // Sync spent the device's budget elsewhere: enrichment does not even ask.
+      ctx.credentials.set(dev.xaddr, { username: 'admin', password: 'ChangedElsewhere9' });
+      await ctx.gate.withDevice(dev.xaddr, async (lease) => {
+        while (lease.canTry()) lease.recordFailure();
+      });
+      const before = dev.stats().requests;
+      expect(await enrich(row)).toBeUndefined();
+      expect(dev.stats().requests).toBe(before);
+      expect(dev.stats().failedAuths).toBe(0);
+    });
   });
 });

@@ -20,28 +20,45 @@ const RESCAN_MS = 60_000;
  * GetDeviceInformation for rows whose credentials were proven this session
  * (camera sync verifies the new password on each camera). Never a guess: a
  * wrong password is a failed login, and failed logins lock cameras out.
+ *
+ * Every attempt goes through the app-wide credential gate: one credentialed
+ * exchange per device at a time (sync and the NVR share it), a refusal spent
+ * from the device's one budget. The credential is read *inside* the lease, so
+ * an enrichment queued behind one that was refused finds the credential
+ * dropped and never tries it a second time.
  */
-function verifiedEnricher(ctx: ServiceContext): Enricher {
+export function verifiedEnricher(ctx: Pick<ServiceContext, 'credentials' | 'gate' | 'clock'>, timeoutMs = 4000): Enricher {
   return async (device) => {
     for (const xaddr of device.xaddrs) {
-      const cred = ctx.credentials.get(xaddr);
-      if (!cred) continue;
-      const client = new OnvifClient({ xaddr, timeoutMs: 4000 });
-      try {
-        await client.getSystemDateAndTime();
-        const info = await client.getDeviceInformation(cred);
-        return { manufacturer: info.manufacturer, model: info.model, firmware: info.firmwareVersion, serial: info.serialNumber };
-      } catch (err) {
-        // Changed elsewhere since it was proven: drop it rather than try it again.
-        if (err instanceof OnvifError && (err.kind === 'auth-failed' || err.kind === 'locked')) ctx.credentials.forget(xaddr);
-        throw err;
-      } finally {
-        client.close();
-      }
+      if (!ctx.credentials.get(xaddr)) continue;
+      return ctx.gate.withDevice(xaddr, async (lease) => {
+        const cred = ctx.credentials.get(xaddr);
+        if (!cred || !lease.canTry()) return undefined;
+        const client = new OnvifClient({ xaddr, timeoutMs, onAuthFailure: () => lease.recordFailure() });
+        try {
+          await client.getSystemDateAndTime();
+          const info = await client.getDeviceInformation(cred);
+          return { manufacturer: info.manufacturer, model: info.model, firmware: info.firmwareVersion, serial: info.serialNumber };
+        } catch (err) {
+          if (err instanceof OnvifError && err.kind === 'locked') lease.lock(ctx.clock.now() + (err.retryAfterMs ?? LOCK_ASSUMED_MS));
+          // Changed elsewhere since it was proven: drop it rather than try it again
+          // (unless sync proved a newer one meanwhile).
+          if (err instanceof OnvifError && (err.kind === 'auth-failed' || err.kind === 'locked')) {
+            const now = ctx.credentials.get(xaddr);
+            if (now && now.username === cred.username && now.password === cred.password) ctx.credentials.forget(xaddr);
+          }
+          throw err;
+        } finally {
+          client.close();
+        }
+      });
     }
     return undefined;
   };
 }
+
+/** A device that says "locked" without saying how long: vendors' typical lock (DOMAIN.md). */
+const LOCK_ASSUMED_MS = 30 * 60_000;
 
 /** Adapter choice: NVR_INTERFACES wins (tests), then the remembered choice, then every external adapter. */
 function initialChoice(ctx: ServiceContext): string[] {
