@@ -158,7 +158,6 @@ function isObject(v: unknown): v is Record<string, unknown> {
 /** Printable text only, trimmed, bounded: a device name is shown to the technician as is. */
 function text(v: unknown, max: number): string | undefined {
   if (typeof v !== 'string') return undefined;
-  // eslint-disable-next-line no-control-regex
   const s = v.replace(/[\u0000-\u001f\u007f]/g, '').trim();
   return s && s.length <= max ? s : undefined;
 }
