@@ -1,4 +1,4 @@
-import type { DeviceKind, InventoryDevice, Protocol } from '../domain/device';
+import type { DeviceKind, DhipInfo, InventoryDevice, Protocol } from '../domain/device';
 
 /** One sighting of a device by one protocol; the inventory folds these into rows. */
 export interface Observation {
@@ -7,6 +7,8 @@ export interface Observation {
   address: string;
   at: number;
   endpointUuid?: string;
+  /** UPnP UDN's uuid: names a row seen only by SSDP (not a merge key: it differs from the WS-Discovery endpoint). */
+  udn?: string;
   serial?: string;
   mac?: string;
   manufacturer?: string;
@@ -18,6 +20,8 @@ export interface Observation {
   /** WS-Discovery Types / UPnP deviceType / scope types: classification hints. */
   types?: string[];
   clockSkewMs?: number;
+  /** What the device said in its DHIP answer (Dahua family). */
+  dhip?: DhipInfo;
   flags?: string[];
 }
 
@@ -42,7 +46,8 @@ export function classify(d: Pick<InventoryDevice, 'model' | 'name'>, types: stri
 const norm = {
   serial: (s: string) => s.trim().toUpperCase(),
   mac: (s: string) => s.trim().toLowerCase(),
-  endpointUuid: (s: string) => s.trim().toLowerCase().replace(/^urn:uuid:/, ''),
+  // `urn:uuid:…` and bare `uuid:…` name the same endpoint (never `uuid:uuid:…`).
+  endpointUuid: (s: string) => s.trim().toLowerCase().replace(/^(urn:)?uuid:/, ''),
 };
 type Key = keyof typeof norm;
 const KEYS: Key[] = ['serial', 'mac', 'endpointUuid'];
@@ -168,6 +173,7 @@ export class Inventory {
     if (o.serial) return `sn:${norm.serial(o.serial)}`;
     if (o.mac) return `mac:${norm.mac(o.mac)}`;
     if (o.endpointUuid) return `uuid:${norm.endpointUuid(o.endpointUuid)}`;
+    if (o.udn) return `udn:${norm.endpointUuid(o.udn)}`;
     return `ip:${o.address}#${++this.seq}`;
   }
 
@@ -177,7 +183,8 @@ export class Inventory {
     for (const f of ['manufacturer', 'model', 'firmware', 'name', 'presentationUrl'] as const) {
       const v = o[f];
       // Authoritative sources (GetDeviceInformation, descriptions) refine what scopes guessed.
-      if (v && (!d[f] || o.protocol === 'manual' || o.protocol === 'sweep' || o.protocol === 'ssdp')) d[f] = v;
+      // DHIP's DeviceType beats a WS-Discovery hardware scope; its short Version never replaces GetDeviceInformation's.
+      if (v && (!d[f] || o.protocol === 'manual' || o.protocol === 'sweep' || o.protocol === 'ssdp' || (o.protocol === 'dhip' && f === 'model'))) d[f] = v;
     }
     if (!d.addresses.includes(o.address)) d.addresses.push(o.address);
     for (const x of o.xaddrs ?? []) if (!d.xaddrs.includes(x)) d.xaddrs.push(x);
@@ -185,6 +192,7 @@ export class Inventory {
     for (const t of o.types ?? []) row.types.add(t);
     for (const f of o.flags ?? []) if (!d.flags.includes(f)) d.flags.push(f);
     if (o.clockSkewMs !== undefined) d.clockSkewMs = o.clockSkewMs;
+    if (o.dhip) d.dhip = { ...d.dhip, ...o.dhip };
     d.lastSeen = Math.max(d.lastSeen, o.at);
     d.online = true;
     d.kind = classify(d, [...row.types]);
@@ -204,6 +212,7 @@ export class Inventory {
     a.lastSeen = Math.max(a.lastSeen, b.lastSeen);
     a.online = a.online || b.online;
     if (a.clockSkewMs === undefined && b.clockSkewMs !== undefined) a.clockSkewMs = b.clockSkewMs;
+    if (b.dhip) a.dhip = { ...b.dhip, ...a.dhip };
   }
 
   /** Marks rows offline (Bye, missed scans). Rows are never dropped: the technician must see what vanished. */

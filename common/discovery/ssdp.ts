@@ -22,6 +22,15 @@ export interface SsdpAnswer {
 const Header = z.string().max(1024);
 const Headers = z.object({ LOCATION: Header, USN: Header, ST: Header.optional(), SERVER: Header.optional() });
 
+/** MX (1–5 s, UPnP) that lets a spec-following device answer inside our listening window. */
+export function mxForWindow(windowMs: number): number {
+  return Math.max(1, Math.min(5, Math.floor(windowMs / 1000) - 1));
+}
+
+export function buildMSearch(st: string, mx: number, port = SSDP_PORT): string {
+  return ['M-SEARCH * HTTP/1.1', `HOST: ${SSDP_GROUP}:${port}`, 'MAN: "ssdp:discover"', `MX: ${mx}`, `ST: ${st}`, '', ''].join('\r\n');
+}
+
 /** Validates an M-SEARCH answer's headers (as node-ssdp hands them over, upper-cased). */
 export function parseSsdpHeaders(headers: Record<string, unknown>): ParseResult<SsdpAnswer> {
   const h = Headers.safeParse(headers);

@@ -181,6 +181,15 @@ export function parseScopes(scopes: string[]): ScopeInfo {
   return info;
 }
 
+/**
+ * SoC names some firmwares put in the `hardware` scope (HiSilicon Hi3518C,
+ * Goke GK7205, SigmaStar SSC335, Anyka AK3918, Fullhan FH8852, Novatek NT98562,
+ * Ingenic T31): a chip, not the model a technician looks for.
+ */
+export function isChipName(s: string): boolean {
+  return /^(hi\d{4}|gk\d{4}|ssc\d{3}|ak\d{4}|fh\d{4}|nt9\d{4}|t\d{2}[a-z]?|msc\d{3})[a-z0-9]*$/i.test(s.trim().replace(/[\s_-]?v\d+$/i, ''));
+}
+
 /** `AA-BB-CC-DD-EE-FF`, `aabbccddeeff` → `aa:bb:cc:dd:ee:ff`; anything else → undefined. */
 export function normalizeMac(input: string): string | undefined {
   const hex = input.replace(/[^0-9a-f]/gi, '');

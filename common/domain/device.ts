@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** How a device was seen. */
-export const Protocol = z.enum(['ws-discovery', 'ssdp', 'dhip', 'sweep', 'manual', 'sim']);
+export const Protocol = z.enum(['ws-discovery', 'ssdp', 'dhip', 'sweep', 'manual']);
 export type Protocol = z.infer<typeof Protocol>;
 
 export const DeviceKind = z.enum(['nvr', 'camera', 'other']);

@@ -2,6 +2,8 @@ import dgram from 'node:dgram';
 import { Command, CommanderError } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSite } from '../../sim/site';
+import { startDiscoverySim } from '../../sim/discovery';
+import { makeIdentity } from '../../sim/identities';
 import { registerDiscover } from './discover';
 import type { CliIo } from './io';
 
@@ -73,14 +75,27 @@ describe('nvr-console discover', () => {
   });
 
   it('prints the simulated site as the expected inventory (discover --json --range)', async () => {
-    process.env.NVR_DISCOVERY_PORTS = '43740,41940';
-    const site = await startSite({ block: '127.33.1', cameras: 3, seed: 9, discovery: { wsdPort: 43740, ssdpPort: 41940, ssdpHttpPort: 49180, devices: { '1': { multicast: false } } } });
+    process.env.NVR_DISCOVERY_PORTS = '43740,41940,43741';
+    const site = await startSite({ block: '127.33.1', cameras: 3, seed: 9, discovery: { wsdPort: 43740, ssdpPort: 41940, dhipPort: 43741, ssdpHttpPort: 49180, devices: { '1': { multicast: false } } } });
+    // Two Dahua cameras that answer DHIP only (fresh from the box, ONVIF not up yet): one to the prober, one to the group.
+    const fresh = [makeIdentity('camera', 40, 9), makeIdentity('camera', 41, 9)];
+    const dhipOnly = await startDiscoverySim(
+      fresh.map((identity, i) => ({ identity, address: `127.33.1.${200 + i}`, xaddr: '', wsd: false, ssdp: false, dhip: { replyTo: i ? ('group' as const) : ('prober' as const), initialised: false } })),
+      { dhipPort: 43741 },
+    );
     try {
       const r = await run(['discover', '--interface', '127.0.0.1', '--timeout', '1500', '--range', '127.33.1.0/28', '--ports', String(site.port), '--json']);
       expect(r.code).toBe(0);
-      const devices = JSON.parse(r.out) as { kind: string; serial?: string; model?: string; mac?: string; manufacturer?: string; addresses: string[]; xaddrs: string[]; protocols: string[]; clockSkewMs?: number; online: boolean }[];
-      expect(devices).toHaveLength(4);
-      expect(devices.map((d) => d.kind)).toEqual(['nvr', 'camera', 'camera', 'other']);
+      const devices = JSON.parse(r.out) as { kind: string; dhip?: unknown; serial?: string; model?: string; mac?: string; manufacturer?: string; addresses: string[]; xaddrs: string[]; protocols: string[]; clockSkewMs?: number; online: boolean }[];
+      expect(devices).toHaveLength(6);
+      expect(devices.map((d) => d.kind)).toEqual(['nvr', 'camera', 'camera', 'camera', 'camera', 'camera']);
+      // DHIP-only devices: listed once each, with serial, MAC and model, and their not-initialised state.
+      for (const [i, id] of fresh.entries()) {
+        const rows = devices.filter((x) => x.serial === id.serialNumber || x.mac === id.mac || x.addresses.includes(`127.33.1.${200 + i}`));
+        expect(rows, id.serialNumber).toHaveLength(1);
+        expect(rows[0]).toMatchObject({ serial: id.serialNumber, mac: id.mac, model: id.model, protocols: ['dhip'], dhip: { init: 'not-initialised', deviceClass: 'IPC' } });
+      }
+      expect(devices.find((x) => x.serial === site.nvr.identity.serialNumber)).toMatchObject({ kind: 'nvr', dhip: { deviceClass: 'NVR', remoteChannels: 8, init: 'initialised' } });
       for (const d of site.devices.filter((x) => x !== site.cameras[1])) {
         expect(devices.find((x) => x.serial === d.identity.serialNumber)).toMatchObject({
           model: d.identity.model,
@@ -88,15 +103,19 @@ describe('nvr-console discover', () => {
           mac: d.identity.mac,
           addresses: [d.address],
           xaddrs: [d.xaddr],
-          protocols: expect.arrayContaining(['ws-discovery', 'ssdp', 'sweep']),
+          protocols: expect.arrayContaining(['ws-discovery', 'ssdp', 'dhip', 'sweep']),
           online: true,
         });
       }
-      // The camera that ignores multicast is there too, found by the sweep alone.
-      expect(devices.find((x) => x.addresses[0] === site.cameras[1]!.address)).toMatchObject({ protocols: ['sweep'], xaddrs: [site.cameras[1]!.xaddr] });
-      for (const d of devices) expect(Math.abs(d.clockSkewMs ?? Infinity)).toBeLessThan(5000);
+      // The camera that ignores multicast is there too, found by the sweep alone (ONVIF and unicast DHIP).
+      const silent = site.cameras[1]!;
+      const row = devices.find((x) => x.addresses[0] === silent.address);
+      expect(row).toMatchObject({ serial: silent.identity.serialNumber, model: silent.identity.model, xaddrs: [silent.xaddr] });
+      expect([...row!.protocols].sort()).toEqual(['dhip', 'sweep']);
+      for (const d of devices.filter((x) => x.xaddrs.length)) expect(Math.abs(d.clockSkewMs ?? Infinity)).toBeLessThan(5000);
     } finally {
       delete process.env.NVR_DISCOVERY_PORTS;
+      await dhipOnly.stop();
       await site.stop();
     }
   });

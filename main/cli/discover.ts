@@ -3,7 +3,9 @@ import { OffsetClock } from '../../common/clock';
 import type { Diagnostic } from '../../common/contract/devices';
 import type { InventoryDevice } from '../../common/domain/device';
 import { isIpv4, parseRange } from '../../common/discovery/net';
-import { defaultAdapters, discoveryPortsFromEnv, resolveAdapters } from '../discovery/adapters';
+import { defaultAdapters, enginePorts, resolveAdapters } from '../discovery/adapters';
+import { readOptions } from '../core/options';
+import type { AppOptions } from '../core/context';
 import { DEFAULT_ONVIF_PORTS, DiscoveryEngine } from '../discovery/engine';
 import type { CliIo } from './io';
 
@@ -25,7 +27,7 @@ const USAGE = 2;
 export function registerDiscover(program: Command, io: CliIo): void {
   program
     .command('discover')
-    .description('Find NVRs and cameras: WS-Discovery + SSDP on the chosen adapter, optionally a unicast sweep of a range.')
+    .description('Find NVRs and cameras: WS-Discovery, SSDP and DHIP on the chosen adapter, optionally a unicast sweep of a range.')
     .option('--interface <ipv4>', 'adapter address to discover on (repeatable; default NVR_INTERFACES or every external IPv4 adapter)', (v: string, acc: string[] = []) => [...acc, ...v.split(',')], undefined)
     .option('--timeout <ms>', 'how long to listen for answers, 500–60000 ms', '3000')
     .option('--range <cidr>', 'also sweep this IPv4 range (CIDR, a-b, or one address; at most a /16)')
@@ -38,7 +40,14 @@ export function registerDiscover(program: Command, io: CliIo): void {
       };
       const timeout = Number(opts.timeout);
       if (!/^\d+$/.test(opts.timeout) || timeout < 500 || timeout > 60_000) return usage(`--timeout must be 500–60000 ms, got ${opts.timeout}`);
-      const wanted = opts.interface ?? (process.env.NVR_INTERFACES ? process.env.NVR_INTERFACES.split(',').map((s) => s.trim()).filter(Boolean) : defaultAdapters());
+      // The environment is read once, through the app's option schema (NVR_INTERFACES, NVR_DISCOVERY_PORTS).
+      let env: AppOptions;
+      try {
+        env = readOptions(process.env, '');
+      } catch (err) {
+        return usage((err as Error).message);
+      }
+      const wanted = opts.interface ?? (env.interfaces.length ? env.interfaces : defaultAdapters());
       const badIp = wanted.find((a) => !isIpv4(a));
       if (badIp !== undefined) return usage(`not an IPv4 address: ${badIp}`);
       if (opts.range !== undefined) {
@@ -58,7 +67,7 @@ export function registerDiscover(program: Command, io: CliIo): void {
         interfaces: nets.nets,
         clock: new OffsetClock(),
         listen: false,
-        ...discoveryPortsFromEnv(),
+        ...enginePorts(env.discoveryPorts),
         ...(ports ? { onvifPorts: ports } : {}),
         onDiagnostic: (d: Diagnostic) => io.stderr(`${d.action} ${d.protocol} ${d.source}: ${d.reason}: ${d.detail}\n`),
       });

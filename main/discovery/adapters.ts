@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { Adapter } from '../../common/contract/devices';
 import { isIpv4, maskToPrefix } from '../../common/discovery/net';
+import type { AppOptions } from '../core/context';
 import type { AdapterNet } from './types';
 
 /** The laptop's IPv4 adapters (loopback included, marked internal: tests and the demo run there). */
@@ -58,14 +59,11 @@ export function saveSettings(dataDir: string, s: DiscoverySettings): void {
 }
 
 /**
- * `NVR_DISCOVERY_PORTS=<wsd>,<ssdp>`: e2e specs move discovery off 3702/1900 so
- * the app hears only its own simulated site, not other tests' sites sharing the
- * loopback multicast group. Unset in real use.
+ * Engine ports from the options (`NVR_DISCOVERY_PORTS`, validated once in
+ * main/core/options.ts): tests move discovery off 3702/1900/37810 so the app
+ * hears only its own simulated site. Unset in real use.
  */
-export function discoveryPortsFromEnv(env: NodeJS.ProcessEnv = process.env): { wsdPort?: number; ssdpPort?: number } {
-  const raw = env.NVR_DISCOVERY_PORTS;
-  if (!raw) return {};
-  const [w, s] = raw.split(',').map((p) => Number(p.trim()));
-  const ok = (p: number | undefined): p is number => p !== undefined && Number.isInteger(p) && p > 0 && p < 65536;
-  return { ...(ok(w) ? { wsdPort: w } : {}), ...(ok(s) ? { ssdpPort: s } : {}) };
+export function enginePorts(p: AppOptions['discoveryPorts']): { wsdPort?: number; ssdpPort?: number; dhipPort?: number } {
+  if (!p) return {};
+  return { wsdPort: p.wsd, ssdpPort: p.ssdp, ...(p.dhip !== undefined ? { dhipPort: p.dhip } : {}) };
 }

@@ -8,6 +8,8 @@ import { Inventory, type Observation } from '../../common/discovery/inventory';
 import { inNetwork, isIpv4, parseRange } from '../../common/discovery/net';
 import type { Logger } from '../core/log';
 import { getSystemDateAndTime, httpAlive } from './onvif-probe';
+import { mxForWindow } from '../../common/discovery/ssdp';
+import { DhipClient } from './dhip-client';
 import { SsdpClient } from './ssdp-client';
 import type { AdapterNet, DiscoverySink } from './types';
 import { WsdClient } from './wsd-client';
@@ -33,6 +35,7 @@ export interface EngineOptions {
   log?: Logger;
   wsdPort?: number;
   ssdpPort?: number;
+  dhipPort?: number;
   /** Listen for Hello/Bye (long-running app); the CLI's one-shot scan does not need it. */
   listen?: boolean;
   /** Ask each new ONVIF device for its clock (skew). Benches turn it off. */
@@ -55,6 +58,7 @@ export class DiscoveryEngine {
   readonly inventory = new Inventory();
   private wsd: WsdClient[] = [];
   private ssdp: SsdpClient[] = [];
+  private dhip: DhipClient[] = [];
   private readonly diags: Diagnostic[] = [];
   private readonly missed = new Map<string, number>();
   private seenThisScan: Set<string> | undefined;
@@ -104,6 +108,13 @@ export class DiscoveryEngine {
       } catch (err) {
         this.opts.log?.warn('SSDP unavailable on adapter', { adapter: adapter.address, error: String(err) });
       }
+      const d = new DhipClient({ adapter, sink: this.sink, clock: this.opts.clock, ...(this.opts.dhipPort ? { port: this.opts.dhipPort } : {}) });
+      try {
+        await d.start();
+        this.dhip.push(d);
+      } catch (err) {
+        this.opts.log?.warn('DHIP unavailable on adapter', { adapter: adapter.address, error: String(err) });
+      }
     }
   }
 
@@ -117,13 +128,21 @@ export class DiscoveryEngine {
   private async runScan(timeoutMs: number): Promise<InventoryDevice[]> {
     this.opts.onScanState?.({ state: 'scanning' });
     this.seenThisScan = new Set();
-    for (const w of this.wsd) w.probe();
-    for (const s of this.ssdp) s.search();
+    // UDP is lossy (Wi-Fi above all): every probe goes out three times inside the window (0 s, 1 s, 2 s for 3 s).
+    const mx = mxForWindow(timeoutMs);
+    const sendAll = (repeat: boolean) => {
+      for (const w of this.wsd) w.probe(repeat);
+      for (const s of this.ssdp) s.search(mx, repeat);
+      for (const d of this.dhip) d.probe(repeat);
+    };
+    const repeats = [Math.min(1000, timeoutMs / 3), Math.min(2000, (2 * timeoutMs) / 3)].map((at) => setTimeout(() => sendAll(true), at));
+    sendAll(false);
     await new Promise((r) => setTimeout(r, timeoutMs));
+    for (const t of repeats) clearTimeout(t);
     const seen = this.seenThisScan;
     this.seenThisScan = undefined;
     for (const d of this.inventory.list()) {
-      if (seen.has(d.id) || !d.online || !d.protocols.some((p) => p === 'ws-discovery' || p === 'ssdp')) {
+      if (seen.has(d.id) || !d.online || !d.protocols.some((p) => p === 'ws-discovery' || p === 'ssdp' || p === 'dhip')) {
         this.missed.delete(d.id);
         continue;
       }
@@ -152,7 +171,7 @@ export class DiscoveryEngine {
 
   observe(o: Observation, receivedAt = performance.now()): void {
     const change = this.inventory.observe(o);
-    for (const c of change.conflicts) this.diagnostic({ protocol: o.protocol === 'sim' ? 'manual' : o.protocol, source: o.address, reason: 'conflict', action: 'flagged', detail: c });
+    for (const c of change.conflicts) this.diagnostic({ protocol: o.protocol, source: o.address, reason: 'conflict', action: 'flagged', detail: c });
     this.pendingRemoved.push(...change.removed);
     for (const id of change.removed) this.pending.delete(id);
     for (const d of change.changed) {
@@ -264,6 +283,22 @@ export class DiscoveryEngine {
    */
   async probeHost(host: string, ports: number[], protocol: 'sweep' | 'manual'): Promise<InventoryDevice | undefined> {
     const timeout = this.opts.hostTimeoutMs ?? 1500;
+    // DHIP unicast alongside ONVIF: a Dahua device not initialised yet answers only DHIP.
+    const dhip = this.dhipFor(host)?.probeHost(host, timeout) ?? Promise.resolve(false);
+    const row = await this.probeOnvif(host, ports, protocol, timeout);
+    if (row) return row;
+    if (await dhip) {
+      this.flush();
+      return this.inventory.list().find((d) => d.addresses.includes(host));
+    }
+    return this.probeHttp(host, ports, protocol, timeout);
+  }
+
+  private dhipFor(host: string): DhipClient | undefined {
+    return this.dhip.find((d) => d.adapterContains(host)) ?? this.dhip[0];
+  }
+
+  private async probeOnvif(host: string, ports: number[], protocol: 'sweep' | 'manual', timeout: number): Promise<InventoryDevice | undefined> {
     for (const port of ports) {
       const xaddr = `http://${host}${port === 80 ? '' : `:${port}`}${ONVIF_PATH}`;
       const t = await getSystemDateAndTime(xaddr, () => this.opts.clock.now(), timeout);
@@ -276,6 +311,10 @@ export class DiscoveryEngine {
       this.flush();
       return row ? this.inventory.get(row.id) : undefined;
     }
+    return undefined;
+  }
+
+  private async probeHttp(host: string, ports: number[], protocol: 'sweep' | 'manual', timeout: number): Promise<InventoryDevice | undefined> {
     const web = await httpAlive(host, ports[0] ?? 80, timeout);
     if (!web) return undefined;
     const change = this.inventory.observe({ protocol, address: host, at: this.opts.clock.now(), types: web.server ? [web.server] : [], flags: ['answers HTTP but not ONVIF'] });
@@ -340,8 +379,10 @@ export class DiscoveryEngine {
   stop(): void {
     for (const w of this.wsd) w.stop();
     for (const s of this.ssdp) s.stop();
+    for (const d of this.dhip) d.stop();
     this.wsd = [];
     this.ssdp = [];
+    this.dhip = [];
     this.flush();
   }
 }

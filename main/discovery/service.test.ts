@@ -17,8 +17,8 @@ import { startDevice } from '../../sim/site';
 import type { InventoryDevice } from '../../common/domain/device';
 import { until } from '../../test/support/until';
 
-// Socket test: run inside `unshare -n`. Block 127.35.1.0/24, discovery ports 43730/41930.
-process.env.NVR_DISCOVERY_PORTS = '43730,41930';
+// Socket test: run inside `unshare -n`. Block 127.35.1.0/24, discovery ports 43730/41930/43731.
+const PORTS = { wsd: 43730, ssdp: 41930, dhip: 43731 };
 
 const disposers: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -41,7 +41,7 @@ function context(dataDir: string, interfaces: string[]) {
     events,
     host: { kind: 'browser', openExternal: async () => undefined, notify: () => undefined },
     testHooks: true,
-    options: { dataDir, testHooks: true, clockOffsetMs: 0, interfaces, embeddedSim: false },
+    options: { dataDir, testHooks: true, clockOffsetMs: 0, interfaces, embeddedSim: false, discoveryPorts: PORTS },
   };
   return { ctx, seen };
 }
@@ -49,7 +49,7 @@ function context(dataDir: string, interfaces: string[]) {
 
 describe('discovery service', () => {
   it('scans at launch and streams the site as devices.changed events', async () => {
-    const site: Site = await startSite({ block: '127.35.1', cameras: 2, seed: 5, discovery: { wsdPort: 43730, ssdpPort: 41930, ssdpHttpPort: 49170 } });
+    const site: Site = await startSite({ block: '127.35.1', cameras: 2, seed: 5, discovery: { wsdPort: 43730, ssdpPort: 41930, dhipPort: 43731, ssdpHttpPort: 49170 } });
     disposers.push(() => site.stop());
     const { ctx, seen } = context(mkdtempSync(join(tmpdir(), 'disc-svc-')), ['127.0.0.1']);
     const feature = await setupDiscovery(ctx);
@@ -69,7 +69,7 @@ describe('discovery service', () => {
   });
 
   it('reads firmware with credentials proven this session, and drops one that stopped working', async () => {
-    const site: Site = await startSite({ block: '127.35.2', cameras: 2, seed: 6, discovery: { wsdPort: 43730, ssdpPort: 41930, ssdpHttpPort: 49171 } });
+    const site: Site = await startSite({ block: '127.35.2', cameras: 2, seed: 6, discovery: { wsdPort: 43730, ssdpPort: 41930, dhipPort: 43731, ssdpHttpPort: 49171, devices: { nvr: { dhip: false }, '0': { dhip: false }, '1': { dhip: false } } } });
     disposers.push(() => site.stop());
     const { ctx } = context(mkdtempSync(join(tmpdir(), 'disc-svc-')), ['127.0.0.1']);
     const feature = await setupDiscovery(ctx);
@@ -78,7 +78,7 @@ describe('discovery service', () => {
     const list = () => feature.handlers['devices.list'](undefined as never, { host: 'test' }) as { serial?: string; firmware?: string }[];
     const [good, stale] = site.cameras as [Site['cameras'][number], Site['cameras'][number]];
     await until(() => site.cameras.every((c) => list().some((d) => d.serial === c.identity.serialNumber)), 'both cameras listed');
-    // Nothing is tried without a proven credential: no firmware, no failed login.
+    // Nothing is tried without a proven credential: no firmware, no failed login (DHIP is off here: it reports firmware unauthenticated).
     expect(list().find((d) => d.serial === good.identity.serialNumber)?.firmware).toBeUndefined();
 
     ctx.credentials.set(good.xaddr, SITE_CREDENTIALS.camera);

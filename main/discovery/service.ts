@@ -3,7 +3,7 @@ import type { AdapterChoice } from '../../common/contract/devices';
 import { parseHostTarget } from '../../common/discovery/net';
 import type { Handlers } from '../core/dispatch';
 import type { Feature, ServiceContext } from '../core/context';
-import { defaultAdapters, discoveryPortsFromEnv, listAdapters, loadSettings, resolveAdapters, saveSettings } from './adapters';
+import { defaultAdapters, enginePorts, listAdapters, loadSettings, resolveAdapters, saveSettings } from './adapters';
 import { DiscoveryEngine, type Enricher } from './engine';
 import { OnvifClient } from '../onvif/client';
 import { OnvifError } from '../onvif/errors';
@@ -86,7 +86,7 @@ export async function setupDiscovery(ctx: ServiceContext): Promise<Feature<Devic
       clock: ctx.clock,
       log,
       listen: true,
-      ...discoveryPortsFromEnv(),
+      ...enginePorts(ctx.options.discoveryPorts),
       enrich: verifiedEnricher(ctx),
       onChange: (devices, removed) => ctx.events.emit('devices.changed', removed.length ? { devices, removed } : { devices }),
       onDiagnostic: (d) => ctx.events.emit('devices.diagnostic', d),

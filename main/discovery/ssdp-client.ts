@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import ssdp from 'node-ssdp';
 import pLimit from 'p-limit';
 import { inNetwork } from '../../common/discovery/net';
-import { parseDescription, parseSsdpHeaders, SSDP_PORT } from '../../common/discovery/ssdp';
+import { buildMSearch, parseDescription, parseSsdpHeaders, SSDP_GROUP, SSDP_PORT } from '../../common/discovery/ssdp';
 import type { Clock } from '../../common/clock';
 import { fetchDescription } from './describe';
 import { describeSource, type AdapterNet, type DiscoverySink } from './types';
@@ -60,12 +60,17 @@ export class SsdpClient {
     this.client = client;
   }
 
-  search(): void {
-    if (!this.client) return;
-    this.fetched.clear();
+  /**
+   * M-SEARCH with an MX that fits the listening window (node-ssdp always sends
+   * MX 3: a device that waited its allowed 2.3 s was missed by a 1 s scan).
+   * A repeat keeps the descriptions already fetched in this scan.
+   */
+  search(mx: number, repeat = false): void {
+    if (!this.socket) return;
+    if (!repeat) this.fetched.clear();
+    const port = this.opts.port ?? SSDP_PORT;
     // Some devices answer only upnp:rootdevice, others only ssdp:all.
-    this.client.search('ssdp:all');
-    this.client.search('upnp:rootdevice');
+    for (const st of ['ssdp:all', 'upnp:rootdevice']) this.socket.send(Buffer.from(buildMSearch(st, mx, port)), port, SSDP_GROUP);
   }
 
   private onResponse(headers: Record<string, unknown>, rinfo: dgram.RemoteInfo): void {
@@ -82,7 +87,7 @@ export class SsdpClient {
     if (host !== rinfo.address) {
       return sink.diagnostic({ protocol: 'ssdp', source, reason: host && inNetwork(host, adapter) ? 'host-mismatch' : 'off-network', action: 'dropped', detail: `LOCATION ${a.location.slice(0, 100)} does not point at the responder` });
     }
-    sink.observe({ protocol: 'ssdp', address: rinfo.address, at: clock.now(), ...(a.serial ? { serial: a.serial } : {}), ...(a.server ? { types: [a.server] } : {}) }, receivedAt);
+    sink.observe({ protocol: 'ssdp', address: rinfo.address, at: clock.now(), ...(a.serial ? { serial: a.serial } : {}), ...(a.uuid ? { udn: a.uuid } : {}), ...(a.server ? { types: [a.server] } : {}) }, receivedAt);
     if (this.fetched.has(a.location)) return;
     this.fetched.add(a.location);
     void this.limit(() => this.describe(a.location, rinfo.address, source, a.serial));
@@ -114,6 +119,7 @@ export class SsdpClient {
       at: clock.now(),
       // The USN serial is what matched the row; the description's goes in only when they agree.
       ...((usnSerial ?? v.serialNumber) ? { serial: usnSerial ?? v.serialNumber } : {}),
+      ...(v.udn ? { udn: v.udn } : {}),
       ...(v.manufacturer ? { manufacturer: v.manufacturer } : {}),
       ...(v.modelName ? { model: v.modelName } : {}),
       ...(v.friendlyName ? { name: v.friendlyName } : {}),

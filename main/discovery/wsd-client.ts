@@ -1,7 +1,7 @@
 import dgram from 'node:dgram';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { buildProbe, parseScopes, parseWsdMessage, WSD_GROUP, WSD_PORT, type WsdEndpoint } from '../../common/discovery/wsd';
+import { buildProbe, isChipName, parseScopes, parseWsdMessage, WSD_GROUP, WSD_PORT, type WsdEndpoint } from '../../common/discovery/wsd';
 import { inNetwork, urlIpv4Host } from '../../common/discovery/net';
 import type { Clock } from '../../common/clock';
 import { describeSource, type AdapterNet, type DiscoverySink } from './types';
@@ -32,6 +32,7 @@ export class WsdClient {
   private listenSocket?: dgram.Socket;
   private readonly sent = new Map<string, number>();
   private readonly port: number;
+  private lastId: string | undefined;
 
   constructor(private readonly opts: WsdOptions) {
     this.port = opts.port ?? WSD_PORT;
@@ -79,12 +80,19 @@ export class WsdClient {
     }
   }
 
-  probe(): void {
+  /**
+   * A repeat is a SOAP-over-UDP retransmission: the same MessageID, so a
+   * device that heard the first copy ignores the second (the spec's rule).
+   */
+  probe(repeat = false): void {
     if (!this.probeSocket) return;
     const now = this.opts.clock.now();
     for (const [id, t] of this.sent) if (now - t > PROBE_MEMORY_MS) this.sent.delete(id);
-    const id = `urn:uuid:${randomUUID()}`;
-    this.sent.set(id, now);
+    if (!repeat || !this.lastId) {
+      this.lastId = `urn:uuid:${randomUUID()}`;
+      this.sent.set(this.lastId, now);
+    }
+    const id = this.lastId;
     const buf = Buffer.from(buildProbe(id));
     this.probeSocket.send(buf, this.port, WSD_GROUP);
   }
@@ -139,7 +147,7 @@ export class WsdClient {
         ...(scopes.serial ? { serial: scopes.serial } : {}),
         ...(scopes.mac ? { mac: scopes.mac } : {}),
         ...(scopes.name ? { name: scopes.name } : {}),
-        ...(scopes.hardware ? { model: scopes.hardware } : {}),
+        ...(scopes.hardware && !isChipName(scopes.hardware) ? { model: scopes.hardware } : {}),
         ...(scopes.manufacturer ? { manufacturer: scopes.manufacturer } : {}),
         xaddrs,
         types: [...e.types, ...scopes.types],

@@ -1,13 +1,17 @@
 import { makeIdentity } from '../identities';
+import { startDhipResponders, type DhipResponders } from './dhip-responder';
 import { startSsdpResponders, type SsdpResponders } from './ssdp-responder';
 import { startWsdResponders, type DiscoverableDevice, type WsdResponders } from './wsd-responder';
 
 export type { DiscoverableDevice } from './wsd-responder';
+export type { DhipBehaviour } from './dhip-responder';
 
 export interface DiscoverySimOptions {
   wsdPort?: number;
   ssdpPort?: number;
   ssdpHttpPort?: number;
+  /** DHIP group port (37810 by default). */
+  dhipPort?: number;
   maxDelayMs?: number;
 }
 
@@ -17,11 +21,12 @@ export interface DiscoverySim {
   stopDevice(address: string): Promise<void>;
   stop(): Promise<void>;
   wsd: WsdResponders;
+  dhip: DhipResponders;
 }
 
-/** WS-Discovery for every device, SSDP for those with `ssdp !== false`. */
+/** WS-Discovery for every device with `wsd !== false`, SSDP for those with `ssdp !== false`, DHIP for those with `dhip !== false`. */
 export async function startDiscoverySim(devices: DiscoverableDevice[], opts: DiscoverySimOptions = {}): Promise<DiscoverySim> {
-  const wsd = await startWsdResponders(devices, { ...(opts.wsdPort ? { port: opts.wsdPort } : {}), ...(opts.maxDelayMs !== undefined ? { maxDelayMs: opts.maxDelayMs } : {}) });
+  const wsd = await startWsdResponders(devices.filter((d) => d.wsd !== false), { ...(opts.wsdPort ? { port: opts.wsdPort } : {}), ...(opts.maxDelayMs !== undefined ? { maxDelayMs: opts.maxDelayMs } : {}) });
   let ssdp: SsdpResponders;
   try {
     ssdp = await startSsdpResponders(
@@ -32,14 +37,25 @@ export async function startDiscoverySim(devices: DiscoverableDevice[], opts: Dis
     await wsd.stop();
     throw e;
   }
+  let dhip: DhipResponders;
+  try {
+    dhip = await startDhipResponders(devices, { ...(opts.dhipPort ? { port: opts.dhipPort } : {}), ...(opts.maxDelayMs !== undefined ? { maxDelayMs: opts.maxDelayMs } : {}) });
+  } catch (e) {
+    await ssdp.stop();
+    await wsd.stop();
+    throw e;
+  }
   return {
     devices,
     wsd,
+    dhip,
     async stopDevice(address) {
+      await dhip.stopDevice(address);
       await ssdp.stopDevice(address);
       await wsd.stopDevice(address);
     },
     async stop() {
+      await dhip.stop();
       await ssdp.stop();
       await wsd.stop();
     },
@@ -51,6 +67,8 @@ export interface FleetOptions extends DiscoverySimOptions {
   count: number;
   /** How many of them also answer SSDP. */
   ssdpCount: number;
+  /** How many of them also answer DHIP (default none); every other one answers to the multicast group. */
+  dhipCount?: number;
   /** Second octet of the 127.B.x.y block the fleet occupies (one per test/bench). */
   block?: number;
   seed?: number;
@@ -70,6 +88,7 @@ export async function startFleet(opts: FleetOptions): Promise<DiscoverySim> {
       address,
       xaddr: `http://${address}/onvif/device_service`,
       ssdp: i < opts.ssdpCount,
+      dhip: i < (opts.dhipCount ?? 0) ? { replyTo: i % 2 ? 'group' : 'prober' } : false,
     };
   });
   return startDiscoverySim(devices, opts);

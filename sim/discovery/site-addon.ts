@@ -1,14 +1,27 @@
 import type { Site, SiteAddon, SiteOptions } from '../site';
 import { startDiscoverySim } from './index';
+import type { DhipBehaviour } from './dhip-responder';
 import type { DiscoverableDevice } from './wsd-responder';
 
 /** Per-device discovery behaviour, keyed like `faults`: 'nvr' or a camera index '0', '1', … */
 export interface DiscoverySiteOptions {
-  devices?: Record<string, { multicast?: boolean; ssdp?: boolean }>;
+  devices?: Record<string, { multicast?: boolean; ssdp?: boolean; dhip?: false | DhipBehaviour }>;
   wsdPort?: number;
   ssdpPort?: number;
   ssdpHttpPort?: number;
+  /** DHIP group port (37810 by default). */
+  dhipPort?: number;
   maxDelayMs?: number;
+}
+
+/**
+ * DHIP as the Dahua family answers it: the NVR with its class and channels,
+ * the cameras too (every site camera is Dahua or an Amcrest OEM), half of them
+ * to the prober's port and half to the multicast group, and the last camera
+ * not initialised yet so the app can show that state.
+ */
+function defaultDhip(i: number, count: number, httpPort: number): DhipBehaviour {
+  return { replyTo: i % 2 === 0 ? 'prober' : 'group', httpPort, ...(i > 0 && i === count - 1 ? { initialised: false } : {}) };
 }
 
 /**
@@ -27,11 +40,13 @@ export const discoveryAddon: SiteAddon = {
       xaddr: d.xaddr,
       multicast: o.devices?.[keyOf(i)]?.multicast ?? true,
       ssdp: o.devices?.[keyOf(i)]?.ssdp ?? true,
+      dhip: o.devices?.[keyOf(i)]?.dhip ?? defaultDhip(i, site.devices.length, d.port),
     }));
     const sim = await startDiscoverySim(devices, {
       ...(o.wsdPort ? { wsdPort: o.wsdPort } : {}),
       ...(o.ssdpPort ? { ssdpPort: o.ssdpPort } : {}),
       ...(o.ssdpHttpPort ? { ssdpHttpPort: o.ssdpHttpPort } : {}),
+      ...(o.dhipPort ? { dhipPort: o.dhipPort } : {}),
       ...(o.maxDelayMs !== undefined ? { maxDelayMs: o.maxDelayMs } : {}),
     });
     for (const d of site.devices) {

@@ -121,12 +121,15 @@ export async function startSsdpResponders(devices: DiscoverableDevice[], opts: S
     if (!text.startsWith('M-SEARCH ')) return;
     const st = /^ST:\s*(.+)$/im.exec(text)?.[1]?.trim();
     if (st !== 'ssdp:all' && st !== 'upnp:rootdevice') return;
+    // UPnP: wait a random time up to MX seconds (capped by this site's delay).
+    const mx = Number(/^MX:\s*(\d+)/im.exec(text)?.[1] ?? 1);
+    const delay = Math.min(maxDelay, Math.max(0, mx) * 1000);
     for (const r of running.values()) {
       if (r.stopped || r.device.multicast === false) continue;
       const t = setTimeout(() => {
         r.timers.delete(t);
         if (!r.stopped) r.socket.send(Buffer.from(answer(r.device, st, r.httpPort)), rinfo.port, rinfo.address);
-      }, Math.random() * maxDelay);
+      }, Math.random() * delay);
       r.timers.add(t);
     }
   });

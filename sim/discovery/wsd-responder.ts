@@ -1,6 +1,7 @@
 import dgram from 'node:dgram';
 import { randomUUID } from 'node:crypto';
 import type { SimIdentity } from '../identities';
+import type { DhipBehaviour } from './dhip-responder';
 
 /**
  * Simulated WS-Discovery on the device side. Written independently of the
@@ -20,6 +21,10 @@ export interface DiscoverableDevice {
   multicast?: boolean;
   /** Answer SSDP too (Dahua-family devices do). */
   ssdp?: boolean;
+  /** Answer DHIP (Dahua-family devices do); false: silent. */
+  dhip?: false | DhipBehaviour;
+  /** Answer WS-Discovery (default true; false: a DHIP-only device, e.g. one not initialised yet). */
+  wsd?: boolean;
 }
 
 export interface WsdResponderOptions {
@@ -157,9 +162,14 @@ export async function startWsdResponders(devices: DiscoverableDevice[], opts: Ws
   });
   hub.on('error', () => undefined);
   hub.addMembership(GROUP, '127.0.0.1');
+  // SOAP-over-UDP: a retransmitted Probe carries the same MessageID and is answered once.
+  const answered = new Set<string>();
   hub.on('message', (msg, rinfo) => {
     const probe = readProbe(msg.toString('utf8'));
     if (!probe?.wanted) return;
+    if (answered.has(probe.messageId)) return;
+    if (answered.size > 1000) answered.clear();
+    answered.add(probe.messageId);
     probes++;
     lastProbeAt = performance.now();
     for (const r of running.values()) {

@@ -1,0 +1,200 @@
+import dgram from 'node:dgram';
+import type { DiscoverableDevice } from './wsd-responder';
+
+/**
+ * Simulated DHIP (Dahua-family discovery, DOMAIN.md) on the device side.
+ * Framing written here independently of the app's codec on purpose: sharing
+ * it would hide the client's bugs.
+ */
+const GROUP = '239.255.255.251';
+export const DHIP_DEFAULT_PORT = 37810;
+
+/** How one device answers DHIP. */
+export interface DhipBehaviour {
+  /** Firmwares differ: some answer to the prober's port, some to the multicast group on 37810. Default 'prober'. */
+  replyTo?: 'prober' | 'group';
+  /** false: Init = 1, a device still waiting for its admin password. Default true. */
+  initialised?: boolean;
+  /** Claim another IPv4 address in the answer (a misconfigured or rogue device). */
+  claimAddress?: string;
+  /** ONVIF/web port reported as HttpPort. */
+  httpPort?: number;
+}
+
+export interface DhipResponderOptions {
+  port?: number;
+  maxDelayMs?: number;
+}
+
+export interface DhipResponders {
+  stopDevice(address: string): Promise<void>;
+  stop(): Promise<void>;
+  /** Searches received on the group/broadcast hub and unicast (for tests). */
+  searches(): number;
+}
+
+export function frame(body: string, requestId: number): Buffer {
+  const b = Buffer.from(body, 'utf8');
+  const h = Buffer.alloc(32);
+  h.writeUInt32LE(0x20, 0);
+  h.write('DHIP', 4, 'latin1');
+  h.writeUInt32LE(0, 8);
+  h.writeUInt32LE(requestId >>> 0, 12);
+  h.writeUInt32LE(b.length, 16);
+  h.writeUInt32LE(b.length, 24);
+  return Buffer.concat([h, b]);
+}
+
+/** The request id of a well-formed DHDiscover.search, else undefined (bare JSON gets no answer, as on real devices). */
+export function readSearch(msg: Buffer): number | undefined {
+  if (msg.length < 32 || msg.readUInt32LE(0) !== 0x20 || msg.toString('latin1', 4, 8) !== 'DHIP') return undefined;
+  const len = msg.readUInt32LE(16);
+  if (len !== msg.readUInt32LE(24) || 32 + len > msg.length || len > 4096) return undefined;
+  try {
+    const body = JSON.parse(msg.toString('utf8', 32, 32 + len)) as { method?: unknown };
+    return body.method === 'DHDiscover.search' ? msg.readUInt32LE(12) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const RECORDER_CHANNELS = /NVR\d{2}(\d{2})/;
+
+export function devInfo(d: DiscoverableDevice, b: DhipBehaviour): string {
+  const id = d.identity;
+  const nvr = id.kind === 'nvr';
+  const channels = nvr ? Number(RECORDER_CHANNELS.exec(id.model)?.[1] ?? 8) : 0;
+  return `${JSON.stringify({
+    mac: id.mac,
+    method: 'client.notifyDevInfo',
+    params: {
+      deviceInfo: {
+        AlarmInputChannels: nvr ? 4 : 1,
+        DeviceClass: nvr ? 'NVR' : 'IPC',
+        DeviceType: id.model,
+        HttpPort: b.httpPort ?? 80,
+        IPv4Address: { DefaultGateway: d.address.replace(/\.\d+$/, '.1'), DhcpEnable: false, IPAddress: b.claimAddress ?? d.address, SubnetMask: '255.255.255.0' },
+        // Bits 6–7 set: this firmware offers the password reset; low bits: 1 not initialised, 2 initialised.
+        Init: (b.initialised === false ? 1 : 2) | 0xc0,
+        MachineName: id.name,
+        Port: 37777,
+        RemoteVideoInputChannels: channels,
+        SerialNo: id.serialNumber,
+        Vendor: id.manufacturer === 'Dahua' ? 'Dahua' : 'General',
+        Version: id.firmwareVersion.split(',')[0],
+        VideoInputChannels: nvr ? 0 : 1,
+        VideoOutputChannels: nvr ? 2 : 0,
+      },
+    },
+  })}\n`;
+}
+
+interface Running {
+  device: DiscoverableDevice;
+  behaviour: DhipBehaviour;
+  socket: dgram.Socket;
+  answer: Map<number, Buffer>;
+  timers: Set<NodeJS.Timeout>;
+  stopped: boolean;
+}
+
+/**
+ * One shared hub on the group port (multicast and broadcast searches) and one
+ * socket per device bound to its own address on the same port, so unicast
+ * searches reach that device and answers leave from port 37810 as on real
+ * devices. Devices with `dhip: false` stay silent.
+ */
+export async function startDhipResponders(devices: DiscoverableDevice[], opts: DhipResponderOptions = {}): Promise<DhipResponders> {
+  const port = opts.port ?? DHIP_DEFAULT_PORT;
+  const maxDelay = opts.maxDelayMs ?? 500;
+  const running = new Map<string, Running>();
+  let searches = 0;
+
+  const reply = (r: Running, requestId: number, to: { address: string; port: number }) => {
+    if (r.stopped) return;
+    let buf = r.answer.get(requestId);
+    if (!buf) {
+      buf = frame(devInfo(r.device, r.behaviour), requestId);
+      if (r.answer.size > 64) r.answer.clear();
+      r.answer.set(requestId, buf);
+    }
+    const dest = r.behaviour.replyTo === 'group' ? { address: GROUP, port } : to;
+    const t = setTimeout(() => {
+      r.timers.delete(t);
+      if (!r.stopped) r.socket.send(buf, dest.port, dest.address);
+    }, Math.random() * maxDelay);
+    r.timers.add(t);
+  };
+
+  try {
+    for (const device of devices) {
+      if (device.dhip === false) continue;
+      if (!device.address.startsWith('127.')) throw new Error(`sim discovery binds to loopback only, got ${device.address}`);
+      const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.bind(port, device.address, () => {
+          socket.off('error', reject);
+          resolve();
+        });
+      });
+      socket.on('error', () => undefined);
+      socket.setMulticastInterface('127.0.0.1');
+      socket.setMulticastTTL(1);
+      const r: Running = { device, behaviour: device.dhip ?? {}, socket, answer: new Map(), timers: new Set(), stopped: false };
+      // Unicast search (sweep, add by IP): answered whether or not the device heeds multicast.
+      socket.on('message', (msg, rinfo) => {
+        const id = readSearch(msg);
+        if (id === undefined) return;
+        searches++;
+        reply(r, id, rinfo);
+      });
+      running.set(device.address, r);
+    }
+  } catch (e) {
+    for (const r of running.values()) r.socket.close();
+    throw e;
+  }
+
+  // Multicast and broadcast copies of one search arrive together: answer each search once.
+  const recent = new Map<string, number>();
+  const hub = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: 4 * 1024 * 1024 });
+  await new Promise<void>((resolve, reject) => {
+    hub.once('error', reject);
+    hub.bind(port, () => {
+      hub.off('error', reject);
+      resolve();
+    });
+  });
+  hub.on('error', () => undefined);
+  hub.addMembership(GROUP, '127.0.0.1');
+  hub.on('message', (msg, rinfo) => {
+    const id = readSearch(msg);
+    if (id === undefined) return;
+    const key = `${rinfo.address}:${rinfo.port}#${id}`;
+    const now = Date.now();
+    if ((recent.get(key) ?? 0) > now - 300) return;
+    if (recent.size > 1000) recent.clear();
+    recent.set(key, now);
+    searches++;
+    for (const r of running.values()) if (r.device.multicast !== false) reply(r, id, rinfo);
+  });
+
+  const stopOne = (r: Running) => {
+    if (r.stopped) return;
+    r.stopped = true;
+    for (const t of r.timers) clearTimeout(t);
+    r.socket.close();
+  };
+  return {
+    async stopDevice(address) {
+      const r = running.get(address);
+      if (r) stopOne(r);
+    },
+    async stop() {
+      for (const r of running.values()) stopOne(r);
+      hub.close();
+    },
+    searches: () => searches,
+  };
+}
