@@ -5,6 +5,23 @@ import { classify, Inventory, type Observation } from './inventory';
 const at = 1_700_000_000_000;
 
 describe('inventory merging', () => {
+  it('names a bare uuid: endpoint once (no uuid:uuid:) and an SSDP-only row by its UDN', () => {
+    const inv = new Inventory();
+    expect(inv.observe({ protocol: 'ws-discovery', address: '10.0.0.9', at, endpointUuid: 'uuid:0B1C' }).changed[0]!.id).toBe('uuid:0b1c');
+    expect(inv.observe({ protocol: 'ws-discovery', address: '10.0.0.9', at, endpointUuid: 'urn:uuid:0b1c' }).changed[0]!.id).toBe('uuid:0b1c');
+    expect(inv.list()).toHaveLength(1);
+    expect(inv.observe({ protocol: 'ssdp', address: '10.0.0.10', at, udn: 'uuid:2f402f80-da50' }).changed[0]!.id).toBe('udn:2f402f80-da50');
+  });
+
+  it('folds a DHIP answer into the ONVIF row by MAC, keeps GetDeviceInformation firmware, takes DeviceType over a scope guess', () => {
+    const inv = new Inventory();
+    inv.observe({ protocol: 'ws-discovery', address: '10.0.0.4', at, endpointUuid: 'urn:uuid:n1', mac: '3c:ef:8c:00:00:04', model: 'NVR', types: ['dn:NetworkVideoTransmitter'] });
+    inv.observe({ protocol: 'manual', address: '10.0.0.4', at, firmware: '4.001.0000000.2.R, Build Date 2021-07-19' });
+    inv.observe({ protocol: 'dhip', address: '10.0.0.4', at, mac: '3C:EF:8C:00:00:04', serial: '7M0X', model: 'DHI-NVR4108HS-8P-4KS2', firmware: '4.001.0000000.2.R', types: ['NVR', 'recorder'], dhip: { init: 'initialised', remoteChannels: 8 } });
+    expect(inv.list()).toHaveLength(1);
+    expect(inv.list()[0]).toMatchObject({ kind: 'nvr', serial: '7M0X', model: 'DHI-NVR4108HS-8P-4KS2', firmware: '4.001.0000000.2.R, Build Date 2021-07-19', protocols: ['ws-discovery', 'manual', 'dhip'], dhip: { init: 'initialised', remoteChannels: 8 } });
+  });
+
   it('folds WS-Discovery, SSDP and a sweep of one device into one row', () => {
     const inv = new Inventory();
     inv.observe({ protocol: 'ws-discovery', address: '127.0.1.11', at, endpointUuid: 'urn:uuid:AAA', mac: '3c:ef:8c:00:00:01', model: 'IPC-HDW2431T', xaddrs: ['http://127.0.1.11/onvif/device_service'], types: ['dn:NetworkVideoTransmitter'] });

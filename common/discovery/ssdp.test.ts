@@ -1,11 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { dahuaSerial, MAX_DESCRIPTION_BYTES, parseDescription, parseSsdpHeaders } from './ssdp';
+import { buildMSearch, dahuaSerial, mxForWindow, MAX_DESCRIPTION_BYTES, parseDescription, parseSsdpHeaders } from './ssdp';
 
 const DESC = `<?xml version="1.0"?><root xmlns="urn:schemas-upnp-org:device-1-0"><device>
 <deviceType>urn:schemas-upnp-org:device:Basic:1</deviceType><friendlyName>IPC</friendlyName>
 <manufacturer>Dahua</manufacturer><modelName>IPC-HDW2431T-AS-S2</modelName><serialNumber>6J0ABCDEFG0001</serialNumber>
 <presentationURL>http://127.0.0.5/</presentationURL><UDN>uuid:x</UDN></device></root>`;
+
+describe('M-SEARCH', () => {
+  it('sets MX from the listening window, within UPnP 1–5 s', () => {
+    expect([500, 1000, 2000, 3000, 5000, 30_000].map(mxForWindow)).toEqual([1, 1, 1, 2, 4, 5]);
+    expect(buildMSearch('upnp:rootdevice', 2, 41900)).toBe('M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:41900\r\nMAN: "ssdp:discover"\r\nMX: 2\r\nST: upnp:rootdevice\r\n\r\n');
+  });
+});
 
 describe('SSDP answers', () => {
   it('reads LOCATION, USN and the Dahua serial', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { buildProbe, MAX_WSD_BYTES, normalizeMac, parseScopes, parseWsdMessage } from './wsd';
+import { buildProbe, isChipName, MAX_WSD_BYTES, normalizeMac, parseScopes, parseWsdMessage } from './wsd';
 
 const match = (relatesTo: string, extra = '') =>
   `<?xml version="1.0"?><SOAP-ENV:Envelope xmlns:SOAP-ENV="http://www.w3.org/2003/05/soap-envelope" xmlns:wsa="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery">` +
@@ -8,6 +8,13 @@ const match = (relatesTo: string, extra = '') =>
   `<SOAP-ENV:Body><d:ProbeMatches><d:ProbeMatch><wsa:EndpointReference><wsa:Address>urn:uuid:abc</wsa:Address></wsa:EndpointReference>` +
   `<d:Types>dn:NetworkVideoTransmitter tds:Device</d:Types><d:Scopes MatchBy="x">onvif://www.onvif.org/hardware/IPC-HDW2431T onvif://www.onvif.org/MAC/3C-EF-8C-01-02-03 onvif://www.onvif.org/name/Dahua%20Cam</d:Scopes>` +
   `<d:XAddrs>http://127.0.0.5/onvif/device_service http://10.1.1.1/onvif/device_service</d:XAddrs><d:MetadataVersion>1</d:MetadataVersion></d:ProbeMatch>${extra}</d:ProbeMatches></SOAP-ENV:Body></SOAP-ENV:Envelope>`;
+
+describe('hardware scope', () => {
+  it('tells SoC names from models', () => {
+    for (const chip of ['HI3518C', 'Hi3516EV300', 'GK7205V200', 'SSC335', 'AK3918', 'FH8852V100', 'T31', 'NT98562']) expect(isChipName(chip), chip).toBe(true);
+    for (const model of ['IPC-HDW2431T-AS-S2', 'DHI-NVR4108HS-8P-4KS2', 'DS-2CD2143G0-I', 'IP8M-2496EB', 'T-Series Bullet']) expect(isChipName(model), model).toBe(false);
+  });
+});
 
 describe('WS-Discovery messages', () => {
   it('builds a Probe for both ONVIF types that our own parser reads back', () => {
