@@ -61,12 +61,12 @@ export const deviceCalls = {
   'devices.scan': call(
     z.object({ timeoutMs: z.number().int().min(500).max(30_000).default(3000) }).default({ timeoutMs: 3000 }),
     z.object({ devices: z.array(InventoryDevice) }),
-    'WS-Discovery + SSDP on the chosen adapters; rows stream as devices.changed, the answer is the inventory after the listen window.',
+    'WS-Discovery, SSDP and DHIP on the chosen adapters; rows stream as devices.changed, the answer is the inventory after the listen window.',
   ),
   'devices.addManual': call(
     z.object({ target: HostTargetInput }),
     InventoryDevice,
-    'Adds a device by IPv4 or host name[:port]: ONVIF GetSystemDateAndTime and HTTP check. Fails with not-found when nothing answers.',
+    'Adds a device by IPv4 or host name[:port]: ONVIF GetSystemDateAndTime, a unicast DHIP search and an HTTP check. Fails with not-found when nothing answers.',
   ),
   'devices.sweep': call(
     z.object({
@@ -81,7 +81,7 @@ export const deviceCalls = {
   'devices.checkFactoryDefaults': call(
     z.void(),
     z.object({ probed: z.array(z.string()), found: z.array(InventoryDevice) }),
-    'Probes the vendors factory-default addresses (Dahua 192.168.1.108, Hikvision 192.168.1.64 and 192.0.0.64).',
+    'Probes the vendors factory-default addresses (Dahua 192.168.1.108, Hikvision 192.168.1.64 and 192.0.0.64). Refused while the demo site runs.',
   ),
   'devices.interfaces': call(z.void(), AdapterChoice, 'The laptop IPv4 adapters and the ones discovery uses.'),
   'devices.setInterfaces': call(

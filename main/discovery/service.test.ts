@@ -118,6 +118,33 @@ describe('discovery service', () => {
     expect(calls['devices.setInterfaces'].input.safeParse({ addresses: ['1.2.3'] }).success).toBe(false);
   });
 
+  it('sweeps only the chosen adapters\' networks unless the technician confirms a wider range', async () => {
+    // No adapter chosen: every range is outside; nothing is probed before the refusal.
+    const { ctx } = context(mkdtempSync(join(tmpdir(), 'disc-svc-')), []);
+    const feature = await setupDiscovery(ctx);
+    disposers.push(() => feature.dispose?.());
+    const sweep = (input: { range: string; confirmWide?: boolean }) => Promise.resolve().then(() => feature.handlers['devices.sweep'](input, { host: 'test' }));
+    await expect(sweep({ range: '127.35.4.0/30' })).rejects.toMatchObject({ code: 'confirm-wide-range', message: expect.stringMatching(/127\.35\.4\.0\/30 is outside the networks of the chosen adapters/) });
+    await feature.start?.();
+    // Confirmed: it runs (loopback only here).
+    await expect(sweep({ range: '127.35.4.0/30', confirmWide: true })).resolves.toEqual({ probed: 2, found: 0 });
+  });
+
+  it('the demo never leaves loopback: sweeps, manual adds and factory defaults elsewhere are refused with the reason', async () => {
+    const { ctx } = context(mkdtempSync(join(tmpdir(), 'disc-svc-')), ['127.0.0.1']);
+    ctx.options = { ...ctx.options, embeddedSim: true };
+    const feature = await setupDiscovery(ctx);
+    disposers.push(() => feature.dispose?.());
+    // Not started: were a guard missing, the call would fail as "unavailable" instead, still without a packet.
+    const call = <T>(f: () => T) => Promise.resolve().then(f);
+    const demo = { code: 'refused', message: expect.stringMatching(/demo's simulated site is running/) };
+    await expect(call(() => feature.handlers['devices.sweep']({ range: '192.168.1.0/24', confirmWide: true }, { host: 'test' }))).rejects.toMatchObject(demo);
+    await expect(call(() => feature.handlers['devices.sweep']({ range: '127.255.255.250-128.0.0.5', confirmWide: true }, { host: 'test' }))).rejects.toMatchObject(demo);
+    await expect(call(() => feature.handlers['devices.addManual']({ target: '192.168.1.108' }, { host: 'test' }))).rejects.toMatchObject(demo);
+    await expect(call(() => feature.handlers['devices.checkFactoryDefaults'](undefined as never, { host: 'test' }))).rejects.toMatchObject(demo);
+    await expect(call(() => feature.handlers['devices.addManual']({ target: '127.35.4.9:1' }, { host: 'test' }))).rejects.toMatchObject({ code: 'unavailable' });
+  });
+
   describe('enrichment through the credential gate', () => {
     async function camera(host: number) {
       const dev = await startDevice({ identity: makeIdentity('camera', host, 9), address: `127.35.3.${host}`, users: [{ ...SITE_CREDENTIALS.camera, userLevel: 'Administrator' }] });

@@ -1,10 +1,11 @@
 import { AppError, type CallName } from '../../common/contract';
 import type { AdapterChoice } from '../../common/contract/devices';
-import { parseHostTarget } from '../../common/discovery/net';
+import { lookup } from 'node:dns/promises';
+import { inNetwork, isIpv4, parseHostTarget, parseRange } from '../../common/discovery/net';
 import type { Handlers } from '../core/dispatch';
 import type { Feature, ServiceContext } from '../core/context';
 import { defaultAdapters, enginePorts, listAdapters, loadSettings, resolveAdapters, saveSettings } from './adapters';
-import { DiscoveryEngine, type Enricher } from './engine';
+import { DiscoveryEngine, FACTORY_DEFAULTS, type Enricher } from './engine';
 import { OnvifClient } from '../onvif/client';
 import { OnvifError } from '../onvif/errors';
 
@@ -60,6 +61,20 @@ export function verifiedEnricher(ctx: Pick<ServiceContext, 'credentials' | 'gate
 /** A device that says "locked" without saying how long: vendors' typical lock (DOMAIN.md). */
 const LOCK_ASSUMED_MS = 30 * 60_000;
 
+const isLoopback = (ip: string) => isIpv4(ip) && ip.startsWith('127.');
+
+/**
+ * While the simulated site runs (the demo), nothing may leave loopback: a
+ * technician trying the demo on a customer's LAN must not probe it (issue 12).
+ */
+function demoStaysOnLoopback(ctx: ServiceContext, target: string, what: string): void {
+  if (!ctx.options.embeddedSim || isLoopback(target)) return;
+  throw new AppError(
+    'refused',
+    `The demo's simulated site is running, so ${what} only reaches this computer's own 127.x addresses, and ${target} is not one. Quit the demo and start the app normally to ${what} on a real network.`,
+  );
+}
+
 /** Adapter choice: NVR_INTERFACES wins (tests), then the remembered choice, then every external adapter. */
 function initialChoice(ctx: ServiceContext): string[] {
   if (ctx.options.interfaces.length > 0) return ctx.options.interfaces;
@@ -114,12 +129,34 @@ export async function setupDiscovery(ctx: ServiceContext): Promise<Feature<Devic
     'devices.addManual': async ({ target }) => {
       const t = parseHostTarget(target);
       if (!t.ok) throw new AppError('bad-request', t.reason);
+      if (ctx.options.embeddedSim) {
+        const ip = isIpv4(t.target.host) ? t.target.host : await lookup(t.target.host, { family: 4 }).then((r) => r.address, () => t.target.host);
+        demoStaysOnLoopback(ctx, ip, 'adding a device');
+      }
       const row = await need().addManual(t.target.host, t.target.port);
       if (!row) throw new AppError('not-found', `Nothing answered ONVIF or HTTP at ${target}.`);
       return row;
     },
-    'devices.sweep': ({ range, ports }) => need().sweep(range, ports),
-    'devices.checkFactoryDefaults': () => need().checkFactoryDefaults(),
+    'devices.sweep': ({ range, ports, confirmWide }) => {
+      const parsed = parseRange(range);
+      if (!parsed.ok) throw new AppError('bad-request', parsed.reason);
+      const hosts = parsed.cidr.hosts();
+      const first = hosts[0] ?? parsed.cidr.base;
+      const last = hosts[hosts.length - 1] ?? first;
+      demoStaysOnLoopback(ctx, isLoopback(first) ? last : first, 'a sweep');
+      const r = resolveAdapters(selected);
+      const nets = r.ok ? r.nets : [];
+      // A sweep sends to every address of the range: outside the chosen adapters' networks, only when the technician said so.
+      if (!confirmWide && !nets.some((n) => inNetwork(first, n) && inNetwork(last, n))) {
+        const where = nets.length ? nets.map((n) => `${n.address}/${n.prefix}`).join(', ') : 'none chosen';
+        throw new AppError('confirm-wide-range', `The range ${range} is outside the networks of the chosen adapters (${where}); a sweep probes every address in it. Confirm to sweep it anyway.`);
+      }
+      return need().sweep(range, ports);
+    },
+    'devices.checkFactoryDefaults': () => {
+      demoStaysOnLoopback(ctx, FACTORY_DEFAULTS[0], 'checking factory-default addresses');
+      return need().checkFactoryDefaults();
+    },
     'devices.interfaces': () => choice(),
     'devices.setInterfaces': async ({ addresses }) => {
       const r = resolveAdapters(addresses);
