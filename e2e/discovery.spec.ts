@@ -8,9 +8,10 @@ import { startDiscoverySim } from '../sim/discovery';
 // ignores multicast: only a sweep or a manual add can find it.
 const WSD_PORT = 43720;
 const SSDP_PORT = 41920;
+const DHIP_PORT = 43722;
 test.use({
-  siteOptions: { cameras: 3, seed: 31, discovery: { wsdPort: WSD_PORT, ssdpPort: SSDP_PORT, ssdpHttpPort: 49160, devices: { '2': { multicast: false } } } },
-  appEnv: { NVR_DISCOVERY_PORTS: `${WSD_PORT},${SSDP_PORT}` },
+  siteOptions: { cameras: 3, seed: 31, discovery: { wsdPort: WSD_PORT, ssdpPort: SSDP_PORT, dhipPort: DHIP_PORT, ssdpHttpPort: 49160, devices: { '2': { multicast: false } } } },
+  appEnv: { NVR_DISCOVERY_PORTS: `${WSD_PORT},${SSDP_PORT},${DHIP_PORT}` },
 });
 
 const rowOf = (page: Page, attr: 'serial' | 'address', value: string) => page.locator(`[data-testid="device-row"][data-${attr}="${value}"]`);
@@ -40,6 +41,20 @@ test('lists the NVR and cameras live with model, serial and MAC, and a device th
     await late.stop();
   }
   await testInfo.attach('devices', { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
+});
+
+test('DHIP answers land on the same rows: the NVR\'s class and channels, a camera not initialised yet', async ({ app, site }) => {
+  const { page } = app;
+  await expect(rowOf(page, 'serial', site.nvr.identity.serialNumber)).toBeVisible();
+  // The renderer shows these from the row's dhip field (UX); here the contract's side of it.
+  await expect
+    .poll(async () => {
+      const list = await app.call('devices.list');
+      const nvr = list.find((d) => d.serial === site.nvr.identity.serialNumber);
+      const fresh = list.find((d) => d.serial === site.cameras[1]!.identity.serialNumber);
+      return [nvr?.kind, nvr?.dhip?.deviceClass, nvr?.dhip?.remoteChannels, nvr?.protocols.includes('ws-discovery'), fresh?.dhip?.init, list.filter((d) => d.serial === site.nvr.identity.serialNumber).length];
+    })
+    .toEqual(['nvr', 'NVR', 8, true, 'not-initialised', 1]);
 });
 
 test('a device added by IP appears', async ({ app, site }) => {

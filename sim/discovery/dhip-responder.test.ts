@@ -47,7 +47,7 @@ describe('simulated DHIP', () => {
     const nvr = all.find((a) => a.from === site!.nvr.address)!.info;
     expect(nvr).toMatchObject({ DeviceClass: 'NVR', RemoteVideoInputChannels: 8, SerialNo: site.nvr.identity.serialNumber, IPv4Address: { IPAddress: site.nvr.address } });
     expect((nvr.Init as number) & 3).toBe(2);
-    const last = all.find((a) => a.from === site!.cameras[2]!.address)!.info;
+    const last = all.find((a) => a.from === site!.cameras[1]!.address)!.info;
     expect((last.Init as number) & 3).toBe(1);
     expect(all.find((a) => a.from === site!.cameras[0]!.address)!.info).toMatchObject({ DeviceClass: 'IPC', RemoteVideoInputChannels: 0 });
   });

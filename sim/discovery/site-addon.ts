@@ -18,10 +18,10 @@ export interface DiscoverySiteOptions {
  * DHIP as the Dahua family answers it: the NVR with its class and channels,
  * the cameras too (every site camera is Dahua or an Amcrest OEM), half of them
  * to the prober's port and half to the multicast group, and the last camera
- * not initialised yet so the app can show that state.
+ * not initialised yet (camera '1', the second) so the app can show that state.
  */
-function defaultDhip(i: number, count: number, httpPort: number): DhipBehaviour {
-  return { replyTo: i % 2 === 0 ? 'prober' : 'group', httpPort, ...(i > 0 && i === count - 1 ? { initialised: false } : {}) };
+function defaultDhip(i: number, httpPort: number): DhipBehaviour {
+  return { replyTo: i % 2 === 0 ? 'prober' : 'group', httpPort, ...(i === 2 ? { initialised: false } : {}) };
 }
 
 /**
@@ -40,7 +40,7 @@ export const discoveryAddon: SiteAddon = {
       xaddr: d.xaddr,
       multicast: o.devices?.[keyOf(i)]?.multicast ?? true,
       ssdp: o.devices?.[keyOf(i)]?.ssdp ?? true,
-      dhip: o.devices?.[keyOf(i)]?.dhip ?? defaultDhip(i, site.devices.length, d.port),
+      dhip: o.devices?.[keyOf(i)]?.dhip ?? defaultDhip(i, d.port),
     }));
     const sim = await startDiscoverySim(devices, {
       ...(o.wsdPort ? { wsdPort: o.wsdPort } : {}),
