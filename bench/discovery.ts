@@ -3,7 +3,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { OffsetClock } from '../common/clock';
 import type { InventoryDevice } from '../common/domain/device';
 import { EventBus } from '../main/core/events';
-import { DiscoveryEngine } from '../main/discovery/engine';
+import { Discovery } from '../main/discovery/discovery';
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { FleetOptions } from '../sim/discovery';
@@ -51,12 +51,15 @@ async function startFleetProcess(opts: FleetOptions): Promise<{ stop(): Promise<
 
 const WSD_DEVICES = 1000;
 const SSDP_DEVICES = 200;
+/** Every device also answers DHIP (Dahua family), half to the prober's port and half to the group. */
+const DHIP_DEVICES = 1000;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const WINDOW_MS = 3000;
 
 interface RunResult {
   found: number;
   ssdpFound: number;
+  dhipFound: number;
   lastMs: number;
   latencies: number[];
 }
@@ -107,18 +110,19 @@ async function wsPipe(): Promise<{ send(payload: unknown, receivedAt: number): v
 }
 
 async function oneRun(run: number): Promise<RunResult> {
-  const ports = { wsdPort: 40000 + run * 2, ssdpPort: 40001 + run * 2 };
-  const fleet = await startFleetProcess({ count: WSD_DEVICES, ssdpCount: SSDP_DEVICES, block: 200 + run, ssdpHttpPort: 49152, ...ports });
+  const ports = { wsdPort: 40000 + run * 3, ssdpPort: 40001 + run * 3, dhipPort: 40002 + run * 3 };
+  const fleet = await startFleetProcess({ count: WSD_DEVICES, ssdpCount: SSDP_DEVICES, dhipCount: DHIP_DEVICES, block: 200 + run, ssdpHttpPort: 49152, ...ports });
   const bus = new EventBus();
   const pipe = await wsPipe();
   const firstSeen = new Map<string, number>();
   const ssdpSeen = new Set<string>();
+  const dhipSeen = new Set<string>();
   let probeAt = 0;
   bus.subscribe((_name, payload) => {
     const p = payload as { devices: InventoryDevice[]; receivedAt?: number };
     if (p.receivedAt !== undefined) pipe.send({ devices: p.devices }, p.receivedAt);
   });
-  const engine = new DiscoveryEngine({
+  const engine = new Discovery({
     interfaces: [{ address: '127.0.0.1', prefix: 8 }],
     clock: new OffsetClock(),
     listen: false,
@@ -131,6 +135,10 @@ async function oneRun(run: number): Promise<RunResult> {
         if (d.protocols.includes('ssdp') && !ssdpSeen.has(d.id)) {
           ssdpSeen.add(d.id);
           firstSeen.set(`ssdp:${d.id}`, now - probeAt);
+        }
+        if (d.dhip && !dhipSeen.has(d.id)) {
+          dhipSeen.add(d.id);
+          firstSeen.set(`dhip:${d.id}`, now - probeAt);
         }
       }
       bus.emit('devices.changed', { devices, ...(meta.firstReceivedAt !== undefined ? { receivedAt: meta.firstReceivedAt } : {}) } as never);
@@ -149,7 +157,11 @@ async function oneRun(run: number): Promise<RunResult> {
   const latencies = await pipe.close();
   await fleet.stop();
   const wsdFound = engine.list().filter((d) => d.endpointUuid).length;
-  return { found: wsdFound, ssdpFound: engine.list().filter((d) => d.protocols.includes('ssdp')).length, lastMs: Math.max(0, ...firstSeen.values()), latencies };
+  return {
+    found: wsdFound,
+    ssdpFound: engine.list().filter((d) => d.protocols.includes('ssdp')).length,
+    dhipFound: engine.list().filter((d) => d.protocols.includes('dhip') && d.dhip && d.serial).length,
+    lastMs: Math.max(0, ...firstSeen.values()), latencies };
 }
 
 function pct(xs: number[], p: number): number {
@@ -163,11 +175,11 @@ export async function benchDiscovery(): Promise<void> {
     const r = await oneRun(run);
     results.push(r);
     console.log(
-      `run ${run + 1}: WS-Discovery ${r.found}/${WSD_DEVICES}, SSDP ${r.ssdpFound}/${SSDP_DEVICES}, last device at ${r.lastMs.toFixed(0)} ms after the probe; ` +
+      `run ${run + 1}: WS-Discovery ${r.found}/${WSD_DEVICES}, SSDP ${r.ssdpFound}/${SSDP_DEVICES}, DHIP ${r.dhipFound}/${DHIP_DEVICES}, last device at ${r.lastMs.toFixed(0)} ms after the probe; ` +
         `main→renderer latency p50 ${pct(r.latencies, 50).toFixed(1)} ms, p99 ${pct(r.latencies, 99).toFixed(1)} ms, max ${Math.max(...r.latencies).toFixed(1)} ms (${r.latencies.length} batches)`,
     );
   }
-  const allFound = results.every((r) => r.found === WSD_DEVICES && r.ssdpFound === SSDP_DEVICES);
+  const allFound = results.every((r) => r.found === WSD_DEVICES && r.ssdpFound === SSDP_DEVICES && r.dhipFound === DHIP_DEVICES);
   const worstLast = Math.max(...results.map((r) => r.lastMs));
   const worstLatency = Math.max(...results.flatMap((r) => r.latencies));
   console.log(`discovery: ${allFound ? 'all found' : 'MISSING DEVICES'} in ${RUNS} runs; worst time to last device ${worstLast.toFixed(0)} ms (target ≤ 3000); worst main→renderer ${worstLatency.toFixed(1)} ms (target ≤ 100)`);

@@ -215,6 +215,14 @@ export class Inventory {
     if (b.dhip) a.dhip = { ...b.dhip, ...a.dhip };
   }
 
+  /** Adds a flag to one row; undefined when the row is unknown or already carries it. */
+  addFlag(id: string, flag: string): InventoryDevice | undefined {
+    const d = this.rows.get(id)?.device;
+    if (!d || d.flags.includes(flag)) return undefined;
+    d.flags.push(flag);
+    return d;
+  }
+
   /** Marks rows offline (Bye, missed scans). Rows are never dropped: the technician must see what vanished. */
   setOffline(match: (d: InventoryDevice) => boolean): InventoryDevice[] {
     const changed: InventoryDevice[] = [];

@@ -3,10 +3,10 @@ import { OffsetClock } from '../../common/clock';
 import type { Diagnostic } from '../../common/contract/devices';
 import type { InventoryDevice } from '../../common/domain/device';
 import { isIpv4, parseRange } from '../../common/discovery/net';
-import { defaultAdapters, enginePorts, resolveAdapters } from '../discovery/adapters';
+import { defaultAdapters, portsFromOptions, resolveAdapters } from '../discovery/adapters';
 import { readOptions } from '../core/options';
 import type { AppOptions } from '../core/context';
-import { DEFAULT_ONVIF_PORTS, DiscoveryEngine } from '../discovery/engine';
+import { DEFAULT_ONVIF_PORTS, Discovery } from '../discovery/discovery';
 import type { CliIo } from './io';
 
 interface DiscoverOpts {
@@ -63,11 +63,11 @@ export function registerDiscover(program: Command, io: CliIo): void {
       const nets = resolveAdapters(wanted);
       if (!nets.ok) return usage(nets.reason);
 
-      const engine = new DiscoveryEngine({
+      const engine = new Discovery({
         interfaces: nets.nets,
         clock: new OffsetClock(),
         listen: false,
-        ...enginePorts(env.discoveryPorts),
+        ...portsFromOptions(env.discoveryPorts),
         ...(ports ? { onvifPorts: ports } : {}),
         onDiagnostic: (d: Diagnostic) => io.stderr(`${d.action} ${d.protocol} ${d.source}: ${d.reason}: ${d.detail}\n`),
       });

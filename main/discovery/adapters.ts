@@ -63,7 +63,7 @@ export function saveSettings(dataDir: string, s: DiscoverySettings): void {
  * main/core/options.ts): tests move discovery off 3702/1900/37810 so the app
  * hears only its own simulated site. Unset in real use.
  */
-export function enginePorts(p: AppOptions['discoveryPorts']): { wsdPort?: number; ssdpPort?: number; dhipPort?: number } {
+export function portsFromOptions(p: AppOptions['discoveryPorts']): { wsdPort?: number; ssdpPort?: number; dhipPort?: number } {
   if (!p) return {};
   return { wsdPort: p.wsd, ssdpPort: p.ssdp, ...(p.dhip !== undefined ? { dhipPort: p.dhip } : {}) };
 }

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { OffsetClock } from '../../common/clock';
 import type { Diagnostic } from '../../common/contract/devices';
 import { encodeDhip } from '../../common/discovery/dhip';
-import { DiscoveryEngine } from './engine';
+import { Discovery } from './discovery';
 import { broadcastOf } from './dhip-client';
 import { until as poll } from '../../test/support/until';
 
@@ -22,7 +22,7 @@ afterEach(async () => {
 
 function engine() {
   const diags: Diagnostic[] = [];
-  const e = new DiscoveryEngine({ interfaces: [{ address: '127.0.0.1', prefix: 8 }], clock: new OffsetClock(), wsdPort: WSD_PORT, ssdpPort: SSDP_PORT, dhipPort: DHIP_PORT, probeClock: false, hostTimeoutMs: 400, onDiagnostic: (d) => diags.push(d) });
+  const e = new Discovery({ interfaces: [{ address: '127.0.0.1', prefix: 8 }], clock: new OffsetClock(), wsdPort: WSD_PORT, ssdpPort: SSDP_PORT, dhipPort: DHIP_PORT, probeClock: false, hostTimeoutMs: 400, onDiagnostic: (d) => diags.push(d) });
   cleanups.push(() => e.stop());
   return { e, diags };
 }

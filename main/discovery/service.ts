@@ -4,8 +4,8 @@ import { lookup } from 'node:dns/promises';
 import { inNetwork, isIpv4, parseHostTarget, parseRange } from '../../common/discovery/net';
 import type { Handlers } from '../core/dispatch';
 import type { Feature, ServiceContext } from '../core/context';
-import { defaultAdapters, enginePorts, listAdapters, loadSettings, resolveAdapters, saveSettings } from './adapters';
-import { DiscoveryEngine, FACTORY_DEFAULTS, type Enricher } from './engine';
+import { defaultAdapters, portsFromOptions, listAdapters, loadSettings, resolveAdapters, saveSettings } from './adapters';
+import { Discovery, FACTORY_DEFAULTS, type Enricher } from './discovery';
 import { OnvifClient } from '../onvif/client';
 import { OnvifError } from '../onvif/errors';
 
@@ -89,42 +89,39 @@ function initialChoice(ctx: ServiceContext): string[] {
 export async function setupDiscovery(ctx: ServiceContext): Promise<Feature<DeviceHandlers>> {
   const log = ctx.log.child('discovery');
   let selected = initialChoice(ctx);
-  let engine: DiscoveryEngine | undefined;
-
-  const build = async (addresses: string[]) => {
+  const netsOf = (addresses: string[]) => {
     const r = resolveAdapters(addresses);
-    const nets = r.ok ? r.nets : [];
     if (!r.ok) log.warn('adapter choice not usable', { reason: r.reason });
-    const prev = engine;
-    const next = new DiscoveryEngine({
-      interfaces: nets,
-      clock: ctx.clock,
-      log,
-      listen: true,
-      ...enginePorts(ctx.options.discoveryPorts),
-      enrich: verifiedEnricher(ctx),
-      onChange: (devices, removed) => ctx.events.emit('devices.changed', removed.length ? { devices, removed } : { devices }),
-      onDiagnostic: (d) => ctx.events.emit('devices.diagnostic', d),
-      onScanState: (s) => ctx.events.emit('devices.scanState', s),
-    });
-    // Rows survive an adapter change: the technician must not lose what was found.
-    if (prev) {
-      for (const d of prev.list()) next.observe({ protocol: d.protocols[0] ?? 'manual', address: d.addresses[0] ?? '', at: d.lastSeen, ...pickIdentity(d) });
-      prev.stop();
-    }
-    await next.start();
-    engine = next;
+    return r.ok ? r.nets : [];
+  };
+  // One discovery for the feature's life: an adapter change swaps its listeners, never its rows.
+  const discovery = new Discovery({
+    interfaces: netsOf(selected),
+    clock: ctx.clock,
+    log,
+    listen: true,
+    ...portsFromOptions(ctx.options.discoveryPorts),
+    enrich: verifiedEnricher(ctx),
+    onChange: (devices, removed) => ctx.events.emit('devices.changed', removed.length ? { devices, removed } : { devices }),
+    onDiagnostic: (d) => ctx.events.emit('devices.diagnostic', d),
+    onScanState: (s) => ctx.events.emit('devices.scanState', s),
+  });
+  let running = false;
+  const useAdapters = async (addresses: string[]) => {
+    const nets = netsOf(addresses);
+    await discovery.setAdapters(nets);
+    running = true;
     log.info('discovery running', { adapters: nets.map((n) => `${n.address}/${n.prefix}`) });
   };
 
   const choice = (): AdapterChoice => ({ available: listAdapters(), selected });
-  const need = (): DiscoveryEngine => {
-    if (!engine) throw new AppError('unavailable', 'Discovery is not running.');
-    return engine;
+  const need = (): Discovery => {
+    if (!running) throw new AppError('unavailable', 'Discovery is not running.');
+    return discovery;
   };
 
   const handlers: DeviceHandlers = {
-    'devices.list': () => engine?.list() ?? [],
+    'devices.list': () => discovery.list(),
     'devices.scan': async ({ timeoutMs }) => ({ devices: await need().scan(timeoutMs) }),
     'devices.addManual': async ({ target }) => {
       const t = parseHostTarget(target);
@@ -163,44 +160,30 @@ export async function setupDiscovery(ctx: ServiceContext): Promise<Feature<Devic
       if (!r.ok) throw new AppError('bad-request', r.reason);
       selected = addresses;
       saveSettings(ctx.dataDir, { interfaces: addresses });
-      await build(addresses);
-      void engine?.scan().catch(() => undefined);
+      await useAdapters(addresses);
+      void discovery.scan().catch(() => undefined);
       return choice();
     },
-    'devices.diagnostics': () => engine?.diagnostics() ?? [],
+    'devices.diagnostics': () => discovery.diagnostics(),
   };
 
   let timer: NodeJS.Timeout | undefined;
-  const offCredentials = ctx.credentials.onChange((xaddr) => void engine?.reenrich(xaddr).catch(() => undefined));
+  const offCredentials = ctx.credentials.onChange((xaddr) => void discovery.reenrich(xaddr).catch(() => undefined));
 
   return {
     handlers,
     async start() {
-      await build(selected);
+      await useAdapters(selected);
       // The technician's first minute: discovery starts without a click.
-      void engine?.scan().catch((err: unknown) => log.warn('initial scan failed', { error: String(err) }));
-      timer = setInterval(() => void engine?.scan().catch(() => undefined), RESCAN_MS);
+      void discovery.scan().catch((err: unknown) => log.warn('initial scan failed', { error: String(err) }));
+      timer = setInterval(() => void (running ? discovery.scan().catch(() => undefined) : undefined), RESCAN_MS);
       timer.unref();
     },
     dispose() {
       offCredentials();
       if (timer) clearInterval(timer);
-      engine?.stop();
-      engine = undefined;
+      running = false;
+      discovery.stop();
     },
-  };
-}
-
-function pickIdentity(d: { serial?: string; mac?: string; endpointUuid?: string; manufacturer?: string; model?: string; firmware?: string; name?: string; xaddrs: string[]; clockSkewMs?: number }) {
-  return {
-    ...(d.serial ? { serial: d.serial } : {}),
-    ...(d.mac ? { mac: d.mac } : {}),
-    ...(d.endpointUuid ? { endpointUuid: d.endpointUuid } : {}),
-    ...(d.manufacturer ? { manufacturer: d.manufacturer } : {}),
-    ...(d.model ? { model: d.model } : {}),
-    ...(d.firmware ? { firmware: d.firmware } : {}),
-    ...(d.name ? { name: d.name } : {}),
-    ...(d.clockSkewMs !== undefined ? { clockSkewMs: d.clockSkewMs } : {}),
-    xaddrs: d.xaddrs,
   };
 }

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { OffsetClock } from '../../common/clock';
 import type { Diagnostic } from '../../common/contract/devices';
 import type { InventoryDevice } from '../../common/domain/device';
-import { DiscoveryEngine, type EngineOptions } from './engine';
+import { Discovery, type DiscoveryOptions } from './discovery';
 import { until as poll } from '../../test/support/until';
 
 /** This file's patience: 3 s. */
@@ -21,9 +21,9 @@ afterEach(async () => {
 });
 
 
-function engine(extra: Partial<EngineOptions> = {}) {
+function engine(extra: Partial<DiscoveryOptions> = {}) {
   const diags: Diagnostic[] = [];
-  const e = new DiscoveryEngine({
+  const e = new Discovery({
     interfaces: [{ address: '127.0.0.1', prefix: 8 }],
     clock: new OffsetClock(),
     wsdPort: WSD_PORT,
@@ -66,7 +66,7 @@ async function rawDevice(address: string, reply: (messageId: string) => string |
   return me;
 }
 
-const row = (e: DiscoveryEngine, f: (d: InventoryDevice) => boolean) => e.list().find(f);
+const row = (e: Discovery, f: (d: InventoryDevice) => boolean) => e.list().find(f);
 
 describe('WS-Discovery against hostile and honest devices', () => {
   it('accepts matches to our probe, drops unsolicited, malformed and oversized answers with reasons', async () => {
@@ -92,7 +92,7 @@ describe('WS-Discovery against hostile and honest devices', () => {
     const { e, diags } = engine({ listen: false });
     await e.start();
     await rawDevice('127.31.0.41', (id) => env(`<a:RelatesTo>${id}</a:RelatesTo>`, `<d:ProbeMatches><d:ProbeMatch>${ep('urn:uuid:calm41', 'http://127.31.0.41/onvif/device_service')}</d:ProbeMatch></d:ProbeMatches>`));
-    const port = (e as unknown as { wsd: { probeSocket: dgram.Socket }[] }).wsd[0]!.probeSocket.address().port;
+    const port = (e as unknown as { listeners: { wsd: { probeSocket: dgram.Socket } }[] }).listeners[0]!.wsd.probeSocket.address().port;
     for (let i = 0; i < 2000; i++) junk.send(`<junk ${i}`, port, '127.0.0.1');
     await e.scan(800);
     expect(row(e, (d) => d.endpointUuid === 'urn:uuid:calm41')).toBeDefined();
@@ -245,5 +245,35 @@ describe('unicast: sweep and manual add', () => {
     expect(await e.addManual('localhost', 43799)).toMatchObject({ addresses: ['127.0.0.1'] });
     // (No unresolvable-name case: resolving one would query a DNS server off this machine.)
     expect(diags.find((d) => d.source === '127.31.1.21:8000')).toMatchObject({ reason: 'unreachable' });
+  });
+});
+
+describe('one inventory, written by one owner', () => {
+  it('keeps every row (first sighting included) when the adapters change, without replaying them', async () => {
+    await rawDevice('127.31.0.50', (id) => env(`<a:RelatesTo>${id}</a:RelatesTo>`, `<d:ProbeMatches><d:ProbeMatch>${ep('urn:uuid:keep5', 'http://127.31.0.50/onvif/device_service')}</d:ProbeMatch></d:ProbeMatches>`));
+    const batches: InventoryDevice[][] = [];
+    const { e } = engine({ listen: false, onChange: (d) => batches.push(d) });
+    await e.start();
+    await e.scan(600);
+    const before = e.list();
+    expect(before.some((d) => d.endpointUuid === 'urn:uuid:keep5')).toBe(true);
+    const emitted = batches.length;
+    await e.setAdapters([{ address: '127.0.0.1', prefix: 8 }]);
+    await e.setAdapters([]);
+    expect(batches.length).toBe(emitted);
+    expect(e.list()).toEqual(before);
+  });
+
+  it('flags a routed manual add through a change event, and hands out copies, never live rows', async () => {
+    await httpServer('127.31.1.30', 8000, (_q, r) => r.end(TIME_RESPONSE(new Date())));
+    const changed: InventoryDevice[] = [];
+    const { e } = engine({ listen: false, interfaces: [{ address: '127.0.0.1', prefix: 24 }], onChange: (d) => changed.push(...d) });
+    const routed = "outside the chosen adapters' networks (routed)";
+    const d = await e.addManual('127.31.1.30', 8000);
+    expect(d?.flags).toContain(routed);
+    expect(changed.filter((x) => x.addresses.includes('127.31.1.30')).at(-1)?.flags).toContain(routed);
+    d!.flags.push('scribbled by a caller');
+    e.list().find((x) => x.id === d!.id)!.flags.push('scribbled by a reader');
+    expect(e.list().find((x) => x.id === d!.id)?.flags).toEqual([routed]);
   });
 });
