@@ -44,6 +44,17 @@ describe('nvr-console discover', () => {
       expect(r.code, argv.join(' ')).toBe(2);
       expect(r.out, argv.join(' ')).toBe('');
     }
+    // The environment goes through the app's option schema: a bad value is a usage error, not a silent default.
+    for (const [key, value] of [['NVR_DISCOVERY_PORTS', '3702,x'], ['NVR_INTERFACES', '127.0.0.300']] as const) {
+      process.env[key] = value;
+      try {
+        const r = await run(['discover', '--timeout', '500']);
+        expect(r.code, key).toBe(2);
+        expect(r.err, key).toMatch(new RegExp(`Invalid environment[\\s\\S]*${key}`));
+      } finally {
+        delete process.env[key];
+      }
+    }
   });
 
   it('prints only a JSON array on stdout, diagnostics on stderr', async () => {
@@ -117,6 +128,22 @@ describe('nvr-console discover', () => {
       delete process.env.NVR_DISCOVERY_PORTS;
       await dhipOnly.stop();
       await site.stop();
+    }
+  });
+
+  it('shows a device that is not initialised in the table', async () => {
+    process.env.NVR_DISCOVERY_PORTS = '43743,43744,43742';
+    const identity = makeIdentity('camera', 42, 9);
+    const sim = await startDiscoverySim([{ identity, address: '127.33.2.5', xaddr: '', wsd: false, ssdp: false, dhip: { initialised: false } }], { dhipPort: 43742 });
+    try {
+      const r = await run(['discover', '--interface', '127.0.0.1', '--timeout', '600']);
+      expect(r.code).toBe(0);
+      const line = r.out.split('\n').find((l) => l.includes(identity.serialNumber));
+      expect(line).toMatch(/127\.33\.2\.5 .*dhip .*NOT INITIALISED$/);
+      expect(r.out.split('\n')[0]).toMatch(/SEEN BY +SKEW +STATE$/);
+    } finally {
+      delete process.env.NVR_DISCOVERY_PORTS;
+      await sim.stop();
     }
   });
 });

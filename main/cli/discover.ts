@@ -94,8 +94,10 @@ function byKindThenAddress(a: InventoryDevice, b: InventoryDevice): number {
 }
 
 function table(devices: InventoryDevice[]): string {
-  const rows = devices.map((d) => [d.kind, d.addresses.join(' '), d.manufacturer ?? '', d.model ?? '', d.serial ?? '', d.mac ?? '', d.protocols.join('+'), d.clockSkewMs === undefined ? '' : `${Math.round(d.clockSkewMs / 1000)}s`]);
-  const head = ['KIND', 'ADDRESS', 'MANUFACTURER', 'MODEL', 'SERIAL', 'MAC', 'SEEN BY', 'SKEW'];
+  // DHIP's Init: a device waiting for its first admin password is what a technician must not miss.
+  const state = (d: InventoryDevice) => (d.dhip?.init === 'not-initialised' ? 'NOT INITIALISED' : d.dhip?.init === 'initialised' ? 'initialised' : '');
+  const rows = devices.map((d) => [d.kind, d.addresses.join(' '), d.manufacturer ?? '', d.model ?? '', d.serial ?? '', d.mac ?? '', d.protocols.join('+'), d.clockSkewMs === undefined ? '' : `${Math.round(d.clockSkewMs / 1000)}s`, state(d)]);
+  const head = ['KIND', 'ADDRESS', 'MANUFACTURER', 'MODEL', 'SERIAL', 'MAC', 'SEEN BY', 'SKEW', 'STATE'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   return [head, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n';
 }
