@@ -277,3 +277,22 @@ describe('one inventory, written by one owner', () => {
     expect(e.list().find((x) => x.id === d!.id)?.flags).toEqual([routed]);
   });
 });
+
+describe('probes repeated inside the window', () => {
+  it('recovers a lost WS-Discovery answer with a fresh probe, and folds identical repeats into one sighting', async () => {
+    const ids: string[] = [];
+    await rawDevice('127.31.0.60', (id) => {
+      ids.push(id);
+      // The answer to the first probe is lost (as on Wi-Fi); later ones arrive.
+      return ids.length === 1 ? undefined : env(`<a:RelatesTo>${id}</a:RelatesTo>`, `<d:ProbeMatches><d:ProbeMatch>${ep('urn:uuid:lost6', 'http://127.31.0.60/onvif/device_service')}</d:ProbeMatch></d:ProbeMatches>`);
+    });
+    const changed: InventoryDevice[] = [];
+    const { e } = engine({ listen: false, onChange: (d) => changed.push(...d) });
+    await e.start();
+    await e.scan(900);
+    expect(ids).toHaveLength(3);
+    expect(new Set(ids).size).toBe(3);
+    expect(row(e, (d) => d.endpointUuid === 'urn:uuid:lost6')).toBeDefined();
+    expect(changed.filter((d) => d.endpointUuid === 'urn:uuid:lost6')).toHaveLength(1);
+  });
+});

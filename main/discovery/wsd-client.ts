@@ -32,7 +32,8 @@ export class WsdClient {
   private listenSocket?: dgram.Socket;
   private readonly sent = new Map<string, number>();
   private readonly port: number;
-  private lastId: string | undefined;
+  /** Endpoint as last reported per responder in this scan: a repeat round's identical answer changes nothing. */
+  private readonly recent = new Map<string, string>();
 
   constructor(private readonly opts: WsdOptions) {
     this.port = opts.port ?? WSD_PORT;
@@ -81,18 +82,18 @@ export class WsdClient {
   }
 
   /**
-   * A repeat is a SOAP-over-UDP retransmission: the same MessageID, so a
-   * device that heard the first copy ignores the second (the spec's rule).
+   * Each round is a fresh Probe (new MessageID), not a SOAP-over-UDP
+   * retransmission: devices ignore a repeated MessageID, so only a fresh probe
+   * recovers a lost *answer*, which is the common loss (a thousand answers
+   * arrive in half a second). Repeated sightings are folded below.
    */
   probe(repeat = false): void {
     if (!this.probeSocket) return;
     const now = this.opts.clock.now();
     for (const [id, t] of this.sent) if (now - t > PROBE_MEMORY_MS) this.sent.delete(id);
-    if (!repeat || !this.lastId) {
-      this.lastId = `urn:uuid:${randomUUID()}`;
-      this.sent.set(this.lastId, now);
-    }
-    const id = this.lastId;
+    if (!repeat) this.recent.clear();
+    const id = `urn:uuid:${randomUUID()}`;
+    this.sent.set(id, now);
     const buf = Buffer.from(buildProbe(id));
     this.probeSocket.send(buf, this.port, WSD_GROUP);
   }
@@ -110,16 +111,22 @@ export class WsdClient {
     if (m.kind === 'probe') return; // our own or another client's probe, looped back
     if (m.kind === 'probe-matches') {
       if (via !== 'probe' || !m.relatesTo || !this.sent.has(m.relatesTo)) return drop('unsolicited', `RelatesTo ${m.relatesTo?.slice(0, 60) ?? '(none)'} matches no probe we sent`);
-      for (const e of m.matches) this.report(e, rinfo.address, source, receivedAt);
+      for (const e of m.matches) this.report(e, rinfo.address, source, receivedAt, true);
       return;
     }
-    if (m.kind === 'hello') return this.report(m.endpoint, rinfo.address, source, receivedAt);
+    if (m.kind === 'hello') return this.report(m.endpoint, rinfo.address, source, receivedAt, false);
+    this.recent.delete(rinfo.address);
     sink.bye(m.endpoint.endpoint, rinfo.address);
   }
 
   /** Keeps XAddrs that point at the responder; flags those that point elsewhere, drops those off the adapter's network. */
-  private report(e: WsdEndpoint, address: string, source: string, receivedAt: number): void {
+  private report(e: WsdEndpoint, address: string, source: string, receivedAt: number, match: boolean): void {
     const { sink, adapter } = this.opts;
+    const fingerprint = `${e.endpoint} ${e.xaddrs.join(' ')} ${e.scopes.join(' ')} ${e.types.join(' ')}`;
+    // A Hello is always news (a device back after a Bye); a repeat round's identical ProbeMatch is not.
+    if (match && this.recent.get(address) === fingerprint) return;
+    if (this.recent.size > 10_000) this.recent.clear();
+    this.recent.set(address, fingerprint);
     const xaddrs: string[] = [];
     const flags: string[] = [];
     for (const x of e.xaddrs) {
