@@ -26,7 +26,8 @@ async function startFleetProcess(opts: FleetOptions): Promise<{ stop(): Promise<
       const onMsg = (m: { type: string; message?: string; probes?: number; lastAnswerMs?: number }) => {
         if (m.type === type) {
           if (m.lastAnswerMs !== undefined) console.log(`  fleet sent its last ProbeMatch ${m.lastAnswerMs.toFixed(0)} ms after the probe reached it`);
-          if (m.probes !== undefined && m.probes !== 1) console.log(`  fleet saw ${m.probes} probes (expected 1)`);
+          // One scan sends three rounds (0 s, 1 s, 2 s), each a fresh WS-Discovery probe.
+          if (m.probes !== undefined && m.probes !== 3) console.log(`  fleet saw ${m.probes} WS-Discovery probes (expected 3)`);
           child.off('message', onMsg);
           resolve();
         } else if (m.type === 'error') reject(new Error(m.message));
