@@ -137,7 +137,7 @@ describe('discovery service', () => {
     disposers.push(() => feature.dispose?.());
     // Not started: were a guard missing, the call would fail as "unavailable" instead, still without a packet.
     const call = <T>(f: () => T) => Promise.resolve().then(f);
-    const demo = { code: 'refused', message: expect.stringMatching(/demo's simulated site is running/) };
+    const demo = { code: 'refused', message: expect.stringMatching(/demo's simulated site is running, and while it runs the app does not .* beyond this computer/) };
     await expect(call(() => feature.handlers['devices.sweep']({ range: '192.168.1.0/24', confirmWide: true }, { host: 'test' }))).rejects.toMatchObject(demo);
     await expect(call(() => feature.handlers['devices.sweep']({ range: '127.255.255.250-128.0.0.5', confirmWide: true }, { host: 'test' }))).rejects.toMatchObject(demo);
     await expect(call(() => feature.handlers['devices.addManual']({ target: '192.168.1.108' }, { host: 'test' }))).rejects.toMatchObject(demo);

@@ -71,7 +71,7 @@ function demoStaysOnLoopback(ctx: ServiceContext, target: string, what: string):
   if (!ctx.options.embeddedSim || isLoopback(target)) return;
   throw new AppError(
     'refused',
-    `The demo's simulated site is running, so ${what} only reaches this computer's own 127.x addresses, and ${target} is not one. Quit the demo and start the app normally to ${what} on a real network.`,
+    `The demo's simulated site is running, and while it runs the app does not ${what} beyond this computer (127.x addresses): ${target} is on a real network. Quit the demo and start the app normally to ${what} there.`,
   );
 }
 
@@ -128,7 +128,7 @@ export async function setupDiscovery(ctx: ServiceContext): Promise<Feature<Devic
       if (!t.ok) throw new AppError('bad-request', t.reason);
       if (ctx.options.embeddedSim) {
         const ip = isIpv4(t.target.host) ? t.target.host : await lookup(t.target.host, { family: 4 }).then((r) => r.address, () => t.target.host);
-        demoStaysOnLoopback(ctx, ip, 'adding a device');
+        demoStaysOnLoopback(ctx, ip, 'add devices');
       }
       const row = await need().addManual(t.target.host, t.target.port);
       if (!row) throw new AppError('not-found', `Nothing answered ONVIF or HTTP at ${target}.`);
@@ -140,7 +140,7 @@ export async function setupDiscovery(ctx: ServiceContext): Promise<Feature<Devic
       const hosts = parsed.cidr.hosts();
       const first = hosts[0] ?? parsed.cidr.base;
       const last = hosts[hosts.length - 1] ?? first;
-      demoStaysOnLoopback(ctx, isLoopback(first) ? last : first, 'a sweep');
+      demoStaysOnLoopback(ctx, isLoopback(first) ? last : first, 'sweep');
       const r = resolveAdapters(selected);
       const nets = r.ok ? r.nets : [];
       // A sweep sends to every address of the range: outside the chosen adapters' networks, only when the technician said so.
@@ -151,7 +151,7 @@ export async function setupDiscovery(ctx: ServiceContext): Promise<Feature<Devic
       return need().sweep(range, ports);
     },
     'devices.checkFactoryDefaults': () => {
-      demoStaysOnLoopback(ctx, FACTORY_DEFAULTS[0], 'checking factory-default addresses');
+      demoStaysOnLoopback(ctx, FACTORY_DEFAULTS[0], 'check factory-default addresses');
       return need().checkFactoryDefaults();
     },
     'devices.interfaces': () => choice(),
