@@ -47,7 +47,7 @@ export interface DiscoveryOptions {
  * The app, the CLI and the bench all use this.
  */
 export class Discovery {
-  readonly store: InventoryStore;
+  private readonly store: InventoryStore;
   private readonly diags: DiagnosticsLog;
   private readonly prober: UnicastProber;
   private listeners: AdapterListeners[] = [];
@@ -94,10 +94,6 @@ export class Discovery {
     },
     diagnostic: (d) => this.diags.add(d),
   };
-
-  get adapterNets(): AdapterNet[] {
-    return this.adapters;
-  }
 
   async start(): Promise<void> {
     await this.setAdapters(this.adapters);

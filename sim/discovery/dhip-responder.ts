@@ -7,7 +7,7 @@ import type { DiscoverableDevice } from './wsd-responder';
  * it would hide the client's bugs.
  */
 const GROUP = '239.255.255.251';
-export const DHIP_DEFAULT_PORT = 37810;
+const DHIP_DEFAULT_PORT = 37810;
 
 /** How one device answers DHIP. */
 export interface DhipBehaviour {
@@ -46,7 +46,7 @@ export function frame(body: string, requestId: number): Buffer {
 }
 
 /** The request id of a well-formed DHDiscover.search, else undefined (bare JSON gets no answer, as on real devices). */
-export function readSearch(msg: Buffer): number | undefined {
+function readSearch(msg: Buffer): number | undefined {
   if (msg.length < 32 || msg.readUInt32LE(0) !== 0x20 || msg.toString('latin1', 4, 8) !== 'DHIP') return undefined;
   const len = msg.readUInt32LE(16);
   if (len !== msg.readUInt32LE(24) || 32 + len > msg.length || len > 4096) return undefined;
@@ -60,7 +60,7 @@ export function readSearch(msg: Buffer): number | undefined {
 
 const RECORDER_CHANNELS = /NVR\d{2}(\d{2})/;
 
-export function devInfo(d: DiscoverableDevice, b: DhipBehaviour): string {
+function devInfo(d: DiscoverableDevice, b: DhipBehaviour): string {
   const id = d.identity;
   const nvr = id.kind === 'nvr';
   const channels = nvr ? Number(RECORDER_CHANNELS.exec(id.model)?.[1] ?? 8) : 0;
