@@ -103,3 +103,13 @@ describe('DHIP in discovery', () => {
     await until(() => e.list().some((d) => d.serial === '6J0DHIP000009'), 'row listed');
   });
 });
+
+describe('DHIP across scans', () => {
+  it('a DHIP-only device answering every scan stays online, however close the scans', async () => {
+    await rawDevice('127.36.0.11', (send) => send(answer('6J0DHIP000011', '127.36.0.11')));
+    const { e } = engine();
+    await e.start();
+    for (let i = 0; i < 3; i++) await e.scan(500);
+    expect(e.list().find((d) => d.serial === '6J0DHIP000011')).toMatchObject({ online: true });
+  });
+});

@@ -75,8 +75,12 @@ export class DhipClient {
   probe(repeat = false): void {
     const s = this.prober;
     if (!s) return;
-    if (!repeat) this.requestId = (this.requestId % 0x7fff_ffff) + 1;
     const now = this.opts.clock.now();
+    if (!repeat) {
+      this.requestId = (this.requestId % 0x7fff_ffff) + 1;
+      // A new scan: every answer counts as a sighting again (missed scans mark rows offline).
+      this.recent.clear();
+    }
     for (const [k, v] of this.recent) if (now - v.at > DUPLICATE_MS) this.recent.delete(k);
     const frame = buildDhipSearch(this.requestId);
     s.send(frame, this.port, DHIP_GROUP);
