@@ -32,6 +32,7 @@ export class SsdpClient {
   private client?: ssdp.Client;
   private socket?: dgram.Socket;
   private readonly fetched = new Set<string>();
+  private readonly answered = new Set<string>();
   private readonly limit = pLimit(32);
 
   constructor(private readonly opts: SsdpOptions) {}
@@ -67,7 +68,10 @@ export class SsdpClient {
    */
   search(mx: number, repeat = false): void {
     if (!this.socket) return;
-    if (!repeat) this.fetched.clear();
+    if (!repeat) {
+      this.fetched.clear();
+      this.answered.clear();
+    }
     const port = this.opts.port ?? SSDP_PORT;
     // Some devices answer only upnp:rootdevice, others only ssdp:all.
     for (const st of ['ssdp:all', 'upnp:rootdevice']) this.socket.send(Buffer.from(buildMSearch(st, mx, port)), port, SSDP_GROUP);
@@ -87,6 +91,11 @@ export class SsdpClient {
     if (host !== rinfo.address) {
       return sink.diagnostic({ protocol: 'ssdp', source, reason: host && inNetwork(host, adapter) ? 'host-mismatch' : 'off-network', action: 'dropped', detail: `LOCATION ${a.location.slice(0, 100)} does not point at the responder` });
     }
+    // The same answer again (the other search target, a repeat round) adds nothing to the row.
+    const fingerprint = `${rinfo.address} ${a.location} ${a.serial ?? ''} ${a.uuid ?? ''} ${a.server ?? ''}`;
+    if (this.answered.has(fingerprint)) return;
+    if (this.answered.size > 10_000) this.answered.clear();
+    this.answered.add(fingerprint);
     sink.observe({ protocol: 'ssdp', address: rinfo.address, at: clock.now(), ...(a.serial ? { serial: a.serial } : {}), ...(a.uuid ? { udn: a.uuid } : {}), ...(a.server ? { types: [a.server] } : {}) }, receivedAt);
     if (this.fetched.has(a.location)) return;
     this.fetched.add(a.location);
