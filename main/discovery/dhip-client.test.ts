@@ -113,3 +113,16 @@ describe('DHIP across scans', () => {
     expect(e.list().find((d) => d.serial === '6J0DHIP000011')).toMatchObject({ online: true });
   });
 });
+
+describe('DHIP unicast', () => {
+  it('a host where nothing listens on the DHIP port answers "unreachable" at once, not after the timeout', async () => {
+    const { DhipClient } = await import('./dhip-client');
+    const diags: unknown[] = [];
+    const c = new DhipClient({ adapter: { address: '127.0.0.1', prefix: 8 }, clock: new OffsetClock(), port: DHIP_PORT, sink: { observe: () => undefined, bye: () => undefined, diagnostic: (d) => diags.push(d) } });
+    await c.start();
+    cleanups.push(() => c.stop());
+    const t0 = performance.now();
+    expect(await c.probeHost('127.36.0.99', 5000)).toBe(false);
+    expect(performance.now() - t0).toBeLessThan(4000);
+  });
+});

@@ -57,18 +57,26 @@ export class DhipClient {
     prober.setBroadcast(true);
     this.prober = prober;
 
-    const listener = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: RECV_BUFFER });
-    listener.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo));
-    try {
-      await bind(listener, this.port);
-      listener.addMembership(DHIP_GROUP, address);
-      listener.on('error', () => undefined);
-      this.listener = listener;
-    } catch (err) {
-      listener.close();
-      // Answers to the prober's port still arrive; only group-answering firmwares are missed.
-      this.opts.sink.diagnostic({ protocol: 'dhip', source: `${address}:${this.port}`, reason: 'unreachable', action: 'flagged', detail: `cannot listen on the DHIP group port: ${String((err as Error).message)}` });
+    // Bound to the group address where the OS allows it (Linux, macOS): it then hears group answers
+    // only, and never swallows a unicast search meant for this machine's own DHIP port. Elsewhere
+    // (Windows) a socket on the wildcard address.
+    let lastError: unknown;
+    for (const bindTo of [DHIP_GROUP, undefined]) {
+      const listener = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: RECV_BUFFER });
+      listener.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo));
+      try {
+        await bind(listener, this.port, bindTo);
+        listener.addMembership(DHIP_GROUP, address);
+        listener.on('error', () => undefined);
+        this.listener = listener;
+        return;
+      } catch (err) {
+        lastError = err;
+        listener.close();
+      }
     }
+    // Answers to the prober's port still arrive; only group-answering firmwares are missed.
+    this.opts.sink.diagnostic({ protocol: 'dhip', source: `${address}:${this.port}`, reason: 'unreachable', action: 'flagged', detail: `cannot listen on the DHIP group port: ${String((lastError as Error).message)}` });
   }
 
   /** Multicast and the adapter's broadcast; repeats reuse the request id (the same question asked again). */
@@ -92,26 +100,44 @@ export class DhipClient {
     return inNetwork(ip, this.opts.adapter);
   }
 
-  /** Unicast search to one host (sweep, manual add): true when it answers within the time. */
+  /**
+   * Unicast search to one host (sweep, manual add): true when it answers within
+   * the time. The search leaves from the prober (answers come back there or to
+   * the group, from whatever port the firmware uses); a second copy from a
+   * socket connected to the host only listens for "port unreachable", so a
+   * host without DHIP (a PC, a printer) costs milliseconds, not the timeout.
+   */
   probeHost(ip: string, timeoutMs: number): Promise<boolean> {
     const s = this.prober;
     if (!s) return Promise.resolve(false);
     this.solicited.set(ip, this.opts.clock.now() + SOLICITED_MS);
     // A fresh question: the host's answer must reach the row even if it answered a scan a moment ago.
     this.recent.delete(ip);
+    const frame = buildDhipSearch(this.requestId);
     return new Promise((resolve) => {
       let set = this.waiters.get(ip);
       if (!set) this.waiters.set(ip, (set = new Set()));
+      const probe = dgram.createSocket('udp4');
+      let finished = false;
       const done = (found: boolean) => {
+        if (finished) return;
+        finished = true;
         clearTimeout(timer);
         set.delete(done);
         if (set.size === 0) this.waiters.delete(ip);
+        probe.close();
         resolve(found);
       };
       const timer = setTimeout(() => done(false), timeoutMs);
       set.add(done);
-      s.send(buildDhipSearch(this.requestId), this.port, ip, (err) => {
+      // ECONNREFUSED: the host said no one listens on its DHIP port.
+      probe.on('error', () => done(false));
+      probe.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo));
+      s.send(frame, this.port, ip, (err) => {
         if (err) done(false);
+      });
+      probe.bind(0, this.opts.adapter.address, () => {
+        if (!finished) probe.connect(this.port, ip, () => (finished ? undefined : probe.send(frame)));
       });
     });
   }
