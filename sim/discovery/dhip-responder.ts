@@ -158,17 +158,7 @@ export async function startDhipResponders(devices: DiscoverableDevice[], opts: D
 
   // Multicast and broadcast copies of one search arrive together: answer each search once.
   const recent = new Map<string, number>();
-  const hub = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: 4 * 1024 * 1024 });
-  await new Promise<void>((resolve, reject) => {
-    hub.once('error', reject);
-    hub.bind(port, () => {
-      hub.off('error', reject);
-      resolve();
-    });
-  });
-  hub.on('error', () => undefined);
-  hub.addMembership(GROUP, '127.0.0.1');
-  hub.on('message', (msg, rinfo) => {
+  const onSearch = (msg: Buffer, rinfo: dgram.RemoteInfo) => {
     const id = readSearch(msg);
     if (id === undefined) return;
     const key = `${rinfo.address}:${rinfo.port}#${id}`;
@@ -178,7 +168,39 @@ export async function startDhipResponders(devices: DiscoverableDevice[], opts: D
     recent.set(key, now);
     searches++;
     for (const r of running.values()) if (r.device.multicast !== false) reply(r, id, rinfo);
-  });
+  };
+  const openHub = async (bindTo?: string) => {
+    const hub = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: 4 * 1024 * 1024 });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        hub.once('error', reject);
+        hub.bind(port, bindTo, () => {
+          hub.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (e) {
+      hub.close();
+      throw e;
+    }
+    hub.on('error', () => undefined);
+    hub.on('message', onSearch);
+    return hub;
+  };
+  // The group and the loopback broadcast on their own addresses (Linux allows it): a wildcard hub
+  // would also take every unicast search to an empty 127.x address, which should get "port
+  // unreachable" as on a real LAN. Elsewhere one wildcard hub.
+  let hubs: dgram.Socket[];
+  try {
+    hubs = [await openHub(GROUP)];
+    hubs.push(await openHub('127.255.255.255').catch((e: unknown) => {
+      hubs[0]!.close();
+      throw e;
+    }));
+  } catch {
+    hubs = [await openHub()];
+  }
+  hubs[0]!.addMembership(GROUP, '127.0.0.1');
 
   const stopOne = (r: Running) => {
     if (r.stopped) return;
@@ -193,7 +215,7 @@ export async function startDhipResponders(devices: DiscoverableDevice[], opts: D
     },
     async stop() {
       for (const r of running.values()) stopOne(r);
-      hub.close();
+      for (const h of hubs) h.close();
     },
     searches: () => searches,
   };
