@@ -4,7 +4,6 @@ import { startSsdpResponders, type SsdpResponders } from './ssdp-responder';
 import { startWsdResponders, type DiscoverableDevice, type WsdResponders } from './wsd-responder';
 
 export type { DiscoverableDevice } from './wsd-responder';
-export type { DhipBehaviour } from './dhip-responder';
 
 export interface DiscoverySimOptions {
   wsdPort?: number;
