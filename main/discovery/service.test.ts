@@ -124,7 +124,7 @@ describe('discovery service', () => {
     const feature = await setupDiscovery(ctx);
     disposers.push(() => feature.dispose?.());
     const sweep = (input: { range: string; confirmWide?: boolean }) => Promise.resolve().then(() => feature.handlers['devices.sweep'](input, { host: 'test' }));
-    await expect(sweep({ range: '127.35.4.0/30' })).rejects.toMatchObject({ code: 'confirm-wide-range', message: expect.stringMatching(/127\.35\.4\.0\/30 is outside the networks of the chosen adapters/) });
+    await expect(sweep({ range: '127.35.4.0/30' })).rejects.toMatchObject({ code: 'confirm-wide-range', params: { range: '127.35.4.0/30' }, message: expect.stringMatching(/127\.35\.4\.0\/30 is outside the networks of the chosen adapters/) });
     await feature.start?.();
     // Confirmed: it runs (loopback only here).
     await expect(sweep({ range: '127.35.4.0/30', confirmWide: true })).resolves.toEqual({ probed: 2, found: 0 });

@@ -146,7 +146,7 @@ export async function setupDiscovery(ctx: ServiceContext): Promise<Feature<Devic
       // A sweep sends to every address of the range: outside the chosen adapters' networks, only when the technician said so.
       if (!confirmWide && !nets.some((n) => inNetwork(first, n) && inNetwork(last, n))) {
         const where = nets.length ? nets.map((n) => `${n.address}/${n.prefix}`).join(', ') : 'none chosen';
-        throw new AppError('confirm-wide-range', `The range ${range} is outside the networks of the chosen adapters (${where}); a sweep probes every address in it. Confirm to sweep it anyway.`);
+        throw new AppError('confirm-wide-range', `The range ${range} is outside the networks of the chosen adapters (${where}); a sweep probes every address in it. Confirm to sweep it anyway.`, { range });
       }
       return need().sweep(range, ports);
     },

@@ -25,7 +25,7 @@ function fakeApi() {
 }
 
 const dev = (id: string, model: string): InventoryDevice =>
-  ({ id, kind: 'camera', model, addresses: [], xaddrs: [], protocols: ['sim'], online: true, firstSeen: 0, lastSeen: 0, flags: [] }) as InventoryDevice;
+  ({ id, kind: 'camera', model, addresses: [], xaddrs: [], protocols: ['manual'], online: true, firstSeen: 0, lastSeen: 0, flags: [] }) as InventoryDevice;
 const kase = (id: string, updatedAt: number, step: ResetCase['step'] = 'forgot') => ({ id, updatedAt, step }) as ResetCase;
 
 describe('renderer data core', () => {
