@@ -110,6 +110,35 @@ describe('CredentialGate', () => {
     expect(gate.status('cam')).toEqual({ failures: 2, max: 3, lockedUntil: 9_000 });
   });
 
+  it('restore is idempotent: records the gate already holds are not counted twice', async () => {
+    const clock = new OffsetClock(0, () => 5_000);
+    const seen: GateRecord[] = [];
+    const gate = new CredentialGate({ clock, maxFailures: 5 });
+    const off = gate.onRecord((r) => seen.push(r));
+    await gate.withDevice('cam', async (l) => {
+      l.recordFailure();
+      l.recordFailure();
+    });
+    off();
+    await gate.withDevice('cam', async (l) => void l.recordFailure());
+    expect(seen).toHaveLength(2);
+    // the journal of a run resumed in the same session replays what this gate already counted, plus one new spend
+    gate.restore([...seen, { t: 'fail', device: 'cam', at: 4_000 }]);
+    expect(gate.status('cam').failures).toBe(4);
+  });
+
+  it('a caller may bring its own limit; the count stays the device\'s', async () => {
+    const gate = new CredentialGate({ clock: new OffsetClock(), maxFailures: 2 });
+    await gate.withDevice('cam', async (l) => {
+      l.recordFailure();
+      l.recordFailure();
+      expect(l.canTry()).toBe(false);
+      expect(l.canTry(3)).toBe(true);
+      expect(l.remaining(3)).toBe(1);
+      expect(l.remaining(1)).toBe(0);
+    });
+  });
+
   it('property: concurrent features never see more than max failures on a device', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(fc.constantFrom('a', 'b'), fc.boolean()), { maxLength: 40 }), fc.integer({ min: 1, max: 5 }), async (attempts, max) => {

@@ -38,8 +38,14 @@ export interface DeviceLease {
   readonly max: number;
   /** Failed sign-ins counted against the device now (all accounts, all features). */
   failures(): number;
-  /** Whether one more sign-in that might be refused still fits the budget. */
-  canTry(): boolean;
+  /**
+   * Whether one more sign-in that might be refused still fits the budget and the
+   * device is not locked. `limit` replaces the gate's default for a caller with
+   * its own (a sync run's --max-failures); the count is still the device's.
+   */
+  canTry(limit?: number): boolean;
+  /** Failed sign-ins still allowed under `limit` (default: the gate's). */
+  remaining(limit?: number): number;
   /** Counts one refused sign-in; returns the new total. */
   recordFailure(): number;
   /** The device reported a lock until this app-clock time. */
@@ -72,6 +78,7 @@ export class CredentialGate {
   private readonly fails = new Map<string, number[]>();
   private readonly locks = new Map<string, number>();
   private readonly tails = new Map<string, Promise<unknown>>();
+  private readonly listeners = new Set<(record: GateRecord) => void>();
 
   constructor(private readonly o: CredentialGateOptions) {
     this.max = o.maxFailures ?? 2;
@@ -105,13 +112,39 @@ export class CredentialGate {
     return { failures: this.count(device), max: this.max, ...(until !== undefined ? { lockedUntil: until } : {}) };
   }
 
-  /** Replays persisted records (a journal, the gate file); the window still applies. */
+  /**
+   * Replays persisted records (a journal, the gate file); the window still applies.
+   * Idempotent: a record this gate already holds (same device and time) is not
+   * counted twice, so a run resumed in the session that wrote it keeps its budget exact.
+   */
   restore(records: Iterable<GateRecord>): void {
+    const given = new Map<string, number[]>();
     for (const r of records) {
       const device = deviceKeyOf(r.device);
-      if (r.t === 'fail') this.fails.set(device, [...(this.fails.get(device) ?? []), r.at]);
+      if (r.t === 'fail') given.set(device, [...(given.get(device) ?? []), r.at]);
       else this.locks.set(device, Math.max(this.locks.get(device) ?? 0, r.until));
     }
+    for (const [device, ats] of given) {
+      const have = [...(this.fails.get(device) ?? [])];
+      const added: number[] = [];
+      for (const at of ats) {
+        const i = have.indexOf(at);
+        if (i >= 0) have.splice(i, 1);
+        else added.push(at);
+      }
+      if (added.length) this.fails.set(device, [...(this.fails.get(device) ?? []), ...added]);
+    }
+  }
+
+  /** Every spend and lock from now on, for any device (a run journals those of its cameras). Returns the unsubscribe. */
+  onRecord(listener: (record: GateRecord) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(record: GateRecord): void {
+    this.o.onRecord?.(record);
+    for (const l of this.listeners) l(record);
   }
 
   private lease(device: string): DeviceLease {
@@ -119,16 +152,17 @@ export class CredentialGate {
       device,
       max: this.max,
       failures: () => this.count(device),
-      canTry: () => this.count(device) < this.max && this.lockedUntil(device) === undefined,
+      canTry: (limit = this.max) => this.count(device) < limit && this.lockedUntil(device) === undefined,
+      remaining: (limit = this.max) => Math.max(0, limit - this.count(device)),
       recordFailure: () => {
         const at = this.o.clock.now();
         this.fails.set(device, [...this.recent(device), at]);
-        this.o.onRecord?.({ t: 'fail', device, at });
+        this.emit({ t: 'fail', device, at });
         return this.count(device);
       },
       lock: (until) => {
         this.locks.set(device, Math.max(this.locks.get(device) ?? 0, until));
-        this.o.onRecord?.({ t: 'lock', device, until });
+        this.emit({ t: 'lock', device, until });
       },
       lockedUntil: () => this.lockedUntil(device),
     };
