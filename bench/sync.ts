@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { startSite, type Site } from '../sim/site';
 import { SITE_CREDENTIALS } from '../sim/identities';
-import { naiveSyncWithOnvifPackage } from '../main/onvif/baseline';
+import { naiveSyncWithOnvifPackage } from './baseline';
 import { runSync } from '../main/sync/engine';
 import { onvifClientFactory } from '../main/sync/onvif-factory';
 

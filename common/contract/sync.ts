@@ -1,31 +1,12 @@
 import { z } from 'zod';
 import { call, event } from './define';
 import { ReportFormat, SyncRow } from '../sync/report';
+import { SyncTarget } from '../sync/target';
 
 // Camera password sync. Owned by the camera-sync feature (issue 5).
 
-/** An ONVIF device service URL the technician chose; credentials go nowhere else. */
-export const Xaddr = z
-  .string()
-  .max(2048)
-  .refine((s) => {
-    try {
-      const u = new URL(s);
-      return (u.protocol === 'http:' || u.protocol === 'https:') && !u.username && !u.password;
-    } catch {
-      return false;
-    }
-  }, 'must be an http(s) URL without credentials in it');
-
-export const SyncTarget = z.object({
-  deviceId: z.string().max(200).optional(),
-  xaddr: Xaddr,
-  username: z.string().min(1).max(64),
-  /** Technician's explicit per-device permission for weaker sign-in methods. */
-  allowBasic: z.boolean().optional(),
-  allowPasswordText: z.boolean().optional(),
-});
-export type SyncTarget = z.infer<typeof SyncTarget>;
+// One target type for the whole feature (common/sync/target.ts); re-exported for the contract's users.
+export { SyncTarget, Xaddr } from '../sync/target';
 
 export const SyncPassword = z.string().min(1).max(128);
 
@@ -53,6 +34,8 @@ export const SyncRunState = z.object({
   /** Main still holds this run's passwords in memory (retry needs no re-entry). */
   hasSecrets: z.boolean(),
   rows: z.array(SyncRow),
+  /** Said before the run: e.g. more current passwords than the lockout budget lets every camera try. */
+  warnings: z.array(z.string()).optional(),
 });
 export type SyncRunState = z.infer<typeof SyncRunState>;
 
@@ -68,7 +51,7 @@ export const SyncRunSummary = z.object({
 const RunRef = z.object({ runId: z.string().max(100).optional() });
 
 export const syncCalls = {
-  'sync.start': call(SyncStartInput, z.object({ runId: z.string() }), 'Starts pushing a new password to the chosen ONVIF cameras.'),
+  'sync.start': call(SyncStartInput, z.object({ runId: z.string(), warnings: z.array(z.string()).optional() }), 'Starts pushing a new password to the chosen ONVIF cameras.'),
   'sync.cancel': call(RunRef.optional(), z.object({ cancelled: z.boolean() }), 'Cancels the running sync (in-flight password changes are still verified).'),
   'sync.retryFailed': call(
     RunRef.extend({ currentPasswords: z.array(SyncPassword).min(1).max(5).optional(), newPassword: SyncPassword.optional() }).optional(),

@@ -8,6 +8,7 @@ import { z } from 'zod';
 export const SyncOutcome = z.enum([
   'updated',
   'already-current',
+  'auth-off',
   'auth-failed',
   'locked-out',
   'rejected',
@@ -45,6 +46,15 @@ export const OUTCOMES: Record<SyncOutcome, OutcomeInfo> = {
     explanation: 'The camera already accepts the new password, so nothing was changed.',
     nextStep: 'Nothing to do.',
     success: true,
+    retryable: false,
+  },
+  'auth-off': {
+    label: 'ONVIF sign-in off',
+    explanation:
+      'The camera answers every ONVIF call without checking any password (its ONVIF authentication is switched off). The new password was sent, but ONVIF cannot show whether it took: this camera accepts any password there.',
+    nextStep:
+      'Sign in to the camera\'s web page with the new password to confirm it, and switch ONVIF authentication on (anyone on the network can change this camera now).',
+    success: false,
     retryable: false,
   },
   'auth-failed': {

@@ -31,6 +31,8 @@ export const SyncRow = z.object({
   /** App-clock time the device said it unlocks (countdown in the UI). */
   unlockAt: z.number().optional(),
   userLevel: z.string().optional(),
+  /** Which password signed in: its 1-based position in the technician's list, 0 for the new password (never the password). */
+  candidate: z.number().int().min(0).max(10).optional(),
   finishedAt: z.number().optional(),
 });
 export type SyncRow = z.infer<typeof SyncRow>;

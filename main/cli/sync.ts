@@ -2,11 +2,12 @@ import { existsSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
-import { SyncPassword, SyncTarget } from '../../common/contract/sync';
+import { SyncPassword } from '../../common/contract/sync';
 import { OUTCOMES } from '../../common/sync/outcomes';
 import { publicRow } from '../../common/sync/report';
-import { runSync, SYNC_DEFAULTS } from '../sync/engine';
-import { readJournal } from '../sync/journal';
+import { SyncTarget } from '../../common/sync/target';
+import { newPasswordProblem, runSync, runWarnings, SYNC_DEFAULTS } from '../sync/engine';
+import { readJournal, type OpenJournalFile } from '../sync/journal';
 import { onvifClientFactory } from '../sync/onvif-factory';
 import type { CliIo } from './io';
 
@@ -16,8 +17,13 @@ const SecretsInput = z.strictObject({ currentPasswords: z.array(SyncPassword).mi
 
 class UsageError extends Error {}
 
+export interface SyncCliDeps {
+  /** Tests inject a journal file whose writes fail (disk full). */
+  openJournalFile?: OpenJournalFile;
+}
+
 /** `nvr-console sync`: the app's engine, targets from a file, passwords only on stdin. */
-export function registerSync(program: Command, io: CliIo): void {
+export function registerSync(program: Command, io: CliIo, deps: SyncCliDeps = {}): void {
   program
     .command('sync')
     .description('Push a new password to ONVIF cameras, verify it, and print one JSON row per device on stdout.')
@@ -34,7 +40,7 @@ export function registerSync(program: Command, io: CliIo): void {
     .addOption(new Option('--current-password <value>').hideHelp())
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       try {
-        io.setExitCode(await syncCommand(opts, io));
+        io.setExitCode(await syncCommand(opts, io, deps));
       } catch (err) {
         if (err instanceof UsageError) {
           io.stderr(`nvr-console sync: ${err.message}\n`);
@@ -46,7 +52,7 @@ export function registerSync(program: Command, io: CliIo): void {
     });
 }
 
-async function syncCommand(opts: Record<string, string | boolean | undefined>, io: CliIo): Promise<number> {
+async function syncCommand(opts: Record<string, string | boolean | undefined>, io: CliIo, deps: SyncCliDeps): Promise<number> {
   if (opts.password !== undefined || opts.newPassword !== undefined || opts.currentPassword !== undefined) {
     throw new UsageError('passwords are never accepted as arguments; pipe them as JSON with --secrets-stdin.');
   }
@@ -59,9 +65,18 @@ async function syncCommand(opts: Record<string, string | boolean | undefined>, i
   const targetsPath = resolve(opts.targets);
   const targets = parseJsonFile(targetsPath, TargetsFile, 'targets file');
   const secrets = parseSecrets(await io.stdin());
+  const problem = newPasswordProblem(secrets.newPassword);
+  if (problem) throw new UsageError(problem);
 
   const journalPath = resolve(typeof opts.journal === 'string' ? opts.journal : `${targetsPath}.sync-journal.jsonl`);
-  const prior = readJournal(journalPath);
+  let prior: ReturnType<typeof readJournal>;
+  try {
+    prior = readJournal(journalPath);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (prior?.badLines) io.stderr(`The journal ${journalPath} had ${prior.badLines} unreadable line(s); they were skipped.\n`);
+  for (const w of runWarnings(secrets, prior?.maxFailedAuths ?? maxFailed)) io.stderr(`Note: ${w}\n`);
   if (prior?.ended) {
     // A finished run is history, not something to resume: keep it beside the new one.
     renameSync(journalPath, journalPath.replace(/(\.jsonl)?$/, `.${prior.runId}.jsonl`));
@@ -75,29 +90,36 @@ async function syncCommand(opts: Record<string, string | boolean | undefined>, i
     ac.abort();
   };
   process.once('SIGINT', onSigint);
+  // Nothing escapes as a crash with cameras changed and unreported: say what happened, keep going.
+  const onStray = (err: unknown) => io.stderr(`nvr-console sync: unexpected error (the run goes on): ${err instanceof Error ? err.message : String(err)}\n`);
+  process.on('unhandledRejection', onStray);
+  process.on('uncaughtException', onStray);
   const clients = onvifClientFactory(concurrency);
   try {
     let done = 0;
     const result = await runSync({
       targets, ...secrets, concurrency, maxFailedAuthsPerDevice: maxFailed, timeoutMs, journalPath,
-      clientFactory: clients.factory, signal: ac.signal,
+      clientFactory: clients.factory, signal: ac.signal, openJournalFile: deps.openJournalFile,
       onRow: (r) => {
         if (r.outcome && !opts.json) io.stderr(`[${++done}/${targets.length}] ${r.xaddr} ${r.username}: ${OUTCOMES[r.outcome].label}\n`);
       },
     }).catch((err: unknown) => {
-      if (err instanceof Error && /different targets/.test(err.message)) throw new UsageError(err.message);
+      if (err instanceof Error && /different targets|could not be written/.test(err.message)) throw new UsageError(err.message);
       throw err;
     });
     const rows = result.rows.map(publicRow);
     io.stdout(JSON.stringify(rows, null, opts.json ? undefined : 2) + '\n');
+    if (result.journalError) io.stderr(`nvr-console sync: ${result.journalError} Every camera's row so far is printed above.\n`);
     if (!opts.json) {
       const counts = new Map<string, number>();
       for (const r of rows) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
       io.stderr(`Done: ${[...counts].map(([o, n]) => `${n} ${o}`).join(', ')}. Journal: ${journalPath}\n`);
     }
-    return rows.every((r) => OUTCOMES[r.outcome].success) ? 0 : 1;
+    return !result.journalError && rows.every((r) => OUTCOMES[r.outcome].success) ? 0 : 1;
   } finally {
     process.removeListener('SIGINT', onSigint);
+    process.removeListener('unhandledRejection', onStray);
+    process.removeListener('uncaughtException', onStray);
     clients.dispose();
   }
 }

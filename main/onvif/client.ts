@@ -3,7 +3,7 @@ import https from 'node:https';
 import { z } from 'zod';
 import { parseChallenges, pickChallenge, digestAuthorization, type DigestChallenge } from './digest';
 import { OnvifError } from './errors';
-import { asNode, buildEnvelope, escapeXml, parseSoap, responseNode, textOf, type XmlNode } from './soap';
+import { asNode, buildEnvelope, escapeText, escapeXml, parseSoap, responseNode, textOf, type XmlNode } from './soap';
 import { isXmlContentType, post, type HttpResult } from './transport';
 import { usernameToken } from './wsse';
 
@@ -80,6 +80,13 @@ export class OnvifClient {
   private useWsse: boolean;
   private basicOnly = false;
   private sent = 0;
+  /** The device's clock was read (GetSystemDateAndTime), or given: WS-UsernameToken can sign with it. */
+  private clockKnown: boolean;
+  /**
+   * A call that carried credentials was answered before any credential was sent:
+   * the device's ONVIF authentication is switched off, so a sign-in proves nothing.
+   */
+  authOff = false;
   clockOffsetMs: number;
 
   constructor(private readonly opts: OnvifClientOptions) {
@@ -102,6 +109,7 @@ export class OnvifClient {
     this.timeoutMs = opts.timeoutMs ?? 5000;
     this.now = opts.now ?? Date.now;
     this.clockOffsetMs = opts.clockOffsetMs ?? 0;
+    this.clockKnown = opts.clockOffsetMs !== undefined;
     this.useWsse = opts.auth === 'wsse';
   }
 
@@ -126,6 +134,7 @@ export class OnvifClient {
     const deviceTimeMs = Date.UTC(d.Year, d.Month - 1, d.Day, t.Hour, t.Minute, t.Second);
     // The device read its clock somewhere during the round trip: the midpoint is the best guess.
     this.clockOffsetMs = deviceTimeMs - Math.round((t0 + t1) / 2);
+    this.clockKnown = true;
     return { deviceTimeMs, clockOffsetMs: this.clockOffsetMs };
   }
 
@@ -154,24 +163,27 @@ export class OnvifClient {
     });
   }
 
+  /** Sent at most once: a connection that dies under it is reported ('reset'), never resent. */
   async setUser(cred: Credentials, user: OnvifUser): Promise<void> {
-    const body = await this.call('SetUser', `<tds:SetUser>${userXml(user)}</tds:SetUser>`, cred);
+    const body = await this.call('SetUser', `<tds:SetUser>${userXml(user)}</tds:SetUser>`, cred, true);
     responseNode(body, 'SetUserResponse');
   }
 
   async createUsers(cred: Credentials, users: OnvifUser[]): Promise<void> {
-    const body = await this.call('CreateUsers', `<tds:CreateUsers>${users.map(userXml).join('')}</tds:CreateUsers>`, cred);
+    const body = await this.call('CreateUsers', `<tds:CreateUsers>${users.map(userXml).join('')}</tds:CreateUsers>`, cred, true);
     responseNode(body, 'CreateUsersResponse');
   }
 
   /** One logical call: at most one credential try, plus challenge/stale round trips that carry no failed credential. */
-  private async call(action: string, bodyXml: string, cred: Credentials | undefined): Promise<XmlNode> {
+  private async call(action: string, bodyXml: string, cred: Credentials | undefined, changes = false): Promise<XmlNode> {
     const mode = this.opts.auth ?? 'auto';
     let staleRetries = 0;
     let probes = 0;
     for (;;) {
       const kind: Sent = !cred ? 'none' : this.useWsse ? 'wsse' : this.challenge ? 'digest' : this.basicOnly ? 'basic' : 'none';
-      const res = await this.send(action, bodyXml, cred, kind);
+      // Only WS-UsernameToken needs the device's clock: read it once, just before the first token.
+      if (kind === 'wsse' && !this.clockKnown) await this.readClock();
+      const res = await this.send(action, bodyXml, cred, kind, changes);
       const locked = lockedInfo(res);
       if (locked) throw locked;
 
@@ -243,6 +255,7 @@ export class OnvifClient {
         });
       }
       if (res.status < 200 || res.status >= 300) throw new OnvifError('http', `device answered HTTP ${res.status}`, { status: res.status });
+      if (cred && kind === 'none') this.authOff = true;
       return parsed.body;
     }
   }
@@ -253,7 +266,17 @@ export class OnvifClient {
     return new OnvifError('auth-failed', 'device rejected the credentials', { status });
   }
 
-  private async send(action: string, bodyXml: string, cred: Credentials | undefined, kind: Sent): Promise<HttpResult> {
+  private async readClock(): Promise<void> {
+    try {
+      await this.getSystemDateAndTime();
+    } catch (err) {
+      // Devices without the call: sign with our own clock (the device decides).
+      if (!(err instanceof OnvifError && (err.kind === 'fault' || err.kind === 'protocol'))) throw err;
+      this.clockKnown = true;
+    }
+  }
+
+  private async send(action: string, bodyXml: string, cred: Credentials | undefined, kind: Sent, changes = false): Promise<HttpResult> {
     const headers: Record<string, string> = {
       'Content-Type': `application/soap+xml; charset=utf-8; action="${ACTION}${action}"`,
       Accept: 'application/soap+xml, text/xml',
@@ -275,6 +298,7 @@ export class OnvifClient {
       headers,
       timeoutMs: this.timeoutMs,
       agent: this.agent,
+      ...(changes ? { retryStaleSocket: false } : {}),
       ...(this.opts.signal ? { signal: this.opts.signal } : {}),
       ...(this.opts.maxResponseBytes ? { maxBytes: this.opts.maxResponseBytes } : {}),
     });
@@ -283,7 +307,7 @@ export class OnvifClient {
 
 function userXml(u: OnvifUser): string {
   return (
-    `<tds:User><tt:Username>${escapeXml(u.username)}</tt:Username><tt:Password>${escapeXml(u.password)}</tt:Password>` +
+    `<tds:User><tt:Username>${escapeText(u.username)}</tt:Username><tt:Password>${escapeText(u.password)}</tt:Password>` +
     `<tt:UserLevel>${escapeXml(u.userLevel)}</tt:UserLevel></tds:User>`
   );
 }

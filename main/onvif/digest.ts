@@ -69,7 +69,35 @@ const hash = (algo: DigestAlgorithm, s: string) =>
 
 const quote = (s: string) => `"${s.replace(/(["\\])/g, '\\$1')}"`;
 
-/** Builds the Authorization value and advances the challenge's nonce count. */
+/**
+ * Last nonce count used per nonce, across clients: a device may hand out one
+ * fixed nonce for its whole life (DOMAIN.md), and a new client starting again at
+ * nc=1 would be a replay the device counts as a failed sign-in. Bounded; the
+ * oldest nonces are forgotten first.
+ */
+const lastNc = new Map<string, number>();
+const MAX_REMEMBERED_NONCES = 8192;
+
+function nextNc(c: DigestChallenge): number {
+  const id = `${c.realm}\u0000${c.nonce}`;
+  const n = Math.max(c.nc, lastNc.get(id) ?? 0) + 1;
+  lastNc.delete(id);
+  if (lastNc.size >= MAX_REMEMBERED_NONCES) lastNc.delete(lastNc.keys().next().value!);
+  lastNc.set(id, n);
+  return n;
+}
+
+/**
+ * The username as it travels in the header: ASCII as is; otherwise its UTF-8
+ * bytes in the plain `username` parameter (node writes header strings as
+ * Latin-1, one byte per char). RFC 7616's `username*` alone is ignored by some
+ * servers (DOMAIN.md), while the UTF-8 form is what they all hash.
+ */
+function headerUsername(username: string): string {
+  return /^[\x20-\x7e]*$/.test(username) ? username : Buffer.from(username, 'utf8').toString('latin1');
+}
+
+/** Builds the Authorization value and advances the challenge's nonce count (never reused for a nonce, across clients). */
 export function digestAuthorization(
   c: DigestChallenge,
   username: string,
@@ -78,15 +106,12 @@ export function digestAuthorization(
   uri: string,
   cnonce = randomBytes(8).toString('hex'),
 ): string {
-  c.nc += 1;
+  c.nc = nextNc(c);
   const nc = c.nc.toString(16).padStart(8, '0');
   const ha1 = hash(c.algorithm, `${username}:${c.realm}:${password}`);
   const ha2 = hash(c.algorithm, `${method}:${uri}`);
   const response = hash(c.algorithm, `${ha1}:${c.nonce}:${nc}:${cnonce}:auth:${ha2}`);
-  // Header values must be Latin-1; RFC 7616 carries other usernames as username*.
-  const user = /^[\x20-\x7e]*$/.test(username)
-    ? `username=${quote(username)}`
-    : `username*=UTF-8''${encodeURIComponent(username)}`;
+  const user = `username=${quote(headerUsername(username))}`;
   return (
     `Digest ${user}, realm=${quote(c.realm)}, nonce=${quote(c.nonce)}, uri=${quote(uri)}, ` +
     `algorithm=${c.algorithm}, qop=auth, nc=${nc}, cnonce="${cnonce}", response="${response}"` +

@@ -14,6 +14,19 @@ export type OnvifErrorKind =
 
 const TRANSIENT: ReadonlySet<OnvifErrorKind> = new Set(['unreachable', 'timeout', 'reset']);
 
+/**
+ * The one rule for what is worth another try without changing anything: the
+ * network failed, or the device's web server failed (HTTP 5xx). Never anything
+ * about credentials, faults or protocol. Reads any error structurally
+ * ({ kind, status }), so fakes and the sync engine share it.
+ */
+export function isTransientError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const { kind, status } = err as { kind?: unknown; status?: unknown };
+  if (kind === 'http') return typeof status === 'number' && status >= 500 && status < 600;
+  return typeof kind === 'string' && TRANSIENT.has(kind as OnvifErrorKind);
+}
+
 export interface OnvifErrorDetails {
   status?: number;
   /** Innermost SOAP subcode, local name ('PasswordTooWeak' for ter:PasswordTooWeak). */
@@ -45,6 +58,6 @@ export class OnvifError extends Error {
     if (details.subcode !== undefined) this.subcode = details.subcode;
     if (details.codes !== undefined) this.codes = details.codes;
     if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
-    this.transient = TRANSIENT.has(kind);
+    this.transient = isTransientError(this);
   }
 }

@@ -3,7 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { Cam, type CamOptions } from 'onvif';
 import { OnvifClient } from './client';
-import { naiveSyncWithOnvifPackage } from './baseline';
+import { naiveSyncWithOnvifPackage } from '../../bench/baseline';
 import { startDevice, type SimDevice, type DeviceFaults } from '../../sim/site';
 import { makeIdentity, SITE_CREDENTIALS } from '../../sim/identities';
 

@@ -19,6 +19,15 @@ export function escapeXml(s: string): string {
   return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 }
 
+/**
+ * Element text: only what XML requires (`&`, `<`, `>`). Quotes stay as they are, because
+ * some cameras store escaped text literally and `"`/`'` need no escaping outside attributes.
+ */
+export function escapeText(s: string): string {
+  if (XML_INVALID.test(s)) throw new OnvifError('protocol', 'value contains characters XML cannot carry');
+  return s.replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!);
+}
+
 export function buildEnvelope(body: string, header = ''): string {
   return (
     `<?xml version="1.0" encoding="UTF-8"?>` +

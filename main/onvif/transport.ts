@@ -25,6 +25,12 @@ export interface PostOptions {
   agent: http.Agent;
   signal?: AbortSignal;
   maxBytes?: number;
+  /**
+   * Default true. False for requests that change the device (SetUser, CreateUsers):
+   * a keep-alive socket that dies may have carried the request already, and the
+   * device may have applied it, so it is never sent twice behind the caller's back.
+   */
+  retryStaleSocket?: boolean;
 }
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL', 'ENETDOWN', 'EHOSTDOWN']);
@@ -47,8 +53,9 @@ export async function post(o: PostOptions): Promise<HttpResult> {
   try {
     return await postOnce(o);
   } catch (e) {
-    if (e instanceof RetryableStaleSocket) return postOnce(o);
-    throw e;
+    if (!(e instanceof RetryableStaleSocket)) throw e;
+    if (o.retryStaleSocket === false) throw new OnvifError('reset', 'connection reset before any answer; not resent, the device may have applied it');
+    return postOnce(o);
   }
 }
 

@@ -2,20 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { OffsetClock, type Clock } from '../../common/clock';
+import { budgetWarning, type SiteEvidence } from '../../common/sync/candidates';
 import { OUTCOMES } from '../../common/sync/outcomes';
-import { rowKey, type SyncRow } from '../../common/sync/report';
-import { LockoutBudget } from './budget';
-import { Journal, readJournal, type JournalState } from './journal';
-import { syncDevice, type DeviceTarget } from './pipeline';
+import { onvifPasswordProblem } from '../../common/sync/password';
+import type { SyncRow } from '../../common/sync/report';
+import { targetKey, type SyncTarget } from '../../common/sync/target';
+import { CredentialGate, deviceKeyOf } from '../core/credential-gate';
+import { foldRecord, gateRecordsOf, Journal, JournalWriteError, readJournal, type JournalRecord, type JournalState, type OpenJournalFile } from './journal';
+import { syncAccount } from './pipeline';
 import type { ClientFactory } from './port';
-
-export interface SyncTargetInput {
-  xaddr: string;
-  username: string;
-  deviceId?: string;
-  allowBasic?: boolean;
-  allowPasswordText?: boolean;
-}
 
 export interface SyncSecrets {
   currentPasswords: string[];
@@ -23,48 +18,82 @@ export interface SyncSecrets {
 }
 
 export interface SyncRunOptions {
-  targets: SyncTargetInput[];
+  targets: SyncTarget[];
   clientFactory: ClientFactory;
+  /**
+   * The app's credential gate (ctx.gate). The CLI and the bench leave it out: the
+   * run builds its own, restored from and persisted to its journal.
+   */
+  gate?: CredentialGate;
   concurrency?: number;
+  /** Refused sign-ins per camera (all its accounts together) this run allows. */
   maxFailedAuthsPerDevice?: number;
   /** Per request. */
   timeoutMs?: number;
-  /** Extra tries for transient network errors only. */
+  /** Extra tries for transient network errors only (never SetUser). */
   retries?: number;
   retryBaseMs?: number;
-  settleMs?: number;
+  /** After SetUser, how long the old password may keep working before the change counts as not applied. */
   lateApplyMs?: number;
+  pollMs?: number;
   /** Lock length assumed when a device reports a lock without Retry-After. */
   defaultLockMs?: number;
+  /** The NVR's own sync may have set the new password already: try it first. */
+  nvrSynced?: boolean;
   clock?: Clock;
   /** JSONL journal; when it already holds a run for these targets, that run resumes. */
   journalPath?: string;
+  /** Tests inject a journal file that fails (disk full). */
+  openJournalFile?: OpenJournalFile;
   runId?: string;
   /** Called on every step or outcome change of a device. */
   onRow?: (row: SyncRow) => void;
+  /** Each journal record once it is on disk (the app's journal index follows its runs this way). */
+  onJournalRecord?: (rec: JournalRecord) => void;
 }
 
-export const SYNC_DEFAULTS = { concurrency: 16, maxFailedAuthsPerDevice: 2, timeoutMs: 8000, retries: 2, retryBaseMs: 250, settleMs: 0, lateApplyMs: 1500, defaultLockMs: 30 * 60_000 };
+export const SYNC_DEFAULTS = { concurrency: 16, maxFailedAuthsPerDevice: 2, timeoutMs: 8000, retries: 2, retryBaseMs: 250, lateApplyMs: 10_000, pollMs: 250, defaultLockMs: 30 * 60_000 };
+
+type Cfg = typeof SYNC_DEFAULTS;
+
+/** Why the new password cannot be used for ONVIF at all (refused before any camera is touched). */
+export function newPasswordProblem(newPassword: string): string | undefined {
+  return onvifPasswordProblem(newPassword);
+}
+
+/** What the technician is told before a run starts. */
+export function runWarnings(secrets: SyncSecrets, maxFailures: number): string[] {
+  const w = budgetWarning(secrets.currentPasswords.length, maxFailures);
+  return w ? [w] : [];
+}
 
 /**
  * One run over a fixed target list: the first pass, then any "retry failed"
- * passes, share one lockout budget and one journal. Usable without the app
- * (CLI, bench): everything it needs comes in through the options.
+ * passes, share one budget (the credential gate's) and one journal. Usable
+ * without the app (CLI, bench): everything it needs comes in through the options.
+ * Accounts of one camera run one after another inside the gate; cameras run in
+ * parallel up to `concurrency`.
  */
 export class SyncRun {
   readonly runId: string;
   readonly startedAt: number;
   finishedAt: number | undefined;
-  readonly targets: DeviceTarget[];
+  readonly targets: SyncTarget[];
   readonly resumed: boolean;
+  /** Journal lines of the resumed run that were unreadable and skipped. */
+  readonly badJournalLines: number;
   requestCount = 0;
+  readonly gate: CredentialGate;
   private readonly rows = new Map<string, SyncRow>();
-  private readonly budget: LockoutBudget;
   private readonly clock: Clock;
-  private readonly cfg: typeof SYNC_DEFAULTS;
+  private readonly cfg: Cfg;
+  /** What the journal says (or would say, without one): decisions after a SetUser read this, not the process's memory. */
+  private state: JournalState;
+  private evidence: SiteEvidence;
+  private evidenceFor: string[] | undefined;
   private controller: AbortController | undefined;
   private pass: Promise<SyncRow[]> | undefined;
-  private setUserPending: Set<string>;
+  private readonly unsubscribe: () => void;
 
   private constructor(
     private readonly o: SyncRunOptions,
@@ -72,51 +101,71 @@ export class SyncRun {
     prior: JournalState | undefined,
   ) {
     this.clock = o.clock ?? new OffsetClock();
-    this.cfg = { ...SYNC_DEFAULTS };
-    for (const k of Object.keys(SYNC_DEFAULTS) as (keyof typeof SYNC_DEFAULTS)[]) if (o[k] !== undefined) this.cfg[k] = o[k]!;
-    if (prior) this.cfg.maxFailedAuthsPerDevice = prior.maxFailedAuths;
-    this.budget = new LockoutBudget(this.cfg.maxFailedAuthsPerDevice);
+    const cfg: Cfg = { ...SYNC_DEFAULTS };
+    for (const k of Object.keys(SYNC_DEFAULTS) as (keyof Cfg)[]) if (o[k] !== undefined) cfg[k] = o[k]!;
+    if (prior) cfg.maxFailedAuthsPerDevice = prior.maxFailedAuths;
+    this.cfg = cfg;
+    this.gate = o.gate ?? new CredentialGate({ clock: this.clock, maxFailures: cfg.maxFailedAuthsPerDevice });
     this.runId = prior?.runId ?? o.runId ?? `${new Date(this.clock.now()).toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
     this.startedAt = prior?.startedAt ?? this.clock.now();
     this.resumed = prior !== undefined;
-    this.setUserPending = new Set(prior?.setUserPending ?? []);
+    this.badJournalLines = prior?.badLines ?? 0;
 
     const seen = new Set<string>();
     this.targets = [];
     for (const t of o.targets) {
-      const key = rowKey(t.xaddr, t.username);
-      const target: DeviceTarget = { key, xaddr: t.xaddr, username: t.username, deviceId: t.deviceId, allowBasic: t.allowBasic, allowPasswordText: t.allowPasswordText };
+      const key = targetKey(t);
       if (seen.has(key)) continue;
       seen.add(key);
-      this.targets.push(target);
+      this.targets.push(t);
       this.rows.set(key, { key, xaddr: t.xaddr, username: t.username, deviceId: t.deviceId, step: 'queued', detail: '', nextStep: '', attempts: 0, failedAuths: 0, ms: 0 });
     }
+    this.state = prior ?? foldRecord(undefined, this.header())!;
+    this.evidence = { proven: [], newAlreadySet: o.nvrSynced ?? false };
     if (prior) {
-      for (const [key, n] of prior.failures) this.budget.seed(key, n);
-      for (const [key, until] of prior.locks) this.budget.lock(key, until);
-      for (const [key, row] of prior.outcomes) if (this.rows.has(key)) this.rows.set(key, row);
+      this.gate.restore(gateRecordsOf(prior));
+      for (const [key, row] of prior.outcomes) {
+        if (!this.rows.has(key)) continue;
+        this.rows.set(key, row);
+        if (row.outcome === 'already-current') this.evidence.newAlreadySet = true;
+        if (row.candidate && row.outcome === 'updated' && !this.evidence.proven.includes(row.candidate - 1)) this.evidence.proven.push(row.candidate - 1);
+      }
     }
+    // Every spend and lock on this run's cameras goes into its journal, whichever feature caused it.
+    const devices = new Set(this.targets.map((t) => deviceKeyOf(t.xaddr)));
+    this.unsubscribe = this.gate.onRecord((rec) => {
+      if (devices.has(deviceKeyOf(rec.device))) this.record({ t: 'gate', rec }).catch(() => {});
+    });
   }
 
   static async create(o: SyncRunOptions): Promise<SyncRun> {
     const prior = o.journalPath ? readJournal(o.journalPath) : undefined;
     if (prior) {
-      const want = new Set(o.targets.map((t) => rowKey(t.xaddr, t.username)));
-      const had = new Set(prior.targets.map((t) => t.key));
+      const want = new Set(o.targets.map(targetKey));
+      const had = new Set(prior.targets.map(targetKey));
       if (want.size !== had.size || [...want].some((k) => !had.has(k))) {
         throw new Error(`The journal ${o.journalPath} belongs to a run with different targets; use another journal file.`);
       }
     }
-    const journal = o.journalPath ? await Journal.open(o.journalPath) : undefined;
+    const journal = o.journalPath ? await Journal.open(o.journalPath, o.openJournalFile) : undefined;
     const run = new SyncRun(o, journal, prior);
-    if (journal && !prior) {
-      await journal.append({
-        t: 'run', v: 1, runId: run.runId, startedAt: run.startedAt, maxFailedAuths: run.cfg.maxFailedAuthsPerDevice,
-        concurrency: run.cfg.concurrency, targets: run.targets.map(({ key, xaddr, username, deviceId }) => ({ key, xaddr, username, deviceId })),
-      });
-    }
+    if (journal && !prior) await run.record(run.header());
     return run;
   }
+
+  private header(): JournalRecord {
+    return {
+      t: 'run', v: 2, runId: this.runId, startedAt: this.startedAt, maxFailedAuths: this.cfg.maxFailedAuthsPerDevice,
+      concurrency: this.cfg.concurrency, targets: this.targets.map(({ xaddr, username, deviceId, allowBasic, allowPasswordText }) => ({ xaddr, username, deviceId, allowBasic, allowPasswordText })),
+    };
+  }
+
+  /** Writes a record (when there is a journal) and folds it into the run's state once it is on disk. */
+  private record = async (rec: JournalRecord): Promise<void> => {
+    if (this.journal) await this.journal.append(rec);
+    if (rec.t !== 'run') foldRecord(this.state, rec);
+    if (this.journal) this.o.onJournalRecord?.(rec);
+  };
 
   get running(): boolean {
     return this.pass !== undefined;
@@ -127,36 +176,41 @@ export class SyncRun {
   get maxFailedAuths(): number {
     return this.cfg.maxFailedAuthsPerDevice;
   }
-
-  snapshot(): SyncRow[] {
-    return this.targets.map((t) => ({ ...this.rows.get(t.key)! }));
+  /** The journal write that stopped the run (disk full…), if any. */
+  get journalError(): JournalWriteError | undefined {
+    return this.journal?.failure;
   }
 
-  /** Devices without a final outcome (first pass / resume after a crash). */
+  snapshot(): SyncRow[] {
+    return this.targets.map((t) => ({ ...this.rows.get(targetKey(t))! }));
+  }
+
+  /** Accounts without a final outcome (first pass / resume after a crash). */
   pendingKeys(): string[] {
-    return this.targets.filter((t) => this.rows.get(t.key)!.outcome === undefined).map((t) => t.key);
+    return this.targets.map(targetKey).filter((k) => this.rows.get(k)!.outcome === undefined);
   }
 
   failedKeys(): string[] {
-    return this.targets.filter((t) => {
-      const o = this.rows.get(t.key)!.outcome;
+    return this.targets.map(targetKey).filter((k) => {
+      const o = this.rows.get(k)!.outcome;
       return o !== undefined && !OUTCOMES[o].success;
-    }).map((t) => t.key);
-  }
-
-  /**
-   * Failed devices a retry may touch now: not those still locked (they wait for
-   * their countdown) nor those whose failed sign-ins already fill the budget.
-   */
-  retryableKeys(): string[] {
-    const now = this.clock.now();
-    return this.failedKeys().filter((k) => {
-      const o = this.rows.get(k)!.outcome!;
-      return OUTCOMES[o].retryable && this.budget.canTry(k) && this.budget.lockedUntil(k, now) === undefined;
     });
   }
 
-  /** Runs the given devices (default: those without an outcome). One pass at a time. */
+  /**
+   * Failed accounts a retry may touch now: not those whose camera is still
+   * locked (they wait for their countdown) nor those whose camera's refused
+   * sign-ins already fill the budget.
+   */
+  retryableKeys(): string[] {
+    return this.failedKeys().filter((k) => {
+      const row = this.rows.get(k)!;
+      const st = this.gate.status(row.xaddr);
+      return OUTCOMES[row.outcome!].retryable && st.failures < this.cfg.maxFailedAuthsPerDevice && st.lockedUntil === undefined;
+    });
+  }
+
+  /** Runs the given accounts (default: those without an outcome). One pass at a time. */
   async runPass(secrets: SyncSecrets, keys = this.pendingKeys()): Promise<SyncRow[]> {
     if (this.pass) throw new Error('A pass of this run is already going.');
     this.pass = this.doPass(secrets, keys);
@@ -172,36 +226,79 @@ export class SyncRun {
     const signal = this.controller.signal;
     // Every running device listens for cancel.
     setMaxListeners(0, signal);
+    const problem = newPasswordProblem(secrets.newPassword);
+    if (problem) throw new Error(problem);
+    // Positions proven in an earlier pass mean nothing for another list.
+    if (this.evidenceFor && (this.evidenceFor.length !== secrets.currentPasswords.length || this.evidenceFor.some((p, i) => p !== secrets.currentPasswords[i]))) {
+      this.evidence.proven = [];
+    }
+    this.evidenceFor = [...secrets.currentPasswords];
     const wanted = new Set(keys);
-    const retrying = this.targets.filter((t) => wanted.has(t.key) && this.rows.get(t.key)!.outcome !== undefined).map((t) => t.key);
-    if (retrying.length) await this.journal?.append({ t: 'retry', keys: retrying, at: this.clock.now() });
+    const todo = this.targets.filter((t) => wanted.has(targetKey(t)));
+    const retrying = todo.map(targetKey).filter((k) => this.rows.get(k)!.outcome !== undefined);
     this.finishedAt = undefined;
-    const todo = this.targets.filter((t) => wanted.has(t.key));
-    for (const t of todo) this.update({ ...this.rows.get(t.key)!, step: 'queued', outcome: undefined, detail: '', nextStep: '', unlockAt: undefined, subcode: undefined });
+    try {
+      if (retrying.length) await this.record({ t: 'retry', keys: retrying, at: this.clock.now() });
+    } catch {
+      return this.stopForJournal(todo);
+    }
+    for (const t of todo) this.update({ ...this.rows.get(targetKey(t))!, step: 'queued', outcome: undefined, detail: '', nextStep: '', unlockAt: undefined, subcode: undefined });
+
+    // One slot per camera: its accounts run one after another inside the gate.
+    const cameras = new Map<string, SyncTarget[]>();
+    for (const t of todo) {
+      const d = deviceKeyOf(t.xaddr);
+      cameras.set(d, [...(cameras.get(d) ?? []), t]);
+    }
     const limit = pLimit(this.cfg.concurrency);
-    // Outcome records are flushed outside the device's concurrency slot; the pass waits for all of them.
-    // A crash before one lands only means that device is checked again on resume (new password first).
+    // Outcome records are flushed outside the camera's slot; the pass waits for all of them.
+    // A crash before one lands only means that account is verified again on resume.
     const outcomeWrites: Promise<void>[] = [];
     await Promise.all(
-      todo.map((target) =>
-        limit(async () => {
-          const row = await syncDevice({
-            target, candidates: secrets.currentPasswords, newPassword: secrets.newPassword, budget: this.budget, clock: this.clock,
-            journal: this.journal, factory: this.o.clientFactory, timeoutMs: this.cfg.timeoutMs, retries: this.cfg.retries,
-            retryBaseMs: this.cfg.retryBaseMs, settleMs: this.cfg.settleMs, lateApplyMs: this.cfg.lateApplyMs, defaultLockMs: this.cfg.defaultLockMs, signal,
-            resumeAfterSet: this.setUserPending.has(target.key),
-            onStep: (r) => this.update(r),
-            onRequests: (n) => (this.requestCount += n),
-          });
-          this.setUserPending.delete(target.key);
-          if (this.journal) outcomeWrites.push(this.journal.append({ t: 'outcome', key: target.key, row }));
-          this.update(row);
-        }),
+      [...cameras].map(([device, accounts]) =>
+        limit(() =>
+          this.gate.withDevice(device, async (lease) => {
+            for (const target of accounts) {
+              const key = targetKey(target);
+              if (this.journal?.failure) {
+                this.update(this.journalStopRow(key));
+                continue;
+              }
+              const row = await syncAccount({
+                target, candidates: secrets.currentPasswords, newPassword: secrets.newPassword, lease, limit: this.cfg.maxFailedAuthsPerDevice,
+                evidence: this.evidence, clock: this.clock, record: this.record, factory: this.o.clientFactory,
+                timeoutMs: this.cfg.timeoutMs, retries: this.cfg.retries, retryBaseMs: this.cfg.retryBaseMs, lateApplyMs: this.cfg.lateApplyMs,
+                pollMs: this.cfg.pollMs, defaultLockMs: this.cfg.defaultLockMs, signal,
+                prior: {
+                  setUserSent: this.state.setUserSent.has(key),
+                  replaced: this.state.replaced.get(key),
+                  verified: this.state.verified.has(key) && this.state.setUserPending.has(key),
+                },
+                onStep: (r) => this.update(r),
+                onRequests: (n) => (this.requestCount += n),
+              });
+              outcomeWrites.push(this.record({ t: 'outcome', key, row }).catch(() => {}));
+              this.update(row);
+              if (this.journal?.failure) this.controller?.abort();
+            }
+          }),
+        ),
       ),
     );
     await Promise.all(outcomeWrites);
     this.finishedAt = this.clock.now();
-    await this.journal?.append({ t: 'end', at: this.finishedAt });
+    await this.record({ t: 'end', at: this.finishedAt }).catch(() => {});
+    return this.snapshot();
+  }
+
+  private journalStopRow(key: string): SyncRow {
+    const msg = this.journal?.failure?.message ?? 'The journal could not be written.';
+    return { ...this.rows.get(key)!, step: 'done', outcome: 'skipped', subcode: 'journal', detail: `Not touched: ${msg}`, nextStep: 'Free disk space (or choose a writable journal), then run again: finished cameras are not repeated.', finishedAt: this.clock.now() };
+  }
+
+  private stopForJournal(todo: SyncTarget[]): SyncRow[] {
+    for (const t of todo) this.update(this.journalStopRow(targetKey(t)));
+    this.finishedAt = this.clock.now();
     return this.snapshot();
   }
 
@@ -213,6 +310,7 @@ export class SyncRun {
   }
 
   async close(): Promise<void> {
+    this.unsubscribe();
     await this.journal?.close();
   }
 
@@ -227,16 +325,19 @@ export interface SyncResult {
   resumed: boolean;
   rows: SyncRow[];
   requestCount: number;
+  /** Set when a journal write failed and the run stopped (rows so far are still returned). */
+  journalError?: string;
+  badJournalLines: number;
 }
 
-/** One-shot: run (or resume) every device and close the journal. */
+/** One-shot: run (or resume) every account and close the journal. */
 export async function runSync(o: SyncRunOptions & SyncSecrets & { signal?: AbortSignal }): Promise<SyncResult> {
   const run = await SyncRun.create(o);
   const onAbort = () => run.cancel();
   o.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const rows = await run.runPass(o);
-    return { runId: run.runId, resumed: run.resumed, rows, requestCount: run.requestCount };
+    return { runId: run.runId, resumed: run.resumed, rows, requestCount: run.requestCount, badJournalLines: run.badJournalLines, ...(run.journalError ? { journalError: run.journalError.message } : {}) };
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
     await run.close();

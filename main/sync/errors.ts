@@ -1,13 +1,9 @@
 import type { SyncOutcome } from '../../common/sync/outcomes';
+import { isTransientError } from '../onvif/errors';
 import { isClientError } from './port';
 
-const TRANSIENT = new Set(['unreachable', 'timeout', 'reset', 'http']);
-
-/** Network trouble worth another try; everything about credentials is not. */
-export function isTransient(err: unknown): boolean {
-  if (!isClientError(err) || !err.transient || !TRANSIENT.has(err.kind)) return false;
-  return err.kind !== 'http' || (err.status ?? 500) >= 500;
-}
+/** Network trouble worth another try (main/onvif/errors.ts decides, for every caller). */
+export const isTransient = isTransientError;
 
 /** Maps a client error (hostile answers included) to an outcome and plain words. */
 export function describeError(err: unknown): { outcome: SyncOutcome; detail: string; subcode?: string } {

@@ -1,33 +1,49 @@
-import { mkdirSync, readFileSync, existsSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { z } from 'zod';
 import { SyncRow } from '../../common/sync/report';
+import { SyncTarget } from '../../common/sync/target';
+import { deviceKeyOf, GateRecord } from '../core/credential-gate';
 
 /**
  * Append-only JSONL record of a run. Every record that must survive a crash is
  * fsynced before the engine acts on it: a "try" before a credential is sent
  * (an unanswered try counts as a failure on resume, so kill -9 can never hide
- * a rejected sign-in), "setuser-sent" before SetUser (so a resumed run checks
- * the new password first instead of setting it twice), and each outcome.
- * No record ever holds a password.
+ * a rejected sign-in), "setuser-sent" before SetUser (so a resumed run verifies
+ * instead of setting it twice), "verified" once the new password signed in
+ * (so a kill during the old-password check resumes as updated), and each
+ * outcome. The credential gate's spends and locks are journalled too, so a
+ * resumed run keeps its budget. No record ever holds a password.
  */
-export type JournalRecord =
-  | { t: 'run'; v: 1; runId: string; startedAt: number; maxFailedAuths: number; concurrency: number; targets: JournalTarget[] }
-  | { t: 'try'; key: string; at: number }
-  | { t: 'settled'; key: string }
-  | { t: 'fail'; key: string; at: number }
-  | { t: 'lock'; key: string; until: number }
-  | { t: 'setuser-sent'; key: string; at: number }
-  | { t: 'outcome'; key: string; row: SyncRow }
-  | { t: 'retry'; keys: string[]; at: number }
-  | { t: 'end'; at: number };
+const Key = z.string().min(1).max(4200);
+const At = z.number().finite();
 
-export interface JournalTarget {
-  key: string;
-  xaddr: string;
-  username: string;
-  deviceId?: string;
-}
+export const JournalRecord = z.discriminatedUnion('t', [
+  z.object({
+    t: z.literal('run'),
+    v: z.union([z.literal(1), z.literal(2)]),
+    runId: z.string().min(1).max(200),
+    startedAt: At,
+    maxFailedAuths: z.number().int().min(1).max(10),
+    concurrency: z.number().int().min(1).max(1024),
+    targets: z.array(SyncTarget).max(5000),
+  }),
+  /** `verify`: the new password's check after the old one was refused; a kill during it is not counted as a spend (see foldRecord). */
+  z.object({ t: z.literal('try'), key: Key, device: z.string().min(1).max(300).optional(), at: At, verify: z.boolean().optional() }),
+  z.object({ t: z.literal('settled'), key: Key }),
+  z.object({ t: z.literal('gate'), rec: GateRecord }),
+  /** v1 journals counted per account; read as the account's device. */
+  z.object({ t: z.literal('fail'), key: Key, at: At }),
+  z.object({ t: z.literal('lock'), key: Key, until: At }),
+  /** `candidate`: position (0-based) of the current password that signed in, so a resumed run knows which old one to look for. */
+  z.object({ t: z.literal('setuser-sent'), key: Key, at: At, candidate: z.number().int().min(0).max(10).optional() }),
+  z.object({ t: z.literal('verified'), key: Key, at: At }),
+  z.object({ t: z.literal('outcome'), key: Key, row: SyncRow }),
+  z.object({ t: z.literal('retry'), keys: z.array(Key).max(5000), at: At }),
+  z.object({ t: z.literal('end'), at: At }),
+]);
+export type JournalRecord = z.infer<typeof JournalRecord>;
 
 /** What a journal says about a run so far. */
 export interface JournalState {
@@ -35,111 +51,206 @@ export interface JournalState {
   startedAt: number;
   maxFailedAuths: number;
   concurrency: number;
-  targets: JournalTarget[];
-  /** Final rows, by key (only devices whose last attempt ended). */
+  targets: SyncTarget[];
+  /** Final rows, by key (only accounts whose last attempt ended). */
   outcomes: Map<string, SyncRow>;
-  /** Devices that were sent SetUser without a recorded outcome after it. */
+  /** Accounts sent SetUser in this run without an outcome after it. */
   setUserPending: Set<string>;
-  /** Devices ever sent SetUser in this run. */
+  /** Accounts ever sent SetUser in this run: never again in this run unless the journal shows it never landed. */
   setUserSent: Set<string>;
-  failures: Map<string, number>;
-  locks: Map<string, number>;
+  /** Position of the current password each SetUser replaced (when journalled). */
+  replaced: Map<string, number>;
+  /** Accounts whose new password signed in after SetUser. */
+  verified: Set<string>;
+  /** Spends and locks to restore into the credential gate (unanswered tries count as spends). */
+  gate: GateRecord[];
   ended: boolean;
+  /** Lines that were not a valid record (torn by a crash, or hostile): skipped. */
+  badLines: number;
+  /** Device of an unanswered try (cleared by its answer). */
+  pendingTry: Map<string, { key: string; at: number; counts: boolean }>;
 }
 
-export function readJournal(path: string): JournalState | undefined {
-  if (!existsSync(path)) return undefined;
-  const text = readFileSync(path, 'utf8');
+/** The key's device: `${xaddr} ${username}` → host. */
+export function deviceOfKey(key: string): string {
+  return deviceKeyOf(key.split(' ')[0]!);
+}
+
+/** Applies one record; records before the run header are ignored. Pure apart from `state`. */
+export function foldRecord(state: JournalState | undefined, rec: JournalRecord): JournalState | undefined {
+  if (rec.t === 'run') {
+    return {
+      runId: rec.runId, startedAt: rec.startedAt, maxFailedAuths: rec.maxFailedAuths, concurrency: rec.concurrency,
+      targets: rec.targets, outcomes: new Map(), setUserPending: new Set(), setUserSent: new Set(), replaced: new Map(), verified: new Set(),
+      gate: [], ended: false, badLines: state?.badLines ?? 0, pendingTry: new Map(),
+    };
+  }
+  if (!state) return state;
+  switch (rec.t) {
+    case 'try': {
+      const device = rec.device ?? deviceOfKey(rec.key);
+      const open = state.pendingTry.get(device);
+      if (open?.counts) state.gate.push({ t: 'fail', device, at: open.at });
+      // The new password's check after the old one was refused: a process killed during it says
+      // nothing about the camera, and counting it would leave a changed camera unverifiable.
+      state.pendingTry.set(device, { key: rec.key, at: rec.at, counts: !rec.verify });
+      break;
+    }
+    case 'settled':
+      for (const [device, p] of state.pendingTry) if (p.key === rec.key) state.pendingTry.delete(device);
+      break;
+    case 'gate':
+      state.gate.push(rec.rec);
+      if (rec.rec.t === 'fail') state.pendingTry.delete(deviceKeyOf(rec.rec.device));
+      break;
+    case 'fail':
+      state.gate.push({ t: 'fail', device: deviceOfKey(rec.key), at: rec.at });
+      state.pendingTry.delete(deviceOfKey(rec.key));
+      break;
+    case 'lock':
+      state.gate.push({ t: 'lock', device: deviceOfKey(rec.key), until: rec.until });
+      break;
+    case 'setuser-sent':
+      state.setUserPending.add(rec.key);
+      state.setUserSent.add(rec.key);
+      if (rec.candidate !== undefined) state.replaced.set(rec.key, rec.candidate);
+      break;
+    case 'verified':
+      state.verified.add(rec.key);
+      break;
+    case 'outcome':
+      state.outcomes.set(rec.key, rec.row);
+      state.setUserPending.delete(rec.key);
+      // The camera refused that SetUser outright: it never landed, and a retry may send one.
+      if (rec.row.outcome === 'rejected') {
+        state.setUserSent.delete(rec.key);
+        state.verified.delete(rec.key);
+      }
+      break;
+    case 'retry':
+      for (const k of rec.keys) state.outcomes.delete(k);
+      state.ended = false;
+      break;
+    case 'end':
+      state.ended = true;
+      break;
+  }
+  return state;
+}
+
+/** Gate records to restore: the journalled ones plus a spend for every try that never got an answer. */
+export function gateRecordsOf(state: JournalState): GateRecord[] {
+  return [...state.gate, ...[...state.pendingTry].filter(([, p]) => p.counts).map(([device, p]): GateRecord => ({ t: 'fail', device, at: p.at }))];
+}
+
+export function parseJournal(text: string): JournalState | undefined {
   let state: JournalState | undefined;
-  const pendingTry = new Map<string, boolean>();
+  let bad = 0;
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
-    let rec: JournalRecord;
+    let data: unknown;
     try {
-      rec = JSON.parse(line) as JournalRecord;
+      data = JSON.parse(line);
     } catch {
-      // A torn last line from a crash mid-write: everything before it is intact.
+      bad++;
       continue;
     }
-    if (rec.t === 'run') {
-      state = {
-        runId: rec.runId,
-        startedAt: rec.startedAt,
-        maxFailedAuths: rec.maxFailedAuths,
-        concurrency: rec.concurrency,
-        targets: rec.targets,
-        outcomes: new Map(),
-        setUserPending: new Set(),
-        setUserSent: new Set(),
-        failures: new Map(),
-        locks: new Map(),
-        ended: false,
-      };
+    const rec = JournalRecord.safeParse(data);
+    if (!rec.success) {
+      bad++;
       continue;
     }
-    if (!state) continue;
-    const bump = (key: string) => state!.failures.set(key, (state!.failures.get(key) ?? 0) + 1);
-    switch (rec.t) {
-      case 'try':
-        if (pendingTry.get(rec.key)) bump(rec.key);
-        pendingTry.set(rec.key, true);
-        break;
-      case 'settled':
-        pendingTry.set(rec.key, false);
-        break;
-      case 'fail':
-        bump(rec.key);
-        pendingTry.set(rec.key, false);
-        break;
-      case 'lock':
-        state.locks.set(rec.key, Math.max(state.locks.get(rec.key) ?? 0, rec.until));
-        break;
-      case 'setuser-sent':
-        // Not counted as a try: SetUser reuses the credential that just signed in, and a
-        // resumed run must keep room to test the new password and then the old one.
-        state.setUserPending.add(rec.key);
-        state.setUserSent.add(rec.key);
-        break;
-      case 'outcome': {
-        const row = SyncRow.safeParse(rec.row);
-        if (row.success) state.outcomes.set(rec.key, row.data);
-        state.setUserPending.delete(rec.key);
-        break;
-      }
-      case 'retry':
-        for (const k of rec.keys) state.outcomes.delete(k);
-        state.ended = false;
-        break;
-      case 'end':
-        state.ended = true;
-        break;
+    state = foldRecord(state, rec.data);
+  }
+  if (state) state.badLines = bad;
+  return state;
+}
+
+export class JournalUnreadable extends Error {}
+
+/**
+ * Reads a journal. A file without a valid run header is moved aside
+ * (`<name>.bad-<time>`, like a broken cases.json) and treated as absent;
+ * bad lines inside a good file are skipped and counted in `badLines`.
+ */
+export function readJournal(path: string, now = Date.now()): JournalState | undefined {
+  if (!existsSync(path)) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new JournalUnreadable(`The sync journal ${path} cannot be read: ${(err as Error).message}`);
+  }
+  const state = parseJournal(text);
+  if (!state && text.trim()) {
+    try {
+      renameSync(path, `${path}.bad-${now}`);
+    } catch {
+      // left in place; it is ignored either way
     }
   }
-  if (state) for (const [key, pending] of pendingTry) if (pending) state.failures.set(key, (state.failures.get(key) ?? 0) + 1);
   return state;
+}
+
+/** The file a journal writes to (node's FileHandle; tests inject failing ones). */
+export interface JournalFile {
+  write(data: string): Promise<unknown>;
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+export type OpenJournalFile = (path: string) => Promise<JournalFile>;
+
+const openFile: OpenJournalFile = async (path) => {
+  mkdirSync(dirname(path), { recursive: true });
+  return open(path, 'a', 0o600);
+};
+
+/** A journal write failed (disk full, I/O error, read-only): the run must stop, cleanly. */
+export class JournalWriteError extends Error {
+  constructor(
+    readonly path: string,
+    override readonly cause: unknown,
+  ) {
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+    const why = code === 'ENOSPC' ? 'the disk is full' : code === 'EROFS' ? 'the disk is read-only' : code === 'EIO' ? 'an I/O error' : (code ?? String((cause as Error)?.message ?? cause));
+    super(`The sync journal ${path} could not be written (${why}). The run stopped so that no camera is changed without a record.`);
+  }
 }
 
 /** Group commit: records queued in the same tick share one write + fsync. */
 export class Journal {
-  private queue: { line: string; done: () => void; fail: (e: unknown) => void }[] = [];
+  private queue: { line: string; rec: JournalRecord; done: () => void; fail: (e: unknown) => void }[] = [];
   private flushing: Promise<void> | undefined;
   private closed = false;
+  /** The first write failure; every later append fails at once with it. */
+  failure: JournalWriteError | undefined;
+  private readonly listeners = new Set<(rec: JournalRecord) => void>();
 
   private constructor(
-    private readonly fh: FileHandle,
+    private readonly fh: JournalFile,
     readonly path: string,
   ) {}
 
-  static async open(path: string): Promise<Journal> {
-    mkdirSync(dirname(path), { recursive: true });
-    return new Journal(await open(path, 'a', 0o600), path);
+  static async open(path: string, openJournal: OpenJournalFile = openFile): Promise<Journal> {
+    try {
+      return new Journal(await openJournal(path), path);
+    } catch (err) {
+      throw new JournalWriteError(path, err);
+    }
   }
 
-  /** Resolves once the record is on disk. */
+  /** Called with each record once it is on disk (the service's journal index). */
+  onAppend(listener: (rec: JournalRecord) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Resolves once the record is on disk; rejects with JournalWriteError when it cannot be. */
   append(rec: JournalRecord): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error('journal closed'));
     return new Promise((done, fail) => {
-      this.queue.push({ line: JSON.stringify(rec) + '\n', done, fail });
+      this.queue.push({ line: JSON.stringify(rec) + '\n', rec, done, fail });
       this.flushing ??= this.flush();
     });
   }
@@ -150,12 +261,21 @@ export class Journal {
     while (this.queue.length) {
       const batch = this.queue;
       this.queue = [];
+      if (this.failure) {
+        for (const b of batch) b.fail(this.failure);
+        continue;
+      }
       try {
         await this.fh.write(batch.map((b) => b.line).join(''));
         await this.fh.sync();
-        for (const b of batch) b.done();
       } catch (err) {
-        for (const b of batch) b.fail(err);
+        this.failure = new JournalWriteError(this.path, err);
+        for (const b of batch) b.fail(this.failure);
+        continue;
+      }
+      for (const b of batch) {
+        for (const l of this.listeners) l(b.rec);
+        b.done();
       }
     }
     this.flushing = undefined;
@@ -163,7 +283,9 @@ export class Journal {
 
   async close(): Promise<void> {
     if (this.flushing) await this.flushing;
+    if (this.closed) return;
     this.closed = true;
-    await this.fh.close();
+    await this.fh.close().catch(() => {});
   }
 }
+

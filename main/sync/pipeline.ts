@@ -1,241 +1,311 @@
 import type { Clock } from '../../common/clock';
+import { candidateLabel, candidateOrder, type Candidate, type SiteEvidence } from '../../common/sync/candidates';
 import { nextStepFor, type SyncOutcome } from '../../common/sync/outcomes';
 import type { SyncRow, SyncStep } from '../../common/sync/report';
-import type { LockoutBudget } from './budget';
-import type { Journal } from './journal';
-import { isClientError, type ClientFactory, type UserEntry } from './port';
+import { targetKey, type SyncTarget } from '../../common/sync/target';
+import type { DeviceLease } from '../core/credential-gate';
+import { JournalWriteError, type JournalRecord } from './journal';
 import { describeError, isTransient } from './errors';
+import { isClientError, type ClientFactory, type DeviceClient, type UserEntry } from './port';
 
-export interface DeviceTarget {
-  key: string;
-  xaddr: string;
-  username: string;
-  deviceId?: string;
-  allowBasic?: boolean;
-  allowPasswordText?: boolean;
-}
-
-export interface DeviceJob {
-  target: DeviceTarget;
+/** What one account's pipeline needs; it runs inside the credential gate's exchange for its device. */
+export interface AccountJob {
+  target: SyncTarget;
   candidates: string[];
   newPassword: string;
-  budget: LockoutBudget;
+  lease: DeviceLease;
+  /** Refused sign-ins this run allows per device (all its accounts together). */
+  limit: number;
+  /** What the run learnt about the site's passwords so far; updated by this job. */
+  evidence: SiteEvidence;
   clock: Clock;
-  journal?: Journal;
+  /** Writes a journal record (or only keeps it in memory); rejects with JournalWriteError. */
+  record(rec: JournalRecord): Promise<void>;
   factory: ClientFactory;
   timeoutMs: number;
   retries: number;
   retryBaseMs: number;
-  /** Some cameras apply a new password a moment after answering SetUser. */
-  settleMs: number;
-  /** How long to wait before looking again when the old password still works after SetUser. */
+  /** After SetUser, how long the old password may keep working before the change counts as not applied. */
   lateApplyMs: number;
+  /** Pause between looks with the old password while it still works. */
+  pollMs: number;
   defaultLockMs: number;
-  /** The run's cancel signal. */
+  /** The run's cancel signal: honoured until SetUser is sent, never after. */
   signal: AbortSignal;
-  /** The journal says SetUser went out before a crash: test the new password first. */
-  resumeAfterSet: boolean;
+  /** From the journal: this account was sent SetUser earlier in the run (by this process or one that died). */
+  prior: { setUserSent: boolean; replaced?: number; verified: boolean };
   onStep(row: SyncRow): void;
-  /** Counts every request the device's clients made (bench). */
+  /** Counts every request the account's client made (bench). */
   onRequests?(n: number): void;
 }
 
-class Stop extends Error {
-  constructor(readonly outcome: SyncOutcome, detail: string, readonly extra: Partial<SyncRow> = {}) {
-    super(detail);
-  }
+/** How an account's pipeline ended. `final` ends are not re-read in the light of a sent SetUser. */
+interface End {
+  outcome: SyncOutcome;
+  detail: string;
+  extra?: Partial<SyncRow>;
+  final?: boolean;
 }
 
-/** reach → sign in (candidates, in order, within the budget) → find user → SetUser → verify → outcome. */
-export async function syncDevice(job: DeviceJob): Promise<SyncRow> {
-  const { target, budget, journal, clock } = job;
-  const { key, username } = target;
+type SignIn = { kind: 'ok'; users: UserEntry[] } | { kind: 'refused' } | { kind: 'end'; end: End };
+type Verified = { kind: 'end'; end: End } | { kind: 'never-landed'; users: UserEntry[] };
+
+const end = (outcome: SyncOutcome, detail: string, extra?: Partial<SyncRow>, final = false): End => ({ outcome, detail, extra, final });
+
+/**
+ * One account on one camera: reach → sign in (candidates in the site's order,
+ * within the device's budget) → find the user → SetUser (at most once) →
+ * verify (old password first, while it still works, for cameras that apply late)
+ * → outcome. Each step returns its result; nothing throws for control flow.
+ */
+export async function syncAccount(job: AccountJob): Promise<SyncRow> {
+  const { target, lease, clock } = job;
+  const key = targetKey(target);
+  const username = target.username;
   const t0 = performance.now();
   const row: SyncRow = {
     key, xaddr: target.xaddr, username, deviceId: target.deviceId,
-    step: 'queued', detail: '', nextStep: '', attempts: 0, failedAuths: budget.failed(key), ms: 0,
+    step: 'queued', detail: '', nextStep: '', attempts: 0, failedAuths: lease.failures(), ms: 0,
   };
   const secrets = [...job.candidates, job.newPassword];
   const step = (s: SyncStep) => {
     row.step = s;
     job.onStep({ ...row });
   };
-  // One client per device, so the Digest challenge and the clock offset learnt
-  // by GetSystemDateAndTime carry over. Its signal fires when the run is
-  // cancelled before SetUser (a change half-made and never checked is worse
-  // than a few more seconds), or when a rejected sign-in fills the budget (it
-  // stops e.g. a second auth scheme for the same password).
+  // The client's signal fires when the run is cancelled before SetUser; after it,
+  // a change half-made and never checked is worse than a few more seconds.
   const stop = new AbortController();
   let cancellable = true;
   const onCancel = () => cancellable && stop.abort();
   job.signal.addEventListener('abort', onCancel, { once: true });
-  const onAuthFailure = () => {
-    const n = budget.recordFailure(key);
-    row.failedAuths = n;
-    journal?.append({ t: 'fail', key, at: clock.now() }).catch(() => {});
-    if (n >= budget.max) stop.abort();
-  };
-  const c = job.factory({
-    xaddr: target.xaddr, timeoutMs: job.timeoutMs, onAuthFailure, signal: stop.signal,
+  const c: DeviceClient = job.factory({
+    xaddr: target.xaddr, timeoutMs: job.timeoutMs, signal: stop.signal,
     allowBasic: target.allowBasic, allowPasswordText: target.allowPasswordText,
+    onAuthFailure: () => {
+      lease.recordFailure();
+      row.failedAuths = lease.failures();
+      // A full budget stops the client at once (e.g. before a second scheme for the same password).
+      if (!lease.canTry(job.limit)) stop.abort();
+    },
   });
+  let setSent = false;
 
-  const retrying = async <T>(fn: () => Promise<T>): Promise<T> => {
-    const failedBefore = budget.failed(key);
+  const result = await run().catch((err: unknown) => journalEnd(err) ?? end(describeError(err).outcome, describeError(err).detail));
+  return finish(result);
+
+  async function run(): Promise<End> {
+    step('reach');
+    if (job.prior.setUserSent && job.prior.verified) {
+      return end('updated', 'The new password signed in after the change, before the run was interrupted; not contacted again.', {}, true);
+    }
+    const lockedUntil = lease.lockedUntil();
+    if (lockedUntil !== undefined) return end('locked-out', 'The device reported a lock earlier; not touched before it unlocks.', { unlockAt: lockedUntil });
+    if (job.signal.aborted) return end('cancelled', 'Cancelled before this device started.');
+    if (job.prior.setUserSent) {
+      setSent = true;
+      const v = await resumeAfterSet();
+      if (v.kind === 'end') return v.end;
+      // The first SetUser never landed (the old password still signs in and the new one is refused after the wait).
+      const old = job.prior.replaced!;
+      return setAndVerify(job.candidates[old]!, old, levelOf(v.users));
+    }
+    if (!lease.canTry(job.limit)) {
+      return end('skipped', `Not touched: the ${job.limit} refused sign-ins this run allows for this camera are used up. Start a new run once the camera's failure counter has reset (typically 30 minutes).`);
+    }
+
+    step('authenticate');
+    let found: { candidate: Candidate; users: UserEntry[] } | undefined;
+    for (const candidate of candidateOrder(job.candidates.length, job.evidence)) {
+      if (!lease.canTry(job.limit)) break;
+      const r = await attempt(passwordOf(candidate));
+      if (r.kind === 'end') return r.end;
+      if (r.kind === 'ok') {
+        found = { candidate, users: r.users };
+        break;
+      }
+    }
+    if (!found) return end('auth-failed', budgetDetail());
+    const { candidate, users } = found;
+    row.candidate = candidate.kind === 'new' ? 0 : candidate.index + 1;
+    if (candidate.kind === 'new') {
+      if (c.authOff) return end('auth-off', 'The camera answered without checking any password, so ONVIF cannot tell which password it holds; nothing was changed.');
+      job.evidence.newAlreadySet = true;
+      return end('already-current', 'The new password already signs in; nothing was changed.');
+    }
+    if (!c.authOff && !job.evidence.proven.includes(candidate.index)) job.evidence.proven.push(candidate.index);
+
+    step('users');
+    return setAndVerify(job.candidates[candidate.index]!, candidate.index, levelOf(users));
+  }
+
+  function levelOf(users: UserEntry[]): string {
+    const user = users.find((u) => u.username === username) ?? users.find((u) => u.username.toLowerCase() === username.toLowerCase());
+    row.userLevel = user?.userLevel || 'Administrator';
+    return row.userLevel;
+  }
+
+  function passwordOf(c: Candidate): string {
+    return c.kind === 'new' ? job.newPassword : job.candidates[c.index]!;
+  }
+
+  /** SetUser once (journalled first), then verification. */
+  async function setAndVerify(old: string, index: number, level: string): Promise<End> {
+    step('set-user');
+    if (job.signal.aborted) return end('cancelled', 'Cancelled before the password change was sent.');
+    cancellable = false;
+    await job.record({ t: 'setuser-sent', key, at: clock.now(), candidate: index });
+    setSent = true;
+    row.candidate = index + 1;
+    let setError: unknown;
+    try {
+      // Never retried, here or in the transport: the camera may have applied it already.
+      await c.setUser({ username, password: old }, { username, password: job.newPassword, userLevel: level });
+    } catch (err) {
+      if (isClientError(err) && err.kind === 'fault') {
+        return end('rejected', `The device refused the new password${err.subcode ? ` (${err.subcode})` : ''}: ${clip(err.message)}`, { subcode: err.subcode ?? 'unknown' }, true);
+      }
+      if (isClientError(err) && err.kind === 'locked') return lockEnd(err.retryAfterMs);
+      if (isClientError(err) && err.kind === 'auth-failed') return end('unverified', 'The device refused SetUser with the password that had just signed in; the change is not known to have landed.', {}, true);
+      setError = err; // reset or timeout: the change may or may not have landed; verification decides
+    }
+    if (c.authOff) {
+      return end('auth-off', 'The camera accepted SetUser without any sign-in (ONVIF authentication is off), so ONVIF cannot confirm the new password.', {}, true);
+    }
+    const v = await verify(old, setError, false);
+    return v.kind === 'end' ? v.end : end('unverified', 'The old password still signs in after SetUser.', {}, true);
+  }
+
+  /** A journalled SetUser without an outcome: verify before anything else. */
+  async function resumeAfterSet(): Promise<Verified> {
+    step('verify');
+    const old = job.prior.replaced !== undefined ? job.candidates[job.prior.replaced] : undefined;
+    if (job.prior.replaced !== undefined) row.candidate = job.prior.replaced + 1;
+    return verify(old, undefined, true);
+  }
+
+  /**
+   * After SetUser: look with the old password while it still works (free; cameras
+   * that apply late keep it a second or two), until it is refused or the wait ends,
+   * then the new one once. With one refusal left, only the new one is looked at.
+   */
+  async function verify(old: string | undefined, setError: unknown, resuming: boolean): Promise<Verified> {
+    step('verify');
+    let oldWorks: UserEntry[] | undefined;
+    let oldRefused = false;
+    if (old !== undefined && lease.remaining(job.limit) >= 2) {
+      const deadline = performance.now() + job.lateApplyMs;
+      for (;;) {
+        const r = await attempt(old);
+        if (r.kind === 'end') return { kind: 'end', end: r.end };
+        if (r.kind === 'refused') {
+          oldRefused = true;
+          break;
+        }
+        oldWorks = r.users;
+        if (performance.now() >= deadline) break;
+        step('waiting');
+        await sleep(job.pollMs);
+        step('verify');
+      }
+    }
+    if (!lease.canTry(job.limit)) {
+      return { kind: 'end', end: end('unverified', `SetUser was sent, but the new password was not tried: the ${job.limit} refused sign-ins this run allows for this camera are used up.`, {}, true) };
+    }
+    const r = await attempt(job.newPassword, oldRefused);
+    if (r.kind === 'end') return { kind: 'end', end: r.end };
+    if (r.kind === 'ok') {
+      await job.record({ t: 'verified', key, at: clock.now() }).catch(() => {});
+      if (oldRefused) return { kind: 'end', end: end('updated', 'The new password signs in and the old one is refused.', {}, true) };
+      if (oldWorks) return { kind: 'end', end: end('unverified', 'Both the new and the old password sign in: the device did not drop the old password.', {}, true) };
+      return {
+        kind: 'end',
+        end: end('updated', old === undefined
+          ? 'The new password signs in. Which old password it replaced is not journalled, so none was re-tested.'
+          : 'The new password signs in. The old password was not re-tested, to stay within the lockout budget.', {}, true),
+      };
+    }
+    if (oldWorks && !oldRefused) {
+      if (resuming) return { kind: 'never-landed', users: oldWorks };
+      if (setError !== undefined) {
+        const d = describeError(setError);
+        return { kind: 'end', end: end(d.outcome, `SetUser failed and the old password is still in place: ${d.detail}`, { subcode: d.subcode }, true) };
+      }
+      return { kind: 'end', end: end('unverified', `The device answered SetUser but after ${Math.round(job.lateApplyMs / 1000)} s still accepts the old password and not the new one.`, {}, true) };
+    }
+    return {
+      kind: 'end',
+      end: end('unverified', old === undefined || !oldRefused
+        ? 'The new password is refused after SetUser; the old one was not re-tested, to stay within the lockout budget.'
+        : 'Neither the new nor the old password signs in after SetUser.', {}, true),
+    };
+  }
+
+  /** One credentialed sign-in (GetUsers), journalled before it leaves. */
+  async function attempt(password: string, verifyNew = false): Promise<SignIn> {
+    if (!lease.canTry(job.limit)) return { kind: 'end', end: end('auth-failed', budgetDetail()) };
+    await job.record({ t: 'try', key, device: lease.device, at: clock.now(), ...(verifyNew ? { verify: true } : {}) });
+    row.attempts++;
+    const before = lease.failures();
+    try {
+      const users = await retrying(() => c.getUsers({ username, password }), before);
+      // Not awaited: losing it in a crash only makes the resumed budget stricter.
+      job.record({ t: 'settled', key }).catch(() => {});
+      return { kind: 'ok', users };
+    } catch (err) {
+      if (isClientError(err) && (err.kind === 'auth-failed' || (err.kind === 'cancelled' && lease.failures() !== before))) {
+        if (lease.failures() === before) lease.recordFailure();
+        row.failedAuths = lease.failures();
+        return { kind: 'refused' };
+      }
+      job.record({ t: 'settled', key }).catch(() => {});
+      if (isClientError(err) && err.kind === 'locked') return { kind: 'end', end: lockEnd(err.retryAfterMs) };
+      const d = describeError(err);
+      return { kind: 'end', end: end(d.outcome, d.detail, d.subcode !== undefined ? { subcode: d.subcode } : {}) };
+    }
+  }
+
+  async function retrying<T>(fn: () => Promise<T>, failedBefore: number): Promise<T> {
     for (let i = 0; ; i++) {
       try {
         return await fn();
       } catch (err) {
-        // Never retry once the device has rejected a credential: that is how lockouts happen.
-        if (i >= job.retries || !isTransient(err) || job.signal.aborted || budget.failed(key) !== failedBefore) throw err;
+        // Never again once the device has refused a credential: that is how lockouts happen.
+        if (i >= job.retries || !isTransient(err) || job.signal.aborted || lease.failures() !== failedBefore) throw err;
         await sleep(job.retryBaseMs * 2 ** i, job.signal);
       }
     }
-  };
-
-  /** One credentialed sign-in (GetUsers): users on success, undefined if the device rejected the password. */
-  const signIn = async (password: string): Promise<UserEntry[] | undefined> => {
-    if (!budget.canTry(key)) throw new Stop('auth-failed', budgetDetail(row, budget.max));
-    await journal?.append({ t: 'try', key, at: clock.now() });
-    row.attempts++;
-    const before = budget.failed(key);
-    try {
-      const users = await retrying(() => c.getUsers({ username, password }));
-      // Not awaited: losing it in a crash only makes the resumed budget stricter.
-      journal?.append({ t: 'settled', key }).catch(() => {});
-      return users;
-    } catch (err) {
-      if (isClientError(err) && (err.kind === 'auth-failed' || (err.kind === 'cancelled' && !budget.canTry(key)))) {
-        if (budget.failed(key) === before) onAuthFailure();
-        return undefined;
-      }
-      journal?.append({ t: 'settled', key }).catch(() => {});
-      throw err;
-    }
-  };
-
-  let setSent = false;
-  try {
-    const lockedUntil = budget.lockedUntil(key, clock.now());
-    if (lockedUntil !== undefined) throw new Stop('locked-out', 'The device reported a lock earlier; not touched before it unlocks.', { unlockAt: lockedUntil });
-    if (job.signal.aborted) throw new Stop('cancelled', 'Cancelled before this device started.');
-    if (!budget.canTry(key)) {
-      throw new Stop('skipped', `Not touched: the ${budget.max} failed sign-ins this run allows for this camera are used up. Start a new run once the camera's failure counter has reset (typically 30 minutes).`);
-    }
-
-    step('reach');
-    try {
-      await retrying(() => c.getSystemDateAndTime());
-    } catch (err) {
-      // Devices without the call still do Digest; only WS-UsernameToken needs their clock.
-      if (!(isClientError(err) && err.kind === 'fault')) throw err;
-    }
-
-    step('authenticate');
-    if (job.resumeAfterSet) {
-      const users = await signIn(job.newPassword);
-      if (users) {
-        row.userLevel = findUser(users, username)?.userLevel;
-        return await verifyOld(undefined);
-      }
-    }
-    // The NVR's own sync may already have set the new password, so it is tried
-    // right after the first candidate rather than last.
-    const order = unique([job.candidates[0], job.newPassword, ...job.candidates.slice(1)]);
-    let current: string | undefined;
-    let users: UserEntry[] | undefined;
-    for (const pw of order) {
-      if (!budget.canTry(key)) break;
-      users = await signIn(pw);
-      if (users) {
-        current = pw;
-        break;
-      }
-    }
-    if (!current || !users) throw new Stop('auth-failed', budgetDetail(row, budget.max));
-    if (current === job.newPassword) throw new Stop('already-current', 'The new password already signs in; nothing was changed.');
-
-    step('users');
-    const user = findUser(users, username);
-    row.userLevel = user?.userLevel ?? 'Administrator';
-
-    step('set-user');
-    cancellable = false;
-    if (job.signal.aborted) throw new Stop('cancelled', 'Cancelled before the password change was sent.');
-    await journal?.append({ t: 'setuser-sent', key, at: clock.now() });
-    setSent = true;
-    let setError: unknown;
-    const setBefore = budget.failed(key);
-    try {
-      await c.setUser({ username, password: current }, { username, password: job.newPassword, userLevel: row.userLevel });
-      journal?.append({ t: 'settled', key }).catch(() => {});
-    } catch (err) {
-      if (budget.failed(key) === setBefore) journal?.append({ t: 'settled', key }).catch(() => {});
-      if (isClientError(err) && err.kind === 'fault') {
-        throw new Stop('rejected', `The device refused the new password${err.subcode ? ` (${err.subcode})` : ''}: ${clip(err.message)}`, { subcode: err.subcode ?? 'unknown' });
-      }
-      if (isClientError(err) && (err.kind === 'locked' || err.kind === 'auth-failed')) throw err;
-      setError = err; // the change may or may not have landed: verification decides
-    }
-    if (job.settleMs > 0) await sleep(job.settleMs);
-
-    step('verify');
-    let newWorks = await signIn(job.newPassword);
-    if (!newWorks) {
-      const oldWorks = budget.canTry(key) ? await signIn(current) : undefined;
-      if (setError && oldWorks) {
-        const d = describeError(setError);
-        throw new Stop(d.outcome, `SetUser failed and the old password is still in place: ${d.detail}`, { subcode: d.subcode });
-      }
-      if (oldWorks && budget.canTry(key)) {
-        // Some cameras switch passwords a moment after answering SetUser: one more look, within the budget.
-        step('waiting');
-        await sleep(job.lateApplyMs);
-        step('verify');
-        newWorks = await signIn(job.newPassword);
-      }
-      if (!newWorks) {
-        throw new Stop('unverified', oldWorks
-          ? 'The device answered SetUser but still accepts the old password and not the new one.'
-          : 'Neither the new nor the old password signs in after SetUser.');
-      }
-    }
-    return await verifyOld(current);
-
-    async function verifyOld(old: string | undefined): Promise<SyncRow> {
-      const olds = old !== undefined ? [old] : job.candidates.filter((c) => c !== job.newPassword);
-      for (const pw of olds) {
-        if (!budget.canTry(key)) {
-          return finish('updated', 'The new password signs in. The old password was not re-tested, to stay within the lockout budget.');
-        }
-        if (await signIn(pw)) throw new Stop('unverified', 'Both the new and an old password sign in: the device did not drop the old password.');
-      }
-      return finish('updated', 'The new password signs in and the old one is refused.');
-    }
-  } catch (err) {
-    if (err instanceof Stop) {
-      if (setSent && err.outcome === 'auth-failed') return finish('unverified', `SetUser was sent but could not be verified: ${err.message}`);
-      return finish(err.outcome, err.message, err.extra);
-    }
-    if (isClientError(err) && err.kind === 'locked') {
-      const until = clock.now() + (err.retryAfterMs ?? job.defaultLockMs);
-      budget.lock(key, until);
-      await journal?.append({ t: 'lock', key, until }).catch(() => {});
-      return finish('locked-out', `The device reports this account locked${err.retryAfterMs ? '' : ' (no unlock time given; assuming 30 minutes)'}.`, { unlockAt: until });
-    }
-    if (isClientError(err) && err.kind === 'auth-failed') return finish('auth-failed', 'The device refused the password that had just signed in.');
-    const d = describeError(err);
-    if (setSent) return finish('unverified', `SetUser was sent but the result could not be checked: ${d.detail}`);
-    return finish(d.outcome, d.detail, { subcode: d.subcode });
   }
 
-  function finish(outcome: SyncOutcome, detail: string, extra: Partial<SyncRow> = {}): SyncRow {
-    Object.assign(row, extra);
+  function lockEnd(retryAfterMs: number | undefined): End {
+    const until = clock.now() + (retryAfterMs ?? job.defaultLockMs);
+    lease.lock(until);
+    return end('locked-out', `The device reports this account locked${retryAfterMs ? '' : ' (no unlock time given; assuming 30 minutes)'}.`, { unlockAt: until });
+  }
+
+  function journalEnd(err: unknown): End | undefined {
+    if (!(err instanceof JournalWriteError)) return undefined;
+    return setSent
+      ? end('unverified', `SetUser was sent, then ${err.message}`, { subcode: 'journal' }, true)
+      : end('cancelled', err.message, { subcode: 'journal' }, true);
+  }
+
+  function budgetDetail(): string {
+    return `No password signed in (${row.attempts} tried this time, ${lease.failures()} of ${job.limit} allowed refusals used on this camera); stopped before the device could lock it.`;
+  }
+
+  function finish(e: End): SyncRow {
+    let { outcome, detail } = e;
+    if (setSent && !e.final && outcome !== 'locked-out') {
+      // After a sent SetUser nothing but verification decides; an error on the way leaves it unknown.
+      detail = `SetUser was sent but the result could not be checked: ${detail}`;
+      outcome = 'unverified';
+    }
+    Object.assign(row, e.extra ?? {});
     row.outcome = outcome;
     row.step = 'done';
-    row.detail = scrub(detail, secrets);
+    row.detail = scrub(row.candidate !== undefined && outcome !== 'auth-failed' ? `${detail} (signed in with ${candidateLabel(row.candidate === 0 ? { kind: 'new' } : { kind: 'current', index: row.candidate - 1 })}.)` : detail, secrets);
     row.nextStep = nextStepFor(outcome, row.subcode);
-    row.failedAuths = budget.failed(key);
+    row.failedAuths = lease.failures();
     row.ms = performance.now() - t0;
     row.finishedAt = clock.now();
     job.signal.removeEventListener('abort', onCancel);
@@ -243,18 +313,6 @@ export async function syncDevice(job: DeviceJob): Promise<SyncRow> {
     c.close?.();
     return { ...row };
   }
-}
-
-function budgetDetail(row: SyncRow, max: number): string {
-  return `No password signed in (${row.attempts} tried this time, ${row.failedAuths} of ${max} allowed failures used); stopped before the device could lock the account.`;
-}
-
-function findUser(users: UserEntry[], username: string): UserEntry | undefined {
-  return users.find((u) => u.username === username) ?? users.find((u) => u.username.toLowerCase() === username.toLowerCase());
-}
-
-function unique(list: (string | undefined)[]): string[] {
-  return [...new Set(list.filter((s): s is string => s !== undefined))];
 }
 
 function clip(s: string): string {

@@ -18,6 +18,8 @@ export interface DeviceClient {
   getUsers(c: Credentials): Promise<UserEntry[]>;
   setUser(c: Credentials, u: { username: string; password: string; userLevel: string }): Promise<void>;
   readonly requestCount: number;
+  /** A credentialed call was answered without any credential: the device's ONVIF authentication is off. */
+  readonly authOff?: boolean;
   /** Frees the device's keep-alive sockets once its pipeline is over. */
   close?(): void;
 }
@@ -29,7 +31,7 @@ export interface ClientOptions {
   clockOffsetMs?: number;
   allowBasic?: boolean;
   allowPasswordText?: boolean;
-  /** Called once for every credential the device rejected: the lockout budget counts these. */
+  /** Called once for every credential the device rejected: the credential gate counts these. */
   onAuthFailure: () => void;
 }
 

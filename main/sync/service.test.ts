@@ -5,7 +5,7 @@ import { calls } from '../../common/contract';
 import { parseCsv } from '../../common/sync/report';
 import { createMemoryKeychain } from '../cases/keychain';
 import { testContext } from '../../test/support/test-context';
-import { FakeDevice, fakeFactory } from './fake-device';
+import { FakeDevice, fakeFactory } from '../../test/support/fake-device';
 import { setupSync } from './service';
 import { until } from '../../test/support/until';
 

@@ -1,15 +1,14 @@
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { AppError, type CallName } from '../../common/contract';
 import type { SyncRunState } from '../../common/contract/sync';
-import { OUTCOMES } from '../../common/sync/outcomes';
-import { rowKey, toCsv, toHtmlReport, toJsonReport, type SyncRow } from '../../common/sync/report';
+import { targetKey } from '../../common/sync/target';
+import { toCsv, toHtmlReport, toJsonReport, type SyncRow } from '../../common/sync/report';
 import type { Handlers } from '../core/dispatch';
 import type { Feature, ServiceContext } from '../core/context';
 import { caseAccount, createKeytarKeychain, type Keychain } from '../cases/keychain';
-import { SyncRun, SYNC_DEFAULTS, type SyncSecrets, type SyncRunOptions } from './engine';
-import { readJournal } from './journal';
+import { newPasswordProblem, runWarnings, SyncRun, SYNC_DEFAULTS, type SyncSecrets, type SyncRunOptions } from './engine';
+import { JournalIndex } from './journal-index';
 import { onvifClientFactory } from './onvif-factory';
 import type { ClientFactory } from './port';
 
@@ -20,13 +19,14 @@ export interface SyncDeps {
   /** Tests swap the ONVIF clients for fakes. */
   clientFactory?: ClientFactory;
   /** Engine knobs for tests (short timeouts). */
-  engine?: Partial<Pick<SyncRunOptions, 'timeoutMs' | 'retries' | 'retryBaseMs' | 'lateApplyMs' | 'settleMs'>>;
+  engine?: Partial<Pick<SyncRunOptions, 'timeoutMs' | 'retries' | 'retryBaseMs' | 'lateApplyMs' | 'pollMs' | 'openJournalFile'>>;
 }
 
 interface Held {
   run: SyncRun;
   /** Kept in memory only, for "retry failed" without re-entry; gone on restart. */
   secrets?: SyncSecrets;
+  warnings: string[];
   dispose(): void;
 }
 
@@ -39,6 +39,7 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
   const keychain = deps.keychain ?? createKeytarKeychain();
   const runs = new Map<string, Held>();
   let latest: string | undefined;
+  const index = new JournalIndex(dir, (path, count) => log.warn('sync journal lines skipped (unreadable or of the wrong shape)', { path, count }));
 
   // Progress is batched: a 1,000-camera run changes rows thousands of times a second.
   const dirty = new Map<string, Map<string, SyncRow>>();
@@ -70,6 +71,7 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
     maxFailedAuthsPerDevice: h.run.maxFailedAuths,
     hasSecrets: h.secrets !== undefined,
     rows: h.run.snapshot(),
+    ...(h.warnings.length ? { warnings: h.warnings } : {}),
   });
 
   const find = (runId?: string): Held => {
@@ -86,6 +88,7 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
         flush();
         const s = state(h);
         const counts = s.rows.reduce<Record<string, number>>((a, r) => ((a[r.outcome ?? 'none'] = (a[r.outcome ?? 'none'] ?? 0) + 1), a), {});
+        if (h.run.journalError) log.error('sync stopped: journal write failed', { runId: h.run.runId, error: h.run.journalError.message });
         log.info('sync pass finished', { runId: h.run.runId, counts });
         ctx.events.emit('sync.finished', s);
       })
@@ -111,30 +114,44 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
         ctx.secrets.add(newPassword);
       }
       const secrets: SyncSecrets = { currentPasswords: input.currentPasswords, newPassword: newPassword! };
+      const problem = newPasswordProblem(secrets.newPassword);
+      if (problem) throw new AppError('bad-request', problem);
       const concurrency = input.concurrency ?? SYNC_DEFAULTS.concurrency;
       const clients = deps.clientFactory ? undefined : onvifClientFactory(concurrency);
       // A run the app was killed in the middle of, over the same cameras, is resumed rather than started
       // again: finished cameras are not repeated and its failed sign-ins still count.
-      const unfinished = findUnfinished(dir, input.targets.map((t) => rowKey(t.xaddr, t.username)));
+      const unfinished = index.findUnfinished(input.targets.map(targetKey));
       const runId = unfinished?.runId ?? `${new Date(ctx.clock.now()).toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
       if (unfinished) log.info('resuming an interrupted sync run', { runId });
-      const run = await SyncRun.create({
-        ...deps.engine,
-        runId,
-        targets: input.targets,
-        concurrency,
-        maxFailedAuthsPerDevice: input.maxFailedAuthsPerDevice,
-        clock: ctx.clock,
-        clientFactory: deps.clientFactory ?? clients!.factory,
-        journalPath: unfinished?.path ?? join(dir, `${runId}.jsonl`),
-        onRow: onRow(runId),
-      });
-      const h: Held = { run, secrets, dispose: () => clients?.dispose() };
+      const journalPath = unfinished?.path ?? join(dir, `${runId}.jsonl`);
+      let run: SyncRun;
+      try {
+        run = await SyncRun.create({
+          ...deps.engine,
+          runId,
+          targets: input.targets,
+          concurrency,
+          maxFailedAuthsPerDevice: input.maxFailedAuthsPerDevice,
+          clock: ctx.clock,
+          // The app's one gate: enrichment and every other feature share each camera's budget and turn.
+          gate: ctx.gate,
+          clientFactory: deps.clientFactory ?? clients!.factory,
+          journalPath,
+          onRow: onRow(runId),
+          onJournalRecord: (rec) => index.apply(journalPath, rec),
+        });
+      } catch (err) {
+        clients?.dispose();
+        throw new AppError('unavailable', (err as Error).message);
+      }
+      if (run.badJournalLines) log.warn('resumed sync journal had unreadable lines; skipped', { runId, count: run.badJournalLines });
+      const warnings = runWarnings(secrets, run.maxFailedAuths);
+      const h: Held = { run, secrets, warnings, dispose: () => clients?.dispose() };
       runs.set(runId, h);
       latest = runId;
       log.info('sync started', { runId, devices: run.targets.length, concurrency });
       startPass(h, secrets);
-      return { runId };
+      return { runId, ...(warnings.length ? { warnings } : {}) };
     },
 
     'sync.cancel': (input) => {
@@ -154,7 +171,10 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
       if (!secrets || !secrets.currentPasswords.length || !secrets.newPassword) {
         throw new AppError('conflict', 'Enter the current and new passwords again to retry (the app does not keep them after a restart).');
       }
+      const problem = newPasswordProblem(secrets.newPassword);
+      if (problem) throw new AppError('bad-request', problem);
       h.secrets = secrets;
+      h.warnings = runWarnings(secrets, h.run.maxFailedAuths);
       const keys = h.run.retryableKeys();
       if (!keys.length) throw new AppError('conflict', 'No failed camera can be retried now (locked ones wait for their countdown; ones that used their failed sign-ins wait for a new run).');
       startPass(h, secrets, keys);
@@ -183,23 +203,7 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
       return { filename: `${base}.pdf`, mime: 'application/pdf', content: Buffer.from(pdf).toString('base64'), encoding: 'base64' as const };
     },
 
-    'sync.runs': () => {
-      let files: string[] = [];
-      try {
-        files = readdirSync(dir).filter((f) => f.endsWith('.jsonl'));
-      } catch {
-        return [];
-      }
-      return files
-        .flatMap((f) => {
-          const j = readJournal(join(dir, f));
-          if (!j) return [];
-          const rows = [...j.outcomes.values()];
-          const succeeded = rows.filter((r) => r.outcome && OUTCOMES[r.outcome].success).length;
-          return [{ runId: j.runId, startedAt: j.startedAt, devices: j.targets.length, succeeded, failed: rows.length - succeeded }];
-        })
-        .sort((a, b) => b.startedAt - a.startedAt);
-    },
+    'sync.runs': () => index.summaries(),
   };
 
   return {
@@ -213,22 +217,4 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
       }
     },
   };
-}
-
-/** The newest journal in `dir` that never ended and covers exactly these targets. */
-function findUnfinished(dir: string, keys: string[]): { runId: string; path: string } | undefined {
-  let files: string[];
-  try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort().reverse();
-  } catch {
-    return undefined;
-  }
-  const want = new Set(keys);
-  for (const f of files) {
-    const path = join(dir, f);
-    const j = readJournal(path);
-    if (!j || j.ended || j.targets.length !== want.size || !j.targets.every((t) => want.has(t.key))) continue;
-    return { runId: j.runId, path };
-  }
-  return undefined;
 }

@@ -1,14 +1,17 @@
-import { FakeClientError, type ClientFactory, type ClientOptions, type Credentials, type DeviceClient } from './port';
+import { FakeClientError, type ClientFactory, type ClientOptions, type Credentials, type DeviceClient } from '../../main/sync/port';
 
 /**
  * An in-memory camera for engine unit tests: models the behaviours the engine
- * must survive (lockout counters, rejected passwords, ignored SetUser) without
- * sockets. The real sockets are exercised against sim/ in the integration tests.
+ * must survive (one failure counter and lock per camera across its accounts,
+ * rejected passwords, ignored or late SetUser, a connection dropped after
+ * SetUser, authentication switched off) without sockets. The real sockets are
+ * exercised against sim/ in the integration tests.
  */
 export interface FakeBehaviour {
   unreachable?: boolean;
   /** Fail this many requests with a transient timeout before answering. */
   flakyRequests?: number;
+  /** Consecutive refusals (any account) that lock the whole camera. */
   lockAfter?: number;
   lockMs?: number;
   fault?: string;
@@ -16,6 +19,12 @@ export interface FakeBehaviour {
   /** Both schemes tried per credential: two rejections for one wrong password. */
   doubleReject?: boolean;
   errorKind?: FakeClientError['kind'];
+  /** The new password takes over this long after SetUser (the old one works until then). */
+  lateApplyMs?: number;
+  /** SetUser is applied, then the connection drops before the answer. */
+  dropAfterSet?: boolean;
+  /** ONVIF authentication switched off: every call answers, whatever the credentials. */
+  authOff?: boolean;
 }
 
 export class FakeDevice {
@@ -23,14 +32,43 @@ export class FakeDevice {
   maxConsecutive = 0;
   consecutive = 0;
   setUserCount = 0;
+  /** SetUser calls per account. */
+  setUserBy: Record<string, number> = {};
   requests = 0;
   lockedUntil = 0;
+  readonly passwords = new Map<string, string>();
+  private readonly pending = new Map<string, { password: string; at: number }>();
   constructor(
-    public password: string,
+    password: string | Record<string, string>,
     public users = [{ username: 'admin', userLevel: 'Administrator' }],
     public b: FakeBehaviour = {},
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    for (const u of users) this.passwords.set(u.username, typeof password === 'string' ? password : (password[u.username] ?? ''));
+  }
+
+  /** The admin account's password (most tests have only that one). */
+  get password(): string {
+    return this.passwordOf('admin');
+  }
+  set password(p: string) {
+    this.passwords.set('admin', p);
+    this.pending.delete('admin');
+  }
+
+  passwordOf(username: string): string {
+    const p = this.pending.get(username);
+    if (p && this.now() >= p.at) {
+      this.passwords.set(username, p.password);
+      this.pending.delete(username);
+    }
+    return this.passwords.get(username) ?? '';
+  }
+
+  /** The password the account will hold once any late change lands. */
+  eventualPasswordOf(username: string): string {
+    return this.pending.get(username)?.password ?? this.passwordOf(username);
+  }
 
   check(c: Credentials, opts: ClientOptions): void {
     this.requests++;
@@ -41,8 +79,9 @@ export class FakeDevice {
       this.b.flakyRequests--;
       throw new FakeClientError('timeout', 'timed out');
     }
+    if (this.b.authOff) return;
     if (this.lockedUntil > this.now()) throw new FakeClientError('locked', 'locked', { retryAfterMs: this.lockedUntil - this.now() });
-    const ok = c.password === this.password && this.users.some((u) => u.username === c.username);
+    const ok = this.passwords.has(c.username) && c.password === this.passwordOf(c.username);
     if (!ok) {
       const rejects = this.b.doubleReject ? 2 : 1;
       for (let i = 0; i < rejects; i++) {
@@ -57,11 +96,25 @@ export class FakeDevice {
     }
     this.consecutive = 0;
   }
+
+  setUser(username: string, password: string): void {
+    this.setUserCount++;
+    this.setUserBy[username] = (this.setUserBy[username] ?? 0) + 1;
+    if (this.b.fault) throw new FakeClientError('fault', `fault ${this.b.fault}`, { subcode: this.b.fault, transient: false });
+    if (this.b.noop) return;
+    if (this.b.lateApplyMs) this.pending.set(username, { password, at: this.now() + this.b.lateApplyMs });
+    else {
+      this.passwords.set(username, password);
+      this.pending.delete(username);
+    }
+    if (this.b.dropAfterSet) throw new FakeClientError('reset', 'connection reset after SetUser');
+  }
 }
 
 export function fakeFactory(devices: Map<string, FakeDevice>): ClientFactory {
   return (opts) => {
     let requests = 0;
+    let authOff = false;
     const dev = () => {
       const d = devices.get(opts.xaddr);
       requests++;
@@ -78,17 +131,19 @@ export function fakeFactory(devices: Map<string, FakeDevice>): ClientFactory {
       async getUsers(c) {
         const d = dev();
         d.check(c, opts);
+        if (d.b.authOff) authOff = true;
         return d.users.map((u) => ({ ...u }));
       },
       async setUser(c, u) {
         const d = dev();
         d.check(c, opts);
-        d.setUserCount++;
-        if (d.b.fault) throw new FakeClientError('fault', `fault ${d.b.fault}`, { subcode: d.b.fault, transient: false });
-        if (!d.b.noop) d.password = u.password;
+        d.setUser(u.username, u.password);
       },
       get requestCount() {
         return requests;
+      },
+      get authOff() {
+        return authOff;
       },
     };
     return client;

@@ -1,10 +1,10 @@
 import { Command } from 'commander';
-import { processIo } from '../cli/io';
-import { registerSync } from '../cli/sync';
+import { processIo } from '../../main/cli/io';
+import { registerSync } from '../../main/cli/sync';
 
 /**
  * Stand-alone `sync` command for tests that must kill -9 a real process
- * (`node --import jiti/register main/sync/cli-entry.ts sync …`) without
+ * (`node --import jiti/register test/support/sync-cli-entry.ts sync …`) without
  * depending on the app's build. The shipped CLI registers the same command.
  */
 const program = new Command('nvr-console').exitOverride();

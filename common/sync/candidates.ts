@@ -1,0 +1,58 @@
+/**
+ * Which password to try, in which order, and what the technician is told
+ * before a run. Pure: the engine feeds it what the run has learnt so far.
+ */
+
+/** What a run knows about the site's passwords so far (positions, never values). */
+export interface SiteEvidence {
+  /** Positions (0-based, in the technician's list) that signed in somewhere this run, first proven first. */
+  proven: number[];
+  /** The new password already signed in on some camera before we changed it (or the NVR synced it). */
+  newAlreadySet: boolean;
+}
+
+/** One sign-in to try: a position in the technician's list, or the new password. */
+export type Candidate = { kind: 'current'; index: number } | { kind: 'new' };
+
+/**
+ * The technician's order, with passwords proven elsewhere in this run first (sites
+ * share passwords) and the new password first where the evidence says it may
+ * already be set, else last.
+ */
+export function candidateOrder(count: number, evidence: SiteEvidence): Candidate[] {
+  const seen = new Set<number>();
+  const order: Candidate[] = [];
+  if (evidence.newAlreadySet) order.push({ kind: 'new' });
+  for (const i of [...evidence.proven, ...Array.from({ length: count }, (_, k) => k)]) {
+    if (i < 0 || i >= count || seen.has(i)) continue;
+    seen.add(i);
+    order.push({ kind: 'current', index: i });
+  }
+  if (!evidence.newAlreadySet) order.push({ kind: 'new' });
+  return order;
+}
+
+/**
+ * Said before the run starts when the list is longer than the budget allows:
+ * with N refused sign-ins per camera, a camera tries at most N wrong passwords,
+ * so positions after N may go untried on cameras whose password is further down.
+ * Undefined when every password will get its turn.
+ */
+export function budgetWarning(candidates: number, maxFailures: number): string | undefined {
+  // Positions 1…N can be reached (N−1 refusals before the Nth); verification then needs one more refusal
+  // (the old password refused), which the budget keeps because a sign-in only starts while one is left.
+  const reachable = Math.max(0, maxFailures);
+  if (candidates <= reachable) return undefined;
+  const untried = Array.from({ length: candidates - reachable }, (_, i) => reachable + i + 1);
+  const list = untried.length === 1 ? `password ${untried[0]}` : `passwords ${untried.join(', ')}`;
+  return (
+    `${candidates} current passwords but only ${maxFailures} refused sign-in${maxFailures === 1 ? '' : 's'} allowed per camera: ` +
+    `${list} may go untried on a camera where the earlier ones fail (a password that works on one camera is tried first on the others). ` +
+    `Put the most likely password first.`
+  );
+}
+
+/** How a row names the password that signed in: its position in the list, never its value. */
+export function candidateLabel(c: Candidate): string {
+  return c.kind === 'new' ? 'the new password' : `current password ${c.index + 1}`;
+}
