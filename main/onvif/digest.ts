@@ -79,7 +79,7 @@ const lastNc = new Map<string, number>();
 const MAX_REMEMBERED_NONCES = 8192;
 
 function nextNc(c: DigestChallenge): number {
-  const id = `${c.realm}\u0000${c.nonce}`;
+  const id = `${c.algorithm}\u0000${c.realm}\u0000${c.nonce}`;
   const n = Math.max(c.nc, lastNc.get(id) ?? 0) + 1;
   lastNc.delete(id);
   if (lastNc.size >= MAX_REMEMBERED_NONCES) lastNc.delete(lastNc.keys().next().value!);

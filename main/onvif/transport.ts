@@ -119,7 +119,9 @@ function postOnce(o: PostOptions): Promise<HttpResult> {
         finish(undefined, { status, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks).toString('utf8') }),
       );
     });
-    req.end(o.body);
+    // A Buffer, not a string: node would otherwise write the headers in the body's encoding (UTF-8),
+    // and a UTF-8 username in a Digest header (sent as its bytes, one Latin-1 char each) would be encoded twice.
+    req.end(Buffer.from(o.body, 'utf8'));
   });
 }
 

@@ -16,9 +16,9 @@ const NEW = 'New-pass-456';
 function setup() {
   const { ctx, events, dataDir } = testContext();
   const devices = new Map([
-    ['http://127.0.0.1:1/a', new FakeDevice(OLD)],
-    ['http://127.0.0.1:1/b', new FakeDevice(OLD, undefined, { unreachable: true })],
-    ['http://127.0.0.1:1/c', new FakeDevice(OLD, undefined, { fault: 'PasswordTooWeak' })],
+    ['http://127.0.0.11:1/a', new FakeDevice(OLD)],
+    ['http://127.0.0.12:1/b', new FakeDevice(OLD, undefined, { unreachable: true })],
+    ['http://127.0.0.13:1/c', new FakeDevice(OLD, undefined, { fault: 'PasswordTooWeak' })],
   ]);
   const keychain = createMemoryKeychain();
   return { ctx, events, dataDir, devices, keychain, targets: [...devices.keys()].map((xaddr) => ({ xaddr, username: 'admin' })) };
@@ -34,11 +34,11 @@ describe('sync service', () => {
     expect(s.events.some((e) => e.name === 'sync.progress')).toBe(true);
     const st = (await f.handlers['sync.status'](undefined, { host: 'test' }))!;
     expect(st.runId).toBe(runId);
-    expect(st.rows.map((r) => r.outcome)).toEqual(['updated', 'unreachable', 'rejected']);
+    expect(st.rows.map((r) => r.outcome), JSON.stringify(st.rows[2])).toEqual(['updated', 'unreachable', 'rejected']);
     // Only the camera that proved the new password lends it to the inventory.
-    expect(s.ctx.credentials.get('http://127.0.0.1:1/a')).toEqual({ username: 'admin', password: NEW });
-    expect(s.ctx.credentials.get('http://127.0.0.1:1/b')).toBeUndefined();
-    expect(s.ctx.credentials.get('http://127.0.0.1:1/c')).toBeUndefined();
+    expect(s.ctx.credentials.get('http://127.0.0.11:1/a')).toEqual({ username: 'admin', password: NEW });
+    expect(s.ctx.credentials.get('http://127.0.0.12:1/b')).toBeUndefined();
+    expect(s.ctx.credentials.get('http://127.0.0.13:1/c')).toBeUndefined();
 
     const csv = await f.handlers['sync.report']({ format: 'csv' }, { host: 'test' });
     const parsed = parseCsv(csv.content);
@@ -49,14 +49,14 @@ describe('sync service', () => {
       expect(r.content).not.toContain(OLD);
     }
 
-    s.devices.get('http://127.0.0.1:1/b')!.b.unreachable = false;
-    const before = s.devices.get('http://127.0.0.1:1/a')!.requests;
+    s.devices.get('http://127.0.0.12:1/b')!.b.unreachable = false;
+    const before = s.devices.get('http://127.0.0.11:1/a')!.requests;
     const retry = await f.handlers['sync.retryFailed'](undefined, { host: 'test' });
     expect(retry.retried).toBe(2);
     await until(() => s.events.filter((e) => e.name === 'sync.finished').length === 2, 'sync.finished #2');
     const after = (await f.handlers['sync.status']({ runId }, { host: 'test' }))!;
     expect(after.rows.map((r) => r.outcome)).toEqual(['updated', 'updated', 'rejected']);
-    expect(s.devices.get('http://127.0.0.1:1/a')!.requests).toBe(before);
+    expect(s.devices.get('http://127.0.0.11:1/a')!.requests).toBe(before);
 
     // Nothing on disk or in events holds a password.
     const everything = [
@@ -90,7 +90,7 @@ describe('sync service', () => {
     expect(resumed.runId).toBe(runId);
     await until(() => s.events.filter((e) => e.name === 'sync.finished').length === 2, 'sync.finished #2');
     const st = (await again.handlers['sync.status']({}, { host: 'test' }))!;
-    expect(st.rows.map((r) => r.outcome)).toEqual(['updated', 'unreachable', 'rejected']);
+    expect(st.rows.map((r) => r.outcome), JSON.stringify(st.rows[2])).toEqual(['updated', 'unreachable', 'rejected']);
     expect(s.devices.get(s.targets[0]!.xaddr)!.requests).toBe(requestsA);
     // A finished run is not resumed: the same targets start a new one.
     const fresh = await again.handlers['sync.start'](input, { host: 'test' });
@@ -106,7 +106,7 @@ describe('sync service', () => {
     const input = calls['sync.start'].input.parse({ targets: s.targets.slice(0, 1), currentPasswords: [OLD], caseId: 'c-1' });
     await f.handlers['sync.start'](input, { host: 'test' });
     await until(() => s.events.find((e) => e.name === 'sync.finished'), 'sync.finished');
-    expect(s.devices.get('http://127.0.0.1:1/a')!.password).toBe(NEW);
+    expect(s.devices.get('http://127.0.0.11:1/a')!.password).toBe(NEW);
     const missing = calls['sync.start'].input.parse({ targets: s.targets.slice(0, 1), currentPasswords: [OLD], caseId: 'nope' });
     await expect(f.handlers['sync.start'](missing, { host: 'test' })).rejects.toThrow(/No new password/);
     expect(calls['sync.start'].input.safeParse({ targets: s.targets, currentPasswords: [OLD] }).success).toBe(false);

@@ -30,6 +30,8 @@ export class DeviceAuth {
   private readonly nonces = new Map<string, { issued: number; ncs: Set<number> }>();
   private readonly wsseNonces = new Map<string, number>();
   readonly opaque = randomBytes(8).toString('hex');
+  /** The one nonce a fixed-nonce device hands out for its whole life. */
+  private readonly lifeNonce = randomBytes(16).toString('hex');
 
   constructor(
     readonly realm: string,
@@ -54,9 +56,12 @@ export class DeviceAuth {
   challenges(stale = false): string[] {
     const algos = this.algos();
     if (algos.length === 0) return [];
-    const nonce = randomBytes(16).toString('hex');
-    if (this.nonces.size >= MAX_NONCES) this.nonces.delete(this.nonces.keys().next().value!);
-    this.nonces.set(nonce, { issued: this.now(), ncs: new Set() });
+    const fixed = this.faults().fixedNonce;
+    const nonce = fixed ? this.lifeNonce : randomBytes(16).toString('hex');
+    if (!fixed || !this.nonces.has(nonce)) {
+      if (this.nonces.size >= MAX_NONCES) this.nonces.delete(this.nonces.keys().next().value!);
+      this.nonces.set(nonce, { issued: this.now(), ncs: new Set() });
+    }
     return algos.map(
       (a) =>
         `Digest realm="${this.realm}", qop="auth", algorithm=${a}, nonce="${nonce}", opaque="${this.opaque}"` +
@@ -90,15 +95,16 @@ export class DeviceAuth {
     const fail = (reason: string): AuthOutcome => ({ kind: 'fail', via: 'digest', reason });
     if (!this.algos().includes(algo)) return fail('algorithm not offered');
     const entry = p['nonce'] ? this.nonces.get(p['nonce']) : undefined;
-    if (!entry || this.now() - entry.issued > this.faults().nonceTtlMs) {
+    if (!entry || (!this.faults().fixedNonce && this.now() - entry.issued > this.faults().nonceTtlMs)) {
       if (entry) this.nonces.delete(p['nonce']!);
       return { kind: 'stale' };
     }
     if (p['opaque'] !== this.opaque || p['qop'] !== 'auth' || p['uri'] !== url || !p['cnonce']) return fail('bad parameters');
     const nc = Number.parseInt(p['nc'] ?? '', 16);
     if (!Number.isFinite(nc) || nc < 1 || entry.ncs.has(nc)) return fail('nonce count replayed');
-    const starred = p['username*']?.match(/^UTF-8''(.*)$/i)?.[1];
-    let user = p['username'] ?? '';
+    const starred = this.faults().ignoreUsernameStar ? undefined : p['username*']?.match(/^UTF-8''(.*)$/i)?.[1];
+    // Header text arrives as Latin-1 (one char per byte): a UTF-8 username is decoded back from its bytes.
+    let user = Buffer.from(p['username'] ?? '', 'latin1').toString('utf8');
     if (starred !== undefined) {
       try {
         user = decodeURIComponent(starred);

@@ -28,7 +28,8 @@ function rawPost(url: string, body: string, headers: Record<string, string> = {}
       });
     });
     req.on('error', reject);
-    req.end(body);
+    // A Buffer body: node writes a string body's headers in the body's encoding (UTF-8), a Buffer's as Latin-1 bytes.
+    req.end(Buffer.from(body, 'utf8'));
   });
 }
 
@@ -298,5 +299,103 @@ describe('startSite', () => {
     expect(site.cameras[0]!.faults.http500).toBe(false);
     await site.stop();
     expect(order).toEqual(['start:3', 'stop']);
+  });
+});
+
+// DOMAIN.md "Field behaviours seen against independent implementations": one test each.
+describe('field behaviours (DOMAIN.md)', () => {
+  const OP = SITE_CREDENTIALS.cameraOperator;
+
+  it('stores the XML-escaped text of a password literally when told to (Pass&2026 becomes Pass&amp;2026)', async () => {
+    const careless = await device({ faults: { storeEscaped: true, passwordRule: 'lenient' } });
+    expect((await digestCall(careless, setUserOp('admin', 'Pass&amp;2026'))).status).toBe(200);
+    expect(careless.users.checkPassword('admin', 'Pass&amp;2026')).toBe(true);
+    expect(careless.users.checkPassword('admin', 'Pass&2026')).toBe(false);
+    const careful = await device({ faults: { passwordRule: 'lenient' } });
+    expect((await digestCall(careful, setUserOp('admin', 'Pass&amp;2026'))).status).toBe(200);
+    expect(careful.users.checkPassword('admin', 'Pass&2026')).toBe(true);
+  });
+
+  it('with authentication switched off answers every call without credentials, SetUser included', async () => {
+    const d = await device({ faults: { authOff: true } });
+    const users = await rawPost(d.xaddr, env('<d:GetUsers/>'));
+    expect(users.status).toBe(200);
+    expect(users.challenges).toEqual([]);
+    expect((await rawPost(d.xaddr, env(setUserOp('admin', 'Changed2026x')))).status).toBe(200);
+    expect(d.users.checkPassword('admin', 'Changed2026x')).toBe(true);
+    expect(d.stats().failedAuths).toBe(0);
+  });
+
+  it('applies SetUser, then drops the connection without an answer', async () => {
+    const d = await device({ faults: { dropAfterSetUser: true } });
+    await expect(digestCall(d, setUserOp('admin', 'Dropped2026x'))).rejects.toThrow();
+    expect(d.users.checkPassword('admin', 'Dropped2026x')).toBe(true);
+    expect(d.stats().setUserCount['admin']).toBe(1);
+  });
+
+  it('applies SetUser late: the old password works until the delay has passed', async () => {
+    let now = Date.now();
+    const d = await device({ clock: () => now, faults: { setUserDelayMs: 1500 } });
+    expect((await digestCall(d, setUserOp('admin', 'Late2026xyz'))).status).toBe(200);
+    expect(d.users.checkPassword('admin', ADMIN.password)).toBe(true);
+    now += 1500;
+    expect(d.users.checkPassword('admin', 'Late2026xyz')).toBe(true);
+  });
+
+  it('hands out one fixed nonce for its life: a repeated nonce count is a refused sign-in, an increasing one is fine', async () => {
+    let now = Date.now();
+    const d = await device({ clock: () => now, faults: { fixedNonce: true, nonceTtlMs: 1000 } });
+    const a = await rawPost(d.xaddr, env('<d:GetUsers/>'));
+    now += 60_000; // long past the TTL: a fixed nonce never goes stale
+    const b = await rawPost(d.xaddr, env('<d:GetUsers/>'));
+    const nonce = (c: string) => parseAuthParams(c.slice(7))['nonce'];
+    expect(nonce(b.challenges[0]!)).toBe(nonce(a.challenges[0]!));
+    const call = (nc: number) => rawPost(d.xaddr, env('<d:GetUsers/>'), { Authorization: digestHeader(a.challenges[0]!, ADMIN.username, ADMIN.password, '/onvif/device_service', nc) });
+    expect((await call(1)).status).toBe(200);
+    expect((await call(1)).status).toBe(401);
+    expect((await call(2)).status).toBe(200);
+    expect(d.stats().failedAuths).toBe(1);
+  });
+
+  it('may not understand RFC 7616 username*, while the plain UTF-8 username works', async () => {
+    const user = 'técnico';
+    const make = async (ignoreUsernameStar: boolean) => {
+      const d = await device({ faults: { ignoreUsernameStar } });
+      d.users.setPassword(user, 'Tecnico2026x');
+      return d;
+    };
+    const call = async (d: SimDevice, star: boolean) => {
+      const first = await rawPost(d.xaddr, env('<d:GetUsers/>'));
+      const plain = digestHeader(first.challenges[0]!, user, 'Tecnico2026x', '/onvif/device_service');
+      const header = star
+        ? plain.replace(`username="${user}"`, `username*=UTF-8''${encodeURIComponent(user)}`)
+        : plain.replace(`username="${user}"`, `username="${Buffer.from(user, 'utf8').toString('latin1')}"`);
+      return rawPost(d.xaddr, env('<d:GetUsers/>'), { Authorization: header });
+    };
+    const strict = await make(true);
+    expect((await call(strict, true)).status, 'strict star').toBe(401);
+    expect((await call(strict, false)).status, 'strict plain').toBe(200);
+    const modern = await make(false);
+    expect((await call(modern, true)).status).toBe(200);
+  });
+
+  it('has several accounts, each with its own password; SetUser on one leaves the other alone', async () => {
+    const d = await device();
+    expect((await digestCall(d, '<d:GetDeviceInformation/>', OP.username, OP.password)).status).toBe(200);
+    expect((await digestCall(d, setUserOp('admin', 'Admin2026new'))).status).toBe(200);
+    expect(d.users.checkPassword('admin', 'Admin2026new')).toBe(true);
+    expect(d.users.checkPassword(OP.username, OP.password)).toBe(true);
+  });
+
+  it('counts failures per device across accounts and locks the whole device', async () => {
+    const d = await device({ faults: { lockout: { afterFailures: 3, lockMs: 60_000 } } });
+    expect((await digestCall(d, '<d:GetUsers/>', 'admin', 'wrong-1')).status).toBe(401);
+    expect((await digestCall(d, '<d:GetUsers/>', OP.username, 'wrong-2')).status).toBe(401);
+    expect((await digestCall(d, '<d:GetUsers/>', 'admin', 'wrong-3')).status).toBe(401);
+    expect(d.stats().failedAuths).toBe(3);
+    const locked = await rawPost(d.xaddr, env('<d:GetUsers/>'));
+    expect(locked.headers['retry-after']).toBeDefined();
+    // the right password of the other account is locked out too
+    expect((await rawPost(d.xaddr, env('<d:GetUsers/>'))).body).toMatch(/locked/i);
   });
 });

@@ -91,7 +91,7 @@ export async function startDevice(opts: StartDeviceOptions): Promise<SimDevice> 
     const parsed = parseRequest(raw);
     if (!parsed) return send(res, 400, faultXml('Sender', ['WellFormed'], 'Request is not a well-formed SOAP envelope'));
 
-    if (!PRE_AUTH.has(parsed.operation)) {
+    if (!PRE_AUTH.has(parsed.operation) && !faults.authOff) {
       if (now() < stats.lockedUntil) {
         const secs = Math.max(1, Math.ceil((stats.lockedUntil - now()) / 1000));
         return send(res, 401, faultXml('Sender', ['NotAuthorized'], 'Account locked: too many failed logins'), { 'Retry-After': String(secs) });
@@ -117,7 +117,10 @@ export async function startDevice(opts: StartDeviceOptions): Promise<SimDevice> 
       }
     }
     try {
-      send(res, 200, envelope(operation(parsed)));
+      const answer = envelope(operation(parsed));
+      // The password changed, then the web service restarts: the client never hears back.
+      if (parsed.operation === 'SetUser' && faults.dropAfterSetUser) return void req.socket.destroy();
+      send(res, 200, answer);
     } catch (e) {
       if (e instanceof SoapFault) return send(res, e.status, e.xml());
       throw e;
@@ -161,7 +164,7 @@ export async function startDevice(opts: StartDeviceOptions): Promise<SimDevice> 
           `</tds:GetUsersResponse>`
         );
       case 'SetUser': {
-        const users = readUsers(op);
+        const users = readUsers(op).map((u) => (faults.storeEscaped ? { ...u, password: wireText(u.password) } : u));
         for (const u of users) stats.setUserCount[u.username] = (stats.setUserCount[u.username] ?? 0) + 1;
         store.setUsers(users, {
           maxPasswordLength: faults.maxPasswordLength,
@@ -240,4 +243,9 @@ function readUsers(op: Record<string, unknown>): UserInput[] {
     const n = asNode(u) ?? {};
     return { username: text(n['Username']) ?? '', password: text(n['Password']) ?? '', userLevel: text(n['UserLevel']) ?? '' };
   });
+}
+
+/** What a careless firmware stores: the element text as it was on the wire (`&` arrives as `&amp;`). */
+function wireText(s: string): string {
+  return s.replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!);
 }

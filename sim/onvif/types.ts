@@ -29,6 +29,16 @@ export interface DeviceFaults {
   wsseWindowMs: number;
   /** How long a Digest nonce stays fresh; after that the device answers stale=true. */
   nonceTtlMs: number;
+  /** ONVIF authentication switched off: every call is answered without credentials (SetUser too). */
+  authOff: boolean;
+  /** SetUser is applied, then the connection drops without an answer (the web service restarts). */
+  dropAfterSetUser: boolean;
+  /** SetUser stores the XML-escaped text of the password literally (`Pass&2026` → `Pass&amp;2026`). */
+  storeEscaped: boolean;
+  /** One Digest nonce for the device's whole life (never stale); nonce counts must keep increasing. */
+  fixedNonce: boolean;
+  /** RFC 7616 `username*` is not understood: only the plain `username` parameter is read. */
+  ignoreUsernameStar: boolean;
 }
 
 export const DEFAULT_FAULTS: DeviceFaults = {
@@ -47,6 +57,11 @@ export const DEFAULT_FAULTS: DeviceFaults = {
   setUserDelayMs: 0,
   wsseWindowMs: 300_000,
   nonceTtlMs: 60_000,
+  authOff: false,
+  dropAfterSetUser: false,
+  storeEscaped: false,
+  fixedNonce: false,
+  ignoreUsernameStar: false,
 };
 
 export interface DeviceStats {
