@@ -258,6 +258,7 @@ export class SyncRun {
       [...cameras].map(([device, accounts]) =>
         limit(() =>
           this.gate.withDevice(device, async (lease) => {
+            const camera = {};
             for (const target of accounts) {
               const key = targetKey(target);
               if (this.journal?.failure) {
@@ -266,7 +267,7 @@ export class SyncRun {
               }
               const row = await syncAccount({
                 target, candidates: secrets.currentPasswords, newPassword: secrets.newPassword, lease, limit: this.cfg.maxFailedAuthsPerDevice,
-                evidence: this.evidence, clock: this.clock, record: this.record, factory: this.o.clientFactory,
+                evidence: this.evidence, camera, clock: this.clock, record: this.record, factory: this.o.clientFactory,
                 timeoutMs: this.cfg.timeoutMs, retries: this.cfg.retries, retryBaseMs: this.cfg.retryBaseMs, lateApplyMs: this.cfg.lateApplyMs,
                 pollMs: this.cfg.pollMs, defaultLockMs: this.cfg.defaultLockMs, signal,
                 prior: {

@@ -18,6 +18,8 @@ export interface AccountJob {
   limit: number;
   /** What the run learnt about the site's passwords so far; updated by this job. */
   evidence: SiteEvidence;
+  /** What earlier accounts of this camera showed in this run (how late it applies a change). */
+  camera: CameraEvidence;
   clock: Clock;
   /** Writes a journal record (or only keeps it in memory); rejects with JournalWriteError. */
   record(rec: JournalRecord): Promise<void>;
@@ -37,6 +39,11 @@ export interface AccountJob {
   onStep(row: SyncRow): void;
   /** Counts every request the account's client made (bench). */
   onRequests?(n: number): void;
+}
+
+export interface CameraEvidence {
+  /** Time from SetUser until the old password was refused, when the camera applied late. */
+  applyDelayMs?: number;
 }
 
 /** How an account's pipeline ended. `final` ends are not re-read in the light of a sent SetUser. */
@@ -157,6 +164,7 @@ export async function syncAccount(job: AccountJob): Promise<SyncRow> {
     setSent = true;
     row.candidate = index + 1;
     let setError: unknown;
+    const setAt = performance.now();
     try {
       // Never retried, here or in the transport: the camera may have applied it already.
       await c.setUser({ username, password: old }, { username, password: job.newPassword, userLevel: level });
@@ -171,7 +179,7 @@ export async function syncAccount(job: AccountJob): Promise<SyncRow> {
     if (c.authOff) {
       return end('auth-off', 'The camera accepted SetUser without any sign-in (ONVIF authentication is off), so ONVIF cannot confirm the new password.', {}, true);
     }
-    const v = await verify(old, setError, false);
+    const v = await verify(old, setError, false, setAt);
     return v.kind === 'end' ? v.end : end('unverified', 'The old password still signs in after SetUser.', {}, true);
   }
 
@@ -180,7 +188,7 @@ export async function syncAccount(job: AccountJob): Promise<SyncRow> {
     step('verify');
     const old = job.prior.replaced !== undefined ? job.candidates[job.prior.replaced] : undefined;
     if (job.prior.replaced !== undefined) row.candidate = job.prior.replaced + 1;
-    return verify(old, undefined, true);
+    return verify(old, undefined, true, performance.now());
   }
 
   /**
@@ -188,23 +196,33 @@ export async function syncAccount(job: AccountJob): Promise<SyncRow> {
    * that apply late keep it a second or two), until it is refused or the wait ends,
    * then the new one once. With one refusal left, only the new one is looked at.
    */
-  async function verify(old: string | undefined, setError: unknown, resuming: boolean): Promise<Verified> {
+  async function verify(old: string | undefined, setError: unknown, resuming: boolean, setAt: number): Promise<Verified> {
     step('verify');
     let oldWorks: UserEntry[] | undefined;
     let oldRefused = false;
     if (old !== undefined && lease.remaining(job.limit) >= 2) {
-      const deadline = performance.now() + job.lateApplyMs;
+      const deadline = setAt + job.lateApplyMs;
       for (;;) {
         const r = await attempt(old);
         if (r.kind === 'end') return { kind: 'end', end: r.end };
         if (r.kind === 'refused') {
           oldRefused = true;
+          if (oldWorks) job.camera.applyDelayMs = Math.max(job.camera.applyDelayMs ?? 0, performance.now() - setAt);
           break;
         }
         oldWorks = r.users;
         if (performance.now() >= deadline) break;
         step('waiting');
         await sleep(job.pollMs);
+        step('verify');
+      }
+    }
+    if (!oldRefused && !oldWorks && job.camera.applyDelayMs !== undefined) {
+      // One look left and this camera applied late for another account: give it that long (and a half) first.
+      const wait = setAt + Math.min(job.lateApplyMs, job.camera.applyDelayMs * 1.5 + 100) - performance.now();
+      if (wait > 0) {
+        step('waiting');
+        await sleep(wait);
         step('verify');
       }
     }

@@ -1,0 +1,112 @@
+// Property tests over random field mixes: several accounts per camera, several candidates.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { runSync } from './engine';
+import { FakeDevice, fakeFactory, type FakeBehaviour } from '../../test/support/fake-device';
+
+const NEW = 'New-pass-22';
+const POOL = ['Cand-0-pass', 'Cand-1-pass', 'Cand-2-pass', 'Cand-3-pass', 'Cand-4-pass'];
+const ACCOUNTS = ['admin', 'installer', 'nvr'];
+const fast = { retryBaseMs: 1, timeoutMs: 1000, lateApplyMs: 300, pollMs: 5 };
+
+const fault = fc.record(
+  {
+    lockAfter: fc.integer({ min: 1, max: 6 }),
+    noop: fc.constant(true),
+    doubleReject: fc.constant(true),
+    flakyRequests: fc.integer({ min: 1, max: 3 }),
+    fault: fc.constantFrom('PasswordTooWeak', 'FixedUser', 'Weird'),
+    unreachable: fc.constant(true),
+    authOff: fc.constant(true),
+  },
+  { requiredKeys: [] },
+);
+
+/** Field behaviours that a correct engine must always bring to `updated` when the budget allows. */
+const benign = fc.record({ lateApplyMs: fc.constantFrom(0, 0, 5, 30), dropAfterSet: fc.boolean() });
+
+const camera = fc.record({
+  accounts: fc.integer({ min: 1, max: 3 }),
+  /** Each account's current password: a position in the pool, or 'new', or unknown. */
+  passwords: fc.array(fc.oneof(fc.integer({ min: 0, max: 4 }), fc.constantFrom('new' as const, 'unknown' as const)), { minLength: 3, maxLength: 3 }),
+  /** One password shared by every account (the common case on a site). */
+  shared: fc.boolean(),
+  benign,
+  faults: fc.option(fault, { nil: undefined, freq: 3 }),
+});
+
+describe('sync engine properties (random fault mixes, several accounts, several candidates)', () => {
+  it('never more than N refused sign-ins per camera across its accounts; SetUser at most once per account; reachable cameras end updated', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(camera, { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.shuffledSubarray([0, 1, 2, 3, 4], { minLength: 1, maxLength: 5 }),
+        async (cams, n, order) => {
+          const candidates = order.map((i) => POOL[i]!);
+          const devices = new Map<string, FakeDevice>();
+          const targets: { xaddr: string; username: string }[] = [];
+          const plan = cams.map((cam, i) => {
+            const xaddr = `http://cam${i}/onvif/device_service`;
+            const users = ACCOUNTS.slice(0, cam.accounts).map((username) => ({ username, userLevel: 'Administrator' }));
+            const pw = (p: number | 'new' | 'unknown') => (p === 'new' ? NEW : p === 'unknown' ? 'Nobody-knows-1' : POOL[p]!);
+            const passwords = Object.fromEntries(users.map((u, k) => [u.username, pw(cam.shared ? cam.passwords[0]! : cam.passwords[k]!)]));
+            const b: FakeBehaviour = { ...cam.benign, ...cam.faults };
+            devices.set(xaddr, new FakeDevice(passwords, users, b));
+            for (const u of users) targets.push({ xaddr, username: u.username });
+            return { xaddr, cam, passwords };
+          });
+
+          const { rows } = await runSync({ ...fast, targets, clientFactory: fakeFactory(devices), currentPasswords: candidates, newPassword: NEW, maxFailedAuthsPerDevice: n, concurrency: 4 });
+
+          expect(rows).toHaveLength(targets.length);
+          for (const { xaddr, cam, passwords } of plan) {
+            const d = devices.get(xaddr)!;
+            expect(d.failedAuths, xaddr).toBeLessThanOrEqual(n);
+            for (const u of Object.keys(passwords)) expect(d.setUserBy[u] ?? 0, `${xaddr} ${u}`).toBeLessThanOrEqual(1);
+            // Reachable within the budget: a clean camera whose accounts share a candidate at position p < N − 1
+            // (p refusals to find it, one more for the old-password check, the rest are proven-first).
+            const shared = cam.shared && typeof cam.passwords[0] === 'number' ? candidates.indexOf(POOL[cam.passwords[0]]!) : -1;
+            if (!cam.faults && shared >= 0 && shared + 2 <= n) {
+              for (const r of rows.filter((r) => r.xaddr === xaddr)) {
+                expect(r.outcome, `${r.key}: ${r.detail}`).toBe('updated');
+                expect(d.eventualPasswordOf(r.username)).toBe(NEW);
+                expect(r.candidate).toBe(shared + 1);
+              }
+            }
+            // Whatever happened: an account this run changed to the new password is never reported as failed to sign in.
+            for (const r of rows.filter((r) => r.xaddr === xaddr)) {
+              if (!cam.faults && passwords[r.username] !== NEW && d.eventualPasswordOf(r.username) === NEW) expect(r.outcome, `${r.key}: ${r.detail}`).toMatch(/updated|unverified/);
+              expect(JSON.stringify(r)).not.toContain(NEW);
+              for (const p of candidates) expect(JSON.stringify(r)).not.toContain(p);
+            }
+          }
+        },
+      ),
+      { numRuns: 120 },
+    );
+  }, 120_000);
+
+  it('a password proven on one camera is tried first on the next (sites share passwords)', async () => {
+    const devices = new Map<string, FakeDevice>();
+    for (let i = 0; i < 6; i++) devices.set(`http://c${i}/x`, new FakeDevice(POOL[2]!));
+    const targets = [...devices.keys()].map((xaddr) => ({ xaddr, username: 'admin' }));
+    const { rows } = await runSync({ ...fast, targets, clientFactory: fakeFactory(devices), currentPasswords: [POOL[0]!, POOL[1]!, POOL[2]!], newPassword: NEW, maxFailedAuthsPerDevice: 3, concurrency: 1 });
+    expect(rows.map((r) => r.outcome)).toEqual(Array(6).fill('updated'));
+    // The first camera spent two refusals finding it (its one left goes to the new password, so the old is not re-tested);
+    // the others find it first and spend only the old-password check.
+    expect(devices.get('http://c0/x')!.failedAuths).toBe(2);
+    for (let i = 1; i < 6; i++) expect(devices.get(`http://c${i}/x`)!.failedAuths).toBe(1);
+    expect(rows.every((r) => r.candidate === 3 && /current password 3/.test(r.detail))).toBe(true);
+  });
+
+  it('the new password goes first once a camera of this run already held it', async () => {
+    const devices = new Map<string, FakeDevice>();
+    for (let i = 0; i < 4; i++) devices.set(`http://n${i}/x`, new FakeDevice(NEW));
+    const targets = [...devices.keys()].map((xaddr) => ({ xaddr, username: 'admin' }));
+    const { rows } = await runSync({ ...fast, targets, clientFactory: fakeFactory(devices), currentPasswords: [POOL[0]!], newPassword: NEW, concurrency: 1 });
+    expect(rows.map((r) => r.outcome)).toEqual(Array(4).fill('already-current'));
+    expect(devices.get('http://n0/x')!.failedAuths).toBe(1);
+    for (let i = 1; i < 4; i++) expect(devices.get(`http://n${i}/x`)!.failedAuths).toBe(0);
+  });
+});
