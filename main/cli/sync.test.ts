@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSite, type Site } from '../../sim/site';
 import { SITE_CREDENTIALS } from '../../sim/identities';
+import { Command } from 'commander';
 import { runCli } from './program';
+import { registerSync } from './sync';
+import type { JournalFile } from '../sync/journal';
 
 const NEW = 'Cli-new-pass-7';
 const dir = mkdtempSync(join(tmpdir(), 'sync-cli-'));
@@ -83,5 +86,45 @@ describe('nvr-console sync', () => {
       expect(r.stderr).not.toContain(NEW);
     }
     expect((await cli(['--targets', good, '--bogus'], secrets())).code).toBe(2);
+  });
+
+  it('disk full during a run: every row so far is printed, a clear message, exit 1, no crash', async () => {
+    const targets = file('full.json', JSON.stringify(site.cameras.slice(0, 2).map((c) => ({ xaddr: c.xaddr, username: 'admin' }))));
+    let writes = 0;
+    const openJournalFile = async (): Promise<JournalFile> => ({
+      async write() {
+        // the run header and the first few records land; then the disk is full
+        if (++writes > 3) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      },
+      async sync() {},
+      async close() {},
+    });
+    let stdout = '';
+    let stderr = '';
+    let code = -1;
+    const program = new Command('nvr-console').exitOverride();
+    registerSync(program, { stdout: (x) => void (stdout += x), stderr: (x) => void (stderr += x), setExitCode: (n) => (code = n), stdin: async () => secrets() }, { openJournalFile });
+    await program.parseAsync(['sync', '--targets', targets, '--secrets-stdin', '--json', '--journal', join(dir, 'full.jsonl')], { from: 'user' });
+    expect(code).toBe(1);
+    const rows = JSON.parse(stdout) as { outcome: string; detail: string }[];
+    expect(rows).toHaveLength(2);
+    for (const r of rows) expect(r.outcome).toBeTruthy();
+    expect(stderr).toMatch(/disk is full/);
+    expect(stderr).toMatch(/Every camera's row so far is printed/);
+    expect(stdout + stderr).not.toContain(NEW);
+  });
+
+  it('refuses a new password with & or < as a usage error, before touching any camera; warns when the list outruns the budget', async () => {
+    const good = file('amp.json', JSON.stringify([{ xaddr: site.cameras[0]!.xaddr, username: 'admin' }]));
+    const before = site.cameras[0]!.stats().requests;
+    for (const bad of ['Pass&2026x', 'Pass<2026x']) {
+      const r = await cli(['--targets', good, '--secrets-stdin', '--journal', join(dir, 'amp.jsonl')], JSON.stringify({ currentPasswords: ['a'], newPassword: bad }));
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/without & < >/);
+      expect(r.stderr).not.toContain(bad);
+    }
+    expect(site.cameras[0]!.stats().requests).toBe(before);
+    const many = await cli(['--targets', good, '--secrets-stdin', '--journal', join(dir, 'many.jsonl')], JSON.stringify({ currentPasswords: ['Wrong-1x', 'Wrong-2x', NEW], newPassword: NEW }));
+    expect(many.stderr).toMatch(/3 current passwords but only 2 refused sign-ins allowed per camera: password 3 may go untried/);
   });
 });

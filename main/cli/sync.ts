@@ -32,6 +32,7 @@ export function registerSync(program: Command, io: CliIo, deps: SyncCliDeps = {}
     .option('--concurrency <n>', `devices at once (default ${SYNC_DEFAULTS.concurrency})`)
     .option('--max-failures <n>', `rejected sign-ins allowed per device (default ${SYNC_DEFAULTS.maxFailedAuthsPerDevice})`)
     .option('--timeout <ms>', `per request (default ${SYNC_DEFAULTS.timeoutMs})`)
+    .option('--late-apply <ms>', `how long a camera may keep its old password after SetUser (default ${SYNC_DEFAULTS.lateApplyMs})`)
     .option('--journal <file>', 'journal to write, or to resume after a crash (default: <targets>.sync-journal.jsonl)')
     .option('--json', 'machine mode: no human summary on stderr')
     // Declared only to refuse them with a clear message: argv ends up in shell history and ps.
@@ -61,6 +62,7 @@ async function syncCommand(opts: Record<string, string | boolean | undefined>, i
   const concurrency = intOption(opts.concurrency, '--concurrency', 1, 256) ?? SYNC_DEFAULTS.concurrency;
   const maxFailed = intOption(opts.maxFailures, '--max-failures', 1, 5) ?? SYNC_DEFAULTS.maxFailedAuthsPerDevice;
   const timeoutMs = intOption(opts.timeout, '--timeout', 100, 120_000) ?? SYNC_DEFAULTS.timeoutMs;
+  const lateApplyMs = intOption(opts.lateApply, '--late-apply', 0, 120_000) ?? SYNC_DEFAULTS.lateApplyMs;
 
   const targetsPath = resolve(opts.targets);
   const targets = parseJsonFile(targetsPath, TargetsFile, 'targets file');
@@ -98,7 +100,7 @@ async function syncCommand(opts: Record<string, string | boolean | undefined>, i
   try {
     let done = 0;
     const result = await runSync({
-      targets, ...secrets, concurrency, maxFailedAuthsPerDevice: maxFailed, timeoutMs, journalPath,
+      targets, ...secrets, concurrency, maxFailedAuthsPerDevice: maxFailed, timeoutMs, lateApplyMs, journalPath,
       clientFactory: clients.factory, signal: ac.signal, openJournalFile: deps.openJournalFile,
       onRow: (r) => {
         if (r.outcome && !opts.json) io.stderr(`[${++done}/${targets.length}] ${r.xaddr} ${r.username}: ${OUTCOMES[r.outcome].label}\n`);

@@ -258,7 +258,9 @@ export class SyncRun {
       [...cameras].map(([device, accounts]) =>
         limit(() =>
           this.gate.withDevice(device, async (lease) => {
-            const camera = {};
+            // What earlier accounts of this camera showed, in this process or one that died (from the journal).
+            const delay = this.state.applyDelay.get(device);
+            const camera = delay !== undefined ? { applyDelayMs: delay } : {};
             for (const target of accounts) {
               const key = targetKey(target);
               if (this.journal?.failure) {
@@ -274,6 +276,7 @@ export class SyncRun {
                   setUserSent: this.state.setUserSent.has(key),
                   replaced: this.state.replaced.get(key),
                   verified: this.state.verified.has(key) && this.state.setUserPending.has(key),
+                  setAt: this.state.setAt.get(key),
                 },
                 onStep: (r) => this.update(r),
                 onRequests: (n) => (this.requestCount += n),

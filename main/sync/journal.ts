@@ -29,7 +29,7 @@ export const JournalRecord = z.discriminatedUnion('t', [
     concurrency: z.number().int().min(1).max(1024),
     targets: z.array(SyncTarget).max(5000),
   }),
-  /** `verify`: the new password's check after the old one was refused; a kill during it is not counted as a spend (see foldRecord). */
+  /** `verify`: the new password's check after SetUser; a kill during it is not counted as a spend (see foldRecord). */
   z.object({ t: z.literal('try'), key: Key, device: z.string().min(1).max(300).optional(), at: At, verify: z.boolean().optional() }),
   z.object({ t: z.literal('settled'), key: Key }),
   z.object({ t: z.literal('gate'), rec: GateRecord }),
@@ -38,7 +38,8 @@ export const JournalRecord = z.discriminatedUnion('t', [
   z.object({ t: z.literal('lock'), key: Key, until: At }),
   /** `candidate`: position (0-based) of the current password that signed in, so a resumed run knows which old one to look for. */
   z.object({ t: z.literal('setuser-sent'), key: Key, at: At, candidate: z.number().int().min(0).max(10).optional() }),
-  z.object({ t: z.literal('verified'), key: Key, at: At }),
+  /** `applyDelayMs`: how long the camera kept the old password after SetUser (0: at once), so later accounts wait as long. */
+  z.object({ t: z.literal('verified'), key: Key, at: At, applyDelayMs: z.number().min(0).max(600_000).optional() }),
   z.object({ t: z.literal('outcome'), key: Key, row: SyncRow }),
   z.object({ t: z.literal('retry'), keys: z.array(Key).max(5000), at: At }),
   z.object({ t: z.literal('end'), at: At }),
@@ -60,6 +61,10 @@ export interface JournalState {
   setUserSent: Set<string>;
   /** Position of the current password each SetUser replaced (when journalled). */
   replaced: Map<string, number>;
+  /** App-clock time of each account's last SetUser. */
+  setAt: Map<string, number>;
+  /** Per device: the longest time a camera kept an old password after SetUser in this run. */
+  applyDelay: Map<string, number>;
   /** Accounts whose new password signed in after SetUser. */
   verified: Set<string>;
   /** Spends and locks to restore into the credential gate (unanswered tries count as spends). */
@@ -81,7 +86,7 @@ export function foldRecord(state: JournalState | undefined, rec: JournalRecord):
   if (rec.t === 'run') {
     return {
       runId: rec.runId, startedAt: rec.startedAt, maxFailedAuths: rec.maxFailedAuths, concurrency: rec.concurrency,
-      targets: rec.targets, outcomes: new Map(), setUserPending: new Set(), setUserSent: new Set(), replaced: new Map(), verified: new Set(),
+      targets: rec.targets, outcomes: new Map(), setUserPending: new Set(), setUserSent: new Set(), replaced: new Map(), setAt: new Map(), applyDelay: new Map(), verified: new Set(),
       gate: [], ended: false, badLines: state?.badLines ?? 0, pendingTry: new Map(),
     };
   }
@@ -91,8 +96,9 @@ export function foldRecord(state: JournalState | undefined, rec: JournalRecord):
       const device = rec.device ?? deviceOfKey(rec.key);
       const open = state.pendingTry.get(device);
       if (open?.counts) state.gate.push({ t: 'fail', device, at: open.at });
-      // The new password's check after the old one was refused: a process killed during it says
-      // nothing about the camera, and counting it would leave a changed camera unverifiable.
+      // The new password's check after SetUser: a process killed during it says nothing about the
+      // camera (the new password is the likely one now), and counting it would leave a changed camera
+      // unverifiable. Every other unanswered try counts: it may have been refused.
       state.pendingTry.set(device, { key: rec.key, at: rec.at, counts: !rec.verify });
       break;
     }
@@ -114,9 +120,14 @@ export function foldRecord(state: JournalState | undefined, rec: JournalRecord):
       state.setUserPending.add(rec.key);
       state.setUserSent.add(rec.key);
       if (rec.candidate !== undefined) state.replaced.set(rec.key, rec.candidate);
+      state.setAt.set(rec.key, rec.at);
       break;
     case 'verified':
       state.verified.add(rec.key);
+      if (rec.applyDelayMs !== undefined) {
+        const d = deviceOfKey(rec.key);
+        state.applyDelay.set(d, Math.max(state.applyDelay.get(d) ?? 0, rec.applyDelayMs));
+      }
       break;
     case 'outcome':
       state.outcomes.set(rec.key, rec.row);

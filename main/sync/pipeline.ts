@@ -35,7 +35,7 @@ export interface AccountJob {
   /** The run's cancel signal: honoured until SetUser is sent, never after. */
   signal: AbortSignal;
   /** From the journal: this account was sent SetUser earlier in the run (by this process or one that died). */
-  prior: { setUserSent: boolean; replaced?: number; verified: boolean };
+  prior: { setUserSent: boolean; replaced?: number; verified: boolean; setAt?: number };
   onStep(row: SyncRow): void;
   /** Counts every request the account's client made (bench). */
   onRequests?(n: number): void;
@@ -207,7 +207,7 @@ export async function syncAccount(job: AccountJob): Promise<SyncRow> {
         if (r.kind === 'end') return { kind: 'end', end: r.end };
         if (r.kind === 'refused') {
           oldRefused = true;
-          if (oldWorks) job.camera.applyDelayMs = Math.max(job.camera.applyDelayMs ?? 0, performance.now() - setAt);
+          if (!resuming) job.camera.applyDelayMs = Math.max(job.camera.applyDelayMs ?? 0, oldWorks ? performance.now() - setAt : 0);
           break;
         }
         oldWorks = r.users;
@@ -217,9 +217,11 @@ export async function syncAccount(job: AccountJob): Promise<SyncRow> {
         step('verify');
       }
     }
-    if (!oldRefused && !oldWorks && job.camera.applyDelayMs !== undefined) {
-      // One look left and this camera applied late for another account: give it that long (and a half) first.
-      const wait = setAt + Math.min(job.lateApplyMs, job.camera.applyDelayMs * 1.5 + 100) - performance.now();
+    if (!oldRefused && !oldWorks && !resuming) {
+      // One look left, so no free looks with the old password: give the camera as long as it took for
+      // another account (and a half), or, knowing nothing, up to 2 s (cameras apply "a second or two" late).
+      const known = job.camera.applyDelayMs;
+      const wait = setAt + Math.min(job.lateApplyMs, known === undefined ? 2000 : known === 0 ? 0 : known * 1.5 + 100) - performance.now();
       if (wait > 0) {
         step('waiting');
         await sleep(wait);
@@ -229,10 +231,21 @@ export async function syncAccount(job: AccountJob): Promise<SyncRow> {
     if (!lease.canTry(job.limit)) {
       return { kind: 'end', end: end('unverified', `SetUser was sent, but the new password was not tried: the ${job.limit} refused sign-ins this run allows for this camera are used up.`, {}, true) };
     }
-    const r = await attempt(job.newPassword, oldRefused);
+    if (resuming && !oldRefused && !oldWorks && job.prior.setAt !== undefined) {
+      // Resumed with one look left: give a camera that applies late the whole wait, counted from the SetUser the journal holds.
+      const known = job.camera.applyDelayMs;
+      const wait = job.prior.setAt + Math.min(job.lateApplyMs, known === undefined ? job.lateApplyMs : known * 1.5 + 100) - clock.now();
+      if (wait > 0) {
+        step('waiting');
+        await sleep(Math.min(wait, job.lateApplyMs));
+        step('verify');
+      }
+    }
+    const r = await attempt(job.newPassword, true);
     if (r.kind === 'end') return { kind: 'end', end: r.end };
     if (r.kind === 'ok') {
-      await job.record({ t: 'verified', key, at: clock.now() }).catch(() => {});
+      const applyDelayMs = job.camera.applyDelayMs;
+      await job.record({ t: 'verified', key, at: clock.now(), ...(applyDelayMs !== undefined ? { applyDelayMs: Math.round(applyDelayMs) } : {}) }).catch(() => {});
       if (oldRefused) return { kind: 'end', end: end('updated', 'The new password signs in and the old one is refused.', {}, true) };
       if (oldWorks) return { kind: 'end', end: end('unverified', 'Both the new and the old password sign in: the device did not drop the old password.', {}, true) };
       return {

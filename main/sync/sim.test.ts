@@ -130,3 +130,62 @@ const DEFAULTS: Partial<DeviceFaults> = {
   auth: 'both', lockout: { afterFailures: 0, lockMs: 60_000 }, fixedAdmin: false, setUserNoop: false,
   maxPasswordLength: 32, drop: false, http500: false, clockSkewMs: 0, timeout: false, malformedXml: false,
 };
+
+// Field behaviours from DOMAIN.md, end to end: engine + real client + simulated cameras (127.55.6.0/24).
+describe('field quirks against the simulated site', () => {
+  let site: Site;
+  const clients = onvifClientFactory(16);
+  beforeAll(async () => {
+    site = await startSite({
+      block: '127.55.6',
+      cameras: 6,
+      faults: {
+        '0': { authOff: true },
+        '1': { dropAfterSetUser: true },
+        '2': { fixedNonce: true },
+        '3': { ignoreUsernameStar: true },
+        '4': { setUserDelayMs: 700 },
+        '5': { setUserDelayMs: 500, dropAfterSetUser: true },
+      },
+    }, []);
+    site.cameras[3]!.users.setPassword('técnico', OLD);
+    site.cameras[4]!.users.setPassword('installer', OLD);
+  });
+  afterAll(async () => {
+    clients.dispose();
+    await site?.stop();
+  });
+
+  it('auth off, dropped after SetUser, fixed nonce, non-ASCII user, late apply: each ends truthfully within the budget', async () => {
+    const targets = [
+      ...site.cameras.map((c) => ({ xaddr: c.xaddr, username: 'admin' })),
+      { xaddr: site.cameras[3]!.xaddr, username: 'técnico' },
+      { xaddr: site.cameras[4]!.xaddr, username: 'installer' },
+    ];
+    const { rows } = await runSync({ targets, currentPasswords: [OLD], newPassword: NEW, clientFactory: clients.factory, timeoutMs: 2000, retries: 1, retryBaseMs: 10, lateApplyMs: 3000, pollMs: 100 });
+    const by = (i: number, user = 'admin') => rows.find((r) => r.xaddr === site.cameras[i]!.xaddr && r.username === user)!;
+    expect(by(0).outcome).toBe('auth-off');
+    expect(by(0).detail).toMatch(/without any sign-in/);
+    expect(site.cameras[0]!.users.checkPassword('admin', NEW)).toBe(true);
+    for (const [i, user] of [[1, 'admin'], [2, 'admin'], [3, 'admin'], [3, 'técnico'], [4, 'admin'], [4, 'installer'], [5, 'admin']] as const) {
+      expect(by(i, user).outcome, `${i} ${user}: ${by(i, user).detail}`).toBe('updated');
+      expect(site.cameras[i]!.users.checkPassword(user, NEW)).toBe(true);
+    }
+    for (const [i, cam] of site.cameras.entries()) {
+      const st = cam.stats();
+      expect(st.failedAuths, `camera ${i}`).toBeLessThanOrEqual(2);
+      for (const n of Object.values(st.setUserCount)) expect(n, `camera ${i}`).toBe(1);
+    }
+    // a repeated nonce never cost a refused sign-in beyond the old-password check
+    expect(site.cameras[2]!.stats().failedAuths).toBe(1);
+  }, 30_000);
+
+  it('refuses a new password with & or < before any camera is touched; " and \' are fine', async () => {
+    const targets = [{ xaddr: site.cameras[1]!.xaddr, username: 'admin' }];
+    const before = site.cameras[1]!.stats().requests;
+    for (const bad of ['Pass&2026x', 'Pass<2026x', 'Pass>2026x']) {
+      await expect(runSync({ targets, currentPasswords: [NEW], newPassword: bad, clientFactory: clients.factory })).rejects.toThrow(/without & < >/);
+    }
+    expect(site.cameras[1]!.stats().requests).toBe(before);
+  });
+});

@@ -1,0 +1,136 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { runSync } from './engine';
+import { gateRecordsOf, parseJournal, readJournal, type JournalFile } from './journal';
+import { JournalIndex } from './journal-index';
+import { FakeDevice, fakeFactory } from '../../test/support/fake-device';
+
+const OLD = 'Old-pass-1';
+const NEW = 'New-pass-22';
+const X = 'http://cam/onvif/device_service';
+const KEY = `${X} admin`;
+const header = JSON.stringify({ t: 'run', v: 2, runId: 'r1', startedAt: 1, maxFailedAuths: 2, concurrency: 4, targets: [{ xaddr: X, username: 'admin' }] });
+
+function dir(): string {
+  return mkdtempSync(join(tmpdir(), 'sync-journal-'));
+}
+
+describe('journal lines of every wrong shape', () => {
+  const wrong: [string, string][] = [
+    ['null', 'null'],
+    ['a number', '5'],
+    ['a string', '"outcome"'],
+    ['an array', '[{"t":"end","at":1}]'],
+    ['an empty object', '{}'],
+    ['an unknown record type', '{"t":"reboot","at":1}'],
+    ['retry with keys not a list', '{"t":"retry","keys":5}'],
+    ['retry without a time', `{"t":"retry","keys":["${KEY}"]}`],
+    ['outcome with a null row', `{"t":"outcome","key":"${KEY}","row":null}`],
+    ['outcome with a row of the wrong shape', `{"t":"outcome","key":"${KEY}","row":{"outcome":"exploded"}}`],
+    ['try without a key', '{"t":"try","at":1}'],
+    ['lock with a text time', `{"t":"lock","key":"${KEY}","until":"soon"}`],
+    ['gate record of the wrong kind', '{"t":"gate","rec":{"t":"spend","device":"cam","at":1}}'],
+    ['setuser-sent with a negative candidate', `{"t":"setuser-sent","key":"${KEY}","at":1,"candidate":-1}`],
+    ['a second run header with targets not a list', '{"t":"run","v":2,"runId":"x","startedAt":1,"maxFailedAuths":2,"concurrency":4,"targets":"all"}'],
+    ['a torn line (crash mid-write)', '{"t":"try","key":"ht'],
+    ['binary noise', '\u0000\u0001\uFFFD'],
+  ];
+
+  it.each(wrong)('%s is skipped and counted; the valid records around it still count', (_name, line) => {
+    const text = [header, `{"t":"setuser-sent","key":"${KEY}","at":2,"candidate":0}`, line, `{"t":"gate","rec":{"t":"fail","device":"cam","at":3}}`].join('\n') + '\n';
+    const s = parseJournal(text)!;
+    expect(s.runId).toBe('r1');
+    expect(s.badLines).toBe(1);
+    expect(s.setUserPending.has(KEY)).toBe(true);
+    expect(gateRecordsOf(s)).toEqual([{ t: 'fail', device: 'cam', at: 3 }]);
+  });
+
+  it('property: any garbage between valid records never throws and never loses a valid record', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.string(), fc.json(), fc.constant('{"t":"end"}')), { maxLength: 20 }), (junk) => {
+        const text = [header, ...junk.map((j) => j.replace(/\n/g, ' ')), `{"t":"outcome","key":"${KEY}","row":{"key":"${KEY}","xaddr":"${X}","username":"admin","step":"done","outcome":"updated","detail":"d","nextStep":"n","attempts":1,"failedAuths":0,"ms":1}}`].join('\n');
+        const s = parseJournal(text);
+        expect(s?.outcomes.get(KEY)?.outcome).toBe('updated');
+      }),
+    );
+  });
+
+  it('a file without a valid run header is moved aside, like a broken cases.json', () => {
+    const d = dir();
+    const path = join(d, 'run.jsonl');
+    writeFileSync(path, 'null\n{"t":"retry","keys":5}\n');
+    expect(readJournal(path, 1234)).toBeUndefined();
+    expect(existsSync(path)).toBe(false);
+    expect(readFileSync(join(d, 'run.jsonl.bad-1234'), 'utf8')).toContain('retry');
+  });
+
+  it('the app index reads a folder with corrupt journals without failing, reports bad lines, and lists the good runs', () => {
+    const d = dir();
+    writeFileSync(join(d, 'a.jsonl'), `${header}\nnull\n{"t":"retry","keys":5}\n`);
+    writeFileSync(join(d, 'b.jsonl'), 'null\n');
+    writeFileSync(join(d, 'c.jsonl'), '');
+    const bad: [string, number][] = [];
+    const index = new JournalIndex(d, (p, n) => bad.push([p, n]));
+    expect(index.summaries()).toEqual([{ runId: 'r1', startedAt: 1, devices: 1, succeeded: 0, failed: 0 }]);
+    expect(bad).toEqual([[join(d, 'a.jsonl'), 2]]);
+    expect(readdirSync(d).some((f) => f.startsWith('b.jsonl.bad-'))).toBe(true);
+    expect(index.findUnfinished([KEY])).toEqual({ runId: 'r1', path: join(d, 'a.jsonl') });
+  });
+});
+
+/** A journal file that fails like a full disk once `okWrites` writes went through. */
+function diskFullAfter(okWrites: number, code = 'ENOSPC') {
+  let writes = 0;
+  const open = async (): Promise<JournalFile> => ({
+    async write() {
+      if (++writes > okWrites) throw Object.assign(new Error(`${code}: no space left on device, write`), { code });
+    },
+    async sync() {},
+    async close() {},
+  });
+  return { open, writes: () => writes };
+}
+
+describe('journal write failure (disk full, I/O error)', () => {
+  it.each(['ENOSPC', 'EIO', 'EROFS'])('%s mid-run: the run stops cleanly, every target has a row, nothing is left unhandled', async (code) => {
+    const devices = new Map<string, FakeDevice>();
+    for (let i = 0; i < 12; i++) devices.set(`http://d${i}/x`, new FakeDevice(OLD));
+    const targets = [...devices.keys()].map((xaddr) => ({ xaddr, username: 'admin' }));
+    const disk = diskFullAfter(6, code);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const res = await runSync({
+        targets, currentPasswords: [OLD], newPassword: NEW, clientFactory: fakeFactory(devices), concurrency: 2,
+        retryBaseMs: 1, lateApplyMs: 5, pollMs: 1, journalPath: join(dir(), 'run.jsonl'), openJournalFile: disk.open,
+      });
+      expect(res.rows).toHaveLength(12);
+      expect(res.journalError).toMatch(/could not be written/);
+      for (const r of res.rows) expect(r.outcome, r.key).toBeDefined();
+      expect(res.rows.filter((r) => r.subcode === 'journal').length).toBeGreaterThan(0);
+      // No camera was changed without a journal line first: a changed camera is reported updated or unverified, never skipped.
+      for (const r of res.rows) {
+        const d = devices.get(r.xaddr)!;
+        if (d.setUserCount > 0) expect(r.outcome, r.detail).toMatch(/updated|unverified/);
+        else expect(r.outcome, r.detail).toMatch(/cancelled|skipped/);
+      }
+    } finally {
+      await new Promise((r) => setImmediate(r));
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+  });
+
+  it('a journal that cannot even be opened refuses the run with a clear message', async () => {
+    await expect(
+      runSync({
+        targets: [{ xaddr: X, username: 'admin' }], currentPasswords: [OLD], newPassword: NEW, clientFactory: fakeFactory(new Map()),
+        journalPath: join(dir(), 'run.jsonl'), openJournalFile: async () => Promise.reject(Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' })),
+      }),
+    ).rejects.toThrow(/disk is full/);
+  });
+});
