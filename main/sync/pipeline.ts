@@ -207,7 +207,8 @@ export async function syncAccount(job: AccountJob): Promise<SyncRow> {
         if (r.kind === 'end') return { kind: 'end', end: r.end };
         if (r.kind === 'refused') {
           oldRefused = true;
-          if (!resuming) job.camera.applyDelayMs = Math.max(job.camera.applyDelayMs ?? 0, oldWorks ? performance.now() - setAt : 0);
+          // An upper bound of the camera's delay: even a first look may have been judged after a late change landed.
+          if (!resuming) job.camera.applyDelayMs = Math.max(job.camera.applyDelayMs ?? 0, performance.now() - setAt);
           break;
         }
         oldWorks = r.users;
