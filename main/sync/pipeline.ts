@@ -198,13 +198,37 @@ export async function syncAccount(job: AccountJob): Promise<SyncRow> {
    */
   async function verify(old: string | undefined, setError: unknown, resuming: boolean, setAt: number): Promise<Verified> {
     step('verify');
+    const done = (e: End): Verified => ({ kind: 'end', end: e });
     let oldWorks: UserEntry[] | undefined;
     let oldRefused = false;
+    /** The old password still signed in at the first look (a late or ignored change). */
+    let oldSeen: UserEntry[] | undefined;
+    if (old !== undefined && !resuming && lease.remaining(job.limit) >= 2) {
+      // Both looks at once, on separate connections: a camera that applies at once is verified in one round trip.
+      const pair = await attemptPair(old);
+      if (pair.kind === 'end') return done(pair.end);
+      const [o, n] = [pair.old, pair.new];
+      if (o.kind === 'ok' && n.kind === 'ok') {
+        await verified(setAt);
+        return done(end('unverified', 'Both the new and the old password sign in: the device did not drop the old password.', {}, true));
+      }
+      if (n.kind === 'ok') {
+        await verified(setAt);
+        return done(end('updated', 'The new password signs in and the old one is refused.', {}, true));
+      }
+      if (o.kind !== 'ok') return done(end('unverified', 'Neither the new nor the old password signs in after SetUser.', {}, true));
+      oldSeen = o.users; // late (or ignored): look again below
+    }
     if (old !== undefined && lease.remaining(job.limit) >= 2) {
       const deadline = setAt + job.lateApplyMs;
-      for (;;) {
+      for (let first = true; ; first = false) {
+        if (!first || oldSeen) {
+          step('waiting');
+          await sleep(job.pollMs);
+          step('verify');
+        }
         const r = await attempt(old);
-        if (r.kind === 'end') return { kind: 'end', end: r.end };
+        if (r.kind === 'end') return done(r.end);
         if (r.kind === 'refused') {
           oldRefused = true;
           // An upper bound of the camera's delay: even a first look may have been judged after a late change landed.
@@ -213,26 +237,18 @@ export async function syncAccount(job: AccountJob): Promise<SyncRow> {
         }
         oldWorks = r.users;
         if (performance.now() >= deadline) break;
-        step('waiting');
-        await sleep(job.pollMs);
-        step('verify');
       }
-    }
-    if (!oldRefused && !oldWorks && !resuming) {
+    } else if (!resuming) {
       // One look left, so no free looks with the old password: give the camera as long as it took for
       // another account (and a half), or, knowing nothing, up to 2 s (cameras apply "a second or two" late).
-      const known = job.camera.applyDelayMs;
-      const wait = setAt + Math.min(job.lateApplyMs, known === undefined ? 2000 : known === 0 ? 0 : known * 1.5 + 100) - performance.now();
+      const known = oldSeen ? undefined : job.camera.applyDelayMs;
+      const wait = setAt + Math.min(job.lateApplyMs, known === undefined ? 2000 : known * 1.5 + 100) - performance.now();
       if (wait > 0) {
         step('waiting');
         await sleep(wait);
         step('verify');
       }
-    }
-    if (!lease.canTry(job.limit)) {
-      return { kind: 'end', end: end('unverified', `SetUser was sent, but the new password was not tried: the ${job.limit} refused sign-ins this run allows for this camera are used up.`, {}, true) };
-    }
-    if (resuming && !oldRefused && !oldWorks && job.prior.setAt !== undefined) {
+    } else if (job.prior.setAt !== undefined) {
       // Resumed with one look left: give a camera that applies late the whole wait, counted from the SetUser the journal holds.
       const known = job.camera.applyDelayMs;
       const wait = job.prior.setAt + Math.min(job.lateApplyMs, known === undefined ? job.lateApplyMs : known * 1.5 + 100) - clock.now();
@@ -242,34 +258,68 @@ export async function syncAccount(job: AccountJob): Promise<SyncRow> {
         step('verify');
       }
     }
-    const r = await attempt(job.newPassword, true);
-    if (r.kind === 'end') return { kind: 'end', end: r.end };
-    if (r.kind === 'ok') {
-      const applyDelayMs = job.camera.applyDelayMs;
-      await job.record({ t: 'verified', key, at: clock.now(), ...(applyDelayMs !== undefined ? { applyDelayMs: Math.round(applyDelayMs) } : {}) }).catch(() => {});
-      if (oldRefused) return { kind: 'end', end: end('updated', 'The new password signs in and the old one is refused.', {}, true) };
-      if (oldWorks) return { kind: 'end', end: end('unverified', 'Both the new and the old password sign in: the device did not drop the old password.', {}, true) };
-      return {
-        kind: 'end',
-        end: end('updated', old === undefined
-          ? 'The new password signs in. Which old password it replaced is not journalled, so none was re-tested.'
-          : 'The new password signs in. The old password was not re-tested, to stay within the lockout budget.', {}, true),
-      };
+    if (!lease.canTry(job.limit)) {
+      return done(end('unverified', `SetUser was sent, but the new password was not tried: the ${job.limit} refused sign-ins this run allows for this camera are used up.`, {}, true));
     }
-    if (oldWorks && !oldRefused) {
-      if (resuming) return { kind: 'never-landed', users: oldWorks };
+    const r = await attempt(job.newPassword, true);
+    if (r.kind === 'end') return done(r.end);
+    if (r.kind === 'ok') {
+      await verified(oldSeen ? undefined : setAt);
+      if (oldRefused) return done(end('updated', 'The new password signs in and the old one is refused.', {}, true));
+      if (oldWorks) return done(end('unverified', 'Both the new and the old password sign in: the device did not drop the old password.', {}, true));
+      return done(end('updated', old === undefined
+        ? 'The new password signs in. Which old password it replaced is not journalled, so none was re-tested.'
+        : oldSeen
+          ? 'The new password signs in (the camera applied it late). The old password was not re-tested, to stay within the lockout budget.'
+          : 'The new password signs in. The old password was not re-tested, to stay within the lockout budget.', {}, true));
+    }
+    const stillOld = oldRefused ? undefined : (oldWorks ?? oldSeen);
+    if (stillOld) {
+      if (resuming) return { kind: 'never-landed', users: stillOld };
       if (setError !== undefined) {
         const d = describeError(setError);
-        return { kind: 'end', end: end(d.outcome, `SetUser failed and the old password is still in place: ${d.detail}`, { subcode: d.subcode }, true) };
+        return done(end(d.outcome, `SetUser failed and the old password is still in place: ${d.detail}`, { subcode: d.subcode }, true));
       }
-      return { kind: 'end', end: end('unverified', `The device answered SetUser but after ${Math.round(job.lateApplyMs / 1000)} s still accepts the old password and not the new one.`, {}, true) };
+      return done(end('unverified', `The device answered SetUser but after ${Math.round(job.lateApplyMs / 1000)} s still accepts the old password and not the new one.`, {}, true));
     }
-    return {
-      kind: 'end',
-      end: end('unverified', old === undefined || !oldRefused
-        ? 'The new password is refused after SetUser; the old one was not re-tested, to stay within the lockout budget.'
-        : 'Neither the new nor the old password signs in after SetUser.', {}, true),
-    };
+    return done(end('unverified', old === undefined || !oldRefused
+      ? 'The new password is refused after SetUser; the old one was not re-tested, to stay within the lockout budget.'
+      : 'Neither the new nor the old password signs in after SetUser.', {}, true));
+  }
+
+  /** Journals that the new password signed in (with how late the camera applied it, when known). */
+  async function verified(setAt: number | undefined): Promise<void> {
+    if (setAt !== undefined && job.camera.applyDelayMs === undefined) job.camera.applyDelayMs = performance.now() - setAt;
+    const applyDelayMs = job.camera.applyDelayMs;
+    await job.record({ t: 'verified', key, at: clock.now(), ...(applyDelayMs !== undefined ? { applyDelayMs: Math.round(applyDelayMs) } : {}) }).catch(() => {});
+  }
+
+  /**
+   * The old and the new password at once (the client opens a second connection). One journal
+   * line for both: unanswered, it counts as one spend on resume (the old one may have been refused).
+   */
+  async function attemptPair(old: string): Promise<{ kind: 'end'; end: End } | { kind: 'pair'; old: SignIn; new: SignIn }> {
+    if (lease.remaining(job.limit) < 2) return { kind: 'end', end: end('auth-failed', budgetDetail()) };
+    await job.record({ t: 'try', key, device: lease.device, at: clock.now() });
+    row.attempts += 2;
+    const before = lease.failures();
+    const [o, n] = await Promise.all([judge(old, before), judge(job.newPassword, before)]);
+    job.record({ t: 'settled', key }).catch(() => {});
+    row.failedAuths = lease.failures();
+    for (const r of [o, n]) if (r.kind === 'end') return r;
+    return { kind: 'pair', old: o, new: n };
+  }
+
+  /** Sends one sign-in and says what the device made of it (no journal line of its own). */
+  async function judge(password: string, failedBefore: number): Promise<SignIn> {
+    try {
+      return { kind: 'ok', users: await retrying(() => c.getUsers({ username, password }), failedBefore) };
+    } catch (err) {
+      if (isClientError(err) && err.kind === 'auth-failed') return { kind: 'refused' };
+      if (isClientError(err) && err.kind === 'locked') return { kind: 'end', end: lockEnd(err.retryAfterMs) };
+      const d = describeError(err);
+      return { kind: 'end', end: end(d.outcome, d.detail, d.subcode !== undefined ? { subcode: d.subcode } : {}) };
+    }
   }
 
   /** One credentialed sign-in (GetUsers), journalled before it leaves. */
