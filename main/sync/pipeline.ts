@@ -203,23 +203,23 @@ export async function syncAccount(job: AccountJob): Promise<SyncRow> {
     let oldRefused = false;
     /** The old password still signed in at the first look (a late or ignored change). */
     let oldSeen: UserEntry[] | undefined;
-    if (old !== undefined && !resuming && lease.remaining(job.limit) >= 2) {
-      // Both looks at once, on separate connections: a camera that applies at once is verified in one round trip.
+    if (old !== undefined && !resuming && lease.remaining(job.limit) >= 3) {
+      // Both looks at once, on separate connections: a camera that applies at once is verified in one
+      // round trip. Only with three refusals left: on a camera that applies late the two looks can straddle
+      // the switch (the new one judged before it, the old one after: both refused), and one more look
+      // must still fit. With two left, the looks go one after the other.
       const pair = await attemptPair(old);
       if (pair.kind === 'end') return done(pair.end);
       const [o, n] = [pair.old, pair.new];
-      if (o.kind === 'ok' && n.kind === 'ok') {
-        await verified(setAt);
-        return done(end('unverified', 'Both the new and the old password sign in: the device did not drop the old password.', {}, true));
-      }
-      if (n.kind === 'ok') {
+      if (n.kind === 'ok' && o.kind !== 'ok') {
         await verified(setAt);
         return done(end('updated', 'The new password signs in and the old one is refused.', {}, true));
       }
-      if (o.kind !== 'ok') return done(end('unverified', 'Neither the new nor the old password signs in after SetUser.', {}, true));
-      oldSeen = o.users; // late (or ignored): look again below
+      // Both signed in (the switch may have fallen between them) or the old one still does: look again below.
+      if (o.kind === 'ok') oldSeen = o.users;
+      else oldRefused = true; // both refused: the switch fell between them, or the change went wrong; the new one gets one more look
     }
-    if (old !== undefined && lease.remaining(job.limit) >= 2) {
+    if (old !== undefined && !oldRefused && lease.remaining(job.limit) >= 2) {
       const deadline = setAt + job.lateApplyMs;
       for (let first = true; ; first = false) {
         if (!first || oldSeen) {
@@ -238,7 +238,7 @@ export async function syncAccount(job: AccountJob): Promise<SyncRow> {
         oldWorks = r.users;
         if (performance.now() >= deadline) break;
       }
-    } else if (!resuming) {
+    } else if (!resuming && !oldRefused) {
       // One look left, so no free looks with the old password: give the camera as long as it took for
       // another account (and a half), or, knowing nothing, up to 2 s (cameras apply "a second or two" late).
       const known = oldSeen ? undefined : job.camera.applyDelayMs;
@@ -248,7 +248,7 @@ export async function syncAccount(job: AccountJob): Promise<SyncRow> {
         await sleep(wait);
         step('verify');
       }
-    } else if (job.prior.setAt !== undefined) {
+    } else if (resuming && job.prior.setAt !== undefined) {
       // Resumed with one look left: give a camera that applies late the whole wait, counted from the SetUser the journal holds.
       const known = job.camera.applyDelayMs;
       const wait = job.prior.setAt + Math.min(job.lateApplyMs, known === undefined ? job.lateApplyMs : known * 1.5 + 100) - clock.now();
@@ -264,7 +264,8 @@ export async function syncAccount(job: AccountJob): Promise<SyncRow> {
     const r = await attempt(job.newPassword, true);
     if (r.kind === 'end') return done(r.end);
     if (r.kind === 'ok') {
-      await verified(oldSeen ? undefined : setAt);
+      // A resumed look measures nothing about the camera: its SetUser was sent by another process.
+      await verified(oldSeen || resuming ? undefined : setAt);
       if (oldRefused) return done(end('updated', 'The new password signs in and the old one is refused.', {}, true));
       if (oldWorks) return done(end('unverified', 'Both the new and the old password sign in: the device did not drop the old password.', {}, true));
       return done(end('updated', old === undefined
