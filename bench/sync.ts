@@ -185,7 +185,9 @@ export async function benchSync(): Promise<void> {
       console.log(`concurrency ${concurrency} (load average before: ${load} on ${cpus().length} cores)`);
       console.log(`  outcomes: ${JSON.stringify(res.outcomes)}; cameras holding the new password: ${verified}/${cameras.length}`);
       console.log(`  requests: ${requests} (${(requests / cameras.length).toFixed(2)} per camera); most failed sign-ins the engine caused on one camera: ${maxFailed}`);
-      console.log(`  wall: ${(res.wallMs / 1000).toFixed(2)} s; floor (requests × ${LATENCY_MS} ms ÷ ${concurrency}): ${(floorMs / 1000).toFixed(2)} s; ratio to floor ${(res.wallMs / floorMs).toFixed(3)}; target ${TARGET_FACTOR} × (${TARGET_REQUESTS} × ${LATENCY_MS} ms × ${cameras.length} ÷ ${concurrency}) = ${(targetMs / 1000).toFixed(2)} s: ${res.wallMs <= targetMs ? 'met' : 'MISSED'}`);
+      // The target is set at the app's default concurrency (16); other settings print the ratio only.
+      const target = concurrency === 16 ? `; target ${TARGET_FACTOR} × (${TARGET_REQUESTS} × ${LATENCY_MS} ms × ${cameras.length} ÷ 16) = ${(targetMs / 1000).toFixed(2)} s: ${res.wallMs <= targetMs ? 'met' : 'MISSED'}` : '';
+      console.log(`  wall: ${(res.wallMs / 1000).toFixed(2)} s; floor (requests × ${LATENCY_MS} ms ÷ ${concurrency}): ${(floorMs / 1000).toFixed(2)} s; ratio to floor ${(res.wallMs / floorMs).toFixed(3)}${target}`);
       if (process.env.SYNC_BENCH_REFERENCES) {
         const raw = await rawReferences(cameras.map((c) => c.xaddr), Math.round(requests / cameras.length), dir, concurrency);
         console.log(`  references, same pattern with bare node:http: trivial server ${(raw.trivialMs / 1000).toFixed(2)} s (ratio ${(raw.trivialMs / floorMs).toFixed(3)}); the simulated cameras ${(raw.simMs / 1000).toFixed(2)} s (ratio ${(raw.simMs / floorMs).toFixed(3)}); engine ÷ bare-HTTP-on-the-sim: ${(res.wallMs / raw.simMs).toFixed(3)}`);
