@@ -117,7 +117,7 @@ export async function startDevice(opts: StartDeviceOptions): Promise<SimDevice> 
       }
     }
     try {
-      const answer = envelope(operation(parsed));
+      const answer = envelope(operation(parsed, raw));
       // The password changed, then the web service restarts: the client never hears back.
       if (parsed.operation === 'SetUser' && faults.dropAfterSetUser) return void req.socket.destroy();
       send(res, 200, answer);
@@ -127,7 +127,7 @@ export async function startDevice(opts: StartDeviceOptions): Promise<SimDevice> 
     }
   };
 
-  const operation = ({ operation: name, op }: ParsedRequest): string => {
+  const operation = ({ operation: name, op }: ParsedRequest, raw: string): string => {
     const id = opts.identity;
     switch (name) {
       case 'GetSystemDateAndTime': {
@@ -164,7 +164,8 @@ export async function startDevice(opts: StartDeviceOptions): Promise<SimDevice> 
           `</tds:GetUsersResponse>`
         );
       case 'SetUser': {
-        const users = readUsers(op).map((u) => (faults.storeEscaped ? { ...u, password: wireText(u.password) } : u));
+        const wire = faults.storeEscaped ? wirePasswords(raw) : [];
+        const users = readUsers(op).map((u, i) => (faults.storeEscaped ? { ...u, password: wire[i] ?? u.password } : u));
         for (const u of users) stats.setUserCount[u.username] = (stats.setUserCount[u.username] ?? 0) + 1;
         store.setUsers(users, {
           maxPasswordLength: faults.maxPasswordLength,
@@ -245,7 +246,7 @@ function readUsers(op: Record<string, unknown>): UserInput[] {
   });
 }
 
-/** What a careless firmware stores: the element text as it was on the wire (`&` arrives as `&amp;`). */
-function wireText(s: string): string {
-  return s.replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!);
+/** What a careless firmware stores: each Password element's text exactly as it was on the wire (`&` arrives as `&amp;`). */
+function wirePasswords(raw: string): string[] {
+  return [...raw.matchAll(/<(?:[\w.-]+:)?Password(?:\s[^>]*)?>([^<]*)<\/(?:[\w.-]+:)?Password>/g)].map((m) => m[1]!);
 }
