@@ -84,22 +84,25 @@ describe('journal lines of every wrong shape', () => {
 /** A journal file that fails like a full disk once `okWrites` writes went through. */
 function diskFullAfter(okWrites: number, code = 'ENOSPC') {
   let writes = 0;
+  const written: string[] = [];
   const open = async (): Promise<JournalFile> => ({
-    async write() {
+    async write(data: string) {
       if (++writes > okWrites) throw Object.assign(new Error(`${code}: no space left on device, write`), { code });
+      written.push(data);
     },
     async sync() {},
     async close() {},
   });
-  return { open, writes: () => writes };
+  return { open, writes: () => writes, text: () => written.join('') };
 }
 
 describe('journal write failure (disk full, I/O error)', () => {
-  it.each(['ENOSPC', 'EIO', 'EROFS'])('%s mid-run: the run stops cleanly, every target has a row, nothing is left unhandled', async (code) => {
+  it.each(['ENOSPC', 'EIO', 'EROFS'])('%s at every point of a run: it stops cleanly, every target has a row, no SetUser without its line, nothing unhandled', async (code) => {
+    for (let okWrites = 1; okWrites <= 24; okWrites++) {
     const devices = new Map<string, FakeDevice>();
     for (let i = 0; i < 12; i++) devices.set(`http://d${i}/x`, new FakeDevice(OLD));
     const targets = [...devices.keys()].map((xaddr) => ({ xaddr, username: 'admin' }));
-    const disk = diskFullAfter(6, code);
+    const disk = diskFullAfter(okWrites, code);
     const unhandled: unknown[] = [];
     const onUnhandled = (e: unknown) => unhandled.push(e);
     process.on('unhandledRejection', onUnhandled);
@@ -111,10 +114,12 @@ describe('journal write failure (disk full, I/O error)', () => {
       expect(res.rows).toHaveLength(12);
       expect(res.journalError).toMatch(/could not be written/);
       for (const r of res.rows) expect(r.outcome, r.key).toBeDefined();
-      expect(res.rows.filter((r) => r.subcode === 'journal').length).toBeGreaterThan(0);
+      expect(res.rows.filter((r) => r.subcode === 'journal').length, `after ${okWrites} writes`).toBeGreaterThan(0);
       // No camera was changed without a journal line first: a changed camera is reported updated or unverified, never skipped.
+      const journalled = new Set(disk.text().split('\n').filter((l) => l.includes('"t":"setuser-sent"')).map((l) => (JSON.parse(l) as { key: string }).key));
       for (const r of res.rows) {
         const d = devices.get(r.xaddr)!;
+        if (d.setUserCount > 0) expect(journalled.has(r.key), `${r.key} was sent SetUser without its journal line`).toBe(true);
         if (d.setUserCount > 0) expect(r.outcome, r.detail).toMatch(/updated|unverified/);
         else expect(r.outcome, r.detail).toMatch(/cancelled|skipped/);
       }
@@ -123,6 +128,7 @@ describe('journal write failure (disk full, I/O error)', () => {
       process.off('unhandledRejection', onUnhandled);
     }
     expect(unhandled).toEqual([]);
+    }
   });
 
   it('a journal that cannot even be opened refuses the run with a clear message', async () => {
