@@ -107,6 +107,20 @@ describe('sync engine outcomes', () => {
   });
 });
 
+describe('cancel between sign-in and SetUser', () => {
+  it('a camera that signed in when cancel came is not changed', async () => {
+    const s = site({ a: {} });
+    const ac = new AbortController();
+    const { rows } = await runSync({
+      ...fast, targets: s.targets, clientFactory: s.factory, currentPasswords: [OLD], newPassword: NEW, signal: ac.signal,
+      onRow: (r) => r.step === 'users' && ac.abort(),
+    });
+    expect(rows[0]).toMatchObject({ outcome: 'cancelled' });
+    expect(rows[0]!.detail).toMatch(/before the password change was sent/);
+    expect(s.devices.get(s.targets[0]!.xaddr)!.setUserCount).toBe(0);
+  });
+});
+
 describe('journal and resume', () => {
   it('resume skips finished devices, keeps failures in the budget, and checks the new password first after setuser-sent', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sync-j-'));
