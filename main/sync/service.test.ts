@@ -137,4 +137,38 @@ describe('sync report as PDF', () => {
     await g.handlers['sync.start']({ targets: s.targets, currentPasswords: [OLD], newPassword: NEW }, { host: 'test' });
     await expect(g.handlers['sync.report']({ format: 'pdf' }, { host: 'test' })).rejects.toThrow(/PDF export needs the desktop app/);
   });
+
+  it('uses the app\'s one gate: a failure another feature spent on a camera counts against the sync, and the run journals it', async () => {
+    const s = setup();
+    // Discovery enrichment (or any feature) already spent one refused sign-in on camera a.
+    await s.ctx.gate.withDevice('http://127.0.0.11:1/a', async (l) => void l.recordFailure());
+    s.devices.get('http://127.0.0.11:1/a')!.password = 'Somebody-else-1';
+    const f = await setupSync(s.ctx, { clientFactory: fakeFactory(s.devices), keychain: s.keychain, engine: { retryBaseMs: 1, lateApplyMs: 1 } });
+    const input = calls['sync.start'].input.parse({ targets: s.targets.slice(0, 1), currentPasswords: [OLD, 'Wrong-2x', 'Wrong-3x'], newPassword: NEW });
+    const started = await f.handlers['sync.start'](input, { host: 'test' });
+    // Said before the run: three passwords, two refusals per camera.
+    expect(started.warnings?.[0]).toMatch(/password 3 may go untried/);
+    await until(() => s.events.find((e) => e.name === 'sync.finished'), 'sync.finished');
+    const st = (await f.handlers['sync.status']({}, { host: 'test' }))!;
+    expect(st.rows[0]).toMatchObject({ outcome: 'auth-failed', failedAuths: 2 });
+    expect(s.devices.get('http://127.0.0.11:1/a')!.failedAuths).toBe(1); // the budget of 2 held, across features
+    expect(st.warnings?.[0]).toMatch(/untried/);
+    await f.dispose?.();
+  });
+
+  it('refuses a new password with & < > before any camera is touched, and lists runs with corrupt journals in the folder', async () => {
+    const s = setup();
+    const f = await setupSync(s.ctx, { clientFactory: fakeFactory(s.devices), keychain: s.keychain });
+    const input = calls['sync.start'].input.parse({ targets: s.targets, currentPasswords: [OLD], newPassword: 'Pass&2026x' });
+    await expect(f.handlers['sync.start'](input, { host: 'test' })).rejects.toMatchObject({ code: 'bad-request' });
+    expect([...s.devices.values()].every((d) => d.requests === 0)).toBe(true);
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(s.dataDir, 'sync'), { recursive: true });
+    writeFileSync(join(s.dataDir, 'sync', 'broken.jsonl'), 'null\n{"t":"retry","keys":5}\n');
+    const again = await setupSync(s.ctx, { clientFactory: fakeFactory(s.devices), keychain: s.keychain });
+    expect(await again.handlers['sync.runs'](undefined, { host: 'test' })).toEqual([]);
+    expect(readdirSync(join(s.dataDir, 'sync')).some((n) => n.startsWith('broken.jsonl.bad-'))).toBe(true);
+    await f.dispose?.();
+    await again.dispose?.();
+  });
 });
