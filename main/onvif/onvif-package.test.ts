@@ -176,3 +176,31 @@ describe('naiveSyncWithOnvifPackage (bench baseline)', () => {
     expect(d.users.checkPassword('admin', ADMIN.password)).toBe(true);
   });
 });
+
+// The simulator's field behaviours (DOMAIN.md), seen by an independent client: the `onvif` package.
+describe('simulated field behaviours, seen by the onvif package', () => {
+  it('authentication off: any password is accepted', async () => {
+    const d = await device({ authOff: true });
+    const cam = await connectCam(d, { password: 'not-the-password' });
+    const r = await camGetUsers(cam);
+    expect(r.err).toBeNull();
+    expect(d.stats().failedAuths).toBe(0);
+  });
+
+  it('SetUser applied, then the connection dropped: the package sees an error although the password changed', async () => {
+    const d = await device({ dropAfterSetUser: true });
+    const cam = await connectCam(d);
+    const err = await camSetUsers(cam, [{ username: 'admin', password: 'Dropped2026x', userLevel: 'Administrator' }]);
+    expect(err).toBeTruthy();
+    expect(d.users.checkPassword('admin', 'Dropped2026x')).toBe(true);
+  });
+
+  it('late apply: right after SetUser the old password still signs in', async () => {
+    const d = await device({ setUserDelayMs: 60_000 });
+    const cam = await connectCam(d);
+    expect(await camSetUsers(cam, [{ username: 'admin', password: 'Late2026xyz', userLevel: 'Administrator' }])).toBeNull();
+    const again = await connectCam(d);
+    expect((await camGetUsers(again)).err).toBeNull();
+    expect(d.users.checkPassword('admin', ADMIN.password)).toBe(true);
+  });
+});
