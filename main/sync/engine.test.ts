@@ -121,6 +121,36 @@ describe('cancel between sign-in and SetUser', () => {
   });
 });
 
+describe('late apply under a starved process', () => {
+  it('does not conclude "both passwords work" from an old-password look taken before the switch', async () => {
+    const s = site({ a: { b: { lateApplyMs: 30 } } });
+    let justSet = false;
+    const factory: typeof s.factory = (o) => {
+      const c = s.factory(o);
+      return {
+        getSystemDateAndTime: () => c.getSystemDateAndTime(),
+        requestCount: 0,
+        async setUser(cr, u) {
+          await c.setUser(cr, u);
+          justSet = true;
+        },
+        async getUsers(cr) {
+          const users = await c.getUsers(cr);
+          if (justSet) {
+            // The first look after SetUser is judged at once (old still works), then the process is starved past the wait.
+            justSet = false;
+            const until = Date.now() + 150;
+            while (Date.now() < until);
+          }
+          return users;
+        },
+      };
+    };
+    const { rows } = await runSync({ ...fast, lateApplyMs: 100, pollMs: 5, targets: s.targets, clientFactory: factory, currentPasswords: [OLD], newPassword: NEW });
+    expect(rows[0], rows[0]!.detail).toMatchObject({ outcome: 'updated' });
+  });
+});
+
 describe('journal and resume', () => {
   it('resume skips finished devices, keeps failures in the budget, and checks the new password first after setuser-sent', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sync-j-'));
