@@ -180,6 +180,18 @@ describe('journal and resume', () => {
     expect(s.devices.get(s.targets[0]!.xaddr)!.requests).toBe(requestsA); // finished: not touched
   });
 
+  it('retry never sends SetUser again to an account whose camera answered it (and ignored it)', async () => {
+    const s = site({ a: { b: { noop: true } } });
+    const run = await SyncRun.create({ ...fast, maxFailedAuthsPerDevice: 5, targets: s.targets, clientFactory: s.factory });
+    const secrets = { currentPasswords: [OLD], newPassword: NEW };
+    expect((await run.runPass(secrets)).map((r) => r.outcome)).toEqual(['unverified']);
+    const again = await run.runPass(secrets, run.failedKeys());
+    expect(again[0]).toMatchObject({ outcome: 'unverified' });
+    expect(again[0]!.detail).toMatch(/not sent again/);
+    expect(s.devices.get(s.targets[0]!.xaddr)!.setUserCount).toBe(1);
+    await run.close();
+  });
+
   it('retry failed runs only failed devices within the same budget', async () => {
     const s = site({ a: {}, b: { b: { unreachable: true } }, c: { password: 'other' } });
     const run = await SyncRun.create({ ...fast, targets: s.targets, clientFactory: s.factory });

@@ -277,6 +277,7 @@ export class SyncRun {
                   replaced: this.state.replaced.get(key),
                   verified: this.state.verified.has(key) && this.state.setUserPending.has(key),
                   setAt: this.state.setAt.get(key),
+                  answered: this.state.setUserAnswered.has(key),
                 },
                 onStep: (r) => this.update(r),
                 onRequests: (n) => (this.requestCount += n),

@@ -39,6 +39,9 @@ export const JournalRecord = z.discriminatedUnion('t', [
   /** `candidate`: position (0-based) of the current password that signed in, so a resumed run knows which old one to look for. */
   z.object({ t: z.literal('setuser-sent'), key: Key, at: At, candidate: z.number().int().min(0).max(10).optional() }),
   /** `applyDelayMs`: how long the camera kept the old password after SetUser (0: at once), so later accounts wait as long. */
+  /** The camera answered SetUser (success, a fault, or a dropped connection after the request left): it reached the camera. */
+  /** `refused`: the camera answered with a fault, so the change never landed and a later pass may send it again. */
+  z.object({ t: z.literal('setuser-answered'), key: Key, at: At, refused: z.boolean().optional() }),
   z.object({ t: z.literal('verified'), key: Key, at: At, applyDelayMs: z.number().min(0).max(600_000).optional() }),
   z.object({ t: z.literal('outcome'), key: Key, row: SyncRow }),
   z.object({ t: z.literal('retry'), keys: z.array(Key).max(5000), at: At }),
@@ -65,6 +68,8 @@ export interface JournalState {
   setAt: Map<string, number>;
   /** Per device: the longest time a camera kept an old password after SetUser in this run. */
   applyDelay: Map<string, number>;
+  /** Accounts whose last SetUser is known to have reached the camera: never sent again in this run. */
+  setUserAnswered: Set<string>;
   /** Accounts whose new password signed in after SetUser. */
   verified: Set<string>;
   /** Spends and locks to restore into the credential gate (unanswered tries count as spends). */
@@ -86,7 +91,7 @@ export function foldRecord(state: JournalState | undefined, rec: JournalRecord):
   if (rec.t === 'run') {
     return {
       runId: rec.runId, startedAt: rec.startedAt, maxFailedAuths: rec.maxFailedAuths, concurrency: rec.concurrency,
-      targets: rec.targets, outcomes: new Map(), setUserPending: new Set(), setUserSent: new Set(), replaced: new Map(), setAt: new Map(), applyDelay: new Map(), verified: new Set(),
+      targets: rec.targets, outcomes: new Map(), setUserPending: new Set(), setUserSent: new Set(), setUserAnswered: new Set(), replaced: new Map(), setAt: new Map(), applyDelay: new Map(), verified: new Set(),
       gate: [], ended: false, badLines: state?.badLines ?? 0, pendingTry: new Map(),
     };
   }
@@ -119,8 +124,16 @@ export function foldRecord(state: JournalState | undefined, rec: JournalRecord):
     case 'setuser-sent':
       state.setUserPending.add(rec.key);
       state.setUserSent.add(rec.key);
+      state.setUserAnswered.delete(rec.key);
       if (rec.candidate !== undefined) state.replaced.set(rec.key, rec.candidate);
       state.setAt.set(rec.key, rec.at);
+      break;
+    case 'setuser-answered':
+      if (rec.refused) {
+        state.setUserSent.delete(rec.key);
+        state.setUserPending.delete(rec.key);
+        state.setUserAnswered.delete(rec.key);
+      } else state.setUserAnswered.add(rec.key);
       break;
     case 'verified':
       state.verified.add(rec.key);
@@ -135,6 +148,7 @@ export function foldRecord(state: JournalState | undefined, rec: JournalRecord):
       // The camera refused that SetUser outright: it never landed, and a retry may send one.
       if (rec.row.outcome === 'rejected') {
         state.setUserSent.delete(rec.key);
+        state.setUserAnswered.delete(rec.key);
         state.verified.delete(rec.key);
       }
       break;

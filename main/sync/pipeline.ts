@@ -35,7 +35,7 @@ export interface AccountJob {
   /** The run's cancel signal: honoured until SetUser is sent, never after. */
   signal: AbortSignal;
   /** From the journal: this account was sent SetUser earlier in the run (by this process or one that died). */
-  prior: { setUserSent: boolean; replaced?: number; verified: boolean; setAt?: number };
+  prior: { setUserSent: boolean; replaced?: number; verified: boolean; setAt?: number; answered?: boolean };
   onStep(row: SyncRow): void;
   /** Counts every request the account's client made (bench). */
   onRequests?(n: number): void;
@@ -112,7 +112,12 @@ export async function syncAccount(job: AccountJob): Promise<SyncRow> {
       setSent = true;
       const v = await resumeAfterSet();
       if (v.kind === 'end') return v.end;
-      // The first SetUser never landed (the old password still signs in and the new one is refused after the wait).
+      // The old password still signs in and the new one is refused after the wait. Sent again only when the
+      // journal shows the first never reached the camera (a kill between its line and the request leaving);
+      // one the camera answered, and ignored, is not sent twice.
+      if (job.prior.answered) {
+        return end('unverified', 'SetUser reached this camera earlier in the run, yet it still accepts the old password and not the new one; not sent again.', {}, true);
+      }
       const old = job.prior.replaced!;
       return setAndVerify(job.candidates[old]!, old, levelOf(v.users));
     }
@@ -168,7 +173,12 @@ export async function syncAccount(job: AccountJob): Promise<SyncRow> {
     try {
       // Never retried, here or in the transport: the camera may have applied it already.
       await c.setUser({ username, password: old }, { username, password: job.newPassword, userLevel: level });
+      job.record({ t: 'setuser-answered', key, at: clock.now() }).catch(() => {});
     } catch (err) {
+      // An answer (a fault) or a connection that died after the request left: either way it may have reached the camera.
+      if (isClientError(err) && err.kind !== 'unreachable' && err.kind !== 'cancelled') {
+        job.record({ t: 'setuser-answered', key, at: clock.now(), ...(err.kind === 'fault' ? { refused: true } : {}) }).catch(() => {});
+      }
       if (isClientError(err) && err.kind === 'fault') {
         return end('rejected', `The device refused the new password${err.subcode ? ` (${err.subcode})` : ''}: ${clip(err.message)}`, { subcode: err.subcode ?? 'unknown' }, true);
       }
@@ -227,6 +237,7 @@ export async function syncAccount(job: AccountJob): Promise<SyncRow> {
           await sleep(job.pollMs);
           step('verify');
         }
+        const lookedAt = performance.now();
         const r = await attempt(old);
         if (r.kind === 'end') return done(r.end);
         if (r.kind === 'refused') {
@@ -236,7 +247,9 @@ export async function syncAccount(job: AccountJob): Promise<SyncRow> {
           break;
         }
         oldWorks = r.users;
-        if (performance.now() >= deadline) break;
+        // Only a look that began after the wait proves the camera kept the old password that long
+        // (a process starved past the deadline must not conclude from a look taken before the switch).
+        if (lookedAt >= deadline) break;
       }
     } else if (!resuming && !oldRefused) {
       // One look left, so no free looks with the old password: give the camera as long as it took for
