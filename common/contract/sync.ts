@@ -5,9 +5,7 @@ import { SyncTarget } from '../sync/target';
 
 // Camera password sync. Owned by the camera-sync feature (issue 5).
 
-// One target type for the whole feature (common/sync/target.ts); re-exported for the contract's users.
-export { SyncTarget, Xaddr } from '../sync/target';
-
+// One target type for the whole feature: common/sync/target.ts.
 export const SyncPassword = z.string().min(1).max(128);
 
 export const SyncStartInput = z

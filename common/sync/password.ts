@@ -5,7 +5,7 @@
  * `&`, `<` and `>` are refused before anything is sent. `"` and `'` need no
  * escaping in element text and are sent as they are.
  */
-export const ONVIF_FORBIDDEN = ['&', '<', '>'] as const;
+const ONVIF_FORBIDDEN = ['&', '<', '>'] as const;
 
 /** A plain-words reason the password cannot be sent over ONVIF, or undefined when it can. */
 export function onvifPasswordProblem(password: string): string | undefined {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** An ONVIF device service URL the technician chose; credentials go nowhere else. */
-export const Xaddr = z
+const Xaddr = z
   .string()
   .max(2048)
   .refine((s) => {

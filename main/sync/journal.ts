@@ -82,7 +82,7 @@ export interface JournalState {
 }
 
 /** The key's device: `${xaddr} ${username}` → host. */
-export function deviceOfKey(key: string): string {
+function deviceOfKey(key: string): string {
   return deviceKeyOf(key.split(' ')[0]!);
 }
 
@@ -191,7 +191,7 @@ export function parseJournal(text: string): JournalState | undefined {
   return state;
 }
 
-export class JournalUnreadable extends Error {}
+class JournalUnreadable extends Error {}
 
 /**
  * Reads a journal. A file without a valid run header is moved aside

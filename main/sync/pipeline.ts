@@ -41,7 +41,7 @@ export interface AccountJob {
   onRequests?(n: number): void;
 }
 
-export interface CameraEvidence {
+interface CameraEvidence {
   /** Time from SetUser until the old password was refused, when the camera applied late. */
   applyDelayMs?: number;
 }
