@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rowKey } from './report';
 
 /** An ONVIF device service URL the technician chose; credentials go nowhere else. */
 const Xaddr = z
@@ -30,5 +31,5 @@ export type SyncTarget = z.infer<typeof SyncTarget>;
 
 /** A target's row key: one row per account on a device. */
 export function targetKey(t: Pick<SyncTarget, 'xaddr' | 'username'>): string {
-  return `${t.xaddr} ${t.username}`;
+  return rowKey(t.xaddr, t.username);
 }
