@@ -19,16 +19,41 @@ export type Candidate = { kind: 'current'; index: number } | { kind: 'new' };
  * share passwords) and the new password first where the evidence says it may
  * already be set, else last.
  */
-export function candidateOrder(count: number, evidence: SiteEvidence): Candidate[] {
+/** What the accounts of one camera already showed in this run (accounts run one after another). */
+export interface CameraCandidates {
+  /** Positions that signed in on another account of this camera. */
+  proven?: number[];
+  /** Another account of this camera already held the new password. */
+  newHeld?: boolean;
+}
+
+/**
+ * The order one account's sign-ins go in: what this very camera's other
+ * accounts proved (accounts on a camera usually share a password), then the new
+ * password where the site says it may already be set, then passwords proven on
+ * other cameras, then the technician's list in order, then the new password
+ * if it has not had its turn.
+ */
+export function candidateOrder(count: number, site: SiteEvidence, here: CameraCandidates = {}): Candidate[] {
   const seen = new Set<number>();
   const order: Candidate[] = [];
-  if (evidence.newAlreadySet) order.push({ kind: 'new' });
-  for (const i of [...evidence.proven, ...Array.from({ length: count }, (_, k) => k)]) {
-    if (i < 0 || i >= count || seen.has(i)) continue;
+  let newQueued = false;
+  const current = (i: number) => {
+    if (i < 0 || i >= count || seen.has(i)) return;
     seen.add(i);
     order.push({ kind: 'current', index: i });
-  }
-  if (!evidence.newAlreadySet) order.push({ kind: 'new' });
+  };
+  const fresh = () => {
+    if (newQueued) return;
+    newQueued = true;
+    order.push({ kind: 'new' });
+  };
+  if (here.newHeld) fresh();
+  for (const i of here.proven ?? []) current(i);
+  if (site.newAlreadySet) fresh();
+  for (const i of site.proven) current(i);
+  for (let i = 0; i < count; i++) current(i);
+  fresh();
   return order;
 }
 

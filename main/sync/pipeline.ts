@@ -1,5 +1,5 @@
 import type { Clock } from '../../common/clock';
-import { candidateLabel, candidateOrder, type Candidate, type SiteEvidence } from '../../common/sync/candidates';
+import { candidateLabel, candidateOrder, type Candidate, type CameraCandidates, type SiteEvidence } from '../../common/sync/candidates';
 import { nextStepFor, type SyncOutcome } from '../../common/sync/outcomes';
 import type { SyncRow, SyncStep } from '../../common/sync/report';
 import { targetKey, type SyncTarget } from '../../common/sync/target';
@@ -41,7 +41,7 @@ export interface AccountJob {
   onRequests?(n: number): void;
 }
 
-interface CameraEvidence {
+interface CameraEvidence extends CameraCandidates {
   /** Time from SetUser until the old password was refused, when the camera applied late. */
   applyDelayMs?: number;
 }
@@ -127,7 +127,7 @@ export async function syncAccount(job: AccountJob): Promise<SyncRow> {
 
     step('authenticate');
     let found: { candidate: Candidate; users: UserEntry[] } | undefined;
-    for (const candidate of candidateOrder(job.candidates.length, job.evidence)) {
+    for (const candidate of candidateOrder(job.candidates.length, job.evidence, job.camera)) {
       if (!lease.canTry(job.limit)) break;
       const r = await attempt(passwordOf(candidate));
       if (r.kind === 'end') return r.end;
@@ -142,9 +142,11 @@ export async function syncAccount(job: AccountJob): Promise<SyncRow> {
     if (candidate.kind === 'new') {
       if (c.authOff) return end('auth-off', 'The camera answered without checking any password, so ONVIF cannot tell which password it holds; nothing was changed.');
       job.evidence.newAlreadySet = true;
+      job.camera.newHeld = true;
       return end('already-current', 'The new password already signs in; nothing was changed.');
     }
     if (!c.authOff && !job.evidence.proven.includes(candidate.index)) job.evidence.proven.push(candidate.index);
+    if (!c.authOff) job.camera.proven = [...(job.camera.proven ?? []).filter((i) => i !== candidate.index), candidate.index];
 
     step('users');
     return setAndVerify(job.candidates[candidate.index]!, candidate.index, levelOf(users));
