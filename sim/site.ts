@@ -2,6 +2,7 @@ import { SITE_CREDENTIALS, siteIdentities } from './identities';
 import { startDevice, type SimDevice } from './onvif/device';
 import type { DeviceFaults } from './onvif/types';
 import { nvrResetAddon } from './nvr/addon';
+import { nvrRpcAddon } from './nvr/rpc-addon';
 import { discoveryAddon, type DiscoverySiteOptions } from './discovery/site-addon';
 
 export { startDevice } from './onvif/device';
@@ -43,7 +44,7 @@ export interface SiteAddon {
 }
 
 /** Add-ons every site starts. Other modules push here (or pass `addons` to startSite). */
-export const siteAddons: SiteAddon[] = [discoveryAddon, nvrResetAddon];
+export const siteAddons: SiteAddon[] = [discoveryAddon, nvrResetAddon, nvrRpcAddon];
 
 const NVR_HOST = 10;
 const FIRST_CAMERA_HOST = 11;

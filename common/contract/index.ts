@@ -4,6 +4,7 @@ import { appCalls, appEvents } from './app';
 import { deviceCalls, deviceEvents } from './devices';
 import { resetCalls, resetEvents } from './reset';
 import { syncCalls, syncEvents } from './sync';
+import { nvrCalls, nvrEvents } from './nvr';
 
 /**
  * The one IPC contract. Every verb the renderer may call and every stream main
@@ -11,8 +12,8 @@ import { syncCalls, syncEvents } from './sync';
  * and the renderer's client type are all derived from it. Adding a call means
  * one entry in a feature file and one handler in main.
  */
-export const calls = { ...appCalls, ...deviceCalls, ...resetCalls, ...syncCalls } satisfies Record<string, CallSpec>;
-export const events = { ...appEvents, ...deviceEvents, ...resetEvents, ...syncEvents } satisfies Record<string, EventSpec>;
+export const calls = { ...appCalls, ...deviceCalls, ...resetCalls, ...syncCalls, ...nvrCalls } satisfies Record<string, CallSpec>;
+export const events = { ...appEvents, ...deviceEvents, ...resetEvents, ...syncEvents, ...nvrEvents } satisfies Record<string, EventSpec>;
 
 export type Calls = typeof calls;
 export type Events = typeof events;

@@ -1,0 +1,117 @@
+/**
+ * Dahua web JSON-RPC error codes (DOMAIN.md, "Dahua-family devices") and what
+ * each means for a technician. Pure: the client and the CLI share it.
+ */
+export const DAHUA_CODES = {
+  loginChallenge: 268632079,
+  wrongPassword: 268632085,
+  locked: 268632081,
+  blacklisted: 268632073,
+  notInitialised: 268632086,
+  sessionInvalid: 287637504,
+  sessionExpired: 287637505,
+  methodNotFound: 268894210,
+  invalidRequest: 268894209,
+} as const;
+
+export type DahuaErrorKind =
+  | 'wrong-password'
+  | 'locked'
+  | 'blacklisted'
+  | 'not-initialised'
+  | 'session-expired'
+  | 'method-not-found'
+  | 'invalid-request'
+  | 'protocol'
+  | 'unreachable'
+  | 'https-redirect'
+  | 'budget'
+  | 'other';
+
+export interface DahuaErrorInfo {
+  kind: DahuaErrorKind;
+  /** Tries the NVR still allows before it locks (268632085's remainLoginTimes). */
+  remainLoginTimes?: number;
+  /** Seconds until the NVR unlocks (remainLockSecond), when it says. */
+  remainLockSeconds?: number;
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.floor(v) : undefined;
+}
+
+/** Maps an RPC `error` object (and the reply's `params`) to a kind; anything odd is `other`. */
+export function classifyDahuaError(error: unknown, params?: unknown): DahuaErrorInfo {
+  const e = error && typeof error === 'object' ? (error as Record<string, unknown>) : {};
+  const p = params && typeof params === 'object' ? (params as Record<string, unknown>) : {};
+  const code = typeof e['code'] === 'number' ? e['code'] : undefined;
+  const remainLoginTimes = num(p['remainLoginTimes']);
+  const remainLockSeconds = num(p['remainLockSecond'] ?? p['remainLockSeconds']);
+  const extra = {
+    ...(remainLoginTimes !== undefined ? { remainLoginTimes } : {}),
+    ...(remainLockSeconds !== undefined ? { remainLockSeconds } : {}),
+  };
+  switch (code) {
+    case DAHUA_CODES.wrongPassword:
+      return { kind: 'wrong-password', ...extra };
+    case DAHUA_CODES.locked:
+      return { kind: 'locked', ...extra };
+    case DAHUA_CODES.blacklisted:
+      return { kind: 'blacklisted' };
+    case DAHUA_CODES.notInitialised:
+      return { kind: 'not-initialised' };
+    case DAHUA_CODES.sessionInvalid:
+    case DAHUA_CODES.sessionExpired:
+      return { kind: 'session-expired' };
+    case DAHUA_CODES.methodNotFound:
+      return { kind: 'method-not-found' };
+    case DAHUA_CODES.invalidRequest:
+      return { kind: 'invalid-request' };
+    default:
+      return { kind: 'other' };
+  }
+}
+
+function minutes(seconds: number): string {
+  const m = Math.max(1, Math.ceil(seconds / 60));
+  return `${m} minute${m === 1 ? '' : 's'}`;
+}
+
+/** What the technician reads: what happened, then the next step. */
+export function describeDahuaError(info: DahuaErrorInfo, detail = ''): string {
+  switch (info.kind) {
+    case 'wrong-password': {
+      const lock = info.remainLockSeconds ? minutes(info.remainLockSeconds) : '30 minutes';
+      if (info.remainLoginTimes === 0) return `The NVR refused the user name or password and has now locked this account for ${lock}. Wait, then sign in with the right password.`;
+      if (info.remainLoginTimes !== undefined) {
+        const n = info.remainLoginTimes;
+        return `The NVR refused the user name or password. ${n} ${n === 1 ? 'try' : 'tries'} left before the NVR locks this account for ${lock}. Check the password (the reset case's new one, or the one on the NVR's label) before trying again.`;
+      }
+      return 'The NVR refused the user name or password. Check the password before trying again: the NVR locks the account after a few wrong tries.';
+    }
+    case 'locked':
+      return info.remainLockSeconds
+        ? `The NVR has locked this account after too many wrong passwords. Try again in ${minutes(info.remainLockSeconds)}, or sign in on the NVR's own monitor.`
+        : "The NVR has locked this account after too many wrong passwords. Wait about 30 minutes, or sign in on the NVR's own monitor.";
+    case 'blacklisted':
+      return "The NVR refuses this laptop's address (its IP filter or a block after failed sign-ins). Remove the block on the NVR's own monitor, or wait 30 minutes.";
+    case 'not-initialised':
+      return "The NVR has not been initialised yet (it has no admin password). Initialise it on the NVR's own monitor first.";
+    case 'session-expired':
+      return 'The NVR ended the session. Sign in again.';
+    case 'method-not-found':
+      return `This NVR's firmware does not offer that request${detail ? ` (${detail})` : ''}.`;
+    case 'invalid-request':
+      return `The NVR rejected the request as invalid${detail ? ` (${detail})` : ''}.`;
+    case 'https-redirect':
+      return `The NVR redirects to HTTPS${detail ? ` (${detail})` : ''}. Its certificate cannot be checked (self-signed): the app does not follow it without your say-so. Use the NVR's http:// address, or confirm you trust this NVR.`;
+    case 'unreachable':
+      return `The NVR did not answer${detail ? ` (${detail})` : ''}. Check the address and that the laptop is on the NVR's network.`;
+    case 'budget':
+      return detail || 'The app already had a refused sign-in on this NVR; it will not try again now, so the NVR does not lock the account.';
+    case 'protocol':
+      return `The NVR answered something the app does not understand${detail ? ` (${detail})` : ''}. It may not be a Dahua-family recorder, or its firmware differs.`;
+    default:
+      return `The NVR reported an error${detail ? ` (${detail})` : ''}.`;
+  }
+}

@@ -1,0 +1,135 @@
+import { makeIdentity, SITE_CREDENTIALS } from '../identities';
+import { startDevice, type SimDevice } from '../onvif/device';
+import type { Site, SiteAddon, SiteOptions } from '../site';
+import { startNvrRpc, type NvrRpcFaults, type NvrRpcSim, type SimChannel } from './rpc';
+
+declare module '../site' {
+  interface SiteOptions {
+    /** The NVR's web JSON-RPC misbehaviours (sim/nvr/rpc.ts). */
+    nvrRpc?: Partial<NvrRpcFaults>;
+    /**
+     * How often the NVR signs in to its channels' cameras (ms). Default 0: only on
+     * `nvrRpc.pollNow()`, so tests that count a camera's sign-ins see only their own.
+     */
+    nvrPollMs?: number;
+    /** Cameras on the NVR's PoE ports, reachable by the NVR only. Default 1. */
+    behindNvr?: number;
+  }
+  interface Site {
+    /** The NVR's web JSON-RPC (/RPC2_Login, /RPC2) and its channel list. Set by the nvr-rpc add-on. */
+    nvrRpc?: NvrRpcSim;
+    /** Cameras behind the NVR: the NVR reaches them, the laptop cannot (their stored address refuses connections). */
+    behindNvr?: SimDevice[];
+  }
+}
+
+const TITLES = ['Front door', 'Driveway', 'Back yard', 'Garage', 'Side gate', 'Porch', 'Office', 'Warehouse', 'Loading bay', 'Lobby'];
+const PRIVATE_PORT = 37777;
+
+/**
+ * Site add-on: the NVR's web JSON-RPC on the NVR's address, with a channel for
+ * every camera of the site (even ones by Dahua's private protocol, odd ones by
+ * ONVIF; the fourth of every four through its separate ONVIF account) and the
+ * cameras behind the NVR's PoE ports.
+ */
+export const nvrRpcAddon: SiteAddon = {
+  name: 'nvr-rpc',
+  async start(site: Site, opts: SiteOptions) {
+    // The NVR's accounts: one store for ONVIF, the reset page and the web RPC. The
+    // RPC needs the plain password (Default hashing), so password changes made
+    // through the site (reset page, tests) are mirrored here.
+    const passwords = new Map<string, string>([[SITE_CREDENTIALS.nvr.username, SITE_CREDENTIALS.nvr.password]]);
+    const users = site.nvr.users;
+    const setPassword = users.setPassword.bind(users);
+    users.setPassword = (u, p) => {
+      setPassword(u, p);
+      passwords.set(u, p);
+    };
+
+    const behind: SimDevice[] = [];
+    const stopBehind = () => Promise.all(behind.map((d) => d.stop()));
+    const behindCount = site.cameras.length + 11 < 254 ? (opts.behindNvr ?? 1) : 0;
+    try {
+      for (let i = 0; i < behindCount; i++) {
+        // Listens on the NVR's own address, on a port only the NVR knows; the channel
+        // stores block.254-i, where nothing listens: a laptop connection is refused.
+        behind.push(
+          await startDevice({
+            identity: makeIdentity('camera', site.cameras.length + i, opts.seed ?? 1),
+            address: site.nvr.address,
+            port: 0,
+            users: [{ ...SITE_CREDENTIALS.camera, userLevel: 'Administrator' }],
+            clock: opts.clock,
+          }),
+        );
+      }
+    } catch (e) {
+      await stopBehind();
+      throw e;
+    }
+
+    const channels: SimChannel[] = [
+      ...site.cameras.map((cam, i): SimChannel => {
+        const onvif = i % 2 === 1;
+        const creds = i % 4 === 3 ? SITE_CREDENTIALS.cameraOperator : SITE_CREDENTIALS.camera;
+        return {
+          enable: true,
+          address: cam.address,
+          port: onvif ? cam.port : PRIVATE_PORT,
+          username: creds.username,
+          password: creds.password,
+          protocol: onvif ? 'Onvif' : 'Private',
+          deviceType: cam.identity.model,
+          name: cam.identity.name,
+          title: TITLES[i % TITLES.length]!,
+          reachXaddr: cam.xaddr,
+          state: 'Unknown',
+        };
+      }),
+      ...behind.map((cam, i): SimChannel => ({
+        enable: true,
+        address: `${site.block}.${254 - i}`,
+        port: PRIVATE_PORT,
+        username: SITE_CREDENTIALS.camera.username,
+        password: SITE_CREDENTIALS.camera.password,
+        protocol: 'Private',
+        deviceType: cam.identity.model,
+        name: cam.identity.name,
+        title: `PoE port ${i + 1}`,
+        reachXaddr: cam.xaddr,
+        state: 'Unknown',
+      })),
+    ];
+
+    let rpc: NvrRpcSim;
+    try {
+      rpc = await startNvrRpc({
+        address: site.nvr.address,
+        identity: site.nvr.identity,
+        password: (u) => (users.list().some((x) => x.username === u) && users.checkPassword(u, passwords.get(u) ?? '') ? passwords.get(u) : undefined),
+        channels,
+        faults: opts.nvrRpc,
+        clock: opts.clock,
+        pollMs: opts.nvrPollMs ?? 0,
+      });
+    } catch (e) {
+      await stopBehind();
+      throw e;
+    }
+    site.nvrRpc = rpc;
+    site.behindNvr = behind;
+    return {
+      async stop() {
+        await rpc.stop();
+        await stopBehind();
+        users.setPassword = setPassword;
+      },
+    };
+  },
+};
+
+/** The NVR's RPC of a site, or a clear error if the add-on did not run. */
+export function rpcOf(site: Site): NvrRpcSim {
+  if (!site.nvrRpc) throw new Error('the nvr-rpc site add-on is not registered in sim/site.ts');
+  return site.nvrRpc;
+}
