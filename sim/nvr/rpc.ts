@@ -52,6 +52,8 @@ export interface NvrRpcFaults {
   httpsRedirect: boolean;
   /** A session ends after this many /RPC2 calls (0 = never): "session expired mid-read". */
   expireSessionAfterCalls: number;
+  /** When > 0: only this many sessions expire that way, then the fault clears itself. */
+  expireSessionTimes: number;
   notInitialised: boolean;
   blacklisted: boolean;
   /** Extra unused slots appended to the RemoteDevice table. */
@@ -67,6 +69,7 @@ export const DEFAULT_RPC_FAULTS: NvrRpcFaults = {
   notJson: false,
   httpsRedirect: false,
   expireSessionAfterCalls: 0,
+  expireSessionTimes: 0,
   notInitialised: false,
   blacklisted: false,
   extraUnusedSlots: 0,
@@ -258,6 +261,7 @@ export async function startNvrRpc(o: NvrRpcOptions): Promise<NvrRpcSim> {
     s.calls++;
     if (faults.expireSessionAfterCalls > 0 && s.calls > faults.expireSessionAfterCalls) {
       sessions.delete(s.id);
+      if (faults.expireSessionTimes > 0 && --faults.expireSessionTimes === 0) faults.expireSessionAfterCalls = 0;
       return err(id, sid, CODES.invalidSession, 'Invalid session in request data!');
     }
     s.lastSeen = now();
