@@ -2,9 +2,11 @@ import type { Command } from 'commander';
 import { registerDiscover } from './discover';
 import type { CliIo } from './io';
 import { registerSync } from './sync';
+import { registerNvr } from './nvr';
 
 /** Every subcommand registers itself here (discover: issue 3, sync: issue 5). */
 export function registerCommands(program: Command, io: CliIo): void {
   registerDiscover(program, io);
   registerSync(program, io);
+  registerNvr(program, io);
 }

@@ -1,0 +1,112 @@
+// `nvr-console nvr channels` in-process against the simulated site (loopback 127.62.5.0/24 only).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SITE_CREDENTIALS } from '../../sim/identities';
+import { rpcOf } from '../../sim/nvr/rpc-addon';
+import { startSite, type Site } from '../../sim/site';
+import { runCli } from './program';
+
+const PW = SITE_CREDENTIALS.nvr.password;
+
+async function cli(argv: string[], stdin = '') {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(['nvr', 'channels', ...argv], {
+    stdout: (s) => void (stdout += s),
+    stderr: (s) => void (stderr += s),
+    setExitCode: () => {},
+    stdin: async () => stdin,
+  });
+  return { code, stdout, stderr };
+}
+
+describe('nvr-console nvr channels', () => {
+  let site: Site;
+  beforeAll(async () => {
+    site = await startSite({ block: '127.62.5', cameras: 4 });
+    await rpcOf(site).pollNow();
+  });
+  afterAll(async () => {
+    await site?.stop();
+  });
+  const secrets = (password: string = PW) => JSON.stringify({ password });
+
+  it('exit 0 and one JSON object per configured channel', async () => {
+    const r = await cli(['--nvr', rpcOf(site).url, '--username', 'admin', '--secrets-stdin', '--json'], secrets());
+    expect(r.code, r.stderr).toBe(0);
+    const rows = JSON.parse(r.stdout) as Record<string, unknown>[];
+    expect(rows).toHaveLength(5);
+    expect(rows[0]).toEqual({ channel: 1, name: 'Front door', address: site.cameras[0]!.address, port: 37777, protocol: 'private', username: 'admin', online: true, state: 'connected', model: site.cameras[0]!.identity.model });
+    expect(rows.map((x) => x['protocol'])).toEqual(['private', 'onvif', 'private', 'onvif', 'private']);
+    expect(rows[3]).toMatchObject({ username: 'onvif', online: true });
+    expect(r.stderr).toBe('');
+    expect(rpcOf(site).stats().logouts).toBeGreaterThan(0);
+  });
+
+  it('a camera whose stored password went stale is reported offline', async () => {
+    const cam = site.cameras[2]!;
+    cam.users.setPassword('admin', 'Someone-changed-9');
+    try {
+      await rpcOf(site).pollNow();
+      const r = await cli(['--nvr', rpcOf(site).url, '--username', 'admin', '--secrets-stdin'], secrets());
+      expect(r.code).toBe(0);
+      expect((JSON.parse(r.stdout) as { online: boolean }[]).map((x) => x.online)).toEqual([true, true, false, true, true]);
+      expect(r.stderr).toMatch(/5 channel\(s\), 4 online/);
+    } finally {
+      cam.users.setPassword('admin', SITE_CREDENTIALS.camera.password);
+      await rpcOf(site).pollNow();
+    }
+  });
+
+  it('exit 1 on a wrong password: one refused sign-in, remaining tries on stderr, no password anywhere', async () => {
+    const before = rpcOf(site).stats().loginFailures;
+    const r = await cli(['--nvr', rpcOf(site).url, '--username', 'admin', '--secrets-stdin', '--json'], secrets('Not-the-pass-1'));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/refused the user name or password\. 4 tries left before the NVR locks this account for 30 minutes/);
+    expect(rpcOf(site).stats().loginFailures).toBe(before + 1);
+    expect(r.stderr).not.toContain('Not-the-pass-1');
+    // A right sign-in afterwards clears the NVR's consecutive counter for the next tests.
+    expect((await cli(['--nvr', rpcOf(site).url, '--username', 'admin', '--secrets-stdin', '--json'], secrets())).code).toBe(0);
+  });
+
+  it('exit 1 on a protocol failure: nothing listening, an HTML answer', async () => {
+    const gone = await cli(['--nvr', `http://${site.block}.253:9`, '--username', 'admin', '--secrets-stdin', '--timeout', '2000'], secrets());
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toMatch(/did not answer/);
+    rpcOf(site).setFaults({ notJson: true });
+    try {
+      const html = await cli(['--nvr', rpcOf(site).url, '--username', 'admin', '--secrets-stdin'], secrets());
+      expect(html.code).toBe(1);
+      expect(html.stderr).toMatch(/not JSON/);
+    } finally {
+      rpcOf(site).setFaults({ notJson: false });
+    }
+  });
+
+  it('exit 2 on usage errors, with a clear message and nothing on stdout', async () => {
+    const url = rpcOf(site).url;
+    const cases: [string[], string, RegExp][] = [
+      [['--username', 'admin', '--secrets-stdin'], secrets(), /--nvr/],
+      [['--nvr', 'ftp://x', '--username', 'admin', '--secrets-stdin'], secrets(), /--nvr must be/],
+      [['--nvr', `${url}/RPC2`, '--username', 'admin', '--secrets-stdin'], secrets(), /--nvr must be/],
+      [['--nvr', url, '--secrets-stdin'], secrets(), /--username/],
+      [['--nvr', url, '--username', 'admin'], secrets(), /--secrets-stdin/],
+      [['--nvr', url, '--username', 'admin', '--secrets-stdin'], '', /empty/],
+      [['--nvr', url, '--username', 'admin', '--secrets-stdin'], `{"password":"${PW}"`, /not valid JSON/],
+      [['--nvr', url, '--username', 'admin', '--secrets-stdin'], '{"pw":1}', /standard input is invalid/],
+      [['--nvr', url, '--username', 'admin', '--secrets-stdin', '--password', PW], secrets(), /never accepted as arguments/],
+      [['--nvr', url, '--username', 'admin', '--secrets-stdin', '--timeout', '5'], secrets(), /--timeout/],
+    ];
+    const before = rpcOf(site).stats();
+    for (const [argv, stdin, message] of cases) {
+      const r = await cli(argv, stdin);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).not.toContain(PW);
+    }
+    expect((await cli(['--nvr', url, '--bogus'], secrets())).code).toBe(2);
+    // Usage errors never reach the NVR.
+    expect(rpcOf(site).stats().logins + rpcOf(site).stats().loginFailures).toBe(before.logins + before.loginFailures);
+  });
+});

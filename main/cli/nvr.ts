@@ -1,0 +1,102 @@
+import { Option, type Command } from 'commander';
+import { z } from 'zod';
+import { OffsetClock } from '../../common/clock';
+import { NvrUrl } from '../../common/contract/nvr';
+import { CredentialGate } from '../core/credential-gate';
+import { DahuaError, DahuaRpcClient } from '../dahua/client';
+import { readNvr } from '../dahua/reader';
+import { nvrAction } from '../dahua/session';
+import { EXIT, type CliIo } from './io';
+
+const SecretsInput = z.strictObject({ password: z.string().min(1).max(128) });
+class UsageError extends Error {}
+
+/** `nvr-console nvr channels`: sign in to the NVR once, print its channels, sign out. */
+export function registerNvr(program: Command, io: CliIo): void {
+  const nvr = program.command('nvr').description("The NVR itself, over the web JSON-RPC its own web page uses (Dahua family).");
+  nvr
+    .command('channels')
+    .description('Sign in to the NVR once and print one JSON object per configured channel on stdout.')
+    .option('--nvr <url>', 'the NVR address, http://host[:port]')
+    .option('--username <user>', 'the NVR account (usually admin)')
+    .option('--secrets-stdin', 'read { "password": "..." } from standard input')
+    .option('--timeout <ms>', 'per request (default 8000)')
+    .option('--json', 'one JSON array on stdout and nothing else on stderr unless it fails')
+    .addOption(new Option('--password <value>').hideHelp())
+    .action(async (opts: Record<string, string | boolean | undefined>) => {
+      try {
+        io.setExitCode(await channelsCommand(opts, io));
+      } catch (err) {
+        if (err instanceof UsageError) {
+          io.stderr(`nvr-console nvr channels: ${err.message}\n`);
+          io.setExitCode(EXIT.usage);
+          return;
+        }
+        throw err;
+      }
+    });
+}
+
+async function channelsCommand(opts: Record<string, string | boolean | undefined>, io: CliIo): Promise<number> {
+  if (opts.password !== undefined) throw new UsageError('passwords are never accepted as arguments; pipe {"password": "..."} with --secrets-stdin.');
+  if (typeof opts.nvr !== 'string') throw new UsageError('--nvr <http://host[:port]> is required.');
+  const url = NvrUrl.safeParse(opts.nvr);
+  if (!url.success) throw new UsageError(`--nvr ${url.error.issues[0]?.message ?? 'is invalid'}.`);
+  if (typeof opts.username !== 'string' || !opts.username || opts.username.length > 64) throw new UsageError('--username <user> is required.');
+  if (!opts.secretsStdin) throw new UsageError('--secrets-stdin is required (the password comes only from standard input).');
+  let timeoutMs = 8000;
+  if (opts.timeout !== undefined) {
+    if (typeof opts.timeout !== 'string' || !/^\d+$/.test(opts.timeout) || +opts.timeout < 100 || +opts.timeout > 120_000) throw new UsageError('--timeout must be a whole number from 100 to 120000.');
+    timeoutMs = +opts.timeout;
+  }
+  const password = parseSecrets(await io.stdin());
+
+  const clock = new OffsetClock();
+  const client = new DahuaRpcClient({ url: url.data, username: opts.username, timeoutMs });
+  try {
+    const read = await nvrAction({ gate: new CredentialGate({ clock }), client, password, clock }, readNvr);
+    const rows = read.channels.map((c) => ({
+      channel: c.channel,
+      name: c.name,
+      address: c.address,
+      port: c.port ?? null,
+      protocol: c.protocol,
+      username: c.username,
+      online: c.online,
+      state: c.state,
+      model: c.model,
+    }));
+    io.stdout(JSON.stringify(rows, null, opts.json ? undefined : 2) + '\n');
+    if (!opts.json) {
+      const id = [read.identity.model, read.identity.serial].filter(Boolean).join(' ');
+      io.stderr(`${id || 'NVR'}: ${rows.length} channel(s), ${rows.filter((r) => r.online).length} online.\n`);
+      for (const n of read.notes) io.stderr(`Note: ${n}\n`);
+    }
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof DahuaError) {
+      io.stderr(`nvr-console nvr channels: ${err.message}\n`);
+      return EXIT.failed;
+    }
+    throw err;
+  } finally {
+    await client.logout();
+  }
+}
+
+function parseSecrets(text: string): string {
+  const expected = 'expected {"password": "..."}';
+  if (!text.trim()) throw new UsageError(`standard input is empty; ${expected}.`);
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    // The parser's message may quote the input (the password): say only that it broke.
+    throw new UsageError(`standard input is not valid JSON; ${expected}.`);
+  }
+  const parsed = SecretsInput.safeParse(data);
+  if (!parsed.success) {
+    throw new UsageError(`standard input is invalid (${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.code}`).join('; ')}); ${expected}.`);
+  }
+  return parsed.data.password;
+}
