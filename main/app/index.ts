@@ -7,6 +7,7 @@ import type { Logger } from '../core/log';
 import { setupCases } from '../cases/service';
 import { setupDiscovery } from '../discovery/service';
 import { setupSync } from '../sync/service';
+import { setupNvr } from '../nvr/service';
 import { APP_VERSION } from '../core/version';
 import { setupAppFeature } from './app-feature';
 import { assertHandlers, mergeHandlers } from './handlers';
@@ -59,6 +60,7 @@ export async function startApp(envOptions: AppOptions, hostOrFactory: HostAdapte
     await setupDiscovery(ctx),
     await setupCases(ctx),
     await setupSync(ctx),
+    await setupNvr(ctx),
   ] as const;
   const handlers = mergeHandlers(features) satisfies Handlers;
   try {

@@ -1,0 +1,160 @@
+import { AppError, type CallName, type ErrorCode } from '../../common/contract';
+import type { NvrSnapshot } from '../../common/contract/nvr';
+import type { Handlers } from '../core/dispatch';
+import type { Feature, ServiceContext } from '../core/context';
+import { caseAccount, createKeytarKeychain, type Keychain } from '../cases/keychain';
+import { DahuaError, DahuaRpcClient } from '../dahua/client';
+import { readNvr } from '../dahua/reader';
+import { nvrAction } from '../dahua/session';
+
+type NvrHandlers = Pick<Handlers, Extract<CallName, `nvr.${string}`>>;
+
+export interface NvrDeps {
+  keychain?: Keychain;
+  timeoutMs?: number;
+  /** A running camera sync refreshes the channels at most this often (ms). */
+  liveRefreshMs?: number;
+}
+
+interface Held {
+  url: string;
+  username: string;
+  client: DahuaRpcClient;
+  /** Memory only, for refreshes in this session; forgotten on sign-out and quit. */
+  password: string;
+}
+
+/**
+ * nvr.* verbs: one NVR session at a time. Every sign-in is a user action
+ * through the credential gate (main/dahua/session.ts); the only background
+ * work is keep-alive and reads on a session that is already open, which never
+ * sign in.
+ */
+export async function setupNvr(ctx: ServiceContext, deps: NvrDeps = {}): Promise<Feature<NvrHandlers>> {
+  const log = ctx.log.child('nvr');
+  const keychain = deps.keychain ?? createKeytarKeychain();
+  let held: Held | undefined;
+  let lastRead = 0;
+  let reading: Promise<unknown> | undefined;
+
+  const snapshot = (h: Held, read: Awaited<ReturnType<typeof readNvr>>): NvrSnapshot => ({
+    url: h.url,
+    username: h.username,
+    identity: read.identity,
+    channels: read.channels,
+    readAt: ctx.clock.now(),
+    notes: read.notes,
+  });
+
+  const publish = (s: NvrSnapshot) => {
+    lastRead = ctx.clock.now();
+    ctx.events.emit('nvr.channels', s);
+    return s;
+  };
+
+  const fail = (err: unknown, what: string): never => {
+    if (err instanceof DahuaError) {
+      log.warn(`${what} failed`, { kind: err.kind, remainLoginTimes: err.info.remainLoginTimes });
+      const code: ErrorCode = ['wrong-password', 'locked', 'blacklisted', 'budget', 'not-initialised'].includes(err.kind) ? 'refused' : 'unavailable';
+      throw new AppError(code, err.message);
+    }
+    throw err;
+  };
+
+  const end = async () => {
+    const h = held;
+    held = undefined;
+    if (h) await h.client.logout();
+  };
+
+  const keepAlive = (h: Held) =>
+    h.client.startKeepAlive((err) => {
+      // The NVR ended the session: no sign-in in the background; the next refresh (a user action) signs in.
+      log.info('NVR keep-alive ended the session', { kind: err instanceof DahuaError ? err.kind : 'error' });
+    });
+
+  // Live while a camera sync runs: read on the open session (never a sign-in), at most every few seconds.
+  const unsubscribe = ctx.events.subscribe((name) => {
+    const h = held;
+    if (name !== 'sync.progress' || !h || !h.client.signedIn || reading) return;
+    if (ctx.clock.now() - lastRead < (deps.liveRefreshMs ?? 5000)) return;
+    reading = ctx.gate
+      .withDevice(h.url, async () => (h.client.signedIn ? publish(snapshot(h, await readNvr(h.client))) : undefined))
+      .catch((err: unknown) => log.info('live NVR refresh skipped', { kind: err instanceof DahuaError ? err.kind : 'error' }))
+      .finally(() => (reading = undefined));
+  });
+
+  const handlers: NvrHandlers = {
+    'nvr.signIn': async (input) => {
+      ctx.secrets.add(input.password);
+      let password = input.password;
+      if (input.caseId !== undefined) {
+        try {
+          password = (await keychain.get(caseAccount(input.caseId))) ?? undefined;
+        } catch (e) {
+          throw new AppError('unavailable', `${(e as Error).message} Type the NVR password instead.`);
+        }
+        if (!password) throw new AppError('not-found', 'No new password is stored for this case; type the NVR password instead.');
+        ctx.secrets.add(password);
+      }
+      await end();
+      let client: DahuaRpcClient;
+      try {
+        client = new DahuaRpcClient({ url: input.url, username: input.username, timeoutMs: deps.timeoutMs });
+      } catch (err) {
+        return fail(err, 'NVR sign-in');
+      }
+      const h: Held = { url: client.base.href.replace(/\/$/, ''), username: input.username, client, password: password! };
+      try {
+        const read = await nvrAction({ gate: ctx.gate, client, password: h.password, clock: ctx.clock }, readNvr);
+        held = h;
+        keepAlive(h);
+        log.info('signed in to the NVR', { url: h.url, channels: read.channels.length });
+        return publish(snapshot(h, read));
+      } catch (err) {
+        await client.logout();
+        return fail(err, 'NVR sign-in');
+      }
+    },
+    'nvr.channels': async () => {
+      const h = held;
+      if (!h) throw new AppError('conflict', 'Sign in to the NVR first.');
+      try {
+        const wasSignedIn = h.client.signedIn;
+        const read = await nvrAction({ gate: ctx.gate, client: h.client, password: h.password, clock: ctx.clock }, readNvr);
+        if (!wasSignedIn) keepAlive(h);
+        return publish(snapshot(h, read));
+      } catch (err) {
+        if (err instanceof DahuaError && ['wrong-password', 'locked', 'blacklisted', 'budget'].includes(err.kind)) await end();
+        return fail(err, 'NVR refresh');
+      }
+    },
+    'nvr.status': (input) => {
+      const url = input.url ?? held?.url;
+      const same = !!held && (!input.url || new URL(input.url).host === new URL(held.url).host);
+      const g = url ? ctx.gate.status(url) : { failures: 0, max: ctx.gate.max, lockedUntil: undefined };
+      return {
+        ...(url ? { url } : {}),
+        ...(same ? { username: held!.username } : {}),
+        signedIn: same && held!.client.signedIn,
+        failures: g.failures,
+        maxFailures: g.max,
+        ...(g.lockedUntil !== undefined ? { lockedUntil: g.lockedUntil } : {}),
+      };
+    },
+    'nvr.signOut': async () => {
+      const had = !!held;
+      await end();
+      return { signedOut: had };
+    },
+  };
+
+  return {
+    handlers,
+    async dispose() {
+      unsubscribe();
+      await reading;
+      await end();
+    },
+  };
+}
