@@ -3,6 +3,7 @@ import { useRef, type KeyboardEvent } from 'react';
 import { DevicesView } from '../features/devices/DevicesView';
 import { ResetView } from '../features/reset/ResetView';
 import { SyncView } from '../features/sync/SyncView';
+import { NvrView } from '../features/nvr/NvrView';
 import { queryClient, useAppInfo, wireEvents } from './data';
 import { go, useNav, type View } from './nav';
 import { Notices } from './Notices';
@@ -11,6 +12,7 @@ const TABS: { view: View; label: string; Screen: () => React.JSX.Element }[] = [
   { view: 'devices', label: 'Devices', Screen: DevicesView },
   { view: 'reset', label: 'Password reset', Screen: ResetView },
   { view: 'sync', label: 'Camera sync', Screen: SyncView },
+  { view: 'nvr', label: 'NVR channels', Screen: NvrView },
 ];
 
 wireEvents(queryClient);

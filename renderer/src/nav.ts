@@ -1,6 +1,6 @@
 import { useSyncExternalStore } from 'react';
 
-export type View = 'devices' | 'reset' | 'sync';
+export type View = 'devices' | 'reset' | 'sync' | 'nvr';
 export interface NavState {
   view: View;
   params: Record<string, string>;

@@ -12,6 +12,7 @@ import { go } from '../../src/nav';
 import { copyText } from './copy';
 import { useAction } from './hooks';
 import type { StepProps } from './steps-early';
+import { NvrSignInLink } from '../nvr/SignInLink';
 
 
 function Countdown({ label, until, now }: { label: string; until: number; now: number }) {
@@ -277,6 +278,7 @@ export function SyncStep({ c }: StepProps) {
         </button>
       </div>
       <Reveal caseId={c.id} />
+      <NvrSignInLink host={c.nvr.address} caseId={c.id} />
       <ErrorLine error={error} />
     </>
   );

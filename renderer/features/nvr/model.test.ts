@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import type { InventoryDevice } from '../../../common/domain/device';
+import type { NvrChannel } from '../../../common/contract/nvr';
+import { inventoryLabel, inventoryRowOf, nvrUrlOf, onlineSummary } from './model';
+
+const dev = (o: Partial<InventoryDevice>): InventoryDevice => ({ id: 'x', kind: 'camera', addresses: [], xaddrs: [], protocols: [], online: true, firstSeen: 0, lastSeen: 0, flags: [], ...o });
+const ch = (o: Partial<NvrChannel>): NvrChannel => ({ channel: 1, name: '', address: '10.0.0.1', protocol: 'private', username: 'admin', model: '', online: true, state: 'connected', passwordMasked: false, ...o });
+
+describe('NVR channels view model', () => {
+  it('finds the inventory row by address, a camera before the NVR', () => {
+    const nvrRow = dev({ id: 'n', kind: 'nvr', addresses: ['10.0.0.1'] });
+    const cam = dev({ id: 'c', addresses: ['10.0.0.1'], model: 'IPC', serial: 'S1', name: 'Cam 1' });
+    expect(inventoryRowOf(ch({}), [nvrRow, cam])?.id).toBe('c');
+    expect(inventoryRowOf(ch({ address: '10.0.0.9' }), [cam])).toBeUndefined();
+    expect(inventoryRowOf(ch({ address: '' }), [dev({ addresses: [''] })])).toBeUndefined();
+    expect(inventoryLabel(cam)).toBe('Cam 1 · IPC · S1');
+    expect(inventoryLabel(undefined)).toMatch(/Not seen from this laptop/);
+  });
+
+  it('builds the NVR address and the summary line', () => {
+    expect(nvrUrlOf('192.168.1.108')).toBe('http://192.168.1.108');
+    expect(nvrUrlOf('http://x:81')).toBe('http://x:81');
+    expect(nvrUrlOf(undefined)).toBe('');
+    expect(onlineSummary([ch({}), ch({ online: false })])).toBe('1 of 2 channels online');
+  });
+});
