@@ -52,11 +52,15 @@ describe('simulated NVR web JSON-RPC', () => {
     expect(table['uuid:System_CONFIG_NETCAMERA_INFO_0']).toMatchObject({ Address: site.cameras[0]!.address, ProtocolType: 'Private', Port: 37777, UserName: 'admin', Enable: true });
     expect(table['uuid:System_CONFIG_NETCAMERA_INFO_1']).toMatchObject({ ProtocolType: 'Onvif', Port: site.port });
     expect(table['uuid:System_CONFIG_NETCAMERA_INFO_3']).toMatchObject({ UserName: 'onvif' });
-    // Before the NVR tried its cameras the state is unknown; after one round every camera is connected.
-    expect((await call('LogicDeviceManager.getCameraState', { uniqueChannels: [-1] })).params.states[0].connectionState).toBe('Unknown');
-    await rpc.pollNow();
+    // The first state read makes the NVR try its cameras (no background round in tests): every camera is connected.
+    expect(rpc.channels[0]!.state).toBe('Unknown');
+    const authOk = site.cameras[0]!.stats().authOk['digest-MD5'] ?? 0;
     const states = (await call('LogicDeviceManager.getCameraState', { uniqueChannels: [-1] })).params.states as { channel: number; connectionState: string }[];
     expect(states.map((s) => s.connectionState)).toEqual(['Connected', 'Connected', 'Connected', 'Connected', 'Connected']);
+    expect(site.cameras[0]!.stats().authOk['digest-MD5']).toBe(authOk + 1);
+    // A second read within 5 s reports the same round: no new sign-in on the camera.
+    await call('LogicDeviceManager.getCameraState', { uniqueChannels: [-1] });
+    expect(site.cameras[0]!.stats().authOk['digest-MD5']).toBe(authOk + 1);
     expect((await call('no.suchMethod')).error.code).toBe(CODES.methodNotFound);
     expect((await call('global.keepAlive', { timeout: 60 })).result).toBe(true);
     expect((await call('global.logout')).result).toBe(true);

@@ -100,8 +100,15 @@ export interface NvrRpcOptions {
   channels: SimChannel[];
   faults?: Partial<NvrRpcFaults>;
   clock?: () => number;
-  /** How often the NVR signs in to each channel's camera; 0 = only on pollNow(). */
+  /**
+   * How often the NVR signs in to each channel's camera in the background; 0 = no
+   * background round: a camera-state read then starts a round itself when the last
+   * one is older than `stateMaxAgeMs`, so states are real without hammering cameras
+   * in tests that never look.
+   */
   pollMs?: number;
+  /** Default 5000. */
+  stateMaxAgeMs?: number;
 }
 
 export interface NvrRpcSim {
@@ -291,6 +298,10 @@ export async function startNvrRpc(o: NvrRpcOptions): Promise<NvrRpcSim> {
       if (body['method'] !== 'global.login') return json(res, err(body['id'], 0, CODES.invalidRequest, 'Only global.login here'));
       return json(res, login(body));
     }
+    if (body['method'] === 'LogicDeviceManager.getCameraState' && !timer && Date.now() - lastRound > (o.stateMaxAgeMs ?? 5000)) {
+      // Like a recorder that reconnects on demand: the state it reports comes from a real sign-in.
+      return void pollNow().then(() => json(res, rpc(body)));
+    }
     return json(res, rpc(body));
   };
 
@@ -316,6 +327,7 @@ export async function startNvrRpc(o: NvrRpcOptions): Promise<NvrRpcSim> {
   const port = (server.address() as AddressInfo).port;
 
   let round: Promise<void> | undefined;
+  let lastRound = 0;
   const pollNow = (): Promise<void> => {
     // One round at a time, like a recorder's reconnect loop: never two sign-ins at once to a camera.
     round ??= Promise.all(
@@ -329,6 +341,7 @@ export async function startNvrRpc(o: NvrRpcOptions): Promise<NvrRpcSim> {
       }),
     ).then(() => {
       round = undefined;
+      lastRound = Date.now();
     });
     return round;
   };
