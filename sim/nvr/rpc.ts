@@ -58,6 +58,8 @@ export interface NvrRpcFaults {
   blacklisted: boolean;
   /** Extra unused slots appended to the RemoteDevice table. */
   extraUnusedSlots: number;
+  /** configManager.setConfig of RemoteDevice is refused (firmware that wants secSetCamera). */
+  refuseSetConfig: boolean;
   /** Methods this firmware does not have (answered 268894210). */
   missingMethods: string[];
   lockout: { afterFailures: number; lockMs: number };
@@ -73,6 +75,7 @@ export const DEFAULT_RPC_FAULTS: NvrRpcFaults = {
   notInitialised: false,
   blacklisted: false,
   extraUnusedSlots: 0,
+  refuseSetConfig: false,
   missingMethods: [],
   lockout: { afterFailures: 5, lockMs: 30 * 60_000 },
 };
@@ -89,6 +92,9 @@ export interface NvrRpcStats {
   /** NVR-clock ms; 0 when not locked. */
   lockedUntil: number;
   calls: Record<string, number>;
+  /** Accepted RemoteDevice writes, and slots written back with the mask as their password. */
+  setConfigs: number;
+  maskWrites: number;
 }
 
 export interface NvrRpcOptions {
@@ -144,7 +150,7 @@ export async function startNvrRpc(o: NvrRpcOptions): Promise<NvrRpcSim> {
   const faults: NvrRpcFaults = { ...DEFAULT_RPC_FAULTS, ...o.faults, lockout: { ...DEFAULT_RPC_FAULTS.lockout, ...o.faults?.lockout } };
   const realm = `Login to ${o.identity.serialNumber}`;
   const sessions = new Map<string, Session>();
-  const stats: NvrRpcStats = { loginFailures: 0, consecutiveFailures: 0, logins: 0, lockedRefusals: 0, keepAlives: 0, logouts: 0, lockedUntil: 0, calls: {} };
+  const stats: NvrRpcStats = { loginFailures: 0, consecutiveFailures: 0, logins: 0, lockedRefusals: 0, keepAlives: 0, logouts: 0, lockedUntil: 0, calls: {}, setConfigs: 0, maskWrites: 0 };
 
   const json = (res: ServerResponse, body: unknown) => {
     if (faults.notJson) {
@@ -245,6 +251,31 @@ export async function startNvrRpc(o: NvrRpcOptions): Promise<NvrRpcSim> {
         if (params['name'] === 'RemoteDevice') return { params: { table: table() }, result: true };
         if (params['name'] === 'ChannelTitle') return { params: { table: o.channels.map((c) => ({ Name: c.title })) }, result: true };
         return { code: CODES.invalidRequest, message: 'Invalid request: unknown config name' };
+      case 'configManager.setConfig': {
+        if (params['name'] !== 'RemoteDevice') return { code: CODES.invalidRequest, message: 'Invalid request: unknown config name' };
+        if (faults.refuseSetConfig) return { code: CODES.invalidRequest, message: 'Invalid request' };
+        const t = params['table'];
+        const entries: [number, Record<string, unknown>][] = Array.isArray(t)
+          ? t.map((v, i) => [i, obj(v) ?? {}])
+          : obj(t)
+            ? Object.entries(t as object).map(([k, v]) => [Number(/(\d+)$/.exec(k)?.[1] ?? NaN), obj(v) ?? {}])
+            : [];
+        if (!entries.length || entries.some(([i]) => !Number.isInteger(i))) return { code: CODES.invalidRequest, message: 'Invalid request: table' };
+        // The whole table comes back: each slot's fields as written; a Password left out keeps the stored one.
+        // A mask written back is stored literally, as real firmware does: that channel then fails to sign in.
+        for (const [i, v] of entries) {
+          const c = o.channels[i];
+          if (!c) continue;
+          if (typeof v['Enable'] === 'boolean') c.enable = v['Enable'];
+          if (typeof v['UserName'] === 'string') c.username = v['UserName'];
+          if (typeof v['Password'] === 'string' && v['Password']) {
+            if (/^\*+$/.test(v['Password'])) stats.maskWrites++;
+            c.password = v['Password'];
+          }
+        }
+        stats.setConfigs++;
+        return { result: true };
+      }
       case 'LogicDeviceManager.getCameraState':
         return {
           params: { states: o.channels.map((c, i) => ({ channel: i, connectionState: c.enable ? c.state : 'Unknown', uniqueChannel: i })) },
