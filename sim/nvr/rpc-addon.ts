@@ -14,6 +14,11 @@ declare module '../site' {
     nvrPollMs?: number;
     /** Cameras on the NVR's PoE ports, reachable by the NVR only. Default 1. */
     behindNvr?: number;
+    /**
+     * Port of the NVR's web JSON-RPC. Default: 80 (where a real NVR's web page is) when the
+     * site has a fixed port (the demo), else any free port; any free port when 80 cannot be had.
+     */
+    nvrRpcPort?: number;
   }
   interface Site {
     /** The NVR's web JSON-RPC (/RPC2_Login, /RPC2) and its channel list. Set by the nvr-rpc add-on. */
@@ -103,14 +108,21 @@ export const nvrRpcAddon: SiteAddon = {
 
     let rpc: NvrRpcSim;
     try {
-      rpc = await startNvrRpc({
-        address: site.nvr.address,
-        identity: site.nvr.identity,
-        password: (u) => (users.list().some((x) => x.username === u) && users.checkPassword(u, passwords.get(u) ?? '') ? passwords.get(u) : undefined),
-        channels,
-        faults: opts.nvrRpc,
-        clock: opts.clock,
-        pollMs: opts.nvrPollMs ?? 0,
+      const start = (port: number) =>
+        startNvrRpc({
+          address: site.nvr.address,
+          port,
+          identity: site.nvr.identity,
+          password: (u) => (users.list().some((x) => x.username === u) && users.checkPassword(u, passwords.get(u) ?? '') ? passwords.get(u) : undefined),
+          channels,
+          faults: opts.nvrRpc,
+          clock: opts.clock,
+          pollMs: opts.nvrPollMs ?? 0,
+        });
+      const wanted = opts.nvrRpcPort ?? (opts.port ? 80 : 0);
+      rpc = await start(wanted).catch((e: NodeJS.ErrnoException) => {
+        if (wanted && opts.nvrRpcPort === undefined && (e.code === 'EACCES' || e.code === 'EADDRINUSE')) return start(0);
+        throw e;
       });
     } catch (e) {
       await stopBehind();

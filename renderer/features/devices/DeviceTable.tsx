@@ -107,7 +107,7 @@ export function DeviceTable({ devices, sort, onSort, total, selected, onOpen }: 
                     </span>
                   )}
                 </div>
-                <div role="cell" className="dev-cell col-kind">{KIND_LABEL[d.kind]}{d.kind === 'nvr' && <NvrSignInLink host={d.addresses[0]} compact />}</div>
+                <div role="cell" className="dev-cell col-kind">{KIND_LABEL[d.kind]}{d.kind === 'nvr' && <NvrSignInLink device={d} compact />}</div>
                 <div role="cell" className="dev-cell col-model two-line" title={[d.manufacturer, d.model, d.firmware && `firmware ${d.firmware}`].filter(Boolean).join('\n')}>
                   <span data-testid="device-model">{d.model ?? ''}</span>
                   <small>

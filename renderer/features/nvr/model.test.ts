@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InventoryDevice } from '../../../common/domain/device';
 import type { NvrChannel } from '../../../common/contract/nvr';
-import { inventoryLabel, inventoryRowOf, nvrUrlOf, onlineSummary } from './model';
+import { inventoryLabel, inventoryRowOf, nvrHostOf, nvrUrlOf, onlineSummary } from './model';
 
 const dev = (o: Partial<InventoryDevice>): InventoryDevice => ({ id: 'x', kind: 'camera', addresses: [], xaddrs: [], protocols: [], online: true, firstSeen: 0, lastSeen: 0, flags: [], ...o });
 const ch = (o: Partial<NvrChannel>): NvrChannel => ({ channel: 1, name: '', address: '10.0.0.1', protocol: 'private', username: 'admin', model: '', online: true, state: 'connected', passwordMasked: false, ...o });
@@ -21,6 +21,9 @@ describe('NVR channels view model', () => {
     expect(nvrUrlOf('192.168.1.108')).toBe('http://192.168.1.108');
     expect(nvrUrlOf('http://x:81')).toBe('http://x:81');
     expect(nvrUrlOf(undefined)).toBe('');
+    expect(nvrHostOf({ addresses: ['10.0.0.5'], dhip: { init: 'initialised', httpPort: 8080 } })).toBe('10.0.0.5:8080');
+    expect(nvrHostOf({ addresses: ['10.0.0.5'], dhip: { init: 'initialised', httpPort: 80 } })).toBe('10.0.0.5');
+    expect(nvrHostOf({ addresses: [] })).toBeUndefined();
     expect(onlineSummary([ch({}), ch({ online: false })])).toBe('1 of 2 channels online');
   });
 });

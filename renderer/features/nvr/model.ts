@@ -14,6 +14,14 @@ export function inventoryLabel(row: InventoryDevice | undefined): string {
   return [row.name, row.model, row.serial].filter(Boolean).join(' · ') || row.addresses[0] || row.id;
 }
 
+/** host[:port] of an NVR row's web page: its first address, and the HTTP port DHIP reported when it is not 80. */
+export function nvrHostOf(d: Pick<InventoryDevice, 'addresses' | 'dhip'>): string | undefined {
+  const ip = d.addresses[0];
+  if (!ip) return undefined;
+  const port = d.dhip?.httpPort;
+  return port && port !== 80 ? `${ip}:${port}` : ip;
+}
+
 /** The NVR's web address from an inventory row's IP: http://host (port 80, where its web page is). */
 export function nvrUrlOf(host: string | undefined): string {
   if (!host) return '';
