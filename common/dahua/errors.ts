@@ -85,7 +85,7 @@ export function describeDahuaError(info: DahuaErrorInfo, detail = ''): string {
       if (info.remainLoginTimes === 0) return `The NVR refused the user name or password and has now locked this account for ${lock}. Wait, then sign in with the right password.`;
       if (info.remainLoginTimes !== undefined) {
         const n = info.remainLoginTimes;
-        return `The NVR refused the user name or password. ${n} ${n === 1 ? 'try' : 'tries'} left before the NVR locks this account for ${lock}. Check the password (the reset case's new one, or the one on the NVR's label) before trying again.`;
+        return `The NVR refused the user name or password. ${n} ${n === 1 ? 'try' : 'tries'} left before the NVR locks this account for ${lock}. Check the password (the reset case's new one, or the one the customer gave you) before trying again.`;
       }
       return 'The NVR refused the user name or password. Check the password before trying again: the NVR locks the account after a few wrong tries.';
     }
