@@ -25,6 +25,7 @@ export type DahuaErrorKind =
   | 'protocol'
   | 'unreachable'
   | 'https-redirect'
+  | 'untrusted-cert'
   | 'budget'
   | 'other';
 
@@ -104,7 +105,9 @@ export function describeDahuaError(info: DahuaErrorInfo, detail = ''): string {
     case 'invalid-request':
       return `The NVR rejected the request as invalid${detail ? ` (${detail})` : ''}.`;
     case 'https-redirect':
-      return `The NVR redirects to HTTPS${detail ? ` (${detail})` : ''}. Its certificate cannot be checked (self-signed): the app does not follow it without your say-so. Use the NVR's http:// address, or confirm you trust this NVR.`;
+      return `The NVR redirects to HTTPS${detail ? ` (${detail})` : ''}. Its certificate is usually self-signed, so the app does not follow the redirect without your say-so: sign in at the https:// address to see the certificate and decide whether to trust it.`;
+    case 'untrusted-cert':
+      return `The NVR's https certificate is not vouched for by any authority this laptop knows (NVRs ship self-signed ones)${detail ? `: ${detail}` : ''}. Trust it only if it is your customer's NVR on this network, ideally after comparing the fingerprint with the one on the NVR's own screen.`;
     case 'unreachable':
       return `The NVR did not answer${detail ? ` (${detail})` : ''}. Check the address and that the laptop is on the NVR's network.`;
     case 'budget':

@@ -1,5 +1,6 @@
 import { classifyDahuaError, DAHUA_CODES, describeDahuaError, type DahuaErrorInfo, type DahuaErrorKind } from '../../common/dahua/errors';
 import { dahuaDefaultHash } from './hash';
+import { peekCertificate, postJson, TransportError, type PinnedCert } from './transport';
 
 /**
  * A client of the web JSON-RPC a Dahua-family NVR's own web page uses
@@ -8,9 +9,20 @@ import { dahuaDefaultHash } from './hash';
  * decides (through the credential gate) whether to call it again.
  */
 
+/** The certificate an https NVR presented, for the technician to confirm (all public). */
+export interface PresentedCert extends PinnedCert {
+  subject: string;
+  validTo: string;
+}
+
 export class DahuaError extends Error {
   readonly info: DahuaErrorInfo;
-  constructor(info: DahuaErrorInfo, detail = '') {
+  constructor(
+    info: DahuaErrorInfo,
+    detail = '',
+    /** With kind untrusted-cert: what the NVR presented. */
+    readonly cert?: PresentedCert,
+  ) {
     super(describeDahuaError(info, detail));
     this.name = 'DahuaError';
     this.info = info;
@@ -27,8 +39,8 @@ export interface DahuaClientOptions {
   timeoutMs?: number;
   /** Answers larger than this are refused (a huge or endless body is not a channel table). */
   maxBodyBytes?: number;
-  /** For tests: the transport (default: global fetch). */
-  fetch?: typeof fetch;
+  /** For an https NVR: the certificate the technician confirmed (see transport.ts). */
+  pinned?: PinnedCert;
   /** Called with each request's method, never with params (they may hold a hash). */
   onRequest?: (method: string) => void;
 }
@@ -54,7 +66,7 @@ export class DahuaRpcClient {
 
   constructor(private readonly o: DahuaClientOptions) {
     const u = new URL(o.url);
-    if (u.protocol !== 'http:') throw new DahuaError({ kind: 'https-redirect' }, `${u.protocol} addresses need a certificate decision first`);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new DahuaError({ kind: 'protocol' }, `${u.protocol} is not an NVR address`);
     if (u.username || u.password) throw new DahuaError({ kind: 'protocol' }, 'credentials do not belong in the address');
     this.base = new URL(`${u.protocol}//${u.host}/`);
   }
@@ -165,39 +177,36 @@ export class DahuaRpcClient {
   }
 
   private async post(path: string, body: unknown): Promise<RpcReply> {
-    const f = this.o.fetch ?? fetch;
     const url = new URL(path, this.base);
     const method = (body as { method: string }).method;
+    const timeoutMs = this.o.timeoutMs ?? DEFAULT_TIMEOUT;
     this.o.onRequest?.(method);
-    let res: Response;
+    let res;
     try {
-      res = await f(url, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-        body: JSON.stringify(body),
-        // Never follow: an https redirect needs the technician's decision, and another host never gets the hash.
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.o.timeoutMs ?? DEFAULT_TIMEOUT),
-      });
+      res = await postJson(url, JSON.stringify(body), { timeoutMs, maxBodyBytes: this.o.maxBodyBytes ?? DEFAULT_MAX_BODY, pinned: this.o.pinned });
     } catch (err) {
-      const name = (err as Error).name;
-      throw new DahuaError({ kind: 'unreachable' }, name === 'TimeoutError' ? `no answer within ${(this.o.timeoutMs ?? DEFAULT_TIMEOUT) / 1000} s` : causeOf(err));
+      if (!(err instanceof TransportError)) throw err;
+      if (err.kind === 'too-large') throw new DahuaError({ kind: 'protocol' }, `${method}: ${err.message}`);
+      if (err.kind === 'untrusted-cert') {
+        if (this.o.pinned) throw new DahuaError({ kind: 'untrusted-cert' }, err.message);
+        // Nothing was sent (the handshake failed first): read what the NVR presents so the technician can decide.
+        const cert = await peekCertificate(url, timeoutMs).catch(() => undefined);
+        throw new DahuaError({ kind: 'untrusted-cert' }, cert ? `SHA-256 ${cert.fingerprint256}` : '', cert);
+      }
+      throw new DahuaError({ kind: 'unreachable' }, err.message);
     }
     if (res.status >= 300 && res.status < 400) {
-      await res.body?.cancel().catch(() => undefined);
-      const loc = res.headers.get('location') ?? '';
+      const loc = res.location ?? '';
       if (/^https:/i.test(loc)) throw new DahuaError({ kind: 'https-redirect' }, `to ${safeLocation(loc)}`);
       throw new DahuaError({ kind: 'protocol' }, `${method}: the NVR redirected (HTTP ${res.status}) to ${safeLocation(loc) || 'nowhere'}; not followed`);
     }
     if (res.status === 404 || res.status === 501) {
-      await res.body?.cancel().catch(() => undefined);
       throw new DahuaError({ kind: 'protocol' }, `${path} is not there (HTTP ${res.status}): this device does not speak Dahua's web JSON-RPC`);
     }
-    const text = await readLimited(res, this.o.maxBodyBytes ?? DEFAULT_MAX_BODY, method);
     if (res.status !== 200) throw new DahuaError({ kind: 'protocol' }, `${method}: HTTP ${res.status}`);
     let data: unknown;
     try {
-      data = JSON.parse(text);
+      data = JSON.parse(res.body);
     } catch {
       throw new DahuaError({ kind: 'protocol' }, `${method}: the answer is not JSON`);
     }
@@ -211,11 +220,6 @@ function obj(v: unknown): Record<string, unknown> | undefined {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
-function causeOf(err: unknown): string {
-  const c = (err as { cause?: { code?: string; message?: string } }).cause;
-  return c?.code ?? c?.message ?? (err as Error).message ?? 'network error';
-}
-
 /** Scheme, host and path of a Location header, nothing more (no query, no credentials). */
 function safeLocation(loc: string): string {
   try {
@@ -224,27 +228,4 @@ function safeLocation(loc: string): string {
   } catch {
     return '';
   }
-}
-
-async function readLimited(res: Response, max: number, method: string): Promise<string> {
-  const declared = Number(res.headers.get('content-length') ?? NaN);
-  if (Number.isFinite(declared) && declared > max) {
-    await res.body?.cancel().catch(() => undefined);
-    throw new DahuaError({ kind: 'protocol' }, `${method}: the answer is larger than ${Math.round(max / 1024)} KB`);
-  }
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => undefined);
-      throw new DahuaError({ kind: 'protocol' }, `${method}: the answer is larger than ${Math.round(max / 1024)} KB`);
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder('utf-8', { fatal: false }).decode(Buffer.concat(chunks));
 }
