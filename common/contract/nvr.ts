@@ -16,6 +16,12 @@ export const NvrUrl = z
     }
   }, 'must be the NVR address as http://host[:port], without a path or credentials');
 
+/** SHA-256 fingerprint as Node prints it: 32 upper-case hex pairs joined by colons. */
+export const Fingerprint = z.string().regex(/^[0-9A-F]{2}(:[0-9A-F]{2}){31}$/, 'a SHA-256 fingerprint (AA:BB:…)');
+
+export const NvrCertificate = z.object({ fingerprint256: Fingerprint, subject: z.string(), validTo: z.string() });
+export type NvrCertificate = z.infer<typeof NvrCertificate>;
+
 export const NvrChannel = z.object({
   /** 1-based, as the NVR's own screens number them. */
   channel: z.number().int().min(1),
@@ -59,6 +65,8 @@ export const NvrSignInInput = z
     password: z.string().min(1).max(128).optional(),
     /** …or the new password of this reset case, from the keychain. */
     caseId: z.string().min(1).max(200).optional(),
+    /** For an https NVR: the SHA-256 fingerprint of its certificate the technician confirmed (nvr.certificate). */
+    trustFingerprint: Fingerprint.optional(),
   })
   .refine((v) => (v.password === undefined) !== (v.caseId === undefined), 'give exactly one of password or caseId');
 export type NvrSignInInput = z.infer<typeof NvrSignInInput>;
@@ -79,6 +87,11 @@ export const nvrCalls = {
     NvrSignInInput,
     NvrSnapshot,
     'Signs in to the NVR (one try per call, through the credential gate) and reads its identity and channels. Fails with refused + plain words (remaining tries) on a wrong password.',
+  ),
+  'nvr.certificate': call(
+    z.object({ url: NvrUrl }),
+    NvrCertificate,
+    'The certificate an https NVR presents (a TLS handshake only, nothing sent), for the technician to confirm before nvr.signIn.',
   ),
   'nvr.channels': call(z.void(), NvrSnapshot, 'Reads the channels again on the signed-in session (signs in again only after the NVR ended the session).'),
   'nvr.status': call(z.object({ url: NvrUrl.optional() }).default({}), NvrStatus, 'Whether a session is open, and the sign-in budget of that NVR.'),

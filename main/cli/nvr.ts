@@ -1,11 +1,12 @@
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { OffsetClock } from '../../common/clock';
-import { NvrUrl } from '../../common/contract/nvr';
+import { Fingerprint, NvrUrl } from '../../common/contract/nvr';
 import { CredentialGate } from '../core/credential-gate';
 import { DahuaError, DahuaRpcClient } from '../dahua/client';
 import { readNvr } from '../dahua/reader';
 import { nvrAction } from '../dahua/session';
+import { peekCertificate, TransportError, type PinnedCert } from '../dahua/transport';
 import { EXIT, type CliIo } from './io';
 
 const SecretsInput = z.strictObject({ password: z.string().min(1).max(128) });
@@ -21,6 +22,7 @@ export function registerNvr(program: Command, io: CliIo): void {
     .option('--username <user>', 'the NVR account (usually admin)')
     .option('--secrets-stdin', 'read { "password": "..." } from standard input')
     .option('--timeout <ms>', 'per request (default 8000)')
+    .option('--trust-cert <sha256>', "an https NVR: the SHA-256 fingerprint of its (self-signed) certificate you checked; without it the command prints the fingerprint and stops")
     .option('--json', 'one JSON array on stdout and nothing else on stderr unless it fails')
     .addOption(new Option('--password <value>').hideHelp())
     .action(async (opts: Record<string, string | boolean | undefined>) => {
@@ -49,10 +51,30 @@ async function channelsCommand(opts: Record<string, string | boolean | undefined
     if (typeof opts.timeout !== 'string' || !/^\d+$/.test(opts.timeout) || +opts.timeout < 100 || +opts.timeout > 120_000) throw new UsageError('--timeout must be a whole number from 100 to 120000.');
     timeoutMs = +opts.timeout;
   }
+  if (opts.trustCert !== undefined && !Fingerprint.safeParse(opts.trustCert).success) throw new UsageError('--trust-cert must be a SHA-256 fingerprint, AA:BB:… (32 pairs).');
   const password = parseSecrets(await io.stdin());
 
+  let pinned: PinnedCert | undefined;
+  if (new URL(url.data).protocol === 'https:') {
+    let cert;
+    try {
+      cert = await peekCertificate(new URL(url.data), timeoutMs);
+    } catch (err) {
+      io.stderr(`nvr-console nvr channels: the NVR did not complete an https handshake (${err instanceof TransportError ? err.message : String(err)}).\n`);
+      return EXIT.failed;
+    }
+    if (opts.trustCert !== cert.fingerprint256) {
+      io.stderr(
+        `nvr-console nvr channels: the NVR's certificate (${cert.subject}) is self-signed or unknown; SHA-256 ${cert.fingerprint256}.\n` +
+          (opts.trustCert ? 'It is NOT the one given with --trust-cert: nothing was sent.\n' : 'If it is your customer\'s NVR, run again with --trust-cert <that fingerprint>. Nothing was sent.\n'),
+      );
+      return EXIT.failed;
+    }
+    pinned = cert;
+  }
+
   const clock = new OffsetClock();
-  const client = new DahuaRpcClient({ url: url.data, username: opts.username, timeoutMs });
+  const client = new DahuaRpcClient({ url: url.data, username: opts.username, timeoutMs, pinned });
   try {
     const read = await nvrAction({ gate: new CredentialGate({ clock }), client, password, clock }, readNvr);
     const rows = read.channels.map((c) => ({

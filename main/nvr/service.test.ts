@@ -1,5 +1,9 @@
 // The nvr.* verbs against the simulated site (loopback 127.62.7.0/24 only).
-import { readFileSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calls } from '../../common/contract';
@@ -95,5 +99,37 @@ describe('nvr service', () => {
     ctx.events.emit('sync.progress', { runId: 'r', rows: [] });
     await expect.poll(() => events.filter((e) => e.name === 'nvr.channels').length).toBe(n + 1);
     await f.dispose?.();
+  });
+});
+
+describe('nvr service and an https NVR', () => {
+  it('asks for the certificate first, signs in only with the fingerprint the technician confirmed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nvr-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=nvr', '-days', '2', '-keyout', join(dir, 'k'), '-out', join(dir, 'c')], { stdio: 'ignore' });
+    let requests = 0;
+    const server = createHttpsServer({ key: readFileSync(join(dir, 'k')), cert: readFileSync(join(dir, 'c')) }, (_req, res) => {
+      requests++;
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 268632086 }, result: false }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.62.7.200', r));
+    const url = `https://127.62.7.200:${(server.address() as AddressInfo).port}`;
+    try {
+      const { ctx } = testContext();
+      const f = await setupNvr(ctx, { keychain: createMemoryKeychain() });
+      const input = (extra: object = {}) => calls['nvr.signIn'].input.parse({ url, username: 'admin', password: 'Pass-1234x', ...extra });
+      await expect(Promise.resolve(f.handlers['nvr.signIn'](input(), t))).rejects.toThrow(/confirm you trust it/);
+      const cert = await f.handlers['nvr.certificate']({ url }, t);
+      expect(cert.subject).toBe('CN=nvr');
+      expect(requests).toBe(0);
+      await expect(Promise.resolve(f.handlers['nvr.signIn'](input({ trustFingerprint: cert.fingerprint256.replace(/^../, '00') }), t))).rejects.toThrow(/different certificate/);
+      expect(requests).toBe(0);
+      await expect(Promise.resolve(f.handlers['nvr.signIn'](input({ trustFingerprint: cert.fingerprint256 }), t))).rejects.toThrow(/not been initialised/);
+      expect(requests).toBe(1);
+      await f.dispose?.();
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 });

@@ -4,6 +4,7 @@ import type { Handlers } from '../core/dispatch';
 import type { Feature, ServiceContext } from '../core/context';
 import { caseAccount, createKeytarKeychain, type Keychain } from '../cases/keychain';
 import { DahuaError, DahuaRpcClient } from '../dahua/client';
+import { peekCertificate, TransportError, type PinnedCert } from '../dahua/transport';
 import { readNvr } from '../dahua/reader';
 import { nvrAction } from '../dahua/session';
 
@@ -34,6 +35,25 @@ export async function setupNvr(ctx: ServiceContext, deps: NvrDeps = {}): Promise
   const log = ctx.log.child('nvr');
   const keychain = deps.keychain ?? createKeytarKeychain();
   let held: Held | undefined;
+  /** Certificates https NVRs presented, by host: the pin is the one the technician saw. */
+  const certs = new Map<string, PinnedCert>();
+  const peek = async (url: string) => {
+    try {
+      const c = await peekCertificate(new URL(url), deps.timeoutMs ?? 8000);
+      certs.set(new URL(url).host, c);
+      return c;
+    } catch (err) {
+      throw new AppError('unavailable', `The NVR did not complete an https handshake (${err instanceof TransportError ? err.message : String(err)}). Check the address.`);
+    }
+  };
+  const pinFor = async (url: string, fingerprint: string | undefined): Promise<PinnedCert | undefined> => {
+    if (new URL(url).protocol !== 'https:') return undefined;
+    if (!fingerprint) throw new AppError('conflict', "This NVR uses https: check its certificate and confirm you trust it before signing in.");
+    let c = certs.get(new URL(url).host);
+    if (c?.fingerprint256 !== fingerprint) c = await peek(url);
+    if (c.fingerprint256 !== fingerprint) throw new AppError('refused', 'The NVR now presents a different certificate than the one you confirmed. Check it again before trusting it.');
+    return c;
+  };
   let lastRead = 0;
   let reading: Promise<unknown> | undefined;
 
@@ -98,9 +118,10 @@ export async function setupNvr(ctx: ServiceContext, deps: NvrDeps = {}): Promise
         ctx.secrets.add(password);
       }
       await end();
+      const pinned = await pinFor(input.url, input.trustFingerprint);
       let client: DahuaRpcClient;
       try {
-        client = new DahuaRpcClient({ url: input.url, username: input.username, timeoutMs: deps.timeoutMs });
+        client = new DahuaRpcClient({ url: input.url, username: input.username, timeoutMs: deps.timeoutMs, pinned });
       } catch (err) {
         return fail(err, 'NVR sign-in');
       }
@@ -115,6 +136,10 @@ export async function setupNvr(ctx: ServiceContext, deps: NvrDeps = {}): Promise
         await client.logout();
         return fail(err, 'NVR sign-in');
       }
+    },
+    'nvr.certificate': async (input) => {
+      const c = await peek(input.url);
+      return { fingerprint256: c.fingerprint256, subject: c.subject, validTo: c.validTo };
     },
     'nvr.channels': async () => {
       const h = held;

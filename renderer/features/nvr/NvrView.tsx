@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import type { NvrSnapshot, NvrStatus } from '../../../common/contract/nvr';
+import type { NvrCertificate, NvrSnapshot, NvrStatus } from '../../../common/contract/nvr';
 import type { InventoryDevice } from '../../../common/domain/device';
 import { nvr } from '../../src/api';
 import { useNav } from '../../src/nav';
@@ -72,6 +72,7 @@ interface SignInInput {
   username: string;
   password?: string;
   caseId?: string;
+  trustFingerprint?: string;
 }
 
 function SignIn({ params, busy, onSubmit }: { params: Record<string, string>; busy: boolean; onSubmit(input: SignInInput): void }) {
@@ -81,6 +82,15 @@ function SignIn({ params, busy, onSubmit }: { params: Record<string, string>; bu
   const caseId = params['caseId'];
   const [useCase, setUseCase] = useState(!!caseId);
   const [status, setStatus] = useState<NvrStatus>();
+  const https = /^https:\/\//i.test(url.trim());
+  const [cert, setCert] = useState<NvrCertificate>();
+  const [certError, setCertError] = useState<string>();
+  const [trusted, setTrusted] = useState(false);
+  useEffect(() => {
+    setCert(undefined);
+    setTrusted(false);
+    setCertError(undefined);
+  }, [url]);
 
   useEffect(() => {
     if (!url) return;
@@ -94,7 +104,8 @@ function SignIn({ params, busy, onSubmit }: { params: Record<string, string>; bu
   const submit = (e: FormEvent) => {
     e.preventDefault();
     // Clearing the field after each try: a wrong password is never sent twice by accident.
-    onSubmit(useCase && caseId ? { url: url.trim(), username, caseId } : { url: url.trim(), username, password });
+    const trust = https && cert && trusted ? { trustFingerprint: cert.fingerprint256 } : {};
+    onSubmit(useCase && caseId ? { url: url.trim(), username, caseId, ...trust } : { url: url.trim(), username, password, ...trust });
     setPassword('');
   };
 
@@ -119,11 +130,32 @@ function SignIn({ params, busy, onSubmit }: { params: Record<string, string>; bu
           <input name="nvr-password" type="password" data-secret value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="off" required />
         </label>
       )}
+      {https && (
+        <fieldset className="nvr-cert">
+          <legend>The NVR’s https certificate</legend>
+          {!cert ? (
+            <button type="button" onClick={() => nvr.nvr.certificate({ url: url.trim() }).then(setCert, (e: Error) => setCertError(e.message))}>
+              Check the certificate
+            </button>
+          ) : (
+            <>
+              <p>
+                NVRs ship self-signed certificates, so no authority vouches for this one. SHA-256 fingerprint:{' '}
+                <code data-testid="nvr-cert-fingerprint">{cert.fingerprint256}</code> ({cert.subject}, valid to {cert.validTo}).
+              </p>
+              <label className="inline">
+                <input type="checkbox" checked={trusted} onChange={(e) => setTrusted(e.target.checked)} /> I trust this certificate: it is my customer’s NVR
+              </label>
+            </>
+          )}
+          {certError && <p role="alert">{certError}</p>}
+        </fieldset>
+      )}
       <p className="hint">
         The app tries once per click and never again on its own: the NVR locks the account after a few wrong passwords.
         {status && status.failures > 0 && ` The app has counted ${status.failures} refused sign-in${status.failures === 1 ? '' : 's'} on this NVR (it stops at ${status.maxFailures}).`}
       </p>
-      <button type="submit" className="primary" disabled={busy || !url || !username}>
+      <button type="submit" className="primary" disabled={busy || !url || !username || (https && !trusted)}>
         {busy ? 'Signing in…' : 'Sign in to the NVR'}
       </button>
     </form>
