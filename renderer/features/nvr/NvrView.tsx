@@ -16,6 +16,10 @@ export function NvrView() {
 
   useEffect(() => nvr.on('nvr.channels', setSnap), []);
   useEffect(() => {
+    // Back on this tab with a session still open: read it again (no sign-in; a closed session shows the form).
+    nvr.nvr.status({}).then((s) => (s.signedIn ? nvr.nvr.channels().then(setSnap) : undefined)).catch(() => undefined);
+  }, []);
+  useEffect(() => {
     nvr.devices.list().then(setDevices, () => setDevices([]));
   }, [snap]);
 
