@@ -60,8 +60,9 @@ function slotOf(key: string, index: number, raw: Record<string, unknown>): Remot
   const address = str(raw['Address']).trim();
   const enabled = raw['Enable'] === true || raw['Enable'] === 'true' || raw['Enable'] === 1;
   if (!enabled || UNUSED_ADDRESSES.has(address)) return 'unused';
-  const inputs = Array.isArray(raw['VideoInputs']) ? raw['VideoInputs'] : [];
-  const inputName = str(obj(inputs[0])?.['Name']);
+  // An array from the JSON-RPC; an object with numeric keys from the CGI's key=value lines.
+  const inputs = raw['VideoInputs'];
+  const inputName = str(obj(Array.isArray(inputs) ? inputs[0] : obj(inputs)?.['0'])?.['Name']);
   return {
     key,
     channel: index + 1,

@@ -1,0 +1,48 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { cgiCameraStates, cgiTable, cgiValue, parseCgiLines } from './cgi';
+import { parseRemoteDeviceTable } from './remote-device';
+
+describe('Dahua CGI key=value answers', () => {
+  it('indexed RemoteDevice lines become the same table the JSON-RPC gives', () => {
+    const text = [
+      'table.RemoteDevice[0].Enable=true',
+      'table.RemoteDevice[0].Address=10.0.0.2',
+      'table.RemoteDevice[0].Port=37777',
+      'table.RemoteDevice[0].UserName=admin',
+      'table.RemoteDevice[0].Password=******',
+      'table.RemoteDevice[0].ProtocolType=Private',
+      'table.RemoteDevice[0].VideoInputs[0].Name=Front',
+      'table.RemoteDevice[1].Enable=false',
+      'table.RemoteDevice[1].Address=192.168.0.0',
+    ].join('\r\n');
+    const t = parseRemoteDeviceTable(cgiTable(text, 'RemoteDevice'));
+    expect(t.slots).toEqual([expect.objectContaining({ channel: 1, address: '10.0.0.2', port: 37777, username: 'admin', protocol: 'Private', name: 'Front', passwordState: 'masked' })]);
+    expect(t.unused).toBe(1);
+  });
+
+  it('uuid-keyed lines too', () => {
+    const t = parseRemoteDeviceTable(cgiTable('table.RemoteDevice.uuid:System_CONFIG_NETCAMERA_INFO_3.Enable=true\ntable.RemoteDevice.uuid:System_CONFIG_NETCAMERA_INFO_3.Address=10.0.0.9\n', 'RemoteDevice'));
+    expect(t.style).toBe('uuid');
+    expect(t.slots.map((s) => [s.channel, s.address])).toEqual([[4, '10.0.0.9']]);
+  });
+
+  it('camera states and single values', () => {
+    expect(cgiCameraStates('states[0].channel=0\nstates[0].connectionState=Connected\nstates[1].channel=x\n')).toEqual({ states: [{ channel: 0, connectionState: 'Connected' }] });
+    expect(cgiValue('sn=7M0ABC\n', 'sn')).toBe('7M0ABC');
+    expect(cgiValue('Error\nBad Request!', 'sn')).toBe('');
+  });
+
+  it('never pollutes prototypes and survives junk (fuzz)', () => {
+    parseCgiLines('__proto__.polluted=yes\ntable.constructor.prototype.x=1\na[0].__proto__.b=1');
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.stringMatching(/^[a-z_.[\]0-9:]{0,30}$/), fc.string({ maxLength: 20 }))), (pairs) => {
+        const out = parseCgiLines(pairs.map(([k, v]) => `${k}=${v}`).join('\n'));
+        expect(typeof out).toBe('object');
+        expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
