@@ -149,3 +149,17 @@ describe('nvr-console nvr channels on an https NVR', () => {
     }
   });
 });
+
+describe('nvr-console nvr channels on firmware without the web JSON-RPC', () => {
+  it('falls back to the CGI reads and prints the same rows', async () => {
+    const site = await startSite({ block: '127.62.6', cameras: 2, behindNvr: 0, nvrRpc: { rpcMissing: true } });
+    try {
+      const r = await cli(['--nvr', rpcOf(site).url, '--username', 'admin', '--secrets-stdin', '--json'], JSON.stringify({ password: PW }));
+      expect(r.code, r.stderr).toBe(0);
+      expect((JSON.parse(r.stdout) as { channel: number; protocol: string; online: boolean }[]).map((x) => [x.channel, x.protocol, x.online])).toEqual([[1, 'private', true], [2, 'onvif', true]]);
+      expect(rpcOf(site).stats().passwordInUrl).toBe(0);
+    } finally {
+      await site.stop();
+    }
+  });
+});

@@ -4,6 +4,7 @@ import { OffsetClock } from '../../common/clock';
 import { Fingerprint, NvrUrl } from '../../common/contract/nvr';
 import { CredentialGate } from '../core/credential-gate';
 import { DahuaError, DahuaRpcClient } from '../dahua/client';
+import { readNvrCgi } from '../dahua/cgi';
 import { readNvr } from '../dahua/reader';
 import { nvrAction } from '../dahua/session';
 import { peekCertificate, TransportError, type PinnedCert } from '../dahua/transport';
@@ -76,7 +77,12 @@ async function channelsCommand(opts: Record<string, string | boolean | undefined
   const clock = new OffsetClock();
   const client = new DahuaRpcClient({ url: url.data, username: opts.username, timeoutMs, pinned });
   try {
-    const read = await nvrAction({ gate: new CredentialGate({ clock }), client, password, clock }, readNvr);
+    const gate = new CredentialGate({ clock });
+    const read = await nvrAction({ gate, client, password, clock }, readNvr).catch((err: unknown) => {
+      // No web JSON-RPC on this firmware (nothing was signed in yet): the older CGI, reads only.
+      if (err instanceof DahuaError && err.rpcMissing && !pinned) return readNvrCgi({ url: url.data, username: opts.username as string, password, gate, clock, timeoutMs });
+      throw err;
+    });
     const rows = read.channels.map((c) => ({
       channel: c.channel,
       name: c.name,

@@ -27,6 +27,8 @@ export class DahuaError extends Error {
     this.name = 'DahuaError';
     this.info = info;
   }
+  /** /RPC2_Login or /RPC2 is not there (HTTP 404/501): the caller may read over the CGI instead. */
+  rpcMissing = false;
   get kind(): DahuaErrorKind {
     return this.info.kind;
   }
@@ -201,7 +203,9 @@ export class DahuaRpcClient {
       throw new DahuaError({ kind: 'protocol' }, `${method}: the NVR redirected (HTTP ${res.status}) to ${safeLocation(loc) || 'nowhere'}; not followed`);
     }
     if (res.status === 404 || res.status === 501) {
-      throw new DahuaError({ kind: 'protocol' }, `${path} is not there (HTTP ${res.status}): this device does not speak Dahua's web JSON-RPC`);
+      const e = new DahuaError({ kind: 'protocol' }, `${path} is not there (HTTP ${res.status}): this device does not speak Dahua's web JSON-RPC`);
+      e.rpcMissing = true;
+      throw e;
     }
     if (res.status !== 200) throw new DahuaError({ kind: 'protocol' }, `${method}: HTTP ${res.status}`);
     let data: unknown;

@@ -5,6 +5,7 @@ import type { Feature, ServiceContext } from '../core/context';
 import { caseAccount, createKeytarKeychain, type Keychain } from '../cases/keychain';
 import { DahuaError, DahuaRpcClient } from '../dahua/client';
 import { peekCertificate, TransportError, type PinnedCert } from '../dahua/transport';
+import { readNvrCgi } from '../dahua/cgi';
 import { readNvr } from '../dahua/reader';
 import { nvrAction } from '../dahua/session';
 
@@ -23,6 +24,8 @@ interface Held {
   client: DahuaRpcClient;
   /** Memory only, for refreshes in this session; forgotten on sign-out and quit. */
   password: string;
+  /** 'cgi': firmware without the web JSON-RPC, read over the older CGI (no session to keep). */
+  via: 'rpc' | 'cgi';
 }
 
 /**
@@ -125,11 +128,15 @@ export async function setupNvr(ctx: ServiceContext, deps: NvrDeps = {}): Promise
       } catch (err) {
         return fail(err, 'NVR sign-in');
       }
-      const h: Held = { url: client.base.href.replace(/\/$/, ''), username: input.username, client, password: password! };
+      const h: Held = { url: client.base.href.replace(/\/$/, ''), username: input.username, client, password: password!, via: 'rpc' };
       try {
-        const read = await nvrAction({ gate: ctx.gate, client, password: h.password, clock: ctx.clock }, readNvr);
+        const read = await nvrAction({ gate: ctx.gate, client, password: h.password, clock: ctx.clock }, readNvr).catch((err: unknown) => {
+          if (!(err instanceof DahuaError && err.rpcMissing && !pinned)) throw err;
+          h.via = 'cgi';
+          return readNvrCgi({ url: h.url, username: h.username, password: h.password, gate: ctx.gate, clock: ctx.clock, timeoutMs: deps.timeoutMs });
+        });
         held = h;
-        keepAlive(h);
+        if (h.via === 'rpc') keepAlive(h);
         log.info('signed in to the NVR', { url: h.url, channels: read.channels.length });
         return publish(snapshot(h, read));
       } catch (err) {
@@ -145,6 +152,7 @@ export async function setupNvr(ctx: ServiceContext, deps: NvrDeps = {}): Promise
       const h = held;
       if (!h) throw new AppError('conflict', 'Sign in to the NVR first.');
       try {
+        if (h.via === 'cgi') return publish(snapshot(h, await readNvrCgi({ url: h.url, username: h.username, password: h.password, gate: ctx.gate, clock: ctx.clock, timeoutMs: deps.timeoutMs })));
         const wasSignedIn = h.client.signedIn;
         const read = await nvrAction({ gate: ctx.gate, client: h.client, password: h.password, clock: ctx.clock }, readNvr);
         if (!wasSignedIn) keepAlive(h);
@@ -161,7 +169,7 @@ export async function setupNvr(ctx: ServiceContext, deps: NvrDeps = {}): Promise
       return {
         ...(url ? { url } : {}),
         ...(same ? { username: held!.username } : {}),
-        signedIn: same && held!.client.signedIn,
+        signedIn: same && (held!.via === 'cgi' || held!.client.signedIn),
         failures: g.failures,
         maxFailures: g.max,
         ...(g.lockedUntil !== undefined ? { lockedUntil: g.lockedUntil } : {}),

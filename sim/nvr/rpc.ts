@@ -60,6 +60,8 @@ export interface NvrRpcFaults {
   extraUnusedSlots: number;
   /** configManager.setConfig of RemoteDevice is refused (firmware that wants secSetCamera). */
   refuseSetConfig: boolean;
+  /** No /RPC2_Login or /RPC2 (HTTP 404): only the older CGI API answers. */
+  rpcMissing: boolean;
   /** Methods this firmware does not have (answered 268894210). */
   missingMethods: string[];
   lockout: { afterFailures: number; lockMs: number };
@@ -76,6 +78,7 @@ export const DEFAULT_RPC_FAULTS: NvrRpcFaults = {
   blacklisted: false,
   extraUnusedSlots: 0,
   refuseSetConfig: false,
+  rpcMissing: false,
   missingMethods: [],
   lockout: { afterFailures: 5, lockMs: 30 * 60_000 },
 };
@@ -95,6 +98,9 @@ export interface NvrRpcStats {
   /** Accepted RemoteDevice writes, and slots written back with the mask as their password. */
   setConfigs: number;
   maskWrites: number;
+  /** CGI requests (any), and ones that carried a password in the URL (must stay 0). */
+  cgiRequests: number;
+  passwordInUrl: number;
 }
 
 export interface NvrRpcOptions {
@@ -150,7 +156,7 @@ export async function startNvrRpc(o: NvrRpcOptions): Promise<NvrRpcSim> {
   const faults: NvrRpcFaults = { ...DEFAULT_RPC_FAULTS, ...o.faults, lockout: { ...DEFAULT_RPC_FAULTS.lockout, ...o.faults?.lockout } };
   const realm = `Login to ${o.identity.serialNumber}`;
   const sessions = new Map<string, Session>();
-  const stats: NvrRpcStats = { loginFailures: 0, consecutiveFailures: 0, logins: 0, lockedRefusals: 0, keepAlives: 0, logouts: 0, lockedUntil: 0, calls: {}, setConfigs: 0, maskWrites: 0 };
+  const stats: NvrRpcStats = { loginFailures: 0, consecutiveFailures: 0, logins: 0, lockedRefusals: 0, keepAlives: 0, logouts: 0, lockedUntil: 0, calls: {}, setConfigs: 0, maskWrites: 0, cgiRequests: 0, passwordInUrl: 0 };
 
   const json = (res: ServerResponse, body: unknown) => {
     if (faults.notJson) {
@@ -168,6 +174,20 @@ export async function startNvrRpc(o: NvrRpcOptions): Promise<NvrRpcSim> {
     result: false,
     session,
   });
+
+  /** One refused sign-in (RPC or CGI): the shared counter, and the lock at the limit. */
+  const refuse = (): { remain: number; lockSeconds: number } => {
+    stats.loginFailures++;
+    stats.consecutiveFailures++;
+    const { afterFailures, lockMs } = faults.lockout;
+    const remain = afterFailures > 0 ? Math.max(0, afterFailures - stats.consecutiveFailures) : 99;
+    if (afterFailures > 0 && remain === 0) {
+      stats.lockedUntil = now() + lockMs;
+      stats.consecutiveFailures = 0;
+      return { remain: 0, lockSeconds: Math.ceil(lockMs / 1000) };
+    }
+    return { remain, lockSeconds: 0 };
+  };
 
   const login = (req: Record<string, unknown>): unknown => {
     const id = req['id'];
@@ -193,16 +213,8 @@ export async function startNvrRpc(o: NvrRpcOptions): Promise<NvrRpcSim> {
     const ok = expected !== undefined && p['password'] === expected && p['authorityType'] === 'Default' && user === pending.user;
     if (!ok) {
       sessions.delete(pending.id);
-      stats.loginFailures++;
-      stats.consecutiveFailures++;
-      const { afterFailures, lockMs } = faults.lockout;
-      const remain = afterFailures > 0 ? Math.max(0, afterFailures - stats.consecutiveFailures) : 99;
-      if (afterFailures > 0 && remain === 0) {
-        stats.lockedUntil = now() + lockMs;
-        stats.consecutiveFailures = 0;
-        return err(id, pending.id, CODES.wrongPassword, 'User or password not valid', { remainLoginTimes: 0, remainLockSecond: Math.ceil(lockMs / 1000) });
-      }
-      return err(id, pending.id, CODES.wrongPassword, 'User or password not valid', { remainLoginTimes: remain, remainLockSecond: 0 });
+      const { remain, lockSeconds } = refuse();
+      return err(id, pending.id, CODES.wrongPassword, 'User or password not valid', { remainLoginTimes: remain, remainLockSecond: lockSeconds });
     }
     stats.consecutiveFailures = 0;
     stats.logins++;
@@ -308,12 +320,86 @@ export async function startNvrRpc(o: NvrRpcOptions): Promise<NvrRpcSim> {
     return { id, ...r, session: sid };
   };
 
+  // The older HTTP API with Digest (MD5), reads only: what an app may fall back to where RPC2 is missing.
+  const nonce = randomBytes(12).toString('hex');
+  const opaque = randomBytes(6).toString('hex');
+  const text = (res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { 'Content-Type': 'text/plain', ...headers });
+    res.end(body);
+  };
+  const cgiAuthorised = (req: IncomingMessage): 'ok' | 'none' | 'fail' => {
+    const h = req.headers.authorization ?? '';
+    if (!/^Digest\s/i.test(h)) return 'none';
+    const p: Record<string, string> = {};
+    for (const m of h.slice(7).matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]*))/g)) p[m[1]!.toLowerCase()] = m[2] ?? m[3] ?? '';
+    const user = p['username'] ?? '';
+    const stored = o.password(user);
+    const md5l = (x: string) => createHash('md5').update(x, 'utf8').digest('hex');
+    const ok =
+      stored !== undefined &&
+      p['nonce'] === nonce &&
+      p['uri'] === req.url &&
+      p['response'] === md5l(`${md5l(`${user}:${realm}:${stored}`)}:${nonce}:${p['nc']}:${p['cnonce']}:auth:${md5l(`GET:${req.url}`)}`);
+    return ok ? 'ok' : 'fail';
+  };
+  const cgi = (req: IncomingMessage, res: ServerResponse) => {
+    stats.cgiRequests++;
+    const url = new URL(req.url ?? '/', 'http://nvr');
+    if ([...url.searchParams.keys()].some((k) => /pwd|pass/i.test(k))) stats.passwordInUrl++;
+    const challenge = { 'WWW-Authenticate': `Digest realm="${realm}", qop="auth", nonce="${nonce}", opaque="${opaque}"` };
+    if (req.method !== 'GET') return text(res, 405, 'Error\r\nMethod Not Allowed!\r\n');
+    const auth = cgiAuthorised(req);
+    if (auth === 'none') return text(res, 401, 'Error\r\nUnauthorized!\r\n', challenge);
+    if (now() < stats.lockedUntil) {
+      stats.lockedRefusals++;
+      return text(res, 401, 'Error\r\nUnauthorized!\r\n', challenge);
+    }
+    if (auth === 'fail') {
+      refuse();
+      return text(res, 401, 'Error\r\nUnauthorized!\r\n', challenge);
+    }
+    stats.consecutiveFailures = 0;
+    const action = url.searchParams.get('action');
+    const lines = (rows: [string, unknown][]) => text(res, 200, rows.map(([k, v]) => `${k}=${String(v)}`).join('\r\n') + '\r\n');
+    switch (`${url.pathname}?${action}`) {
+      case '/cgi-bin/magicBox.cgi?getSerialNo':
+        return lines([['sn', o.identity.serialNumber]]);
+      case '/cgi-bin/magicBox.cgi?getDeviceType':
+        return lines([['type', o.identity.model]]);
+      case '/cgi-bin/magicBox.cgi?getSoftwareVersion':
+        return lines([['version', o.identity.firmwareVersion.split(', Build Date ')[0]]]);
+      case '/cgi-bin/configManager.cgi?getConfig': {
+        const name = url.searchParams.get('name');
+        if (name === 'ChannelTitle') return lines(o.channels.map((c, i) => [`table.ChannelTitle[${i}].Name`, c.title]));
+        if (name !== 'RemoteDevice') return text(res, 400, 'Error\r\nBad Request!\r\n');
+        return lines(
+          o.channels.flatMap((c, i): [string, unknown][] => {
+            const k = `table.RemoteDevice[${i}]`;
+            return [[`${k}.Enable`, c.enable], [`${k}.Address`, c.address], [`${k}.Port`, c.port], [`${k}.UserName`, c.username], [`${k}.Password`, '******'],
+              [`${k}.ProtocolType`, c.protocol], [`${k}.DeviceType`, c.deviceType], [`${k}.VideoInputs[0].Name`, c.name]];
+          }),
+        );
+      }
+      case '/cgi-bin/LogicDeviceManager.cgi?getCameraState':
+        return void (timer ? Promise.resolve() : pollNow()).then(() =>
+          lines(o.channels.flatMap((c, i): [string, unknown][] => [[`states[${i}].channel`, i], [`states[${i}].connectionState`, c.enable ? c.state : 'Unknown']])),
+        );
+      default:
+        return text(res, 501, 'Error\r\nNot Implemented!\r\n');
+    }
+  };
+
   const handle = (req: IncomingMessage, res: ServerResponse, raw: string) => {
     if (faults.httpsRedirect) {
       res.writeHead(302, { Location: `https://${o.address}/`, 'Content-Length': 0 });
       return void res.end();
     }
-    const path = (req.url ?? '').split('?')[0];
+    const path = (req.url ?? '').split('?')[0]!;
+    if (path.startsWith('/cgi-bin/')) return void cgi(req, res);
+    if (faults.rpcMissing) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' });
+      return void res.end('not found');
+    }
     if (req.method !== 'POST' || (path !== '/RPC2_Login' && path !== '/RPC2')) {
       res.writeHead(404, { 'Content-Type': 'text/plain' });
       return void res.end('not found');
