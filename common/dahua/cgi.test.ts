@@ -34,8 +34,11 @@ describe('Dahua CGI key=value answers', () => {
   });
 
   it('never pollutes prototypes and survives junk (fuzz)', () => {
-    parseCgiLines('__proto__.polluted=yes\ntable.constructor.prototype.x=1\na[0].__proto__.b=1');
+    const out = parseCgiLines('__proto__.polluted=yes\ntable.constructor.prototype.x=1\na[0].__proto__.b=1');
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    // Nor the parsed objects' own prototypes or constructors.
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(out).toEqual({});
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.stringMatching(/^[a-z_.[\]0-9:]{0,30}$/), fc.string({ maxLength: 20 }))), (pairs) => {
         const out = parseCgiLines(pairs.map(([k, v]) => `${k}=${v}`).join('\n'));
