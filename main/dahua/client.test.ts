@@ -5,7 +5,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { OffsetClock } from '../../common/clock';
 import { SITE_CREDENTIALS } from '../../sim/identities';
 import { rpcOf } from '../../sim/nvr/rpc-addon';
@@ -49,6 +49,36 @@ describe('Dahua RPC client against the simulated NVR', () => {
     await c.logout();
     expect(rpcOf(site).stats()).toMatchObject({ keepAlives: before.keepAlives + 1, logouts: before.logouts + 1 });
     expect(c.signedIn).toBe(false);
+  });
+
+  it('keeps the session alive while in use; a keep-alive the NVR refuses ends the session without signing in again', async () => {
+    const rpc = rpcOf(site);
+    const c = client();
+    await nvrAction({ gate, client: c, password: NVR_PW, clock }, async () => undefined);
+    const before = rpc.stats();
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    let ended: unknown;
+    try {
+      c.startKeepAlive((err) => (ended = err));
+      vi.advanceTimersByTime(c.keepAliveInterval * 1000);
+    } finally {
+      vi.useRealTimers();
+    }
+    await expect.poll(() => rpc.stats().keepAlives).toBe(before.keepAlives + 1);
+    expect(c.signedIn).toBe(true);
+    rpc.setFaults({ expireSessionAfterCalls: 1 });
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      // (Leaving fake timers dropped the first interval: start it again under the new ones.)
+      c.startKeepAlive((err) => (ended = err));
+      vi.advanceTimersByTime(c.keepAliveInterval * 1000);
+    } finally {
+      vi.useRealTimers();
+    }
+    await expect.poll(() => ended).toBeInstanceOf(DahuaError);
+    expect(c.signedIn).toBe(false);
+    expect(rpc.stats().logins).toBe(before.logins);
+    c.stopKeepAlive();
   });
 
   it('a wrong password is one refused sign-in: counted once by the gate and the NVR, remaining tries shown, no retry', async () => {
