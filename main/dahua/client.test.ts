@@ -144,6 +144,17 @@ describe('Dahua RPC client against the simulated NVR', () => {
     expect(read.notes.join(' ')).toMatch(/Channel online state: .*does not offer/);
   });
 
+  it('a table with more slots than any recorder is cut at 512 with a note, not a crash', async () => {
+    rpcOf(site).setFaults({ extraUnusedSlots: 600 });
+    try {
+      const read = await nvrAction({ gate, client: client(), password: NVR_PW, clock }, readNvr);
+      expect(read.channels).toHaveLength(5);
+      expect(read.notes.join(' ')).toMatch(/larger than any recorder has/);
+    } finally {
+      rpcOf(site).setFaults({ extraUnusedSlots: 0 });
+    }
+  });
+
   it('an https redirect is reported, not followed; an HTML answer is a protocol error', async () => {
     rpcOf(site).setFaults({ httpsRedirect: true });
     const e1 = (await client().login(NVR_PW).catch((e: unknown) => e)) as DahuaError;
