@@ -15,6 +15,7 @@ describe('NVR channels view model', () => {
     expect(inventoryRowOf(ch({ address: '' }), [dev({ addresses: [''] })])).toBeUndefined();
     expect(inventoryLabel(cam)).toBe('Cam 1 · IPC · S1');
     expect(inventoryLabel(undefined)).toMatch(/Not seen from this laptop/);
+    expect(inventoryLabel(dev({ name: 'IPC (Camera 01)', model: 'IPC', serial: 'S2' }))).toBe('IPC (Camera 01) · S2');
   });
 
   it('builds the NVR address and the summary line', () => {

@@ -11,7 +11,9 @@ export function inventoryRowOf(channel: NvrChannel, devices: readonly InventoryD
 /** What the technician reads in the inventory column. */
 export function inventoryLabel(row: InventoryDevice | undefined): string {
   if (!row) return 'Not seen from this laptop (e.g. behind the NVR’s PoE ports)';
-  return [row.name, row.model, row.serial].filter(Boolean).join(' · ') || row.addresses[0] || row.id;
+  // Discovery names often embed the model already ("IPC-HDW2431T (Camera 01)"): say it once.
+  const model = row.model && row.name?.includes(row.model) ? undefined : row.model;
+  return [row.name, model, row.serial].filter(Boolean).join(' · ') || row.addresses[0] || row.id;
 }
 
 /** host[:port] of an NVR row's web page: its first address, and the HTTP port DHIP reported when it is not 80. */
