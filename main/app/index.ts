@@ -8,6 +8,7 @@ import { setupCases } from '../cases/service';
 import { setupDiscovery } from '../discovery/service';
 import { setupSync } from '../sync/service';
 import { setupNvr } from '../nvr/service';
+import { caseAccount, createKeytarKeychain } from '../cases/keychain';
 import { APP_VERSION } from '../core/version';
 import { setupAppFeature } from './app-feature';
 import { assertHandlers, mergeHandlers } from './handlers';
@@ -60,7 +61,7 @@ export async function startApp(envOptions: AppOptions, hostOrFactory: HostAdapte
     await setupDiscovery(ctx),
     await setupCases(ctx),
     await setupSync(ctx),
-    await setupNvr(ctx),
+    await setupNvr(ctx, { casePassword: (caseId) => createKeytarKeychain().get(caseAccount(caseId)) }),
   ] as const;
   const handlers = mergeHandlers(features) satisfies Handlers;
   try {

@@ -3,7 +3,7 @@ import type { Clock } from '../../common/clock';
 import { cgiCameraStates, cgiTable, cgiValue } from '../../common/dahua/cgi';
 import { parseCameraStates, parseChannelTitles, parseRemoteDeviceTable } from '../../common/dahua/remote-device';
 import type { CredentialGate } from '../core/credential-gate';
-import { digestAuthorization, parseChallenges, pickChallenge } from '../onvif/digest';
+import { cgiAuthorization, cgiChallenge } from './digest';
 import { DahuaError } from './client';
 import type { NvrRead } from './reader';
 
@@ -61,9 +61,9 @@ export function readNvrCgi(o: CgiReadOptions): Promise<NvrRead> {
       const first = await get(url, undefined, timeoutMs);
       let res = first;
       if (first.status === 401) {
-        const c = pickChallenge(parseChallenges(first.rawHeaders).digest);
+        const c = cgiChallenge(first.rawHeaders);
         if (!c) throw new DahuaError({ kind: 'protocol' }, `${url.pathname}: no Digest challenge this app can answer`);
-        res = await get(url, digestAuthorization(c, o.username, o.password, 'GET', `${url.pathname}${url.search}`), timeoutMs);
+        res = await get(url, cgiAuthorization(c, o.username, o.password, 'GET', `${url.pathname}${url.search}`), timeoutMs);
         if (res.status === 401) {
           lease.recordFailure();
           throw new DahuaError({ kind: 'wrong-password' });

@@ -29,7 +29,7 @@ describe('nvr service', () => {
 
   it('signs in with a typed password, lists channels, refreshes on demand, keeps alive, signs out', async () => {
     const { ctx, events, dataDir } = testContext();
-    const f = await setupNvr(ctx, { keychain: createMemoryKeychain() });
+    const f = await setupNvr(ctx, {});
     const url = rpcOf(site).url;
     const snap = await f.handlers['nvr.signIn'](calls['nvr.signIn'].input.parse({ url, username: 'admin', password: SITE_CREDENTIALS.nvr.password }), t);
     expect(snap.identity.serial).toBe(site.nvr.identity.serialNumber);
@@ -60,7 +60,7 @@ describe('nvr service', () => {
     await keychain.set(caseAccount('case-1'), NEW);
     site.nvr.users.setPassword('admin', NEW);
     try {
-      const f = await setupNvr(ctx, { keychain });
+      const f = await setupNvr(ctx, { casePassword: (id) => keychain.get(caseAccount(id)) });
       const snap = await f.handlers['nvr.signIn'](calls['nvr.signIn'].input.parse({ url: rpcOf(site).url, username: 'admin', caseId: 'case-1' }), t);
       expect(snap.channels).toHaveLength(4);
       await expect(f.handlers['nvr.signIn'](calls['nvr.signIn'].input.parse({ url: rpcOf(site).url, username: 'admin', caseId: 'nope' }), t)).rejects.toThrow(/No new password is stored/);
@@ -72,7 +72,7 @@ describe('nvr service', () => {
 
   it('a wrong password: refused with the tries left, counted once, nothing retried; the password is scrubbed', async () => {
     const { ctx, events, dataDir } = testContext();
-    const f = await setupNvr(ctx, { keychain: createMemoryKeychain() });
+    const f = await setupNvr(ctx, {});
     const before = rpcOf(site).stats().loginFailures;
     const wrong = 'Typed-wrong-pass-7';
     const err = await Promise.resolve(f.handlers['nvr.signIn'](calls['nvr.signIn'].input.parse({ url: rpcOf(site).url, username: 'admin', password: wrong }), t)).catch((e: unknown) => e);
@@ -86,14 +86,14 @@ describe('nvr service', () => {
     expect(logs).not.toContain(wrong);
     expect(JSON.stringify(events)).not.toContain(wrong);
     // Clear the NVR's consecutive counter for other tests.
-    const ok = await setupNvr(testContext().ctx, { keychain: createMemoryKeychain() });
+    const ok = await setupNvr(testContext().ctx, {});
     await ok.handlers['nvr.signIn'](calls['nvr.signIn'].input.parse({ url: rpcOf(site).url, username: 'admin', password: SITE_CREDENTIALS.nvr.password }), t);
     await ok.dispose?.();
   });
 
   it('refreshes live while a camera sync runs, on the open session only', async () => {
     const { ctx, events } = testContext();
-    const f = await setupNvr(ctx, { keychain: createMemoryKeychain(), liveRefreshMs: 0 });
+    const f = await setupNvr(ctx, { liveRefreshMs: 0 });
     await f.handlers['nvr.signIn'](calls['nvr.signIn'].input.parse({ url: rpcOf(site).url, username: 'admin', password: SITE_CREDENTIALS.nvr.password }), t);
     const n = events.filter((e) => e.name === 'nvr.channels').length;
     ctx.events.emit('sync.progress', { runId: 'r', rows: [] });
@@ -116,7 +116,7 @@ describe('nvr service and an https NVR', () => {
     const url = `https://127.62.7.200:${(server.address() as AddressInfo).port}`;
     try {
       const { ctx } = testContext();
-      const f = await setupNvr(ctx, { keychain: createMemoryKeychain() });
+      const f = await setupNvr(ctx, {});
       const input = (extra: object = {}) => calls['nvr.signIn'].input.parse({ url, username: 'admin', password: 'Pass-1234x', ...extra });
       await expect(Promise.resolve(f.handlers['nvr.signIn'](input(), t))).rejects.toThrow(/confirm you trust it/);
       const cert = await f.handlers['nvr.certificate']({ url }, t);

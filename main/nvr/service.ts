@@ -2,7 +2,6 @@ import { AppError, type CallName, type ErrorCode } from '../../common/contract';
 import type { NvrSnapshot } from '../../common/contract/nvr';
 import type { Handlers } from '../core/dispatch';
 import type { Feature, ServiceContext } from '../core/context';
-import { caseAccount, createKeytarKeychain, type Keychain } from '../cases/keychain';
 import { DahuaError, DahuaRpcClient } from '../dahua/client';
 import { peekCertificate, TransportError, type PinnedCert } from '../dahua/transport';
 import { readNvrCgi } from '../dahua/cgi';
@@ -12,7 +11,11 @@ import { nvrAction } from '../dahua/session';
 type NvrHandlers = Pick<Handlers, Extract<CallName, `nvr.${string}`>>;
 
 export interface NvrDeps {
-  keychain?: Keychain;
+  /**
+   * The new password of a reset case (its OS keychain entry), or null when none is stored. Given by the
+   * composition root: the keychain is the cases feature's, and features do not import each other.
+   */
+  casePassword?: (caseId: string) => Promise<string | null | undefined>;
   timeoutMs?: number;
   /** A running camera sync refreshes the channels at most this often (ms). */
   liveRefreshMs?: number;
@@ -36,7 +39,6 @@ interface Held {
  */
 export async function setupNvr(ctx: ServiceContext, deps: NvrDeps = {}): Promise<Feature<NvrHandlers>> {
   const log = ctx.log.child('nvr');
-  const keychain = deps.keychain ?? createKeytarKeychain();
   let held: Held | undefined;
   /** Certificates https NVRs presented, by host: the pin is the one the technician saw. */
   const certs = new Map<string, PinnedCert>();
@@ -112,8 +114,9 @@ export async function setupNvr(ctx: ServiceContext, deps: NvrDeps = {}): Promise
       ctx.secrets.add(input.password);
       let password = input.password;
       if (input.caseId !== undefined) {
+        if (!deps.casePassword) throw new AppError('unavailable', "This host cannot read a reset case's password; type the NVR password instead.");
         try {
-          password = (await keychain.get(caseAccount(input.caseId))) ?? undefined;
+          password = (await deps.casePassword(input.caseId)) ?? undefined;
         } catch (e) {
           throw new AppError('unavailable', `${(e as Error).message} Type the NVR password instead.`);
         }
