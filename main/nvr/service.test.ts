@@ -76,7 +76,7 @@ describe('nvr service', () => {
     const before = rpcOf(site).stats().loginFailures;
     const wrong = 'Typed-wrong-pass-7';
     const err = await Promise.resolve(f.handlers['nvr.signIn'](calls['nvr.signIn'].input.parse({ url: rpcOf(site).url, username: 'admin', password: wrong }), t)).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'refused', message: expect.stringMatching(/4 tries left before the NVR locks this account for 30 minutes/) });
+    expect(err).toMatchObject({ code: 'refused', message: expect.stringMatching(/4 tries left before the NVR locks this account for 30 minutes/), params: { kind: 'wrong-password', remainLoginTimes: 4 } });
     await new Promise((r) => setTimeout(r, 300)); // nothing in the background may try again
     expect(rpcOf(site).stats().loginFailures).toBe(before + 1);
     expect(await f.handlers['nvr.status']({ url: rpcOf(site).url }, t)).toMatchObject({ signedIn: false, failures: 1 });

@@ -81,7 +81,12 @@ export async function setupNvr(ctx: ServiceContext, deps: NvrDeps = {}): Promise
     if (err instanceof DahuaError) {
       log.warn(`${what} failed`, { kind: err.kind, remainLoginTimes: err.info.remainLoginTimes });
       const code: ErrorCode = ['wrong-password', 'locked', 'blacklisted', 'budget', 'not-initialised'].includes(err.kind) ? 'refused' : 'unavailable';
-      throw new AppError(code, err.message);
+      const { remainLoginTimes, remainLockSeconds } = err.info;
+      throw new AppError(code, err.message, {
+        kind: err.kind,
+        ...(remainLoginTimes !== undefined ? { remainLoginTimes } : {}),
+        ...(remainLockSeconds !== undefined ? { remainLockSeconds } : {}),
+      });
     }
     throw err;
   };

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { NvrCertificate, NvrSnapshot, NvrStatus } from '../../../common/contract/nvr';
 import type { InventoryDevice } from '../../../common/domain/device';
 import { nvr } from '../../src/api';
+import { explain } from '../../src/errors';
 import { useNav } from '../../src/nav';
 import { inventoryLabel, inventoryRowOf, nvrUrlOf, onlineSummary, protocolLabel } from './model';
 import './nvr.css';
@@ -29,7 +30,7 @@ export function NvrView() {
     try {
       await f();
     } catch (e) {
-      setError((e as Error).message);
+      setError(explain(e));
     } finally {
       setBusy(false);
     }
@@ -138,7 +139,7 @@ function SignIn({ params, busy, onSubmit }: { params: Record<string, string>; bu
         <fieldset className="nvr-cert">
           <legend>The NVR’s https certificate</legend>
           {!cert ? (
-            <button type="button" onClick={() => nvr.nvr.certificate({ url: url.trim() }).then(setCert, (e: Error) => setCertError(e.message))}>
+            <button type="button" onClick={() => nvr.nvr.certificate({ url: url.trim() }).then(setCert, (e: unknown) => setCertError(explain(e)))}>
               Check the certificate
             </button>
           ) : (
