@@ -39,18 +39,21 @@ test('tab switches keep typed values and chosen cameras; tabs follow the arrow k
   await page.getByRole('tab', { name: 'Password reset' }).click();
   await page.getByLabel('NVR from the inventory').selectOption({ label: 'Another NVR (type its name or address)' });
   await page.getByLabel('NVR name or address').fill('Back office NVR');
-  // Round trip with the keyboard: ArrowLeft twice from "Password reset" wraps through Devices to Camera sync.
+  // Round trip with the keyboard: ArrowLeft from "Password reset" wraps through Devices and NVR channels to Camera sync.
   await page.getByRole('tab', { name: 'Password reset' }).focus();
   await page.keyboard.press('ArrowLeft');
   await expect(page.getByRole('tab', { name: 'Devices' })).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByLabel('Filter')).toHaveValue('Dahua');
   await expect(page.getByLabel('Add by IP or host name[:port]')).toHaveValue('192.0.2.7');
   await page.keyboard.press('ArrowLeft');
+  await expect(page.getByRole('tab', { name: 'NVR channels' })).toHaveAttribute('aria-selected', 'true');
+  await page.keyboard.press('ArrowLeft');
   await expect(page.getByRole('tab', { name: 'Camera sync' })).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByTestId('sync-manual')).toHaveValue('http://192.0.2.8/onvif/device_service');
   await expect(page.getByTestId('sync-username')).toHaveValue('installer');
   await expect(page.getByTestId('sync-count')).toContainText('(0 of');
   await page.keyboard.press('End');
+  await page.keyboard.press('ArrowLeft');
   await page.keyboard.press('ArrowLeft');
   await expect(page.getByRole('tab', { name: 'Password reset' })).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByLabel('NVR name or address')).toHaveValue('Back office NVR');

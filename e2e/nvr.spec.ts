@@ -9,14 +9,15 @@ const WRONG = 'Not-the-nvr-pass-9';
 test.use({ siteOptions: { cameras: 3 } });
 
 test('signing in to the NVR from its device row lists its channels with online state', async ({ app, site }) => {
-  const { page } = app;
+  const { page: root } = app;
+  const page = root.getByTestId('panel-nvr');
   const rpc = rpcOf(site);
   // Camera 2 got a new password the NVR does not know: its channel goes offline.
   site.cameras[1]!.users.setPassword('admin', STALE);
   await rpc.pollNow();
 
   // The entry point on the NVR's row in Devices opens the view with the NVR's address.
-  const nvrRow = page.locator(`[data-testid="device-row"][data-address="${site.nvr.address}"]`);
+  const nvrRow = root.locator(`[data-testid="device-row"][data-address="${site.nvr.address}"]`);
   await nvrRow.getByRole('button', { name: 'Sign in to the NVR' }).click();
   await expect(page.getByRole('heading', { name: 'NVR channels' })).toBeVisible();
   await expect(page.getByLabel('NVR address')).toHaveValue(`http://${site.nvr.address}`);
@@ -47,9 +48,10 @@ test('signing in to the NVR from its device row lists its channels with online s
 });
 
 test('a wrong NVR password shows the remaining tries and is not retried', async ({ app, site }) => {
-  const { page } = app;
+  const { page: root } = app;
+  const page = root.getByTestId('panel-nvr');
   const rpc = rpcOf(site);
-  await page.getByRole('tab', { name: 'NVR channels' }).click();
+  await root.getByRole('tab', { name: 'NVR channels' }).click();
   await page.getByLabel('NVR address').fill(rpc.url);
   await page.getByLabel('Password').fill(WRONG);
   await page.getByRole('button', { name: 'Sign in to the NVR' }).click();

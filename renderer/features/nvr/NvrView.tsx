@@ -86,6 +86,11 @@ function SignIn({ params, busy, onSubmit }: { params: Record<string, string>; bu
   const [password, setPassword] = useState('');
   const caseId = params['caseId'];
   const [useCase, setUseCase] = useState(!!caseId);
+  // The screen stays mounted: an entry point (NVR row, reset case) opening it again brings new values.
+  useEffect(() => {
+    if (params['host']) setUrl(nvrUrlOf(params['host']));
+    setUseCase(!!caseId);
+  }, [params, caseId]);
   const [status, setStatus] = useState<NvrStatus>();
   const https = /^https:\/\//i.test(url.trim());
   const [cert, setCert] = useState<NvrCertificate>();
