@@ -16,13 +16,14 @@ test('signing in to the NVR from its device row lists its channels with online s
   site.cameras[1]!.users.setPassword('admin', STALE);
   await rpc.pollNow();
 
-  // The entry point on the NVR's row in Devices opens the view with the NVR's address.
+  // The entry point on the NVR's row in Devices opens the view with the NVR's web address: its IP and the
+  // HttpPort of its DHIP answer (wait for that answer, so the port is the NVR's and not a guess of 80).
   const nvrRow = root.locator(`[data-testid="device-row"][data-address="${site.nvr.address}"]`);
+  await expect(nvrRow).toContainText('NVR');
+  await expect.poll(async () => (await app.call('devices.list')).find((d) => d.addresses.includes(site.nvr.address))?.dhip?.httpPort).toBe(rpc.port);
   await nvrRow.getByRole('button', { name: 'Sign in to the NVR' }).click();
   await expect(page.getByRole('heading', { name: 'NVR channels' })).toBeVisible();
-  await expect(page.getByLabel('NVR address')).toHaveValue(`http://${site.nvr.address}`);
-  // The simulated NVR's web service is on its own port (a real one is on port 80).
-  await page.getByLabel('NVR address').fill(rpc.url);
+  await expect(page.getByLabel('NVR address')).toHaveValue(rpc.url);
   await page.getByLabel('Password').fill(SITE_CREDENTIALS.nvr.password);
   await page.getByRole('button', { name: 'Sign in to the NVR' }).click();
 

@@ -44,7 +44,8 @@ export interface SiteAddon {
 }
 
 /** Add-ons every site starts. Other modules push here (or pass `addons` to startSite). */
-export const siteAddons: SiteAddon[] = [discoveryAddon, nvrResetAddon, nvrRpcAddon];
+// The NVR's web RPC starts before discovery, so the NVR's DHIP answer can carry its web port.
+export const siteAddons: SiteAddon[] = [nvrRpcAddon, discoveryAddon, nvrResetAddon];
 
 const NVR_HOST = 10;
 const FIRST_CAMERA_HOST = 11;

@@ -130,6 +130,15 @@ export const nvrRpcAddon: SiteAddon = {
     }
     site.nvrRpc = rpc;
     site.behindNvr = behind;
+    // A real NVR's DHIP answer gives its web port (HttpPort), where /RPC2 is: say the same here,
+    // unless the test chose the NVR's DHIP behaviour itself. (Discovery starts after this add-on.)
+    const nvrDiscovery = opts.discovery?.devices?.['nvr'];
+    if (nvrDiscovery?.dhip !== false && nvrDiscovery?.dhip?.httpPort === undefined) {
+      opts.discovery = {
+        ...opts.discovery,
+        devices: { ...opts.discovery?.devices, nvr: { ...nvrDiscovery, dhip: { replyTo: 'prober', ...nvrDiscovery?.dhip, httpPort: rpc.port } } },
+      };
+    }
     return {
       async stop() {
         await rpc.stop();
