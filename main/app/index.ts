@@ -55,13 +55,15 @@ export async function startApp(envOptions: AppOptions, hostOrFactory: HostAdapte
   const baseHost = typeof hostOrFactory === 'function' ? hostOrFactory(app) : hostOrFactory;
   const host = extension.wrapHost?.(baseHost, app) ?? baseHost;
   const ctx = createContext(options, host);
+  // One keychain for the features that hold or read a case's new password (the wizard, camera sync, the NVR sign-in).
+  const keychain = createKeytarKeychain();
 
   const features = [
     setupAppFeature(ctx),
     await setupDiscovery(ctx),
-    await setupCases(ctx),
-    await setupSync(ctx),
-    await setupNvr(ctx, { casePassword: (caseId) => createKeytarKeychain().get(caseAccount(caseId)) }),
+    await setupCases(ctx, { keychain }),
+    await setupSync(ctx, { keychain }),
+    await setupNvr(ctx, { casePassword: (caseId) => keychain.get(caseAccount(caseId)) }),
   ] as const;
   const handlers = mergeHandlers(features) satisfies Handlers;
   try {
