@@ -5,7 +5,7 @@ import { parseCameraStates, parseChannelTitles, parseRemoteDeviceTable } from '.
 import type { CredentialGate } from '../core/credential-gate';
 import { cgiAuthorization, cgiChallenge } from './digest';
 import { DahuaError } from './client';
-import type { NvrRead } from './reader';
+import { channelsOf, type NvrRead } from './reader';
 
 /**
  * Reads over Dahua's older HTTP API (`/cgi-bin/…`, HTTP Digest) for firmware
@@ -100,21 +100,7 @@ export function readNvrCgi(o: CgiReadOptions): Promise<NvrRead> {
       (await optional('Channel online state', async () => parseCameraStates(cgiCameraStates(await read('/cgi-bin/LogicDeviceManager.cgi?action=getCameraState&uniqueChannels[0]=-1'))))) ?? new Map();
     return {
       identity: { serial: serial ?? '', model: model ?? '', firmware: firmware ?? '' },
-      channels: table.slots.map((slot) => {
-        const state = states.get(slot.channel) ?? 'unknown';
-        return {
-          channel: slot.channel,
-          name: titles.get(slot.channel) ?? slot.name,
-          address: slot.address,
-          ...(slot.port !== undefined ? { port: slot.port } : {}),
-          protocol: slot.protocol.toLowerCase(),
-          username: slot.username,
-          model: slot.deviceType,
-          online: state === 'connected',
-          state,
-          passwordMasked: slot.passwordState === 'masked',
-        };
-      }),
+      channels: channelsOf(table.slots, titles, states),
       notes,
     };
   });

@@ -1,5 +1,5 @@
 import type { NvrChannel, NvrIdentity } from '../../common/contract/nvr';
-import { parseCameraStates, parseChannelTitles, parseRemoteDeviceTable, type ConnectionState } from '../../common/dahua/remote-device';
+import { parseCameraStates, parseChannelTitles, parseRemoteDeviceTable, type ConnectionState, type RemoteSlot } from '../../common/dahua/remote-device';
 import { DahuaError, type DahuaRpcClient } from './client';
 
 export interface NvrRead {
@@ -47,7 +47,13 @@ export async function readNvr(client: DahuaRpcClient): Promise<NvrRead> {
   const states =
     (await optional(notes, 'Channel online state', async () => parseCameraStates(await client.call('LogicDeviceManager.getCameraState', { uniqueChannels: [-1] })))) ??
     new Map<number, ConnectionState>();
-  const channels: NvrChannel[] = table.slots.map((slot) => {
+  const channels = channelsOf(table.slots, titles, states);
+  return { identity: { serial: serial ?? '', model: model ?? '', firmware: firmware ?? '' }, channels, notes };
+}
+
+/** One channel per configured slot, with its title and online state (both read paths: web JSON-RPC and CGI). */
+export function channelsOf(slots: readonly RemoteSlot[], titles: ReadonlyMap<number, string>, states: ReadonlyMap<number, ConnectionState>): NvrChannel[] {
+  return slots.map((slot) => {
     const state = states.get(slot.channel) ?? 'unknown';
     return {
       channel: slot.channel,
@@ -62,5 +68,4 @@ export async function readNvr(client: DahuaRpcClient): Promise<NvrRead> {
       passwordMasked: slot.passwordState === 'masked',
     };
   });
-  return { identity: { serial: serial ?? '', model: model ?? '', firmware: firmware ?? '' }, channels, notes };
 }
