@@ -49,8 +49,8 @@ const CAMERA_MODELS: Catalog[] = [
   { manufacturer: 'Dahua', model: 'IPC-HDBW2431E-S-S2', firmware: '2.800.0000000.25.R, Build Date 2020-11-06', hardwareId: '1.00', oui: '3c:ef:8c' },
 ];
 
-/** mulberry32: tiny seeded PRNG; good enough for unique-looking demo identities. */
-function prng(seed: number): () => number {
+/** mulberry32: tiny seeded PRNG (demo identities; tests that replay a run from its seed). */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

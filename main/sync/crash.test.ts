@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startSite, type Site } from '../../sim/site';
-import { SITE_CREDENTIALS } from '../../sim/identities';
+// Seeded: a failing run names its seed, and the seed replays it.
+import { prng, SITE_CREDENTIALS } from '../../sim/identities';
 
 const OLD = SITE_CREDENTIALS.camera.password;
 const NEW = 'Crash-safe-2026';
@@ -16,18 +17,6 @@ const RUNS = 20;
 const LANES = 3;
 const work = mkdtempSync(join(tmpdir(), 'sync-crash-'));
 const bundle = join(work, 'sync-cli.cjs');
-
-/** Small deterministic PRNG: a failing run names its seed, and the seed replays it. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function cli(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
   const child = spawn(process.execPath, [bundle, 'sync', ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
