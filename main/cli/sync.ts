@@ -4,16 +4,17 @@ import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { SyncPassword } from '../../common/contract/sync';
 import { OUTCOMES } from '../../common/sync/outcomes';
-import { publicRow } from '../../common/sync/report';
 import { SyncTarget } from '../../common/sync/target';
-import { newPasswordProblem, runSync, runWarnings, SYNC_DEFAULTS } from '../sync/engine';
+import { NvrUrl } from '../../common/contract/nvr';
+import { newPasswordProblem, runSync, runWarnings, SyncRun, SYNC_DEFAULTS } from '../sync/engine';
 import { readJournal, type OpenJournalFile } from '../sync/journal';
 import { onvifClientFactory } from '../sync/onvif-factory';
 import type { CliIo } from './io';
+import { archiveLoopJournal, cameraRows, loopFinished, nvrFailure, openNvr, runCloseLoop, type NvrTarget } from './sync-nvr';
 
 const USAGE = 2;
 const TargetsFile = z.array(SyncTarget.strict()).min(1).max(5000);
-const SecretsInput = z.strictObject({ currentPasswords: z.array(SyncPassword).min(1).max(5), newPassword: SyncPassword });
+const SecretsInput = z.strictObject({ currentPasswords: z.array(SyncPassword).min(1).max(5), newPassword: SyncPassword, nvrPassword: z.string().min(1).max(128).optional() });
 
 class UsageError extends Error {}
 
@@ -34,6 +35,9 @@ export function registerSync(program: Command, io: CliIo, deps: SyncCliDeps = {}
     .option('--timeout <ms>', `per request (default ${SYNC_DEFAULTS.timeoutMs})`)
     .option('--late-apply <ms>', `how long a camera may keep its old password after SetUser (default ${SYNC_DEFAULTS.lateApplyMs})`)
     .option('--journal <file>', 'journal to write, or to resume after a crash (default: <targets>.sync-journal.jsonl)')
+    .option('--nvr <url>', "then update the NVR's stored passwords in the safe order and prove each channel records (Dahua family, http://host[:port])")
+    .option('--nvr-username <user>', 'the NVR account (usually admin); its password is "nvrPassword" on standard input')
+    .option('--nvr-wait <ms>', 'how long to watch the NVR channels reconnect (default 90000)')
     .option('--json', 'machine mode: no human summary on stderr')
     // Declared only to refuse them with a clear message: argv ends up in shell history and ps.
     .addOption(new Option('--password <value>').hideHelp())
@@ -64,11 +68,17 @@ async function syncCommand(opts: Record<string, string | boolean | undefined>, i
   const timeoutMs = intOption(opts.timeout, '--timeout', 100, 120_000) ?? SYNC_DEFAULTS.timeoutMs;
   const lateApplyMs = intOption(opts.lateApply, '--late-apply', 0, 120_000) ?? SYNC_DEFAULTS.lateApplyMs;
 
+  const nvrOpts = nvrOptions(opts);
+  const nvrWaitMs = intOption(opts.nvrWait, '--nvr-wait', 0, 600_000) ?? 90_000;
+
   const targetsPath = resolve(opts.targets);
   const targets = parseJsonFile(targetsPath, TargetsFile, 'targets file');
-  const secrets = parseSecrets(await io.stdin());
+  const { nvrPassword, ...secrets } = parseSecrets(await io.stdin());
   const problem = newPasswordProblem(secrets.newPassword);
   if (problem) throw new UsageError(problem);
+  if (nvrOpts && !nvrPassword) throw new UsageError('--nvr needs "nvrPassword" on standard input (the NVR\'s current password).');
+  if (!nvrOpts && nvrPassword) throw new UsageError('"nvrPassword" on standard input needs --nvr <url> and --nvr-username <user>.');
+  const nvr: NvrTarget | undefined = nvrOpts && nvrPassword ? { ...nvrOpts, password: nvrPassword, timeoutMs, waitMs: nvrWaitMs, pollMs: Math.min(3000, Math.max(250, Math.floor(nvrWaitMs / 10))) } : undefined;
 
   const journalPath = resolve(typeof opts.journal === 'string' ? opts.journal : `${targetsPath}.sync-journal.jsonl`);
   let prior: ReturnType<typeof readJournal>;
@@ -79,9 +89,11 @@ async function syncCommand(opts: Record<string, string | boolean | undefined>, i
   }
   if (prior?.badLines) io.stderr(`The journal ${journalPath} had ${prior.badLines} unreadable line(s); they were skipped.\n`);
   for (const w of runWarnings(secrets, prior?.maxFailedAuths ?? maxFailed)) io.stderr(`Note: ${w}\n`);
-  if (prior?.ended) {
+  // With --nvr the run ends when the NVR's channels are proven, not when the cameras are.
+  if (prior?.ended && (!nvr || loopFinished(journalPath))) {
     // A finished run is history, not something to resume: keep it beside the new one.
     renameSync(journalPath, journalPath.replace(/(\.jsonl)?$/, `.${prior.runId}.jsonl`));
+    archiveLoopJournal(journalPath, prior.runId);
   } else if (prior) {
     io.stderr(`Resuming run ${prior.runId} from ${journalPath} (${prior.outcomes.size} device(s) already finished).\n`);
   }
@@ -97,7 +109,53 @@ async function syncCommand(opts: Record<string, string | boolean | undefined>, i
   process.on('unhandledRejection', onStray);
   process.on('uncaughtException', onStray);
   const clients = onvifClientFactory(concurrency);
+  const syncWithNvr = async (): Promise<number> => {
+    let session;
+    try {
+      session = await openNvr(nvr!);
+    } catch (err) {
+      const message = nvrFailure(err);
+      if (message === undefined) throw err;
+      // Nothing was changed: the NVR is read before any camera is touched.
+      io.stderr(`nvr-console sync: the NVR did not let the app read its channels, so no camera was changed: ${message}\n`);
+      return 1;
+    }
+    try {
+      let done = 0;
+      const run = await SyncRun.create({
+        targets, concurrency, maxFailedAuthsPerDevice: maxFailed, timeoutMs, lateApplyMs, journalPath, clientFactory: clients.factory, openJournalFile: deps.openJournalFile,
+        onRow: (r) => {
+          if (r.outcome && !opts.json) io.stderr(`[${++done}/${targets.length}] ${r.xaddr} ${r.username}: ${OUTCOMES[r.outcome].label}\n`);
+        },
+      }).catch((err: unknown) => {
+        if (err instanceof Error && /different targets|could not be written/.test(err.message)) throw new UsageError(err.message);
+        throw err;
+      });
+      const onAbort = () => run.cancel();
+      ac.signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        const loop = await runCloseLoop({ nvr: nvr!, session, run, targets, secrets, journalPath, io, quiet: opts.json === true });
+        // Cameras no channel records (or not in the plan) still get their password.
+        const rest = run.pendingKeys();
+        const rows = cameraRows(rest.length && !run.journalError ? await run.runPass(secrets, rest) : run.snapshot());
+        io.stdout(JSON.stringify([...rows, ...loop.channelRows], null, opts.json ? undefined : 2) + '\n');
+        const journalError = run.journalError?.message ?? loop.journalError;
+        if (journalError) io.stderr(`nvr-console sync: ${journalError} Every row so far is printed above.\n`);
+        if (!opts.json) {
+          const ok = loop.channelRows.filter((r) => r.outcome === 'recording').length;
+          io.stderr(`NVR: ${ok} of ${loop.channelRows.length} channels recording with the new password. Journal: ${journalPath}\n`);
+        }
+        return !journalError && loop.touchedRecording && rows.every((r) => r.outcome && OUTCOMES[r.outcome].success) ? 0 : 1;
+      } finally {
+        ac.signal.removeEventListener('abort', onAbort);
+        await run.close();
+      }
+    } finally {
+      await session.logout();
+    }
+  };
   try {
+    if (nvr) return await syncWithNvr();
     let done = 0;
     const result = await runSync({
       targets, ...secrets, concurrency, maxFailedAuthsPerDevice: maxFailed, timeoutMs, lateApplyMs, journalPath,
@@ -109,7 +167,7 @@ async function syncCommand(opts: Record<string, string | boolean | undefined>, i
       if (err instanceof Error && /different targets|could not be written/.test(err.message)) throw new UsageError(err.message);
       throw err;
     });
-    const rows = result.rows.map(publicRow);
+    const rows = cameraRows(result.rows);
     io.stdout(JSON.stringify(rows, null, opts.json ? undefined : 2) + '\n');
     if (result.journalError) io.stderr(`nvr-console sync: ${result.journalError} Every camera's row so far is printed above.\n`);
     if (!opts.json) {
@@ -124,6 +182,16 @@ async function syncCommand(opts: Record<string, string | boolean | undefined>, i
     process.removeListener('uncaughtException', onStray);
     clients.dispose();
   }
+}
+
+function nvrOptions(opts: Record<string, string | boolean | undefined>): { url: string; username: string } | undefined {
+  if (opts.nvr === undefined && opts.nvrUsername === undefined) return undefined;
+  if (typeof opts.nvr !== 'string') throw new UsageError('--nvr-username needs --nvr <http://host[:port]>.');
+  const url = NvrUrl.safeParse(opts.nvr);
+  if (!url.success) throw new UsageError(`--nvr ${url.error.issues[0]?.message ?? 'is invalid'}.`);
+  if (new URL(url.data).protocol !== 'http:') throw new UsageError('--nvr: sync talks to an http NVR only for now; for https, check its certificate with `nvr channels --trust-cert` and use the app.');
+  if (typeof opts.nvrUsername !== 'string' || !opts.nvrUsername || opts.nvrUsername.length > 64) throw new UsageError('--nvr needs --nvr-username <user>.');
+  return { url: url.data, username: opts.nvrUsername };
 }
 
 function intOption(v: unknown, name: string, min: number, max: number): number | undefined {

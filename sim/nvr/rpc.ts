@@ -40,6 +40,8 @@ export interface SimChannel {
   state: 'Connected' | 'Disconnected' | 'Unknown';
   /** Last sign-in result of the NVR to this camera. */
   lastLogin?: CameraLogin;
+  /** Sign-ins to this channel's camera the camera refused (a stale stored password): what locks cameras. */
+  refusedLogins?: number;
 }
 
 export interface NvrRpcFaults {
@@ -278,12 +280,16 @@ export async function startNvrRpc(o: NvrRpcOptions): Promise<NvrRpcSim> {
         for (const [i, v] of entries) {
           const c = o.channels[i];
           if (!c) continue;
+          const was = `${c.enable}|${c.username}|${c.password}`;
           if (typeof v['Enable'] === 'boolean') c.enable = v['Enable'];
           if (typeof v['UserName'] === 'string') c.username = v['UserName'];
           if (typeof v['Password'] === 'string' && v['Password']) {
             if (/^\*+$/.test(v['Password'])) stats.maskWrites++;
             c.password = v['Password'];
           }
+          // A recorder drops a channel whose connection settings changed and reconnects with the new
+          // ones on its next round: until then it is not connected (no stale "Connected" from the old password).
+          if (`${c.enable}|${c.username}|${c.password}` !== was) c.state = 'Disconnected';
         }
         stats.setConfigs++;
         return { result: true };
@@ -454,6 +460,7 @@ export async function startNvrRpc(o: NvrRpcOptions): Promise<NvrRpcSim> {
           return;
         }
         c.lastLogin = await cameraLogin(c.reachXaddr, c.username, c.password);
+        if (c.lastLogin === 'refused') c.refusedLogins = (c.refusedLogins ?? 0) + 1;
         c.state = c.lastLogin === 'ok' ? 'Connected' : 'Disconnected';
       }),
     ).then(() => {

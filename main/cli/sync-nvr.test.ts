@@ -1,0 +1,145 @@
+// `nvr-console sync --nvr …` in-process against the simulated site (loopback 127.63.1.0/24 only).
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SITE_CREDENTIALS } from '../../sim/identities';
+import { rpcOf } from '../../sim/nvr/rpc-addon';
+import { startSite, type Site } from '../../sim/site';
+import { runCli } from './program';
+
+const NEW = 'Loop-new-pass-8';
+const NVR_PW = SITE_CREDENTIALS.nvr.password;
+const dir = mkdtempSync(join(tmpdir(), 'sync-nvr-cli-'));
+
+async function cli(argv: string[], stdin = '') {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(['sync', ...argv], {
+    stdout: (s) => void (stdout += s),
+    stderr: (s) => void (stderr += s),
+    setExitCode: () => {},
+    stdin: async () => stdin,
+  });
+  return { code, stdout, stderr };
+}
+
+let n = 0;
+const file = (content: string) => {
+  const p = join(dir, `t${++n}.json`);
+  writeFileSync(p, content);
+  return p;
+};
+
+type Row = Record<string, unknown> & { kind: string; outcome: string };
+
+describe('nvr-console sync --nvr', () => {
+  let site: Site;
+  beforeAll(async () => {
+    site = await startSite({ block: '127.63.1', cameras: 4 });
+  });
+  afterAll(async () => {
+    await site?.stop();
+  });
+  beforeEach(() => {
+    rpcOf(site).setFaults({ refuseSetConfig: false });
+  });
+  const secrets = (extra: Record<string, unknown> = { nvrPassword: NVR_PW }) =>
+    JSON.stringify({ currentPasswords: [SITE_CREDENTIALS.camera.password, SITE_CREDENTIALS.cameraOperator.password], newPassword: NEW, ...extra });
+  const nvrArgs = () => ['--nvr', rpcOf(site).url, '--nvr-username', 'admin', '--nvr-wait', '20000'];
+
+  it("changes the ONVIF channel's camera, then the NVR, and proves the channel records: exit 0", async () => {
+    // Channel 2 is camera 1 by ONVIF as admin; channel 4 camera 3 by ONVIF as "onvif"; 1, 3, 5 are Private (5 behind the NVR).
+    const targets = file(JSON.stringify([{ xaddr: site.cameras[1]!.xaddr, username: 'admin' }]));
+    const journal = join(dir, 'ok.jsonl');
+    const r = await cli(['--targets', targets, '--secrets-stdin', '--json', '--journal', journal, ...nvrArgs()], secrets());
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const rows = JSON.parse(r.stdout) as Row[];
+    const cameras = rows.filter((x) => x.kind === 'camera');
+    const channels = rows.filter((x) => x.kind === 'nvr-channel');
+    expect(cameras.map((x) => x.outcome)).toEqual(['updated']);
+    expect(channels.map((x) => x['channel'])).toEqual([1, 2, 3, 4, 5]);
+    expect(channels.map((x) => x.outcome)).toEqual(['recording', 'recording', 'recording', 'not-reachable-from-laptop', 'recording']);
+    expect(channels[1]).toMatchObject({ address: site.cameras[1]!.address, action: 'change-camera-then-nvr' });
+    expect(channels[3]!['detail']).toMatch(/not in the targets file/);
+    for (const c of channels) for (const k of ['channel', 'address', 'outcome', 'detail']) expect(c).toHaveProperty(k);
+    // The NVR stores the new password for exactly that channel, every channel is enabled again,
+    // and the NVR never had a sign-in refused by a camera.
+    const stored = rpcOf(site).channels;
+    expect(stored.map((c) => c.password === NEW)).toEqual([false, true, false, false, false]);
+    expect(stored.every((c) => c.enable)).toBe(true);
+    expect(stored.map((c) => c.refusedLogins ?? 0)).toEqual([0, 0, 0, 0, 0]);
+    // No password anywhere: stdout, stderr, the sync journal, the loop journal.
+    const files = readdirSync(dir).filter((f) => f.startsWith('ok.'));
+    expect(files).toContain('ok.nvr-loop.jsonl');
+    const disk = files.map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
+    expect(disk).toMatch(/"t":"nvr-write","step":"pause"/);
+    expect(disk).toMatch(/"t":"nvr-write","step":"store"/);
+    for (const secret of [NEW, NVR_PW, SITE_CREDENTIALS.camera.password, SITE_CREDENTIALS.cameraOperator.password]) {
+      expect(r.stdout + r.stderr + disk).not.toContain(secret);
+    }
+  });
+
+  it('a camera that refuses the change: its channel is restored as it was and reported skipped, exit 1', async () => {
+    // Camera 3's "onvif" account is an operator: it may not change its own password.
+    const targets = file(JSON.stringify([{ xaddr: site.cameras[3]!.xaddr, username: 'onvif' }]));
+    const r = await cli(['--targets', targets, '--secrets-stdin', '--json', '--journal', join(dir, 'refuse.jsonl'), ...nvrArgs()], secrets());
+    expect(r.code, r.stderr + r.stdout).toBe(1);
+    const rows = JSON.parse(r.stdout) as Row[];
+    expect(rows.find((x) => x.kind === 'camera')).toMatchObject({ outcome: 'unsupported' });
+    expect(rows.find((x) => x.kind === 'nvr-channel' && x['channel'] === 4)).toMatchObject({ action: 'change-camera-then-nvr', outcome: 'skipped', detail: expect.stringMatching(/^Camera: Not supported/) });
+    const ch = rpcOf(site).channels[3]!;
+    expect(ch).toMatchObject({ enable: true, password: SITE_CREDENTIALS.cameraOperator.password });
+  });
+
+  it('an NVR that refuses the write: the channel says so with the next step, the camera row stays truthful, exit 1', async () => {
+    const cam = site.cameras[1]!;
+    rpcOf(site).setFaults({ refuseSetConfig: true });
+    const targets = file(JSON.stringify([{ xaddr: cam.xaddr, username: 'admin' }]));
+    const r = await cli(['--targets', targets, '--secrets-stdin', '--json', '--journal', join(dir, 'refused.jsonl'), ...nvrArgs()], JSON.stringify({ currentPasswords: [NEW], newPassword: 'Loop-next-pass-9', nvrPassword: NVR_PW }));
+    expect(r.code, r.stderr).toBe(1);
+    const rows = JSON.parse(r.stdout) as Row[];
+    expect(rows.find((x) => x.kind === 'camera')).toMatchObject({ outcome: 'updated' });
+    const ch = rows.find((x) => x.kind === 'nvr-channel' && x['channel'] === 2)!;
+    expect(ch).toMatchObject({ outcome: 'nvr-refused', nextStep: expect.stringMatching(/Remote Device page/) });
+    expect(ch['detail']).toMatch(/did not take the change/);
+    expect(rpcOf(site).channels[1]!.password).toBe(NEW);
+    // Put the camera back where the other tests expect it.
+    cam.users.setPassword('admin', NEW);
+  });
+
+  it('a wrong NVR password: one refused sign-in, no camera touched, exit 1', async () => {
+    const cam = site.cameras[3]!;
+    const requests = cam.stats().requests;
+    const failed = rpcOf(site).stats().loginFailures;
+    const targets = file(JSON.stringify([{ xaddr: cam.xaddr, username: 'onvif' }]));
+    const r = await cli(['--targets', targets, '--secrets-stdin', '--json', '--journal', join(dir, 'wrong.jsonl'), ...nvrArgs()], secrets({ nvrPassword: 'Not-the-nvr-1' }));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/no camera was changed/);
+    expect(r.stderr).toMatch(/tries? left/);
+    expect(rpcOf(site).stats().loginFailures).toBe(failed + 1);
+    expect(cam.stats().requests).toBe(requests);
+    expect(r.stderr).not.toContain('Not-the-nvr-1');
+  });
+
+  it('exit 2 on usage errors around --nvr, nothing on stdout, no password echoed', async () => {
+    const good = file(JSON.stringify([{ xaddr: site.cameras[1]!.xaddr, username: 'admin' }]));
+    const url = rpcOf(site).url;
+    const cases: [string[], string, RegExp][] = [
+      [['--nvr', url], secrets(), /--nvr-username/],
+      [['--nvr-username', 'admin'], secrets(), /needs --nvr/],
+      [['--nvr', 'ftp://x', '--nvr-username', 'admin'], secrets(), /--nvr/],
+      [['--nvr', url, '--nvr-username', 'admin'], secrets({}), /nvrPassword/],
+      [[], secrets(), /needs --nvr/],
+      [['--nvr', url, '--nvr-username', 'admin', '--nvr-wait', 'soon'], secrets(), /--nvr-wait/],
+    ];
+    for (const [argv, stdin, message] of cases) {
+      const r = await cli(['--targets', good, '--secrets-stdin', '--journal', join(dir, 'usage.jsonl'), ...argv], stdin);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).not.toContain(NVR_PW);
+    }
+  });
+});
