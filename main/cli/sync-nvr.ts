@@ -100,7 +100,14 @@ export async function runCloseLoop(o: {
   }
   const plan = planSite(o.session.channels, inventory);
   // The CLI's inventory is the targets file: a camera outside it is one the command was not asked to change.
+  // A camera the technician listed is changed whatever protocol the NVR uses for it; its channel's stored
+  // password is then updated too (the table holds it for Private channels as well), or the NVR would lose it.
   for (const r of plan.rows) {
+    const listed = o.targets.find((t) => hostOf(t.xaddr) === hostOf(r.channel.address));
+    if (r.action.kind === 'nvr-own-sync' && listed) {
+      r.action = { kind: 'change-camera-then-nvr', xaddr: listed.xaddr };
+      r.why = "This camera is in the targets: the app changes it (it may already hold the new password from the NVR's own sync), then updates the password the NVR stores for this channel.";
+    }
     if (r.action.kind === 'cannot' && r.action.reason === 'unreachable-from-laptop') {
       r.why = "This channel's camera is not in the targets file, so the app did not change it; the NVR's own sync or the camera's own page must (or add it to the targets).";
     }
