@@ -8,6 +8,7 @@ import { setupCases } from '../cases/service';
 import { setupDiscovery } from '../discovery/service';
 import { setupSync } from '../sync/service';
 import { setupNvr } from '../nvr/service';
+import { setupSite } from '../site/service';
 import { caseAccount, createKeytarKeychain } from '../cases/keychain';
 import { APP_VERSION } from '../core/version';
 import { setupAppFeature } from './app-feature';
@@ -58,12 +59,19 @@ export async function startApp(envOptions: AppOptions, hostOrFactory: HostAdapte
   // One keychain for the features that hold or read a case's new password (the wizard, camera sync, the NVR sign-in).
   const keychain = createKeytarKeychain();
 
+  const casePassword = (caseId: string) => keychain.get(caseAccount(caseId));
+  const appFeature = setupAppFeature(ctx);
+  const discovery = await setupDiscovery(ctx);
+  const cases = await setupCases(ctx, { keychain });
+  const sync = await setupSync(ctx, { keychain });
+  const nvr = await setupNvr(ctx, { casePassword });
   const features = [
-    setupAppFeature(ctx),
-    await setupDiscovery(ctx),
-    await setupCases(ctx, { keychain }),
-    await setupSync(ctx, { keychain }),
-    await setupNvr(ctx, { casePassword: (caseId) => keychain.get(caseAccount(caseId)) }),
+    appFeature,
+    discovery,
+    cases,
+    sync,
+    nvr,
+    await setupSite(ctx, { nvr: nvr.session, openRun: sync.openRun, casePassword }),
   ] as const;
   const handlers = mergeHandlers(features) satisfies Handlers;
   try {

@@ -61,7 +61,7 @@ describe('nvr-console sync --nvr', () => {
     expect(channels.map((x) => x['channel'])).toEqual([1, 2, 3, 4, 5]);
     expect(channels.map((x) => x.outcome)).toEqual(['recording', 'recording', 'recording', 'not-reachable-from-laptop', 'recording']);
     expect(channels[1]).toMatchObject({ address: site.cameras[1]!.address, action: 'change-camera-then-nvr' });
-    expect(channels[3]!['detail']).toMatch(/not in the targets file/);
+    expect(channels[3]!['detail']).toMatch(/not among the chosen cameras/);
     for (const c of channels) for (const k of ['channel', 'address', 'outcome', 'detail']) expect(c).toHaveProperty(k);
     // The NVR stores the new password for exactly that channel, every channel is enabled again,
     // and the NVR never had a sign-in refused by a camera.

@@ -1,7 +1,7 @@
 import { existsSync, renameSync } from 'node:fs';
 import { OffsetClock } from '../../common/clock';
 import { CHANNEL_OUTCOMES } from '../../common/nvr/channel-outcomes';
-import { hostOf, planSite, type PlanDevice, type PlanRow } from '../../common/nvr/site-plan';
+import type { PlanRow } from '../../common/nvr/site-plan';
 import { OUTCOMES } from '../../common/sync/outcomes';
 import { publicRow, type SyncRow } from '../../common/sync/report';
 import { targetKey, type SyncTarget } from '../../common/sync/target';
@@ -12,6 +12,7 @@ import { nvrAction } from '../dahua/session';
 import { dahuaTablePort } from '../dahua/table-port';
 import { closeLoop, type CameraChange, type ChannelResult, type NvrTablePort } from '../site/close-loop';
 import { LoopJournal, readLoopJournal } from '../site/loop-journal';
+import { accountsOf, planForTargets } from '../site/target-plan';
 import type { SyncRun } from '../sync/engine';
 import type { CliIo } from './io';
 
@@ -93,25 +94,7 @@ export async function runCloseLoop(o: {
   io: CliIo;
   quiet: boolean;
 }): Promise<CloseLoopCliResult> {
-  const inventory: PlanDevice[] = [];
-  for (const t of o.targets) {
-    if (inventory.some((d) => d.id === t.xaddr)) continue;
-    inventory.push({ id: t.xaddr, kind: 'camera', addresses: [hostOf(t.xaddr)], xaddrs: [t.xaddr] });
-  }
-  const plan = planSite(o.session.channels, inventory);
-  // The CLI's inventory is the targets file: a camera outside it is one the command was not asked to change.
-  // A camera the technician listed is changed whatever protocol the NVR uses for it; its channel's stored
-  // password is then updated too (the table holds it for Private channels as well), or the NVR would lose it.
-  for (const r of plan.rows) {
-    const listed = o.targets.find((t) => hostOf(t.xaddr) === hostOf(r.channel.address));
-    if (r.action.kind === 'nvr-own-sync' && listed) {
-      r.action = { kind: 'change-camera-then-nvr', xaddr: listed.xaddr };
-      r.why = "This camera is in the targets: the app changes it (it may already hold the new password from the NVR's own sync), then updates the password the NVR stores for this channel.";
-    }
-    if (r.action.kind === 'cannot' && r.action.reason === 'unreachable-from-laptop') {
-      r.why = "This channel's camera is not in the targets file, so the app did not change it; the NVR's own sync or the camera's own page must (or add it to the targets).";
-    }
-  }
+  const plan = planForTargets(o.session.channels, o.targets);
   const path = loopJournalPath(o.journalPath);
   const prior = readLoopJournal(path);
   if (prior?.badLines) o.io.stderr(`The NVR journal ${path} had ${prior.badLines} unreadable line(s); they were skipped.\n`);
@@ -131,8 +114,7 @@ export async function runCloseLoop(o: {
     return next;
   };
   const changeCamera = async (row: PlanRow): Promise<CameraChange> => {
-    const host = hostOf(row.channel.address);
-    const accounts = o.targets.filter((t) => hostOf(t.xaddr) === host).map(targetKey);
+    const accounts = accountsOf(o.targets, row.channel.address).map(targetKey);
     const pending = new Set(o.run.pendingKeys());
     const rows = (await syncAccounts(accounts.filter((k) => pending.has(k)))).filter((r) => accounts.includes(r.key));
     const mine = rows.find((r) => r.username === row.channel.username);

@@ -7,6 +7,7 @@ import { peekCertificate, TransportError, type PinnedCert } from '../dahua/trans
 import { readNvrCgi } from '../dahua/cgi';
 import { readNvr } from '../dahua/reader';
 import { nvrAction } from '../dahua/session';
+import { dahuaTablePort } from '../dahua/table-port';
 
 type NvrHandlers = Pick<Handlers, Extract<CallName, `nvr.${string}`>>;
 
@@ -31,13 +32,22 @@ interface Held {
   via: 'rpc' | 'cgi';
 }
 
+/** The open NVR session as other features use it (through the composition root): reads and table writes, never a sign-in of their own. */
+export interface NvrSessionHook {
+  url: string;
+  readChannels(): Promise<NvrSnapshot['channels']>;
+  readTable(): Promise<unknown>;
+  writeTable(table: unknown): Promise<void>;
+  channelStates(): Promise<Map<number, string>>;
+}
+
 /**
  * nvr.* verbs: one NVR session at a time. Every sign-in is a user action
  * through the credential gate (main/dahua/session.ts); the only background
  * work is keep-alive and reads on a session that is already open, which never
  * sign in.
  */
-export async function setupNvr(ctx: ServiceContext, deps: NvrDeps = {}): Promise<Feature<NvrHandlers>> {
+export async function setupNvr(ctx: ServiceContext, deps: NvrDeps = {}): Promise<Feature<NvrHandlers> & { session(): NvrSessionHook | undefined }> {
   const log = ctx.log.child('nvr');
   let held: Held | undefined;
   /** Certificates https NVRs presented, by host: the pin is the one the technician saw. */
@@ -190,8 +200,24 @@ export async function setupNvr(ctx: ServiceContext, deps: NvrDeps = {}): Promise
     },
   };
 
+  /** Each call is one action on the held session: a sign-in again only after the NVR ended a session that worked. */
+  const session = (): NvrSessionHook | undefined => {
+    const h = held;
+    if (!h || h.via !== 'rpc') return undefined;
+    const act = <T>(f: () => Promise<T>) => nvrAction({ gate: ctx.gate, client: h.client, password: h.password, clock: ctx.clock }, f);
+    const port = dahuaTablePort(h.client);
+    return {
+      url: h.url,
+      readChannels: () => act(async () => publish(snapshot(h, await readNvr(h.client))).channels),
+      readTable: () => act(() => port.readTable()),
+      writeTable: (t) => act(() => port.writeTable(t)),
+      channelStates: () => act(() => port.channelStates()),
+    };
+  };
+
   return {
     handlers,
+    session,
     async dispose() {
       unsubscribe();
       await reading;

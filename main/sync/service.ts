@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { AppError, type CallName } from '../../common/contract';
 import type { SyncRunState } from '../../common/contract/sync';
-import { targetKey } from '../../common/sync/target';
+import { targetKey, type SyncTarget } from '../../common/sync/target';
 import { toCsv, toHtmlReport, toJsonReport, type SyncRow } from '../../common/sync/report';
 import type { Handlers } from '../core/dispatch';
 import type { Feature, ServiceContext } from '../core/context';
@@ -33,7 +33,17 @@ interface Held {
 const PROGRESS_MS = 100;
 
 /** sync.* verbs: runs of the engine, their live rows, retry, reports. */
-export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promise<Feature<SyncHandlers>> {
+/** A sync run another feature drives camera by camera (close the loop): its rows show in sync.status and its report. */
+export interface SyncRunHook {
+  runId: string;
+  /** Runs these accounts (those without an outcome yet); one pass at a time, so calls queue. */
+  change(keys: string[]): Promise<SyncRow[]>;
+  rows(): SyncRow[];
+  pendingKeys(): string[];
+  finish(): Promise<void>;
+}
+
+export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promise<Feature<SyncHandlers> & { openRun(targets: SyncTarget[], secrets: SyncSecrets): Promise<SyncRunHook> }> {
   const dir = join(ctx.dataDir, 'sync');
   const log = ctx.log.child('sync');
   const keychain = deps.keychain ?? createKeytarKeychain();
@@ -206,8 +216,55 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
     'sync.runs': () => index.summaries(),
   };
 
+  const openRun = async (targets: SyncTarget[], secrets: SyncSecrets): Promise<SyncRunHook> => {
+    register(secrets);
+    if ([...runs.values()].some((h) => h.run.running)) throw new AppError('conflict', 'A sync is already running; cancel it or wait for it to end.');
+    const problem = newPasswordProblem(secrets.newPassword);
+    if (problem) throw new AppError('bad-request', problem);
+    const clients = deps.clientFactory ? undefined : onvifClientFactory(SYNC_DEFAULTS.concurrency);
+    const unfinished = index.findUnfinished(targets.map(targetKey));
+    const runId = unfinished?.runId ?? `${new Date(ctx.clock.now()).toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
+    const journalPath = unfinished?.path ?? join(dir, `${runId}.jsonl`);
+    let run: SyncRun;
+    try {
+      run = await SyncRun.create({
+        ...deps.engine, runId, targets, clock: ctx.clock, gate: ctx.gate, clientFactory: deps.clientFactory ?? clients!.factory, journalPath,
+        onRow: onRow(runId), onJournalRecord: (rec) => index.apply(journalPath, rec),
+      });
+    } catch (err) {
+      clients?.dispose();
+      throw new AppError('unavailable', (err as Error).message);
+    }
+    const h: Held = { run, secrets, warnings: runWarnings(secrets, run.maxFailedAuths), dispose: () => clients?.dispose() };
+    runs.set(runId, h);
+    latest = runId;
+    let chain: Promise<unknown> = Promise.resolve();
+    return {
+      runId,
+      change(keys) {
+        const next = chain.then(async () => {
+          const pending = new Set(run.pendingKeys());
+          const todo = keys.filter((k) => pending.has(k));
+          const rows = todo.length && !run.journalError ? await run.runPass(secrets, todo) : run.snapshot();
+          flush();
+          return rows;
+        });
+        chain = next.catch(() => undefined);
+        return next;
+      },
+      rows: () => run.snapshot(),
+      pendingKeys: () => run.pendingKeys(),
+      async finish() {
+        await chain;
+        flush();
+        ctx.events.emit('sync.finished', state(h));
+      },
+    };
+  };
+
   return {
     handlers,
+    openRun,
     async dispose() {
       if (timer) clearTimeout(timer);
       for (const h of runs.values()) {

@@ -1,0 +1,67 @@
+// site.* verbs wired as the composition root wires them (nvr + sync hooks), against the simulated site
+// (loopback 127.64.200.0/24 only).
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { calls } from '../../common/contract';
+import type { SiteLoopState } from '../../common/contract/site';
+import { SITE_CREDENTIALS } from '../../sim/identities';
+import { rpcOf } from '../../sim/nvr/rpc-addon';
+import { startSite, type Site } from '../../sim/site';
+import { testContext } from '../../test/support/test-context';
+import { until } from '../../test/support/until';
+import { setupNvr } from '../nvr/service';
+import { setupSync } from '../sync/service';
+import { setupSite } from './service';
+
+const NEW = 'Site-new-pass-5';
+const t = { host: 'test' } as const;
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
+}
+
+describe('site service', () => {
+  let site: Site;
+  beforeAll(async () => {
+    site = await startSite({ block: '127.64.200', cameras: 3, nvrPollMs: 200 });
+  });
+  afterAll(async () => {
+    await site?.stop();
+  });
+
+  it('plans per channel, then closes the loop with live per-channel results and the site summary; no password on disk or in events', async () => {
+    const { ctx, events, dataDir } = testContext();
+    const sync = await setupSync(ctx);
+    const nvr = await setupNvr(ctx, {});
+    const f = await setupSite(ctx, { nvr: nvr.session, openRun: sync.openRun, pollMs: 200 });
+    const targets = [{ xaddr: site.cameras[1]!.xaddr, username: 'admin' }];
+    await expect(f.handlers['site.plan'](calls['site.plan'].input.parse({ targets }), t)).rejects.toThrow(/Sign in to the NVR first/);
+
+    await nvr.handlers['nvr.signIn'](calls['nvr.signIn'].input.parse({ url: rpcOf(site).url, username: 'admin', password: SITE_CREDENTIALS.nvr.password }), t);
+    const plan = await f.handlers['site.plan'](calls['site.plan'].input.parse({ targets }), t);
+    expect(plan.rows.map((r) => r.action.kind)).toEqual(['nvr-own-sync', 'change-camera-then-nvr', 'nvr-own-sync', 'nvr-own-sync']);
+    expect(rpcOf(site).stats().setConfigs).toBe(0);
+
+    const input = calls['site.closeLoop'].input.parse({ targets, currentPasswords: [SITE_CREDENTIALS.camera.password], newPassword: NEW, waitMs: 15_000 });
+    expect(await f.handlers['site.closeLoop'](input, t)).toEqual({ started: true });
+    await expect(f.handlers['site.closeLoop'](input, t)).rejects.toThrow(/already running/);
+    await until(() => (f.handlers['site.status'](undefined, t) as SiteLoopState | null)?.running === false, 'the loop to end', 30_000);
+    const end = f.handlers['site.status'](undefined, t) as SiteLoopState;
+    expect(end.error).toBeUndefined();
+    expect(end.results.map((r) => r.outcome)).toEqual(['recording', 'recording', 'recording', 'recording']);
+    expect(end.summary).toBe('4 of 4 channels recording with the new password');
+    expect(rpcOf(site).channels[1]!.password).toBe(NEW);
+    expect(rpcOf(site).channels.map((c) => c.refusedLogins ?? 0)).toEqual([0, 0, 0, 0]);
+    const progress = events.filter((e) => e.name === 'site.progress');
+    expect(progress.length).toBeGreaterThan(2);
+    expect(progress.some((e) => (e.payload as SiteLoopState).watchUntil !== undefined)).toBe(true);
+    // The camera's run is an ordinary sync run: status and report work on it.
+    expect(await sync.handlers['sync.status']({ runId: end.syncRunId }, t)).toMatchObject({ rows: [expect.objectContaining({ outcome: 'updated' })] });
+    const everything = JSON.stringify(events) + files(dataDir).map((p) => readFileSync(p, 'utf8')).join('\n');
+    for (const secret of [NEW, SITE_CREDENTIALS.nvr.password, SITE_CREDENTIALS.camera.password]) expect(everything).not.toContain(secret);
+    await f.dispose?.();
+    await nvr.dispose?.();
+    await sync.dispose?.();
+  }, 40_000);
+});
