@@ -37,6 +37,9 @@ export type SitePlanView = z.infer<typeof SitePlanView>;
 
 export const SiteChannelResult = z.object({
   channel: z.number().int(),
+  /** The camera's address as the NVR stores it, and its inventory row when the laptop sees it. */
+  address: z.string().optional(),
+  deviceId: z.string().optional(),
   outcome: ChannelOutcome.optional(),
   detail: z.string(),
   connectionState: z.string().optional(),

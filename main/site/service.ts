@@ -77,9 +77,15 @@ export async function setupSite(ctx: ServiceContext, deps: SiteDeps): Promise<Fe
       const secrets = { currentPasswords: input.currentPasswords, newPassword: newPassword! };
       const plan = planForTargets(await nvr.readChannels(), input.targets);
       const run = await deps.openRun(input.targets, secrets);
+      const byChannel = new Map(plan.rows.map((r) => [r.channel.channel, r]));
+      const decorate = <T extends { channel: number }>(rs: T[]) =>
+        rs.map((r) => {
+          const row = byChannel.get(r.channel);
+          return { ...r, ...(row ? { address: row.channel.address, ...(row.deviceId ? { deviceId: row.deviceId } : {}) } : {}) };
+        });
       const waitMs = input.waitMs ?? 90_000;
       let watchUntil: number | undefined;
-      publish({ running: true, results: plan.rows.map((r) => ({ channel: r.channel.channel, detail: r.why })), syncRunId: run.runId });
+      publish({ running: true, results: decorate(plan.rows.map((r) => ({ channel: r.channel.channel, detail: r.why }))), syncRunId: run.runId });
       running = (async () => {
         try {
           const results = await closeLoop({
@@ -102,14 +108,14 @@ export async function setupSite(ctx: ServiceContext, deps: SiteDeps): Promise<Fe
             onUpdate: (rs) => {
               // The watch starts once every camera is done: the countdown shows from then.
               if (watchUntil === undefined && rs.some((r) => r.connectionState !== undefined || r.outcome !== undefined)) watchUntil = ctx.clock.now() + waitMs;
-              publish({ running: true, results: rs, syncRunId: run.runId, ...(watchUntil ? { watchUntil } : {}) });
+              publish({ running: true, results: decorate(rs), syncRunId: run.runId, ...(watchUntil ? { watchUntil } : {}) });
             },
           });
           // Chosen cameras that no channel records still get the new password.
           await run.change(run.pendingKeys());
           await run.finish();
           const outcomes = results.map((r) => r.outcome ?? 'skipped');
-          publish({ running: false, results, syncRunId: run.runId, summary: siteSummary(outcomes) });
+          publish({ running: false, results: decorate(results), syncRunId: run.runId, summary: siteSummary(outcomes) });
           log.info('close the loop finished', { channels: results.length, recording: outcomes.filter((o) => o === 'recording').length });
         } catch (err) {
           log.error('close the loop failed', { error: String(err) });

@@ -3,6 +3,7 @@ import type { NvrApi } from '../../common/contract/client';
 import type { CaseList } from '../../common/contract/reset';
 import type { Diagnostic, ScanState } from '../../common/contract/devices';
 import type { SyncRunState } from '../../common/contract/sync';
+import type { SiteLoopState } from '../../common/contract/site';
 import type { InventoryDevice } from '../../common/domain/device';
 import type { ResetCase } from '../../common/reset/case';
 import type { z } from 'zod';
@@ -15,6 +16,7 @@ export const keys = {
   scan: ['devices', 'scan'] as const,
   cases: ['cases'] as const,
   syncRun: ['sync', 'run'] as const,
+  siteLoop: ['site', 'loop'] as const,
   info: ['app', 'info'] as const,
 };
 
@@ -55,6 +57,7 @@ export function createDataCore(qc: QueryClient, api: Api) {
       }),
     ),
     api.on('sync.finished', (state) => qc.setQueryData<SyncRunState | null>(keys.syncRun, (prev) => (!prev || prev.runId === state.runId ? state : prev))),
+    api.on('site.progress', (state) => qc.setQueryData<SiteLoopState | null>(keys.siteLoop, state)),
     api.on('app.clock', ({ clockOffsetMs }) =>
       qc.setQueryData(keys.info, (i: { clockOffsetMs: number } | undefined) => (i ? { ...i, clockOffsetMs } : i)),
     ),

@@ -54,6 +54,11 @@ export function showRun(run: SyncRunState | null): void {
   queryClient.setQueryData(keys.syncRun, run);
 }
 
+/** The close-the-loop board (site.progress events keep it live). */
+export function useSiteLoop() {
+  return useQuery({ queryKey: keys.siteLoop, queryFn: () => nvr.site.status() });
+}
+
 export function useAppInfo() {
   return useQuery({ queryKey: keys.info, queryFn: () => nvr.app.info() });
 }

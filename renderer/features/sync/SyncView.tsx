@@ -10,6 +10,7 @@ import { currentNvrRef } from '../../src/labels';
 import { go, useNav } from '../../src/nav';
 import { downloadText, openPrintView } from './download';
 import { SyncTable } from './SyncTable';
+import { SiteLoop } from '../site/SiteLoop';
 import './sync.css';
 
 const MAX_CANDIDATES = 5;
@@ -103,6 +104,16 @@ export function SyncView() {
     } catch (e) {
       setError(explain(e));
     }
+  };
+
+  /** The form's cameras and passwords for closing the loop with the NVR, or what is missing. */
+  const collect = () => {
+    const t = targets();
+    const current = candidates.filter(Boolean);
+    if (!t.length) return 'Choose at least one camera or type its ONVIF address.';
+    if (!current.length) return 'Enter the password the cameras have now (up to five guesses, tried in order).';
+    if (!(useCase && caseId) && (!newPassword || newPassword !== confirm)) return 'Enter the new password twice, the same both times.';
+    return { targets: t, secrets: { currentPasswords: current, ...(useCase && caseId ? { caseId } : { newPassword }) } };
   };
 
   const exportAs = async (format: ReportFormat) => {
@@ -277,6 +288,7 @@ export function SyncView() {
           </button>
         )
       )}
+      <SiteLoop collect={collect} devices={inventory ?? new Map()} />
     </section>
   );
 }

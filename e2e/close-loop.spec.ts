@@ -1,0 +1,57 @@
+import { test, expect } from './fixtures';
+import { SITE_CREDENTIALS } from '../sim/identities';
+import { rpcOf } from '../sim/nvr/rpc-addon';
+
+const NEW = 'Loop2026abcX';
+
+// Three cameras on the NVR plus one behind its PoE ports (reachable by the NVR only).
+test.use({ siteOptions: { cameras: 3 } });
+
+test('Sync screen → plan per channel → Save → live board: every reachable channel records, the camera behind the NVR says so', async ({ app, site, axe }) => {
+  const { page: root } = app;
+  const rpc = rpcOf(site);
+  // The PoE camera was added by ONVIF, so the NVR's own sync skips it and the laptop cannot reach it.
+  rpc.channels[3]!.protocol = 'Onvif';
+
+  // Sign in to the NVR (NVR channels tab).
+  await root.getByRole('tab', { name: 'NVR channels' }).click();
+  const nvrPanel = root.getByTestId('panel-nvr');
+  await nvrPanel.getByLabel('NVR address').fill(rpc.url);
+  await nvrPanel.getByLabel('Password').fill(SITE_CREDENTIALS.nvr.password);
+  await nvrPanel.getByRole('button', { name: 'Sign in to the NVR' }).click();
+  await expect(nvrPanel.getByTestId('nvr-channel')).toHaveCount(4);
+
+  // The Sync screen: the three cameras by address, passwords typed.
+  await root.getByRole('tab', { name: 'Camera sync' }).click();
+  const page = root.getByTestId('panel-sync');
+  for (const box of await page.getByTestId('sync-device').all()) await box.uncheck();
+  await page.getByTestId('sync-manual').fill(site.cameras.map((c) => c.xaddr).join('\n'));
+  await page.getByTestId('sync-current-0').fill(SITE_CREDENTIALS.camera.password);
+  await page.getByTestId('sync-new').fill(NEW);
+  await page.getByTestId('sync-confirm').fill(NEW);
+
+  // The plan first: nothing changes before Save.
+  await page.getByTestId('site-plan').click();
+  const plan = page.getByTestId('site-plan-view');
+  await expect(plan.getByTestId('site-plan-row')).toHaveCount(4);
+  await expect(plan.getByTestId('site-plan-row').nth(1)).toContainText('Change the camera, then the NVR');
+  await expect(plan.getByTestId('site-plan-row').nth(3)).toContainText('Cannot');
+  expect(rpc.stats().setConfigs).toBe(0);
+  await axe('close-loop plan');
+  await plan.getByTestId('site-save').click();
+
+  // The board: live, then the summary once every channel has its outcome.
+  const board = page.getByTestId('site-board');
+  await expect(board.getByTestId('site-tile')).toHaveCount(4);
+  await expect(board.getByTestId('site-summary')).toHaveAttribute('data-running', 'false', { timeout: 60_000 });
+  await expect(board.getByTestId('site-summary')).toContainText('3 of 4 channels recording with the new password');
+  const outcomes = await board.getByTestId('site-tile').evaluateAll((els) => els.map((e) => e.getAttribute('data-outcome')));
+  expect(outcomes).toEqual(['recording', 'recording', 'recording', 'not-reachable-from-laptop']);
+  await expect(board.getByTestId('site-tile').nth(3)).toContainText('Not reachable from the laptop');
+  expect(rpc.channels.slice(0, 3).map((c) => c.password === NEW)).toEqual([true, true, true]);
+  expect(rpc.channels.map((c) => c.refusedLogins ?? 0)).toEqual([0, 0, 0, 0]);
+  // The plan and the board pass axe too (the live region is the summary).
+  await axe('close-loop board');
+  expect(app.logText()).not.toContain(NEW);
+  expect(app.logText()).not.toContain(SITE_CREDENTIALS.nvr.password);
+});
