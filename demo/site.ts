@@ -22,7 +22,10 @@ export interface Demo extends AppExtension {
 export async function startDemo(env: NodeJS.ProcessEnv = process.env): Promise<Demo> {
   // Port 8000 is one of the ONVIF ports a sweep tries by default, so a demo sweep
   // finds the cameras without typing a port; any free port if it is taken.
-  const site = await startSite({ block: '127.0.1', port: 8000 }).catch(() => startSite({ block: '127.0.1' }));
+  // The NVR reconnects to its cameras every 5 s, as a recorder does: change a camera without updating the NVR
+  // and its channel drops while the camera's failure counter climbs; with the app's ordering it comes back.
+  const demoSite = { block: '127.0.1', nvrPollMs: 5000 };
+  const site = await startSite({ ...demoSite, port: 8000 }).catch(() => startSite(demoSite));
   const reset = resetOf(site);
   const inboxUrl = new URL('inbox', reset.mailbox.url).href;
   const describe = [
