@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { test, expect } from './fixtures';
 import { SITE_CREDENTIALS } from '../sim/identities';
 import { rpcOf } from '../sim/nvr/rpc-addon';
@@ -50,6 +51,14 @@ test('Sync screen → plan per channel → Save → live board: every reachable 
   await expect(board.getByTestId('site-tile').nth(3)).toContainText('Not reachable from the laptop');
   expect(rpc.channels.slice(0, 3).map((c) => c.password === NEW)).toEqual([true, true, true]);
   expect(rpc.channels.map((c) => c.refusedLogins ?? 0)).toEqual([0, 0, 0, 0]);
+  // The exported report holds the channel table and the summary, and no password.
+  const download = root.waitForEvent('download');
+  await page.getByTestId('sync-export-csv').click();
+  const csv = readFileSync((await (await download).path())!, 'utf8');
+  expect(csv).toContain('3 of 4 channels recording with the new password');
+  expect(csv).toMatch(/^channel,address,outcome,label,detail,nextStep\r?$/m);
+  expect(csv).toContain('not-reachable-from-laptop');
+  for (const secret of [NEW, SITE_CREDENTIALS.nvr.password, SITE_CREDENTIALS.camera.password]) expect(csv).not.toContain(secret);
   // The plan and the board pass axe too (the live region is the summary).
   await axe('close-loop board');
   expect(app.logText()).not.toContain(NEW);

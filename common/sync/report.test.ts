@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseCsv, tallyLine, toCsv, toHtmlReport, toJsonReport, CSV_COLUMNS, type SyncRow } from './report';
+import { parseCsv, tallyLine, toCsv, toHtmlReport, toJsonReport, CHANNEL_CSV_COLUMNS, CSV_COLUMNS, type ReportChannel, type SyncRow } from './report';
 import { OUTCOMES, nextStepFor, SyncOutcome } from './outcomes';
 
 const row = (over: Partial<SyncRow>): SyncRow => ({
@@ -9,6 +9,32 @@ const row = (over: Partial<SyncRow>): SyncRow => ({
 });
 
 describe('sync reports', () => {
+  it('with the NVR channels: CSV, JSON and the printable page carry the channel table and the site summary', () => {
+    const channels: ReportChannel[] = [
+      { channel: 1, address: '192.168.1.11', outcome: 'recording', detail: 'Camera: Updated.' },
+      { channel: 2, address: '192.168.1.254', outcome: 'not-reachable-from-laptop', detail: '<b>PoE</b>' },
+    ];
+    const rows = [row({})];
+    const csv = parseCsv(toCsv(rows, channels));
+    expect(csv[0]).toEqual([...CSV_COLUMNS]);
+    expect(csv[2]).toEqual(['']);
+    expect(csv[3]).toEqual(['1 of 2 channels recording with the new password']);
+    expect(csv[4]).toEqual([...CHANNEL_CSV_COLUMNS]);
+    expect(csv[5]).toEqual(['1', '192.168.1.11', 'recording', 'Recording', 'Camera: Updated.', 'Nothing to do.']);
+    expect(csv[6]!.slice(0, 3)).toEqual(['2', '192.168.1.254', 'not-reachable-from-laptop']);
+    const json = JSON.parse(toJsonReport(rows, channels)) as { summary: string; cameras: unknown[]; channels: { outcome: string }[] };
+    expect(json.summary).toBe('1 of 2 channels recording with the new password');
+    expect(json.cameras).toHaveLength(1);
+    expect(json.channels.map((c) => c.outcome)).toEqual(['recording', 'not-reachable-from-laptop']);
+    const html = toHtmlReport(rows, { runId: 'r', startedAt: 0, channels });
+    expect(html).toContain('NVR channels: 1 of 2 channels recording with the new password');
+    expect(html).toContain('Not reachable from the laptop');
+    expect(html).not.toContain('<b>PoE</b>');
+    // Without channels, the reports are as before.
+    expect(toCsv(rows)).not.toContain('channel');
+    expect(Array.isArray(JSON.parse(toJsonReport(rows)))).toBe(true);
+  });
+
   it('CSV round-trips any device text, and neutralises spreadsheet formulas', () => {
     fc.assert(
       fc.property(fc.string(), fc.string(), (detail, username) => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { OUTCOMES, SyncOutcome } from './outcomes';
+import { CHANNEL_OUTCOMES, siteSummary, type ChannelOutcome } from '../nvr/channel-outcomes';
 
 /** Where a device is in its pipeline (shown live while the run goes on). */
 export const SyncStep = z.enum(['queued', 'reach', 'authenticate', 'users', 'set-user', 'verify', 'waiting', 'done']);
@@ -77,13 +78,40 @@ export function csvCell(value: unknown): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export function toCsv(rows: SyncRow[]): string {
+/** One NVR channel after closing the loop (main/site), as reports show it: never a password. */
+export interface ReportChannel {
+  channel: number;
+  address?: string;
+  outcome?: ChannelOutcome;
+  detail: string;
+}
+
+export const CHANNEL_CSV_COLUMNS = ['channel', 'address', 'outcome', 'label', 'detail', 'nextStep'] as const;
+
+function channelCells(c: ReportChannel): Record<(typeof CHANNEL_CSV_COLUMNS)[number], unknown> {
+  const info = c.outcome ? CHANNEL_OUTCOMES[c.outcome] : undefined;
+  return { channel: c.channel, address: c.address ?? '', outcome: c.outcome ?? 'pending', label: info?.label ?? 'Not decided', detail: c.detail, nextStep: info?.nextStep ?? '' };
+}
+
+/** The cameras; then, after a blank line, the site summary and the NVR's channel table when the loop was closed. */
+export function toCsv(rows: SyncRow[], channels?: readonly ReportChannel[]): string {
   const lines = [CSV_COLUMNS.join(',')];
   for (const r of rows) {
     const p = publicRow(r);
     lines.push(CSV_COLUMNS.map((c) => csvCell(p[c])).join(','));
   }
+  if (channels?.length) {
+    lines.push('', csvCell(channelSummary(channels)), CHANNEL_CSV_COLUMNS.join(','));
+    for (const c of channels) {
+      const cells = channelCells(c);
+      lines.push(CHANNEL_CSV_COLUMNS.map((k) => csvCell(cells[k])).join(','));
+    }
+  }
   return lines.join('\r\n') + '\r\n';
+}
+
+function channelSummary(channels: readonly ReportChannel[]): string {
+  return siteSummary(channels.map((c) => c.outcome ?? 'skipped'));
 }
 
 /** Minimal RFC 4180 parser, so tests (and the e2e) read back exactly what was written. */
@@ -119,8 +147,10 @@ export function parseCsv(text: string): string[][] {
   return rows;
 }
 
-export function toJsonReport(rows: SyncRow[]): string {
-  return JSON.stringify(rows.map(publicRow), null, 2) + '\n';
+/** The camera rows; with the NVR's channels, an object of cameras, channels and the site summary. */
+export function toJsonReport(rows: SyncRow[], channels?: readonly ReportChannel[]): string {
+  if (!channels?.length) return JSON.stringify(rows.map(publicRow), null, 2) + '\n';
+  return JSON.stringify({ summary: channelSummary(channels), cameras: rows.map(publicRow), channels: channels.map(channelCells) }, null, 2) + '\n';
 }
 
 function esc(s: unknown): string {
@@ -141,6 +171,8 @@ export interface HtmlReportMeta {
   generatedAt?: number;
   /** What the inventory knows of each device, by device-service URL (names, not just URLs). */
   devices?: Record<string, { name?: string; model?: string; serial?: string; mac?: string }>;
+  /** The NVR's channels after closing the loop. */
+  channels?: readonly ReportChannel[];
 }
 
 /** "25 Nov 2026, 21:02:11 CET": the technician's local time with its zone, never bare UTC. */
@@ -153,6 +185,22 @@ export function localTime(ms: number, timeZone?: string): string {
     // An unknown zone name: fall back to this machine's zone rather than fail the report.
     return localTime(ms);
   }
+}
+
+function channelsHtml(channels: readonly ReportChannel[] | undefined): string {
+  if (!channels?.length) return '';
+  const body = channels
+    .map((c) => {
+      const x = channelCells(c);
+      return `<tr class="o-${esc(x.outcome)}"><td>${esc(x.channel)}</td><td>${esc(x.address)}</td><td>${esc(x.label)}</td><td>${esc(x.detail)}</td><td>${esc(x.nextStep)}</td></tr>`;
+    })
+    .join('\n');
+  return `<h2>NVR channels: ${esc(channelSummary(channels))}</h2>
+<table aria-label="NVR channels"><thead><tr><th>Channel</th><th>Camera address</th><th>Outcome</th><th>Detail</th><th>Next step</th></tr></thead>
+<tbody>
+${body}
+</tbody></table>
+<h2>Cameras</h2>`;
 }
 
 /** A standalone printable page (the Electron host may turn it into a PDF). No scripts. */
@@ -187,12 +235,13 @@ export function toHtmlReport(rows: SyncRow[], meta: HtmlReportMeta): string {
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <title>Camera password sync report ${esc(meta.runId)}</title>
-<style>body{font:12px sans-serif;margin:1.5cm}table{border-collapse:collapse;width:100%}td,th{border:1px solid #999;padding:3px;text-align:left;vertical-align:top}table.head{width:auto;margin-bottom:1em}table.head th{background:#f3f3f3}tr.o-updated td,tr.o-already-current td{background:#eef8ee}small{color:#444}@media print{tr{page-break-inside:avoid}}</style>
+<style>body{font:12px sans-serif;margin:1.5cm}table{border-collapse:collapse;width:100%}td,th{border:1px solid #999;padding:3px;text-align:left;vertical-align:top}table.head{width:auto;margin-bottom:1em}table.head th{background:#f3f3f3}tr.o-updated td,tr.o-already-current td,tr.o-recording td{background:#eef8ee}small{color:#444}@media print{tr{page-break-inside:avoid}}</style>
 </head><body>
 <h1>Camera password sync report</h1>
 <table class="head" aria-label="Report header">${header}</table>
 <p><b>${esc(tallyLine(rows))}</b> — ${rows.length} camera(s). No passwords are included in this report.</p>
 <ul>${summary}</ul>
+${channelsHtml(meta.channels)}
 <table><thead><tr><th>Camera</th><th>User</th><th>Outcome</th><th>Detail</th><th>Next step</th><th>Finished</th><th>Sign-ins refused</th></tr></thead>
 <tbody>
 ${body}

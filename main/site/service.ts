@@ -24,7 +24,7 @@ export interface SiteDeps {
     runId: string;
     change(keys: string[]): Promise<SyncRow[]>;
     pendingKeys(): string[];
-    finish(): Promise<void>;
+    finish(channels?: { channel: number; address?: string; outcome?: SiteLoopState['results'][number]['outcome']; detail: string }[]): Promise<void>;
   }>;
   casePassword?: (caseId: string) => Promise<string | null | undefined>;
   pollMs?: number;
@@ -113,7 +113,7 @@ export async function setupSite(ctx: ServiceContext, deps: SiteDeps): Promise<Fe
           });
           // Chosen cameras that no channel records still get the new password.
           await run.change(run.pendingKeys());
-          await run.finish();
+          await run.finish(decorate(results));
           const outcomes = results.map((r) => r.outcome ?? 'skipped');
           publish({ running: false, results: decorate(results), syncRunId: run.runId, summary: siteSummary(outcomes) });
           log.info('close the loop finished', { channels: results.length, recording: outcomes.filter((o) => o === 'recording').length });

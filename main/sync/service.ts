@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError, type CallName } from '../../common/contract';
 import type { SyncRunState } from '../../common/contract/sync';
 import { targetKey, type SyncTarget } from '../../common/sync/target';
-import { toCsv, toHtmlReport, toJsonReport, type SyncRow } from '../../common/sync/report';
+import { toCsv, toHtmlReport, toJsonReport, type ReportChannel, type SyncRow } from '../../common/sync/report';
 import type { Handlers } from '../core/dispatch';
 import type { Feature, ServiceContext } from '../core/context';
 import { caseAccount, createKeytarKeychain, type Keychain } from '../cases/keychain';
@@ -27,6 +27,8 @@ interface Held {
   /** Kept in memory only, for "retry failed" without re-entry; gone on restart. */
   secrets?: SyncSecrets;
   warnings: string[];
+  /** The NVR's channels when this run closed the loop (site feature): the report shows them. */
+  channels?: ReportChannel[];
   dispose(): void;
 }
 
@@ -40,7 +42,8 @@ export interface SyncRunHook {
   change(keys: string[]): Promise<SyncRow[]>;
   rows(): SyncRow[];
   pendingKeys(): string[];
-  finish(): Promise<void>;
+  /** Ends the run; with the NVR's channels when the loop was closed (its report shows them). */
+  finish(channels?: ReportChannel[]): Promise<void>;
 }
 
 export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promise<Feature<SyncHandlers> & { openRun(targets: SyncTarget[], secrets: SyncSecrets): Promise<SyncRunHook> }> {
@@ -202,9 +205,9 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
       const h = find(runId);
       const rows = h.run.snapshot();
       const base = `camera-sync-${h.run.runId}`;
-      if (format === 'csv') return { filename: `${base}.csv`, mime: 'text/csv', content: toCsv(rows), encoding: 'utf8' as const };
-      if (format === 'json') return { filename: `${base}.json`, mime: 'application/json', content: toJsonReport(rows), encoding: 'utf8' as const };
-      const html = toHtmlReport(rows, { runId: h.run.runId, startedAt: h.run.startedAt, finishedAt: h.run.finishedAt });
+      if (format === 'csv') return { filename: `${base}.csv`, mime: 'text/csv', content: toCsv(rows, h.channels), encoding: 'utf8' as const };
+      if (format === 'json') return { filename: `${base}.json`, mime: 'application/json', content: toJsonReport(rows, h.channels), encoding: 'utf8' as const };
+      const html = toHtmlReport(rows, { runId: h.run.runId, startedAt: h.run.startedAt, finishedAt: h.run.finishedAt, ...(h.channels ? { channels: h.channels } : {}) });
       if (format === 'html') return { filename: `${base}.html`, mime: 'text/html', content: html, encoding: 'utf8' as const };
       if (!ctx.host.printToPdf) {
         throw new AppError('unavailable', 'PDF export needs the desktop app. Open the printable report and use your browser’s Print → Save as PDF.');
@@ -254,8 +257,9 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
       },
       rows: () => run.snapshot(),
       pendingKeys: () => run.pendingKeys(),
-      async finish() {
+      async finish(channels) {
         await chain;
+        if (channels) h.channels = channels;
         flush();
         ctx.events.emit('sync.finished', state(h));
       },

@@ -4,7 +4,7 @@ import { nvrDisplayName } from '../../../common/reset/label';
 import { isSuccess, OUTCOMES } from '../../../common/sync/outcomes';
 import { tally, toHtmlReport, type ReportFormat, type SyncRow } from '../../../common/sync/report';
 import { nvr } from '../../src/api';
-import { showRun, useAppInfo, useCases, useClockOffset, useDevices, useSyncRun } from '../../src/data';
+import { showRun, useAppInfo, useCases, useClockOffset, useDevices, useSiteLoop, useSyncRun } from '../../src/data';
 import { explain } from '../../src/errors';
 import { currentNvrRef } from '../../src/labels';
 import { go, useNav } from '../../src/nav';
@@ -40,6 +40,7 @@ export function SyncView() {
   const [saved, setSaved] = useState<string>();
   const [formOpen, setFormOpen] = useState(false);
   const mainOffset = useClockOffset();
+  const site = useSiteLoop().data ?? null;
 
   // Every camera is chosen unless the technician unticks it (new cameras found later are chosen too).
   const isChosen = (d: InventoryDevice) => !unchecked.has(d.xaddrs[0]!);
@@ -134,6 +135,7 @@ export function SyncView() {
             caseName: theCase ? nvrDisplayName(currentNvrRef(theCase.nvr, inventory)) : undefined,
             generatedAt: Date.now() + mainOffset,
             devices,
+            ...(site?.syncRunId === run.runId && !site.running ? { channels: site.results } : {}),
           }),
         );
         setSaved('The printable report opened in a new window with the print dialog.');
