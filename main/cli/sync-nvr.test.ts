@@ -123,6 +123,30 @@ describe('nvr-console sync --nvr', () => {
     expect(r.stderr).not.toContain('Not-the-nvr-1');
   });
 
+  it('resumes after a crash from the loop journal: a pause the NVR answered is not sent again', async () => {
+    const cam = site.cameras[1]!;
+    const ch = rpcOf(site).channels[1]!;
+    // A previous run paused channel 2, journalled the answer, and died before changing the camera.
+    ch.enable = false;
+    const journal = join(dir, 'crash.jsonl');
+    const camera = `${cam.address}|${ch.port}|admin`;
+    writeFileSync(
+      join(dir, 'crash.nvr-loop.jsonl'),
+      [{ t: 'nvr-write', step: 'pause', camera, channels: [2] }, { t: 'nvr-written', step: 'pause', camera, ok: true }, null, { t: 'retry', keys: 5 }].map((r) => JSON.stringify(r)).join('\n') + '\n',
+    );
+    const writes = rpcOf(site).stats().setConfigs;
+    const targets = file(JSON.stringify([{ xaddr: cam.xaddr, username: 'admin' }]));
+    const r = await cli(['--targets', targets, '--secrets-stdin', '--journal', journal, ...nvrArgs()], JSON.stringify({ currentPasswords: [NEW], newPassword: 'Loop-after-crash-4', nvrPassword: NVR_PW }));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/2 unreadable line\(s\)/);
+    // One write only: the store (new password and Enable back in one table write).
+    expect(rpcOf(site).stats().setConfigs).toBe(writes + 1);
+    expect(ch).toMatchObject({ enable: true, password: 'Loop-after-crash-4' });
+    expect((JSON.parse(r.stdout) as Row[]).find((x) => x.kind === 'nvr-channel' && x['channel'] === 2)).toMatchObject({ outcome: 'recording' });
+    cam.users.setPassword('admin', NEW);
+    ch.password = NEW;
+  });
+
   it('exit 2 on usage errors around --nvr, nothing on stdout, no password echoed', async () => {
     const good = file(JSON.stringify([{ xaddr: site.cameras[1]!.xaddr, username: 'admin' }]));
     const url = rpcOf(site).url;

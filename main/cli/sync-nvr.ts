@@ -12,6 +12,7 @@ import { nvrAction } from '../dahua/session';
 import { dahuaTablePort } from '../dahua/table-port';
 import { closeLoop, type CameraChange, type ChannelResult, type NvrTablePort } from '../site/close-loop';
 import { LoopJournal, readLoopJournal } from '../site/loop-journal';
+import { withPausedChannels } from '../site/resume';
 import { accountsOf, planForTargets } from '../site/target-plan';
 import type { SyncRun } from '../sync/engine';
 import type { CliIo } from './io';
@@ -94,9 +95,10 @@ export async function runCloseLoop(o: {
   io: CliIo;
   quiet: boolean;
 }): Promise<CloseLoopCliResult> {
-  const plan = planForTargets(o.session.channels, o.targets);
   const path = loopJournalPath(o.journalPath);
   const prior = readLoopJournal(path);
+  const resumeFrom = prior && !prior.ended ? prior.records : [];
+  const plan = planForTargets(await withPausedChannels(o.session.channels, resumeFrom, () => o.session.port.readTable()), o.targets);
   if (prior?.badLines) o.io.stderr(`The NVR journal ${path} had ${prior.badLines} unreadable line(s); they were skipped.\n`);
   const journal = await LoopJournal.open(path);
   let journalError: string | undefined;
@@ -137,7 +139,7 @@ export async function runCloseLoop(o: {
       now: () => Date.now(),
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
       record,
-      prior: prior && !prior.ended ? prior.records : [],
+      prior: resumeFrom,
       onUpdate: (rs) => {
         if (o.quiet) return;
         const line = rs.map((r) => `${r.channel}:${r.outcome ?? '…'}`).join(' ');

@@ -8,6 +8,7 @@ import { targetKey, type SyncTarget } from '../../common/sync/target';
 import type { Handlers } from '../core/dispatch';
 import type { Feature, ServiceContext } from '../core/context';
 import { closeLoop, type LoopRecord, type NvrTablePort } from './close-loop';
+import { withPausedChannels } from './resume';
 import { accountsOf, planForTargets } from './target-plan';
 
 type SiteHandlers = Pick<Handlers, Extract<CallName, `site.${string}`>>;
@@ -75,7 +76,7 @@ export async function setupSite(ctx: ServiceContext, deps: SiteDeps): Promise<Fe
         ctx.secrets.add(newPassword);
       }
       const secrets = { currentPasswords: input.currentPasswords, newPassword: newPassword! };
-      const plan = planForTargets(await nvr.readChannels(), input.targets);
+      const plan = planForTargets(await withPausedChannels(await nvr.readChannels(), journal, () => nvr.readTable()), input.targets);
       const run = await deps.openRun(input.targets, secrets);
       const byChannel = new Map(plan.rows.map((r) => [r.channel.channel, r]));
       const decorate = <T extends { channel: number }>(rs: T[]) =>
