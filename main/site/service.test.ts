@@ -58,8 +58,34 @@ describe('site service', () => {
     expect(progress.some((e) => (e.payload as SiteLoopState).watchUntil !== undefined)).toBe(true);
     // The camera's run is an ordinary sync run: status and report work on it.
     expect(await sync.handlers['sync.status']({ runId: end.syncRunId }, t)).toMatchObject({ rows: [expect.objectContaining({ outcome: 'updated' })] });
+    // The NVR writes are journalled on disk (resume after a crash), without a password.
+    const loopJournal = files(dataDir).find((p) => p.endsWith('.nvr-loop.jsonl'))!;
+    expect(readFileSync(loopJournal, 'utf8')).toMatch(/"t":"nvr-written","step":"store".*\n.*"t":"loop-end"/s);
     const everything = JSON.stringify(events) + files(dataDir).map((p) => readFileSync(p, 'utf8')).join('\n');
     for (const secret of [NEW, SITE_CREDENTIALS.nvr.password, SITE_CREDENTIALS.camera.password]) expect(everything).not.toContain(secret);
+    await f.dispose?.();
+    await nvr.dispose?.();
+    await sync.dispose?.();
+  }, 40_000);
+
+  it("takes the new password from the reset case's keychain entry; an unknown case is refused before anything changes", async () => {
+    const CASE_PW = 'Case-loop-pass-6';
+    const { ctx } = testContext();
+    const sync = await setupSync(ctx);
+    const nvr = await setupNvr(ctx, {});
+    const f = await setupSite(ctx, { nvr: nvr.session, openRun: sync.openRun, pollMs: 200, casePassword: async (id) => (id === 'case-1' ? CASE_PW : null) });
+    await nvr.handlers['nvr.signIn'](calls['nvr.signIn'].input.parse({ url: rpcOf(site).url, username: 'admin', password: SITE_CREDENTIALS.nvr.password }), t);
+    const targets = [{ xaddr: site.cameras[2]!.xaddr, username: 'admin' }];
+    const base = { targets, currentPasswords: [SITE_CREDENTIALS.camera.password], waitMs: 15_000 };
+    const writes = rpcOf(site).stats().setConfigs;
+    await expect(f.handlers['site.closeLoop'](calls['site.closeLoop'].input.parse({ ...base, caseId: 'case-9' }), t)).rejects.toThrow(/No new password is stored/);
+    expect(rpcOf(site).stats().setConfigs).toBe(writes);
+    await f.handlers['site.closeLoop'](calls['site.closeLoop'].input.parse({ ...base, caseId: 'case-1' }), t);
+    await until(() => (f.handlers['site.status'](undefined, t) as SiteLoopState | null)?.running === false, 'the loop to end', 30_000);
+    const end = f.handlers['site.status'](undefined, t) as SiteLoopState;
+    // Camera 2 is on a Private channel: chosen, so changed, and its stored password follows.
+    expect(end.results.find((r) => r.channel === 3)).toMatchObject({ outcome: 'recording', address: site.cameras[2]!.address });
+    expect(rpcOf(site).channels[2]!.password).toBe(CASE_PW);
     await f.dispose?.();
     await nvr.dispose?.();
     await sync.dispose?.();

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { AppError, type CallName } from '../../common/contract';
 import type { SiteLoopState } from '../../common/contract/site';
 import { siteSummary } from '../../common/nvr/channel-outcomes';
@@ -7,7 +8,8 @@ import type { SyncRow } from '../../common/sync/report';
 import { targetKey, type SyncTarget } from '../../common/sync/target';
 import type { Handlers } from '../core/dispatch';
 import type { Feature, ServiceContext } from '../core/context';
-import { closeLoop, type LoopRecord, type NvrTablePort } from './close-loop';
+import { closeLoop, type NvrTablePort } from './close-loop';
+import { LoopJournal, readLoopJournal } from './loop-journal';
 import { withPausedChannels } from './resume';
 import { accountsOf, planForTargets } from './target-plan';
 
@@ -40,7 +42,6 @@ export async function setupSite(ctx: ServiceContext, deps: SiteDeps): Promise<Fe
   const log = ctx.log.child('site');
   let state: SiteLoopState | null = null;
   let running: Promise<void> | undefined;
-  const journal: LoopRecord[] = [];
 
   const publish = (s: SiteLoopState) => {
     state = s;
@@ -76,8 +77,15 @@ export async function setupSite(ctx: ServiceContext, deps: SiteDeps): Promise<Fe
         ctx.secrets.add(newPassword);
       }
       const secrets = { currentPasswords: input.currentPasswords, newPassword: newPassword! };
-      const plan = planForTargets(await withPausedChannels(await nvr.readChannels(), journal, () => nvr.readTable()), input.targets);
       const run = await deps.openRun(input.targets, secrets);
+      // The loop's journal is named after its sync run: an interrupted run over the same cameras resumes
+      // under the same run id, and with it the NVR writes already answered are not sent again.
+      const journalPath = join(ctx.dataDir, 'site', `${run.runId}.nvr-loop.jsonl`);
+      const prior = readLoopJournal(journalPath);
+      const journal = prior && !prior.ended ? prior.records : [];
+      if (prior?.badLines) log.warn('NVR loop journal lines skipped (unreadable or of the wrong shape)', { path: journalPath, count: prior.badLines });
+      const plan = planForTargets(await withPausedChannels(await nvr.readChannels(), journal, () => nvr.readTable()), input.targets);
+      const file = await LoopJournal.open(journalPath);
       const byChannel = new Map(plan.rows.map((r) => [r.channel.channel, r]));
       const decorate = <T extends { channel: number }>(rs: T[]) =>
         rs.map((r) => {
@@ -97,8 +105,8 @@ export async function setupSite(ctx: ServiceContext, deps: SiteDeps): Promise<Fe
             pollMs: deps.pollMs ?? 3000,
             now: () => ctx.clock.now(),
             sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-            record: async (r) => void journal.push(r),
-            prior: [...journal],
+            record: (r) => file.append(r),
+            prior: journal,
             changeCamera: async (row) => {
               const accounts = accountsOf(input.targets, row.channel.address).map(targetKey);
               const rows = await run.change(accounts);
@@ -114,6 +122,7 @@ export async function setupSite(ctx: ServiceContext, deps: SiteDeps): Promise<Fe
           });
           // Chosen cameras that no channel records still get the new password.
           await run.change(run.pendingKeys());
+          await file.append({ t: 'loop-end', at: ctx.clock.now() });
           await run.finish(decorate(results));
           const outcomes = results.map((r) => r.outcome ?? 'skipped');
           publish({ running: false, results: decorate(results), syncRunId: run.runId, summary: siteSummary(outcomes) });
@@ -122,6 +131,7 @@ export async function setupSite(ctx: ServiceContext, deps: SiteDeps): Promise<Fe
           log.error('close the loop failed', { error: String(err) });
           publish({ ...(state ?? { results: [] }), running: false, error: `Closing the loop stopped: ${err instanceof Error ? err.message : String(err)}` });
         } finally {
+          await file.close().catch(() => undefined);
           running = undefined;
         }
       })();
