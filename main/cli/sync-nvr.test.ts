@@ -42,7 +42,7 @@ describe('nvr-console sync --nvr', () => {
     await site?.stop();
   });
   beforeEach(() => {
-    rpcOf(site).setFaults({ refuseSetConfig: false });
+    rpcOf(site).setFaults({ refuseSetConfig: false, maskPasswords: false, expireSessionAfterCalls: 0, expireSessionTimes: 0 });
   });
   const secrets = (extra: Record<string, unknown> = { nvrPassword: NVR_PW }) =>
     JSON.stringify({ currentPasswords: [SITE_CREDENTIALS.camera.password, SITE_CREDENTIALS.cameraOperator.password], newPassword: NEW, ...extra });
@@ -145,6 +145,22 @@ describe('nvr-console sync --nvr', () => {
     expect((JSON.parse(r.stdout) as Row[]).find((x) => x.kind === 'nvr-channel' && x['channel'] === 2)).toMatchObject({ outcome: 'recording' });
     cam.users.setPassword('admin', NEW);
     ch.password = NEW;
+  });
+
+  it('an NVR that masks stored passwords and ends the session mid-run: no mask written back, one sign-in again, exit 0', async () => {
+    const cam = site.cameras[1]!;
+    rpcOf(site).setFaults({ maskPasswords: true, expireSessionAfterCalls: 4, expireSessionTimes: 1 });
+    const before = rpcOf(site).stats();
+    const targets = file(JSON.stringify([{ xaddr: cam.xaddr, username: 'admin' }]));
+    const r = await cli(['--targets', targets, '--secrets-stdin', '--json', '--journal', join(dir, 'hostile.jsonl'), ...nvrArgs()], JSON.stringify({ currentPasswords: [NEW], newPassword: 'Loop-masked-pass-2', nvrPassword: NVR_PW }));
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const after = rpcOf(site).stats();
+    expect(after.maskWrites).toBe(before.maskWrites);
+    expect(after.logins).toBe(before.logins + 2);
+    expect(after.loginFailures).toBe(before.loginFailures);
+    expect(rpcOf(site).channels.map((c) => c.password)).toEqual([SITE_CREDENTIALS.camera.password, 'Loop-masked-pass-2', SITE_CREDENTIALS.camera.password, SITE_CREDENTIALS.cameraOperator.password, SITE_CREDENTIALS.camera.password]);
+    cam.users.setPassword('admin', NEW);
+    rpcOf(site).channels[1]!.password = NEW;
   });
 
   it('exit 2 on usage errors around --nvr, nothing on stdout, no password echoed', async () => {
