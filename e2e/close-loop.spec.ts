@@ -2,11 +2,13 @@ import { readFileSync } from 'node:fs';
 import { test, expect } from './fixtures';
 import { SITE_CREDENTIALS } from '../sim/identities';
 import { rpcOf } from '../sim/nvr/rpc-addon';
+import { walkFullReset } from './reset-steps';
 
 const NEW = 'Loop2026abcX';
+const EMAIL = 'owner@example.com';
 
 // Three cameras on the NVR plus one behind its PoE ports (reachable by the NVR only).
-test.use({ siteOptions: { cameras: 3 } });
+test.use({ siteOptions: { cameras: 3, registeredEmail: EMAIL } });
 
 test('Sync screen → plan per channel → Save → live board: every reachable channel records, the camera behind the NVR says so', async ({ app, site, axe }) => {
   const { page: root } = app;
@@ -63,4 +65,56 @@ test('Sync screen → plan per channel → Save → live board: every reachable 
   await axe('close-loop board');
   expect(app.logText()).not.toContain(NEW);
   expect(app.logText()).not.toContain(SITE_CREDENTIALS.nvr.password);
+});
+
+test('full reset case → its last step shows the plan, then the live board: every reachable channel records with the new password, the camera behind the NVR is not reachable from the laptop', async ({ app, site, axe }) => {
+  const { page } = app;
+  const rpc = rpcOf(site);
+  rpc.channels[3]!.protocol = 'Onvif';
+
+  const { password, code } = await walkFullReset(app, site, 'Shop NVR', EMAIL);
+  const step = page.getByTestId('wizard-step');
+  const loop = step.getByRole('region', { name: 'NVR channels after the change' });
+  await expect(loop).toBeVisible();
+
+  // The case's own entry point to the NVR's sign-in, with the case's keychain password.
+  await loop.getByRole('button', { name: 'Sign in to the NVR' }).click();
+  const nvrPanel = page.getByTestId('panel-nvr');
+  await nvrPanel.getByLabel('NVR address').fill(rpc.url);
+  await expect(nvrPanel.getByLabel('Use the new password saved with the reset case')).toBeChecked();
+  await nvrPanel.getByRole('button', { name: 'Sign in to the NVR' }).click();
+  await expect(nvrPanel.getByTestId('nvr-channel')).toHaveCount(4);
+
+  // The case's step takes the inventory's ONVIF cameras: wait until discovery holds the three the laptop reaches.
+  await expect
+    .poll(async () => (await app.call('devices.list')).flatMap((d) => (d.kind === 'nvr' ? [] : d.xaddrs)))
+    .toEqual(expect.arrayContaining(site.cameras.map((c) => c.xaddr)));
+  // Back on the case's last step: the cameras' current password, then the plan.
+  await page.getByRole('tab', { name: 'Password reset' }).click();
+  await expect(step).toHaveAttribute('data-step', 'done');
+  await loop.getByLabel('Password the cameras have now').fill(SITE_CREDENTIALS.camera.password);
+  await loop.getByTestId('site-plan').click();
+  const plan = loop.getByRole('dialog', { name: 'Site plan' });
+  await expect(plan.getByTestId('site-plan-row')).toHaveCount(4);
+  // Every camera the laptop reaches is changed by the app, whatever protocol the NVR uses for it; the PoE one cannot be.
+  for (const i of [0, 1, 2]) await expect(plan.getByTestId('site-plan-row').nth(i)).toContainText('Change the camera, then the NVR');
+  await expect(plan.getByTestId('site-plan-row').nth(3)).toContainText('Cannot');
+  expect(rpc.stats().setConfigs).toBe(0);
+  await axe('reset case: close-loop plan');
+  await plan.getByRole('button', { name: 'Save' }).click();
+
+  // The live board right on the case's step, until every channel has its outcome.
+  const board = loop.getByTestId('site-board');
+  await expect(board.getByTestId('site-tile')).toHaveCount(4);
+  await expect(board.getByTestId('site-summary')).toHaveAttribute('data-running', 'false', { timeout: 60_000 });
+  await expect(board.getByRole('status')).toContainText('3 of 4 channels recording with the new password');
+  const outcomes = await board.getByTestId('site-tile').evaluateAll((els) => els.map((e) => e.getAttribute('data-outcome')));
+  expect(outcomes).toEqual(['recording', 'recording', 'recording', 'not-reachable-from-laptop']);
+  await expect(board.getByTestId('site-tile').nth(3)).toContainText('Not reachable from the laptop');
+  // The NVR and the cameras hold the case's password; nothing was refused on the way.
+  expect(rpc.channels.slice(0, 3).map((c) => c.password === password)).toEqual([true, true, true]);
+  expect(rpc.channels.map((c) => c.refusedLogins ?? 0)).toEqual([0, 0, 0, 0]);
+  await axe('reset case: close-loop board');
+  await expect(page.getByText(password)).toHaveCount(0);
+  for (const secret of [password, code]) expect(app.logText()).not.toContain(secret);
 });

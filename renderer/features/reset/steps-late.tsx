@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { ErrorLine } from './ErrorLine';
 import { CODE_ENTRY_LIMIT, type ResetCase } from '../../../common/reset/case';
 import { caseStatus, formatRemaining } from '../../../common/reset/deadlines';
@@ -7,12 +7,13 @@ import { checkPasswordPair, FORBIDDEN_CHARS, PASSWORD_MAX, PASSWORD_MESSAGES, PA
 import { checkSecurityCode } from '../../../common/reset/security-code';
 import { estimateStrength } from '../../../common/reset/strength';
 import { nvr } from '../../src/api';
-import { useCases } from '../../src/data';
+import { useCases, useDevices } from '../../src/data';
 import { go } from '../../src/nav';
 import { copyText } from './copy';
 import { useAction } from './hooks';
 import type { StepProps } from './steps-early';
 import { NvrSignInLink } from '../nvr/SignInLink';
+import { SiteLoop } from '../site/SiteLoop';
 
 
 function Countdown({ label, until, now }: { label: string; until: number; now: number }) {
@@ -309,10 +310,23 @@ export function DoneStep({ c }: StepProps) {
       </button>
       {(c.passwordInKeychain || c.passwordKept === 'session-memory') && <Reveal caseId={c.id} />}
       {c.outcome === 'reset' && (
-        <button type="button" className="primary" onClick={() => go('sync', { caseId: c.id })}>
-          Push the new password to the ONVIF cameras
-        </button>
+        <>
+          <CaseSiteLoop c={c} />
+          <button type="button" onClick={() => go('sync', { caseId: c.id })}>
+            Push the new password to the ONVIF cameras
+          </button>
+        </>
       )}
     </>
   );
+}
+
+/** The case's last step closes the loop too: every ONVIF camera in the inventory, the case's new password. */
+function CaseSiteLoop({ c }: { c: ResetCase }) {
+  const inventory = useDevices().data;
+  const cameras = useMemo(
+    () => [...(inventory?.values() ?? [])].filter((d) => d.xaddrs.length > 0 && d.kind !== 'nvr').map((d) => ({ xaddr: d.xaddrs[0]!, deviceId: d.id })),
+    [inventory],
+  );
+  return <SiteLoop devices={inventory ?? new Map()} nvrHost={c.nvr.address} caseId={c.id} source={{ cameras }} />;
 }

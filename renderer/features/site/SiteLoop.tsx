@@ -5,7 +5,7 @@ import type { InventoryDevice } from '../../../common/domain/device';
 import { nvr } from '../../src/api';
 import { useClockOffset, useSiteLoop } from '../../src/data';
 import { explain } from '../../src/errors';
-import { go } from '../../src/nav';
+import { NvrSignInLink } from '../nvr/SignInLink';
 import './site.css';
 
 type Target = { xaddr: string; username: string; deviceId?: string };
@@ -18,15 +18,43 @@ const ACTION: Record<SitePlanView['rows'][number]['action']['kind'], string> = {
   cannot: 'Cannot',
 };
 
+/** What closing the loop needs: the cameras and passwords, or why they are not ready. */
+type Collected = { targets: Target[]; secrets: Secrets } | string;
+
+export interface SiteLoopProps {
+  /** The inventory, for camera names on the plan and the board. */
+  devices: Map<string, InventoryDevice>;
+  /** The NVR this loop is for (address), for the sign-in entry point. */
+  nvrHost?: string;
+  /** A reset case: its keychain password is the new password (the NVR sign-in may use it too). */
+  caseId?: string;
+  /**
+   * Where the cameras and passwords come from. The Sync screen hands its form's
+   * (`collect`); otherwise the given `cameras` with the case's new password, and
+   * the cameras' current password typed here.
+   */
+  source: { collect: () => Collected } | { cameras: Omit<Target, 'username'>[] };
+}
+
 /**
- * Close the loop from the Sync screen: the plan per NVR channel with Save /
- * Cancel (as the NVR's own prompt), then the live per-channel board.
- * `collect` checks the Sync form and returns its targets and passwords, or why not.
+ * Close the loop (Sync screen, and the reset case's last step): the plan per NVR
+ * channel with Save / Cancel (as the NVR's own prompt), then the live per-channel board.
  */
-export function SiteLoop({ collect, devices }: { collect: () => { targets: Target[]; secrets: Secrets } | string; devices: Map<string, InventoryDevice> }) {
+export function SiteLoop({ devices, nvrHost, caseId, source }: SiteLoopProps) {
   const loop = useSiteLoop().data ?? null;
   const [plan, setPlan] = useState<{ view: SitePlanView; targets: Target[]; secrets: Secrets }>();
   const [error, setError] = useState<string>();
+  const [current, setCurrent] = useState('');
+  const [username, setUsername] = useState('admin');
+  const own = 'cameras' in source;
+
+  const collect = (): Collected => {
+    if (!own) return source.collect();
+    if (!source.cameras.length) return 'No ONVIF cameras in the inventory yet: wait for discovery, or use the Camera sync screen to type their addresses.';
+    if (!caseId) return 'No reset case: use the Camera sync screen to type the new password.';
+    if (!current) return 'Enter the password the cameras have now.';
+    return { targets: source.cameras.map((c) => ({ ...c, username })), secrets: { currentPasswords: [current], caseId } };
+  };
 
   const makePlan = async () => {
     setError(undefined);
@@ -44,6 +72,7 @@ export function SiteLoop({ collect, devices }: { collect: () => { targets: Targe
     try {
       await nvr.site.closeLoop({ targets: plan.targets, ...plan.secrets });
       setPlan(undefined);
+      setCurrent('');
     } catch (e) {
       setError(explain(e));
     }
@@ -54,10 +83,23 @@ export function SiteLoop({ collect, devices }: { collect: () => { targets: Targe
       <h3>The NVR's channels</h3>
       {error && <p role="alert" className="error">{error}</p>}
       {!plan && !loop?.running && (
-        <div className="actions">
-          <button type="button" onClick={makePlan} data-testid="site-plan">Sync cameras and the NVR's channels…</button>
-          <button type="button" onClick={() => go('nvr')}>Sign in to the NVR</button>
-        </div>
+        <>
+          {own && (
+            <label className="inline">
+              User name on the cameras <input value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="off" data-testid="site-username" />
+            </label>
+          )}
+          {own && (
+            <label>
+              Password the cameras have now{' '}
+              <input type="password" data-secret autoComplete="off" value={current} onChange={(e) => setCurrent(e.target.value)} data-testid="site-current" />
+            </label>
+          )}
+          <div className="actions">
+            <button type="button" onClick={makePlan} data-testid="site-plan">Sync cameras and the NVR's channels…</button>
+            <NvrSignInLink host={nvrHost} caseId={caseId} />
+          </div>
+        </>
       )}
       {plan && (
         <div role="dialog" aria-label="Site plan" data-testid="site-plan-view">

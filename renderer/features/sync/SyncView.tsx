@@ -290,7 +290,7 @@ export function SyncView() {
           </button>
         )
       )}
-      <SiteLoop collect={collect} devices={inventory ?? new Map()} />
+      <SiteLoop source={{ collect }} devices={inventory ?? new Map()} caseId={caseId} nvrHost={theCase?.nvr.address} />
     </section>
   );
 }
