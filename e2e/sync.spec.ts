@@ -32,6 +32,16 @@ test('pushes the password live per camera, retries the failed ones, and exports 
   for (const box of await page.getByTestId('sync-device').all()) await box.uncheck();
   await page.getByTestId('sync-manual').fill(site.cameras.map((c) => c.xaddr).join('\n'));
   await page.getByTestId('sync-current-0').fill(SITE_CREDENTIALS.camera.password);
+  // More guesses than the budget lets a camera reach: the form says so before anything starts.
+  await expect(page.getByTestId('sync-budget-warning')).toHaveCount(0);
+  for (const [i, guess] of ['Guess-two-22', 'Guess-three-33'].entries()) {
+    await page.getByRole('button', { name: 'Add a guess' }).click();
+    await page.getByTestId(`sync-current-${i + 1}`).fill(guess);
+  }
+  await expect(page.getByTestId('sync-budget-warning')).toContainText('password 3 may go untried');
+  // Emptied guesses are not sent, and the warning follows the list.
+  for (const i of [1, 2]) await page.getByTestId(`sync-current-${i}`).fill('');
+  await expect(page.getByTestId('sync-budget-warning')).toHaveCount(0);
   await page.getByTestId('sync-new').fill(NEW);
   await page.getByTestId('sync-confirm').fill(NEW);
   await page.getByTestId('sync-save').click();

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
+import { budgetWarning } from '../../../common/sync/candidates';
 import type { InventoryDevice } from '../../../common/domain/device';
 import { nvrDisplayName } from '../../../common/reset/label';
 import { isSuccess, OUTCOMES } from '../../../common/sync/outcomes';
@@ -56,6 +57,9 @@ export function SyncView() {
   }, [run, mainOffset]);
   // After a run the results come first and the form folds away until asked for.
   // …except when a retry needs passwords the app no longer holds: then the form is where they go.
+  // Said before the run starts, as the CLI does: which guesses a camera may never get to.
+  const maxWrong = run?.maxFailedAuthsPerDevice ?? 2;
+  const budgetNote = budgetWarning(candidates.filter(Boolean).length, maxWrong);
   const needsPasswords = !!run && !running && failed.length > 0 && !run.hasSecrets;
   const showForm = !run || formOpen || needsPasswords;
 
@@ -209,7 +213,12 @@ export function SyncView() {
         {candidates.length < MAX_CANDIDATES && (
           <button type="button" onClick={() => setCandidates((l) => [...l, ''])}>Add a guess</button>
         )}
-        <p className="hint">Guesses are tried in order; each camera gets at most {run?.maxFailedAuthsPerDevice ?? 2} wrong ones per run.</p>
+        <p className="hint">Guesses are tried in order; each camera gets at most {maxWrong} wrong ones per run.</p>
+        {budgetNote && (
+          <p className="sync-budget-warning" role="status" data-testid="sync-budget-warning">
+            {budgetNote}
+          </p>
+        )}
         {caseId && (
           <label className="inline">
             <input type="checkbox" checked={useCase} onChange={(e) => setUseCase(e.target.checked)} data-testid="sync-use-case" />
