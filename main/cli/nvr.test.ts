@@ -9,21 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SITE_CREDENTIALS } from '../../sim/identities';
 import { rpcOf } from '../../sim/nvr/rpc-addon';
 import { startSite, type Site } from '../../sim/site';
-import { runCli } from './program';
+import { runCliCaptured } from '../../test/support/cli';
 
 const PW = SITE_CREDENTIALS.nvr.password;
 
-async function cli(argv: string[], stdin = '') {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(['nvr', 'channels', ...argv], {
-    stdout: (s) => void (stdout += s),
-    stderr: (s) => void (stderr += s),
-    setExitCode: () => {},
-    stdin: async () => stdin,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], stdin = '') => runCliCaptured(['nvr', 'channels', ...argv], stdin);
 
 describe('nvr-console nvr channels', () => {
   let site: Site;

@@ -6,23 +6,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SITE_CREDENTIALS } from '../../sim/identities';
 import { rpcOf } from '../../sim/nvr/rpc-addon';
 import { startSite, type Site } from '../../sim/site';
-import { runCli } from './program';
+import { runCliCaptured } from '../../test/support/cli';
 
 const NEW = 'Loop-new-pass-8';
 const NVR_PW = SITE_CREDENTIALS.nvr.password;
 const dir = mkdtempSync(join(tmpdir(), 'sync-nvr-cli-'));
 
-async function cli(argv: string[], stdin = '') {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(['sync', ...argv], {
-    stdout: (s) => void (stdout += s),
-    stderr: (s) => void (stderr += s),
-    setExitCode: () => {},
-    stdin: async () => stdin,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], stdin = '') => runCliCaptured(['sync', ...argv], stdin);
 
 let n = 0;
 const file = (content: string) => {

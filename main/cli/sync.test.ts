@@ -6,24 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSite, type Site } from '../../sim/site';
 import { SITE_CREDENTIALS } from '../../sim/identities';
 import { Command } from 'commander';
-import { runCli } from './program';
+import { runCliCaptured } from '../../test/support/cli';
 import { registerSync } from './sync';
 import type { JournalFile } from '../sync/journal';
 
 const NEW = 'Cli-new-pass-7';
 const dir = mkdtempSync(join(tmpdir(), 'sync-cli-'));
 
-async function cli(argv: string[], stdin = '') {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(['sync', ...argv], {
-    stdout: (s) => void (stdout += s),
-    stderr: (s) => void (stderr += s),
-    setExitCode: () => {},
-    stdin: async () => stdin,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], stdin = '') => runCliCaptured(['sync', ...argv], stdin);
 
 function file(name: string, content: string): string {
   const p = join(dir, name);
