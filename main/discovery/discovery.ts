@@ -1,13 +1,11 @@
-import type { Clock } from '../../common/clock';
 import type { Diagnostic, ScanState } from '../../common/contract/devices';
 import type { InventoryDevice } from '../../common/domain/device';
 import { mxForWindow } from '../../common/discovery/ssdp';
-import type { Logger } from '../core/log';
 import { ChangeBatcher, type BatchListener } from './batcher';
 import type { DhipClient } from './dhip-client';
 import { DiagnosticsLog } from './diagnostics';
 import { InventoryStore } from './inventory-store';
-import { AdapterListeners } from './listeners';
+import { AdapterListeners, type ListenerOptions } from './listeners';
 import { DEFAULT_ONVIF_PORTS, FACTORY_DEFAULTS, UnicastProber, type Enricher } from './prober';
 import type { AdapterNet, DiscoverySink } from './types';
 
@@ -16,22 +14,14 @@ export { DEFAULT_ONVIF_PORTS, FACTORY_DEFAULTS, type Enricher };
 /** Scans a multicast-found row may miss before it shows offline: one lost datagram is not a departure. */
 const MISSED_SCANS_OFFLINE = 2;
 
-export interface DiscoveryOptions {
+/** The listeners' options (ports, Hello/Bye, description timeout) for every adapter, plus the rest of discovery's. */
+export interface DiscoveryOptions extends Omit<ListenerOptions, 'adapter' | 'sink'> {
   interfaces: AdapterNet[];
-  clock: Clock;
-  log?: Logger;
-  wsdPort?: number;
-  ssdpPort?: number;
-  dhipPort?: number;
-  /** Listen for Hello/Bye (long-running app); the CLI's one-shot scan does not need it. */
-  listen?: boolean;
   /** Ask each new ONVIF device for its clock (skew). Benches turn it off. */
   probeClock?: boolean;
   onvifPorts?: number[];
   sweepConcurrency?: number;
   hostTimeoutMs?: number;
-  /** One deadline for a whole SSDP description fetch (headers and body). */
-  descriptionTimeoutMs?: number;
   enrich?: Enricher;
   /** Coalescing window for change batches; bounds the renderer's event rate. */
   flushMs?: number;

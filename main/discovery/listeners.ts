@@ -15,6 +15,7 @@ export interface ListenerOptions {
   dhipPort?: number;
   /** Listen for Hello/Bye (long-running app); the CLI's one-shot scan does not need it. */
   listen?: boolean;
+  /** One deadline for a whole SSDP description fetch (headers and body). */
   descriptionTimeoutMs?: number;
 }
 
