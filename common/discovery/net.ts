@@ -121,3 +121,21 @@ export function urlIpv4Host(url: string): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * The host of a URL, `host:port` or bare host, lower case, without brackets or
+ * port: one device whatever port or account reaches it (the NVR's web RPC and
+ * its ONVIF service are one device; a bare IPv6 address keeps its colons).
+ */
+export function hostOf(urlOrHost: string): string {
+  const s = urlOrHost.trim();
+  try {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) return new URL(s).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  } catch {
+    // not a URL: fall through to host[:port]
+  }
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(s);
+  if (bracketed) return bracketed[1]!.toLowerCase();
+  const hostPort = /^([^:]+):\d+$/.exec(s);
+  return (hostPort ? hostPort[1]! : s).toLowerCase();
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hostOf, planSite, type PlanChannel, type PlanDevice } from './site-plan';
+import { hostOf } from '../discovery/net';
+import { planSite, type PlanChannel, type PlanDevice } from './site-plan';
 
 const ch = (channel: number, address: string, protocol = 'onvif', over: Partial<PlanChannel> = {}): PlanChannel => ({
   channel, address, protocol, username: 'admin', online: true, ...over,
@@ -58,5 +59,6 @@ describe('site plan', () => {
     ['10.0.0.1:37777', '10.0.0.1'],
     [' Cam.Local ', 'cam.local'],
     ['http://[fe80::1]:80/x', 'fe80::1'],
+    ['fe80::1', 'fe80::1'],
   ])('hostOf(%s) = %s', (a, h) => expect(hostOf(a)).toBe(h));
 });

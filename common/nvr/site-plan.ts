@@ -1,3 +1,5 @@
+import { hostOf } from '../discovery/net';
+
 /**
  * One site plan before anything changes: for every NVR channel, what the app
  * will do to get it recording again with the new password, and why. Pure: the
@@ -71,14 +73,6 @@ const WHY: Record<Exclude<ChannelAction['kind'], 'cannot'>, string> & Record<Can
 
 export function explain(action: ChannelAction): string {
   return action.kind === 'cannot' ? WHY[action.reason] : WHY[action.kind];
-}
-
-/** Host part of an address as the NVR stores it or a URL, lower case. */
-export function hostOf(address: string): string {
-  const s = address.trim().toLowerCase();
-  const url = /^[a-z][a-z0-9+.-]*:\/\/(\[[^\]]+\]|[^/:?#]+)/.exec(s);
-  if (url) return url[1]!.replace(/^\[|\]$/g, '');
-  return s.replace(/:\d+$/, '');
 }
 
 export function planSite(channels: readonly PlanChannel[], inventory: readonly PlanDevice[], known: ReadonlyMap<string, KnownCameraState> = new Map()): SitePlan {

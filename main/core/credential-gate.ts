@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Clock } from '../../common/clock';
+import { hostOf } from '../../common/discovery/net';
 
 /**
  * The one door to a device's credentials, shared by every feature that signs
@@ -12,18 +13,7 @@ import type { Clock } from '../../common/clock';
  */
 
 /** A device is its host (lower case, no port, no brackets): the NVR's RPC and ONVIF ports are one device. */
-export function deviceKeyOf(urlOrHost: string): string {
-  const s = urlOrHost.trim();
-  try {
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) return new URL(s).hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  } catch {
-    // not a URL: fall through to host[:port]
-  }
-  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(s);
-  if (bracketed) return bracketed[1]!.toLowerCase();
-  const hostPort = /^([^:]+):\d+$/.exec(s);
-  return (hostPort ? hostPort[1]! : s).toLowerCase();
-}
+export const deviceKeyOf = hostOf;
 
 /** What the gate persists: budget spends and reported locks, never a credential. */
 export const GateRecord = z.discriminatedUnion('t', [

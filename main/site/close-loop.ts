@@ -1,5 +1,6 @@
 import { channelOutcome, type ChannelOutcome } from '../../common/nvr/channel-outcomes';
-import { hostOf, type PlanRow, type SitePlan } from '../../common/nvr/site-plan';
+import { hostOf } from '../../common/discovery/net';
+import type { PlanRow, SitePlan } from '../../common/nvr/site-plan';
 import { rewriteSlots, slotMatches, slotsOf, TableShapeError, type SlotMatch } from '../dahua/remote-device-update';
 
 /**

@@ -1,4 +1,5 @@
-import { hostOf, planSite, type PlanChannel, type PlanDevice, type SitePlan } from '../../common/nvr/site-plan';
+import { hostOf } from '../../common/discovery/net';
+import { planSite, type PlanChannel, type PlanDevice, type SitePlan } from '../../common/nvr/site-plan';
 import type { SyncTarget } from '../../common/sync/target';
 
 /**
