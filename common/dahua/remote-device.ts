@@ -77,6 +77,12 @@ function slotOf(key: string, index: number, raw: Record<string, unknown>): Remot
   };
 }
 
+/** 0-based slot index of a RemoteDevice key, either style (`uuid:System_CONFIG_NETCAMERA_INFO_<n>` or an index); undefined for other keys. */
+export function slotIndexOf(key: string): number | undefined {
+  const m = UUID_KEY.exec(key) ?? /^(\d{1,4})$/.exec(key);
+  return m ? Number(m[1]) : undefined;
+}
+
 /** `configManager.getConfig {name: "RemoteDevice"}` → `params.table`, either key style. */
 export function parseRemoteDeviceTable(table: unknown): RemoteDeviceTable {
   const entries: [string, number, unknown][] = [];
@@ -89,12 +95,12 @@ export function parseRemoteDeviceTable(table: unknown): RemoteDeviceTable {
     const keys = Object.keys(table as object);
     style = keys.some((k) => UUID_KEY.test(k)) ? 'uuid' : 'indexed';
     for (const k of keys) {
-      const m = UUID_KEY.exec(k) ?? (/^\d{1,4}$/.exec(k) ? [k, k] : null);
-      if (!m) {
+      const index = slotIndexOf(k);
+      if (index === undefined) {
         ignored++;
         continue;
       }
-      entries.push([k, Number(m[1]), (table as Record<string, unknown>)[k]]);
+      entries.push([k, index, (table as Record<string, unknown>)[k]]);
     }
   } else {
     throw new DahuaParseError('the RemoteDevice table is missing or not a table');

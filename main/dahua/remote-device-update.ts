@@ -1,3 +1,5 @@
+import { slotIndexOf } from '../../common/dahua/remote-device';
+
 /**
  * The NVR keeps one `RemoteDevice` slot per channel, with the account and
  * password it signs in to that camera with. `configManager.setConfig` takes the
@@ -37,7 +39,6 @@ export interface TableUpdate {
 
 export class TableShapeError extends Error {}
 
-const KEYED = /^uuid:System_CONFIG_NETCAMERA_INFO_(\d{1,4})$/;
 
 /** A password field the NVR hid: empty, or only mask characters. */
 export function isMaskedPassword(value: unknown): boolean {
@@ -46,13 +47,6 @@ export function isMaskedPassword(value: unknown): boolean {
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Slot index (0-based) per key, for both keying styles; undefined for keys that are not slots. */
-function slotIndex(key: string, isArray: boolean): number | undefined {
-  if (isArray || /^\d{1,4}$/.test(key)) return Number(key);
-  const m = KEYED.exec(key);
-  return m ? Number(m[1]) : undefined;
 }
 
 /** Whether a slot is this camera's account (a disabled slot only when asked: a paused channel is still the camera's). */
@@ -69,7 +63,7 @@ export function slotsOf(table: unknown): { channel: number; slot: Record<string,
   const entries: [string, unknown][] = Array.isArray(table) ? table.map((v, i) => [String(i), v]) : isRecord(table) ? Object.entries(table) : [];
   const out: { channel: number; slot: Record<string, unknown> }[] = [];
   for (const [key, slot] of entries) {
-    const index = slotIndex(key, Array.isArray(table));
+    const index = slotIndexOf(key);
     if (index !== undefined && isRecord(slot)) out.push({ channel: index + 1, slot });
   }
   return out;
@@ -93,7 +87,7 @@ export function rewriteSlots(
   const changed: ChangedSlot[] = [];
   let maskedLeftOut = 0;
   const out = entries.map(([key, slot]): [string, unknown] => {
-    const index = slotIndex(key, isArray);
+    const index = slotIndexOf(key);
     if (index === undefined || !isRecord(slot)) return [key, slot];
     // A masked password is never written back, on the edited slot either (an edit that sets one adds it back).
     const masked = 'Password' in slot && isMaskedPassword(slot.Password);
