@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { parseJsonLines } from '../core/json-lines';
 import type { LoopRecord } from './close-loop';
 
 /**
@@ -34,23 +35,11 @@ export interface LoopJournalState {
 export function readLoopJournal(path: string): LoopJournalState | undefined {
   if (!existsSync(path)) return undefined;
   if (statSync(path).size > 20 * 1024 * 1024) throw new Error(`The NVR journal ${path} is larger than 20 MB; move it aside to start a new run.`);
-  const state: LoopJournalState = { records: [], ended: false, badLines: 0 };
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    let data: unknown;
-    try {
-      data = JSON.parse(line);
-    } catch {
-      state.badLines++;
-      continue;
-    }
-    const parsed = LoopLine.safeParse(data);
-    if (!parsed.success) {
-      state.badLines++;
-      continue;
-    }
-    if (parsed.data.t === 'loop-end') state.ended = true;
-    else state.records.push(parsed.data);
+  const { records, badLines } = parseJsonLines(readFileSync(path, 'utf8'), LoopLine);
+  const state: LoopJournalState = { records: [], ended: false, badLines };
+  for (const rec of records) {
+    if (rec.t === 'loop-end') state.ended = true;
+    else state.records.push(rec);
   }
   return state;
 }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { SyncRow } from '../../common/sync/report';
 import { SyncTarget } from '../../common/sync/target';
 import { deviceKeyOf, GateRecord } from '../core/credential-gate';
+import { parseJsonLines } from '../core/json-lines';
 
 /**
  * Append-only JSONL record of a run. Every record that must survive a crash is
@@ -169,25 +170,10 @@ export function gateRecordsOf(state: JournalState): GateRecord[] {
 }
 
 export function parseJournal(text: string): JournalState | undefined {
+  const { records, badLines } = parseJsonLines(text, JournalRecord);
   let state: JournalState | undefined;
-  let bad = 0;
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    let data: unknown;
-    try {
-      data = JSON.parse(line);
-    } catch {
-      bad++;
-      continue;
-    }
-    const rec = JournalRecord.safeParse(data);
-    if (!rec.success) {
-      bad++;
-      continue;
-    }
-    state = foldRecord(state, rec.data);
-  }
-  if (state) state.badLines = bad;
+  for (const rec of records) state = foldRecord(state, rec);
+  if (state) state.badLines = badLines;
   return state;
 }
 
