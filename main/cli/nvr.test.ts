@@ -1,15 +1,10 @@
 // `nvr-console nvr channels` in-process against the simulated site (loopback 127.62.5.0/24 only).
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SITE_CREDENTIALS } from '../../sim/identities';
 import { rpcOf } from '../../sim/nvr/rpc-addon';
 import { startSite, type Site } from '../../sim/site';
 import { runCliCaptured } from '../../test/support/cli';
+import { startTlsNvr } from '../../test/support/tls-nvr';
 
 const PW = SITE_CREDENTIALS.nvr.password;
 
@@ -109,33 +104,24 @@ describe('nvr-console nvr channels', () => {
 
 describe('nvr-console nvr channels on an https NVR', () => {
   it('prints the certificate fingerprint and sends nothing until --trust-cert names it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nvr-cli-tls-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=nvr', '-days', '2', '-keyout', join(dir, 'k'), '-out', join(dir, 'c')], { stdio: 'ignore' });
-    let requests = 0;
-    const server = createHttpsServer({ key: readFileSync(join(dir, 'k')), cert: readFileSync(join(dir, 'c')) }, (_req, res) => {
-      requests++;
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ error: { code: 268632086 }, result: false }));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.62.5.200', r));
-    const url = `https://127.62.5.200:${(server.address() as AddressInfo).port}`;
+    const server = await startTlsNvr({ address: '127.62.5.200', answer: { error: { code: 268632086 }, result: false } });
+    const { url, requests } = server;
     try {
       const first = await cli(['--nvr', url, '--username', 'admin', '--secrets-stdin'], JSON.stringify({ password: PW }));
       expect(first.code).toBe(1);
       const fp = /SHA-256 ((?:[0-9A-F]{2}:){31}[0-9A-F]{2})/.exec(first.stderr)?.[1];
       expect(fp, first.stderr).toBeDefined();
       expect(first.stderr).toMatch(/--trust-cert/);
-      expect(requests).toBe(0);
+      expect(requests()).toBe(0);
       const wrong = await cli(['--nvr', url, '--username', 'admin', '--secrets-stdin', '--trust-cert', `00${fp!.slice(2)}`], JSON.stringify({ password: PW }));
       expect(wrong.stderr).toMatch(/NOT the one given/);
-      expect(requests).toBe(0);
+      expect(requests()).toBe(0);
       const trusted = await cli(['--nvr', url, '--username', 'admin', '--secrets-stdin', '--trust-cert', fp!], JSON.stringify({ password: PW }));
       expect(trusted.code).toBe(1);
       expect(trusted.stderr).toMatch(/not been initialised/);
-      expect(requests).toBe(1);
+      expect(requests()).toBe(1);
     } finally {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      await server.stop();
     }
   });
 });

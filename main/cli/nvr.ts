@@ -7,8 +7,8 @@ import { DahuaError, DahuaRpcClient } from '../dahua/client';
 import { readNvrCgi } from '../dahua/cgi';
 import { readNvr } from '../dahua/reader';
 import { nvrAction } from '../dahua/session';
-import { peekCertificate, TransportError, type PinnedCert } from '../dahua/transport';
 import { EXIT, type CliIo } from './io';
+import { confirmNvrCertificate } from './nvr-cert';
 
 const SecretsInput = z.strictObject({ password: z.string().min(1).max(128) });
 class UsageError extends Error {}
@@ -55,24 +55,12 @@ async function channelsCommand(opts: Record<string, string | boolean | undefined
   if (opts.trustCert !== undefined && !Fingerprint.safeParse(opts.trustCert).success) throw new UsageError('--trust-cert must be a SHA-256 fingerprint, AA:BB:… (32 pairs).');
   const password = parseSecrets(await io.stdin());
 
-  let pinned: PinnedCert | undefined;
-  if (new URL(url.data).protocol === 'https:') {
-    let cert;
-    try {
-      cert = await peekCertificate(new URL(url.data), timeoutMs);
-    } catch (err) {
-      io.stderr(`nvr-console nvr channels: the NVR did not complete an https handshake (${err instanceof TransportError ? err.message : String(err)}).\n`);
-      return EXIT.failed;
-    }
-    if (opts.trustCert !== cert.fingerprint256) {
-      io.stderr(
-        `nvr-console nvr channels: the NVR's certificate (${cert.subject}) is self-signed or unknown; SHA-256 ${cert.fingerprint256}.\n` +
-          (opts.trustCert ? 'It is NOT the one given with --trust-cert: nothing was sent.\n' : 'If it is your customer\'s NVR, run again with --trust-cert <that fingerprint>. Nothing was sent.\n'),
-      );
-      return EXIT.failed;
-    }
-    pinned = cert;
+  const cert = await confirmNvrCertificate(url.data, opts.trustCert as string | undefined, timeoutMs, '--trust-cert');
+  if ('refused' in cert) {
+    io.stderr(`nvr-console nvr channels: ${cert.refused}\n`);
+    return EXIT.failed;
   }
+  const { pinned } = cert;
 
   const clock = new OffsetClock();
   const client = new DahuaRpcClient({ url: url.data, username: opts.username, timeoutMs, pinned });

@@ -7,6 +7,7 @@ import { SITE_CREDENTIALS } from '../../sim/identities';
 import { rpcOf } from '../../sim/nvr/rpc-addon';
 import { startSite, type Site } from '../../sim/site';
 import { runCliCaptured } from '../../test/support/cli';
+import { startTlsNvr } from '../../test/support/tls-nvr';
 
 const NEW = 'Loop-new-pass-8';
 const NVR_PW = SITE_CREDENTIALS.nvr.password;
@@ -163,6 +164,7 @@ describe('nvr-console sync --nvr', () => {
       [['--nvr', url, '--nvr-username', 'admin'], secrets({}), /nvrPassword/],
       [[], secrets(), /needs --nvr/],
       [['--nvr', url, '--nvr-username', 'admin', '--nvr-wait', 'soon'], secrets(), /--nvr-wait/],
+      [['--nvr', url, '--nvr-username', 'admin', '--nvr-trust-cert', 'AA:BB'], secrets(), /--nvr-trust-cert must be/],
     ];
     for (const [argv, stdin, message] of cases) {
       const r = await cli(['--targets', good, '--secrets-stdin', '--journal', join(dir, 'usage.jsonl'), ...argv], stdin);
@@ -170,6 +172,43 @@ describe('nvr-console sync --nvr', () => {
       expect(r.stderr).toMatch(message);
       expect(r.stdout).toBe('');
       expect(r.stderr).not.toContain(NVR_PW);
+    }
+  });
+
+  it('an https NVR: nothing is sent and no camera changes until --nvr-trust-cert names its certificate; then the loop runs over TLS', async () => {
+    const tls = await startTlsNvr({ address: '127.63.1.250', forwardTo: rpcOf(site).url });
+    const cam = site.cameras[1]!;
+    const TLS_NEW = 'Loop-tls-pass-7';
+    try {
+      const targets = file(JSON.stringify([{ xaddr: cam.xaddr, username: 'admin' }]));
+      const args = (...extra: string[]) => ['--targets', targets, '--secrets-stdin', '--json', '--journal', join(dir, 'tls.jsonl'), '--nvr', tls.url, '--nvr-username', 'admin', '--nvr-wait', '20000', ...extra];
+      const stdin = JSON.stringify({ currentPasswords: [NEW], newPassword: TLS_NEW, nvrPassword: NVR_PW });
+      const camRequests = cam.stats().requests;
+
+      const first = await cli(args(), stdin);
+      expect(first.code).toBe(1);
+      expect(first.stdout).toBe('');
+      expect(first.stderr).toMatch(/--nvr-trust-cert <that fingerprint>/);
+      expect(first.stderr).toMatch(/No camera was changed/);
+      const fp = /SHA-256 ((?:[0-9A-F]{2}:){31}[0-9A-F]{2})/.exec(first.stderr)?.[1];
+      expect(fp, first.stderr).toBeDefined();
+      const wrong = await cli(args('--nvr-trust-cert', `00${fp!.slice(2)}`), stdin);
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toMatch(/NOT the one given with --nvr-trust-cert/);
+      expect(tls.requests()).toBe(0);
+      expect(cam.stats().requests).toBe(camRequests);
+
+      const ok = await cli(args('--nvr-trust-cert', fp!), stdin);
+      expect(ok.code, ok.stderr + ok.stdout).toBe(0);
+      const rows = JSON.parse(ok.stdout) as Row[];
+      expect(rows.find((x) => x.kind === 'nvr-channel' && x['channel'] === 2)).toMatchObject({ outcome: 'recording', action: 'change-camera-then-nvr' });
+      expect(rpcOf(site).channels[1]!.password).toBe(TLS_NEW);
+      expect(tls.requests()).toBeGreaterThan(0);
+      expect(ok.stdout + ok.stderr).not.toContain(TLS_NEW);
+    } finally {
+      cam.users.setPassword('admin', NEW);
+      rpcOf(site).channels[1]!.password = NEW;
+      await tls.stop();
     }
   });
 });

@@ -10,6 +10,7 @@ import { DahuaError, DahuaRpcClient } from '../dahua/client';
 import { readNvr } from '../dahua/reader';
 import { nvrAction } from '../dahua/session';
 import { dahuaTablePort } from '../dahua/table-port';
+import type { PinnedCert } from '../dahua/transport';
 import { closeLoop, type CameraChange, type ChannelResult, type NvrTablePort } from '../site/close-loop';
 import { LoopJournal, readLoopJournal } from '../site/loop-journal';
 import { withPausedChannels } from '../site/resume';
@@ -29,6 +30,8 @@ export interface NvrTarget {
   url: string;
   username: string;
   password: string;
+  /** An https NVR: the fingerprint the technician gave (--nvr-trust-cert). */
+  trustCert?: string;
   timeoutMs: number;
   waitMs: number;
   pollMs: number;
@@ -58,10 +61,10 @@ export interface NvrSession {
 }
 
 /** Signs in once (through a gate: one refused sign-in at most) and reads the channels. */
-export async function openNvr(nvr: NvrTarget): Promise<NvrSession> {
+export async function openNvr(nvr: NvrTarget, pinned?: PinnedCert): Promise<NvrSession> {
   const clock = new OffsetClock();
   const gate = new CredentialGate({ clock });
-  const client = new DahuaRpcClient({ url: nvr.url, username: nvr.username, timeoutMs: nvr.timeoutMs });
+  const client = new DahuaRpcClient({ url: nvr.url, username: nvr.username, timeoutMs: nvr.timeoutMs, ...(pinned ? { pinned } : {}) });
   const act = <T>(f: () => Promise<T>) => nvrAction({ gate, client, password: nvr.password, clock }, f);
   try {
     const read = await act(() => readNvr(client));

@@ -5,11 +5,12 @@ import { z } from 'zod';
 import { SyncPassword } from '../../common/contract/sync';
 import { OUTCOMES } from '../../common/sync/outcomes';
 import { SyncTarget } from '../../common/sync/target';
-import { NvrUrl } from '../../common/contract/nvr';
+import { Fingerprint, NvrUrl } from '../../common/contract/nvr';
 import { newPasswordProblem, runSync, runWarnings, SyncRun, SYNC_DEFAULTS } from '../sync/engine';
 import { readJournal, type OpenJournalFile } from '../sync/journal';
 import { onvifClientFactory } from '../sync/onvif-factory';
 import type { CliIo } from './io';
+import { confirmNvrCertificate } from './nvr-cert';
 import { archiveLoopJournal, cameraRows, loopFinished, nvrFailure, openNvr, runCloseLoop, type NvrTarget } from './sync-nvr';
 
 const USAGE = 2;
@@ -37,6 +38,7 @@ export function registerSync(program: Command, io: CliIo, deps: SyncCliDeps = {}
     .option('--journal <file>', 'journal to write, or to resume after a crash (default: <targets>.sync-journal.jsonl)')
     .option('--nvr <url>', "then update the NVR's stored passwords in the safe order and prove each channel records (Dahua family, http://host[:port])")
     .option('--nvr-username <user>', 'the NVR account (usually admin); its password is "nvrPassword" on standard input')
+    .option('--nvr-trust-cert <sha256>', "an https NVR: the SHA-256 fingerprint of its (self-signed) certificate you checked; without it the command prints the fingerprint and changes nothing")
     .option('--nvr-wait <ms>', 'how long to watch the NVR channels reconnect (default 90000)')
     .option('--json', 'machine mode: no human summary on stderr')
     // Declared only to refuse them with a clear message: argv ends up in shell history and ps.
@@ -111,8 +113,13 @@ async function syncCommand(opts: Record<string, string | boolean | undefined>, i
   const clients = onvifClientFactory(concurrency);
   const syncWithNvr = async (): Promise<number> => {
     let session;
+    const cert = await confirmNvrCertificate(nvr!.url, nvr!.trustCert, nvr!.timeoutMs, '--nvr-trust-cert');
+    if ('refused' in cert) {
+      io.stderr(`nvr-console sync: ${cert.refused} No camera was changed.\n`);
+      return 1;
+    }
     try {
-      session = await openNvr(nvr!);
+      session = await openNvr(nvr!, cert.pinned);
     } catch (err) {
       const message = nvrFailure(err);
       if (message === undefined) throw err;
@@ -184,14 +191,14 @@ async function syncCommand(opts: Record<string, string | boolean | undefined>, i
   }
 }
 
-function nvrOptions(opts: Record<string, string | boolean | undefined>): { url: string; username: string } | undefined {
+function nvrOptions(opts: Record<string, string | boolean | undefined>): { url: string; username: string; trustCert?: string } | undefined {
   if (opts.nvr === undefined && opts.nvrUsername === undefined) return undefined;
   if (typeof opts.nvr !== 'string') throw new UsageError('--nvr-username needs --nvr <http://host[:port]>.');
   const url = NvrUrl.safeParse(opts.nvr);
   if (!url.success) throw new UsageError(`--nvr ${url.error.issues[0]?.message ?? 'is invalid'}.`);
-  if (new URL(url.data).protocol !== 'http:') throw new UsageError('--nvr: sync talks to an http NVR only for now; for https, check its certificate with `nvr channels --trust-cert` and use the app.');
+  if (opts.nvrTrustCert !== undefined && !Fingerprint.safeParse(opts.nvrTrustCert).success) throw new UsageError('--nvr-trust-cert must be a SHA-256 fingerprint, AA:BB:… (32 pairs).');
   if (typeof opts.nvrUsername !== 'string' || !opts.nvrUsername || opts.nvrUsername.length > 64) throw new UsageError('--nvr needs --nvr-username <user>.');
-  return { url: url.data, username: opts.nvrUsername };
+  return { url: url.data, username: opts.nvrUsername, ...(typeof opts.nvrTrustCert === 'string' ? { trustCert: opts.nvrTrustCert } : {}) };
 }
 
 function intOption(v: unknown, name: string, min: number, max: number): number | undefined {

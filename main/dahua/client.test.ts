@@ -1,9 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { OffsetClock } from '../../common/clock';
@@ -14,6 +9,7 @@ import { CredentialGate } from '../core/credential-gate';
 import { DahuaError, DahuaRpcClient } from './client';
 import { readNvr } from './reader';
 import { nvrAction } from './session';
+import { selfSignedCert, startTlsNvr, type TlsNvr } from '../../test/support/tls-nvr';
 
 // Loopback blocks 127.62.1.0/24 and 127.62.2.0/24 are this file's own.
 const NVR_PW = SITE_CREDENTIALS.nvr.password;
@@ -232,30 +228,16 @@ describe('Dahua RPC client against hostile answers', () => {
 });
 
 describe('an NVR on https with a self-signed certificate', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'nvr-tls-'));
-  const cert = (name: string) => {
-    // A throwaway certificate per test run, so no private key lives in the repository.
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-days', '2', '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.pem`)], { stdio: 'ignore' });
-    return { key: readFileSync(join(dir, `${name}.key`)), cert: readFileSync(join(dir, `${name}.pem`)) };
-  };
-  let server: HttpsServer;
+  let server: TlsNvr;
   let url = '';
-  let requests = 0;
-  const nvr = cert('nvr');
-  const impostor = cert('impostor');
+  const nvr = selfSignedCert('nvr');
+  const impostor = selfSignedCert('impostor');
+  const requests = () => server.requests();
   beforeAll(async () => {
-    server = createHttpsServer({ ...nvr, SNICallback: undefined }, (req, res) => {
-      requests++;
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ error: { code: 268632079 }, params: { realm: 'r', random: '1', encryption: 'Default' }, result: false, session: 's1' }));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.62.2.2', r));
-    url = `https://127.62.2.2:${(server.address() as AddressInfo).port}`;
+    server = await startTlsNvr({ address: '127.62.2.2', cert: nvr, answer: { error: { code: 268632079 }, params: { realm: 'r', random: '1', encryption: 'Default' }, result: false, session: 's1' } });
+    url = server.url;
   });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
-  });
+  afterAll(() => server.stop());
 
   it('says so, shows the fingerprint, sends nothing; once pinned it talks; a different certificate is refused', async () => {
     const err = (await new DahuaRpcClient({ url, username: 'admin' }).login('pw-1').catch((e: unknown) => e)) as DahuaError;
@@ -263,19 +245,19 @@ describe('an NVR on https with a self-signed certificate', () => {
     expect(err.message).toMatch(/self-signed/);
     expect(err.cert?.subject).toBe('CN=nvr');
     expect(err.message).toContain(err.cert!.fingerprint256);
-    expect(requests).toBe(0);
+    expect(requests()).toBe(0);
 
     const pinned = { pem: err.cert!.pem, fingerprint256: err.cert!.fingerprint256 };
     const second = new DahuaRpcClient({ url, username: 'admin', pinned }).login('pw-1');
     await expect(second).rejects.toThrow(/the login challenge|refused|reported an error/);
-    expect(requests).toBeGreaterThan(0);
+    expect(requests()).toBeGreaterThan(0);
 
     // The server's key changes (another device on that address): the pin refuses it, nothing is sent.
-    const before = requests;
-    server.setSecureContext(impostor);
+    const before = requests();
+    server.setCert(impostor);
     const swapped = (await new DahuaRpcClient({ url, username: 'admin', pinned }).login('pw-1').catch((e: unknown) => e)) as DahuaError;
     expect(swapped.kind).toBe('untrusted-cert');
-    expect(requests).toBe(before);
-    server.setSecureContext(nvr);
+    expect(requests()).toBe(before);
+    server.setCert(nvr);
   });
 });

@@ -1,9 +1,5 @@
 // The nvr.* verbs against the simulated site (loopback 127.62.7.0/24 only).
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calls } from '../../common/contract';
@@ -12,6 +8,7 @@ import { rpcOf } from '../../sim/nvr/rpc-addon';
 import { startSite, type Site } from '../../sim/site';
 import { caseAccount, createMemoryKeychain } from '../cases/keychain';
 import { testContext } from '../../test/support/test-context';
+import { startTlsNvr } from '../../test/support/tls-nvr';
 import { setupNvr } from './service';
 
 const NEW = 'Case-new-pass-42';
@@ -104,16 +101,7 @@ describe('nvr service', () => {
 
 describe('nvr service and an https NVR', () => {
   it('asks for the certificate first, signs in only with the fingerprint the technician confirmed', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nvr-tls-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=nvr', '-days', '2', '-keyout', join(dir, 'k'), '-out', join(dir, 'c')], { stdio: 'ignore' });
-    let requests = 0;
-    const server = createHttpsServer({ key: readFileSync(join(dir, 'k')), cert: readFileSync(join(dir, 'c')) }, (_req, res) => {
-      requests++;
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ error: { code: 268632086 }, result: false }));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.62.7.200', r));
-    const url = `https://127.62.7.200:${(server.address() as AddressInfo).port}`;
+    const { url, requests, stop } = await startTlsNvr({ address: '127.62.7.200', answer: { error: { code: 268632086 }, result: false } });
     try {
       const { ctx } = testContext();
       const f = await setupNvr(ctx, {});
@@ -121,15 +109,14 @@ describe('nvr service and an https NVR', () => {
       await expect(Promise.resolve(f.handlers['nvr.signIn'](input(), t))).rejects.toThrow(/confirm you trust it/);
       const cert = await f.handlers['nvr.certificate']({ url }, t);
       expect(cert.subject).toBe('CN=nvr');
-      expect(requests).toBe(0);
+      expect(requests()).toBe(0);
       await expect(Promise.resolve(f.handlers['nvr.signIn'](input({ trustFingerprint: cert.fingerprint256.replace(/^../, '00') }), t))).rejects.toThrow(/different certificate/);
-      expect(requests).toBe(0);
+      expect(requests()).toBe(0);
       await expect(Promise.resolve(f.handlers['nvr.signIn'](input({ trustFingerprint: cert.fingerprint256 }), t))).rejects.toThrow(/not been initialised/);
-      expect(requests).toBe(1);
+      expect(requests()).toBe(1);
       await f.dispose?.();
     } finally {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      await stop();
     }
   });
 });
