@@ -93,8 +93,21 @@ test('full reset case → its last step shows the plan, then the live board: eve
   await page.getByRole('tab', { name: 'Password reset' }).click();
   await expect(step).toHaveAttribute('data-step', 'done');
   await loop.getByLabel('Password the cameras have now').fill(SITE_CREDENTIALS.camera.password);
+  // Every inventory camera is chosen; one left out is not changed (its channel is not the app's to change).
+  const picker = loop.getByTestId('site-cameras');
+  await expect(picker).toContainText(`Cameras to change: 3 of 3`);
+  await picker.locator('summary').click();
+  const first = picker.getByRole('checkbox').first();
+  await first.uncheck();
+  await expect(picker).toContainText('Cameras to change: 2 of 3');
   await loop.getByTestId('site-plan').click();
   const plan = loop.getByRole('dialog', { name: 'Site plan' });
+  await expect(plan.getByTestId('site-plan-row').filter({ hasText: 'Change the camera, then the NVR' })).toHaveCount(2);
+  await plan.getByRole('button', { name: 'Cancel' }).click();
+  await expect(picker).toContainText('Cameras to change: 2 of 3');
+  await picker.locator('summary').click();
+  await first.check();
+  await loop.getByTestId('site-plan').click();
   await expect(plan.getByTestId('site-plan-row')).toHaveCount(4);
   // Every camera the laptop reaches is changed by the app, whatever protocol the NVR uses for it; the PoE one cannot be.
   for (const i of [0, 1, 2]) await expect(plan.getByTestId('site-plan-row').nth(i)).toContainText('Change the camera, then the NVR');

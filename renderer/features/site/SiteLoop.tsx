@@ -46,14 +46,18 @@ export function SiteLoop({ devices, nvrHost, caseId, source }: SiteLoopProps) {
   const [error, setError] = useState<string>();
   const [current, setCurrent] = useState('');
   const [username, setUsername] = useState('admin');
+  /** Cameras the technician left out (by address); every inventory camera is chosen until then. */
+  const [leftOut, setLeftOut] = useState<ReadonlySet<string>>(() => new Set());
   const own = 'cameras' in source;
+  const chosen = own ? source.cameras.filter((c) => !leftOut.has(c.xaddr)) : [];
 
   const collect = (): Collected => {
     if (!own) return source.collect();
     if (!source.cameras.length) return 'No ONVIF cameras in the inventory yet: wait for discovery, or use the Camera sync screen to type their addresses.';
     if (!caseId) return 'No reset case: use the Camera sync screen to type the new password.';
+    if (!chosen.length) return 'Choose at least one camera to change.';
     if (!current) return 'Enter the password the cameras have now.';
-    return { targets: source.cameras.map((c) => ({ ...c, username })), secrets: { currentPasswords: [current], caseId } };
+    return { targets: chosen.map((c) => ({ ...c, username })), secrets: { currentPasswords: [current], caseId } };
   };
 
   const makePlan = async () => {
@@ -88,6 +92,9 @@ export function SiteLoop({ devices, nvrHost, caseId, source }: SiteLoopProps) {
             <label className="inline">
               User name on the cameras <input value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="off" data-testid="site-username" />
             </label>
+          )}
+          {own && source.cameras.length > 0 && (
+            <CameraPicker cameras={source.cameras} devices={devices} leftOut={leftOut} onChange={setLeftOut} />
           )}
           {own && (
             <label>
@@ -133,6 +140,37 @@ export function SiteLoop({ devices, nvrHost, caseId, source }: SiteLoopProps) {
       )}
       {loop && <Board loop={loop} devices={devices} />}
     </section>
+  );
+}
+
+/** Which inventory cameras the case changes: all of them unless the technician leaves some out. */
+function CameraPicker({ cameras, devices, leftOut, onChange }: {
+  cameras: Omit<Target, 'username'>[];
+  devices: Map<string, InventoryDevice>;
+  leftOut: ReadonlySet<string>;
+  onChange: (next: ReadonlySet<string>) => void;
+}) {
+  const toggle = (xaddr: string, on: boolean) => {
+    const next = new Set(leftOut);
+    if (on) next.delete(xaddr);
+    else next.add(xaddr);
+    onChange(next);
+  };
+  return (
+    <details className="camera-picker" data-testid="site-cameras">
+      <summary>
+        Cameras to change: {cameras.filter((c) => !leftOut.has(c.xaddr)).length} of {cameras.length}
+      </summary>
+      <fieldset>
+        <legend>Cameras to change (the inventory's ONVIF cameras)</legend>
+        {cameras.map((c) => (
+          <label key={c.xaddr} className="inline">
+            <input type="checkbox" checked={!leftOut.has(c.xaddr)} onChange={(e) => toggle(c.xaddr, e.target.checked)} />{' '}
+            {cameraName(devices, c.deviceId) ?? c.xaddr} <span className="hint">{c.xaddr}</span>
+          </label>
+        ))}
+      </fieldset>
+    </details>
   );
 }
 
