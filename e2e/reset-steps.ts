@@ -8,6 +8,22 @@ export async function openResetTab(page: Page): Promise<void> {
   await page.getByRole('tab', { name: 'Password reset' }).click();
 }
 
+/**
+ * The simulated NVR's own monitor, walked to its reset QR code (Forgot
+ * Password → registered email → Next), in a new page; with the QR text it shows.
+ */
+export async function monitorShowsQr(app: AppHandle, site: Site, email: string, viewport?: { width: number; height: number }): Promise<{ monitor: Page; qrText: string }> {
+  const { url, sim } = resetOf(site);
+  const monitor = await app.context.newPage();
+  if (viewport) await monitor.setViewportSize(viewport);
+  await monitor.goto(url);
+  await monitor.getByRole('button', { name: 'Forgot Password' }).click();
+  await monitor.getByLabel('Email address').fill(email);
+  await monitor.getByRole('button', { name: 'Next' }).click();
+  await expect(monitor.getByRole('img', { name: 'Reset QR code' })).toBeVisible();
+  return { monitor, qrText: sim.state().qrText! };
+}
+
 /** Starts a reset case for an NVR typed by name and walks it to the QR step. */
 export async function startCaseToQrStep(page: Page, nvrLabel: string, email: string): Promise<void> {
   await openResetTab(page);

@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { test, expect } from './fixtures';
-import { resetOf } from '../sim/nvr/addon';
-import { startCaseToQrStep } from './reset-steps';
+import { monitorShowsQr, startCaseToQrStep } from './reset-steps';
 
 // Chromium's fake camera plays a Y4M file: we film the NVR's monitor by turning
 // a screenshot of its QR screen into that file before the wizard opens the camera
@@ -42,13 +41,7 @@ function pngToY4m(png: Buffer): Buffer {
 }
 
 test('webcam pointed at the NVR monitor reads the QR text', async ({ app, site }) => {
-  const { url, sim } = resetOf(site);
-  const monitor = await app.context.newPage();
-  await monitor.setViewportSize({ width: 800, height: 600 });
-  await monitor.goto(url);
-  await monitor.getByRole('button', { name: 'Forgot Password' }).click();
-  await monitor.getByLabel('Email address').fill(EMAIL);
-  await monitor.getByRole('button', { name: 'Next' }).click();
+  const { monitor, qrText } = await monitorShowsQr(app, site, EMAIL, { width: 800, height: 600 });
   await monitor.getByRole('img', { name: 'Reset QR code' }).scrollIntoViewIfNeeded();
   writeFileSync(VIDEO, pngToY4m(await monitor.screenshot()));
 
@@ -56,7 +49,7 @@ test('webcam pointed at the NVR monitor reads the QR text', async ({ app, site }
   await startCaseToQrStep(page, 'Lobby NVR', EMAIL);
 
   await page.getByRole('button', { name: 'Scan with the webcam' }).click();
-  await expect(page.getByLabel('QR text')).toHaveValue(sim.state().qrText!);
+  await expect(page.getByLabel('QR text')).toHaveValue(qrText);
   // The camera is released once the code is read.
   await expect(page.getByRole('group', { name: 'Webcam scanner' })).toHaveCount(0);
   await page.getByRole('button', { name: 'Use this text' }).click();

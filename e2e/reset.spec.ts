@@ -5,7 +5,7 @@ import { PNG } from 'pngjs';
 import type { TestInfo } from '@playwright/test';
 import { test, expect, type AppHandle } from './fixtures';
 import { resetOf } from '../sim/nvr/addon';
-import { openResetTab, startCaseToQrStep, typeNvrByHand } from './reset-steps';
+import { monitorShowsQr, openResetTab, startCaseToQrStep, typeNvrByHand } from './reset-steps';
 
 // The reset wizard as a technician runs it: the simulated NVR's monitor in one
 // tab, the app in another, the vendor's support mailbox simulated. Each test has
@@ -185,12 +185,7 @@ test('quit mid-case and relaunch resumes at the same step; 25 h later the code h
   await expect(app.page.getByRole('navigation', { name: 'Reset cases' })).toContainText('Warehouse NVR');
 
   // The NVR issues a QR; the rest up to a received code, then quit again.
-  const monitor = await app.context.newPage();
-  await monitor.goto(resetOf(site).url);
-  await monitor.getByRole('button', { name: 'Forgot Password' }).click();
-  await monitor.getByLabel('Email address').fill(EMAIL);
-  await monitor.getByRole('button', { name: 'Next' }).click();
-  const qrText = sim.state().qrText!;
+  const { qrText } = await monitorShowsQr(app, site, EMAIL);
   const { cases } = await app.call('cases.list');
   const id = cases.find((c) => c.nvr.label === 'Warehouse NVR')!.id;
   await app.call('cases.setQrText', { caseId: id, qrText, source: 'paste' });

@@ -1,5 +1,6 @@
 import { test, expect } from './fixtures';
 import { resetOf } from '../sim/nvr/addon';
+import { monitorShowsQr } from './reset-steps';
 import { SITE_CREDENTIALS } from '../sim/identities';
 import type { Step } from '../common/reset/case';
 
@@ -46,13 +47,8 @@ test('every screen: axe-core finds no serious or critical violation; screenshots
   await at('email');
   await app.call('cases.setEmail', { caseId, email: EMAIL });
   await at('qr');
-  const { sim, mailbox } = resetOf(site);
-  const monitor = await app.context.newPage();
-  await monitor.goto(resetOf(site).url);
-  await monitor.getByRole('button', { name: 'Forgot Password' }).click();
-  await monitor.getByLabel('Email address').fill(EMAIL);
-  await monitor.getByRole('button', { name: 'Next' }).click();
-  const qrText = sim.state().qrText!;
+  const { mailbox } = resetOf(site);
+  const { qrText } = await monitorShowsQr(app, site, EMAIL);
   await app.call('cases.setQrText', { caseId, qrText, source: 'paste' });
   await at('send');
   await app.call('cases.recordSent', { caseId, via: 'clipboard' });
