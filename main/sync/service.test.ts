@@ -133,6 +133,20 @@ describe('sync report as PDF', () => {
     expect(printed[0]).toMatch(/Camera password sync report/);
     expect(printed[0]).not.toContain(NEW);
 
+    // A run that closed the loop: the page printed to PDF carries the site summary and the channel table.
+    const run = await f.openRun(s.targets.slice(0, 1), { currentPasswords: [OLD], newPassword: NEW });
+    await run.change(run.pendingKeys());
+    await run.finish([
+      { channel: 1, address: '127.0.0.11', outcome: 'recording', detail: 'Connected with the new password.' },
+      { channel: 2, address: '10.1.1.2', outcome: 'not-reachable-from-laptop', detail: 'Behind the NVR.' },
+    ]);
+    printed.length = 0;
+    await f.handlers['sync.report']({ runId: run.runId, format: 'pdf' }, { host: 'test' });
+    expect(printed[0]).toContain('NVR channels: 1 of 2 channels recording with the new password');
+    expect(printed[0]).toMatch(/<table aria-label="NVR channels">[\s\S]*10\.1\.1\.2[\s\S]*<\/table>/);
+    expect(printed[0]).not.toContain(NEW);
+    await f.dispose?.();
+
     const g = await setupSync(s.ctx, { clientFactory: fakeFactory(s.devices), keychain: s.keychain });
     await g.handlers['sync.start']({ targets: s.targets, currentPasswords: [OLD], newPassword: NEW }, { host: 'test' });
     await expect(g.handlers['sync.report']({ format: 'pdf' }, { host: 'test' })).rejects.toThrow(/PDF export needs the desktop app/);
