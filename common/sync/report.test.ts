@@ -14,9 +14,11 @@ describe('sync reports', () => {
       { channel: 1, address: '192.168.1.11', outcome: 'recording', detail: 'Camera: Updated.' },
       { channel: 2, address: '192.168.1.254', outcome: 'not-reachable-from-laptop', detail: '<b>PoE</b>' },
     ];
-    const rows = [row({})];
+    const rows = [row({ candidate: 2 })];
     const csv = parseCsv(toCsv(rows, channels));
     expect(csv[0]).toEqual([...CSV_COLUMNS]);
+    // Which of the technician's passwords signed in: its position, never the password.
+    expect(csv[1]![CSV_COLUMNS.indexOf('candidate')]).toBe('2');
     expect(csv[2]).toEqual(['']);
     expect(csv[3]).toEqual(['1 of 2 channels recording with the new password']);
     expect(csv[4]).toEqual([...CHANNEL_CSV_COLUMNS]);
@@ -25,6 +27,7 @@ describe('sync reports', () => {
     const json = JSON.parse(toJsonReport(rows, channels)) as { summary: string; cameras: unknown[]; channels: { outcome: string }[] };
     expect(json.summary).toBe('1 of 2 channels recording with the new password');
     expect(json.cameras).toHaveLength(1);
+    expect(json.cameras[0]).toMatchObject({ candidate: 2 });
     expect(json.channels.map((c) => c.outcome)).toEqual(['recording', 'not-reachable-from-laptop']);
     const html = toHtmlReport(rows, { runId: 'r', startedAt: 0, channels });
     expect(html).toContain('NVR channels: 1 of 2 channels recording with the new password');

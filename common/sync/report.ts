@@ -57,6 +57,8 @@ export function publicRow(r: SyncRow) {
     nextStep: r.nextStep,
     attempts: r.attempts,
     failedAuths: r.failedAuths,
+    /** Which password signed in: 1-based position in the technician's list, 0 the new password. */
+    candidate: r.candidate ?? null,
     ms: Math.round(r.ms),
     unlockAt: r.unlockAt !== undefined ? new Date(r.unlockAt).toISOString() : null,
     finishedAt: r.finishedAt !== undefined ? new Date(r.finishedAt).toISOString() : null,
@@ -65,7 +67,7 @@ export function publicRow(r: SyncRow) {
 export type PublicRow = ReturnType<typeof publicRow>;
 
 export const CSV_COLUMNS = [
-  'xaddr', 'username', 'deviceId', 'outcome', 'subcode', 'detail', 'nextStep', 'attempts', 'failedAuths', 'ms', 'unlockAt', 'finishedAt',
+  'xaddr', 'username', 'deviceId', 'outcome', 'subcode', 'detail', 'nextStep', 'attempts', 'failedAuths', 'candidate', 'ms', 'unlockAt', 'finishedAt',
 ] as const satisfies readonly (keyof PublicRow)[];
 
 /**
