@@ -86,14 +86,17 @@ describe('npm onvif 0.8.3 bugs, and our client on the same case', () => {
     const d = await device({ auth: 'wsse-only' });
     d.users.setPassword('admin', 'Pässwörd12');
     const cam = await connectCam(d, { password: 'Pässwörd12' });
+    // connect() already spent two refused sign-ins on the media service (GetProfiles and GetVideoSources)
+    // and still reported success: it swallows media errors as a 'warning' event.
+    expect(d.stats().failedAuths).toBe(2);
     const r = await camGetUsers(cam);
     expect(r.err).toBeInstanceOf(Error);
-    expect(d.stats().failedAuths).toBe(1);
+    expect(d.stats().failedAuths).toBe(3);
     // ours (UTF-8)
     const c = ourClient(d, 'wsse');
     await c.getSystemDateAndTime();
     expect(await c.getUsers({ username: 'admin', password: 'Pässwörd12' })).toHaveLength(2);
-    expect(d.stats().failedAuths).toBe(1);
+    expect(d.stats().failedAuths).toBe(3);
   });
 
   it('autoconnect:false without connect() sends device calls to a wrong path', async () => {
@@ -202,5 +205,35 @@ describe('simulated field behaviours, seen by the onvif package', () => {
     const again = await connectCam(d);
     expect((await camGetUsers(again)).err).toBeNull();
     expect(d.users.checkPassword('admin', ADMIN.password)).toBe(true);
+  });
+});
+
+// The simulated Media service (profiles, snapshot URI) checked by someone else's client.
+describe('simulated media service, seen by the onvif package', () => {
+  const camGetProfiles = (cam: Cam) =>
+    new Promise<{ err: Error | null; profiles: unknown }>((resolve) => cam.getProfiles((err, profiles) => resolve({ err, profiles })));
+  const camGetSnapshotUri = (cam: Cam, profileToken: string) =>
+    new Promise<{ err: Error | null; media: unknown }>((resolve) => cam.getSnapshotUri({ profileToken }, (err, media) => resolve({ err, media })));
+
+  it('connect() finds the media service and a default profile; getProfiles and getSnapshotUri answer', async () => {
+    const d = await device();
+    const cam = await connectCam(d);
+    expect((cam as unknown as { activeSource?: { profileToken: string } }).activeSource?.profileToken).toBe('Profile_1');
+    const { err, profiles } = await camGetProfiles(cam);
+    expect(err).toBeNull();
+    const list = profiles as { $: { token: string }; name: string }[];
+    expect(list.map((p) => [p.$.token, p.name])).toEqual([['Profile_1', 'MainStream'], ['Profile_2', 'SubStream']]);
+    const snap = await camGetSnapshotUri(cam, 'Profile_2');
+    expect(snap.err).toBeNull();
+    expect((snap.media as { uri: string }).uri).toBe(`http://${d.address}:${d.port}/onvif/snapshot?channel=1&profile=Profile_2`);
+    expect(d.stats().failedAuths).toBe(0);
+  });
+
+  it('noSnapshot: getSnapshotUri reports the ActionNotSupported fault', async () => {
+    const d = await device({ noSnapshot: true });
+    const cam = await connectCam(d);
+    const snap = await camGetSnapshotUri(cam, 'Profile_1');
+    expect(snap.err).toBeInstanceOf(Error);
+    expect(String(snap.err)).toMatch(/not supported/i);
   });
 });

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { SimIdentity } from '../identities';
 import { DeviceAuth } from './auth';
-import { envelope, escapeXml, faultXml, NS, parseRequest, SoapFault, text, asNode, type ParsedRequest } from './soap';
+import { MEDIA_NS, MEDIA_OPERATIONS, MEDIA_PATH, mediaOperation, SNAPSHOT_PATH, snapshotOf } from './media';
+import { envelope, escapeXml, faultXml, NS, parseRequest, SoapFault, text, asNode, type ParsedRequest, type XmlNode } from './soap';
 import { DEFAULT_FAULTS, type DeviceFaults, type DeviceStats } from './types';
 import { UserStore, type UserInput } from './users';
 
@@ -13,6 +14,10 @@ import { UserStore, type UserInput } from './users';
  * `lockout.lockMs` of device clock. While locked every request to an operation that needs
  * authentication gets HTTP 401 + Retry-After + ter:NotAuthorized "account locked", and is not
  * checked (so it does not extend the lock). A successful login resets the consecutive counter.
+ *
+ * The same server answers the Media service (`/onvif/media_service`) and the snapshot endpoint
+ * (`GET /onvif/snapshot`, HTTP Digest): one user store, one failure counter, one lock for all three,
+ * as real cameras do — a wrong password on the snapshot URL locks the camera like a SOAP one.
  */
 
 export interface StartDeviceOptions {
@@ -57,9 +62,11 @@ export async function startDevice(opts: StartDeviceOptions): Promise<SimDevice> 
   const auth = new DeviceAuth(`Login to ${opts.identity.serialNumber}`, now, () => faults);
   const stats: DeviceStats = {
     requests: 0, failedAuths: 0, consecutiveFailures: 0, maxConsecutiveFailures: 0,
-    setUserCount: {}, lockedUntil: 0, bothCredentialKinds: 0, authOk: {},
+    setUserCount: {}, lockedUntil: 0, bothCredentialKinds: 0, authOk: {}, snapshots: 0,
   };
   let xaddr = '';
+  let origin = '';
+  const picture = snapshotOf(opts.identity);
 
   const send = (res: ServerResponse, status: number, body: string, headers: Record<string, string | string[]> = {}) => {
     res.writeHead(status, { 'Content-Type': SOAP_TYPE, 'Content-Length': Buffer.byteLength(body), ...headers });
@@ -77,6 +84,52 @@ export async function startDevice(opts: StartDeviceOptions): Promise<SimDevice> 
     }
   };
 
+  /** The device's one sign-in check (SOAP, media and snapshot alike): lock first, then the credential. */
+  const authenticate = (req: IncomingMessage, method: string, header: XmlNode | undefined): Refusal | { username: string } => {
+    if (now() < stats.lockedUntil) {
+      const secs = Math.max(1, Math.ceil((stats.lockedUntil - now()) / 1000));
+      return { status: 401, reason: 'Account locked: too many failed logins', headers: { 'Retry-After': String(secs) } };
+    }
+    const authorization = req.headers.authorization;
+    if (authorization && asNode(header?.['Security'])) stats.bothCredentialKinds++;
+    const outcome = auth.verify(authorization, method, req.url ?? '', header, (u) => store.password(u));
+    const challenge = (stale: boolean): Record<string, string[]> => {
+      const c = auth.challenges(stale);
+      return c.length ? { 'WWW-Authenticate': c } : {};
+    };
+    if (outcome.kind === 'none') return { status: 401, reason: 'Sender not authorized', headers: challenge(false) };
+    if (outcome.kind === 'stale') return { status: 401, reason: 'Stale nonce', headers: challenge(true) };
+    if (outcome.kind === 'fail') {
+      recordFailure();
+      if (outcome.via === 'wsse') return { status: 400, reason: 'Sender not authorized', headers: {} };
+      return { status: 401, reason: 'Sender not authorized', headers: challenge(false) };
+    }
+    stats.consecutiveFailures = 0;
+    stats.authOk[outcome.via] = (stats.authOk[outcome.via] ?? 0) + 1;
+    return { username: outcome.username };
+  };
+
+  const snapshot = (req: IncomingMessage, res: ServerResponse) => {
+    const plain = (status: number, body: string, headers: Record<string, string | string[]> = {}) => {
+      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), ...headers });
+      res.end(body);
+    };
+    if (req.method !== 'GET') return plain(405, 'GET only', { Allow: 'GET' });
+    if (!faults.authOff) {
+      const who = authenticate(req, 'GET', undefined);
+      if ('status' in who) return plain(who.status, who.reason, who.headers);
+    }
+    stats.snapshots++;
+    if (faults.snapshotNotImage) {
+      // Firmware that answers its web login page with 200 instead of a picture.
+      const page = '<html><head><title>Login</title></head><body><form>Please log in</form></body></html>';
+      res.writeHead(200, { 'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(page) });
+      return void res.end(page);
+    }
+    res.writeHead(200, { 'Content-Type': 'image/jpeg', 'Content-Length': picture.length });
+    res.end(picture);
+  };
+
   const handle = (req: IncomingMessage, res: ServerResponse, raw: string) => {
     if (faults.timeout) return; // hold the socket open; stop() destroys it
     if (faults.drop) return void req.socket.destroy();
@@ -85,35 +138,29 @@ export async function startDevice(opts: StartDeviceOptions): Promise<SimDevice> 
       res.writeHead(500, { 'Content-Type': 'text/html' });
       return void res.end('<html><body><h1>500 Internal Server Error</h1></body></html>');
     }
+    const path = (req.url ?? '').split('?')[0];
+    if (path === SNAPSHOT_PATH) return snapshot(req, res);
     if (faults.malformedXml) return send(res, 200, envelope('<tds:GetUsersResponse><tds:User>').slice(0, -20));
     if (req.method !== 'POST') return send(res, 405, faultXml('Sender', ['InvalidArgVal'], 'POST only'), { Allow: 'POST' });
-    if ((req.url ?? '').split('?')[0] !== PATH) return send(res, 404, faultXml('Sender', ['InvalidArgVal'], 'No such service'));
+    if (path !== PATH && path !== MEDIA_PATH) return send(res, 404, faultXml('Sender', ['InvalidArgVal'], 'No such service'));
     const parsed = parseRequest(raw);
     if (!parsed) return send(res, 400, faultXml('Sender', ['WellFormed'], 'Request is not a well-formed SOAP envelope'));
+    const media = path === MEDIA_PATH;
 
-    if (!PRE_AUTH.has(parsed.operation) && !faults.authOff) {
-      if (now() < stats.lockedUntil) {
-        const secs = Math.max(1, Math.ceil((stats.lockedUntil - now()) / 1000));
-        return send(res, 401, faultXml('Sender', ['NotAuthorized'], 'Account locked: too many failed logins'), { 'Retry-After': String(secs) });
-      }
-      const authorization = req.headers.authorization;
-      if (authorization && asNode(parsed.header?.['Security'])) stats.bothCredentialKinds++;
-      const outcome = auth.verify(authorization, 'POST', req.url ?? '', parsed.header, (u) => store.password(u));
-      const challenge = (stale: boolean): Record<string, string[]> => {
-        const c = auth.challenges(stale);
-        return c.length ? { 'WWW-Authenticate': c } : {};
-      };
-      if (outcome.kind === 'none') return send(res, 401, faultXml('Sender', ['NotAuthorized'], 'Sender not authorized'), challenge(false));
-      if (outcome.kind === 'stale') return send(res, 401, faultXml('Sender', ['NotAuthorized'], 'Stale nonce'), challenge(true));
-      if (outcome.kind === 'fail') {
-        recordFailure();
-        if (outcome.via === 'wsse') return send(res, 400, faultXml('Sender', ['NotAuthorized'], 'Sender not authorized'));
-        return send(res, 401, faultXml('Sender', ['NotAuthorized'], 'Sender not authorized'), challenge(false));
-      }
-      stats.consecutiveFailures = 0;
-      stats.authOk[outcome.via] = (stats.authOk[outcome.via] ?? 0) + 1;
-      if (ADMIN_ONLY.has(parsed.operation) && store.level(outcome.username) !== 'Administrator') {
+    if ((media || !PRE_AUTH.has(parsed.operation)) && !faults.authOff) {
+      const who = authenticate(req, 'POST', parsed.header);
+      if ('status' in who) return send(res, who.status, faultXml('Sender', ['NotAuthorized'], who.reason), who.headers);
+      if (!media && ADMIN_ONLY.has(parsed.operation) && store.level(who.username) !== 'Administrator') {
         return send(res, 400, faultXml('Sender', ['NotAuthorized'], 'Insufficient privileges for this operation'));
+      }
+    }
+    if (media) {
+      try {
+        if (!MEDIA_OPERATIONS.has(parsed.operation)) throw new SoapFault(400, 'Receiver', ['ActionNotSupported'], `${parsed.operation} is not supported`);
+        return send(res, 200, envelope(mediaOperation(parsed.operation, parsed.op, origin, faults)));
+      } catch (e) {
+        if (e instanceof SoapFault) return send(res, e.status, e.xml());
+        throw e;
       }
     }
     try {
@@ -152,11 +199,17 @@ export async function startDevice(opts: StartDeviceOptions): Promise<SimDevice> 
         return (
           `<tds:GetServicesResponse>` +
           `<tds:Service><tds:Namespace>${NS.tds}</tds:Namespace><tds:XAddr>${xaddr}</tds:XAddr><tds:Version><tt:Major>2</tt:Major><tt:Minor>60</tt:Minor></tds:Version></tds:Service>` +
+          `<tds:Service><tds:Namespace>${MEDIA_NS}</tds:Namespace><tds:XAddr>${origin}${MEDIA_PATH}</tds:XAddr><tds:Version><tt:Major>2</tt:Major><tt:Minor>60</tt:Minor></tds:Version></tds:Service>` +
           `<tds:Service><tds:Namespace>http://www.onvif.org/ver10/events/wsdl</tds:Namespace><tds:XAddr>${xaddr.replace('device_service', 'event_service')}</tds:XAddr><tds:Version><tt:Major>2</tt:Major><tt:Minor>60</tt:Minor></tds:Version></tds:Service>` +
           `</tds:GetServicesResponse>`
         );
       case 'GetCapabilities':
-        return `<tds:GetCapabilitiesResponse><tds:Capabilities><tt:Device><tt:XAddr>${xaddr}</tt:XAddr></tt:Device></tds:Capabilities></tds:GetCapabilitiesResponse>`;
+        return (
+          `<tds:GetCapabilitiesResponse><tds:Capabilities><tt:Device><tt:XAddr>${xaddr}</tt:XAddr></tt:Device>` +
+          `<tt:Media><tt:XAddr>${origin}${MEDIA_PATH}</tt:XAddr><tt:StreamingCapabilities><tt:RTPMulticast>false</tt:RTPMulticast>` +
+          `<tt:RTP_TCP>true</tt:RTP_TCP><tt:RTP_RTSP_TCP>true</tt:RTP_RTSP_TCP></tt:StreamingCapabilities></tt:Media>` +
+          `</tds:Capabilities></tds:GetCapabilitiesResponse>`
+        );
       case 'GetUsers':
         return (
           `<tds:GetUsersResponse>` +
@@ -212,7 +265,8 @@ export async function startDevice(opts: StartDeviceOptions): Promise<SimDevice> 
   });
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
-  xaddr = `http://${opts.address}:${port}${PATH}`;
+  origin = `http://${opts.address}:${port}`;
+  xaddr = `${origin}${PATH}`;
 
   return {
     identity: opts.identity,
@@ -236,6 +290,12 @@ export async function startDevice(opts: StartDeviceOptions): Promise<SimDevice> 
         server.closeAllConnections();
       }),
   };
+}
+
+interface Refusal {
+  status: number;
+  reason: string;
+  headers: Record<string, string | string[]>;
 }
 
 function readUsers(op: Record<string, unknown>): UserInput[] {

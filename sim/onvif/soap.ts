@@ -7,6 +7,7 @@ export const NS = {
   tds: 'http://www.onvif.org/ver10/device/wsdl',
   tt: 'http://www.onvif.org/ver10/schema',
   ter: 'http://www.onvif.org/ver10/error',
+  trt: 'http://www.onvif.org/ver10/media/wsdl',
   wsse: 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd',
   wsu: 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd',
 } as const;
@@ -71,7 +72,7 @@ export function escapeXml(s: string): string {
 export function envelope(body: string): string {
   return (
     `<?xml version="1.0" encoding="UTF-8"?>` +
-    `<env:Envelope xmlns:env="${NS.env}" xmlns:tds="${NS.tds}" xmlns:tt="${NS.tt}" xmlns:ter="${NS.ter}">` +
+    `<env:Envelope xmlns:env="${NS.env}" xmlns:tds="${NS.tds}" xmlns:tt="${NS.tt}" xmlns:ter="${NS.ter}" xmlns:trt="${NS.trt}">` +
     `<env:Header/><env:Body>${body}</env:Body></env:Envelope>`
   );
 }

@@ -39,6 +39,10 @@ export interface DeviceFaults {
   fixedNonce: boolean;
   /** RFC 7616 `username*` is not understood: only the plain `username` parameter is read. */
   ignoreUsernameStar: boolean;
+  /** GetSnapshotUri → ActionNotSupported (many cameras offer no snapshot). */
+  noSnapshot: boolean;
+  /** The snapshot endpoint answers 200 text/html (a login page) instead of a picture. */
+  snapshotNotImage: boolean;
 }
 
 export const DEFAULT_FAULTS: DeviceFaults = {
@@ -62,6 +66,8 @@ export const DEFAULT_FAULTS: DeviceFaults = {
   storeEscaped: false,
   fixedNonce: false,
   ignoreUsernameStar: false,
+  noSnapshot: false,
+  snapshotNotImage: false,
 };
 
 export interface DeviceStats {
@@ -76,4 +82,6 @@ export interface DeviceStats {
   authOk: Record<string, number>;
   /** Requests that carried both a Digest header and a UsernameToken (spec says: one kind only). */
   bothCredentialKinds: number;
+  /** Snapshots served (after sign-in), pictures or not. */
+  snapshots: number;
 }
