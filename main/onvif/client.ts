@@ -165,17 +165,31 @@ export class OnvifClient {
 
   /** Sent at most once: a connection that dies under it is reported ('reset'), never resent. */
   async setUser(cred: Credentials, user: OnvifUser): Promise<void> {
-    const body = await this.call('SetUser', `<tds:SetUser>${userXml(user)}</tds:SetUser>`, cred, true);
+    const body = await this.call('SetUser', `<tds:SetUser>${userXml(user)}</tds:SetUser>`, cred, { changes: true });
     responseNode(body, 'SetUserResponse');
   }
 
   async createUsers(cred: Credentials, users: OnvifUser[]): Promise<void> {
-    const body = await this.call('CreateUsers', `<tds:CreateUsers>${users.map(userXml).join('')}</tds:CreateUsers>`, cred, true);
+    const body = await this.call('CreateUsers', `<tds:CreateUsers>${users.map(userXml).join('')}</tds:CreateUsers>`, cred, { changes: true });
     responseNode(body, 'CreateUsersResponse');
   }
 
+  /**
+   * One read of another ONVIF service at this client's xaddr (media.ts: the media service), under the
+   * same rules: one kind of credential, a refusal reported once and never retried. Keeps attributes
+   * (`@token`) when asked.
+   */
+  async serviceCall(namespace: string, action: string, bodyXml: string, cred: Credentials | undefined, o: { attributes?: boolean } = {}): Promise<XmlNode> {
+    return this.call(action, bodyXml, cred, { ns: namespace.endsWith('/') ? namespace : `${namespace}/`, ...o });
+  }
+
   /** One logical call: at most one credential try, plus challenge/stale round trips that carry no failed credential. */
-  private async call(action: string, bodyXml: string, cred: Credentials | undefined, changes = false): Promise<XmlNode> {
+  private async call(
+    action: string,
+    bodyXml: string,
+    cred: Credentials | undefined,
+    { changes = false, ns = ACTION, attributes = false }: { changes?: boolean; ns?: string; attributes?: boolean } = {},
+  ): Promise<XmlNode> {
     const mode = this.opts.auth ?? 'auto';
     let staleRetries = 0;
     let probes = 0;
@@ -183,7 +197,7 @@ export class OnvifClient {
       const kind: Sent = !cred ? 'none' : this.useWsse ? 'wsse' : this.challenge ? 'digest' : this.basicOnly ? 'basic' : 'none';
       // Only WS-UsernameToken needs the device's clock: read it once, just before the first token.
       if (kind === 'wsse' && !this.clockKnown) await this.readClock();
-      const res = await this.send(action, bodyXml, cred, kind, changes);
+      const res = await this.send(`${ns}${action}`, bodyXml, cred, kind, changes);
       const locked = lockedInfo(res);
       if (locked) throw locked;
 
@@ -232,7 +246,7 @@ export class OnvifClient {
       }
       let parsed;
       try {
-        parsed = parseSoap(res.body);
+        parsed = parseSoap(res.body, { attributes });
       } catch (e) {
         if (res.status >= 400) throw new OnvifError('http', `device answered HTTP ${res.status}`, { status: res.status, cause: e });
         throw e;
@@ -278,7 +292,7 @@ export class OnvifClient {
 
   private async send(action: string, bodyXml: string, cred: Credentials | undefined, kind: Sent, changes = false): Promise<HttpResult> {
     const headers: Record<string, string> = {
-      'Content-Type': `application/soap+xml; charset=utf-8; action="${ACTION}${action}"`,
+      'Content-Type': `application/soap+xml; charset=utf-8; action="${action}"`,
       Accept: 'application/soap+xml, text/xml',
     };
     let header = '';
@@ -313,7 +327,7 @@ function userXml(u: OnvifUser): string {
 }
 
 /** 401/403 with Retry-After, or a fault whose reason speaks of a lock → 'locked'. */
-function lockedInfo(res: HttpResult): OnvifError | undefined {
+export function lockedInfo(res: HttpResult): OnvifError | undefined {
   const ra = res.headers['retry-after'];
   let locked = (res.status === 401 || res.status === 403) && ra !== undefined;
   if (!locked && res.status >= 400 && /lock/i.test(res.body)) {

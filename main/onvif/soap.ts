@@ -46,6 +46,18 @@ const parser = new XMLParser({
   isArray: (name) => name === 'User' || name === 'Text',
 });
 
+/** The same, keeping attributes as `@name` (profile tokens live in attributes). */
+const attributeParser = new XMLParser({
+  removeNSPrefix: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: true,
+  htmlEntities: true,
+  isArray: (name) => name === 'User' || name === 'Text' || name === 'Profiles',
+});
+
 export interface SoapFaultInfo {
   codes: string[];
   reason: string;
@@ -71,12 +83,12 @@ export function textOf(v: unknown): string | undefined {
 const localName = (v: string) => v.trim().split(':').pop() ?? '';
 
 /** Parses a SOAP envelope; never throws anything but OnvifError('protocol'). */
-export function parseSoap(xml: string): SoapResponse {
+export function parseSoap(xml: string, o: { attributes?: boolean } = {}): SoapResponse {
   try {
     // SOAP forbids DTDs; refusing them also rules out entity-expansion bombs.
     if (/<!DOCTYPE/i.test(xml)) throw new OnvifError('protocol', 'response contains a DTD');
     if (XMLValidator.validate(xml) !== true) throw new OnvifError('protocol', 'response is not well-formed XML');
-    const doc = asNode(parser.parse(xml));
+    const doc = asNode((o.attributes ? attributeParser : parser).parse(xml));
     const body = asNode(asNode(doc?.['Envelope'])?.['Body']);
     if (!body) throw new OnvifError('protocol', 'response is not a SOAP envelope');
     const f = body['Fault'];

@@ -17,20 +17,28 @@ export interface HttpResult {
   body: string;
 }
 
-export interface PostOptions {
-  url: URL;
+export interface PostOptions extends GetOptions {
   body: string;
-  headers: Record<string, string>;
-  timeoutMs: number;
-  agent: http.Agent;
-  signal?: AbortSignal;
-  maxBytes?: number;
   /**
    * Default true. False for requests that change the device (SetUser, CreateUsers):
    * a keep-alive socket that dies may have carried the request already, and the
    * device may have applied it, so it is never sent twice behind the caller's back.
    */
   retryStaleSocket?: boolean;
+}
+
+export interface GetOptions {
+  url: URL;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  agent: http.Agent;
+  signal?: AbortSignal;
+  maxBytes?: number;
+}
+
+/** An answer as bytes (a snapshot), not text. */
+export interface BytesResult extends Omit<HttpResult, 'body'> {
+  bytes: Buffer;
 }
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL', 'ENETDOWN', 'EHOSTDOWN']);
@@ -50,25 +58,36 @@ function classify(e: unknown, isHttps: boolean): OnvifError {
 
 /** Sends one POST. Retries once, silently, only when a reused keep-alive socket died before any answer. */
 export async function post(o: PostOptions): Promise<HttpResult> {
+  const text = ({ bytes, ...r }: BytesResult): HttpResult => ({ ...r, body: bytes.toString('utf8') });
   try {
-    return await postOnce(o);
+    return text(await exchange('POST', o));
   } catch (e) {
     if (!(e instanceof RetryableStaleSocket)) throw e;
     if (o.retryStaleSocket === false) throw new OnvifError('reset', 'connection reset before any answer; not resent, the device may have applied it');
-    return postOnce(o);
+    return text(await exchange('POST', o));
+  }
+}
+
+/** Sends one GET (reads only, so a dead keep-alive socket is retried once) and keeps the answer as bytes. */
+export async function get(o: GetOptions): Promise<BytesResult> {
+  try {
+    return await exchange('GET', o);
+  } catch (e) {
+    if (!(e instanceof RetryableStaleSocket)) throw e;
+    return exchange('GET', o);
   }
 }
 
 class RetryableStaleSocket extends Error {}
 
-function postOnce(o: PostOptions): Promise<HttpResult> {
+function exchange(method: 'GET' | 'POST', o: GetOptions & { body?: string }): Promise<BytesResult> {
   const isHttps = o.url.protocol === 'https:';
   const lib = isHttps ? https : http;
   const max = o.maxBytes ?? MAX_RESPONSE_BYTES;
-  return new Promise<HttpResult>((resolve, reject) => {
+  return new Promise<BytesResult>((resolve, reject) => {
     let settled = false;
     let gotResponse = false;
-    const finish = (err: Error | undefined, res?: HttpResult) => {
+    const finish = (err: Error | undefined, res?: BytesResult) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -82,9 +101,9 @@ function postOnce(o: PostOptions): Promise<HttpResult> {
     if (o.signal?.aborted) return reject(new OnvifError('cancelled', 'request cancelled'));
 
     const req = lib.request(o.url, {
-      method: 'POST',
+      method,
       agent: o.agent,
-      headers: { ...o.headers, 'Content-Length': String(Buffer.byteLength(o.body, 'utf8')) },
+      headers: o.body !== undefined ? { ...o.headers, 'Content-Length': String(Buffer.byteLength(o.body, 'utf8')) } : o.headers,
     });
     const timer = setTimeout(() => finish(new OnvifError('timeout', `no complete answer within ${o.timeoutMs} ms`)), o.timeoutMs);
     o.signal?.addEventListener('abort', onAbort, { once: true });
@@ -116,12 +135,13 @@ function postOnce(o: PostOptions): Promise<HttpResult> {
       res.on('error', (e) => finish(classify(e, isHttps)));
       res.on('aborted', () => finish(new OnvifError('reset', 'connection closed mid-response')));
       res.on('end', () =>
-        finish(undefined, { status, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks).toString('utf8') }),
+        finish(undefined, { status, headers: res.headers, rawHeaders: res.rawHeaders, bytes: Buffer.concat(chunks) }),
       );
     });
     // A Buffer, not a string: node would otherwise write the headers in the body's encoding (UTF-8),
     // and a UTF-8 username in a Digest header (sent as its bytes, one Latin-1 char each) would be encoded twice.
-    req.end(Buffer.from(o.body, 'utf8'));
+    if (o.body !== undefined) req.end(Buffer.from(o.body, 'utf8'));
+    else req.end();
   });
 }
 

@@ -1,0 +1,237 @@
+import http from 'node:http';
+import { z } from 'zod';
+import { hostOf } from '../../common/discovery/net';
+import { OnvifClient, lockedInfo, type Credentials, type OnvifClientOptions } from './client';
+import { digestAuthorization, parseChallenges, pickChallenge, type DigestChallenge } from './digest';
+import { OnvifError } from './errors';
+import { asNode, escapeText, responseNode, textOf } from './soap';
+import { get } from './transport';
+
+/**
+ * ONVIF Media (ver10): the camera's profiles, its snapshot URI and the picture
+ * itself, with the device client's credential rules (one kind per request, a
+ * refusal reported once through `onAuthFailure` and never tried again by this
+ * client). What the camera answers is hostile: the media service and the
+ * snapshot are only ever fetched from the camera's own host, and a picture is
+ * a picture by its magic bytes, whatever its Content-Type says.
+ */
+
+export const MEDIA_NS = 'http://www.onvif.org/ver10/media/wsdl';
+const TDS_NS = 'http://www.onvif.org/ver10/device/wsdl';
+/** Where ONVIF cameras commonly serve Media when they do not say. */
+const DEFAULT_MEDIA_PATH = '/onvif/media_service';
+export const MAX_SNAPSHOT_BYTES = 2 * 1024 * 1024;
+const MAX_PROFILES = 32;
+const MAX_URI_CHARS = 2048;
+
+export interface MediaProfile {
+  token: string;
+  name: string;
+}
+
+export interface Snapshot {
+  mime: 'image/jpeg' | 'image/png';
+  bytes: Buffer;
+}
+
+export type MediaClientOptions = Pick<OnvifClientOptions, 'xaddr' | 'timeoutMs' | 'signal' | 'onAuthFailure' | 'auth' | 'clockOffsetMs'> & {
+  /** Largest picture accepted. Default 2 MiB. */
+  maxSnapshotBytes?: number;
+};
+
+const Token = z.string().min(1).max(64);
+
+export class MediaClient {
+  private readonly device: OnvifClient;
+  private media: OnvifClient | undefined;
+  private readonly home: URL;
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
+  /** A credential this camera refused: no request of this client carries one again. */
+  private refused = false;
+
+  constructor(private readonly o: MediaClientOptions) {
+    this.device = new OnvifClient(this.clientOptions());
+    this.home = new URL(o.xaddr); // the OnvifClient above has already refused what is not an http(s) URL
+  }
+
+  close(): void {
+    this.device.close();
+    this.media?.close();
+    this.agent.destroy();
+  }
+
+  /**
+   * The media service's address: GetCapabilities (Media), else GetServices. An address on another host
+   * is not followed: the camera's own host with the path it gave (cameras behind NAT report inner addresses).
+   */
+  async mediaXaddr(cred: Credentials): Promise<string> {
+    this.guard(cred);
+    let given: string | undefined;
+    try {
+      const caps = await this.device.serviceCall(TDS_NS, 'GetCapabilities', '<tds:GetCapabilities><tds:Category>Media</tds:Category></tds:GetCapabilities>', cred);
+      given = textOf(asNode(asNode(responseNode(caps, 'GetCapabilitiesResponse')['Capabilities'])?.['Media'])?.['XAddr']);
+    } catch (err) {
+      if (!(err instanceof OnvifError && (err.kind === 'fault' || err.kind === 'protocol'))) throw err;
+    }
+    if (!given) {
+      try {
+        const services = await this.device.serviceCall(TDS_NS, 'GetServices', '<tds:GetServices><tds:IncludeCapability>false</tds:IncludeCapability></tds:GetServices>', cred);
+        const list = responseNode(services, 'GetServicesResponse')['Service'];
+        const media = (Array.isArray(list) ? list : [list]).map(asNode).find((n) => textOf(n?.['Namespace'])?.trim() === MEDIA_NS);
+        given = textOf(media?.['XAddr']);
+      } catch (err) {
+        if (!(err instanceof OnvifError && (err.kind === 'fault' || err.kind === 'protocol'))) throw err;
+      }
+    }
+    return this.onOwnHost(given?.trim() || DEFAULT_MEDIA_PATH);
+  }
+
+  async getProfiles(cred: Credentials): Promise<MediaProfile[]> {
+    const body = await (await this.mediaClient(cred)).serviceCall(MEDIA_NS, 'GetProfiles', '<trt:GetProfiles xmlns:trt="http://www.onvif.org/ver10/media/wsdl"/>', this.guard(cred), {
+      attributes: true,
+    });
+    const list = responseNode(body, 'GetProfilesResponse')['Profiles'];
+    const profiles = (Array.isArray(list) ? list : []).slice(0, MAX_PROFILES).flatMap((p: unknown) => {
+      const n = asNode(p);
+      const token = Token.safeParse(n?.['@token']);
+      return token.success ? [{ token: token.data, name: (textOf(n?.['Name']) ?? '').slice(0, 64) }] : [];
+    });
+    if (profiles.length === 0) throw new OnvifError('protocol', 'the camera lists no media profile');
+    return profiles;
+  }
+
+  /** The snapshot URI for a profile, checked: http(s) on the camera's own host, no user info. */
+  async getSnapshotUri(cred: Credentials, profileToken: string): Promise<URL> {
+    const body = await (await this.mediaClient(cred)).serviceCall(
+      MEDIA_NS,
+      'GetSnapshotUri',
+      `<trt:GetSnapshotUri xmlns:trt="http://www.onvif.org/ver10/media/wsdl"><trt:ProfileToken>${escapeText(profileToken)}</trt:ProfileToken></trt:GetSnapshotUri>`,
+      this.guard(cred),
+    );
+    const uri = textOf(asNode(responseNode(body, 'GetSnapshotUriResponse')['MediaUri'])?.['Uri']);
+    if (!uri) throw new OnvifError('protocol', 'GetSnapshotUri answered no URI');
+    return checkSnapshotUri(uri, this.o.xaddr);
+  }
+
+  /** GET the picture with HTTP Digest (Basic is never sent: it would show the password on the wire). */
+  async fetchSnapshot(cred: Credentials, uri: URL): Promise<Snapshot> {
+    this.guard(cred);
+    const url = checkSnapshotUri(uri.href, this.o.xaddr);
+    const path = url.pathname + url.search;
+    let challenge: DigestChallenge | undefined;
+    let staleRetries = 0;
+    for (let round = 0; round < 4; round++) {
+      const headers: Record<string, string> = { Accept: 'image/jpeg, image/png' };
+      if (challenge) headers['Authorization'] = digestAuthorization(challenge, this.guard(cred).username, cred.password, 'GET', path);
+      const res = await get({
+        url,
+        headers,
+        agent: this.agent,
+        timeoutMs: this.o.timeoutMs ?? 5000,
+        maxBytes: this.o.maxSnapshotBytes ?? MAX_SNAPSHOT_BYTES,
+        ...(this.o.signal ? { signal: this.o.signal } : {}),
+      });
+      const locked = lockedInfo({ ...res, body: res.bytes.subarray(0, 4096).toString('utf8') });
+      if (locked) throw locked;
+      if (res.status === 401) {
+        const best = pickChallenge(parseChallenges(res.rawHeaders).digest);
+        if (!challenge) {
+          if (!best) throw new OnvifError('unsupported-auth', 'the snapshot asks for a sign-in other than HTTP Digest', { status: 401 });
+          challenge = best;
+          continue;
+        }
+        // stale=true: the nonce expired, the password was not judged.
+        if (best?.stale && staleRetries++ < 2) {
+          challenge = best;
+          continue;
+        }
+        throw this.authFailed(401);
+      }
+      if (res.status < 200 || res.status >= 300) throw new OnvifError('http', `the snapshot answered HTTP ${res.status}`, { status: res.status });
+      const mime = sniffImage(res.bytes);
+      if (!mime) throw new OnvifError('protocol', `the snapshot is not a JPEG or PNG picture (${describeType(res.headers['content-type'])})`, { status: res.status });
+      return { mime, bytes: res.bytes };
+    }
+    throw new OnvifError('protocol', 'the snapshot keeps challenging without judging the credentials');
+  }
+
+  private clientOptions(): OnvifClientOptions {
+    const { xaddr, signal, auth, clockOffsetMs } = this.o;
+    return {
+      xaddr,
+      timeoutMs: this.o.timeoutMs ?? 5000,
+      ...(signal ? { signal } : {}),
+      ...(auth ? { auth } : {}),
+      ...(clockOffsetMs !== undefined ? { clockOffsetMs } : {}),
+      onAuthFailure: () => this.noteRefusal(),
+    };
+  }
+
+  private async mediaClient(cred: Credentials): Promise<OnvifClient> {
+    this.media ??= new OnvifClient({ ...this.clientOptions(), xaddr: await this.mediaXaddr(this.guard(cred)) });
+    return this.media;
+  }
+
+  /** Every request's credential passes here: once refused, never sent again. */
+  private guard(cred: Credentials): Credentials {
+    if (this.refused) throw new OnvifError('auth-failed', 'the camera already refused these credentials; not tried again');
+    return cred;
+  }
+
+  private noteRefusal(): void {
+    this.refused = true;
+    this.o.onAuthFailure?.();
+  }
+
+  private authFailed(status: number): OnvifError {
+    this.noteRefusal();
+    return new OnvifError('auth-failed', 'the camera refused the credentials for its snapshot', { status });
+  }
+
+  private onOwnHost(given: string): string {
+    let url: URL;
+    try {
+      url = new URL(given, this.home);
+    } catch {
+      throw new OnvifError('protocol', 'the media service address is not a URL');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new OnvifError('protocol', 'the media service address is not http(s)');
+    if (hostOf(url.href) === hostOf(this.home.href)) return `${url.origin}${url.pathname}${url.search}`;
+    return `${this.home.origin}${url.pathname}${url.search}`;
+  }
+}
+
+/**
+ * A snapshot URI as the camera gave it, checked: a URL, http(s), on the camera's own host (any port:
+ * cameras serve pictures on their web port), user info dropped (the request signs in by Digest).
+ * Errors name the scheme or host but never the whole URI: some cameras put passwords in its query.
+ */
+export function checkSnapshotUri(raw: unknown, deviceXaddr: string): URL {
+  if (typeof raw !== 'string' || raw.length === 0) throw new OnvifError('protocol', 'the snapshot URI is empty');
+  if (raw.length > MAX_URI_CHARS) throw new OnvifError('protocol', 'the snapshot URI is too long');
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new OnvifError('protocol', 'the snapshot URI is not a URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new OnvifError('protocol', `the snapshot URI is ${printable(url.protocol)}, not http(s)`);
+  const own = hostOf(deviceXaddr);
+  const host = hostOf(url.href);
+  if (host !== own) throw new OnvifError('protocol', `the snapshot URI points at another machine (${printable(host)}), not the camera (${printable(own)}); not followed`);
+  url.username = '';
+  url.password = '';
+  url.hash = '';
+  return url;
+}
+
+/** JPEG (FF D8 FF) or PNG (the 8-byte signature), by content. */
+export function sniffImage(b: Buffer): Snapshot['mime'] | undefined {
+  if (b.length >= 4 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'image/jpeg';
+  if (b.length >= 8 && b.subarray(0, 8).equals(PNG_SIGNATURE)) return 'image/png';
+  return undefined;
+}
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+const printable = (s: string) => s.replace(/[^\x20-\x7e]/g, '?').slice(0, 80);
+const describeType = (ct: string | undefined) => (ct ? `answered as ${printable(ct.split(';')[0]!.trim())}` : 'no content type');
