@@ -61,6 +61,17 @@ export type SiteLoopState = z.infer<typeof SiteLoopState>;
 
 const Targets = z.array(SyncTarget).min(1).max(5000);
 
+/** A tile's picture (a data: URL of a JPEG or PNG, at most 2 MiB before Base64), or why there is none. */
+export const SiteSnapshot = z.object({
+  image: z
+    .string()
+    .max(3_000_000)
+    .regex(/^data:image\/(jpeg|png);base64,[A-Za-z0-9+/]+={0,2}$/)
+    .optional(),
+  why: z.string().max(500).optional(),
+});
+export type SiteSnapshot = z.infer<typeof SiteSnapshot>;
+
 export const siteCalls = {
   'site.plan': call(z.object({ targets: Targets }), SitePlanView, "The plan per channel of the signed-in NVR for these cameras: what the app will do and why. Changes nothing."),
   'site.closeLoop': call(
@@ -78,6 +89,15 @@ export const siteCalls = {
     "The technician confirmed the plan (Save): change each camera between a pause and the NVR's stored-password write, then watch every channel.",
   ),
   'site.status': call(z.void(), SiteLoopState.nullable(), 'The last close-the-loop run of this session, with each channel.'),
+  'site.snapshot': call(
+    z.object({
+      channel: z.number().int().min(1).max(1024),
+      /** Skip the few seconds' cache (the tile's "Refresh picture"). */
+      refresh: z.boolean().optional(),
+    }),
+    SiteSnapshot,
+    "A current picture from the camera on this channel of the last run, signed in with the password that run proved on it (never a guess), or why there is none.",
+  ),
 } as const;
 
 export const siteEvents = {

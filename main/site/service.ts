@@ -11,6 +11,7 @@ import type { Feature, ServiceContext } from '../core/context';
 import { closeLoop, type NvrTablePort } from './close-loop';
 import { LoopJournal, readLoopJournal } from './loop-journal';
 import { withPausedChannels } from './resume';
+import { ChannelSnapshots } from './snapshot';
 import { accountsOf, planForTargets } from './target-plan';
 
 type SiteHandlers = Pick<Handlers, Extract<CallName, `site.${string}`>>;
@@ -31,6 +32,8 @@ export interface SiteDeps {
   }>;
   casePassword?: (caseId: string) => Promise<string | null | undefined>;
   pollMs?: number;
+  /** Per exchange with a camera for a tile's picture (tests). */
+  snapshotTimeoutMs?: number;
 }
 
 /**
@@ -42,6 +45,7 @@ export async function setupSite(ctx: ServiceContext, deps: SiteDeps): Promise<Fe
   const log = ctx.log.child('site');
   let state: SiteLoopState | null = null;
   let running: Promise<void> | undefined;
+  const pictures = new ChannelSnapshots(ctx, deps.snapshotTimeoutMs !== undefined ? { timeoutMs: deps.snapshotTimeoutMs } : {});
 
   const publish = (s: SiteLoopState) => {
     state = s;
@@ -87,6 +91,7 @@ export async function setupSite(ctx: ServiceContext, deps: SiteDeps): Promise<Fe
       const plan = planForTargets(await withPausedChannels(await nvr.readChannels(), journal, () => nvr.readTable()), input.targets);
       const file = await LoopJournal.open(journalPath);
       const byChannel = new Map(plan.rows.map((r) => [r.channel.channel, r]));
+      pictures.startRun(plan.rows, secrets.newPassword);
       const decorate = <T extends { channel: number }>(rs: T[]) =>
         rs.map((r) => {
           const row = byChannel.get(r.channel);
@@ -112,6 +117,8 @@ export async function setupSite(ctx: ServiceContext, deps: SiteDeps): Promise<Fe
               const rows = await run.change(accounts);
               const mine = rows.find((r) => accounts.includes(r.key) && r.username === row.channel.username);
               if (!mine?.outcome) return { holdsNewPassword: false, detail: `No chosen account "${row.channel.username}" on this camera (the account the NVR signs in with): the NVR's stored password was not changed.` };
+              // Verified by camera sync: the one credential the board's pictures may sign in with.
+              if (OUTCOMES[mine.outcome].success && row.action.kind === 'change-camera-then-nvr') pictures.prove(row.action.xaddr, row.channel.username);
               return { holdsNewPassword: OUTCOMES[mine.outcome].success, detail: `Camera: ${OUTCOMES[mine.outcome].label}. ${mine.detail}`.trim() };
             },
             onUpdate: (rs) => {
@@ -139,12 +146,15 @@ export async function setupSite(ctx: ServiceContext, deps: SiteDeps): Promise<Fe
     },
 
     'site.status': () => state,
+
+    'site.snapshot': ({ channel, refresh }) => pictures.get(channel, refresh),
   };
 
   return {
     handlers,
     async dispose() {
       await running;
+      pictures.dispose();
     },
   };
 }
