@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Locator } from '@playwright/test';
 import { test, expect } from './fixtures';
 import { SITE_CREDENTIALS } from '../sim/identities';
 import { rpcOf } from '../sim/nvr/rpc-addon';
@@ -9,6 +10,23 @@ const EMAIL = 'owner@example.com';
 
 // Three cameras on the NVR plus one behind its PoE ports (reachable by the NVR only).
 test.use({ siteOptions: { cameras: 3, registeredEmail: EMAIL } });
+
+/** Each recording tile of a camera the app changed shows its own picture, decoded; the PoE camera's tile says why there is none. */
+async function expectPictures(board: Locator) {
+  const tiles = board.getByTestId('site-tile');
+  const sources: string[] = [];
+  for (const i of [0, 1, 2]) {
+    const img = tiles.nth(i).getByTestId('site-tile-snapshot');
+    await expect(img).toBeVisible();
+    await expect(img).toHaveAttribute('alt', /^Snapshot from camera /);
+    await expect.poll(() => img.evaluate((e: HTMLImageElement) => (e.complete ? e.naturalWidth : 0))).toBeGreaterThan(0);
+    sources.push((await img.getAttribute('src')) ?? '');
+  }
+  // One colour per camera: three different pictures.
+  expect(new Set(sources).size).toBe(3);
+  await expect(tiles.nth(3).getByTestId('site-tile-snapshot')).toHaveCount(0);
+  await expect(tiles.nth(3).getByTestId('site-tile-snapshot-why')).toContainText('cannot reach this camera');
+}
 
 test('Sync screen → plan per channel → Save → live board: every reachable channel records, the camera behind the NVR says so', async ({ app, site, axe }) => {
   const { page: root } = app;
@@ -51,6 +69,7 @@ test('Sync screen → plan per channel → Save → live board: every reachable 
   const outcomes = await board.getByTestId('site-tile').evaluateAll((els) => els.map((e) => e.getAttribute('data-outcome')));
   expect(outcomes).toEqual(['recording', 'recording', 'recording', 'not-reachable-from-laptop']);
   await expect(board.getByTestId('site-tile').nth(3)).toContainText('Not reachable from the laptop');
+  await expectPictures(board);
   expect(rpc.channels.slice(0, 3).map((c) => c.password === NEW)).toEqual([true, true, true]);
   expect(rpc.channels.map((c) => c.refusedLogins ?? 0)).toEqual([0, 0, 0, 0]);
   // The exported report holds the channel table and the summary, and no password.
@@ -124,6 +143,7 @@ test('full reset case → its last step shows the plan, then the live board: eve
   const outcomes = await board.getByTestId('site-tile').evaluateAll((els) => els.map((e) => e.getAttribute('data-outcome')));
   expect(outcomes).toEqual(['recording', 'recording', 'recording', 'not-reachable-from-laptop']);
   await expect(board.getByTestId('site-tile').nth(3)).toContainText('Not reachable from the laptop');
+  await expectPictures(board);
   // The NVR and the cameras hold the case's password; nothing was refused on the way.
   expect(rpc.channels.slice(0, 3).map((c) => c.password === password)).toEqual([true, true, true]);
   expect(rpc.channels.map((c) => c.refusedLogins ?? 0)).toEqual([0, 0, 0, 0]);

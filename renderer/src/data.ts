@@ -59,6 +59,18 @@ export function useSiteLoop() {
   return useQuery({ queryKey: keys.siteLoop, queryFn: () => nvr.site.status() });
 }
 
+const snapshotKey = (runId: string | undefined, channel: number) => ['site', 'snapshot', runId ?? '', channel] as const;
+
+/** A board tile's picture from its camera, or why there is none (main keeps it a few seconds). */
+export function useSiteSnapshot(runId: string | undefined, channel: number) {
+  return useQuery({ queryKey: snapshotKey(runId, channel), queryFn: () => nvr.site.snapshot({ channel }), gcTime: 60_000 });
+}
+
+/** "Refresh picture": a new one from the camera, into the same cache entry. */
+export function refreshSiteSnapshot(runId: string | undefined, channel: number) {
+  return queryClient.fetchQuery({ queryKey: snapshotKey(runId, channel), queryFn: () => nvr.site.snapshot({ channel, refresh: true }), staleTime: 0 });
+}
+
 export function useAppInfo() {
   return useQuery({ queryKey: keys.info, queryFn: () => nvr.app.info() });
 }

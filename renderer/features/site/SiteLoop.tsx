@@ -6,6 +6,7 @@ import { nvr } from '../../src/api';
 import { useClockOffset, useSiteLoop } from '../../src/data';
 import { explain } from '../../src/errors';
 import { NvrSignInLink } from '../nvr/SignInLink';
+import { TileSnapshot } from './Snapshot';
 import './site.css';
 
 type Target = { xaddr: string; username: string; deviceId?: string };
@@ -203,6 +204,7 @@ function Board({ loop, devices }: { loop: SiteLoopState; devices: Map<string, In
               <b>Channel {r.channel}</b> <span>{info?.label ?? 'Waiting…'}</span>
               <br />
               <span data-testid="site-tile-camera">{cameraName(devices, r.deviceId) ?? r.address}</span>
+              {r.outcome && <TileSnapshot runId={loop.syncRunId} channel={r.channel} camera={cameraName(devices, r.deviceId) ?? r.address ?? `on channel ${r.channel}`} />}
               <br />
               <span className="hint">{r.detail}</span>
               {info && !info.success && <><br /><span className="hint">Next: {info.nextStep}</span></>}

@@ -1,0 +1,39 @@
+import { useState } from 'react';
+import { refreshSiteSnapshot, useSiteSnapshot } from '../../src/data';
+import { explain } from '../../src/errors';
+import './snapshot.css';
+
+/**
+ * A board tile's current picture from its camera, so the technician sees which
+ * camera is which; or, where the app holds no proven password for the camera
+ * (or the camera offers no picture), why not.
+ */
+export function TileSnapshot({ runId, channel, camera }: { runId: string | undefined; channel: number; camera: string }) {
+  const q = useSiteSnapshot(runId, channel);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const refresh = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await refreshSiteSnapshot(runId, channel);
+    } catch (e) {
+      setError(explain(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const why = error ?? (q.error ? explain(q.error) : q.data?.why);
+  return (
+    <div className="tile-snapshot">
+      {q.data?.image && !error ? (
+        <img data-testid="site-tile-snapshot" src={q.data.image} alt={`Snapshot from camera ${camera} (channel ${channel})`} />
+      ) : (
+        <span className="hint" data-testid="site-tile-snapshot-why">{q.isPending ? 'Getting a picture from the camera…' : why}</span>
+      )}
+      <button type="button" onClick={refresh} disabled={busy || q.isPending} aria-label={`Refresh picture of channel ${channel}`}>
+        Refresh picture
+      </button>
+    </div>
+  );
+}
