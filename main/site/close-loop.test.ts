@@ -159,6 +159,7 @@ describe('closing the loop on the NVR', () => {
     const writesBefore = first.nvr.writes;
     expect(writesBefore).toBe(4); // pause + store, pause + restore
     // Replay the same run from its complete journal: every write was answered, so none is sent again.
+    const proven: string[] = [];
     const again = await closeLoop({
       plan: planSite(
         Object.entries(first.nvr.slots).filter(([k]) => !k.endsWith('_99')).map(([k, s]) => ({ channel: Number(k.split('_').pop()) + 1, address: s.Address as string, port: 80, protocol: 'onvif', username: 'admin', online: true })),
@@ -171,9 +172,13 @@ describe('closing the loop on the NVR', () => {
       sleep: async () => undefined,
       record: async () => undefined,
       prior: first.records,
+      onCameraProven: (row) => proven.push(row.channel.address),
     });
     expect(first.nvr.writes).toBe(writesBefore);
     expect(again.find((r) => r.channel === 1)?.outcome).toBe('recording');
+    // The camera verified before the crash still counts as proven (the board's picture signs in with it);
+    // the one that refused does not.
+    expect(proven).toEqual([[...first.cameras.keys()][0]]);
   });
 
   it('a store sent but unanswered before a crash: the Enable marker shows it landed, so it is not sent again', async () => {

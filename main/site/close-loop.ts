@@ -65,6 +65,11 @@ export interface CloseLoopOptions {
   record(r: LoopRecord): Promise<void>;
   /** A previous run's records: resume without sending anything twice. */
   prior?: readonly LoopRecord[];
+  /**
+   * The camera this run changed holds the new password, verified by camera sync
+   * (now, or before a crash as the journal says); once per camera.
+   */
+  onCameraProven?(row: PlanRow): void;
   onUpdate?(results: ChannelResult[]): void;
 }
 
@@ -140,6 +145,7 @@ export async function closeLoop(o: CloseLoopOptions): Promise<ChannelResult[]> {
         for (const c of channels) results.set(c, { ...results.get(c)!, detail: change.detail });
       }
       holds.set(g.key, holdsNew);
+      if (holdsNew && changes) o.onCameraProven?.(g.rows.find((r) => r.action.kind === 'change-camera-then-nvr')!);
       if (holdsNew) {
         const ok = await nvrWrite(g, 'store', (s) => ({ ...s, ...(paused ? { Enable: true } : {}), Password: o.newPassword }), paused ? enabled : undefined);
         for (const c of channels) nvrOk.set(c, ok);

@@ -112,13 +112,13 @@ export async function setupSite(ctx: ServiceContext, deps: SiteDeps): Promise<Fe
             sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
             record: (r) => file.append(r),
             prior: journal,
+            // Verified by camera sync (in this process or before a restart): the one credential the board's pictures may sign in with.
+            onCameraProven: (row) => row.action.kind === 'change-camera-then-nvr' && pictures.prove(row.action.xaddr, row.channel.username),
             changeCamera: async (row) => {
               const accounts = accountsOf(input.targets, row.channel.address).map(targetKey);
               const rows = await run.change(accounts);
               const mine = rows.find((r) => accounts.includes(r.key) && r.username === row.channel.username);
               if (!mine?.outcome) return { holdsNewPassword: false, detail: `No chosen account "${row.channel.username}" on this camera (the account the NVR signs in with): the NVR's stored password was not changed.` };
-              // Verified by camera sync: the one credential the board's pictures may sign in with.
-              if (OUTCOMES[mine.outcome].success && row.action.kind === 'change-camera-then-nvr') pictures.prove(row.action.xaddr, row.channel.username);
               return { holdsNewPassword: OUTCOMES[mine.outcome].success, detail: `Camera: ${OUTCOMES[mine.outcome].label}. ${mine.detail}`.trim() };
             },
             onUpdate: (rs) => {
