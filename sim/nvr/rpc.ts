@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cameraLogin, type CameraLogin } from './camera-login';
+import { camerasOf, encryptInfo, makeRsa, openEnvelope, sealReply, type SimRsa } from './sec-camera';
 
 /**
  * The simulated NVR's web JSON-RPC (what its own web page uses): /RPC2_Login
@@ -66,6 +67,14 @@ export interface NvrRpcFaults {
   rpcMissing: boolean;
   /** Methods this firmware does not have (answered 268894210). */
   missingMethods: string[];
+  /**
+   * How this firmware takes stored passwords. 'plain': `configManager.setConfig`
+   * (and no secSetCamera at all). 'encrypted-only' (newer firmware): a setConfig
+   * of RemoteDevice that would change any slot's Password is refused whole
+   * (other changes, such as Enable, are taken), and passwords go through
+   * `Security.getEncryptInfo` + `LogicDeviceManager.secSetCamera` (sec-camera.ts).
+   */
+  remoteDeviceWrite: 'plain' | 'encrypted-only';
   lockout: { afterFailures: number; lockMs: number };
 }
 
@@ -82,6 +91,7 @@ export const DEFAULT_RPC_FAULTS: NvrRpcFaults = {
   refuseSetConfig: false,
   rpcMissing: false,
   missingMethods: [],
+  remoteDeviceWrite: 'plain',
   lockout: { afterFailures: 5, lockMs: 30 * 60_000 },
 };
 
@@ -100,6 +110,11 @@ export interface NvrRpcStats {
   /** Accepted RemoteDevice writes, and slots written back with the mask as their password. */
   setConfigs: number;
   maskWrites: number;
+  /** Accepted secSetCamera calls, and ones refused (garbage envelopes, unknown shapes). */
+  secSetCameras: number;
+  secSetCameraRefusals: number;
+  /** RemoteDevice setConfigs refused because they changed a password on 'encrypted-only' firmware. */
+  plainPasswordRefusals: number;
   /** CGI requests (any), and ones that carried a password in the URL (must stay 0). */
   cgiRequests: number;
   passwordInUrl: number;
@@ -158,7 +173,7 @@ export async function startNvrRpc(o: NvrRpcOptions): Promise<NvrRpcSim> {
   const faults: NvrRpcFaults = { ...DEFAULT_RPC_FAULTS, ...o.faults, lockout: { ...DEFAULT_RPC_FAULTS.lockout, ...o.faults?.lockout } };
   const realm = `Login to ${o.identity.serialNumber}`;
   const sessions = new Map<string, Session>();
-  const stats: NvrRpcStats = { loginFailures: 0, consecutiveFailures: 0, logins: 0, lockedRefusals: 0, keepAlives: 0, logouts: 0, lockedUntil: 0, calls: {}, setConfigs: 0, maskWrites: 0, cgiRequests: 0, passwordInUrl: 0 };
+  const stats: NvrRpcStats = { loginFailures: 0, consecutiveFailures: 0, logins: 0, lockedRefusals: 0, keepAlives: 0, logouts: 0, lockedUntil: 0, calls: {}, setConfigs: 0, maskWrites: 0, secSetCameras: 0, secSetCameraRefusals: 0, plainPasswordRefusals: 0, cgiRequests: 0, passwordInUrl: 0 };
 
   const json = (res: ServerResponse, body: unknown) => {
     if (faults.notJson) {
@@ -243,6 +258,30 @@ export async function startNvrRpc(o: NvrRpcOptions): Promise<NvrRpcSim> {
     return Object.fromEntries(slots.map((s, i) => [`uuid:System_CONFIG_NETCAMERA_INFO_${i}`, s]));
   };
 
+  /**
+   * One slot as written (setConfig's table or a secSetCamera DeviceInfo): a Password left
+   * out or empty keeps the stored one; a mask written back is stored literally, as real
+   * firmware does (that channel then fails to sign in).
+   */
+  const applySlot = (c: SimChannel | undefined, v: Record<string, unknown>) => {
+    if (!c) return;
+    const was = `${c.enable}|${c.username}|${c.password}`;
+    if (typeof v['Enable'] === 'boolean') c.enable = v['Enable'];
+    if (typeof v['UserName'] === 'string') c.username = v['UserName'];
+    if (typeof v['Password'] === 'string' && v['Password']) {
+      if (/^\*+$/.test(v['Password'])) stats.maskWrites++;
+      c.password = v['Password'];
+    }
+    // A recorder drops a channel whose connection settings changed and reconnects with the new
+    // ones on its next round: until then it is not connected (no stale "Connected" from the old password).
+    if (`${c.enable}|${c.username}|${c.password}` !== was) c.state = 'Disconnected';
+  };
+  const changesPassword = (c: SimChannel | undefined, v: Record<string, unknown>) => !!c && typeof v['Password'] === 'string' && v['Password'] !== '' && v['Password'] !== c.password;
+  // One RSA key for the NVR's life, made when the firmware first needs it (2048 bits takes a moment).
+  let keyPair: SimRsa | undefined;
+  const rsa = () => (keyPair ??= makeRsa());
+  if (faults.remoteDeviceWrite === 'encrypted-only') rsa();
+
   const call = (s: Session, method: string, params: Record<string, unknown>): { params?: unknown; result?: unknown } | { code: number; message: string } => {
     if (faults.missingMethods.includes(method)) return { code: CODES.methodNotFound, message: 'Method not found' };
     switch (method) {
@@ -275,24 +314,35 @@ export async function startNvrRpc(o: NvrRpcOptions): Promise<NvrRpcSim> {
             ? Object.entries(t as object).map(([k, v]) => [Number(/(\d+)$/.exec(k)?.[1] ?? NaN), obj(v) ?? {}])
             : [];
         if (!entries.length || entries.some(([i]) => !Number.isInteger(i))) return { code: CODES.invalidRequest, message: 'Invalid request: table' };
-        // The whole table comes back: each slot's fields as written; a Password left out keeps the stored one.
-        // A mask written back is stored literally, as real firmware does: that channel then fails to sign in.
-        for (const [i, v] of entries) {
-          const c = o.channels[i];
-          if (!c) continue;
-          const was = `${c.enable}|${c.username}|${c.password}`;
-          if (typeof v['Enable'] === 'boolean') c.enable = v['Enable'];
-          if (typeof v['UserName'] === 'string') c.username = v['UserName'];
-          if (typeof v['Password'] === 'string' && v['Password']) {
-            if (/^\*+$/.test(v['Password'])) stats.maskWrites++;
-            c.password = v['Password'];
-          }
-          // A recorder drops a channel whose connection settings changed and reconnects with the new
-          // ones on its next round: until then it is not connected (no stale "Connected" from the old password).
-          if (`${c.enable}|${c.username}|${c.password}` !== was) c.state = 'Disconnected';
+        if (faults.remoteDeviceWrite === 'encrypted-only' && entries.some(([i, v]) => changesPassword(o.channels[i], v))) {
+          // Newer firmware: nothing of the write is applied; passwords only through secSetCamera.
+          stats.plainPasswordRefusals++;
+          return { code: CODES.invalidRequest, message: 'Invalid request' };
         }
+        // The whole table comes back: each slot's fields as written; a Password left out keeps the stored one.
+        for (const [i, v] of entries) applySlot(o.channels[i], v);
         stats.setConfigs++;
         return { result: true };
+      }
+      case 'Security.getEncryptInfo':
+        if (faults.remoteDeviceWrite !== 'encrypted-only') return { code: CODES.methodNotFound, message: 'Method not found' };
+        return { params: encryptInfo(rsa()), result: true };
+      case 'LogicDeviceManager.secSetCamera': {
+        if (faults.remoteDeviceWrite !== 'encrypted-only') return { code: CODES.methodNotFound, message: 'Method not found' };
+        let opened;
+        let cameras;
+        try {
+          opened = openEnvelope(rsa(), params);
+          cameras = camerasOf(opened.body);
+        } catch {
+          // Bad hex, another key, not JSON, an unknown cipher or shape: a refusal, never a crash.
+          stats.secSetCameraRefusals++;
+          return { code: CODES.invalidRequest, message: 'Invalid request' };
+        }
+        for (const cam of cameras) applySlot(o.channels[cam.channel], cam.info);
+        stats.secSetCameras++;
+        // The answer comes back sealed with the caller's key, like the request.
+        return { params: { content: sealReply({ result: true }, opened.key, opened.cipher) }, result: true };
       }
       case 'LogicDeviceManager.getCameraState':
         return {
