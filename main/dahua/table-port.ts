@@ -1,4 +1,5 @@
 import type { DahuaRpcClient } from './client';
+import { isRefusal, writeTableSealed } from './sec-write';
 
 /**
  * The NVR's channel table as the close-the-loop orchestrator needs it
@@ -7,6 +8,7 @@ import type { DahuaRpcClient } from './client';
  */
 export interface DahuaTablePort {
   readTable(): Promise<unknown>;
+  /** `configManager.setConfig`; where the NVR refuses it, `LogicDeviceManager.secSetCamera` if the firmware has it. */
   writeTable(table: unknown): Promise<void>;
   /** Connection state per 1-based channel, as the NVR spells it ("Connected", …). */
   channelStates(): Promise<Map<number, string>>;
@@ -20,7 +22,13 @@ export function dahuaTablePort(client: DahuaRpcClient): DahuaTablePort {
       return obj(await client.call('configManager.getConfig', { name: 'RemoteDevice' }))?.['table'];
     },
     async writeTable(table) {
-      await client.call('configManager.setConfig', { name: 'RemoteDevice', table, options: [] });
+      try {
+        await client.call('configManager.setConfig', { name: 'RemoteDevice', table, options: [] });
+      } catch (err) {
+        // Newer firmware refuses passwords here and wants them sealed (sec-write.ts); only a refusal gets there.
+        if (!isRefusal(err)) throw err;
+        await writeTableSealed(client, table, err);
+      }
     },
     async channelStates() {
       const states = obj(await client.call('LogicDeviceManager.getCameraState', { uniqueChannels: [-1] }))?.['states'];

@@ -75,6 +75,10 @@ export interface NvrRpcFaults {
    * `Security.getEncryptInfo` + `LogicDeviceManager.secSetCamera` (sec-camera.ts).
    */
   remoteDeviceWrite: 'plain' | 'encrypted-only';
+  /** Methods the NVR carries out and then drops the connection without answering (its web service restarts). */
+  dropAnswer: string[];
+  /** Methods the NVR carries out and never answers (the client times out). */
+  stallAnswer: string[];
   lockout: { afterFailures: number; lockMs: number };
 }
 
@@ -92,6 +96,8 @@ export const DEFAULT_RPC_FAULTS: NvrRpcFaults = {
   rpcMissing: false,
   missingMethods: [],
   remoteDeviceWrite: 'plain',
+  dropAnswer: [],
+  stallAnswer: [],
   lockout: { afterFailures: 5, lockMs: 30 * 60_000 },
 };
 
@@ -475,7 +481,12 @@ export async function startNvrRpc(o: NvrRpcOptions): Promise<NvrRpcSim> {
       // Like a recorder that reconnects on demand: the state it reports comes from a real sign-in.
       return void pollNow().then(() => json(res, rpc(body)));
     }
-    return json(res, rpc(body));
+    const answer = rpc(body);
+    const method = String(body['method']);
+    // Carried out, but the answer never arrives: what the client cannot tell from a write that did not land.
+    if (faults.dropAnswer.includes(method)) return void res.socket?.destroy();
+    if (faults.stallAnswer.includes(method)) return;
+    return json(res, answer);
   };
 
   const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => {
