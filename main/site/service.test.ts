@@ -68,9 +68,12 @@ describe('site service', () => {
     await sync.dispose?.();
   }, 40_000);
 
-  it("takes the new password from the reset case's keychain entry; an unknown case is refused before anything changes", async () => {
+  it("takes the new password from the reset case's keychain entry; an unknown case is refused before anything changes; firmware that takes passwords only sealed", async () => {
     const CASE_PW = 'Case-loop-pass-6';
-    const { ctx } = testContext();
+    const { ctx, events, dataDir } = testContext();
+    // Newer firmware: a plain setConfig that changes a stored password is refused; secSetCamera takes it.
+    rpcOf(site).setFaults({ remoteDeviceWrite: 'encrypted-only' });
+    const sealedBefore = rpcOf(site).stats().secSetCameras;
     const sync = await setupSync(ctx);
     const nvr = await setupNvr(ctx, {});
     const f = await setupSite(ctx, { nvr: nvr.session, openRun: sync.openRun, pollMs: 200, casePassword: async (id) => (id === 'case-1' ? CASE_PW : null) });
@@ -86,6 +89,10 @@ describe('site service', () => {
     // Camera 2 is on a Private channel: chosen, so changed, and its stored password follows.
     expect(end.results.find((r) => r.channel === 3)).toMatchObject({ outcome: 'recording', address: site.cameras[2]!.address });
     expect(rpcOf(site).channels[2]!.password).toBe(CASE_PW);
+    expect(rpcOf(site).stats().secSetCameras).toBe(sealedBefore + 1);
+    const everything = JSON.stringify(events) + files(dataDir).map((p) => readFileSync(p, 'utf8')).join('\n');
+    for (const secret of [CASE_PW, SITE_CREDENTIALS.nvr.password, SITE_CREDENTIALS.camera.password]) expect(everything).not.toContain(secret);
+    rpcOf(site).setFaults({ remoteDeviceWrite: 'plain' });
     await f.dispose?.();
     await nvr.dispose?.();
     await sync.dispose?.();
