@@ -30,9 +30,13 @@ export class VerifiedCredentials {
     return c && { ...c };
   }
 
-  /** A credential that stopped working (changed elsewhere) is dropped, not retried. */
-  forget(xaddr: string): void {
-    this.byXaddr.delete(xaddr);
+  /**
+   * A credential that stopped working (changed elsewhere) is dropped, not
+   * retried — unless a newer one was proven meanwhile (then that one stays).
+   */
+  forgetIf(xaddr: string, stale: DeviceCredentials): void {
+    const now = this.byXaddr.get(xaddr);
+    if (now && now.username === stale.username && now.password === stale.password) this.byXaddr.delete(xaddr);
   }
 
   onChange(listener: (xaddr: string) => void): () => void {

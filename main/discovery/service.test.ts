@@ -12,6 +12,7 @@ import { createLogger, SecretRegistry } from '../core/log';
 import { SITE_CREDENTIALS } from '../../sim/identities';
 import { startSite, type Site } from '../../sim/site';
 import { setupDiscovery, verifiedEnricher } from './service';
+import { OnvifClient } from '../onvif/client';
 import { makeIdentity } from '../../sim/identities';
 import { startDevice } from '../../sim/site';
 import type { InventoryDevice } from '../../common/domain/device';
@@ -164,6 +165,25 @@ describe('discovery service', () => {
       expect(dev.stats().failedAuths).toBe(1);
       expect(ctx.credentials.get(dev.xaddr)).toBeUndefined();
       expect(ctx.gate.status(dev.xaddr).failures).toBe(1);
+    });
+
+    it('a camera locked by someone else: the lock goes to the gate, the proven credential stays for when it ends', async () => {
+      const { dev, row } = await camera(13);
+      const { ctx } = context(mkdtempSync(join(tmpdir(), 'disc-svc-')), []);
+      const enrich = verifiedEnricher(ctx);
+      dev.setFaults({ lockout: { afterFailures: 1, lockMs: 60_000 } });
+      // Another client's wrong password locks the camera; ours is right, and a lock says nothing about it.
+      const other = new OnvifClient({ xaddr: dev.xaddr, timeoutMs: 2000 });
+      await expect(other.getDeviceInformation({ username: 'admin', password: 'Someone-else-1' })).rejects.toMatchObject({ kind: 'auth-failed' });
+      other.close();
+      ctx.credentials.set(dev.xaddr, SITE_CREDENTIALS.camera);
+      await expect(enrich(row)).rejects.toMatchObject({ kind: 'locked' });
+      expect(ctx.gate.status(dev.xaddr).lockedUntil).toBeGreaterThan(ctx.clock.now());
+      expect(ctx.credentials.get(dev.xaddr)).toEqual(SITE_CREDENTIALS.camera);
+      // While locked, nothing is sent.
+      const before = dev.stats().requests;
+      expect(await enrich(row)).toBeUndefined();
+      expect(dev.stats().requests).toBe(before);
     });
 
     it('waits for another feature holding the device, and spends nothing once the shared budget is gone', async () => {

@@ -42,12 +42,9 @@ export function verifiedEnricher(ctx: Pick<ServiceContext, 'credentials' | 'gate
           return { manufacturer: info.manufacturer, model: info.model, firmware: info.firmwareVersion, serial: info.serialNumber };
         } catch (err) {
           if (err instanceof OnvifError && err.kind === 'locked') lease.lock(ctx.clock.now() + (err.retryAfterMs ?? LOCK_ASSUMED_MS));
-          // Changed elsewhere since it was proven: drop it rather than try it again
-          // (unless sync proved a newer one meanwhile).
-          if (err instanceof OnvifError && (err.kind === 'auth-failed' || err.kind === 'locked')) {
-            const now = ctx.credentials.get(xaddr);
-            if (now && now.username === cred.username && now.password === cred.password) ctx.credentials.forget(xaddr);
-          }
+          // Changed elsewhere since it was proven: drop it rather than try it again (unless sync proved a
+          // newer one meanwhile). A lock is not a wrong password: the gate waits it out, the credential stays.
+          if (err instanceof OnvifError && err.kind === 'auth-failed') ctx.credentials.forgetIf(xaddr, cred);
           throw err;
         } finally {
           client.close();

@@ -91,7 +91,7 @@ export async function setupSite(ctx: ServiceContext, deps: SiteDeps): Promise<Fe
       const plan = planForTargets(await withPausedChannels(await nvr.readChannels(), journal, () => nvr.readTable()), input.targets);
       const file = await LoopJournal.open(journalPath);
       const byChannel = new Map(plan.rows.map((r) => [r.channel.channel, r]));
-      pictures.startRun(plan.rows, secrets.newPassword);
+      pictures.startRun(plan.rows);
       const decorate = <T extends { channel: number }>(rs: T[]) =>
         rs.map((r) => {
           const row = byChannel.get(r.channel);
@@ -112,8 +112,11 @@ export async function setupSite(ctx: ServiceContext, deps: SiteDeps): Promise<Fe
             sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
             record: (r) => file.append(r),
             prior: journal,
-            // Verified by camera sync (in this process or before a restart): the one credential the board's pictures may sign in with.
-            onCameraProven: (row) => row.action.kind === 'change-camera-then-nvr' && pictures.prove(row.action.xaddr, row.channel.username),
+            // Verified by camera sync (in this process or before a restart): a credential the board's pictures,
+            // and the inventory's details, may sign in with.
+            onCameraProven: (row) => {
+              if (row.action.kind === 'change-camera-then-nvr') ctx.credentials.set(row.action.xaddr, { username: row.channel.username, password: secrets.newPassword });
+            },
             changeCamera: async (row) => {
               const accounts = accountsOf(input.targets, row.channel.address).map(targetKey);
               const rows = await run.change(accounts);

@@ -7,13 +7,14 @@ import { MediaClient } from '../onvif/media';
 
 /**
  * The picture on each tile of the close-the-loop board, so the technician sees
- * which camera is which. Signed in only with what the run proved: the account
- * the NVR uses on a camera the app changed and verified, with the run's new
- * password (memory only). Any other channel gets the reason instead — a guess
- * is a failed sign-in, and failed sign-ins lock cameras. Every exchange goes
- * through the credential gate; a refused or locked credential is dropped, not
- * tried again. Pictures are kept a few seconds so re-renders do not hammer
- * cameras, and at most two are fetched at a time.
+ * which camera is which. Signed in only with a credential proven on that
+ * camera this session (`ctx.credentials`: camera sync, or the loop, verified
+ * the new password there; memory only). Any other channel gets the reason
+ * instead — a guess is a failed sign-in, and failed sign-ins lock cameras.
+ * Every exchange goes through the credential gate; a refused credential is
+ * dropped from the store, not tried again; a lock is waited out by the gate.
+ * Pictures are kept a few seconds so re-renders do not hammer cameras, and at
+ * most two are fetched at a time.
  */
 
 const TTL_MS = 10_000;
@@ -28,7 +29,6 @@ export interface SnapshotOptions {
 
 interface Run {
   rows: Map<number, PlanRow>;
-  newPassword: string;
 }
 
 interface Cached {
@@ -39,29 +39,21 @@ interface Cached {
 
 export class ChannelSnapshots {
   private run: Run | undefined;
-  /**
-   * `xaddr␀username` of the accounts camera sync verified with the new password in this run, and whether
-   * a camera refused one since (then it is never sent again; a lock alone keeps it, the gate waits it out).
-   */
-  private readonly proven = new Map<string, 'proven' | 'refused'>();
+  /** Cameras that refused their proven credential for a picture in this run (so the tile can say so). */
+  private readonly refused = new Set<string>();
   private readonly cache = new Map<number, Cached>();
   private readonly limit = pLimit(2);
 
   constructor(
-    private readonly ctx: Pick<ServiceContext, 'gate' | 'clock' | 'log'>,
+    private readonly ctx: Pick<ServiceContext, 'gate' | 'clock' | 'log' | 'credentials'>,
     private readonly o: SnapshotOptions = {},
   ) {}
 
-  /** A new close-the-loop run: the last run's proofs and pictures no longer hold. */
-  startRun(rows: readonly PlanRow[], newPassword: string): void {
-    this.run = { rows: new Map(rows.map((r) => [r.channel.channel, r])), newPassword };
-    this.proven.clear();
+  /** A new close-the-loop run: the last run's pictures no longer hold. */
+  startRun(rows: readonly PlanRow[]): void {
+    this.run = { rows: new Map(rows.map((r) => [r.channel.channel, r])) };
+    this.refused.clear();
     this.cache.clear();
-  }
-
-  /** Camera sync verified the run's new password for this account on this camera. */
-  prove(xaddr: string, username: string): void {
-    this.proven.set(key(xaddr, username), 'proven');
   }
 
   /** The channel's picture or why there is none; `refresh` skips a finished cached answer. */
@@ -77,7 +69,7 @@ export class ChannelSnapshots {
 
   dispose(): void {
     this.cache.clear();
-    this.proven.clear();
+    this.refused.clear();
     this.run = undefined;
   }
 
@@ -88,23 +80,26 @@ export class ChannelSnapshots {
     if (!row) return { why: 'This channel is not on the board.' };
     const { action } = row;
     if (action.kind !== 'change-camera-then-nvr') return { why: WHY_NOT[action.kind === 'cannot' ? action.reason : action.kind] };
-    const id = key(action.xaddr, row.channel.username);
-    if (this.proven.get(id) === 'refused') return { why: REFUSED };
-    if (!this.proven.has(id)) return { why: 'The camera did not take the new password in this run, so the app holds no proven password for it.' };
-    const cred = { username: row.channel.username, password: run.newPassword };
+    const { xaddr } = action;
+    const missing = () => ({ why: this.refused.has(xaddr) ? REFUSED : NOT_PROVEN });
+    if (!this.ctx.credentials.get(xaddr)) return missing();
     return this.limit(() =>
-      this.ctx.gate.withDevice(action.xaddr, async (lease) => {
-        // Read inside the lease: a fetch queued behind one that was refused finds the proof dropped.
-        if (this.proven.get(id) !== 'proven') return { why: REFUSED };
+      this.ctx.gate.withDevice(xaddr, async (lease) => {
+        // Read inside the lease: a fetch queued behind one that was refused finds the credential dropped.
+        const cred = this.ctx.credentials.get(xaddr);
+        if (!cred) return missing();
         if (!lease.canTry()) return { why: 'Not asking this camera for a picture: it refused sign-ins recently or is locked, and another refusal could lock it.' };
-        const client = new MediaClient({ xaddr: action.xaddr, timeoutMs: this.o.timeoutMs ?? 5000, onAuthFailure: () => lease.recordFailure() });
+        const client = new MediaClient({ xaddr, timeoutMs: this.o.timeoutMs ?? 5000, onAuthFailure: () => lease.recordFailure() });
         try {
           const [profile] = await client.getProfiles(cred);
           const snap = await client.fetchSnapshot(cred, await client.getSnapshotUri(cred, profile!.token));
           return { image: `data:${snap.mime};base64,${snap.bytes.toString('base64')}` };
         } catch (err) {
           if (err instanceof OnvifError && err.kind === 'locked') lease.lock(this.ctx.clock.now() + (err.retryAfterMs ?? LOCK_ASSUMED_MS));
-          if (err instanceof OnvifError && err.kind === 'auth-failed') this.proven.set(id, 'refused');
+          if (err instanceof OnvifError && err.kind === 'auth-failed') {
+            this.refused.add(xaddr);
+            this.ctx.credentials.forgetIf(xaddr, cred);
+          }
           this.ctx.log.info('no snapshot for a channel', { channel, kind: err instanceof OnvifError ? err.kind : 'error' });
           return { why: whyNot(err) };
         } finally {
@@ -115,9 +110,8 @@ export class ChannelSnapshots {
   }
 }
 
-const key = (xaddr: string, username: string) => `${xaddr}\u0000${username}`;
-
 const REFUSED = 'The camera refused the new password when asked for a picture; the app will not try it again.';
+const NOT_PROVEN = 'The camera did not take the new password in this run, so the app holds no proven password for it.';
 
 const WHY_NOT: Record<Exclude<PlanRow['action']['kind'], 'change-camera-then-nvr' | 'cannot'> | Extract<PlanRow['action'], { kind: 'cannot' }>['reason'], string> = {
   'nvr-own-sync': "The NVR's own sync changed this camera; the app holds no proven password for it.",
