@@ -1,9 +1,9 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { test, expect } from './fixtures';
 import { pressOn, tabTo, typeInto } from './keyboard';
 import { resetOf } from '../sim/nvr/addon';
 import { SITE_CREDENTIALS } from '../sim/identities';
+import { filesUnder } from '../test/support/files';
 
 // Issue 12, item 1 and the keyboard done-when: a fresh data folder, no Secret
 // Service at all, and no mouse in the app. The whole reset case and the camera
@@ -12,11 +12,6 @@ const EMAIL = 'owner@example.com';
 const PW = 'Kbd2026onlyMem9';
 
 test.use({ noKeyring: true, siteOptions: { cameras: 2, registeredEmail: EMAIL } });
-
-function files(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
-}
 
 test('no keychain, keyboard only: a whole reset case, then camera sync with the in-memory password', async ({ app, site, axe, screenAt1280 }) => {
   const { url, mailbox, sim } = resetOf(site);
@@ -114,7 +109,7 @@ test('no keychain, keyboard only: a whole reset case, then camera sync with the 
   }
 
   // Nothing took the keychain's place on disk.
-  const hits = files(app.dataDir).filter((f) => readFileSync(f).includes(PW));
+  const hits = filesUnder(app.dataDir).filter((f) => readFileSync(f).includes(PW));
   expect(hits).toEqual([]);
   expect(app.logText()).not.toContain(PW);
   expect(app.logText()).toContain('password kept in memory for this session only');

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
@@ -6,6 +6,7 @@ import type { TestInfo } from '@playwright/test';
 import { test, expect, type AppHandle } from './fixtures';
 import { resetOf } from '../sim/nvr/addon';
 import { monitorShowsQr, openResetTab, startCaseToQrStep, typeNvrByHand } from './reset-steps';
+import { filesUnder } from '../test/support/files';
 
 // The reset wizard as a technician runs it: the simulated NVR's monitor in one
 // tab, the app in another, the vendor's support mailbox simulated. Each test has
@@ -19,7 +20,7 @@ test.use({ siteOptions: { cameras: 1, registeredEmail: EMAIL } });
 /** No password or security code this test saw in its data folder, its log or its artifacts so far. */
 function expectNoSecrets(app: AppHandle, testInfo: TestInfo, secrets: string[]) {
   expect(secrets.length, 'the test recorded the secrets it saw').toBeGreaterThan(0);
-  const all = [...files(app.dataDir), ...files(testInfo.outputDir)];
+  const all = [...filesUnder(app.dataDir), ...filesUnder(testInfo.outputDir)];
   expect(all.length).toBeGreaterThan(0);
   const hits: string[] = [];
   for (const f of all) {
@@ -28,14 +29,6 @@ function expectNoSecrets(app: AppHandle, testInfo: TestInfo, secrets: string[]) 
   }
   expect(hits).toEqual([]);
   for (const s of secrets) expect(app.logText()).not.toContain(s);
-}
-
-function files(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    return statSync(p).isDirectory() ? files(p) : [p];
-  });
 }
 
 test('full reset: NVR screens + app wizard + support mailbox, then the NVR takes the new password', async ({ app, site }, testInfo) => {

@@ -1,7 +1,6 @@
 // site.* verbs wired as the composition root wires them (nvr + sync hooks), against the simulated site
 // (loopback 127.64.200.0/24 only).
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calls } from '../../common/contract';
 import type { SiteLoopState } from '../../common/contract/site';
@@ -13,13 +12,10 @@ import { until } from '../../test/support/until';
 import { setupNvr } from '../nvr/service';
 import { setupSync } from '../sync/service';
 import { setupSite } from './service';
+import { filesUnder } from '../../test/support/files';
 
 const NEW = 'Site-new-pass-5';
 const t = { host: 'test' } as const;
-
-function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
-}
 
 describe('site service', () => {
   let site: Site;
@@ -59,9 +55,9 @@ describe('site service', () => {
     // The camera's run is an ordinary sync run: status and report work on it.
     expect(await sync.handlers['sync.status']({ runId: end.syncRunId }, t)).toMatchObject({ rows: [expect.objectContaining({ outcome: 'updated' })] });
     // The NVR writes are journalled on disk (resume after a crash), without a password.
-    const loopJournal = files(dataDir).find((p) => p.endsWith('.nvr-loop.jsonl'))!;
+    const loopJournal = filesUnder(dataDir).find((p) => p.endsWith('.nvr-loop.jsonl'))!;
     expect(readFileSync(loopJournal, 'utf8')).toMatch(/"t":"nvr-written","step":"store".*\n.*"t":"loop-end"/s);
-    const everything = JSON.stringify(events) + files(dataDir).map((p) => readFileSync(p, 'utf8')).join('\n');
+    const everything = JSON.stringify(events) + filesUnder(dataDir).map((p) => readFileSync(p, 'utf8')).join('\n');
     for (const secret of [NEW, SITE_CREDENTIALS.nvr.password, SITE_CREDENTIALS.camera.password]) expect(everything).not.toContain(secret);
     await f.dispose?.();
     await nvr.dispose?.();
@@ -90,7 +86,7 @@ describe('site service', () => {
     expect(end.results.find((r) => r.channel === 3)).toMatchObject({ outcome: 'recording', address: site.cameras[2]!.address });
     expect(rpcOf(site).channels[2]!.password).toBe(CASE_PW);
     expect(rpcOf(site).stats().secSetCameras).toBe(sealedBefore + 1);
-    const everything = JSON.stringify(events) + files(dataDir).map((p) => readFileSync(p, 'utf8')).join('\n');
+    const everything = JSON.stringify(events) + filesUnder(dataDir).map((p) => readFileSync(p, 'utf8')).join('\n');
     for (const secret of [CASE_PW, SITE_CREDENTIALS.nvr.password, SITE_CREDENTIALS.camera.password]) expect(everything).not.toContain(secret);
     rpcOf(site).setFaults({ remoteDeviceWrite: 'plain' });
     await f.dispose?.();

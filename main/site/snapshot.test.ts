@@ -1,7 +1,6 @@
 // site.snapshot against the simulated site (loopback 127.26.1.0/24 only): a picture for each channel whose
 // camera the run changed and verified, a reason for every other channel, through the credential gate.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calls } from '../../common/contract';
 import type { SiteLoopState } from '../../common/contract/site';
@@ -14,13 +13,10 @@ import { MediaClient } from '../onvif/media';
 import { setupNvr } from '../nvr/service';
 import { setupSync } from '../sync/service';
 import { setupSite } from './service';
+import { filesUnder } from '../../test/support/files';
 
 const NEW = 'Snap-new-pass-4';
 const t = { host: 'test' } as const;
-
-function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
-}
 
 describe('site.snapshot', () => {
   let site: Site;
@@ -69,7 +65,7 @@ describe('site.snapshot', () => {
     await Promise.all([3, 4].map((c) => snapshot(c, true)));
     expect([2, 3].map((i) => site.cameras[i]!.stats().requests)).toEqual(requests);
     expect(site.devices.map((d) => d.stats().failedAuths)).toEqual(failedAfterRun);
-    const everything = JSON.stringify(events) + files(dataDir).map((p) => readFileSync(p, 'utf8')).join('\n');
+    const everything = JSON.stringify(events) + filesUnder(dataDir).map((p) => readFileSync(p, 'utf8')).join('\n');
     expect(everything).not.toContain(NEW);
   });
 
