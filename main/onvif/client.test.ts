@@ -1,38 +1,21 @@
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import http from 'node:http';
 import fc from 'fast-check';
 import { OnvifClient, type OnvifClientOptions } from './client';
 import { OnvifError, type OnvifErrorKind } from './errors';
-import { startDevice, type SimDevice, type DeviceFaults } from '../../sim/site';
-import { makeIdentity, SITE_CREDENTIALS } from '../../sim/identities';
+import type { DeviceFaults } from '../../sim/site';
+import { SITE_CREDENTIALS } from '../../sim/identities';
+import { simCameras } from '../../test/support/sim-cameras';
 
 // Block 127.21.x.0/24 for this file.
 const ADMIN = { ...SITE_CREDENTIALS.camera };
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-let host = 1;
-async function device(faults: Partial<DeviceFaults> = {}, clock?: () => number): Promise<SimDevice> {
-  const d = await startDevice({
-    identity: makeIdentity('camera', host, 3),
-    address: `127.21.1.${host++}`,
-    users: [
-      { ...ADMIN, userLevel: 'Administrator' },
-      { ...SITE_CREDENTIALS.cameraOperator, userLevel: 'Operator' },
-    ],
-    faults,
-    ...(clock ? { clock } : {}),
-  });
-  cleanups.push(() => d.stop());
-  return d;
-}
+const sims = simCameras({ block: '127.21.1', seed: 3 });
+const device = sims.camera;
 
 function client(xaddr: string, o: Partial<OnvifClientOptions> = {}) {
   const failures = { n: 0 };
   const c = new OnvifClient({ xaddr, timeoutMs: 2000, onAuthFailure: () => void failures.n++, ...o });
-  cleanups.push(() => c.close());
+  sims.cleanup(() => c.close());
   return { c, failures };
 }
 
@@ -59,7 +42,7 @@ async function rawServer(address: string, handler: http.RequestListener) {
   });
   await new Promise<void>((r) => server.listen(0, address, r));
   const port = (server.address() as { port: number }).port;
-  cleanups.push(
+  sims.cleanup(
     () =>
       new Promise<void>((r) => {
         server.close(() => r());

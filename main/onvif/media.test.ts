@@ -1,35 +1,21 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import http from 'node:http';
 import fc from 'fast-check';
 import { checkSnapshotUri, MediaClient, sniffImage } from './media';
 import { OnvifError } from './errors';
-import { startDevice, type DeviceFaults, type SimDevice } from '../../sim/site';
-import { makeIdentity, SITE_CREDENTIALS } from '../../sim/identities';
+import { SITE_CREDENTIALS } from '../../sim/identities';
+import { simCameras } from '../../test/support/sim-cameras';
 
 // ONVIF Media client: against the simulated cameras, and against a hostile fake camera.
 // Block 127.25.x.0/24.
 
 const ADMIN = { ...SITE_CREDENTIALS.camera };
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-let host = 1;
-async function camera(faults: Partial<DeviceFaults> = {}): Promise<SimDevice> {
-  const d = await startDevice({
-    identity: makeIdentity('camera', host, 9),
-    address: `127.25.1.${host++}`,
-    users: [{ ...ADMIN, userLevel: 'Administrator' }],
-    faults,
-  });
-  cleanups.push(() => d.stop());
-  return d;
-}
+const sims = simCameras({ block: '127.25.1', seed: 9 });
+const camera = sims.camera;
 
 function client(xaddr: string, extra: { onAuthFailure?: () => void; maxSnapshotBytes?: number; timeoutMs?: number } = {}) {
   const c = new MediaClient({ xaddr, timeoutMs: 2000, ...extra });
-  cleanups.push(() => c.close());
+  sims.cleanup(() => c.close());
   return c;
 }
 
@@ -125,7 +111,7 @@ async function hostileCamera(o: { mediaXaddr?: string; profiles?: string; uri?: 
   });
   await new Promise<void>((r) => server.listen(0, '127.25.9.1', r));
   const port = (server.address() as { port: number }).port;
-  cleanups.push(() => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))));
+  sims.cleanup(() => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))));
   return { xaddr: `http://127.25.9.1:${port}/onvif/device_service`, origin: `http://127.25.9.1:${port}`, seen };
 }
 

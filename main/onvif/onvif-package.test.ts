@@ -1,11 +1,12 @@
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import http from 'node:http';
 import net from 'node:net';
 import { Cam, type CamOptions } from 'onvif';
 import { OnvifClient } from './client';
 import { naiveSyncWithOnvifPackage } from '../../bench/baseline';
-import { startDevice, type SimDevice, type DeviceFaults } from '../../sim/site';
-import { makeIdentity, SITE_CREDENTIALS } from '../../sim/identities';
+import type { SimDevice } from '../../sim/site';
+import { SITE_CREDENTIALS } from '../../sim/identities';
+import { simCameras } from '../../test/support/sim-cameras';
 
 /**
  * Why the sync path does not use the npm `onvif` package (0.8.3): each DOMAIN.md bug is shown
@@ -15,29 +16,12 @@ import { makeIdentity, SITE_CREDENTIALS } from '../../sim/identities';
  */
 
 const ADMIN = { ...SITE_CREDENTIALS.camera };
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-let host = 1;
-async function device(faults: Partial<DeviceFaults> = {}): Promise<SimDevice> {
-  const d = await startDevice({
-    identity: makeIdentity('camera', host, 4),
-    address: `127.22.1.${host++}`,
-    users: [
-      { ...ADMIN, userLevel: 'Administrator' },
-      { ...SITE_CREDENTIALS.cameraOperator, userLevel: 'Operator' },
-    ],
-    faults,
-  });
-  cleanups.push(() => d.stop());
-  return d;
-}
+const sims = simCameras({ block: '127.22.1', seed: 4 });
+const device = sims.camera;
 
 function ourClient(d: SimDevice, auth: 'auto' | 'wsse' = 'auto') {
   const c = new OnvifClient({ xaddr: d.xaddr, timeoutMs: 3000, auth });
-  cleanups.push(() => c.close());
+  sims.cleanup(() => c.close());
   return c;
 }
 
@@ -108,7 +92,7 @@ describe('npm onvif 0.8.3 bugs, and our client on the same case', () => {
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.22.9.1', r));
-    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    sims.cleanup(() => new Promise<void>((r) => server.close(() => r())));
     const port = (server.address() as net.AddressInfo).port;
     const cam = new Cam({ hostname: '127.22.9.1', port, username: 'admin', password: 'x', autoconnect: false, timeout: 3000 });
     const r = await camGetUsers(cam);
@@ -139,7 +123,7 @@ describe('npm onvif 0.8.3 bugs, and our client on the same case', () => {
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.22.9.2', r));
-    cleanups.push(() => new Promise<void>((r) => (server.close(() => r()), server.closeAllConnections())));
+    sims.cleanup(() => new Promise<void>((r) => (server.close(() => r()), server.closeAllConnections())));
     const port = (server.address() as net.AddressInfo).port;
     xaddr = `http://127.22.9.2:${port}/onvif/device_service`;
     const cam = await connectCam({ address: '127.22.9.2', port });
@@ -147,7 +131,7 @@ describe('npm onvif 0.8.3 bugs, and our client on the same case', () => {
     expect(r.err?.message).toMatch(/Cannot read properties of undefined/);
     // ours
     const c = new OnvifClient({ xaddr });
-    cleanups.push(() => c.close());
+    sims.cleanup(() => c.close());
     expect(await c.getUsers(ADMIN)).toEqual([]);
   });
 
