@@ -1,10 +1,9 @@
 import http from 'node:http';
-import https from 'node:https';
 import { z } from 'zod';
 import { parseChallenges, pickChallenge, digestAuthorization, type DigestChallenge } from './digest';
 import { OnvifError } from './errors';
 import { asNode, buildEnvelope, escapeText, escapeXml, parseSoap, responseNode, textOf, type XmlNode } from './soap';
-import { isXmlContentType, post, type HttpResult } from './transport';
+import { agentFor, isXmlContentType, post, type HttpResult } from './transport';
 import { usernameToken } from './wsse';
 
 export interface Credentials {
@@ -98,14 +97,7 @@ export class OnvifClient {
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new OnvifError('protocol', `unsupported scheme ${url.protocol}`);
     this.url = url;
-    const isHttps = url.protocol === 'https:';
-    const given = opts.agent;
-    this.agent =
-      given && (isHttps ? given instanceof https.Agent : !(given instanceof https.Agent))
-        ? given
-        : isHttps
-          ? new https.Agent({ keepAlive: true, maxSockets: 4 })
-          : new http.Agent({ keepAlive: true, maxSockets: 4 });
+    this.agent = agentFor(url, opts.agent);
     this.timeoutMs = opts.timeoutMs ?? 5000;
     this.now = opts.now ?? Date.now;
     this.clockOffsetMs = opts.clockOffsetMs ?? 0;

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import http from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import fc from 'fast-check';
 import { checkSnapshotUri, MediaClient, sniffImage } from './media';
 import { OnvifError } from './errors';
 import { SITE_CREDENTIALS } from '../../sim/identities';
 import { simCameras } from '../../test/support/sim-cameras';
+import { selfSignedCert } from '../../test/support/tls-nvr';
 
 // ONVIF Media client: against the simulated cameras, and against a hostile fake camera.
 // Block 127.25.x.0/24.
@@ -182,6 +184,19 @@ describe('media client against hostile answers', () => {
     const cam = await hostileCamera({ snapshot: (res) => res.end(JPEG) });
     await expect(client(cam.xaddr).fetchSnapshot(ADMIN, new URL('http://127.25.9.2/snap'))).rejects.toThrow(/another machine/);
     expect(cam.seen).toEqual([]);
+  });
+
+  it('a snapshot URI on https is fetched over TLS (a self-signed camera is refused as untrusted, with a clear error)', async () => {
+    const cam = await hostileCamera({});
+    let seen = 0;
+    const tls = createHttpsServer(selfSignedCert('camera'), (_req, res) => (seen++, res.end(JPEG)));
+    await new Promise<void>((r) => tls.listen(0, '127.25.9.1', r));
+    sims.cleanup(() => new Promise<void>((r) => (tls.closeAllConnections(), tls.close(() => r()))));
+    const url = new URL(`https://127.25.9.1:${(tls.address() as { port: number }).port}/snap`);
+    const err = await client(cam.xaddr).fetchSnapshot(ADMIN, url).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OnvifError);
+    expect((err as OnvifError).kind).toBe('tls');
+    expect(seen).toBe(0);
   });
 
   it('a PNG is a picture too, whatever its Content-Type', async () => {

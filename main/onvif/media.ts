@@ -5,7 +5,7 @@ import { OnvifClient, lockedInfo, type Credentials, type OnvifClientOptions } fr
 import { digestAuthorization, parseChallenges, pickChallenge, type DigestChallenge } from './digest';
 import { OnvifError } from './errors';
 import { asNode, escapeText, responseNode, textOf } from './soap';
-import { get } from './transport';
+import { agentFor, get } from './transport';
 
 /**
  * ONVIF Media (ver10): the camera's profiles, its snapshot URI and the picture
@@ -45,7 +45,8 @@ export class MediaClient {
   private readonly device: OnvifClient;
   private media: OnvifClient | undefined;
   private readonly home: URL;
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
+  /** One keep-alive agent per protocol the snapshots are fetched over. */
+  private readonly agents = new Map<string, http.Agent>();
   /** A credential this camera refused: no request of this client carries one again. */
   private refused = false;
 
@@ -57,7 +58,7 @@ export class MediaClient {
   close(): void {
     this.device.close();
     this.media?.close();
-    this.agent.destroy();
+    for (const a of this.agents.values()) a.destroy();
   }
 
   /**
@@ -126,7 +127,7 @@ export class MediaClient {
       const res = await get({
         url,
         headers,
-        agent: this.agent,
+        agent: this.agentFor(url),
         timeoutMs: this.o.timeoutMs ?? 5000,
         maxBytes: this.o.maxSnapshotBytes ?? MAX_SNAPSHOT_BYTES,
         ...(this.o.signal ? { signal: this.o.signal } : {}),
@@ -165,6 +166,12 @@ export class MediaClient {
       ...(clockOffsetMs !== undefined ? { clockOffsetMs } : {}),
       onAuthFailure: () => this.noteRefusal(),
     };
+  }
+
+  private agentFor(url: URL): http.Agent {
+    let agent = this.agents.get(url.protocol);
+    if (!agent) this.agents.set(url.protocol, (agent = agentFor(url, undefined, 2)));
+    return agent;
   }
 
   private async mediaClient(cred: Credentials): Promise<OnvifClient> {

@@ -41,6 +41,16 @@ export interface BytesResult extends Omit<HttpResult, 'body'> {
   bytes: Buffer;
 }
 
+/**
+ * The agent to send to `url` with: `given` when it speaks the URL's protocol
+ * (an http.Agent handed to an https request throws), else a new keep-alive one that does.
+ */
+export function agentFor(url: URL, given?: http.Agent, maxSockets = 4): http.Agent {
+  const isHttps = url.protocol === 'https:';
+  if (given && (isHttps ? given instanceof https.Agent : !(given instanceof https.Agent))) return given;
+  return isHttps ? new https.Agent({ keepAlive: true, maxSockets }) : new http.Agent({ keepAlive: true, maxSockets });
+}
+
 const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL', 'ENETDOWN', 'EHOSTDOWN']);
 const RESET = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
 
