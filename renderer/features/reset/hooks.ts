@@ -1,6 +1,5 @@
 import { useEffect, useState } from 'react';
 import { useClockOffset } from '../../src/data';
-import { explain } from '../../src/errors';
 
 /**
  * Main's clock, ticking locally. Deadlines are main's (tests move its clock):
@@ -14,24 +13,4 @@ export function useMainNow(): number {
     return () => clearInterval(t);
   }, []);
   return tick + offset;
-}
-
-/** Runs a call, keeping its error message for display. */
-export function useAction(): [(f: () => Promise<unknown>) => Promise<boolean>, string | undefined, boolean, (e?: string) => void] {
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const run = async (f: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await f();
-      return true;
-    } catch (e) {
-      setError(explain(e));
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
-  return [run, error, busy, setError];
 }

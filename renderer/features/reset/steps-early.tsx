@@ -8,7 +8,7 @@ import { checkQrText } from '../../../common/reset/qr-text';
 import { nvr } from '../../src/api';
 import { useAppInfo } from '../../src/data';
 import { copyText } from './copy';
-import { useAction } from './hooks';
+import { useAction } from '../../src/use-action';
 import { decodeQrFile } from './qr-image';
 import { WebcamScanner } from './Webcam';
 

@@ -10,7 +10,7 @@ import { nvr } from '../../src/api';
 import { useCases, useDevices } from '../../src/data';
 import { go } from '../../src/nav';
 import { copyText } from './copy';
-import { useAction } from './hooks';
+import { useAction } from '../../src/use-action';
 import type { StepProps } from './steps-early';
 import { NvrSignInLink } from '../nvr/SignInLink';
 import { SiteLoop } from '../site/SiteLoop';

@@ -1,6 +1,6 @@
-import { useState } from 'react';
 import { refreshSiteSnapshot, useSiteSnapshot } from '../../src/data';
 import { explain } from '../../src/errors';
+import { useAction } from '../../src/use-action';
 import './snapshot.css';
 
 /**
@@ -10,19 +10,8 @@ import './snapshot.css';
  */
 export function TileSnapshot({ runId, channel, camera }: { runId: string | undefined; channel: number; camera: string }) {
   const q = useSiteSnapshot(runId, channel);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
-  const refresh = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await refreshSiteSnapshot(runId, channel);
-    } catch (e) {
-      setError(explain(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const [run, error, busy] = useAction();
+  const refresh = () => void run(() => refreshSiteSnapshot(runId, channel));
   const why = error ?? (q.error ? explain(q.error) : q.data?.why);
   return (
     <div className="tile-snapshot">
