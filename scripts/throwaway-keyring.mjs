@@ -10,6 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,6 +21,20 @@ export function secretServiceRuns(env = process.env) {
 }
 
 const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+
+/**
+ * The command's stderr, minus one line of dbus-daemon's: run as root without
+ * CAP_SYS_RESOURCE (a container, a CI runner), it says "AccessDenied: Failed to
+ * set fd limit" at every start. That limit is for a system bus's thousands of
+ * clients; this private bus has two, so the line only frightens. Every other
+ * line, the daemon's or the command's, is passed on as it comes.
+ */
+function quietDaemon(stderr) {
+  const lines = createInterface({ input: stderr, crlfDelay: Infinity });
+  lines.on('line', (line) => {
+    if (!/^dbus-daemon\[\d+\]: .*Failed to set fd limit/.test(line)) process.stderr.write(line + '\n');
+  });
+}
 
 /** Runs the command inside a throwaway keyring; resolves with its exit code, or undefined when the tools are missing. */
 export function runInThrowawayKeyring(command, env = process.env) {
@@ -35,12 +50,14 @@ export function runInThrowawayKeyring(command, env = process.env) {
   ].join('\n');
   const child = spawn('dbus-run-session', ['--', 'bash', '-c', script, 'bash', ...command], {
     env: { ...env, KEYRING_DIR: dir, NVR_KEYRING: 'throwaway' },
-    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+    // stderr passes through quietDaemon(); the rest is the terminal's.
+    stdio: ['inherit', 'inherit', 'pipe', 'pipe'],
     // Its own process group, so a stop reaches the bus and the command together
     // (dbus-run-session does not pass signals on); the keyring daemon leaves with its bus.
     detached: true,
   });
   child.stdio[3].end(randomBytes(24).toString('base64url') + '\n');
+  quietDaemon(child.stderr);
   const stop = () => process.kill(-child.pid, 'SIGTERM');
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, stop);
   return new Promise((resolve) => {

@@ -41,6 +41,23 @@ describe('scripts/throwaway-keyring.mjs (the demo’s keychain where none runs)'
     expect(ours()).toEqual(leftovers);
   }, 60_000);
 
+  it('passes the command’s stderr on, minus only dbus-daemon’s fd-limit complaint (root without CAP_SYS_RESOURCE)', () => {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const k of ['DBUS_SESSION_BUS_ADDRESS', 'NVR_KEYRING']) delete env[k];
+    const speak = [
+      'process.stderr.write("before\\n");',
+      'process.stderr.write("dbus-daemon[42]: [session uid=0 pid=42] org.freedesktop.DBus.Error.AccessDenied: Failed to set fd limit to 65536: Operation not permitted\\n");',
+      'process.stderr.write("Failed to set fd limit, said the app itself\\n");',
+      'process.stderr.write("no newline at the end");',
+    ].join('');
+    const r = spawnSync(process.execPath, ['scripts/throwaway-keyring.mjs', '--', process.execPath, '-e', speak], { env, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/^dbus-daemon\[\d+\]: .*Failed to set fd limit/m);
+    expect(r.stderr).toContain('before\n');
+    expect(r.stderr).toContain('Failed to set fd limit, said the app itself\n');
+    expect(r.stderr).toContain('no newline at the end');
+  }, 60_000);
+
   it('refuses to run without a command', () => {
     const r = spawnSync(process.execPath, ['scripts/throwaway-keyring.mjs'], { encoding: 'utf8' });
     expect(r.status).toBe(2);

@@ -72,6 +72,8 @@ function npmScriptsCalled(wf: Workflow): string[] {
 const missingScripts = (wf: Workflow) => npmScriptsCalled(wf).filter((s) => !(s in pkgScripts));
 
 /** The README's test command: the fenced block after "Run every test". */
+const SETUP = 'bash scripts/setup.sh';
+
 function readmeTestCommand(): string {
   const readme = readFileSync('README.md', 'utf8');
   const m = /Run every test[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme);
@@ -119,24 +121,45 @@ describe('GitHub workflows', () => {
     expect(Object.keys(load('.github/workflows/ci.yml').on).sort()).toEqual(['pull_request', 'push']);
   });
 
-  it('the Linux job runs the README’s test command as .ci/run does (Debian 12, Node 20, no Electron binary)', () => {
+  it('the Linux job runs the README’s set-up and test command as .ci/run does (Debian 12 with Node 20, no Electron binary)', () => {
     const command = readmeTestCommand();
     const ciRun = readFileSync('.ci/run', 'utf8');
-    const ciNpm = ciRun.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('npm '));
-    expect(ciNpm.at(-1)).toBe(command);
+    const ciLines = ciRun.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    // .ci/run: the README's set-up script, then the README's test command, last.
+    expect(ciLines).toContain(SETUP);
+    expect(ciLines.at(-1)).toBe(command);
+    expect(readFileSync('README.md', 'utf8')).toMatch(new RegExp(`\`\`\`sh\n${SETUP}\n\`\`\``));
 
     const job = load('.github/workflows/ci.yml').jobs.test!;
     expect(job['runs-on']).toMatch(/^ubuntu/);
     expect((job as unknown as { container: { image: string } }).container.image).toBe('node:20-bookworm');
     const runs = job.steps.map((s) => s.run?.trim()).filter(Boolean);
-    // .ci/run's npm commands, in its order, each one a step of its own.
-    expect(runs.filter((r) => ciNpm.includes(r!))).toEqual(ciNpm);
-    expect(runs.at(-1)).toBe(command);
-    expect(ciRun).toContain('export ELECTRON_SKIP_BINARY_DOWNLOAD=1');
+    expect(runs).toEqual([SETUP, command]);
     expect(job.env).toMatchObject({ ELECTRON_SKIP_BINARY_DOWNLOAD: '1' });
-    // The Debian packages .ci/run installs are installed here too.
-    const apt = job.steps.find((s) => s.run?.includes('apt-get install'))!.run!;
-    for (const p of [...ciRun.matchAll(/need\+=\(([^)]+)\)/g)].flatMap((m) => m[1]!.split(/\s+/))) expect(apt).toContain(` ${p}`);
+    // The set-up skips Electron's download and builds native modules against the running Node.
+    const setup = readFileSync('scripts/setup.sh', 'utf8');
+    expect(setup).toMatch(/ELECTRON_SKIP_BINARY_DOWNLOAD=1 .*npm ci/);
+    const packages = [...setup.matchAll(/need\+=\(([^)]+)\)/g)].flatMap((m) => m[1]!.split(/\s+/));
+    for (const p of ['chromium', 'libsecret-1-dev', 'gnome-keyring', 'dbus-user-session', 'ffmpeg', 'iproute2']) expect(packages).toContain(p);
+    expect(spawnSync('bash', ['-n', 'scripts/setup.sh'], { encoding: 'utf8' }).stderr).toBe('');
+  });
+
+  it('the set-up installs the Node the toolchain asks for: the highest `engines` minimum of any installed package', () => {
+    type Version = readonly [number, number];
+    const atLeast = (v: Version, min: Version) => v[0] > min[0] || (v[0] === min[0] && v[1] >= min[1]);
+    const setup = readFileSync('scripts/setup.sh', 'utf8');
+    const check = /a > (\d+) \|\| \(a === \1 && b >= (\d+)\)/.exec(setup)!;
+    const minimum: Version = [Number(check[1]), Number(check[2])];
+    const installed = /^NODE_VERSION=(\d+)\.(\d+)\.\d+$/m.exec(setup)!;
+    expect(atLeast([Number(installed[1]), Number(installed[2])], minimum)).toBe(true);
+    const lock = JSON.parse(readFileSync('package-lock.json', 'utf8')) as { packages: Record<string, { engines?: { node?: string } }> };
+    const bounds = Object.values(lock.packages).flatMap((p): Version[] => {
+      const m = /^>=\s*(\d+)\.(\d+)/.exec(p.engines?.node ?? '');
+      return m ? [[Number(m[1]), Number(m[2])]] : [];
+    });
+    const highest = bounds.reduce((a, b) => (atLeast(a, b) ? a : b));
+    expect(highest).toEqual(minimum);
+    expect((JSON.parse(readFileSync('package.json', 'utf8')) as { engines: { node: string } }).engines.node).toBe(`>=${minimum[0]}.${minimum[1]}`);
   });
 
   it('the Electron job runs the same specs as npm test, through _electron under xvfb-run with the sandbox’s keyring', () => {
