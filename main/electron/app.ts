@@ -62,7 +62,7 @@ export async function runElectronApp(entry: ElectronEntry): Promise<void> {
   const win = createMainWindow(entry.outDir);
   const disposeIpc = setupIpc(core, win, isAppPage);
   await win.loadURL(APP_PAGE);
-  smokeIfAsked(process.argv, win, app.getVersion(), (code) => app.exit(code));
+  void smokeIfAsked(process.argv, win, app.getVersion(), (code) => app.exit(code));
   startAutoUpdate(core, win);
 
   app.on('window-all-closed', () => app.quit());

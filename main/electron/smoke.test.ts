@@ -82,10 +82,9 @@ describe('--smoke', () => {
     const write = process.stdout.write;
     process.stdout.write = (() => true) as typeof process.stdout.write;
     try {
-      smokeIfAsked(['app'], win(goodInfo), '1.2.3', (c) => codes.push(c));
-      smokeIfAsked(['app', '--smoke'], win(goodInfo), '1.2.3', (c) => codes.push(c));
-      smokeIfAsked(['app', '--smoke'], win({ ...goodInfo, host: 'browser' }), '1.2.3', (c) => codes.push(c));
-      await new Promise((r) => setTimeout(r, 20));
+      expect(smokeIfAsked(['app'], win(goodInfo), '1.2.3', (c) => codes.push(c))).toBeUndefined();
+      await smokeIfAsked(['app', '--smoke'], win(goodInfo), '1.2.3', (c) => codes.push(c));
+      await smokeIfAsked(['app', '--smoke'], win({ ...goodInfo, host: 'browser' }), '1.2.3', (c) => codes.push(c));
     } finally {
       process.stdout.write = write;
     }

@@ -64,9 +64,9 @@ export async function runSmoke(deps: SmokeDeps): Promise<SmokeResult> {
 }
 
 /** The one hook in index.ts: after the window loaded, runs the check when asked and exits with its verdict. */
-export function smokeIfAsked(argv: readonly string[], win: BrowserWindow, expectedVersion: string, exit: (code: number) => void): void {
-  if (!wantsSmoke(argv)) return;
-  void runSmoke({
+export function smokeIfAsked(argv: readonly string[], win: BrowserWindow, expectedVersion: string, exit: (code: number) => void): Promise<void> | undefined {
+  if (!wantsSmoke(argv)) return undefined;
+  return runSmoke({
     evaluate: (script) => win.webContents.executeJavaScript(script, true),
     expectedVersion,
     write: (line) => process.stdout.write(`${line}\n`),

@@ -57,7 +57,6 @@ function fakeCore(running: { value: boolean }) {
   return { core, events };
 }
 const win = { isDestroyed: () => false } as unknown as BrowserWindow;
-const settle = () => new Promise((r) => setTimeout(r, 20));
 
 describe('auto-update wiring', () => {
   const saved = process.env.NVR_AUTO_UPDATE;
@@ -76,8 +75,7 @@ describe('auto-update wiring', () => {
 
   it('off by default: electron-updater is not even loaded, nothing is checked', async () => {
     delete process.env.NVR_AUTO_UPDATE;
-    startAutoUpdate(fakeCore({ value: false }).core, win);
-    await settle();
+    await startAutoUpdate(fakeCore({ value: false }).core, win).settled();
     expect(updater.loaded).toBe(0);
     expect(updater.checks).toBe(0);
   });
@@ -86,31 +84,31 @@ describe('auto-update wiring', () => {
     process.env.NVR_AUTO_UPDATE = '1';
     const running = { value: true };
     const { core, events } = fakeCore(running);
-    startAutoUpdate(core, win);
-    await settle();
+    const update = startAutoUpdate(core, win);
+    await update.settled();
     const au = updater.emitter as EventEmitter & { autoInstallOnAppQuit: boolean };
     expect(updater.checks).toBe(1);
     expect(au.autoInstallOnAppQuit).toBe(false);
 
     au.emit('update-downloaded', { version: '1.2.0' });
-    await settle();
+    await update.settled();
     expect(electron.asked).toEqual([]); // a sync is running: no question
 
     running.value = false;
     electron.answers = [0];
     events.emit('sync.finished' as never, {} as never);
-    await settle();
+    await update.settled();
     expect(electron.asked).toEqual(['Version 1.2.0 of NVR Support Console is ready to install.']);
     expect(updater.installs).toBe(1);
   });
 
   it('"Later" installs nothing', async () => {
     process.env.NVR_AUTO_UPDATE = '1';
-    startAutoUpdate(fakeCore({ value: false }).core, win);
-    await settle();
+    const update = startAutoUpdate(fakeCore({ value: false }).core, win);
+    await update.settled();
     electron.answers = [1];
     (updater.emitter as EventEmitter).emit('update-downloaded', { version: '1.2.0' });
-    await settle();
+    await update.settled();
     expect(electron.asked).toHaveLength(1);
     expect(updater.installs).toBe(0);
   });

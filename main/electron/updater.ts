@@ -9,15 +9,29 @@ import { UpdateGate, updateSettings, type UpdateAction } from './update-policy';
  * by itself, and asks the technician before installing — not while a camera sync
  * runs. electron-updater is loaded only when the feature is on.
  */
-export function startAutoUpdate(core: AppCore, win: BrowserWindow): void {
-  const log = core.log.child('updater');
-  const settings = updateSettings({ NVR_AUTO_UPDATE: core.ctx.options.autoUpdate ? '1' : undefined }, app.isPackaged);
-  log.info(`auto-update ${settings.reason}`);
-  if (!settings.enabled) return;
-  void run(core, win, log).catch((err: unknown) => log.warn('auto-update failed', { error: String(err) }));
+/** What is still being done about an update; tests wait on `settled()` instead of a timer. */
+export interface AutoUpdate {
+  /** Resolves once the start-up check and every reaction to an update or a sync event so far are done. */
+  settled(): Promise<void>;
 }
 
-async function run(core: AppCore, win: BrowserWindow, log: AppCore['log']): Promise<void> {
+export function startAutoUpdate(core: AppCore, win: BrowserWindow): AutoUpdate {
+  const log = core.log.child('updater');
+  const work = new Set<Promise<unknown>>();
+  const track = (p: Promise<unknown>) => {
+    const done = p.catch((err: unknown) => log.warn('auto-update failed', { error: String(err) })).finally(() => work.delete(done));
+    work.add(done);
+  };
+  const settled = async () => {
+    while (work.size) await Promise.all(work);
+  };
+  const settings = updateSettings({ NVR_AUTO_UPDATE: core.ctx.options.autoUpdate ? '1' : undefined }, app.isPackaged);
+  log.info(`auto-update ${settings.reason}`);
+  if (settings.enabled) track(run(core, win, log, track));
+  return { settled };
+}
+
+async function run(core: AppCore, win: BrowserWindow, log: AppCore['log'], track: (p: Promise<unknown>) => void): Promise<void> {
   const { default: updaterModule } = await import('electron-updater');
   const { autoUpdater } = updaterModule;
   autoUpdater.autoDownload = true;
@@ -48,10 +62,10 @@ async function run(core: AppCore, win: BrowserWindow, log: AppCore['log']): Prom
   };
 
   core.events.subscribe((name) => {
-    if (name === 'sync.progress' || name === 'sync.finished') void syncRunning().then((running) => act(gate.syncChanged(running)));
+    if (name === 'sync.progress' || name === 'sync.finished') track(syncRunning().then((running) => act(gate.syncChanged(running))));
   });
   autoUpdater.on('update-downloaded', (info) => {
-    void syncRunning().then((running) => act(gate.downloaded(info.version, running)));
+    track(syncRunning().then((running) => act(gate.downloaded(info.version, running))));
   });
   await autoUpdater.checkForUpdates();
 }
