@@ -6,7 +6,7 @@ import { SyncView } from '../features/sync/SyncView';
 import { NvrView } from '../features/nvr/NvrView';
 import { queryClient, useAppInfo, wireEvents } from './data';
 import { go, useNav, type View } from './nav';
-import { Notices } from './Notices';
+import { ConnectionBanner, Notices } from './Notices';
 
 const TABS: { view: View; label: string; Screen: () => React.JSX.Element }[] = [
   { view: 'devices', label: 'Devices', Screen: DevicesView },
@@ -77,6 +77,7 @@ function Frame() {
           {info.error.message}
         </div>
       )}
+      <ConnectionBanner />
       <Notices />
       <main className="app-main">
         {/* Every screen stays mounted (hidden when not shown): typed values, scroll and camera choices survive a tab switch. */}

@@ -2,6 +2,7 @@ import { QueryClient, useQuery } from '@tanstack/react-query';
 import type { ScanState } from '../../common/contract/devices';
 import type { SyncRunState } from '../../common/contract/sync';
 import { nvr } from './api';
+import { onConnection } from './connection';
 import { createDataCore, keys } from './data-core';
 
 export { keys };
@@ -20,6 +21,10 @@ let core: ReturnType<typeof createDataCore> | undefined;
 /** Applies main's events to the cache; called once at start-up. */
 export function wireEvents(qc: QueryClient = queryClient): void {
   core ??= createDataCore(qc, nvr);
+  // Back after the app restarted: events were missed meanwhile, so read everything again.
+  onConnection((c) => {
+    if (c === 'back') void qc.invalidateQueries();
+  });
 }
 const data = () => (core ??= createDataCore(queryClient, nvr));
 
