@@ -1,6 +1,7 @@
 import { QueryClient, useQuery } from '@tanstack/react-query';
 import type { ScanState } from '../../common/contract/devices';
 import type { SyncRunState } from '../../common/contract/sync';
+import type { NvrSnapshot, NvrStatus } from '../../common/contract/nvr';
 import { nvr } from './api';
 import { onConnection } from './connection';
 import { createDataCore, keys } from './data-core';
@@ -83,4 +84,25 @@ export function useAppInfo() {
 /** Milliseconds main's app clock is ahead of this machine's clock (tests move it; app.clock says when). */
 export function useClockOffset(): number {
   return useAppInfo().data?.clockOffsetMs ?? 0;
+}
+
+/** Whether a session with the NVR is open (nvr.channels events mark it; signing out clears it). */
+export function useNvrSession() {
+  return useQuery({ queryKey: keys.nvrSession, queryFn: () => nvr.nvr.status({}) });
+}
+
+/** The NVR's last channel read, or null before any (kept live by nvr.channels events). */
+export function useNvrChannels() {
+  return useQuery({
+    queryKey: keys.nvrChannels,
+    queryFn: async () => ((await nvr.nvr.status({})).signedIn ? nvr.nvr.channels() : null),
+  });
+}
+
+/** Signing in answers with the snapshot; the event follows, but the screen need not wait for it. */
+export function showNvrChannels(snap: NvrSnapshot | null): void {
+  queryClient.setQueryData(keys.nvrChannels, snap);
+  queryClient.setQueryData<NvrStatus>(keys.nvrSession, (s) =>
+    snap ? { failures: 0, maxFailures: 0, ...s, signedIn: true, url: snap.url, username: snap.username } : { failures: 0, maxFailures: 0, ...s, signedIn: false },
+  );
 }
