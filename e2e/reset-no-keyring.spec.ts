@@ -101,7 +101,7 @@ test('no keychain, keyboard only: a whole reset case, then camera sync with the 
   await pressOn(page, plan.getByTestId('site-save'));
   const board = loop.getByTestId('site-board');
   await expect(board.getByTestId('site-summary')).toHaveAttribute('data-running', 'false', { timeout: 90_000 });
-  await expect(board.getByTestId('site-summary')).toContainText('2 of 3 channels recording with the new password');
+  await expect(board.getByTestId('site-summary')).toContainText('3 of 3 channels recording with the new password');
   for (const c of site.cameras) expect(c.users.checkPassword('admin', PW)).toBe(true);
 
   // Nothing took the keychain's place on disk.

@@ -20,7 +20,7 @@ export function DeviceDetails({ d, diagnostics, onClose }: { d: InventoryDevice;
     ['Addresses', d.addresses.join(', ')],
     ['ONVIF device service', d.xaddrs.join('\n')],
     ['Web page', d.presentationUrl],
-    ['Found by', foundBy(d.protocols)],
+    ['Found by', foundBy(d.protocols, true)],
     ['First seen', new Date(d.firstSeen).toLocaleString()],
     ['Last seen', new Date(d.lastSeen).toLocaleString()],
     ['Clock', formatSkew(d.clockSkewMs)],

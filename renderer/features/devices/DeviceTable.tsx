@@ -163,7 +163,9 @@ function Cells({ d }: { d: InventoryDevice }) {
       <div role="gridcell" className="dev-cell col-address mono" title={[...d.addresses, ...d.xaddrs].join('\n')}>
         {d.addresses.join(', ')}
       </div>
-      <div role="gridcell" className="dev-cell col-protocols wrap">{foundBy(d.protocols)}</div>
+      <div role="gridcell" className="dev-cell col-protocols wrap" title={foundBy(d.protocols, true)}>
+        {foundBy(d.protocols)}
+      </div>
       <div role="gridcell" className="dev-cell col-lastSeen">{new Date(d.lastSeen).toLocaleTimeString()}</div>
       <div role="gridcell" className="dev-cell col-skew">{formatSkew(d.clockSkewMs)}</div>
     </>

@@ -1,15 +1,24 @@
 import type { Protocol } from '../../../common/domain/device';
 
-/** How the technician says what found a device (not the protocols' own names). */
+/** How the technician says what found a device (not the protocols' own names), short enough for the table's column. */
 export const FOUND_BY: Record<Protocol, string> = {
-  'ws-discovery': 'ONVIF search',
-  ssdp: 'UPnP search',
-  dhip: 'Dahua search',
+  'ws-discovery': 'ONVIF',
+  ssdp: 'UPnP',
+  dhip: 'Dahua',
+  sweep: 'sweep',
+  manual: 'by hand',
+};
+
+/** The same in full, for the details panel and the column's tooltip. */
+const FOUND_BY_LONG: Record<Protocol, string> = {
+  'ws-discovery': 'ONVIF search (WS-Discovery)',
+  ssdp: 'UPnP search (SSDP)',
+  dhip: 'Dahua search (DHIP)',
   sweep: 'range sweep',
   manual: 'added by hand',
 };
 
-export const foundBy = (protocols: readonly Protocol[]) => protocols.map((p) => FOUND_BY[p]).join(', ');
+export const foundBy = (protocols: readonly Protocol[], long = false) => protocols.map((p) => (long ? FOUND_BY_LONG : FOUND_BY)[p]).join(', ');
 
 /**
  * What "Not initialised" means for the technician, matching what the app then
