@@ -110,7 +110,15 @@ export function SiteLoop({ devices, nvrHost, nvrRef, caseId, source }: SiteLoopP
           <NvrLine signedIn={signedIn} url={session?.url} caseId={caseId} address={nvrAddress} onAddress={setTypedNvr} nvrHost={nvrHost} />
           {form.fields(devices)}
           <div className="actions">
-            <button type="button" className="primary" onClick={() => void makePlan()} disabled={busy} aria-describedby={busy ? 'site-busy' : undefined} data-testid="site-plan">
+            <button
+              type="button"
+              // The case's last step leads with this; on the Sync screen its own Save and sync stays the one primary action.
+              className={'cameras' in source ? 'primary' : undefined}
+              onClick={() => void makePlan()}
+              disabled={busy}
+              aria-describedby={busy ? 'site-busy' : undefined}
+              data-testid="site-plan"
+            >
               Sync cameras and the NVR’s channels…
             </button>
             {busy && (
