@@ -79,22 +79,7 @@ export function DeviceTable({ devices, sort, onSort, total, selected, onOpen, fo
 
   return (
     <div role="grid" aria-label="Devices" aria-rowcount={devices.length + 1} aria-colcount={COLUMNS.length} className="dev-table">
-      <div role="rowgroup" className="dev-head">
-        <div role="row" className="dev-row">
-          {COLUMNS.map((c) => (
-            <div key={c.key} role="columnheader" className={`dev-cell col-${c.key}`} aria-sort={sort.key === c.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : undefined}>
-              {c.sortable ? (
-                <button type="button" className="sort" onClick={() => onSort(c.key as SortKey)}>
-                  {c.label}
-                  {sort.key === c.key ? (sort.dir === 'asc' ? ' ▲' : ' ▼') : ''}
-                </button>
-              ) : (
-                c.label
-              )}
-            </div>
-          ))}
-        </div>
-      </div>
+      <Header sort={sort} onSort={onSort} />
       <div ref={scrollRef} className="dev-scroll" data-testid="device-scroll">
         {devices.length === 0 && <p className="dev-empty">{total === 0 ? 'No devices yet — discovery is listening.' : 'No device matches the filter.'}</p>}
         <div role="rowgroup" className="dev-body" style={{ height: virtualizer.getTotalSize() }}>
@@ -125,6 +110,27 @@ export function DeviceTable({ devices, sort, onSort, total, selected, onOpen, fo
             );
           })}
         </div>
+      </div>
+    </div>
+  );
+}
+
+function Header({ sort, onSort }: { sort: SortSpec; onSort(key: SortKey): void }) {
+  return (
+    <div role="rowgroup" className="dev-head">
+      <div role="row" className="dev-row">
+        {COLUMNS.map((c) => (
+          <div key={c.key} role="columnheader" className={`dev-cell col-${c.key}`} aria-sort={sort.key === c.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : undefined}>
+            {c.sortable ? (
+              <button type="button" className="sort" onClick={() => onSort(c.key as SortKey)}>
+                {c.label}
+                {sort.key === c.key ? (sort.dir === 'asc' ? ' ▲' : ' ▼') : ''}
+              </button>
+            ) : (
+              c.label
+            )}
+          </div>
+        ))}
       </div>
     </div>
   );

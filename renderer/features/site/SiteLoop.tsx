@@ -45,16 +45,63 @@ export function SiteLoop({ devices, nvrHost, nvrRef, caseId, source }: SiteLoopP
   const loop = useSiteLoop().data ?? null;
   const session = useNvrSession().data;
   const snap = useNvrChannels().data;
-  const [plan, setPlan] = useState<Plan>();
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
   const [typedNvr, setTypedNvr] = useState<string>();
   const nvrAddress = typedNvr ?? nvrUrlOf(caseNvrHost(nvrRef, nvrHost, devices.values()));
   const form = useCameraForm(source, caseId);
+  const signedIn = session?.signedIn === true;
+  const a = useLoopActions({ form, caseId, signedIn, nvrAddress });
+  const names = new Map([...(snap?.channels ?? []).map((c) => [c.channel, c.name] as const), ...planNames]);
+
+  return (
+    <section className="site-loop" aria-label="NVR channels after the change">
+      <h3>The cameras and the NVR’s channels</h3>
+      {a.error && (
+        <p role="alert" className="error">
+          {a.error}
+        </p>
+      )}
+      {!a.plan && !loop?.running && (
+        <>
+          <NvrLine signedIn={signedIn} url={session?.url} caseId={caseId} address={nvrAddress} onAddress={setTypedNvr} nvrHost={nvrHost} />
+          {form.fields(devices)}
+          <div className="actions">
+            <button
+              ref={a.planButton}
+              type="button"
+              // The case's last step leads with this; on the Sync screen its own Save and sync stays the one primary action.
+              className={'cameras' in source ? 'primary' : undefined}
+              onClick={() => void a.makePlan()}
+              disabled={a.busy}
+              aria-describedby={a.busy ? 'site-busy' : undefined}
+              data-testid="site-plan"
+            >
+              Sync cameras and the NVR’s channels…
+            </button>
+            {a.busy && (
+              <span id="site-busy" className="why-not">
+                {signedIn || !caseId ? 'Reading the NVR’s channels…' : 'Signing in to the NVR with the case’s password…'}
+              </span>
+            )}
+          </div>
+        </>
+      )}
+      {a.plan && <PlanView plan={a.plan} devices={devices} heading={a.planHeading} busy={a.busy} onSave={() => void a.save()} onCancel={a.cancel} />}
+      <div ref={a.boardHome}>{loop && <Board loop={loop} devices={devices} names={names} />}</div>
+    </section>
+  );
+}
+
+/**
+ * The loop's three moves — plan (signing in with the case's password first where
+ * needed), Save, Cancel — each leaving focus where the work goes on.
+ */
+function useLoopActions({ form, caseId, signedIn, nvrAddress }: { form: ReturnType<typeof useCameraForm>; caseId?: string; signedIn: boolean; nvrAddress: string }) {
+  const [plan, setPlan] = useState<Plan>();
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
   const planHeading = useRef<HTMLHeadingElement>(null);
   const boardHome = useRef<HTMLDivElement>(null);
-  const signedIn = session?.signedIn === true;
-
+  const planButton = useRef<HTMLButtonElement>(null);
   /** The case's NVR, signed in with the case's password: once per click, never retried. */
   const ensureSignedIn = async () => {
     if (signedIn || !caseId) return;
@@ -93,46 +140,9 @@ export function SiteLoop({ devices, nvrHost, nvrRef, caseId, source }: SiteLoopP
     });
   const cancel = () => {
     setPlan(undefined);
-    requestAnimationFrame(() => document.querySelector<HTMLElement>('[data-testid="site-plan"]:not([disabled])')?.focus());
+    requestAnimationFrame(() => planButton.current?.focus());
   };
-  const names = new Map([...(snap?.channels ?? []).map((c) => [c.channel, c.name] as const), ...planNames]);
-
-  return (
-    <section className="site-loop" aria-label="NVR channels after the change">
-      <h3>The cameras and the NVR’s channels</h3>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
-      {!plan && !loop?.running && (
-        <>
-          <NvrLine signedIn={signedIn} url={session?.url} caseId={caseId} address={nvrAddress} onAddress={setTypedNvr} nvrHost={nvrHost} />
-          {form.fields(devices)}
-          <div className="actions">
-            <button
-              type="button"
-              // The case's last step leads with this; on the Sync screen its own Save and sync stays the one primary action.
-              className={'cameras' in source ? 'primary' : undefined}
-              onClick={() => void makePlan()}
-              disabled={busy}
-              aria-describedby={busy ? 'site-busy' : undefined}
-              data-testid="site-plan"
-            >
-              Sync cameras and the NVR’s channels…
-            </button>
-            {busy && (
-              <span id="site-busy" className="why-not">
-                {signedIn || !caseId ? 'Reading the NVR’s channels…' : 'Signing in to the NVR with the case’s password…'}
-              </span>
-            )}
-          </div>
-        </>
-      )}
-      {plan && <PlanView plan={plan} devices={devices} heading={planHeading} busy={busy} onSave={() => void save()} onCancel={cancel} />}
-      <div ref={boardHome}>{loop && <Board loop={loop} devices={devices} names={names} />}</div>
-    </section>
-  );
+  return { plan, error, busy, planHeading, boardHome, planButton, makePlan, save, cancel };
 }
 
 /** Which NVR the loop signs in to: signed in already, or the case's address (editable) and the NVR tab as the other way. */
