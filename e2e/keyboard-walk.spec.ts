@@ -279,3 +279,37 @@ test('a restart keeps one case per NVR: the duplicate warning fires whatever for
   await page.getByRole('button', { name: 'Keep the open case' }).click();
   await expect(page.getByTestId('wizard-step')).toHaveAttribute('data-step', 'forgot');
 });
+
+test('the keychain no longer holds the case’s password: Reveal says so, with the next step, and keeps it once typed again', async ({ app }) => {
+  const { page } = app;
+  const PASSWORD = 'Kept2026again';
+  // A case at its last step, by the contract (reset.spec.ts walks the screens).
+  const c = await app.call('cases.create', { nvr: { label: 'Keychain NVR' } });
+  await app.call('cases.setEmail', { caseId: c.id, email: EMAIL });
+  const qrText = 'https://gpwd.example/r?sn=X&n=1';
+  await app.call('cases.setQrText', { caseId: c.id, qrText, source: 'paste' });
+  await app.call('cases.recordSent', { caseId: c.id, via: 'clipboard' });
+  // The wizard checks a code's shape only (the NVR judges it): any well-formed one moves the case on.
+  await app.call('cases.recordCode', { caseId: c.id, code: 'K7QXM2PD' });
+  await app.call('cases.recordAttempt', { caseId: c.id, result: 'accepted' });
+  await app.call('cases.setPassword', { caseId: c.id, password: PASSWORD });
+  await app.call('cases.recordSync', { caseId: c.id, choice: 'save' });
+  // Gone from the keychain behind the app's back (as when the demo's throwaway keychain ended).
+  const keytar = (await import('keytar')).default;
+  expect(await keytar.deletePassword('nvr-support-console', `case:${c.id}`)).toBe(true);
+
+  await page.getByRole('tab', { name: 'Password reset' }).click();
+  const step = page.getByTestId('wizard-step');
+  await expect(step).toHaveAttribute('data-step', 'done');
+  await pressOn(page, step.getByRole('button', { name: 'Reveal the new password (hand-over)' }));
+  await expect(step.getByRole('alert')).toContainText('Type the new password again to keep it for the hand-over');
+  const again = step.getByLabel('Type the new password again to keep it for the hand-over');
+  await expect(step.getByRole('button', { name: 'Keep it' })).toBeDisabled();
+  await typeInto(page, again, PASSWORD);
+  await pressOn(page, step.getByRole('button', { name: 'Keep it' }));
+  await expect(again).toHaveCount(0);
+  await focusKept(page, 'Keep it');
+  await pressOn(page, step.getByRole('button', { name: 'Reveal the new password (hand-over)' }));
+  await expect(step.getByLabel('New password', { exact: true })).toHaveText(PASSWORD);
+  expect(app.logText()).not.toContain(PASSWORD);
+});
