@@ -87,7 +87,7 @@ test('a device row opens its details; the count follows the filter', async ({ ap
   const details = page.getByTestId('device-details');
   await expect(details).toContainText(cam.identity.serialNumber);
   await expect(details).toContainText(cam.xaddr);
-  await expect(details).toContainText('Seen by');
+  await expect(details).toContainText('Found by');
   await details.getByRole('button', { name: 'Close' }).click();
   await expect(details).toHaveCount(0);
 });

@@ -66,7 +66,7 @@ test('a device added by IP appears', async ({ app, site }) => {
   await expect(page.getByTestId('add-outcome')).toHaveText(`Added ${silent.address}`);
   const row = rowOf(page, 'address', silent.address);
   await expect(row).toHaveAttribute('data-online', 'true');
-  await expect(row).toContainText('manual');
+  await expect(row).toContainText('by hand');
   // Nothing listens there: a readable refusal, not a crash.
   await page.getByLabel('Add by IP or host name[:port]').fill(`${site.block}.99:${site.port}`);
   await page.getByRole('button', { name: 'Add', exact: true }).click();

@@ -7,7 +7,7 @@ import { filesUnder } from '../test/support/files';
 
 // Issue 12, item 1 and the keyboard done-when: a fresh data folder, no Secret
 // Service at all, and no mouse in the app. The whole reset case and the camera
-// sync must still complete, with the password in memory only.
+// sync (the case's closed loop) must still complete, with the password in memory only.
 const EMAIL = 'owner@example.com';
 const PW = 'Kbd2026onlyMem9';
 
@@ -91,22 +91,18 @@ test('no keychain, keyboard only: a whole reset case, then camera sync with the 
   await expect(page.getByLabel('Summary for the service ticket')).toHaveValue(/Outcome: reset done, password not stored/);
   expect(site.nvr.users.checkPassword('admin', PW)).toBe(true);
 
-  // Camera sync takes the password from memory; keyboard only here too.
-  await pressOn(page, page.getByRole('button', { name: 'Push the new password to the ONVIF cameras' }));
-  await expect(page.getByRole('tab', { name: 'Camera sync' })).toHaveAttribute('aria-selected', 'true');
-  await expect(page.getByTestId('sync-count')).toHaveText(`(2 of 2 chosen)`);
-  await expect(page.getByTestId('sync-use-case')).toBeChecked();
-  await typeInto(page, page.getByTestId('sync-current-0'), SITE_CREDENTIALS.camera.password);
-  await pressOn(page, page.getByTestId('sync-save'));
-  await expect(page.getByTestId('sync-summary')).toHaveAttribute('data-running', 'false');
-  await expect(page.getByTestId('sync-tally')).toHaveText('2 updated');
-  // Results first; the form folds away and "Save and sync" is no longer the primary action.
-  await expect(page.getByTestId('sync-save')).toHaveCount(0);
-  await expect(page.getByTestId('sync-new-run')).toBeVisible();
-  for (const c of site.cameras) {
-    expect(c.users.checkPassword('admin', PW)).toBe(true);
-    await expect(page.locator(`[data-testid="sync-row"][data-xaddr="${c.xaddr}"]`)).toContainText(c.identity.serialNumber);
-  }
+  // The case's last step closes the loop with the password from memory: it signs in to the NVR with it (one try)
+  // and changes the cameras and the NVR's stored passwords; keyboard only here too.
+  const loop = step.getByRole('region', { name: 'NVR channels after the change' });
+  await typeInto(page, loop.getByLabel('Password the cameras have now'), SITE_CREDENTIALS.camera.password);
+  await pressOn(page, loop.getByTestId('site-plan'));
+  const plan = loop.getByRole('dialog', { name: 'Site plan' });
+  await expect(plan.getByTestId('site-plan-row')).toHaveCount(3);
+  await pressOn(page, plan.getByTestId('site-save'));
+  const board = loop.getByTestId('site-board');
+  await expect(board.getByTestId('site-summary')).toHaveAttribute('data-running', 'false', { timeout: 90_000 });
+  await expect(board.getByTestId('site-summary')).toContainText('3 of 3 channels recording with the new password');
+  for (const c of site.cameras) expect(c.users.checkPassword('admin', PW)).toBe(true);
 
   // Nothing took the keychain's place on disk.
   const hits = filesUnder(app.dataDir).filter((f) => readFileSync(f).includes(PW));

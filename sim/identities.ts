@@ -17,7 +17,12 @@ export interface SimIdentity {
   mac: string;
   endpointUuid: string; // urn:uuid:…
   name: string;
+  /** The title its picture's OSD shows: the channel title the site's NVR gives this camera (CHANNEL_TITLES). */
+  osdTitle: string;
 }
+
+/** Channel titles of the simulated site, by camera index (the NVR's channel list and each camera's OSD agree). */
+export const CHANNEL_TITLES = ['Front door', 'Driveway', 'Back yard', 'Garage', 'Side gate', 'Porch', 'Office', 'Warehouse', 'Loading bay', 'Lobby'] as const;
 
 /**
  * Demo credentials of the simulated site (not real secrets). The NVR's admin password is the one
@@ -93,6 +98,7 @@ export function makeIdentity(kind: SimKind, index: number, seed = 1): SimIdentit
     mac,
     endpointUuid: `urn:uuid:${uuid}`,
     name: kind === 'nvr' ? 'NVR' : `Camera ${String(index + 1).padStart(2, '0')}`,
+    osdTitle: kind === 'nvr' ? 'NVR' : CHANNEL_TITLES[index % CHANNEL_TITLES.length]!,
   };
 }
 

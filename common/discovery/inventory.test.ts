@@ -98,3 +98,33 @@ describe('inventory merging', () => {
     );
   });
 });
+
+describe('stable device identity', () => {
+  it('a row first seen by MAC or UUID takes its serial id once the serial arrives, and says which id it replaced', () => {
+    const inv = new Inventory();
+    const first = inv.observe({ protocol: 'ws-discovery', address: '10.0.0.4', at, endpointUuid: 'urn:uuid:n1', mac: '3c:ef:8c:00:00:04', model: 'NVR4108' });
+    expect(first.changed[0]!.id).toBe('mac:3c:ef:8c:00:00:04');
+    const later = inv.observe({ protocol: 'dhip', address: '10.0.0.4', at, mac: '3C:EF:8C:00:00:04', serial: '7m0x' });
+    expect(later.changed[0]!.id).toBe('sn:7M0X');
+    expect(later.removed).toEqual(['mac:3c:ef:8c:00:00:04']);
+    expect(inv.list().map((d) => d.id)).toEqual(['sn:7M0X']);
+    expect(inv.get('sn:7M0X')?.endpointUuid).toBe('urn:uuid:n1');
+    // Later sightings by either identity land on the same row, with no further change of id.
+    expect(inv.observe({ protocol: 'ws-discovery', address: '10.0.0.4', at, endpointUuid: 'uuid:N1' }).removed).toEqual([]);
+    expect(inv.list()).toHaveLength(1);
+  });
+
+  it('the same device gets the same id whichever protocol answers first (as after a restart)', () => {
+    const sightings: Observation[] = [
+      { protocol: 'ws-discovery', address: '10.0.0.4', at, endpointUuid: 'urn:uuid:n1', mac: '3c:ef:8c:00:00:04' },
+      { protocol: 'dhip', address: '10.0.0.4', at, mac: '3c:ef:8c:00:00:04', serial: '7M0X' },
+      { protocol: 'ssdp', address: '10.0.0.4', at, udn: 'uuid:u1', serial: '7M0X' },
+    ];
+    const ids = [sightings, [...sightings].reverse(), [sightings[2]!, sightings[0]!, sightings[1]!]].map((order) => {
+      const inv = new Inventory();
+      for (const o of order) inv.observe(o);
+      return inv.list().map((d) => d.id);
+    });
+    expect(ids).toEqual([['sn:7M0X'], ['sn:7M0X'], ['sn:7M0X']]);
+  });
+});

@@ -164,9 +164,28 @@ export class Inventory {
       result.conflicts.push(c);
     }
     this.apply(target, o);
+    const before = this.rekey(target);
+    if (before) result.removed.push(before);
     this.index(target);
     result.changed.push(target.device);
     return result;
+  }
+
+  /**
+   * Serial first: a row first named by its MAC or endpoint UUID takes its serial's
+   * id as soon as a sighting brings the serial, so the same device has the same id
+   * whichever protocol answered first in this launch (a reset case, a sync target
+   * made before a restart still find it). Returns the id it had before, if it changed.
+   */
+  private rekey(row: Row): string | undefined {
+    const serial = row.device.serial;
+    const id = serial ? `sn:${norm.serial(serial)}` : undefined;
+    if (!id || row.device.id === id || this.rows.has(id)) return undefined;
+    const before = row.device.id;
+    this.rows.delete(before);
+    row.device.id = id;
+    this.rows.set(id, row);
+    return before;
   }
 
   private newId(o: Observation): string {

@@ -35,6 +35,9 @@ export const NvrRef = z.object({
   serial: z.string().max(100).optional(),
   model: z.string().max(100).optional(),
   address: z.string().max(100).optional(),
+  /** Hardware identities besides the serial, so the same NVR is recognised whichever form the inventory's row id took. */
+  mac: z.string().max(64).optional(),
+  endpointUuid: z.string().max(200).optional(),
 });
 export type NvrRef = z.infer<typeof NvrRef>;
 
@@ -72,6 +75,8 @@ export const ResetCase = z.object({
   syncChoiceAt: z.number().optional(),
   doneAt: z.number().optional(),
   outcome: z.enum(['reset', 'abandoned']).optional(),
+  /** The step a case closed without a reset was at, so reopening it resumes there. */
+  closedFromStep: Step.optional(),
   /** Deadline reminders already shown (keys like "delivery:<sentAt>"), so a restart does not repeat them. */
   notified: z.array(z.string()).default([]),
   history: z.array(HistoryEntry).default([]),

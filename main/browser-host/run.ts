@@ -4,7 +4,7 @@ import { startApp, type AppCore, type AppExtension } from '../app';
 import type { HostAdapter } from '../core/host';
 import { loadedFromArchive, readOptions } from '../core/options';
 import { logProcessErrors } from '../core/process-errors';
-import { startBrowserHost } from './server';
+import { startRememberedHost } from './host-state';
 
 export interface BrowserHostEntry {
   /** The build's out/ folder (renderer files are under out/renderer). */
@@ -39,7 +39,7 @@ export async function runBrowserHost(entry: BrowserHostEntry): Promise<void> {
   const options = readOptions(process.env, undefined, { packaged: loadedFromArchive(entry.entryUrl) });
   const core = await startApp(options, browserHostAdapter, await entry.extend?.());
   const stopLogging = logProcessErrors(core.log);
-  const host = await startBrowserHost({ dispatch: core.dispatch, events: core.events, log: core.log, staticDir: join(entry.outDir, 'renderer') });
+  const host = await startRememberedHost(core.ctx.dataDir, { dispatch: core.dispatch, events: core.events, log: core.log, staticDir: join(entry.outDir, 'renderer') }, core.log);
   process.stdout.write(JSON.stringify({ event: 'listening', url: host.url, origin: host.origin, dataDir: core.ctx.dataDir }) + '\n');
 
   let stopping = false;

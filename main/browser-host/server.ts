@@ -18,6 +18,8 @@ export interface BrowserHostOptions {
   /** Loopback address to listen on; anything else is refused. */
   host?: string;
   port?: number;
+  /** The access token to require (a restart keeps the last launch's: see host-state.ts); a fresh random one otherwise. */
+  token?: string;
 }
 
 export interface BrowserHost {
@@ -39,7 +41,7 @@ const CSP = rendererCsp({ websocket: true });
 export async function startBrowserHost(opts: BrowserHostOptions): Promise<BrowserHost> {
   const host = opts.host ?? '127.0.0.1';
   if (!isLoopbackAddress(host)) throw new Error(`The browser host listens on loopback only, not ${host}.`);
-  const token = randomBytes(24).toString('base64url');
+  const token = opts.token ?? newToken();
   const log = opts.log.child('browser-host');
   let origin = '';
   let hostHeader = '';
@@ -139,6 +141,11 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** A fresh access token for the page: 24 random bytes, URL-safe. */
+export function newToken(): string {
+  return randomBytes(24).toString('base64url');
 }
 
 export interface UpgradeRequest {

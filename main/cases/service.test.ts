@@ -158,4 +158,69 @@ describe('cases service', () => {
     expect((await f.handlers['cases.list'](undefined, { host: 'test' })).storeProblems).toHaveLength(1);
     await f.dispose?.();
   });
+
+  it('one NVR, one open case: a second case for it (another identity form, after a restart) is refused unless asked for', async () => {
+    const a = await setup();
+    const first = await a.h['cases.create']({ nvr: { label: 'NV4108', deviceId: 'mac:3c:ef:8c:00:00:10', mac: '3c:ef:8c:00:00:10', serial: '7M0ABC' } }, { host: 'test' });
+    // The app restarts; this time DHIP answered first, so the same NVR's row is sn:… and its MAC is spelled in capitals.
+    const t2 = testContext(a.dataDir);
+    const again = await setupCases(t2.ctx, { keychain: createMemoryKeychain(), notifyEveryMs: 3600_000 });
+    const sameNvr = { label: 'NV4108', deviceId: 'sn:7M0ABC', serial: '7m0abc', mac: '3C:EF:8C:00:00:10' };
+    const err = await Promise.resolve().then(() => again.handlers['cases.create']({ nvr: sameNvr }, { host: 'test' })).then(() => undefined, (e: unknown) => e as AppError);
+    expect(err).toBeInstanceOf(AppError);
+    expect(err!.code).toBe('conflict');
+    expect(err!.params).toMatchObject({ duplicateCaseId: first.id, step: 'forgot' });
+    expect((await again.handlers['cases.list'](undefined, { host: 'test' })).cases).toHaveLength(1);
+    // Another NVR is not a duplicate; the same one with `anyway` is allowed (the technician said so).
+    await again.handlers['cases.create']({ nvr: { label: 'Other', serial: 'OTHER1' } }, { host: 'test' });
+    await again.handlers['cases.create']({ nvr: sameNvr, anyway: true }, { host: 'test' });
+    expect((await again.handlers['cases.list'](undefined, { host: 'test' })).cases).toHaveLength(3);
+    await again.dispose?.();
+  });
+
+  it('closing a case without a reset can be undone: reopen resumes at the step it was closed from', async () => {
+    const { h } = await setup();
+    const ctx = { host: 'test' as const };
+    const c = await h['cases.create']({ nvr: { label: 'NVR', serial: 'S1' } }, ctx);
+    await h['cases.setEmail']({ caseId: c.id, email: 'o@example.com' }, ctx);
+    const closed = await h['cases.abandon']({ caseId: c.id }, ctx);
+    expect(closed).toMatchObject({ step: 'done', outcome: 'abandoned', closedFromStep: 'qr' });
+    // While it is closed another case for the NVR may open; then reopening the first would make two.
+    const other = await h['cases.create']({ nvr: { label: 'NVR', serial: 'S1' } }, ctx);
+    await expectAppError(() => h['cases.reopen']({ caseId: c.id }, ctx), 'conflict', /already open/);
+    await h['cases.abandon']({ caseId: other.id }, ctx);
+    const back = await h['cases.reopen']({ caseId: c.id }, ctx);
+    expect(back).toMatchObject({ step: 'qr', email: 'o@example.com' });
+    expect(back.outcome).toBeUndefined();
+    expect(back.doneAt).toBeUndefined();
+    expect(back.history.map((x) => x.what)).toEqual(expect.arrayContaining(['case closed without a reset', 'case reopened']));
+    await expectAppError(() => h['cases.reopen']({ caseId: c.id }, ctx), 'conflict', /is open/);
+  });
+
+  it('the keychain lost the password (the demo keychain ended): reveal says to type it again, and it is kept again', async () => {
+    const { h, keychain } = await setup();
+    const ctx = { host: 'test' as const };
+    const c = await h['cases.create']({ nvr: { label: 'NVR' } }, ctx);
+    await expectAppError(() => h['cases.rememberPassword']({ caseId: c.id, password: PASSWORD }, ctx), 'conflict', /no new password yet/);
+    await h['cases.setEmail']({ caseId: c.id, email: 'o@example.com' }, ctx);
+    await h['cases.setQrText']({ caseId: c.id, qrText: 'https://x/r?q=1', source: 'paste' }, ctx);
+    await h['cases.recordSent']({ caseId: c.id, via: 'clipboard' }, ctx);
+    await h['cases.recordCode']({ caseId: c.id, code: CODE }, ctx);
+    await h['cases.recordAttempt']({ caseId: c.id, result: 'accepted' }, ctx);
+    await h['cases.setPassword']({ caseId: c.id, password: PASSWORD }, ctx);
+    await h['cases.recordSync']({ caseId: c.id, choice: 'save' }, ctx);
+    keychain.entries.clear();
+    const err = await Promise.resolve().then(() => h['cases.revealPassword']({ caseId: c.id }, ctx)).then(() => undefined, (e: unknown) => e as AppError);
+    expect(err?.message).toMatch(/no longer holds this password.*Type the new password again to keep it for the hand-over/);
+    expect(err?.params).toEqual({ retype: true });
+    await expectAppError(() => h['cases.rememberPassword']({ caseId: c.id, password: 'bad;pass1' }, ctx), 'bad-request', /refuses these characters/);
+    const kept = await h['cases.rememberPassword']({ caseId: c.id, password: PASSWORD }, ctx);
+    expect(kept).toMatchObject({ step: 'done', passwordInKeychain: true, passwordKept: 'keychain' });
+    expect(await h['cases.revealPassword']({ caseId: c.id }, ctx)).toEqual({ password: PASSWORD });
+  });
+
+  it('says which keychain holds passwords: the OS one, none', async () => {
+    expect((await (await setup(true)).h['cases.list'](undefined, { host: 'test' })).keychain.kind).toBe('os');
+    expect((await (await setup(false)).h['cases.list'](undefined, { host: 'test' })).keychain.kind).toBe('none');
+  });
 });

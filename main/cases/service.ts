@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, type CallName } from '../../common/contract';
-import { ResetCase, STEPS, type Step } from '../../common/reset/case';
+import { ResetCase, STEP_TITLES, STEPS, type Step } from '../../common/reset/case';
 import { caseStatus } from '../../common/reset/deadlines';
 import { checkEmail } from '../../common/reset/email';
 import { checkPassword, PASSWORD_MESSAGES } from '../../common/reset/password';
+import { sameNvr } from '../../common/reset/identity';
 import { checkQrText } from '../../common/reset/qr-text';
 import { checkSecurityCode } from '../../common/reset/security-code';
 import { caseSummary } from '../../common/reset/summary';
@@ -57,15 +58,30 @@ export async function setupCases(ctx: ServiceContext, deps: CasesDeps = {}): Pro
     return c;
   };
 
+  /** The keychain, else (no dead end: the NVR already has this password) this session's memory, which camera sync reads too. */
+  const keep = async (caseId: string, password: string): Promise<'keychain' | 'session-memory'> => {
+    try {
+      await keychain.set(caseAccount(caseId), password);
+      return 'keychain';
+    } catch (e) {
+      const why = e instanceof KeychainUnavailable ? e.message : 'The OS keychain refused to store the password.';
+      log.warn('keychain write failed; password kept in memory for this session only', { caseId, why });
+      keepForSession(caseAccount(caseId), password);
+      return 'session-memory';
+    }
+  };
+
   const notifier = startNotifier(ctx, store, (c, key, what) => save(c, what, { notified: [...c.notified, key] }), deps.notifyEveryMs);
 
   const handlers: CaseHandlers = {
     'cases.list': async () => {
       // Probe first: the snapshot of cases must be as fresh as the answer.
       const keychainState = await probeCached();
-      return { cases: store.list(), now: now(), storeProblems: store.problems, keychain: keychainState };
+      const kind = !keychainState.available ? 'none' : ctx.options.embeddedSim ? 'demo' : 'os';
+      return { cases: store.list(), now: now(), storeProblems: store.problems, keychain: { ...keychainState, kind } };
     },
-    'cases.create': ({ nvr }) => {
+    'cases.create': ({ nvr, anyway }) => {
+      if (!anyway) refuseDuplicate(store.list(), nvr);
       const at = now();
       const c = store.put(
         ResetCase.parse({ id: `case-${randomUUID()}`, createdAt: at, updatedAt: at, nvr, step: 'forgot', history: [{ at, what: 'case opened' }] }),
@@ -148,22 +164,21 @@ export async function setupCases(ctx: ServiceContext, deps: CasesDeps = {}): Pro
       const r = checkPassword(password);
       if (!r.ok) throw new AppError('bad-request', r.problems.map((p) => PASSWORD_MESSAGES[p]).join(' '));
       if (!c.attempts.some((a) => a.result === 'accepted')) throw new AppError('conflict', 'The NVR must accept the security code first.');
-      try {
-        await keychain.set(caseAccount(caseId), password);
-      } catch (e) {
-        // No dead end: the NVR already has this password. Keep it in memory for this session (camera sync
-        // reads it from there) and say so; nothing is written to disk in the keychain's place.
-        const why = e instanceof KeychainUnavailable ? e.message : 'The OS keychain refused to store the password.';
-        log.warn('keychain write failed; password kept in memory for this session only', { caseId, why });
-        keepForSession(caseAccount(caseId), password);
-        return save(c, 'new password kept in memory for this session only (OS keychain unavailable)', {
-          passwordSetAt: now(),
-          passwordInKeychain: false,
-          passwordKept: 'session-memory',
-          step: 'sync',
-        });
-      }
-      return save(c, 'new password stored in the OS keychain', { passwordSetAt: now(), passwordInKeychain: true, passwordKept: 'keychain', step: 'sync' });
+      const kept = await keep(caseId, password);
+      const what = kept === 'keychain' ? 'new password stored in the keychain' : 'new password kept in memory for this session only (OS keychain unavailable)';
+      return save(c, what, { passwordSetAt: now(), passwordInKeychain: kept === 'keychain', passwordKept: kept, step: 'sync' });
+    },
+    'cases.rememberPassword': async ({ caseId, password }) => {
+      ctx.secrets.add(password);
+      const c = must(caseId);
+      if (!c.passwordSetAt) throw new AppError('conflict', 'This case has no new password yet: set it on the New password step.');
+      const r = checkPassword(password);
+      if (!r.ok) throw new AppError('bad-request', r.problems.map((p) => PASSWORD_MESSAGES[p]).join(' '));
+      const kept = await keep(caseId, password);
+      return save(c, kept === 'keychain' ? 'new password typed again and stored in the keychain' : 'new password typed again, kept in memory for this session only', {
+        passwordInKeychain: kept === 'keychain',
+        passwordKept: kept,
+      });
     },
     'cases.revealPassword': async ({ caseId }) => {
       const c = must(caseId);
@@ -173,7 +188,7 @@ export async function setupCases(ctx: ServiceContext, deps: CasesDeps = {}): Pro
         return { password: kept };
       }
       if (c.passwordKept === 'session-memory') {
-        throw new AppError('not-found', 'This password was kept in memory only (no OS keychain) and is gone since the app restarted: use the copy written down at the time.');
+        throw new AppError('not-found', 'This password was kept in memory only (no OS keychain) and is gone since the app restarted: use the copy written down at the time, and type it again to keep it for the hand-over.', { retype: true });
       }
       if (!c.passwordInKeychain) throw new AppError('not-found', 'No password was stored for this case.');
       let pw: string | null;
@@ -182,7 +197,10 @@ export async function setupCases(ctx: ServiceContext, deps: CasesDeps = {}): Pro
       } catch (e) {
         throw new AppError('unavailable', e instanceof Error ? e.message : 'The OS keychain is not available.');
       }
-      if (pw === null) throw new AppError('not-found', 'The keychain no longer holds this password (removed outside the app?).');
+      if (pw === null) {
+        const why = ctx.options.embeddedSim ? 'the demo’s throwaway keychain ends with the demo' : 'it was removed outside the app';
+        throw new AppError('not-found', `The keychain no longer holds this password (${why}). Type the new password again to keep it for the hand-over.`, { retype: true });
+      }
       ctx.secrets.add(pw);
       log.info('password revealed for hand-over', { caseId });
       return { password: pw };
@@ -195,7 +213,13 @@ export async function setupCases(ctx: ServiceContext, deps: CasesDeps = {}): Pro
     },
     'cases.abandon': ({ caseId }) => {
       const c = open(caseId);
-      return save(c, 'case abandoned', { step: 'done', doneAt: now(), outcome: 'abandoned' });
+      return save(c, 'case closed without a reset', { step: 'done', doneAt: now(), outcome: 'abandoned', closedFromStep: c.step });
+    },
+    'cases.reopen': ({ caseId }) => {
+      const c = must(caseId);
+      if (c.outcome !== 'abandoned') throw new AppError('conflict', c.step === 'done' ? 'This case ended with a reset; it cannot be reopened.' : 'This case is open.');
+      refuseDuplicate(store.list().filter((x) => x.id !== c.id), c.nvr);
+      return save(c, 'case reopened', { step: c.closedFromStep ?? 'forgot', doneAt: undefined, outcome: undefined, closedFromStep: undefined });
     },
     'cases.summary': ({ caseId }) => ({ text: caseSummary(must(caseId), now()) }),
     'cases.checkDeadlines': () => ({ fired: notifier.check() }),
@@ -209,6 +233,14 @@ export async function setupCases(ctx: ServiceContext, deps: CasesDeps = {}): Pro
     },
     dispose: () => notifier.stop(),
   };
+}
+
+/** One NVR, one open case, unless the technician said otherwise: a second request can use up the NVR's codes. */
+function refuseDuplicate(cases: ResetCase[], nvr: ResetCase['nvr']): void {
+  const open = cases.find((c) => c.step !== 'done' && sameNvr(c.nvr, nvr));
+  if (open) {
+    throw new AppError('conflict', `A case for this NVR is already open (at “${STEP_TITLES[open.step]}”).`, { duplicateCaseId: open.id, step: open.step });
+  }
 }
 
 /** Back is always allowed; forward only as far as the recorded data reaches. */

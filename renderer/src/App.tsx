@@ -5,8 +5,9 @@ import { ResetView } from '../features/reset/ResetView';
 import { SyncView } from '../features/sync/SyncView';
 import { NvrView } from '../features/nvr/NvrView';
 import { queryClient, useAppInfo, wireEvents } from './data';
-import { go, useNav, type View } from './nav';
-import { Notices } from './Notices';
+import { select, useNav, type View } from './nav';
+import { installFocusRescue } from './focus';
+import { ConnectionBanner, Notices } from './Notices';
 
 const TABS: { view: View; label: string; Screen: () => React.JSX.Element }[] = [
   { view: 'devices', label: 'Devices', Screen: DevicesView },
@@ -16,6 +17,7 @@ const TABS: { view: View; label: string; Screen: () => React.JSX.Element }[] = [
 ];
 
 wireEvents(queryClient);
+installFocusRescue();
 
 /** The app frame: header, the workspaces, and notices from main. */
 export function App() {
@@ -37,7 +39,7 @@ function Frame() {
     const to = e.key === 'ArrowRight' ? (i === last ? 0 : i + 1) : e.key === 'ArrowLeft' ? (i === 0 ? last : i - 1) : e.key === 'Home' ? 0 : e.key === 'End' ? last : -1;
     if (to < 0) return;
     e.preventDefault();
-    go(TABS[to]!.view);
+    select(TABS[to]!.view);
     tabs.current[to]?.focus();
   };
 
@@ -60,7 +62,7 @@ function Frame() {
                 aria-controls={`panel-${t.view}`}
                 tabIndex={view === t.view ? 0 : -1}
                 className={view === t.view ? 'tab active' : 'tab'}
-                onClick={() => go(t.view)}
+                onClick={() => select(t.view)}
                 onKeyDown={(e) => onKey(e, i)}
               >
                 {t.label}
@@ -77,11 +79,12 @@ function Frame() {
           {info.error.message}
         </div>
       )}
+      <ConnectionBanner />
       <Notices />
       <main className="app-main">
         {/* Every screen stays mounted (hidden when not shown): typed values, scroll and camera choices survive a tab switch. */}
         {TABS.map(({ view: v, Screen }) => (
-          <div key={v} role="tabpanel" id={`panel-${v}`} aria-labelledby={`tab-${v}`} hidden={view !== v} data-testid={`panel-${v}`}>
+          <div key={v} role="tabpanel" id={`panel-${v}`} aria-labelledby={`tab-${v}`} hidden={view !== v} data-testid={`panel-${v}`} tabIndex={-1}>
             <Screen />
           </div>
         ))}

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { nvr } from './api';
+import { setConnection, useConnection } from './connection';
 
 interface Notice {
   level: 'info' | 'warning' | 'error';
@@ -22,6 +23,32 @@ export function Notices() {
           </button>
         </div>
       ))}
+    </div>
+  );
+}
+
+/**
+ * Under the browser host the app can be closed or restarted under an open tab:
+ * say so plainly, with how to bring it back; the tab reconnects by itself.
+ */
+export function ConnectionBanner() {
+  const connection = useConnection();
+  useEffect(() => {
+    if (connection !== 'back') return;
+    const t = setTimeout(() => setConnection('open'), 8000);
+    return () => clearTimeout(t);
+  }, [connection]);
+  if (connection === 'open') return null;
+  return connection === 'lost' ? (
+    <div role="alert" className="banner error connection-lost" data-testid="connection-lost">
+      <p>
+        <b>The app is not running</b> (it was closed or is restarting). Start it again — <code>npm start</code>, or the app’s icon — and
+        this page reconnects by itself. If it printed a new address, open that address instead.
+      </p>
+    </div>
+  ) : (
+    <div role="status" className="banner info" data-testid="connection-back">
+      Connected to the app again.
     </div>
   );
 }

@@ -78,4 +78,15 @@ describe('renderer data core', () => {
     core.stop();
     expect([...f.listeners.values()].every((s) => s.size === 0)).toBe(true);
   });
+
+  it('an NVR channel read marks the session signed in and keeps the snapshot (the case step and the NVR tab share it)', () => {
+    const qc = new QueryClient();
+    const f = fakeApi();
+    createDataCore(qc, f.api);
+    qc.setQueryData(keys.nvrSession, { signedIn: false, failures: 1, maxFailures: 3 });
+    const snap = { url: 'http://10.0.0.5', username: 'admin', identity: { serial: 'S', model: 'M', firmware: 'F' }, channels: [], readAt: 1, notes: [] };
+    f.emit('nvr.channels', snap);
+    expect(qc.getQueryData(keys.nvrSession)).toEqual({ signedIn: true, failures: 1, maxFailures: 3, url: 'http://10.0.0.5', username: 'admin' });
+    expect(qc.getQueryData(keys.nvrChannels)).toBe(snap);
+  });
 });

@@ -4,6 +4,7 @@ import type { CaseList } from '../../common/contract/reset';
 import type { Diagnostic, ScanState } from '../../common/contract/devices';
 import type { SyncRunState } from '../../common/contract/sync';
 import type { SiteLoopState } from '../../common/contract/site';
+import type { NvrSnapshot, NvrStatus } from '../../common/contract/nvr';
 import type { InventoryDevice } from '../../common/domain/device';
 import type { ResetCase } from '../../common/reset/case';
 import type { z } from 'zod';
@@ -18,6 +19,9 @@ export const keys = {
   syncRun: ['sync', 'run'] as const,
   siteLoop: ['site', 'loop'] as const,
   info: ['app', 'info'] as const,
+  /** The NVR session (nvr.status), and its last channel read (nvr.channels events). */
+  nvrSession: ['nvr', 'session'] as const,
+  nvrChannels: ['nvr', 'channels'] as const,
 };
 
 const MAX_DIAGNOSTICS = 500;
@@ -58,6 +62,10 @@ export function createDataCore(qc: QueryClient, api: Api) {
     ),
     api.on('sync.finished', (state) => qc.setQueryData<SyncRunState | null>(keys.syncRun, (prev) => (!prev || prev.runId === state.runId ? state : prev))),
     api.on('site.progress', (state) => qc.setQueryData<SiteLoopState | null>(keys.siteLoop, state)),
+    api.on('nvr.channels', (snap) => {
+      qc.setQueryData<NvrSnapshot>(keys.nvrChannels, snap);
+      qc.setQueryData<NvrStatus>(keys.nvrSession, (s) => ({ failures: 0, maxFailures: 0, ...s, signedIn: true, url: snap.url, username: snap.username }));
+    }),
     api.on('app.clock', ({ clockOffsetMs }) =>
       qc.setQueryData(keys.info, (i: { clockOffsetMs: number } | undefined) => (i ? { ...i, clockOffsetMs } : i)),
     ),

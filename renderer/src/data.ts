@@ -1,7 +1,9 @@
 import { QueryClient, useQuery } from '@tanstack/react-query';
 import type { ScanState } from '../../common/contract/devices';
 import type { SyncRunState } from '../../common/contract/sync';
+import type { NvrSnapshot, NvrStatus } from '../../common/contract/nvr';
 import { nvr } from './api';
+import { onConnection } from './connection';
 import { createDataCore, keys } from './data-core';
 
 export { keys };
@@ -20,6 +22,10 @@ let core: ReturnType<typeof createDataCore> | undefined;
 /** Applies main's events to the cache; called once at start-up. */
 export function wireEvents(qc: QueryClient = queryClient): void {
   core ??= createDataCore(qc, nvr);
+  // Back after the app restarted: events were missed meanwhile, so read everything again.
+  onConnection((c) => {
+    if (c === 'back') void qc.invalidateQueries();
+  });
 }
 const data = () => (core ??= createDataCore(queryClient, nvr));
 
@@ -78,4 +84,25 @@ export function useAppInfo() {
 /** Milliseconds main's app clock is ahead of this machine's clock (tests move it; app.clock says when). */
 export function useClockOffset(): number {
   return useAppInfo().data?.clockOffsetMs ?? 0;
+}
+
+/** Whether a session with the NVR is open (nvr.channels events mark it; signing out clears it). */
+export function useNvrSession() {
+  return useQuery({ queryKey: keys.nvrSession, queryFn: () => nvr.nvr.status({}) });
+}
+
+/** The NVR's last channel read, or null before any (kept live by nvr.channels events). */
+export function useNvrChannels() {
+  return useQuery({
+    queryKey: keys.nvrChannels,
+    queryFn: async () => ((await nvr.nvr.status({})).signedIn ? nvr.nvr.channels() : null),
+  });
+}
+
+/** Signing in answers with the snapshot; the event follows, but the screen need not wait for it. */
+export function showNvrChannels(snap: NvrSnapshot | null): void {
+  queryClient.setQueryData(keys.nvrChannels, snap);
+  queryClient.setQueryData<NvrStatus>(keys.nvrSession, (s) =>
+    snap ? { failures: 0, maxFailures: 0, ...s, signedIn: true, url: snap.url, username: snap.username } : { failures: 0, maxFailures: 0, ...s, signedIn: false },
+  );
 }

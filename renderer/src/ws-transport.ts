@@ -1,5 +1,6 @@
 import { createApi, type NvrApi } from '../../common/contract/client';
 import type { CallName, Envelope, EventName } from '../../common/contract';
+import { setConnection } from './connection';
 
 /** Wire format of the browser host (mirrors main/browser-host/protocol.ts). */
 type ServerMessage =
@@ -7,6 +8,8 @@ type ServerMessage =
   | { kind: 'event'; name: EventName; payload: unknown };
 
 const TOKEN_KEY = 'nvr.hostToken';
+/** Reconnect tries after the host went away: soon at first, then every few seconds, for as long as the tab is open. */
+const RETRY_MS = [500, 1000, 2000, 4000];
 
 /**
  * The browser host hands the page a per-launch token in the URL fragment (never
@@ -32,6 +35,19 @@ export function connectWebSocket(): NvrApi {
   let nextId = 1;
   let socket: WebSocket | undefined;
   let opened: Promise<WebSocket> | undefined;
+  let everOpen = false;
+  let retries = 0;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+  // The app was closed or restarted: keep trying, and say so, until it is back (same port and token after a restart).
+  const scheduleReconnect = () => {
+    if (!everOpen || retryTimer) return;
+    setConnection('lost');
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      void connect().catch(() => scheduleReconnect());
+    }, RETRY_MS[Math.min(retries++, RETRY_MS.length - 1)]);
+  };
 
   const connect = (): Promise<WebSocket> => {
     if (opened) return opened;
@@ -39,6 +55,9 @@ export function connectWebSocket(): NvrApi {
       const ws = new WebSocket(url);
       ws.onopen = () => {
         socket = ws;
+        if (everOpen) setConnection('back');
+        everOpen = true;
+        retries = 0;
         resolve(ws);
       };
       ws.onerror = () => reject(new Error('Cannot reach the NVR Support Console host. Is it still running?'));
@@ -49,6 +68,7 @@ export function connectWebSocket(): NvrApi {
           pending.delete(id);
           done({ ok: false, error: { code: 'unavailable', message: 'The connection to the app host closed.' } });
         }
+        scheduleReconnect();
       };
       ws.onmessage = (msg) => {
         let data: ServerMessage;

@@ -1,7 +1,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { PNG } from 'pngjs';
 import jsQR from 'jsqr';
-import { startNvrReset, type NvrResetSim } from './reset-page';
+import { mailboxPage, startNvrReset, type NvrResetSim } from './reset-page';
 import { DAY } from './support';
 
 // Loopback block 127.61.1.0/24 is this file's own.
@@ -123,5 +123,15 @@ describe('simulated NVR reset screens and support mailbox', () => {
     expect(html).not.toContain('<script>');
     const json = (await (await fetch(new URL('mailbox/inbox', sim.url))).json()) as unknown[];
     expect(json).toHaveLength(2);
+  });
+});
+
+describe('the simulated pages are readable by assistive technology', () => {
+  it('the mailbox declares its language and never reloads itself; a Refresh button instead', () => {
+    for (const html of [mailboxPage([]), mailboxPage([{ at: 0, from: 'support@x', to: 'o@example.com', text: 'Your code', accepted: true, code: 'K7QXM2PD' } as never])]) {
+      expect(html).toMatch(/<html lang="en">/);
+      expect(html).not.toMatch(/http-equiv="refresh"/i);
+      expect(html).toMatch(/<form method="get"><button type="submit">Refresh<\/button>/);
+    }
   });
 });

@@ -280,15 +280,17 @@ export function mailboxPage(replies: readonly Reply[]): string {
 </article>`,
     )
     .join('\n');
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5"><title>Simulated support mailbox</title>
+  // No auto-refresh (a page that reloads itself every few seconds moves a screen reader's place and a keyboard's focus): a Refresh button.
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Simulated support mailbox</title>
 <style>body{font:15px sans-serif;margin:24px;background:#f4f6f8;color:#1d232b}article{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:12px 16px;margin:12px 0;max-width:720px}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0 0 8px}dt{color:#4f5760}dd{margin:0}.empty{color:#4f5760;font-style:italic}.code{font-size:20px}.refused{border-color:#cf222e}</style>
-</head><body><h1>Simulated support mailbox</h1><p>Demo only: replies from the simulated vendor support, as the registered email would receive them. Refreshes every 5 s.</p>
-${mails || '<p>No mail yet. Send the QR text to support from the app.</p>'}</body></html>`;
+</head><body><main><h1>Simulated support mailbox</h1><p>Demo only: replies from the simulated vendor support, as the registered email would receive them.</p>
+<form method="get"><button type="submit">Refresh</button> <span>to see replies that arrived since this page opened.</span></form>
+${mails || '<p>No mail yet. Send the QR text to support from the app, then press Refresh.</p>'}</main></body></html>`;
 }
 
 function screen(title: string, body: string): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><title>NVR — ${title}</title>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>NVR — ${title}</title>
 <style>body{background:#10161d;color:#e8eef4;font:16px sans-serif;margin:0;padding:24px}main{max-width:640px;margin:auto;background:#1d2731;padding:24px;border-radius:6px}
 label{display:block;margin:10px 0}input{font-size:16px;padding:4px}button{font-size:16px;margin:6px 6px 0 0}img{display:block;margin:16px auto;background:#fff}.msg{color:#ffb4a8}</style>
 </head><body><main><h1>${title}</h1>${body}</main></body></html>`;

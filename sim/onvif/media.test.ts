@@ -2,9 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { startDevice, type SimDevice } from './device';
-import { makeIdentity, SITE_CREDENTIALS } from '../identities';
+import { makeIdentity, SITE_CREDENTIALS, siteIdentities } from '../identities';
 import { parseAuthParams } from './auth';
-import { colourOf, solidJpeg } from './jpeg';
+import { colourOf, osdCells, solidJpeg } from './jpeg';
+import { FRAME_COLS, FRAME_ROWS, osdClock, snapshotOf } from './media';
 import type { DeviceFaults } from './types';
 
 // The simulated Media service and snapshot endpoint. Block 127.24.x.0/24. A hand-written client on
@@ -117,9 +118,9 @@ describe('simulated ONVIF media service', () => {
     expect([...pa.body.subarray(-2)]).toEqual([0xff, 0xd9]);
     expect(pa.body.equals(pb.body)).toBe(false);
     expect(a.stats().snapshots).toBe(1);
-    // The frame header says 64×48 (Chromium decoding it is e2e/close-loop.spec.ts's check).
+    // The frame header says 960×544, a sub-stream's frame (Chromium decoding it is e2e/close-loop.spec.ts's check).
     const sof = pa.body.indexOf(Buffer.from([0xff, 0xc0]));
-    expect([pa.body.readUInt16BE(sof + 7), pa.body.readUInt16BE(sof + 5)]).toEqual([64, 48]);
+    expect([pa.body.readUInt16BE(sof + 7), pa.body.readUInt16BE(sof + 5)]).toEqual([FRAME_COLS * 8, FRAME_ROWS * 8]);
   });
 
   it('counts a wrong password on the snapshot URL toward the lockout like a SOAP one, and then refuses even the right one', async () => {
@@ -163,5 +164,29 @@ describe('solid-colour JPEG encoder', () => {
     expect(j.indexOf(Buffer.from([0xff, 0xda]))).toBeGreaterThan(sof);
     expect(colourOf('A')).not.toEqual(colourOf('B'));
     for (const c of [colourOf('A'), colourOf('SERIAL-2')]) for (const v of c) expect(v).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('demo pictures look like camera frames', () => {
+  it('burns the channel title and the clock in as an OSD, and differ per camera and per moment', () => {
+    const { cameras } = siteIdentities(3);
+    expect(cameras.map((c) => c.osdTitle)).toEqual(['Front door', 'Driveway', 'Back yard']);
+    const at = Date.UTC(2026, 11, 3, 7, 20, 5);
+    expect(osdClock(at)).toBe('2026-12-03 07:20:05');
+    const [a, b] = [snapshotOf(cameras[0]!, at), snapshotOf(cameras[1]!, at)];
+    expect(a.equals(b)).toBe(false);
+    expect(snapshotOf(cameras[0]!, at + 1000).equals(a)).toBe(false);
+    expect(snapshotOf(cameras[0]!, at).equals(a)).toBe(true);
+    expect(a.length).toBeLessThan(64 * 1024);
+  });
+
+  it('draws each OSD character from its own glyph (a space is blank, unknown characters too)', () => {
+    const lit = (t: string) => osdCells(t).flat().filter(Boolean).length;
+    expect(osdCells('AB')[0]).toHaveLength(12);
+    expect(lit(' ')).toBe(0);
+    expect(lit('~')).toBe(0);
+    expect(lit('front door')).toBe(lit('FRONT DOOR'));
+    expect(lit('1')).toBeGreaterThan(5);
+    expect(osdCells('0').map((r) => r.map((x) => (x ? '#' : '.')).join(''))).toEqual(['.###..', '#...#.', '#..##.', '#.#.#.', '##..#.', '#...#.', '.###..']);
   });
 });

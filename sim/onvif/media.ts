@@ -1,6 +1,6 @@
 import type { SimIdentity } from '../identities';
 import { escapeXml, SoapFault, text, type XmlNode } from './soap';
-import { colourOf, solidJpeg } from './jpeg';
+import { blockJpeg, colourOf, drawOsd, type Rgb } from './jpeg';
 
 /**
  * The ONVIF Media service (ver10) of a simulated camera: its profiles, the
@@ -63,7 +63,54 @@ function profileXml(p: (typeof PROFILES)[number]): string {
   );
 }
 
-/** The camera's picture: one colour of its own (from its serial), so tiles tell cameras apart. */
-export function snapshotOf(identity: SimIdentity): Buffer {
-  return solidJpeg(colourOf(identity.serialNumber), 64, 48);
+/** The picture's size in 8×8 blocks: 960×544 pixels, a 16:9 frame like a sub-stream's. */
+export const FRAME_COLS = 120;
+export const FRAME_ROWS = 68;
+
+const mix = (a: Rgb, b: Rgb, t: number): Rgb => [0, 1, 2].map((i) => Math.round(a[i]! + (b[i]! - a[i]!) * t)) as Rgb;
+
+/**
+ * A drawn scene as a camera sees it — sky, ground, a building in the camera's
+ * own colour (from its serial), a door and windows, a tree — laid out by the
+ * camera's index so no two cameras of a site look alike.
+ */
+function scene(identity: SimIdentity): Rgb[][] {
+  const seed = Math.max(0, identity.index);
+  const horizon = 30 + (seed % 4) * 3;
+  const house = { left: 12 + ((seed * 23) % 60), width: 34, top: horizon - 14 - (seed % 3) * 3 };
+  const tree = (house.left + house.width + 10 + seed * 7) % FRAME_COLS;
+  const wall = colourOf(identity.serialNumber);
+  return Array.from({ length: FRAME_ROWS }, (_, r) =>
+    Array.from({ length: FRAME_COLS }, (_, c): Rgb => {
+      const inHouse = c >= house.left && c < house.left + house.width && r >= house.top && r < horizon + 8;
+      if (inHouse) {
+        const door = c >= house.left + 14 && c < house.left + 20 && r >= horizon - 4;
+        const window = (c - house.left) % 12 >= 3 && (c - house.left) % 12 < 8 && r >= house.top + 4 && r < house.top + 9;
+        return door ? [70, 45, 30] : window ? [180, 215, 235] : wall;
+      }
+      if (r < house.top && r >= house.top - 6 && Math.abs(c - (house.left + house.width / 2)) < (r - house.top + 7) * 3) return [120, 40, 35];
+      const dx = c - tree;
+      if (Math.abs(dx) <= 1 && r >= horizon - 6 && r < horizon + 6) return [90, 60, 30];
+      if (dx * dx + ((r - (horizon - 12)) * 1.6) ** 2 < 60) return [40, 110, 50];
+      if (r < horizon) return mix([110, 160, 220], [200, 225, 245], r / horizon);
+      return (r + c) % 7 === 0 ? [85, 125, 70] : mix([95, 140, 75], [70, 100, 55], (r - horizon) / (FRAME_ROWS - horizon));
+    }),
+  );
+}
+
+/** "2026-12-03 07:20:05", the camera's own clock as its OSD shows it (UTC here: the simulator has no time zone). */
+export function osdClock(at: number): string {
+  return new Date(at).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/**
+ * The camera's picture: its scene with the OSD a real camera burns in — the
+ * channel title top left, date and time bottom left — so a tile on the board
+ * says which camera it is by its picture alone.
+ */
+export function snapshotOf(identity: SimIdentity, at = Date.now()): Buffer {
+  const blocks = scene(identity);
+  drawOsd(blocks, identity.osdTitle, 3, 3);
+  drawOsd(blocks, osdClock(at), FRAME_ROWS - 11, 3);
+  return blockJpeg(blocks);
 }

@@ -1,6 +1,8 @@
 import type { Diagnostic } from '../../../common/contract/devices';
 import type { InventoryDevice } from '../../../common/domain/device';
+import { useEffect, useRef } from 'react';
 import { formatSkew } from './model';
+import { foundBy, NOT_INITIALISED_ADVICE } from './labels';
 
 const INIT_LABEL = { initialised: 'Initialised', 'not-initialised': 'Not initialised', unknown: 'Unknown' } as const;
 
@@ -18,7 +20,7 @@ export function DeviceDetails({ d, diagnostics, onClose }: { d: InventoryDevice;
     ['Addresses', d.addresses.join(', ')],
     ['ONVIF device service', d.xaddrs.join('\n')],
     ['Web page', d.presentationUrl],
-    ['Seen by', d.protocols.join(', ')],
+    ['Found by', foundBy(d.protocols, true)],
     ['First seen', new Date(d.firstSeen).toLocaleString()],
     ['Last seen', new Date(d.lastSeen).toLocaleString()],
     ['Clock', formatSkew(d.clockSkewMs)],
@@ -26,7 +28,7 @@ export function DeviceDetails({ d, diagnostics, onClose }: { d: InventoryDevice;
   ];
   if (d.dhip) {
     rows.push(
-      ['DHIP class', d.dhip.deviceClass],
+      ['Dahua device class', d.dhip.deviceClass],
       ['Initialised', INIT_LABEL[d.dhip.init]],
       ['Password reset offered', d.dhip.resetSupported === undefined ? undefined : d.dhip.resetSupported ? 'yes' : 'no'],
       ['Private protocol port', d.dhip.privatePort],
@@ -34,17 +36,25 @@ export function DeviceDetails({ d, diagnostics, onClose }: { d: InventoryDevice;
       ['Channels (remote / local)', d.dhip.remoteChannels !== undefined || d.dhip.videoInputs !== undefined ? `${d.dhip.remoteChannels ?? '—'} / ${d.dhip.videoInputs ?? '—'}` : undefined],
     );
   }
+  const heading = useRef<HTMLHeadingElement>(null);
+  // Opened below the table: bring it into view and put focus on it, so keyboard users are there too.
+  useEffect(() => {
+    heading.current?.scrollIntoView({ block: 'nearest' });
+    heading.current?.focus({ preventScroll: true });
+  }, []);
   return (
-    <section className="dev-details" aria-label="Device details" data-testid="device-details">
-      <h2>
-        {d.model ?? d.name ?? d.id}
-        <button type="button" onClick={onClose}>
+    <section className="dev-details" aria-labelledby="device-details-title" data-testid="device-details">
+      <div className="dev-details-head">
+        <h2 id="device-details-title" ref={heading} tabIndex={-1}>
+          Device details: {d.model ?? d.name ?? d.id}
+        </h2>
+        <button type="button" onClick={onClose} onKeyDown={(e) => e.key === 'Escape' && onClose()}>
           Close
         </button>
-      </h2>
+      </div>
       {d.dhip?.init === 'not-initialised' && (
         <p className="uninit-note" role="note">
-          Not initialised: this device has no admin password yet. Initialise it (vendor tool or its web page) before a reset or a sync.
+          {NOT_INITIALISED_ADVICE}
         </p>
       )}
       {d.flags.length > 0 && (

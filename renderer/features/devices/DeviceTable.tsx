@@ -1,7 +1,10 @@
-import { useRef } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { InventoryDevice } from '../../../common/domain/device';
+import { Status } from '../../src/status';
 import { formatSkew, type SortKey, type SortSpec } from './model';
+import { nextRow } from './grid-keys';
+import { foundBy } from './labels';
 import { NvrSignInLink } from '../nvr/SignInLink';
 
 const COLUMNS: { key: SortKey | 'protocols' | 'skew'; label: string; sortable: boolean }[] = [
@@ -11,7 +14,7 @@ const COLUMNS: { key: SortKey | 'protocols' | 'skew'; label: string; sortable: b
   { key: 'serial', label: 'Serial', sortable: true },
   { key: 'mac', label: 'MAC', sortable: true },
   { key: 'address', label: 'Addresses', sortable: true },
-  { key: 'protocols', label: 'Seen by', sortable: false },
+  { key: 'protocols', label: 'Found by', sortable: false },
   { key: 'lastSeen', label: 'Last seen', sortable: true },
   { key: 'skew', label: 'Clock', sortable: false },
 ];
@@ -26,14 +29,17 @@ interface Props {
   total: number;
   selected?: string;
   onOpen(id: string): void;
+  /** A row to put focus on (after its details close). */
+  focusId?: string;
 }
 
 /**
- * A grid of divs with table roles: virtualised rows must be absolutely
- * positioned, which real <tr>s cannot be, and the roles keep it readable by
- * screen readers and by Playwright's getByRole.
+ * A grid of divs with grid roles (virtualised rows must be absolutely
+ * positioned, which real <tr>s cannot be). Keyboard: the table is one Tab stop;
+ * arrows, Home/End and PageUp/PageDown move between rows; Enter opens a row's
+ * details; Right arrow reaches a button inside the row (an NVR's sign-in), Left comes back.
  */
-export function DeviceTable({ devices, sort, onSort, total, selected, onOpen }: Props) {
+export function DeviceTable({ devices, sort, onSort, total, selected, onOpen, focusId }: Props) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: devices.length,
@@ -42,30 +48,38 @@ export function DeviceTable({ devices, sort, onSort, total, selected, onOpen }: 
     overscan: 12,
     getItemKey: (i) => devices[i]?.id ?? i,
   });
+  const [activeId, setActiveId] = useState<string>();
+  const active = Math.max(0, devices.findIndex((d) => d.id === activeId));
+  const focusRow = (i: number) => {
+    const id = devices[i]?.id;
+    if (!id) return;
+    setActiveId(id);
+    virtualizer.scrollToIndex(i);
+    // The row may only exist once the virtualiser has drawn it.
+    requestAnimationFrame(() => scrollRef.current?.querySelector<HTMLElement>(`[data-row-id="${CSS.escape(id)}"]`)?.focus());
+  };
+  useEffect(() => {
+    const i = focusId ? devices.findIndex((d) => d.id === focusId) : -1;
+    if (i >= 0) focusRow(i);
+    // Only when asked (focusId changes): a new list must not pull focus.
+  }, [focusId]);
+
+  const onKey = (e: KeyboardEvent<HTMLDivElement>, i: number, d: InventoryDevice) => {
+    const inside = e.target !== e.currentTarget;
+    const to = inside ? undefined : nextRow(e.key, i, devices.length);
+    let act: (() => void) | undefined;
+    if (inside && e.key === 'ArrowLeft') act = () => e.currentTarget.focus();
+    else if (to !== undefined) act = () => focusRow(to);
+    else if (!inside && e.key === 'ArrowRight') act = () => e.currentTarget.querySelector<HTMLElement>('button')?.focus();
+    else if (!inside && (e.key === 'Enter' || e.key === ' ')) act = () => onOpen(d.id);
+    if (!act) return;
+    e.preventDefault();
+    act();
+  };
 
   return (
-    <div role="table" aria-label="Devices" aria-rowcount={devices.length + 1} className="dev-table">
-      <div role="rowgroup" className="dev-head">
-        <div role="row" className="dev-row">
-          {COLUMNS.map((c) => (
-            <div
-              key={c.key}
-              role="columnheader"
-              className={`dev-cell col-${c.key}`}
-              aria-sort={sort.key === c.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : undefined}
-            >
-              {c.sortable ? (
-                <button type="button" className="sort" onClick={() => onSort(c.key as SortKey)}>
-                  {c.label}
-                  {sort.key === c.key ? (sort.dir === 'asc' ? ' ▲' : ' ▼') : ''}
-                </button>
-              ) : (
-                c.label
-              )}
-            </div>
-          ))}
-        </div>
-      </div>
+    <div role="grid" aria-label="Devices" aria-rowcount={devices.length + 1} aria-colcount={COLUMNS.length} className="dev-table">
+      <Header sort={sort} onSort={onSort} />
       <div ref={scrollRef} className="dev-scroll" data-testid="device-scroll">
         {devices.length === 0 && <p className="dev-empty">{total === 0 ? 'No devices yet — discovery is listening.' : 'No device matches the filter.'}</p>}
         <div role="rowgroup" className="dev-body" style={{ height: virtualizer.getTotalSize() }}>
@@ -77,56 +91,89 @@ export function DeviceTable({ devices, sort, onSort, total, selected, onOpen }: 
                 key={item.key}
                 role="row"
                 aria-rowindex={item.index + 2}
+                aria-selected={d.id === selected}
                 data-testid="device-row"
+                data-row-id={d.id}
                 data-serial={d.serial ?? ''}
                 data-online={d.online ? 'true' : 'false'}
                 data-kind={d.kind}
                 data-address={d.addresses[0] ?? ''}
                 className={`dev-row${d.online ? '' : ' offline'}${d.flags.length ? ' flagged' : ''}${d.id === selected ? ' selected' : ''}`}
                 style={{ transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}
-                tabIndex={0}
-                aria-current={d.id === selected ? "true" : undefined}
-                onClick={() => onOpen(d.id)}
-                onKeyDown={(e) => {
-                  if (e.key === 'Enter' || e.key === ' ') {
-                    e.preventDefault();
-                    onOpen(d.id);
-                  }
-                }}
+                tabIndex={item.index === active ? 0 : -1}
+                onFocus={(e) => e.target === e.currentTarget && setActiveId(d.id)}
+                onClick={() => (setActiveId(d.id), onOpen(d.id))}
+                onKeyDown={(e) => onKey(e, item.index, d)}
               >
-                <div role="cell" className="dev-cell col-online">
-                  <span className={`pill ${d.online ? 'on' : 'off'}`}>{d.online ? 'Online' : 'Offline'}</span>
-                  {d.dhip?.init === 'not-initialised' && (
-                    <span className="pill uninit" data-testid="not-initialised" title="DHIP says this device has no admin password yet: initialise it with the vendor tool before anything else.">
-                      Not initialised
-                    </span>
-                  )}
-                  {d.flags.length > 0 && (
-                    <span className="flag" role="img" aria-label={`Flagged: ${d.flags.join('; ')}`} title={d.flags.join('\n')}>
-                      ⚠
-                    </span>
-                  )}
-                </div>
-                <div role="cell" className="dev-cell col-kind">{KIND_LABEL[d.kind]}{d.kind === 'nvr' && <NvrSignInLink device={d} compact />}</div>
-                <div role="cell" className="dev-cell col-model two-line" title={[d.manufacturer, d.model, d.firmware && `firmware ${d.firmware}`].filter(Boolean).join('\n')}>
-                  <span data-testid="device-model">{d.model ?? ''}</span>
-                  <small>
-                    {[d.manufacturer, d.firmware].filter(Boolean).join(' · ')}
-                  </small>
-                </div>
-                <div role="cell" className="dev-cell col-serial mono" data-testid="device-serial" title={d.serial}>{d.serial ?? ''}</div>
-                <div role="cell" className="dev-cell col-mac mono" data-testid="device-mac" title={d.mac}>{d.mac ?? ''}</div>
-                <div role="cell" className="dev-cell col-address mono" title={[...d.addresses, ...d.xaddrs].join('\n')}>
-                  {d.addresses.join(', ')}
-                </div>
-                <div role="cell" className="dev-cell col-protocols" title={d.protocols.join(', ')}>{d.protocols.join(', ')}</div>
-                <div role="cell" className="dev-cell col-lastSeen">{new Date(d.lastSeen).toLocaleTimeString()}</div>
-                <div role="cell" className="dev-cell col-skew">{formatSkew(d.clockSkewMs)}</div>
+                <Cells d={d} />
               </div>
             );
           })}
         </div>
       </div>
     </div>
+  );
+}
+
+function Header({ sort, onSort }: { sort: SortSpec; onSort(key: SortKey): void }) {
+  return (
+    <div role="rowgroup" className="dev-head">
+      <div role="row" className="dev-row">
+        {COLUMNS.map((c) => (
+          <div key={c.key} role="columnheader" className={`dev-cell col-${c.key}`} aria-sort={sort.key === c.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : undefined}>
+            {c.sortable ? (
+              <button type="button" className="sort" onClick={() => onSort(c.key as SortKey)}>
+                {c.label}
+                {sort.key === c.key ? (sort.dir === 'asc' ? ' ▲' : ' ▼') : ''}
+              </button>
+            ) : (
+              c.label
+            )}
+          </div>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+function Cells({ d }: { d: InventoryDevice }) {
+  return (
+    <>
+      <div role="gridcell" className="dev-cell col-online stack">
+        <Status tone={d.online ? 'good' : 'bad'}>{d.online ? 'Online' : 'Offline'}</Status>
+        {d.dhip?.init === 'not-initialised' && (
+          <Status tone="warn" testId="not-initialised">
+            Not initialised
+          </Status>
+        )}
+        {d.flags.length > 0 && (
+          <span className="flag" role="img" aria-label={`Flagged: ${d.flags.join('; ')}`} title={d.flags.join('\n')}>
+            ⚠ flagged
+          </span>
+        )}
+      </div>
+      <div role="gridcell" className="dev-cell col-kind">
+        {KIND_LABEL[d.kind]}
+        {d.kind === 'nvr' && <NvrSignInLink device={d} compact tabIndex={-1} />}
+      </div>
+      <div role="gridcell" className="dev-cell col-model two-line" title={[d.manufacturer, d.model, d.firmware && `firmware ${d.firmware}`].filter(Boolean).join('\n')}>
+        <span data-testid="device-model">{d.model ?? ''}</span>
+        <small>{[d.manufacturer, d.firmware].filter(Boolean).join(' · ')}</small>
+      </div>
+      <div role="gridcell" className="dev-cell col-serial mono" data-testid="device-serial" title={d.serial}>
+        {d.serial ?? ''}
+      </div>
+      <div role="gridcell" className="dev-cell col-mac mono" data-testid="device-mac" title={d.mac}>
+        {d.mac ?? ''}
+      </div>
+      <div role="gridcell" className="dev-cell col-address mono" title={[...d.addresses, ...d.xaddrs].join('\n')}>
+        {d.addresses.join(', ')}
+      </div>
+      <div role="gridcell" className="dev-cell col-protocols wrap" title={foundBy(d.protocols, true)}>
+        {foundBy(d.protocols)}
+      </div>
+      <div role="gridcell" className="dev-cell col-lastSeen">{new Date(d.lastSeen).toLocaleTimeString()}</div>
+      <div role="gridcell" className="dev-cell col-skew">{formatSkew(d.clockSkewMs)}</div>
+    </>
   );
 }

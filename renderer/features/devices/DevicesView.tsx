@@ -18,7 +18,13 @@ export function DevicesView() {
   const onSort = (key: SortKey) => setSort((s) => (s.key === key ? { key, dir: s.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: 'asc' }));
   const online = [...rows.values()].filter((d) => d.online).length;
   const [openId, setOpenId] = useState<string>();
+  const [backTo, setBackTo] = useState<string>();
   const opened = openId ? rows.get(openId) : undefined;
+  const open = (id: string) => setOpenId((o) => (o === id ? undefined : id));
+  const close = () => {
+    setBackTo(openId);
+    setOpenId(undefined);
+  };
 
   return (
     <section aria-label="Devices" className="devices">
@@ -33,8 +39,8 @@ export function DevicesView() {
           {scan.state === 'scanning' ? ' — scanning…' : ''}
         </span>
       </div>
-      <DeviceTable devices={devices} sort={sort} onSort={onSort} total={rows.size} selected={openId} onOpen={(id) => setOpenId((o) => (o === id ? undefined : id))} />
-      {opened && <DeviceDetails d={opened} diagnostics={diagnostics} onClose={() => setOpenId(undefined)} />}
+      <DeviceTable devices={devices} sort={sort} onSort={onSort} total={rows.size} selected={openId} onOpen={open} focusId={backTo} />
+      {opened && <DeviceDetails key={opened.id} d={opened} diagnostics={diagnostics} onClose={close} />}
       <div className="dev-actions">
         <ManualAdd />
         <Sweep progress={scan.state === 'sweeping' ? scan : undefined} />

@@ -1,30 +1,25 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import type { NvrCertificate, NvrSnapshot, NvrStatus } from '../../../common/contract/nvr';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import type { NvrCertificate, NvrSignInInput, NvrSnapshot, NvrStatus } from '../../../common/contract/nvr';
 import type { InventoryDevice } from '../../../common/domain/device';
 import { nvr } from '../../src/api';
+import { showNvrChannels, useDevices, useNvrChannels } from '../../src/data';
 import { explain } from '../../src/errors';
 import { useNav } from '../../src/nav';
-import { inventoryLabel, inventoryRowOf, nvrUrlOf, onlineSummary, protocolLabel } from './model';
+import { Status } from '../../src/status';
+import { useWhyNot } from '../../src/WhyNot';
+import { defaultNvrHost, inventoryLabel, inventoryRowOf, nvrUrlFromInput, nvrUrlOf, onlineSummary, protocolLabel } from './model';
 import './nvr.css';
 
 /** The NVR channels view: sign in once (typed or the reset case's password), then its channel list. */
 export function NvrView() {
   const { params } = useNav();
-  const [snap, setSnap] = useState<NvrSnapshot>();
-  const [devices, setDevices] = useState<InventoryDevice[]>([]);
+  const snap = useNvrChannels().data ?? undefined;
+  const devices = [...(useDevices().data?.values() ?? [])];
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
+  const summary = useRef<HTMLParagraphElement>(null);
 
-  useEffect(() => nvr.on('nvr.channels', setSnap), []);
-  useEffect(() => {
-    // Back on this tab with a session still open: read it again (no sign-in; a closed session shows the form).
-    nvr.nvr.status({}).then((s) => (s.signedIn ? nvr.nvr.channels().then(setSnap) : undefined)).catch(() => undefined);
-  }, []);
-  useEffect(() => {
-    nvr.devices.list().then(setDevices, () => setDevices([]));
-  }, [snap]);
-
-  const act = useCallback(async (f: () => Promise<unknown>) => {
+  const act = async (f: () => Promise<unknown>) => {
     setBusy(true);
     setError(undefined);
     try {
@@ -34,24 +29,32 @@ export function NvrView() {
     } finally {
       setBusy(false);
     }
-  }, []);
+  };
+  const signIn = (input: NvrSignInInput) =>
+    act(async () => {
+      showNvrChannels(await nvr.nvr.signIn(input));
+      // The form is gone: the channel list's summary is where the work continues.
+      requestAnimationFrame(() => summary.current?.focus());
+    });
 
   return (
     <section className="nvr-view" aria-labelledby="nvr-title">
-      <h2 id="nvr-title">NVR channels</h2>
+      <h2 id="nvr-title" tabIndex={-1} data-focus-home={snap ? undefined : ''}>
+        NVR channels
+      </h2>
       {!snap ? (
-        <SignIn params={params} busy={busy} onSubmit={(input) => act(async () => setSnap(await nvr.nvr.signIn(input)))} />
+        <SignIn params={params} devices={devices} busy={busy} onSubmit={signIn} />
       ) : (
         <>
           <div className="nvr-head">
-            <p role="status" data-testid="nvr-summary">
+            <p role="status" data-testid="nvr-summary" ref={summary} tabIndex={-1} data-focus-home="">
               {[snap.identity.model, snap.identity.serial].filter(Boolean).join(' · ') || snap.url} — {onlineSummary(snap.channels)}, read{' '}
               {new Date(snap.readAt).toLocaleTimeString()}
             </p>
-            <button type="button" disabled={busy} onClick={() => act(async () => setSnap(await nvr.nvr.channels()))}>
-              Refresh
+            <button type="button" disabled={busy} onClick={() => act(async () => showNvrChannels(await nvr.nvr.channels()))}>
+              {busy ? 'Reading…' : 'Refresh'}
             </button>
-            <button type="button" disabled={busy} onClick={() => act(async () => (await nvr.nvr.signOut(), setSnap(undefined)))}>
+            <button type="button" disabled={busy} onClick={() => act(async () => (await nvr.nvr.signOut(), showNvrChannels(null)))}>
               Sign out of the NVR
             </button>
           </div>
@@ -72,50 +75,49 @@ export function NvrView() {
   );
 }
 
-interface SignInInput {
-  url: string;
-  username: string;
-  password?: string;
-  caseId?: string;
-  trustFingerprint?: string;
+/** What keeps the sign-in button from working, in words; undefined when it can go. */
+function blocker(o: { busy: boolean; address: ReturnType<typeof nvrUrlFromInput>; username: string; needPassword: boolean; password: string; https: boolean; trusted: boolean }) {
+  if (o.busy) return 'Signing in…';
+  if (!o.address.ok) return o.address.reason;
+  if (!o.username.trim()) return 'Type the user name (usually admin).';
+  if (o.needPassword && !o.password) return 'Type the NVR’s password.';
+  if (o.https && !o.trusted) return 'Check the certificate below and confirm it first.';
+  return undefined;
 }
 
-function SignIn({ params, busy, onSubmit }: { params: Record<string, string>; busy: boolean; onSubmit(input: SignInInput): void }) {
-  const [url, setUrl] = useState(nvrUrlOf(params['host']));
+function SignIn({ params, devices, busy, onSubmit }: { params: Record<string, string>; devices: InventoryDevice[]; busy: boolean; onSubmit(input: NvrSignInInput): void }) {
+  const start = nvrUrlOf(defaultNvrHost(params['host'], devices));
+  const [typed, setTyped] = useState<string>();
+  // The field follows the entry point (a case, an NVR row) and the inventory until the technician types in it.
+  const url = typed ?? start;
   const [username, setUsername] = useState('admin');
   const [password, setPassword] = useState('');
   const caseId = params['caseId'];
   const [useCase, setUseCase] = useState(!!caseId);
-  // The screen stays mounted: an entry point (NVR row, reset case) opening it again brings new values.
   useEffect(() => {
-    if (params['host']) setUrl(nvrUrlOf(params['host']));
-    setUseCase(!!caseId);
-  }, [params, caseId]);
-  const [status, setStatus] = useState<NvrStatus>();
-  const https = /^https:\/\//i.test(url.trim());
+    setTyped(undefined);
+    setUseCase(!!params['caseId']);
+  }, [params]);
+  const address = nvrUrlFromInput(url);
+  const https = address.ok && address.url.startsWith('https://');
   const [cert, setCert] = useState<NvrCertificate>();
   const [certError, setCertError] = useState<string>();
   const [trusted, setTrusted] = useState(false);
+  const target = address.ok ? address.url : '';
   useEffect(() => {
     setCert(undefined);
     setTrusted(false);
     setCertError(undefined);
-  }, [url]);
-
-  useEffect(() => {
-    if (!url) return;
-    let live = true;
-    nvr.nvr.status({ url }).then((s) => live && setStatus(s), () => live && setStatus(undefined));
-    return () => {
-      live = false;
-    };
-  }, [url, busy]);
+  }, [target]);
+  const status = useBudget(target, busy);
+  const why = useWhyNot(blocker({ busy, address, username, needPassword: !(useCase && caseId), password, https, trusted }));
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
+    if (why.disabled || !address.ok) return;
     // Clearing the field after each try: a wrong password is never sent twice by accident.
     const trust = https && cert && trusted ? { trustFingerprint: cert.fingerprint256 } : {};
-    onSubmit(useCase && caseId ? { url: url.trim(), username, caseId, ...trust } : { url: url.trim(), username, password, ...trust });
+    onSubmit(useCase && caseId ? { url: address.url, username, caseId, ...trust } : { url: address.url, username, password, ...trust });
     setPassword('');
   };
 
@@ -123,11 +125,12 @@ function SignIn({ params, busy, onSubmit }: { params: Record<string, string>; bu
     <form className="nvr-signin" onSubmit={submit} aria-label="Sign in to the NVR">
       <label>
         NVR address
-        <input name="nvr-url" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="http://192.168.1.108" required />
+        <input name="nvr-url" value={url} onChange={(e) => setTyped(e.target.value)} placeholder="192.168.1.108 or http://192.168.1.108:8080" />
       </label>
+      {start && typed === undefined && !params['host'] && <p className="hint">The NVR found on this network. Type another address to use that one.</p>}
       <label>
         User name
-        <input name="nvr-username" value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="off" required />
+        <input name="nvr-username" value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="off" />
       </label>
       {caseId && (
         <label className="inline">
@@ -137,38 +140,69 @@ function SignIn({ params, busy, onSubmit }: { params: Record<string, string>; bu
       {!(useCase && caseId) && (
         <label>
           Password
-          <input name="nvr-password" type="password" data-secret value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="off" required />
+          <input name="nvr-password" type="password" data-secret value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="off" />
         </label>
       )}
-      {https && (
-        <fieldset className="nvr-cert">
-          <legend>The NVR’s https certificate</legend>
-          {!cert ? (
-            <button type="button" onClick={() => nvr.nvr.certificate({ url: url.trim() }).then(setCert, (e: unknown) => setCertError(explain(e)))}>
-              Check the certificate
-            </button>
-          ) : (
-            <>
-              <p>
-                NVRs ship self-signed certificates, so no authority vouches for this one. SHA-256 fingerprint:{' '}
-                <code data-testid="nvr-cert-fingerprint">{cert.fingerprint256}</code> ({cert.subject}, valid to {cert.validTo}).
-              </p>
-              <label className="inline">
-                <input type="checkbox" checked={trusted} onChange={(e) => setTrusted(e.target.checked)} /> I trust this certificate: it is my customer’s NVR
-              </label>
-            </>
-          )}
-          {certError && <p role="alert">{certError}</p>}
-        </fieldset>
-      )}
+      {https && <CertCheck url={target} cert={cert} setCert={setCert} certError={certError} setCertError={setCertError} trusted={trusted} setTrusted={setTrusted} />}
       <p className="hint">
         The app tries once per click and never again on its own: the NVR locks the account after a few wrong passwords.
         {status && status.failures > 0 && ` The app has counted ${status.failures} refused sign-in${status.failures === 1 ? '' : 's'} on this NVR (it stops at ${status.maxFailures}).`}
       </p>
-      <button type="submit" className="primary" disabled={busy || !url || !username || (https && !trusted)}>
-        {busy ? 'Signing in…' : 'Sign in to the NVR'}
-      </button>
+      <div>
+        <button type="submit" className="primary" disabled={why.disabled} aria-describedby={why.describedBy}>
+          {busy ? 'Signing in…' : 'Sign in to the NVR'}
+        </button>
+        {!busy && why.note}
+      </div>
     </form>
+  );
+}
+
+/** The app's count of refused sign-ins on this NVR (the shared budget), re-read after each try. */
+function useBudget(url: string, busy: boolean): NvrStatus | undefined {
+  const [status, setStatus] = useState<NvrStatus>();
+  useEffect(() => {
+    if (!url) return setStatus(undefined);
+    let live = true;
+    nvr.nvr.status({ url }).then((s) => live && setStatus(s), () => live && setStatus(undefined));
+    return () => {
+      live = false;
+    };
+  }, [url, busy]);
+  return status;
+}
+
+interface CertProps {
+  url: string;
+  cert: NvrCertificate | undefined;
+  setCert(c: NvrCertificate): void;
+  certError: string | undefined;
+  setCertError(e: string): void;
+  trusted: boolean;
+  setTrusted(t: boolean): void;
+}
+
+function CertCheck({ url, cert, setCert, certError, setCertError, trusted, setTrusted }: CertProps) {
+  return (
+    <fieldset className="nvr-cert">
+      <legend>The NVR’s https certificate</legend>
+      {!cert ? (
+        <button type="button" onClick={() => nvr.nvr.certificate({ url }).then(setCert, (e: unknown) => setCertError(explain(e)))}>
+          Check the certificate
+        </button>
+      ) : (
+        <>
+          <p>
+            NVRs ship self-signed certificates, so no authority vouches for this one. SHA-256 fingerprint:{' '}
+            <code data-testid="nvr-cert-fingerprint">{cert.fingerprint256}</code> ({cert.subject}, valid to {cert.validTo}).
+          </p>
+          <label className="inline">
+            <input type="checkbox" checked={trusted} onChange={(e) => setTrusted(e.target.checked)} /> I trust this certificate: it is my customer’s NVR
+          </label>
+        </>
+      )}
+      {certError && <p role="alert">{certError}</p>}
+    </fieldset>
   );
 }
 
@@ -195,12 +229,15 @@ function ChannelTable({ snap, devices }: { snap: NvrSnapshot; devices: Inventory
             <tr key={c.channel} data-testid="nvr-channel" data-channel={c.channel} data-online={c.online ? 'true' : 'false'}>
               <td>{c.channel}</td>
               <td>{c.name}</td>
-              <td className="mono">{c.address}{c.port ? `:${c.port}` : ''}</td>
+              <td className="mono">
+                {c.address}
+                {c.port ? `:${c.port}` : ''}
+              </td>
               <td>{c.model}</td>
               <td>{protocolLabel(c.protocol)}</td>
               <td>{c.username}</td>
               <td>
-                <span className={`pill ${c.online ? 'on' : 'off'}`}>{c.online ? 'Online' : c.state === 'unknown' ? 'Unknown' : 'Offline'}</span>
+                <Status tone={c.online ? 'good' : c.state === 'unknown' ? 'wait' : 'bad'}>{c.online ? 'Online' : c.state === 'unknown' ? 'Unknown' : 'Offline'}</Status>
               </td>
               <td className={row ? '' : 'muted'}>{inventoryLabel(row)}</td>
             </tr>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InventoryDevice } from '../../../common/domain/device';
 import type { NvrChannel } from '../../../common/contract/nvr';
-import { inventoryLabel, inventoryRowOf, nvrHostOf, nvrUrlOf, onlineSummary } from './model';
+import { defaultNvrHost, inventoryLabel, inventoryRowOf, nvrHostOf, nvrUrlFromInput, nvrUrlOf, onlineSummary } from './model';
 
 const dev = (o: Partial<InventoryDevice>): InventoryDevice => ({ id: 'x', kind: 'camera', addresses: [], xaddrs: [], protocols: [], online: true, firstSeen: 0, lastSeen: 0, flags: [], ...o });
 const ch = (o: Partial<NvrChannel>): NvrChannel => ({ channel: 1, name: '', address: '10.0.0.1', protocol: 'private', username: 'admin', model: '', online: true, state: 'connected', passwordMasked: false, ...o });
@@ -26,5 +26,31 @@ describe('NVR channels view model', () => {
     expect(nvrHostOf({ addresses: ['10.0.0.5'], dhip: { init: 'initialised', httpPort: 80 } })).toBe('10.0.0.5');
     expect(nvrHostOf({ addresses: [] })).toBeUndefined();
     expect(onlineSummary([ch({}), ch({ online: false })])).toBe('1 of 2 channels online');
+  });
+
+  it.each([
+    ['127.0.1.10', 'http://127.0.1.10'],
+    ['  192.168.1.108:8080 ', 'http://192.168.1.108:8080'],
+    ['nvr.local', 'http://nvr.local'],
+    ['http://192.168.1.108', 'http://192.168.1.108'],
+    ['https://192.168.1.108:8443/doc/page/login.asp?x=1', 'https://192.168.1.108:8443'],
+    ['http://admin:secret@192.168.1.108/', 'http://192.168.1.108'],
+  ])('takes the NVR address %j as Add by IP does → %s', (typed, url) => {
+    expect(nvrUrlFromInput(typed)).toEqual({ ok: true, url });
+  });
+
+  it.each(['', '   ', 'ftp://192.168.1.108', '192.168.1.300', 'javascript:alert(1)', '10.0.0.1:99999', 'a b', 'http://[::1'])('refuses %j with a sentence, never throws', (typed) => {
+    const r = nvrUrlFromInput(typed);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toMatch(/\.$/);
+  });
+
+  it('starts the NVR tab from the entry point, else the inventory’s NVR (the online one first)', () => {
+    const off = dev({ id: 'a', kind: 'nvr', addresses: ['10.0.0.4'], online: false });
+    const on = dev({ id: 'b', kind: 'nvr', addresses: ['10.0.0.5'], dhip: { init: 'initialised', httpPort: 8080 } });
+    expect(defaultNvrHost('10.0.0.9', [off, on])).toBe('10.0.0.9');
+    expect(defaultNvrHost(undefined, [dev({}), off, on])).toBe('10.0.0.5:8080');
+    expect(defaultNvrHost(undefined, [off])).toBe('10.0.0.4');
+    expect(defaultNvrHost(undefined, [dev({})])).toBeUndefined();
   });
 });

@@ -1,5 +1,7 @@
 import type { InventoryDevice } from '../../../common/domain/device';
 import type { NvrChannel } from '../../../common/contract/nvr';
+import { parseHostTarget } from '../../../common/discovery/net';
+import { targetFromPaste } from '../../../common/paste-target';
 
 /** The inventory row a channel's camera is, by address; undefined when the laptop has not seen it. */
 export function inventoryRowOf(channel: NvrChannel, devices: readonly InventoryDevice[]): InventoryDevice | undefined {
@@ -37,4 +39,36 @@ export const protocolLabel = (p: string) => PROTOCOL_LABEL[p] ?? (p || 'Unknown'
 export function onlineSummary(channels: readonly NvrChannel[]): string {
   const online = channels.filter((c) => c.online).length;
   return `${online} of ${channels.length} channel${channels.length === 1 ? '' : 's'} online`;
+}
+
+/**
+ * The NVR's web address from what the technician typed or pasted, in the same
+ * forms Add by IP takes: `192.168.1.108`, `192.168.1.108:8080`, a host name, or a
+ * pasted `http(s)://…` address (its path and any credentials dropped).
+ */
+export function nvrUrlFromInput(text: string): { ok: true; url: string } | { ok: false; reason: string } {
+  const t = text.trim();
+  if (!t) return { ok: false, reason: 'Type the NVR’s address, e.g. 192.168.1.108.' };
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(t)) {
+    let u: URL;
+    try {
+      u = new URL(t);
+    } catch {
+      return { ok: false, reason: `“${t}” is not an address the app can use.` };
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return { ok: false, reason: 'The NVR’s web page is http:// or https://.' };
+    return { ok: true, url: `${u.protocol}//${u.host}` };
+  }
+  const { target } = targetFromPaste(t);
+  const r = parseHostTarget(target);
+  if (!r.ok) return { ok: false, reason: `“${t}” is not an address: type an IPv4 address or host name, optionally with :port.` };
+  return { ok: true, url: `http://${r.target.host}${r.target.port ? `:${r.target.port}` : ''}` };
+}
+
+/** The NVR the NVR tab starts from: the one the entry point named, else the inventory's (the online one first). */
+export function defaultNvrHost(given: string | undefined, devices: Iterable<InventoryDevice>): string | undefined {
+  if (given) return given;
+  const nvrs = [...devices].filter((d) => d.kind === 'nvr');
+  const row = nvrs.find((d) => d.online) ?? nvrs[0];
+  return row ? nvrHostOf(row) : undefined;
 }

@@ -1,5 +1,11 @@
 import { useEffect, useRef, useState } from 'react';
-import { STEP_TITLES, STEPS, WARN_BEFORE_MS, type ResetCase, type Step } from '../../../common/reset/case';
+import { AppError } from '../../../common/contract/define';
+import type { InventoryDevice } from '../../../common/domain/device';
+import { STEP_TITLES, STEPS, WARN_BEFORE_MS, type NvrRef, type ResetCase, type Step } from '../../../common/reset/case';
+import { sameNvr } from '../../../common/reset/identity';
+import { useWhyNot } from '../../src/WhyNot';
+import { ErrorLine } from './ErrorLine';
+import { CloseCase } from './CloseCase';
 import { nvrDisplayName } from '../../../common/reset/label';
 import { currentNvrRef, deviceLabel } from '../../src/labels';
 import { useCases, useDevices } from '../../src/data';
@@ -116,6 +122,11 @@ function CaseList({ cases, now, selected, onSelect }: { cases: ResetCase[]; now:
 
 const TYPE_IT = '__typed__';
 
+/** A case's reference to an inventory row: every identity it has, so the NVR is recognised again after a restart. */
+function refOf(d: InventoryDevice): NvrRef {
+  return { label: deviceLabel(d), deviceId: d.id, serial: d.serial, model: d.model, address: d.addresses[0], mac: d.mac, endpointUuid: d.endpointUuid };
+}
+
 function NewCase({ openCases, onCreated }: { openCases: ResetCase[]; onCreated: (c: ResetCase) => void }) {
   const devices = useDevices().data;
   const nvrs = [...(devices?.values() ?? [])].filter((x) => x.kind === 'nvr');
@@ -125,36 +136,40 @@ function NewCase({ openCases, onCreated }: { openCases: ResetCase[]; onCreated: 
   // With one NVR on the site, it is the one: preselected. The technician can still type another.
   const chosen = pick ?? (nvrs.length === 1 ? nvrs[0]!.id : TYPE_IT);
   const device = nvrs.find((d) => d.id === chosen);
-  const duplicate = device ? openCases.find((c) => c.nvr.deviceId === device.id) : undefined;
-  // A second open case for the same NVR needs a second, deliberate click after the warning.
+  const ref: NvrRef = device ? refOf(device) : { label: label.trim() };
+  // Main refuses a second open case for the same NVR (by serial, MAC, UUID, row or address) until asked twice.
+  const duplicate = ref.label ? openCases.find((c) => sameNvr(c.nvr, ref)) : undefined;
   const [warned, setWarned] = useState<string>();
   const warning = duplicate && warned === duplicate.id ? duplicate : undefined;
+  const why = useWhyNot(busy ? 'Starting…' : !device && !label.trim() ? 'Type the NVR’s name or address first.' : undefined);
+  const start = () =>
+    run(async () => {
+      const c = await nvr.cases.create({ nvr: ref, ...(warning ? { anyway: true } : {}) }).catch((e: unknown) => {
+        const other = e instanceof AppError ? e.params?.duplicateCaseId : undefined;
+        if (typeof other !== 'string') throw e;
+        setWarned(other);
+        return undefined;
+      });
+      if (!c) return;
+      setWarned(undefined);
+      setLabel('');
+      onCreated(c);
+    });
   return (
     <form
       className="new-case"
       aria-labelledby="new-case-title"
       onSubmit={(e) => {
         e.preventDefault();
-        if (duplicate && !warning) {
-          setWarned(duplicate.id);
-          return;
-        }
-        void run(async () => {
-          setWarned(undefined);
-          const ref = device
-            ? { label: deviceLabel(device), deviceId: device.id, serial: device.serial, model: device.model, address: device.addresses[0] }
-            : { label: label.trim() };
-          const c = await nvr.cases.create({ nvr: ref });
-          setLabel('');
-          onCreated(c);
-        });
+        if (duplicate && !warning) return setWarned(duplicate.id);
+        void start();
       }}
     >
       <h2 id="new-case-title">New reset case</h2>
       {nvrs.length > 0 && (
         <label>
           NVR from the inventory
-          <select value={chosen} onChange={(e) => setPick(e.target.value)}>
+          <select value={chosen} onChange={(e) => (setPick(e.target.value), setWarned(undefined))}>
             {nvrs.map((d) => (
               <option key={d.id} value={d.id}>
                 {deviceLabel(d)}
@@ -167,7 +182,7 @@ function NewCase({ openCases, onCreated }: { openCases: ResetCase[]; onCreated: 
       {!device && (
         <label>
           NVR name or address
-          <input value={label} onChange={(e) => setLabel(e.target.value)} maxLength={200} />
+          <input value={label} onChange={(e) => (setLabel(e.target.value), setWarned(undefined))} maxLength={200} />
         </label>
       )}
       {warning && (
@@ -176,21 +191,30 @@ function NewCase({ openCases, onCreated }: { openCases: ResetCase[]; onCreated: 
           request can use up the NVR’s codes.
         </p>
       )}
-      {error && (
-        <p role="alert" className="reset-error">
-          {error}
-        </p>
-      )}
-      <button type="submit" disabled={busy || (!device && !label.trim())}>
+      <ErrorLine error={error} />
+      <button type="submit" disabled={why.disabled} aria-describedby={why.describedBy}>
         {warning ? 'Start another case anyway' : 'Start a reset case'}
       </button>
+      {why.note}
       {warning && (
-        <button type="button" onClick={() => setWarned(undefined)}>
+        <button type="button" onClick={() => (setWarned(undefined), onCreated(warning))}>
           Keep the open case
         </button>
       )}
     </form>
   );
+}
+
+/** A new step (or another case) moves focus to its heading, where keyboard and screen-reader users start — unless they are busy elsewhere. */
+function useStepFocus(key: string) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    const h = heading.current;
+    const panel = h?.closest('[role="tabpanel"]');
+    const active = document.activeElement;
+    if (h && (active === document.body || active === null || panel?.contains(active))) h.focus();
+  }, [key]);
+  return heading;
 }
 
 function Wizard({ c, now }: { c: ResetCase; now: number }) {
@@ -199,14 +223,7 @@ function Wizard({ c, now }: { c: ResetCase; now: number }) {
   const [rewind, setRewind] = useState<Step>();
   const Screen = SCREENS[c.step];
   const at = STEPS.indexOf(c.step);
-  const heading = useRef<HTMLHeadingElement>(null);
-  const shown = useRef<string>(undefined);
-  // A new step (or another case) moves focus to its heading, so keyboard and screen-reader users start there.
-  useEffect(() => {
-    const key = `${c.id}:${c.step}`;
-    if (shown.current !== undefined && shown.current !== key) heading.current?.focus();
-    shown.current = key;
-  }, [c.id, c.step]);
+  const heading = useStepFocus(`${c.id}:${c.step}`);
   return (
     <div className="wizard">
       <h2>{nvrDisplayName(currentNvrRef(c.nvr, inventory))}</h2>
@@ -238,13 +255,9 @@ function Wizard({ c, now }: { c: ResetCase; now: number }) {
           </button>
         </div>
       )}
-      {error && (
-        <p role="alert" className="reset-error">
-          {error}
-        </p>
-      )}
+      <ErrorLine error={error} />
       <section data-testid="wizard-step" data-step={c.step} aria-label={`Wizard, step ${at + 1} of ${STEPS.length}`} className="step">
-        <h3 id="step-heading" ref={heading} tabIndex={-1}>
+        <h3 id="step-heading" ref={heading} tabIndex={-1} data-focus-home="">
           Step {at + 1} of {STEPS.length}: {STEP_TITLES[c.step]}
         </h3>
         <div className="step-body">
@@ -254,11 +267,7 @@ function Wizard({ c, now }: { c: ResetCase; now: number }) {
           <Schematic step={c.step} />
         </div>
       </section>
-      {c.step !== 'done' && (
-        <button type="button" className="link" onClick={() => run(() => nvr.cases.abandon({ caseId: c.id }))}>
-          Close this case without a reset
-        </button>
-      )}
+      {c.step !== 'done' && <CloseCase c={c} />}
     </div>
   );
 }

@@ -1,6 +1,10 @@
 import { useEffect, useMemo, useState } from 'react';
 import { ErrorLine } from './ErrorLine';
-import { CODE_ENTRY_LIMIT, type ResetCase } from '../../../common/reset/case';
+import { AppError } from '../../../common/contract/define';
+import type { KeychainKind } from '../../../common/contract/reset';
+import { CODE_ENTRY_LIMIT, STEP_TITLES, type ResetCase } from '../../../common/reset/case';
+import { explain } from '../../src/errors';
+import { useWhyNot } from '../../src/WhyNot';
 import { caseStatus, formatRemaining } from '../../../common/reset/deadlines';
 import { generatePassword } from '../../../common/reset/generator';
 import { checkPasswordPair, FORBIDDEN_CHARS, PASSWORD_MAX, PASSWORD_MESSAGES, PASSWORD_MIN, type PasswordProblem } from '../../../common/reset/password';
@@ -8,11 +12,9 @@ import { checkSecurityCode } from '../../../common/reset/security-code';
 import { estimateStrength } from '../../../common/reset/strength';
 import { nvr } from '../../src/api';
 import { useCases, useDevices } from '../../src/data';
-import { go } from '../../src/nav';
 import { copyText } from './copy';
 import { useAction } from '../../src/use-action';
 import type { StepProps } from './steps-early';
-import { NvrSignInLink } from '../nvr/SignInLink';
 import { SiteLoop } from '../site/SiteLoop';
 
 
@@ -143,15 +145,9 @@ export function PasswordStep({ c }: StepProps) {
       }}
     >
       <p>
-        Choose the new password, type it into <b>New Password</b> and <b>Confirm Password</b> on the NVR, and here. It is kept in the OS keychain
-        for the hand-over — never in a file.
+        Choose the new password, type it into <b>New Password</b> and <b>Confirm Password</b> on the NVR, and here.
       </p>
-      {keychain && !keychain.available && (
-        <p className="session-only" data-testid="no-keychain-ahead">
-          <b>No OS keychain here:</b> after saving, the password stays only in this app’s memory until it closes (camera sync can use it).
-          Have paper ready to write it down.
-        </p>
-      )}
+      <StorageNote keychain={keychain} />
       <label>
         New password
         <input data-secret type={show ? 'text' : 'password'} value={pw} onChange={(e) => setPw(e.target.value)} autoComplete="new-password" spellCheck={false} />
@@ -213,19 +209,54 @@ export function PasswordStep({ c }: StepProps) {
   );
 }
 
-/** Shows the password from the keychain for 30 s, then removes it from the page. */
+/** Where the new password goes, said as it is: the OS keychain, the demo's keychain, or nowhere but memory. */
+export function StorageNote({ keychain }: { keychain: { available: boolean; kind?: KeychainKind } | undefined }) {
+  const kind = keychain ? (keychain.kind ?? (keychain.available ? 'os' : 'none')) : undefined;
+  if (kind === 'os') return <p data-testid="storage-note">It is kept in the OS keychain for the hand-over — never in a file.</p>;
+  if (kind === 'demo')
+    return (
+      <p data-testid="storage-note">
+        The demo keeps it in the keychain it runs with — a throwaway one when no keychain was running, removed when the demo ends — never in a
+        file. Write it down if you need it after the demo.
+      </p>
+    );
+  if (kind === 'none')
+    return (
+      <p className="session-only" data-testid="no-keychain-ahead">
+        <b>No OS keychain here:</b> after saving, the password stays only in this app’s memory until it closes (camera sync can use it).
+        Have paper ready to write it down.
+      </p>
+    );
+  return null;
+}
+
+/** Shows the password from the keychain for 30 s, then removes it from the page; where the keychain lost it, asks for it again. */
 export function Reveal({ caseId }: { caseId: string }) {
   const [pw, setPw] = useState<string>();
-  const [run, error, busy] = useAction();
+  const [error, setError] = useState<string>();
+  const [retype, setRetype] = useState(false);
+  const [busy, setBusy] = useState(false);
   useEffect(() => {
     if (pw === undefined) return;
     const t = setTimeout(() => setPw(undefined), 30_000);
     return () => clearTimeout(t);
   }, [pw]);
+  const reveal = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      setPw((await nvr.cases.revealPassword({ caseId })).password);
+    } catch (e) {
+      setError(explain(e));
+      setRetype(e instanceof AppError && e.params?.retype === true);
+    } finally {
+      setBusy(false);
+    }
+  };
   return (
     <div className="reveal">
       {pw === undefined ? (
-        <button type="button" disabled={busy} onClick={() => run(async () => setPw((await nvr.cases.revealPassword({ caseId })).password))}>
+        <button type="button" disabled={busy} onClick={() => void reveal()}>
           Reveal the new password (hand-over)
         </button>
       ) : (
@@ -237,7 +268,39 @@ export function Reveal({ caseId }: { caseId: string }) {
         </>
       )}
       <ErrorLine error={error} />
+      {retype && <Retype caseId={caseId} onKept={() => (setRetype(false), setError(undefined))} />}
     </div>
+  );
+}
+
+/** The next step when the keychain no longer holds the password: type it again (from the written copy) to keep it. */
+function Retype({ caseId, onKept }: { caseId: string; onKept(): void }) {
+  const [value, setValue] = useState('');
+  const [run, error, busy] = useAction();
+  const why = useWhyNot(busy ? 'Keeping it…' : !value ? 'Type the password first.' : undefined);
+  return (
+    <form
+      className="retype"
+      aria-label="Keep the new password again"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void run(async () => {
+          await nvr.cases.rememberPassword({ caseId, password: value });
+          setValue('');
+          onKept();
+        });
+      }}
+    >
+      <label>
+        Type the new password again to keep it for the hand-over
+        <input type="password" data-secret autoComplete="off" value={value} onChange={(e) => setValue(e.target.value)} />
+      </label>
+      <ErrorLine error={error} />
+      <button type="submit" disabled={why.disabled} aria-describedby={why.describedBy}>
+        Keep it
+      </button>
+      {why.note}
+    </form>
   );
 }
 
@@ -279,13 +342,58 @@ export function SyncStep({ c }: StepProps) {
         </button>
       </div>
       <Reveal caseId={c.id} />
-      <NvrSignInLink host={c.nvr.address} caseId={c.id} />
       <ErrorLine error={error} />
     </>
   );
 }
 
 export function DoneStep({ c }: StepProps) {
+  if (c.outcome === 'abandoned') return <ClosedCase c={c} />;
+  const kept = c.passwordKept === 'session-memory';
+  return (
+    <>
+      <p role="status">
+        {kept
+          ? 'The NVR password was reset. The password was not stored (no OS keychain): only the written-down copy survives a restart.'
+          : 'The NVR password was reset.'}{' '}
+        Last: put the new password on the cameras and the NVR’s stored channel passwords, and see every channel record.
+      </p>
+      <SessionOnlyNotice c={c} />
+      <CaseSiteLoop c={c} />
+      <HandOver c={c} />
+    </>
+  );
+}
+
+/** A case closed without a reset: what it was, and the way back. */
+function ClosedCase({ c }: { c: ResetCase }) {
+  const [run, error, busy] = useAction();
+  return (
+    <>
+      <p role="status">
+        This case was closed without a reset{c.closedFromStep ? ` at “${STEP_TITLES[c.closedFromStep]}”` : ''}.
+      </p>
+      <ErrorLine error={error} />
+      <button type="button" className="primary" disabled={busy} onClick={() => void run(() => nvr.cases.reopen({ caseId: c.id }))}>
+        Reopen this case
+      </button>
+      <Summary c={c} />
+    </>
+  );
+}
+
+/** The hand-over: the password (from the keychain) and the ticket summary. */
+function HandOver({ c }: { c: ResetCase }) {
+  return (
+    <section aria-label="Hand-over" className="hand-over">
+      <h4>Hand-over</h4>
+      {c.passwordSetAt !== undefined && <Reveal caseId={c.id} />}
+      <Summary c={c} />
+    </section>
+  );
+}
+
+function Summary({ c }: { c: ResetCase }) {
   const [summary, setSummary] = useState('');
   const [copied, setCopied] = useState(false);
   useEffect(() => {
@@ -293,40 +401,23 @@ export function DoneStep({ c }: StepProps) {
   }, [c]);
   return (
     <>
-      <p role="status">
-        {c.outcome === 'abandoned'
-          ? 'This case was closed without a reset.'
-          : c.passwordKept === 'session-memory'
-            ? 'The NVR password was reset. The password was not stored (no OS keychain): only the written-down copy survives a restart.'
-            : 'The NVR password was reset.'}
-      </p>
-      <SessionOnlyNotice c={c} />
       <label>
         Summary for the service ticket
-        <textarea readOnly rows={14} value={summary} />
+        <textarea readOnly rows={10} value={summary} />
       </label>
       <button type="button" onClick={() => copyText(summary).then(() => setCopied(true), () => setCopied(false))}>
         {copied ? 'Copied' : 'Copy the summary'}
       </button>
-      {(c.passwordInKeychain || c.passwordKept === 'session-memory') && <Reveal caseId={c.id} />}
-      {c.outcome === 'reset' && (
-        <>
-          <CaseSiteLoop c={c} />
-          <button type="button" onClick={() => go('sync', { caseId: c.id })}>
-            Push the new password to the ONVIF cameras
-          </button>
-        </>
-      )}
     </>
   );
 }
 
-/** The case's last step closes the loop too: every ONVIF camera in the inventory, the case's new password. */
+/** The case's last step closes the loop: every ONVIF camera in the inventory, the case's new password, its NVR signed in with it. */
 function CaseSiteLoop({ c }: { c: ResetCase }) {
   const inventory = useDevices().data;
   const cameras = useMemo(
     () => [...(inventory?.values() ?? [])].filter((d) => d.xaddrs.length > 0 && d.kind !== 'nvr').map((d) => ({ xaddr: d.xaddrs[0]!, deviceId: d.id })),
     [inventory],
   );
-  return <SiteLoop devices={inventory ?? new Map()} nvrHost={c.nvr.address} caseId={c.id} source={{ cameras }} />;
+  return <SiteLoop devices={inventory ?? new Map()} nvrHost={c.nvr.address} nvrRef={c.nvr} caseId={c.id} source={{ cameras }} />;
 }

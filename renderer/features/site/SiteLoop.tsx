@@ -1,33 +1,28 @@
-import { useEffect, useState } from 'react';
-import type { SiteLoopState, SitePlanView } from '../../../common/contract/site';
-import { CHANNEL_OUTCOMES } from '../../../common/nvr/channel-outcomes';
+import { useRef, useState } from 'react';
+import type { SitePlanView } from '../../../common/contract/site';
 import type { InventoryDevice } from '../../../common/domain/device';
+import type { NvrRef } from '../../../common/reset/case';
 import { nvr } from '../../src/api';
-import { useClockOffset, useSiteLoop } from '../../src/data';
+import { showNvrChannels, useNvrChannels, useNvrSession, useSiteLoop } from '../../src/data';
 import { explain } from '../../src/errors';
 import { NvrSignInLink } from '../nvr/SignInLink';
-import { TileSnapshot } from './Snapshot';
+import { nvrUrlFromInput, nvrUrlOf } from '../nvr/model';
+import { Board, cameraName } from './Board';
+import { caseNvrHost } from './nvr-of-case';
+import { PlanView, type Plan, type Target } from './PlanView';
 import './site.css';
 
-type Target = { xaddr: string; username: string; deviceId?: string };
-type Secrets = { currentPasswords: string[]; newPassword?: string; caseId?: string };
-
-const ACTION: Record<SitePlanView['rows'][number]['action']['kind'], string> = {
-  'nvr-own-sync': "Nothing: the NVR's own sync",
-  'change-camera-then-nvr': 'Change the camera, then the NVR',
-  'update-nvr-only': "Update the NVR's stored password",
-  cannot: 'Cannot',
-};
-
 /** What closing the loop needs: the cameras and passwords, or why they are not ready. */
-type Collected = { targets: Target[]; secrets: Secrets } | string;
+type Collected = { targets: Target[]; secrets: Plan['secrets'] } | string;
 
 export interface SiteLoopProps {
   /** The inventory, for camera names on the plan and the board. */
   devices: Map<string, InventoryDevice>;
   /** The NVR this loop is for (address), for the sign-in entry point. */
   nvrHost?: string;
-  /** A reset case: its keychain password is the new password (the NVR sign-in may use it too). */
+  /** The reset case's NVR, to find its inventory row (and web port) whatever form its identity took. */
+  nvrRef?: NvrRef;
+  /** A reset case: its keychain password is the new password, and the NVR signs in with it (one try). */
   caseId?: string;
   /**
    * Where the cameras and passwords come from. The Sync screen hands its form's
@@ -37,21 +32,145 @@ export interface SiteLoopProps {
   source: { collect: () => Collected } | { cameras: Omit<Target, 'username'>[] };
 }
 
+/** The channel titles the last plan showed, kept for the board (the run's results carry numbers only). */
+const planNames = new Map<number, string>();
+
 /**
- * Close the loop (Sync screen, and the reset case's last step): the plan per NVR
- * channel with Save / Cancel (as the NVR's own prompt), then the live per-channel board.
+ * Close the loop (Sync screen, and the reset case's last step): one primary
+ * action — sign in to the NVR with the case's password where the case holds it
+ * (one try, through the credential gate), read the plan per channel, Save /
+ * Cancel as on the NVR's own prompt — then the live per-channel board.
  */
-export function SiteLoop({ devices, nvrHost, caseId, source }: SiteLoopProps) {
+export function SiteLoop({ devices, nvrHost, nvrRef, caseId, source }: SiteLoopProps) {
   const loop = useSiteLoop().data ?? null;
-  const [plan, setPlan] = useState<{ view: SitePlanView; targets: Target[]; secrets: Secrets }>();
+  const session = useNvrSession().data;
+  const snap = useNvrChannels().data;
+  const [typedNvr, setTypedNvr] = useState<string>();
+  const nvrAddress = typedNvr ?? nvrUrlOf(caseNvrHost(nvrRef, nvrHost, devices.values()));
+  const form = useCameraForm(source, caseId);
+  const signedIn = session?.signedIn === true;
+  const a = useLoopActions({ form, caseId, signedIn, nvrAddress });
+  const names = new Map([...(snap?.channels ?? []).map((c) => [c.channel, c.name] as const), ...planNames]);
+
+  return (
+    <section className="site-loop" aria-label="NVR channels after the change">
+      <h3>The cameras and the NVR’s channels</h3>
+      {a.error && (
+        <p role="alert" className="error">
+          {a.error}
+        </p>
+      )}
+      {!a.plan && !loop?.running && (
+        <>
+          <NvrLine signedIn={signedIn} url={session?.url} caseId={caseId} address={nvrAddress} onAddress={setTypedNvr} nvrHost={nvrHost} />
+          {form.fields(devices)}
+          <div className="actions">
+            <button
+              ref={a.planButton}
+              type="button"
+              // The case's last step leads with this; on the Sync screen its own Save and sync stays the one primary action.
+              className={'cameras' in source ? 'primary' : undefined}
+              onClick={() => void a.makePlan()}
+              disabled={a.busy}
+              aria-describedby={a.busy ? 'site-busy' : undefined}
+              data-testid="site-plan"
+            >
+              Sync cameras and the NVR’s channels…
+            </button>
+            {a.busy && (
+              <span id="site-busy" className="why-not">
+                {signedIn || !caseId ? 'Reading the NVR’s channels…' : 'Signing in to the NVR with the case’s password…'}
+              </span>
+            )}
+          </div>
+        </>
+      )}
+      {a.plan && <PlanView plan={a.plan} devices={devices} heading={a.planHeading} busy={a.busy} onSave={() => void a.save()} onCancel={a.cancel} />}
+      <div ref={a.boardHome}>{loop && <Board loop={loop} devices={devices} names={names} />}</div>
+    </section>
+  );
+}
+
+/**
+ * The loop's three moves — plan (signing in with the case's password first where
+ * needed), Save, Cancel — each leaving focus where the work goes on.
+ */
+function useLoopActions({ form, caseId, signedIn, nvrAddress }: { form: ReturnType<typeof useCameraForm>; caseId?: string; signedIn: boolean; nvrAddress: string }) {
+  const [plan, setPlan] = useState<Plan>();
   const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const planHeading = useRef<HTMLHeadingElement>(null);
+  const boardHome = useRef<HTMLDivElement>(null);
+  const planButton = useRef<HTMLButtonElement>(null);
+  /** The case's NVR, signed in with the case's password: once per click, never retried. */
+  const ensureSignedIn = async () => {
+    if (signedIn || !caseId) return;
+    const url = nvrUrlFromInput(nvrAddress);
+    if (!url.ok) throw new Error(url.reason);
+    showNvrChannels(await nvr.nvr.signIn({ url: url.url, username: 'admin', caseId }));
+  };
+  const run = async (f: () => Promise<void>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await f();
+    } catch (e) {
+      setError(explain(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const makePlan = () =>
+    run(async () => {
+      const c = form.collect();
+      if (typeof c === 'string') throw new Error(c);
+      await ensureSignedIn();
+      const view: SitePlanView = await nvr.site.plan({ targets: c.targets });
+      for (const r of view.rows) if (r.channel.name) planNames.set(r.channel.channel, r.channel.name);
+      setPlan({ view, targets: c.targets, secrets: c.secrets });
+      requestAnimationFrame(() => planHeading.current?.focus());
+    });
+  const save = () =>
+    run(async () => {
+      if (!plan) return;
+      await nvr.site.closeLoop({ targets: plan.targets, ...plan.secrets });
+      setPlan(undefined);
+      form.clear();
+      requestAnimationFrame(() => boardHome.current?.querySelector<HTMLElement>('[data-focus-home]')?.focus());
+    });
+  const cancel = () => {
+    setPlan(undefined);
+    requestAnimationFrame(() => planButton.current?.focus());
+  };
+  return { plan, error, busy, planHeading, boardHome, planButton, makePlan, save, cancel };
+}
+
+/** Which NVR the loop signs in to: signed in already, or the case's address (editable) and the NVR tab as the other way. */
+function NvrLine(p: { signedIn: boolean; url?: string; caseId?: string; address: string; onAddress(a: string): void; nvrHost?: string }) {
+  if (p.signedIn) return <p className="hint" data-testid="site-nvr">Signed in to the NVR at {p.url}.</p>;
+  return (
+    <div className="nvr-line">
+      {p.caseId ? (
+        <label className="inline">
+          NVR address <input value={p.address} onChange={(e) => p.onAddress(e.target.value)} placeholder="192.168.1.108" data-testid="site-nvr-address" />
+        </label>
+      ) : (
+        <p className="hint">Sign in to the NVR first: its channel list is what the plan is made from.</p>
+      )}
+      {p.caseId && <p className="hint">The app signs in as admin with the case’s new password: one try, never repeated on its own.</p>}
+      <NvrSignInLink host={p.nvrHost} caseId={p.caseId} label={p.caseId ? 'Sign in to the NVR on its tab instead' : undefined} />
+    </div>
+  );
+}
+
+/** The reset case's own camera choice and the cameras' current password (the Sync screen brings its own form). */
+function useCameraForm(source: SiteLoopProps['source'], caseId: string | undefined) {
   const [current, setCurrent] = useState('');
   const [username, setUsername] = useState('admin');
   /** Cameras the technician left out (by address); every inventory camera is chosen until then. */
   const [leftOut, setLeftOut] = useState<ReadonlySet<string>>(() => new Set());
   const own = 'cameras' in source;
   const chosen = own ? source.cameras.filter((c) => !leftOut.has(c.xaddr)) : [];
-
   const collect = (): Collected => {
     if (!own) return source.collect();
     if (!source.cameras.length) return 'No ONVIF cameras in the inventory yet: wait for discovery, or use the Camera sync screen to type their addresses.';
@@ -60,88 +179,20 @@ export function SiteLoop({ devices, nvrHost, caseId, source }: SiteLoopProps) {
     if (!current) return 'Enter the password the cameras have now.';
     return { targets: chosen.map((c) => ({ ...c, username })), secrets: { currentPasswords: [current], caseId } };
   };
-
-  const makePlan = async () => {
-    setError(undefined);
-    const c = collect();
-    if (typeof c === 'string') return setError(c);
-    try {
-      setPlan({ view: await nvr.site.plan({ targets: c.targets }), targets: c.targets, secrets: c.secrets });
-    } catch (e) {
-      setError(explain(e));
-    }
-  };
-  const save = async () => {
-    if (!plan) return;
-    setError(undefined);
-    try {
-      await nvr.site.closeLoop({ targets: plan.targets, ...plan.secrets });
-      setPlan(undefined);
-      setCurrent('');
-    } catch (e) {
-      setError(explain(e));
-    }
-  };
-
-  return (
-    <section className="site-loop" aria-label="NVR channels after the change">
-      <h3>The NVR's channels</h3>
-      {error && <p role="alert" className="error">{error}</p>}
-      {!plan && !loop?.running && (
-        <>
-          {own && (
-            <label className="inline">
-              User name on the cameras <input value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="off" data-testid="site-username" />
-            </label>
-          )}
-          {own && source.cameras.length > 0 && (
-            <CameraPicker cameras={source.cameras} devices={devices} leftOut={leftOut} onChange={setLeftOut} />
-          )}
-          {own && (
-            <label>
-              Password the cameras have now{' '}
-              <input type="password" data-secret autoComplete="off" value={current} onChange={(e) => setCurrent(e.target.value)} data-testid="site-current" />
-            </label>
-          )}
-          <div className="actions">
-            <button type="button" onClick={makePlan} data-testid="site-plan">Sync cameras and the NVR's channels…</button>
-            <NvrSignInLink host={nvrHost} caseId={caseId} />
-          </div>
-        </>
-      )}
-      {plan && (
-        <div role="dialog" aria-label="Site plan" data-testid="site-plan-view">
-          <p>Sync this password to the cameras and to the NVR's stored passwords? Nothing changes before you press Save.</p>
-          <table>
-            <caption className="hint">Plan for the NVR at {plan.view.nvr}</caption>
-            <thead>
-              <tr><th scope="col">Channel</th><th scope="col">Camera</th><th scope="col">Protocol</th><th scope="col">Account</th><th scope="col">Online</th><th scope="col">The app will</th></tr>
-            </thead>
-            <tbody>
-              {plan.view.rows.map((r) => (
-                <tr key={r.channel.channel} data-testid="site-plan-row">
-                  <td>{r.channel.channel} {r.channel.name}</td>
-                  <td>{cameraName(devices, r.deviceId) ?? r.channel.address}{r.model ? ` · ${r.model}` : ''}</td>
-                  <td>{r.channel.protocol}</td>
-                  <td>{r.channel.username}</td>
-                  <td>{r.channel.online ? 'yes' : 'no'}</td>
-                  <td><b>{ACTION[r.action.kind]}</b><br /><span className="hint">{r.why}</span></td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {plan.view.unusedCameras.length > 0 && (
-            <p className="hint">Chosen cameras no channel records (their password changes too): {plan.view.unusedCameras.map((c) => c.xaddr).join(', ')}</p>
-          )}
-          <div className="actions">
-            <button type="button" className="primary" onClick={save} data-testid="site-save">Save</button>
-            <button type="button" onClick={() => setPlan(undefined)} data-testid="site-cancel">Cancel</button>
-          </div>
-        </div>
-      )}
-      {loop && <Board loop={loop} devices={devices} />}
-    </section>
-  );
+  const fields = (devices: Map<string, InventoryDevice>) =>
+    own && (
+      <>
+        <label className="inline">
+          User name on the cameras <input value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="off" data-testid="site-username" />
+        </label>
+        {source.cameras.length > 0 && <CameraPicker cameras={source.cameras} devices={devices} leftOut={leftOut} onChange={setLeftOut} />}
+        <label>
+          Password the cameras have now{' '}
+          <input type="password" data-secret autoComplete="off" value={current} onChange={(e) => setCurrent(e.target.value)} data-testid="site-current" />
+        </label>
+      </>
+    );
+  return { collect, fields, clear: () => setCurrent('') };
 }
 
 /** Which inventory cameras the case changes: all of them unless the technician leaves some out. */
@@ -166,52 +217,11 @@ function CameraPicker({ cameras, devices, leftOut, onChange }: {
         <legend>Cameras to change (the inventory's ONVIF cameras)</legend>
         {cameras.map((c) => (
           <label key={c.xaddr} className="inline">
-            <input type="checkbox" checked={!leftOut.has(c.xaddr)} onChange={(e) => toggle(c.xaddr, e.target.checked)} />{' '}
-            {cameraName(devices, c.deviceId) ?? c.xaddr} <span className="hint">{c.xaddr}</span>
+            <input type="checkbox" checked={!leftOut.has(c.xaddr)} onChange={(e) => toggle(c.xaddr, e.target.checked)} /> {cameraName(devices, c.deviceId) ?? c.xaddr}{' '}
+            <span className="hint">{c.xaddr}</span>
           </label>
         ))}
       </fieldset>
     </details>
-  );
-}
-
-function cameraName(devices: Map<string, InventoryDevice>, id: string | undefined): string | undefined {
-  const d = id ? [...devices.values()].find((x) => x.id === id) : undefined;
-  return d ? (d.name ?? d.model ?? d.addresses[0]) : undefined;
-}
-
-function Board({ loop, devices }: { loop: SiteLoopState; devices: Map<string, InventoryDevice> }) {
-  const offset = useClockOffset();
-  const [now, setNow] = useState(() => Date.now() + offset);
-  useEffect(() => {
-    if (!loop.running) return;
-    const t = setInterval(() => setNow(Date.now() + offset), 1000);
-    return () => clearInterval(t);
-  }, [loop.running, offset]);
-  const left = loop.watchUntil !== undefined ? Math.max(0, Math.ceil((loop.watchUntil - now) / 1000)) : undefined;
-  return (
-    <div data-testid="site-board">
-      <p role="status" aria-live="polite" className="summary" data-testid="site-summary" data-running={String(loop.running)}>
-        {loop.summary ?? (loop.running ? 'Changing the cameras and the NVR…' : '')}
-        {loop.running && left !== undefined && <span data-testid="site-countdown"> Watching the channels reconnect: {left} s left.</span>}
-      </p>
-      {loop.error && <p role="alert" className="error">{loop.error}</p>}
-      <ul className="tiles">
-        {loop.results.map((r) => {
-          const info = r.outcome ? CHANNEL_OUTCOMES[r.outcome] : undefined;
-          return (
-            <li key={r.channel} className={`tile ${info ? (info.success ? 'o-good' : 'o-bad') : 'o-pending'}`} data-testid="site-tile" data-outcome={r.outcome ?? 'pending'}>
-              <b>Channel {r.channel}</b> <span>{info?.label ?? 'Waiting…'}</span>
-              <br />
-              <span data-testid="site-tile-camera">{cameraName(devices, r.deviceId) ?? r.address}</span>
-              {r.outcome && <TileSnapshot runId={loop.syncRunId} channel={r.channel} camera={cameraName(devices, r.deviceId) ?? r.address ?? `on channel ${r.channel}`} />}
-              <br />
-              <span className="hint">{r.detail}</span>
-              {info && !info.success && <><br /><span className="hint">Next: {info.nextStep}</span></>}
-            </li>
-          );
-        })}
-      </ul>
-    </div>
   );
 }

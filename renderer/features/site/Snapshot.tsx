@@ -8,7 +8,7 @@ import './snapshot.css';
  * camera is which; or, where the app holds no proven password for the camera
  * (or the camera offers no picture), why not.
  */
-export function TileSnapshot({ runId, channel, camera }: { runId: string | undefined; channel: number; camera: string }) {
+export function TileSnapshot({ runId, channel, camera, title }: { runId: string | undefined; channel: number; camera: string; title?: string }) {
   const q = useSiteSnapshot(runId, channel);
   const [run, error, busy] = useAction();
   const refresh = () => void run(() => refreshSiteSnapshot(runId, channel));
@@ -16,7 +16,7 @@ export function TileSnapshot({ runId, channel, camera }: { runId: string | undef
   return (
     <div className="tile-snapshot">
       {q.data?.image && !error ? (
-        <img data-testid="site-tile-snapshot" src={q.data.image} alt={`Snapshot from camera ${camera} (channel ${channel})`} />
+        <img data-testid="site-tile-snapshot" src={q.data.image} alt={`Snapshot from camera ${camera} (${title ?? `channel ${channel}`})`} />
       ) : (
         <span className="hint" data-testid="site-tile-snapshot-why">{q.isPending ? 'Getting a picture from the camera…' : why}</span>
       )}
