@@ -38,6 +38,8 @@ export type DahuaErrorKind =
   | 'https-redirect'
   | 'untrusted-cert'
   | 'budget'
+  /** The app chose not to send a request (a weak key, a masked table, a write it cannot make whole): nothing reached the NVR. */
+  | 'not-sent'
   | 'other';
 
 export interface DahuaErrorInfo {
@@ -158,6 +160,8 @@ export function describeDahuaError(info: DahuaErrorInfo, detail = ''): string {
       return `The NVR's https certificate is not vouched for by any authority this laptop knows (NVRs ship self-signed ones)${detail ? `: ${detail}` : ''}. Trust it only if it is your customer's NVR on this network, ideally after comparing the fingerprint with the one on the NVR's own screen.`;
     case 'unreachable':
       return `The NVR did not answer${detail ? ` (${detail})` : ''}. Check the address and that the laptop is on the NVR's network.`;
+    case 'not-sent':
+      return `The app sent nothing to the NVR${detail ? `: ${detail}` : '.'}`;
     case 'budget':
       return detail || 'The app already had a refused sign-in on this NVR; it will not try again now, so the NVR does not lock the account.';
     case 'protocol':
