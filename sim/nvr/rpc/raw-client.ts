@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- raw JSON answers, checked field by field by the tests */
-import { constants, createCipheriv, createDecipheriv, createHash, createPublicKey, publicEncrypt } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash } from 'node:crypto';
 
 /**
  * A raw JSON client for the simulator's own tests, written from DOMAIN.md and the public
@@ -52,10 +52,28 @@ export async function session(url: string, user: string, password: string): Prom
   return (method, params = null) => post(url, '/RPC2', { method, params, id: id++, session: second['session'] });
 }
 
-function publicKeyOf(pub: string) {
+/** N and E of "N:<hex>,E:<hex>" as numbers. */
+function publicNumbers(pub: string): { n: bigint; e: bigint } {
   const parts = Object.fromEntries(pub.split(',').map((p) => p.split(':') as [string, string]));
-  const b64u = (h: string) => Buffer.from(h.replace(/^(00)+/, ''), 'hex').toString('base64url');
-  return createPublicKey({ key: { kty: 'RSA', n: b64u(parts['N']!), e: b64u(parts['E']!) }, format: 'jwk' });
+  return { n: BigInt(`0x${parts['N']}`), e: BigInt(`0x${parts['E']}`) };
+}
+
+function modPow(b: bigint, e: bigint, m: bigint): bigint {
+  let r = 1n;
+  for (b %= m; e > 0n; e >>= 1n, b = (b * b) % m) if (e & 1n) r = (r * b) % m;
+  return r;
+}
+
+/**
+ * hex(RSA-PKCS#1 v1.5(key)) by hand with the modulus's real size (its value, not the length of
+ * its hex), so the same code seals with any key the NVR hands out, weak ones included.
+ */
+export function rsaSalt(pub: string, key: Buffer): string {
+  const { n, e } = publicNumbers(pub);
+  const k = Math.ceil(n.toString(16).length / 2);
+  const ps = Buffer.alloc(k - 3 - key.length, 0x5a);
+  const m = BigInt(`0x${Buffer.concat([Buffer.from([0, 2]), ps, Buffer.from([0]), key]).toString('hex')}`);
+  return modPow(m, e, n).toString(16).padStart(k * 2, '0');
 }
 
 export type TestCipher = 'RPAC-256' | 'AES-128';
@@ -63,7 +81,7 @@ export type TestCipher = 'RPAC-256' | 'AES-128';
 /** The caller's side of the seal (DOMAIN.md "The seal"); `open` reads the sealed answer with the same key. */
 export function seal(pub: string, body: unknown, cipher: TestCipher, o: { key?: string; plain?: Buffer } = {}) {
   const key = o.key ?? (cipher === 'AES-128' ? '0123456789012345' : '01234567890123456789012345678901');
-  const salt = publicEncrypt({ key: publicKeyOf(pub), padding: constants.RSA_PKCS1_PADDING }, Buffer.from(key)).toString('hex');
+  const salt = rsaSalt(pub, Buffer.from(key));
   const plain = o.plain ?? Buffer.from(JSON.stringify(body));
   const padded = Buffer.concat([plain, Buffer.alloc((16 - (plain.length % 16)) % 16)]);
   const [algorithm, iv] = cipher === 'AES-128' ? (['aes-128-ecb', null] as const) : (['aes-256-cbc', Buffer.from('0000000000000000')] as const);
