@@ -274,8 +274,8 @@ export interface WizardResult {
 export interface WizardHooks {
   /** Called (and awaited: the caller journals it durably) just before the account request leaves. Throwing stops the wizard. */
   beforeAccount(): Promise<void>;
-  /** The device answered the account request (taken or refused); not called when the answer was lost. */
-  afterAccount(taken: boolean): Promise<void>;
+  /** The device answered the account request (taken, or refused in these words); not called when the answer was lost. */
+  afterAccount(taken: boolean, said?: Pick<WizardResult, 'deviceWords' | 'deviceCode'>): Promise<void>;
   /** The wizard moved to a stage (progress). */
   onStep?(step: InitStep): void;
 }
@@ -366,7 +366,7 @@ async function sendAccount(o: WizardOptions, info: unknown, hooks: WizardHooks):
     // It left: whether it was carried out only the device's own state can say.
     if (err instanceof DevInitError && (err.kind === 'answer-lost' || err.kind === 'protocol')) return settleLostAccount(o);
     if (err instanceof DevInitError && err.kind === 'refused') {
-      await hooks.afterAccount(false);
+      await hooks.afterAccount(false, saidBy(err));
       return ended('refused', 'account', err.message, saidBy(err));
     }
     return beforeAccountFailure(err, 'account');
