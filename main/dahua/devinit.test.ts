@@ -116,6 +116,18 @@ describe('the init wizard against a factory-fresh camera', () => {
     expect(sim!.stats().loginFailures).toBe(1);
   });
 
+  // The weak keys of DOMAIN.md ("The seal"); sec-envelope.ts refuses them before anything is sealed.
+  it.each(['rsa-1024', 'rsa-512-padded', 'e1', 'e3'] as const)('a weak key (%s) is refused: unsupported firmware, the account never sent', async (key) => {
+    const { url } = await camera({ key });
+    const methods: string[] = [];
+    const w = wizard(url, { methods });
+    expect(await w.run()).toMatchObject({ outcome: 'unsupported-firmware', step: 'key', detail: expect.stringMatching(/too weak.*not sent/) });
+    expect(methods).not.toContain('DevInit.account');
+    expect(w.journal).toEqual([]);
+    expect(sim!.stats()).toMatchObject({ accountCalls: 0, weakKeyAccounts: 0 });
+    expect(sim!.state().initialised).toBe(false);
+  });
+
   it('firmware without the wizard is unsupported; a camera that resets connections or is not there is not reachable', async () => {
     const { url } = await camera({ outsideCmd: false });
     expect(await wizard(url).run()).toMatchObject({ outcome: 'unsupported-firmware', step: 'status' });

@@ -13,7 +13,8 @@ import { openJournalFile, readInitJournal, type OpenJournalFile } from './journa
 
 // Socket test: run inside `unshare -n` (scripts/sandbox.sh). Block 127.73.1.0/24.
 //
-// The faults of issue 21 over simulated factory-fresh cameras (sim/devinit), each run interrupted up to twice at an
+// The faults of issue 21 over simulated factory-fresh cameras (sim/devinit) — a weak password (the app's rule, a
+// stricter device), already initialised, the answer dropped after the account was set, a weak key — each run interrupted up to twice at an
 // arbitrary journal write (what a kill -9 leaves on disk: the records before it) and resumed by a new run on the same
 // journal with a new credential gate, as a new process would. Judged from the devices' own state.
 
@@ -31,6 +32,7 @@ const firmware: fc.Arbitrary<Partial<DevInitFirmware>> = fc.record({
   passwordRule: fc.constantFrom('dahua', 'strict'),
   refuseAccess: fc.boolean(),
   down: fc.constantFrom(false, false, false, true),
+  key: fc.constantFrom('rsa-2048', 'rsa-2048', 'rsa-2048', 'rsa-1024', 'rsa-512-padded', 'e1', 'e3'),
 });
 
 const scenario = fc.record({
@@ -99,7 +101,9 @@ describe('init runs over faulty devices, interrupted and resumed (property)', ()
             if (row.outcome === 'initialised') expect(s.state()).toMatchObject({ initialised: true, password, email: MAIL });
             if (f.initialised && !f.down) expect([row.outcome, accountCalls]).toEqual(['already-initialised', 0]);
             if (f.down) expect(row.outcome).toBe('not-reachable');
-            if (!f.initialised && !f.down && f.passwordRule === 'strict' && password === DEVICE_STRICT_REFUSES) {
+            if (!f.initialised && !f.down && f.key !== 'rsa-2048') expect([row.outcome, accountCalls]).toEqual(['unsupported-firmware', 0]);
+            expect(s.stats().weakKeyAccounts).toBe(0);
+            if (!f.initialised && !f.down && f.key === 'rsa-2048' && f.passwordRule === 'strict' && password === DEVICE_STRICT_REFUSES) {
               expect(row).toMatchObject({ outcome: 'refused', deviceWords: expect.any(String) });
               expect(s.state().initialised).toBe(false);
             }

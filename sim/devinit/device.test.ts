@@ -159,7 +159,8 @@ describe('firmware personalities and faults', () => {
   it.each([
     ['rsa-1024', /^N:[0-9A-F]{256},E:010001$/],
     ['rsa-512-padded', /^N:0{384}[0-9A-F]{128},E:010001$/],
-    ['exponent-1', /^N:[0-9A-F]{512},E:01$/],
+    ['e1', /^N:[0-9A-F]{512},E:01$/],
+    ['e3', /^N:[0-9A-F]{512},E:03$/],
   ] as const)('a weak key (%s) looks like this on the wire', async (key, pub) => {
     const { url } = await start({ key });
     expect(await pubOf(url)).toMatch(pub);

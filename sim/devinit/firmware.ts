@@ -1,17 +1,10 @@
+import type { KeyKind } from './keys';
+
 /**
  * What a factory-fresh Dahua-family camera's firmware is like, as data: its
  * generation, its RSA key, which methods it has, and the faults a test turns
  * on. sim/devinit/methods.ts reads it; nothing in it is a closure.
  */
-
-/**
- * The key `Security.getEncryptInfo` hands out. Only 'rsa-2048' is safe; the
- * others are what a client must refuse before sealing a password with them:
- * 'rsa-512-padded' (a 512-bit modulus written with leading zeros so its hex
- * looks 2048 bits long), 'exponent-1' (E:01, so "encryption" is the identity
- * and anyone on the wire reads the key), 'rsa-1024' (factorable today).
- */
-export type SimKeyKind = 'rsa-2048' | 'rsa-1024' | 'rsa-512-padded' | 'exponent-1';
 
 export interface DevInitFirmware {
   /**
@@ -19,7 +12,14 @@ export interface DevInitFirmware {
    * required before `DevInit.account`; 'older': it answers method not found.
    */
   generation: 'newer' | 'older';
-  key: SimKeyKind;
+  /**
+   * The key `Security.getEncryptInfo` hands out. Only 'rsa-2048' is safe; the
+   * others are what a client must refuse before sealing a password with them:
+   * 'rsa-512-padded' (a 512-bit modulus written with leading zeros so its hex
+   * looks 2048 bits long), 'e1' (E = 1, so "encryption" is the identity and
+   * anyone on the wire reads the key), 'e2'/'e3', 'rsa-1024' (factorable today).
+   */
+  key: KeyKind;
   /** `/OutsideCmd` is there at all (firmware before the init wizard: HTTP 404). */
   outsideCmd: boolean;
   /** `PasswdFind.getDescript` answers without sign-in (once initialised); else method not found. */

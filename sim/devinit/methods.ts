@@ -83,10 +83,8 @@ const NO_SESSION = new Set(['DevInit.getStatus', 'DevInit.account', 'DevInit.acc
 
 /** Opens sealed params with the device's key; undefined when they are not a well-formed envelope for it. */
 function unseal(d: Device, params: unknown): Record<string, unknown> | undefined {
-  const p = obj(params);
-  if (!p) return undefined;
   try {
-    return obj(keyOf(d.firmware.key).open(p));
+    return obj(keyOf(d.firmware.key).open(params));
   } catch (e) {
     if (e instanceof SecEnvelopeError) return undefined;
     throw e;
