@@ -98,6 +98,29 @@ describe('the init wizard against a factory-fresh camera', () => {
     expect(sim!.stats()).toMatchObject({ accountCalls: 1, logins: 1 });
   });
 
+  it('the account request leaves only after the caller journalled it, and not at all when that fails', async () => {
+    const order: string[] = [];
+    const client = Object.assign(Object.create(DevInitClient.prototype) as DevInitClient, {
+      base: new URL('http://127.72.1.9/'),
+      getStatus: async () => ({ init: 1 }),
+      agree: async () => 'agreed' as const,
+      encryptInfo: async () => ({}),
+      sealAccount: () => (order.push('sealed'), { salt: '', cipher: '', content: '' }),
+      account: async () => void order.push('account sent'),
+      access: async () => undefined,
+      signIn: async () => undefined,
+    });
+    const clock = new OffsetClock(0);
+    const o = { client, gate: new CredentialGate({ clock }), clock, password: NEW, email: MAIL };
+    const journalled = { beforeAccount: async () => void order.push('journalled'), afterAccount: async () => undefined };
+    expect(await initialiseDevice(o, journalled)).toMatchObject({ outcome: 'initialised' });
+    expect(order).toEqual(['sealed', 'journalled', 'account sent']);
+    order.length = 0;
+    const diskFull = { beforeAccount: () => Promise.reject(new Error('ENOSPC')), afterAccount: async () => undefined };
+    await expect(initialiseDevice(o, diskFull)).rejects.toThrow('ENOSPC');
+    expect(order).toEqual(['sealed']);
+  });
+
   it('settling a lost account on a device that did not take it says so and sends nothing more', async () => {
     const { url } = await camera();
     const methods: string[] = [];
