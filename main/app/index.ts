@@ -73,7 +73,7 @@ export async function startApp(envOptions: AppOptions, hostOrFactory: HostAdapte
     sync,
     nvr,
     await setupSite(ctx, { nvr: nvr.session, openRun: sync.openRun, casePassword }),
-    await setupInit(ctx, { casePassword, caseGet: cases.handlers['cases.get'], devicesList: discovery.handlers['devices.list'] }),
+    await setupInit(ctx, { casePassword, caseGet: cases.handlers['cases.get'], devicesList: discovery.handlers['devices.list'], devicesScan: discovery.handlers['devices.scan'] }),
   ] as const;
   const handlers = mergeHandlers(features) satisfies Handlers;
   try {

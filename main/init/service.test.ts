@@ -34,6 +34,7 @@ function inventory(): InventoryDevice[] {
   });
 }
 
+let scans = 0;
 async function feature(over: { embeddedSim?: boolean } = {}) {
   const t = testContext();
   t.ctx.options.embeddedSim = over.embeddedSim ?? false;
@@ -41,6 +42,7 @@ async function feature(over: { embeddedSim?: boolean } = {}) {
     casePassword: async (id) => (id === 'case-one' ? CASE_PASSWORD : null),
     caseGet: async () => ({ email: CASE_EMAIL }) as never,
     devicesList: () => inventory(),
+    devicesScan: async () => ((scans += 1), { devices: inventory() }),
     engine: { timeoutMs: 2000, retryMs: 5 },
   });
   return { ...t, f };
@@ -63,6 +65,8 @@ describe('init.* feature', () => {
       ['cam-2', 'initialised', 'not-offered'],
     ]);
     expect(events.some((e) => e.name === 'init.progress')).toBe(true);
+    // The inventory is asked to look again, so the rows show the devices initialised.
+    await until(() => scans === 1, 'an inventory scan after the run');
     // Judged from the devices: they hold the case's password and e-mail; ONVIF signs in with it; the inventory may read it.
     for (const i of [1, 2]) expect(devInitOf(site, i).state()).toMatchObject({ initialised: true, password: CASE_PASSWORD, email: CASE_EMAIL });
     expect(site.cameras[1]!.users.checkPassword('admin', CASE_PASSWORD)).toBe(true);

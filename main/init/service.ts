@@ -21,6 +21,8 @@ export interface InitDeps {
   caseGet?: Handler<'cases.get'>;
   /** The discovery feature's `devices.list`: an inventory row's address, web port and DHIP state. */
   devicesList?: Handler<'devices.list'>;
+  /** The discovery feature's `devices.scan`: after a run, the inventory hears the devices' new DHIP state. */
+  devicesScan?: Handler<'devices.scan'>;
   /** Engine knobs for tests (short timeouts, a journal that fails). */
   engine?: Partial<Pick<InitRunOptions, 'timeoutMs' | 'retryMs' | 'proveTries' | 'openJournalFile'>>;
 }
@@ -119,6 +121,10 @@ export async function setupInit(ctx: ServiceContext, deps: InitDeps = {}): Promi
         if (run.journalError) log.error('init run stopped: journal write failed', { runId, error: run.journalError.message });
         log.info('init run finished', { runId, counts });
         ctx.events.emit('init.finished', state(h));
+        // Initialised devices now answer DHIP with Init 2: a scan puts that on their inventory rows.
+        if (rows.some((r) => r.outcome === 'initialised') && deps.devicesScan) {
+          void Promise.resolve(deps.devicesScan({ timeoutMs: 3000 }, call)).catch((err: unknown) => log.info('inventory refresh after init skipped', { error: String(err) }));
+        }
       })
       .catch((err: unknown) => log.error('init run crashed', { runId, error: String(err) }));
     return { runId, resumed: !!unfinished };
