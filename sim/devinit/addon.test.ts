@@ -1,6 +1,6 @@
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
-import { outside, pubOf, sealFor } from '../../test/support/devinit-wire';
+import { outside, pubOf, sealFor } from './test-wire';
 import { until } from '../../test/support/until';
 import { frame } from '../discovery/dhip-responder';
 import { SITE_CREDENTIALS } from '../identities';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { outside, post, pubOf, sealFor } from '../../test/support/devinit-wire';
+import { outside, post, pubOf, sealFor } from './test-wire';
 import { startDevInitSim, type DevInitSim } from './device';
 import type { DevInitFirmware } from './firmware';
 import { checkDevicePassword } from './firmware';

@@ -2,7 +2,7 @@ import { constants, createCipheriv, createPublicKey, publicEncrypt } from 'node:
 import { request } from 'node:http';
 
 /**
- * A bare wire client for the simulated factory-fresh camera's tests (sim/devinit):
+ * A bare wire client for the simulated factory-fresh camera's own tests (used by them only):
  * raw JSON POSTs and a seal written here from DOMAIN.md, so the simulator is
  * checked without the app's client (main/dahua/devinit.ts) in the loop.
  */
