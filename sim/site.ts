@@ -4,6 +4,7 @@ import type { DeviceFaults } from './onvif/types';
 import { nvrResetAddon } from './nvr/addon';
 import { nvrRpcAddon } from './nvr/rpc-addon';
 import { discoveryAddon, type DiscoverySiteOptions } from './discovery/site-addon';
+import { devInitAddon } from './devinit/addon';
 
 export { startDevice } from './onvif/device';
 export type { SimDevice } from './onvif/device';
@@ -45,7 +46,7 @@ export interface SiteAddon {
 
 /** Add-ons every site starts. Other modules push here (or pass `addons` to startSite). */
 // The NVR's web RPC starts before discovery, so the NVR's DHIP answer can carry its web port.
-export const siteAddons: SiteAddon[] = [nvrRpcAddon, discoveryAddon, nvrResetAddon];
+export const siteAddons: SiteAddon[] = [nvrRpcAddon, devInitAddon, discoveryAddon, nvrResetAddon];
 
 const NVR_HOST = 10;
 const FIRST_CAMERA_HOST = 11;

@@ -6,6 +6,7 @@ import { resetCalls, resetEvents } from './reset';
 import { syncCalls, syncEvents } from './sync';
 import { nvrCalls, nvrEvents } from './nvr';
 import { siteCalls, siteEvents } from './site';
+import { initCalls, initEvents } from './init';
 
 /**
  * The one IPC contract. Every verb the renderer may call and every stream main
@@ -13,8 +14,8 @@ import { siteCalls, siteEvents } from './site';
  * and the renderer's client type are all derived from it. Adding a call means
  * one entry in a feature file and one handler in main.
  */
-export const calls = { ...appCalls, ...deviceCalls, ...resetCalls, ...syncCalls, ...nvrCalls, ...siteCalls } satisfies Record<string, CallSpec>;
-export const events = { ...appEvents, ...deviceEvents, ...resetEvents, ...syncEvents, ...nvrEvents, ...siteEvents } satisfies Record<string, EventSpec>;
+export const calls = { ...appCalls, ...deviceCalls, ...resetCalls, ...syncCalls, ...nvrCalls, ...siteCalls, ...initCalls } satisfies Record<string, CallSpec>;
+export const events = { ...appEvents, ...deviceEvents, ...resetEvents, ...syncEvents, ...nvrEvents, ...siteEvents, ...initEvents } satisfies Record<string, EventSpec>;
 
 export type Calls = typeof calls;
 export type Events = typeof events;

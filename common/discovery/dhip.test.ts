@@ -27,7 +27,7 @@ const NVR_ANSWER = {
       VideoInputChannels: 0,
       RemoteVideoInputChannels: 8,
       MachineName: 'NVR',
-      Init: 0xc2,
+      Init: 0x82,
     },
   },
 };
@@ -67,12 +67,26 @@ describe('DHIP framing', () => {
   });
 
   it('decodes Init: 1 not initialised, 2 initialised, anything else unknown', () => {
-    expect(decodeInit(1)).toEqual({ init: 'not-initialised', resetSupported: false });
-    expect(decodeInit(2)).toEqual({ init: 'initialised', resetSupported: false });
-    expect(decodeInit(0x41)).toEqual({ init: 'not-initialised', resetSupported: true });
+    expect(decodeInit(1)).toEqual({ init: 'not-initialised' });
+    expect(decodeInit(2)).toEqual({ init: 'initialised' });
     expect(decodeInit(3).init).toBe('unknown');
     expect(decodeInit('2').init).toBe('initialised');
     for (const bad of [undefined, null, -1, 1.5, 'x', {}, 2 ** 40]) expect(decodeInit(bad)).toEqual({ init: 'unknown' });
+  });
+
+  // Bits 6–7 (the NetSDK's byInitStatus, DOMAIN.md): 1 = reset NOT supported, 2 = supported, 0 and 3 unknown.
+  it.each([
+    [0x41, { init: 'not-initialised', resetSupported: false }],
+    [0x81, { init: 'not-initialised', resetSupported: true }],
+    [0xc1, { init: 'not-initialised' }],
+    [0x01, { init: 'not-initialised' }],
+    [0x42, { init: 'initialised', resetSupported: false }],
+    [0x82, { init: 'initialised', resetSupported: true }],
+    // Values seen on initialised cameras in the field.
+    [3210, { init: 'initialised', resetSupported: true }],
+    [3222, { init: 'initialised', resetSupported: true }],
+  ])('decodes reset capability from Init %i', (init, expected) => {
+    expect(decodeInit(init)).toEqual(expected);
   });
 
   it('classes a recorder by channels or class, a camera otherwise', () => {

@@ -101,12 +101,22 @@ export function parseDhipMessage(bytes: Uint8Array): DhipResult<DhipMessage> {
   return { ok: true, value: { kind: 'device', requestId, device: readDevice(text(json.mac, 32), info) } };
 }
 
-/** Init's low two bits: 1 = not initialised (no admin password yet), 2 = initialised; bits 6–7: password reset offered (uncertain). */
+/**
+ * Init (the NetSDK's byInitStatus). Bits 0–1: 1 = not initialised (no admin
+ * password yet), 2 = initialised, else unknown. Bits 6–7: 1 = password reset NOT
+ * supported, 2 = supported, 0 (older firmware) or 3 = unknown — so "non-zero"
+ * does not mean supported. Field values seen on initialised cameras: 3210,
+ * 3222, 3238 (bits 6–7 = 2).
+ */
 export function decodeInit(init: unknown): Pick<DhipInfo, 'init' | 'resetSupported'> {
   const n = int(init);
   if (n === undefined) return { init: 'unknown' };
   const low = n & 3;
-  return { init: low === 1 ? 'not-initialised' : low === 2 ? 'initialised' : 'unknown', resetSupported: ((n >>> 6) & 3) !== 0 };
+  const reset = (n >>> 6) & 3;
+  return {
+    init: low === 1 ? 'not-initialised' : low === 2 ? 'initialised' : 'unknown',
+    ...(reset === 1 ? { resetSupported: false } : reset === 2 ? { resetSupported: true } : {}),
+  };
 }
 
 const RECORDER_CLASSES = /^(NVR|DVR|XVR|HCVR|NVS)/i;

@@ -9,6 +9,7 @@ import { setupDiscovery } from '../discovery/service';
 import { setupSync } from '../sync/service';
 import { setupNvr } from '../nvr/service';
 import { setupSite } from '../site/service';
+import { setupInit } from '../init/service';
 import { caseAccount, createKeytarKeychain } from '../cases/keychain';
 import { APP_VERSION } from '../core/version';
 import { setupAppFeature } from './app-feature';
@@ -72,6 +73,7 @@ export async function startApp(envOptions: AppOptions, hostOrFactory: HostAdapte
     sync,
     nvr,
     await setupSite(ctx, { nvr: nvr.session, openRun: sync.openRun, casePassword }),
+    await setupInit(ctx, { casePassword, caseGet: cases.handlers['cases.get'], devicesList: discovery.handlers['devices.list'], devicesScan: discovery.handlers['devices.scan'] }),
   ] as const;
   const handlers = mergeHandlers(features) satisfies Handlers;
   try {

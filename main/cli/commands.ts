@@ -3,10 +3,12 @@ import { registerDiscover } from './discover';
 import type { CliIo } from './io';
 import { registerSync } from './sync';
 import { registerNvr } from './nvr';
+import { registerInit } from './init';
 
 /** Every subcommand registers itself here (discover: issue 3, sync: issue 5). */
 export function registerCommands(program: Command, io: CliIo): void {
   registerDiscover(program, io);
   registerSync(program, io);
   registerNvr(program, io);
+  registerInit(program, io);
 }

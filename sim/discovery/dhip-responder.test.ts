@@ -34,8 +34,8 @@ async function socket(port = 0, address?: string, group = false) {
 const search = frame('{"method":"DHDiscover.search","params":{"mac":"","uni":1}}\n', 77);
 
 describe('simulated DHIP', () => {
-  it('the NVR and Dahua-like cameras answer, some to the prober and some to the group; one camera is not initialised', async () => {
-    site = await startSite({ block: '127.32.5', cameras: 3, seed: 4, discovery: { wsdPort: 43717, ssdpPort: 43718, ssdpHttpPort: 49190, dhipPort: PORT } });
+  it('the NVR and Dahua-like cameras answer, some to the prober and some to the group; a factory-fresh camera is not initialised', async () => {
+    site = await startSite({ block: '127.32.5', cameras: 3, seed: 4, factoryFresh: { '1': {} }, discovery: { wsdPort: 43717, ssdpPort: 43718, ssdpHttpPort: 49190, dhipPort: PORT } });
     const prober = await socket(0, '127.0.0.1');
     const group = await socket(PORT, undefined, true);
     prober.s.send(search, PORT, GROUP);

@@ -13,8 +13,14 @@ const DHIP_DEFAULT_PORT = 37810;
 export interface DhipBehaviour {
   /** Firmwares differ: some answer to the prober's port, some to the multicast group on 37810. Default 'prober'. */
   replyTo?: 'prober' | 'group';
-  /** false: Init = 1, a device still waiting for its admin password. Default true. */
-  initialised?: boolean;
+  /**
+   * false: Init = 1, a device still waiting for its admin password. Default true.
+   * A function is asked at every answer: a factory-fresh camera says 1 until it is
+   * initialised and 2 after (sim/devinit).
+   */
+  initialised?: boolean | (() => boolean);
+  /** Init bits 6–7: 'supported' = 2, 'not-supported' = 1, 'unknown' = 0 (older firmware). Default 'supported'. */
+  resetSupport?: 'supported' | 'not-supported' | 'unknown';
   /** Claim another IPv4 address in the answer (a misconfigured or rogue device). */
   claimAddress?: string;
   /** ONVIF/web port reported as HttpPort. */
@@ -60,7 +66,15 @@ function readSearch(msg: Buffer): number | undefined {
 
 const RECORDER_CHANNELS = /NVR\d{2}(\d{2})/;
 
-function devInfo(d: DiscoverableDevice, b: DhipBehaviour): string {
+const RESET_BITS = { supported: 2, 'not-supported': 1, unknown: 0 } as const;
+
+/** Init as the NetSDK's byInitStatus: bits 0–1 initialised (2) or not (1), bits 6–7 the reset capability. */
+function initOf(b: DhipBehaviour): number {
+  const initialised = typeof b.initialised === 'function' ? b.initialised() : b.initialised !== false;
+  return (initialised ? 2 : 1) | (RESET_BITS[b.resetSupport ?? 'supported'] << 6);
+}
+
+function devInfo(d: DiscoverableDevice, b: DhipBehaviour, init: number): string {
   const id = d.identity;
   const nvr = id.kind === 'nvr';
   const channels = nvr ? Number(RECORDER_CHANNELS.exec(id.model)?.[1] ?? 8) : 0;
@@ -74,8 +88,7 @@ function devInfo(d: DiscoverableDevice, b: DhipBehaviour): string {
         DeviceType: id.model,
         HttpPort: b.httpPort ?? 80,
         IPv4Address: { DefaultGateway: d.address.replace(/\.\d+$/, '.1'), DhcpEnable: false, IPAddress: b.claimAddress ?? d.address, SubnetMask: '255.255.255.0' },
-        // Bits 6–7 set: this firmware offers the password reset; low bits: 1 not initialised, 2 initialised.
-        Init: (b.initialised === false ? 1 : 2) | 0xc0,
+        Init: init,
         MachineName: id.name,
         Port: 37777,
         RemoteVideoInputChannels: channels,
@@ -93,7 +106,8 @@ interface Running {
   device: DiscoverableDevice;
   behaviour: DhipBehaviour;
   socket: dgram.Socket;
-  answer: Map<number, Buffer>;
+  /** Answers by request id and Init (a device initialised meanwhile answers anew). */
+  answer: Map<string, Buffer>;
   timers: Set<NodeJS.Timeout>;
   stopped: boolean;
 }
@@ -112,11 +126,13 @@ export async function startDhipResponders(devices: DiscoverableDevice[], opts: D
 
   const reply = (r: Running, requestId: number, to: { address: string; port: number }) => {
     if (r.stopped) return;
-    let buf = r.answer.get(requestId);
+    const init = initOf(r.behaviour);
+    const key = `${requestId}/${init}`;
+    let buf = r.answer.get(key);
     if (!buf) {
-      buf = frame(devInfo(r.device, r.behaviour), requestId);
+      buf = frame(devInfo(r.device, r.behaviour, init), requestId);
       if (r.answer.size > 64) r.answer.clear();
-      r.answer.set(requestId, buf);
+      r.answer.set(key, buf);
     }
     const dest = r.behaviour.replyTo === 'group' ? { address: GROUP, port } : to;
     const t = setTimeout(() => {

@@ -17,11 +17,17 @@ export interface DiscoverySiteOptions {
 /**
  * DHIP as the Dahua family answers it: the NVR with its class and channels,
  * the cameras too (every site camera is Dahua or an Amcrest OEM), half of them
- * to the prober's port and half to the multicast group, and the last camera
- * not initialised yet (camera '1', the second) so the app can show that state.
+ * to the prober's port and half to the multicast group. Each says what it is:
+ * a factory-fresh camera (sim/devinit, which runs before this add-on and sets
+ * its `dhip`) answers Init 1 until it is initialised; every other one 2.
  */
 function defaultDhip(i: number, httpPort: number): DhipBehaviour {
-  return { replyTo: i % 2 === 0 ? 'prober' : 'group', httpPort, ...(i === 2 ? { initialised: false } : {}) };
+  return { replyTo: i % 2 === 0 ? 'prober' : 'group', httpPort };
+}
+
+/** A device's own DHIP behaviour over the site's default; `false` keeps it silent. */
+function dhipOf(given: false | DhipBehaviour | undefined, i: number, httpPort: number): false | DhipBehaviour {
+  return given === false ? false : { ...defaultDhip(i, httpPort), ...given };
 }
 
 /**
@@ -40,7 +46,7 @@ export const discoveryAddon: SiteAddon = {
       xaddr: d.xaddr,
       multicast: o.devices?.[keyOf(i)]?.multicast ?? true,
       ssdp: o.devices?.[keyOf(i)]?.ssdp ?? true,
-      dhip: o.devices?.[keyOf(i)]?.dhip ?? defaultDhip(i, d.port),
+      dhip: dhipOf(o.devices?.[keyOf(i)]?.dhip, i, d.port),
     }));
     const sim = await startDiscoverySim(devices, {
       ...(o.wsdPort ? { wsdPort: o.wsdPort } : {}),
