@@ -10,7 +10,7 @@ const WSD_PORT = 43720;
 const SSDP_PORT = 41920;
 const DHIP_PORT = 43722;
 test.use({
-  siteOptions: { cameras: 3, seed: 31, discovery: { wsdPort: WSD_PORT, ssdpPort: SSDP_PORT, dhipPort: DHIP_PORT, ssdpHttpPort: 49160, devices: { '2': { multicast: false } } } },
+  siteOptions: { cameras: 3, seed: 31, factoryFresh: { '1': {} }, discovery: { wsdPort: WSD_PORT, ssdpPort: SSDP_PORT, dhipPort: DHIP_PORT, ssdpHttpPort: 49160, devices: { '2': { multicast: false } } } },
   appEnv: { NVR_DISCOVERY_PORTS: `${WSD_PORT},${SSDP_PORT},${DHIP_PORT}` },
 });
 
