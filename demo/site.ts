@@ -4,6 +4,7 @@ import { defaultDataDir } from '../main/core/options';
 import { SITE_CREDENTIALS } from '../sim/identities';
 import { resetOf } from '../sim/nvr/addon';
 import { startSite } from '../sim/site';
+import { DEMO_FRESH_CAMERA } from '../sim/devinit/addon';
 
 /** The demo around the app: the simulated site, and what changes because of it. */
 export interface Demo extends AppExtension {
@@ -24,12 +25,14 @@ export async function startDemo(env: NodeJS.ProcessEnv = process.env): Promise<D
   // finds the cameras without typing a port; any free port if it is taken.
   // The NVR reconnects to its cameras every 5 s, as a recorder does: change a camera without updating the NVR
   // and its channel drops while the camera's failure counter climbs; with the app's ordering it comes back.
-  const demoSite = { block: '127.0.1', nvrPollMs: 5000 };
+  // One camera is factory-fresh, as a replaced camera on site is: Devices initialises it (issue 21).
+  const demoSite = { block: '127.0.1', nvrPollMs: 5000, factoryFresh: { [DEMO_FRESH_CAMERA]: {} } };
   const site = await startSite({ ...demoSite, port: 8000 }).catch(() => startSite(demoSite));
   const reset = resetOf(site);
   const inboxUrl = new URL('inbox', reset.mailbox.url).href;
   const describe = [
     ...site.devices.map((d) => `  ${d.identity.kind.padEnd(6)} ${d.identity.model.padEnd(24)} ${d.xaddr}`),
+    `Factory-fresh (no password yet; initialise it from Devices): camera ${site.cameras[DEMO_FRESH_CAMERA]?.xaddr ?? '(none)'}`,
     `The NVR's monitor (its reset screens): ${reset.url}`,
     `Simulated support mailbox replies:     ${inboxUrl}`,
     `Demo credentials (simulated devices only): cameras ${SITE_CREDENTIALS.camera.username} / ${SITE_CREDENTIALS.camera.password}; NVR registered email owner@example.com`,

@@ -21,6 +21,8 @@ describe('npm run demo (demo/ around the app)', () => {
       const notices: string[] = [];
       core.events.subscribe((name, payload) => name === 'app.notice' && notices.push((payload as { message: string }).message));
       expect(demo.describe).toMatch(/NVR's monitor/);
+      // Issue 21: the demo has a factory-fresh camera to initialise, and says which.
+      expect(demo.describe).toMatch(/Factory-fresh \(no password yet; initialise it from Devices\): camera http:\/\/127\.0\.1\.17:/);
       const r = await core.dispatch('app.openExternal', { url: 'mailto:support_gpwd@htmicrochip.com?body=not-a-real-qr' }, { host: 'test' });
       expect(r.ok).toBe(true);
       expect(opened).toEqual([]);

@@ -8,9 +8,8 @@ declare module '../site' {
   interface SiteOptions {
     /**
      * Factory-fresh cameras, by camera index ('0', '1', …), each with its firmware
-     * (sim/devinit/firmware.ts). Default: camera '6' (the seventh, which the NVR
-     * has a channel for) in a site that has one, as the demo's eight-camera site
-     * does; none in smaller sites. `{}` for none.
+     * (sim/devinit/firmware.ts). Default: none — a site a test starts has only the
+     * cameras it asks for; the demo asks for `DEMO_FRESH_CAMERA` (demo/site.ts).
      */
     factoryFresh?: Record<string, Partial<DevInitFirmware>>;
     /**
@@ -26,11 +25,12 @@ declare module '../site' {
   }
 }
 
-export const DEFAULT_FRESH_CAMERA = 6;
+/** The demo's factory-fresh camera: the seventh, which the NVR has a channel for (channel 7). */
+export const DEMO_FRESH_CAMERA = 6;
 
 /** Which cameras start factory-fresh, and with what firmware. */
 export function freshCameras(site: Pick<Site, 'cameras'>, opts: Pick<SiteOptions, 'factoryFresh'>): [number, Partial<DevInitFirmware>][] {
-  const chosen = opts.factoryFresh ?? (site.cameras.length > DEFAULT_FRESH_CAMERA ? { [DEFAULT_FRESH_CAMERA]: {} } : {});
+  const chosen = opts.factoryFresh ?? {};
   return Object.entries(chosen).map(([k, f]) => {
     const i = Number(k);
     if (!Number.isInteger(i) || !site.cameras[i]) throw new Error(`factoryFresh: the site has no camera ${k}`);
