@@ -34,7 +34,6 @@ declare module '../site' {
 /** What the NVR learnt from a camera when it added it (DeviceInfo beyond the connection fields). */
 const deviceInfoOf = (cam: SimDevice): Record<string, unknown> => ({ HttpPort: cam.port, Mac: cam.identity.mac, SerialNo: cam.identity.serialNumber });
 
-const TITLES = ['Front door', 'Driveway', 'Back yard', 'Garage', 'Side gate', 'Porch', 'Office', 'Warehouse', 'Loading bay', 'Lobby'];
 const PRIVATE_PORT = 37777;
 
 /**
@@ -85,7 +84,7 @@ function channelsOf(site: Site, behind: SimDevice[]): SimChannel[] {
     const creds = i % 4 === 3 ? SITE_CREDENTIALS.cameraOperator : SITE_CREDENTIALS.camera;
     return {
       enable: true, address: cam.address, port: onvif ? cam.port : PRIVATE_PORT, username: creds.username, password: creds.password,
-      protocol: onvif ? 'Onvif' : 'Private', deviceType: cam.identity.model, name: cam.identity.name, title: TITLES[i % TITLES.length]!,
+      protocol: onvif ? 'Onvif' : 'Private', deviceType: cam.identity.model, name: cam.identity.name, title: cam.identity.osdTitle,
       reachXaddr: cam.xaddr, deviceInfo: deviceInfoOf(cam), state: 'Unknown',
     };
   });
