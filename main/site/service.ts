@@ -64,6 +64,7 @@ export async function setupSite(ctx: ServiceContext, deps: SiteDeps): Promise<Fe
       const used = new Set(plan.rows.map((r) => r.deviceId));
       return {
         nvr: nvr.url,
+        writePath: { ok: true },
         rows: plan.rows,
         unusedCameras: plan.unusedCameras.filter((d) => !used.has(d.id)).map((d) => ({ id: d.id, xaddr: d.xaddrs[0] ?? '' })),
       };
