@@ -3,6 +3,7 @@ import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { OffsetClock, type Clock } from '../../common/clock';
 import { budgetWarning, type SiteEvidence } from '../../common/sync/candidates';
+import { SyncPassword } from '../../common/contract/sync';
 import { OUTCOMES } from '../../common/sync/outcomes';
 import { onvifPasswordProblem } from '../../common/sync/password';
 import type { SyncRow } from '../../common/sync/report';
@@ -15,6 +16,23 @@ import type { ClientFactory } from './port';
 export interface SyncSecrets {
   currentPasswords: string[];
   newPassword: string;
+  /**
+   * Passwords known to be current for one account (by its target key), e.g. the
+   * one the NVR stores for the camera's account it signs in with. Memory only;
+   * tried before the shared list for that account and never for any other.
+   */
+  knownPasswords?: Record<string, string[]>;
+}
+
+/** At most this many known passwords per account are tried (each may cost a refused sign-in). */
+const MAX_KNOWN = 3;
+
+/** The known passwords of one account, checked (they come from a device: hostile until shown otherwise). */
+function knownFor(secrets: SyncSecrets, key: string): string[] {
+  const list = Object.hasOwn(secrets.knownPasswords ?? {}, key) ? secrets.knownPasswords![key] : undefined;
+  if (!Array.isArray(list)) return [];
+  const ok = list.filter((p): p is string => SyncPassword.safeParse(p).success);
+  return [...new Set(ok)].slice(0, MAX_KNOWN);
 }
 
 export interface SyncRunOptions {
@@ -268,7 +286,7 @@ export class SyncRun {
                 continue;
               }
               const row = await syncAccount({
-                target, candidates: secrets.currentPasswords, newPassword: secrets.newPassword, lease, limit: this.cfg.maxFailedAuthsPerDevice,
+                target, candidates: secrets.currentPasswords, known: knownFor(secrets, key), newPassword: secrets.newPassword, lease, limit: this.cfg.maxFailedAuthsPerDevice,
                 evidence: this.evidence, camera, clock: this.clock, record: this.record, factory: this.o.clientFactory,
                 timeoutMs: this.cfg.timeoutMs, retries: this.cfg.retries, retryBaseMs: this.cfg.retryBaseMs, lateApplyMs: this.cfg.lateApplyMs,
                 pollMs: this.cfg.pollMs, defaultLockMs: this.cfg.defaultLockMs, signal,

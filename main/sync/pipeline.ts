@@ -12,6 +12,8 @@ import { isClientError, type ClientFactory, type DeviceClient, type UserEntry } 
 export interface AccountJob {
   target: SyncTarget;
   candidates: string[];
+  /** Passwords known to be current for this account alone (memory only): tried first, never for another account. */
+  known: string[];
   newPassword: string;
   lease: DeviceLease;
   /** Refused sign-ins this run allows per device (all its accounts together). */
@@ -35,7 +37,7 @@ export interface AccountJob {
   /** The run's cancel signal: honoured until SetUser is sent, never after. */
   signal: AbortSignal;
   /** From the journal: this account was sent SetUser earlier in the run (by this process or one that died). */
-  prior: { setUserSent: boolean; replaced?: number; verified: boolean; setAt?: number; answered?: boolean };
+  prior: { setUserSent: boolean; replaced?: Replaced; verified: boolean; setAt?: number; answered?: boolean };
   onStep(row: SyncRow): void;
   /** Counts every request the account's client made (bench). */
   onRequests?(n: number): void;
@@ -53,6 +55,9 @@ interface End {
   extra?: Partial<SyncRow>;
   final?: boolean;
 }
+
+/** The password a SetUser replaced: a position in the shared list or in the account's known passwords. */
+type Replaced = { kind: 'current' | 'known'; index: number };
 
 type SignIn = { kind: 'ok'; users: UserEntry[] } | { kind: 'refused' } | { kind: 'end'; end: End };
 type Verified = { kind: 'end'; end: End } | { kind: 'never-landed'; users: UserEntry[] };
@@ -74,7 +79,7 @@ export async function syncAccount(job: AccountJob): Promise<SyncRow> {
     key, xaddr: target.xaddr, username, deviceId: target.deviceId,
     step: 'queued', detail: '', nextStep: '', attempts: 0, failedAuths: lease.failures(), ms: 0,
   };
-  const secrets = [...job.candidates, job.newPassword];
+  const secrets = [...job.candidates, ...job.known, job.newPassword];
   const step = (s: SyncStep) => {
     row.step = s;
     job.onStep({ ...row });
@@ -119,7 +124,7 @@ export async function syncAccount(job: AccountJob): Promise<SyncRow> {
         return end('unverified', 'SetUser reached this camera earlier in the run, yet it still accepts the old password and not the new one; not sent again.', {}, true);
       }
       const old = job.prior.replaced!;
-      return setAndVerify(job.candidates[old]!, old, levelOf(v.users));
+      return setAndVerify(passwordOf(old)!, old, levelOf(v.users));
     }
     if (!lease.canTry(job.limit)) {
       return end('skipped', `Not touched: the ${job.limit} refused sign-ins this run allows for this camera are used up. Start a new run once the camera's failure counter has reset (typically 30 minutes).`);
@@ -127,9 +132,14 @@ export async function syncAccount(job: AccountJob): Promise<SyncRow> {
 
     step('authenticate');
     let found: { candidate: Candidate; users: UserEntry[] } | undefined;
-    for (const candidate of candidateOrder(job.candidates.length, job.evidence, job.camera)) {
+    // A password is tried once per account, whichever list it came from.
+    const tried = new Set<string>();
+    for (const candidate of candidateOrder(job.candidates.length, job.evidence, job.camera, job.known.length)) {
       if (!lease.canTry(job.limit)) break;
-      const r = await attempt(passwordOf(candidate));
+      const password = passwordOf(candidate)!;
+      if (tried.has(password)) continue;
+      tried.add(password);
+      const r = await attempt(password);
       if (r.kind === 'end') return r.end;
       if (r.kind === 'ok') {
         found = { candidate, users: r.users };
@@ -138,18 +148,26 @@ export async function syncAccount(job: AccountJob): Promise<SyncRow> {
     }
     if (!found) return end('auth-failed', budgetDetail());
     const { candidate, users } = found;
-    row.candidate = candidate.kind === 'new' ? 0 : candidate.index + 1;
-    if (candidate.kind === 'new') {
+    markSignedIn(candidate);
+    if (candidate.kind === 'new' || passwordOf(candidate) === job.newPassword) {
       if (c.authOff) return end('auth-off', 'The camera answered without checking any password, so ONVIF cannot tell which password it holds; nothing was changed.');
       job.evidence.newAlreadySet = true;
       job.camera.newHeld = true;
       return end('already-current', 'The new password already signs in; nothing was changed.');
     }
-    if (!c.authOff && !job.evidence.proven.includes(candidate.index)) job.evidence.proven.push(candidate.index);
-    if (!c.authOff) job.camera.proven = [...(job.camera.proven ?? []).filter((i) => i !== candidate.index), candidate.index];
+    // A password given for this account alone is evidence for nothing else.
+    if (candidate.kind === 'current' && !c.authOff) {
+      if (!job.evidence.proven.includes(candidate.index)) job.evidence.proven.push(candidate.index);
+      job.camera.proven = [...(job.camera.proven ?? []).filter((i) => i !== candidate.index), candidate.index];
+    }
 
     step('users');
-    return setAndVerify(job.candidates[candidate.index]!, candidate.index, levelOf(users));
+    return setAndVerify(passwordOf(candidate)!, candidate, levelOf(users));
+  }
+
+  function markSignedIn(c: Candidate): void {
+    row.candidate = c.kind === 'new' ? 0 : c.kind === 'current' ? c.index + 1 : undefined;
+    row.known = c.kind === 'known' ? c.index + 1 : undefined;
   }
 
   function levelOf(users: UserEntry[]): string {
@@ -158,18 +176,20 @@ export async function syncAccount(job: AccountJob): Promise<SyncRow> {
     return row.userLevel;
   }
 
-  function passwordOf(c: Candidate): string {
-    return c.kind === 'new' ? job.newPassword : job.candidates[c.index]!;
+  /** Undefined for a known password this pass was not given (a resumed run after a restart). */
+  function passwordOf(c: Candidate): string | undefined {
+    if (c.kind === 'new') return job.newPassword;
+    return c.kind === 'known' ? job.known[c.index] : job.candidates[c.index];
   }
 
   /** SetUser once (journalled first), then verification. */
-  async function setAndVerify(old: string, index: number, level: string): Promise<End> {
+  async function setAndVerify(old: string, which: Replaced, level: string): Promise<End> {
     step('set-user');
     if (job.signal.aborted) return end('cancelled', 'Cancelled before the password change was sent.');
     cancellable = false;
-    await job.record({ t: 'setuser-sent', key, at: clock.now(), candidate: index });
+    await job.record({ t: 'setuser-sent', key, at: clock.now(), ...(which.kind === 'known' ? { known: which.index } : { candidate: which.index }) });
     setSent = true;
-    row.candidate = index + 1;
+    markSignedIn(which);
     let setError: unknown;
     const setAt = performance.now();
     try {
@@ -198,8 +218,8 @@ export async function syncAccount(job: AccountJob): Promise<SyncRow> {
   /** A journalled SetUser without an outcome: verify before anything else. */
   async function resumeAfterSet(): Promise<Verified> {
     step('verify');
-    const old = job.prior.replaced !== undefined ? job.candidates[job.prior.replaced] : undefined;
-    if (job.prior.replaced !== undefined) row.candidate = job.prior.replaced + 1;
+    const old = job.prior.replaced !== undefined ? passwordOf(job.prior.replaced) : undefined;
+    if (job.prior.replaced !== undefined) markSignedIn(job.prior.replaced);
     return verify(old, undefined, true, performance.now());
   }
 
@@ -401,7 +421,8 @@ export async function syncAccount(job: AccountJob): Promise<SyncRow> {
     Object.assign(row, e.extra ?? {});
     row.outcome = outcome;
     row.step = 'done';
-    row.detail = scrub(row.candidate !== undefined && outcome !== 'auth-failed' ? `${detail} (signed in with ${candidateLabel(row.candidate === 0 ? { kind: 'new' } : { kind: 'current', index: row.candidate - 1 })}.)` : detail, secrets);
+    const signedIn: Candidate | undefined = row.known !== undefined ? { kind: 'known', index: row.known - 1 } : row.candidate === undefined ? undefined : row.candidate === 0 ? { kind: 'new' } : { kind: 'current', index: row.candidate - 1 };
+    row.detail = scrub(signedIn && outcome !== 'auth-failed' ? `${detail} (signed in with ${candidateLabel(signedIn)}.)` : detail, secrets);
     row.nextStep = nextStepFor(outcome, row.subcode);
     row.failedAuths = lease.failures();
     row.ms = performance.now() - t0;

@@ -42,6 +42,12 @@ export interface SyncRunHook {
   change(keys: string[]): Promise<SyncRow[]>;
   rows(): SyncRow[];
   pendingKeys(): string[];
+  /**
+   * Passwords known to be current for some accounts (by target key), learnt after the run was
+   * opened (e.g. read from the NVR): memory only, registered as secrets, tried first for that
+   * account alone by the next change().
+   */
+  addKnownPasswords(known: Record<string, string[]>): void;
   /** Ends the run; with the NVR's channels when the loop was closed (its report shows them). */
   finish(channels?: ReportChannel[]): Promise<void>;
 }
@@ -109,7 +115,7 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
   };
 
   const register = (s: SyncSecrets) => {
-    for (const p of [...s.currentPasswords, s.newPassword]) ctx.secrets.add(p);
+    for (const p of [...s.currentPasswords, s.newPassword, ...knownValues(s.knownPasswords)]) ctx.secrets.add(p);
   };
 
   const handlers: SyncHandlers = {
@@ -219,7 +225,8 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
     'sync.runs': () => index.summaries(),
   };
 
-  const openRun = async (targets: SyncTarget[], secrets: SyncSecrets): Promise<SyncRunHook> => {
+  const openRun = async (targets: SyncTarget[], given: SyncSecrets): Promise<SyncRunHook> => {
+    let secrets = given;
     register(secrets);
     if ([...runs.values()].some((h) => h.run.running)) throw new AppError('conflict', 'A sync is already running; cancel it or wait for it to end.');
     const problem = newPasswordProblem(secrets.newPassword);
@@ -257,6 +264,16 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
       },
       rows: () => run.snapshot(),
       pendingKeys: () => run.pendingKeys(),
+      addKnownPasswords(known) {
+        const merged: SyncSecrets = { ...secrets, knownPasswords: { ...secrets.knownPasswords } };
+        for (const [key, list] of Object.entries(known)) {
+          if (!Array.isArray(list)) continue;
+          merged.knownPasswords![key] = [...new Set([...(secrets.knownPasswords?.[key] ?? []), ...list.filter((p) => typeof p === 'string')])];
+        }
+        register(merged);
+        secrets = merged;
+        h.secrets = merged;
+      },
       async finish(channels) {
         await chain;
         if (channels) h.channels = channels;
@@ -278,4 +295,9 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
       }
     },
   };
+}
+
+/** Every password in a knownPasswords map, whatever shape a caller handed in. */
+function knownValues(known: SyncSecrets['knownPasswords']): string[] {
+  return Object.values(known ?? {}).flatMap((list) => (Array.isArray(list) ? list.filter((p): p is string => typeof p === 'string') : []));
 }
