@@ -1,12 +1,15 @@
 import { makeIdentity, SITE_CREDENTIALS } from '../identities';
 import { startDevice, type SimDevice } from '../onvif/device';
 import type { Site, SiteAddon, SiteOptions } from '../site';
-import { startNvrRpc, type NvrRpcFaults, type NvrRpcSim, type SimChannel } from './rpc';
+import { startNvrRpc, type NvrRpcFaultOptions, type NvrRpcSim, type SimChannel } from './rpc';
 
 declare module '../site' {
   interface SiteOptions {
-    /** The NVR's web JSON-RPC misbehaviours (sim/nvr/rpc.ts). */
-    nvrRpc?: Partial<NvrRpcFaults>;
+    /**
+     * The NVR's firmware and misbehaviours (sim/nvr/rpc/types.ts `NvrRpcFaults`). The default is the
+     * older RemoteDevice-table firmware; `{ firmware: 'logic-device-manager' }` is the newer one.
+     */
+    nvrRpc?: NvrRpcFaultOptions;
     /**
      * How often the NVR signs in to its channels' cameras (ms). Default 0: only on
      * `nvrRpc.pollNow()`, so tests that count a camera's sign-ins see only their own.
@@ -27,6 +30,9 @@ declare module '../site' {
     behindNvr?: SimDevice[];
   }
 }
+
+/** What the NVR learnt from a camera when it added it (DeviceInfo beyond the connection fields). */
+const deviceInfoOf = (cam: SimDevice): Record<string, unknown> => ({ HttpPort: cam.port, Mac: cam.identity.mac, SerialNo: cam.identity.serialNumber });
 
 const TITLES = ['Front door', 'Driveway', 'Back yard', 'Garage', 'Side gate', 'Porch', 'Office', 'Warehouse', 'Loading bay', 'Lobby'];
 const PRIVATE_PORT = 37777;
@@ -88,6 +94,7 @@ export const nvrRpcAddon: SiteAddon = {
           name: cam.identity.name,
           title: TITLES[i % TITLES.length]!,
           reachXaddr: cam.xaddr,
+          deviceInfo: deviceInfoOf(cam),
           state: 'Unknown',
         };
       }),
@@ -102,6 +109,7 @@ export const nvrRpcAddon: SiteAddon = {
         name: cam.identity.name,
         title: `PoE port ${i + 1}`,
         reachXaddr: cam.xaddr,
+        deviceInfo: { ...deviceInfoOf(cam), PoE: true, PoEPort: i + 1 },
         state: 'Unknown',
       })),
     ];

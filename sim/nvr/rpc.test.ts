@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- raw JSON answers, checked field by field */
-import { constants, createCipheriv, createDecipheriv, createHash, createPublicKey, generateKeyPairSync, publicEncrypt } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SITE_CREDENTIALS } from '../identities';
 import { startSite, type Site } from '../site';
 import { rpcOf } from './rpc-addon';
@@ -162,138 +162,71 @@ describe('simulated NVR faults', () => {
   });
 });
 
-/** The caller's side of the secSetCamera envelope, written here from DOMAIN.md (not main/'s sealer). */
-function publicKeyOf(pub: string) {
-  const parts = Object.fromEntries(pub.split(',').map((p) => p.split(':') as [string, string]));
-  const b64u = (h: string) => Buffer.from(h, 'hex').toString('base64url');
-  return createPublicKey({ key: { kty: 'RSA', n: b64u(parts['N']!), e: b64u(parts['E']!) }, format: 'jwk' });
-}
-
-function sealRaw(pub: string, body: unknown, cipher: 'RPAC-256' | 'AES-128', o: { key?: string; plain?: Buffer } = {}) {
-  const publicKey = publicKeyOf(pub);
-  const key = o.key ?? (cipher === 'AES-128' ? '0123456789012345' : '01234567890123456789012345678901');
-  const salt = publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_PADDING }, Buffer.from(key)).toString('hex');
-  const plain = o.plain ?? Buffer.from(JSON.stringify(body));
-  const padded = Buffer.concat([plain, Buffer.alloc((16 - (plain.length % 16)) % 16)]);
-  const [algorithm, iv] = cipher === 'AES-128' ? (['aes-128-ecb', null] as const) : (['aes-256-cbc', Buffer.from('0000000000000000')] as const);
-  const c = createCipheriv(algorithm, Buffer.from(key), iv);
-  c.setAutoPadding(false);
-  const open = (content: string) => {
-    const d = createDecipheriv(algorithm, Buffer.from(key), iv);
-    d.setAutoPadding(false);
-    return JSON.parse(Buffer.concat([d.update(Buffer.from(content, 'base64')), d.final()]).toString('utf8').replace(/\0+$/, '')) as unknown;
-  };
-  return { salt, cipher, content: Buffer.concat([c.update(padded), c.final()]).toString('base64'), open };
-}
-
-describe("simulated NVR firmware that takes passwords only through secSetCamera ('encrypted-only')", () => {
+describe("older firmware ('remote-device-table'): a table write replaces every slot it writes", () => {
+  // Shape: DOMAIN.md "Useful methods" (RemoteDevice slots; setConfig takes the whole table, read-modify-write);
+  // whether setConfig merges or replaces, and what it does with an omitted, empty or masked Password, is
+  // unknown (DOMAIN.md "Unknown, so treat as destructive"): the simulator takes the destructive reading.
   let site: Site;
-  beforeAll(async () => {
-    site = await startSite({ block: '127.61.11', cameras: 2, behindNvr: 0, nvrRpc: { remoteDeviceWrite: 'encrypted-only' } });
+  beforeEach(async () => {
+    site = await startSite({ block: '127.61.11', cameras: 4, behindNvr: 0 });
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await site?.stop();
   });
-  const session = async () => {
+  const uuid = (n: number) => `uuid:System_CONFIG_NETCAMERA_INFO_${n}`;
+  const PW = SITE_CREDENTIALS.camera.password;
+
+  it('an omitted, empty or masked Password destroys the stored one; a slot left out becomes unused', async () => {
     const rpc = rpcOf(site);
     const ok = await login(rpc.url, 'admin', SITE_CREDENTIALS.nvr.password);
-    let id = 100;
-    return (method: string, params: unknown = null) => post(rpc.url, '/RPC2', { method, params, id: id++, session: ok.session });
-  };
-  const uuid = (n: number) => `uuid:System_CONFIG_NETCAMERA_INFO_${n}`;
-
-  it('refuses a plain write that changes a password, takes one that only pauses, and takes passwords sealed for its key', async () => {
-    const rpc = rpcOf(site);
-    const call = await session();
+    const call = (method: string, params: unknown = null) => post(rpc.url, '/RPC2', { method, params, id: 9, session: ok.session });
     const table = (await call('configManager.getConfig', { name: 'RemoteDevice' })).params.table as Record<string, any>;
-    const before = rpc.stats();
-
-    const withPassword = { ...table, [uuid(0)]: { ...table[uuid(0)], Enable: false, Password: 'Plain-new-pass-1' } };
-    const refused = await call('configManager.setConfig', { name: 'RemoteDevice', table: withPassword, options: [] });
-    expect(refused).toMatchObject({ result: false, error: { code: CODES.invalidRequest } });
-    // Nothing of a refused write lands, not even the Enable beside the password.
-    expect(rpc.channels[0]).toMatchObject({ enable: true, password: SITE_CREDENTIALS.camera.password });
-
-    const pause = { ...table, [uuid(0)]: { ...table[uuid(0)], Enable: false } };
-    expect((await call('configManager.setConfig', { name: 'RemoteDevice', table: pause, options: [] })).result).toBe(true);
-    expect(rpc.channels[0]!.enable).toBe(false);
-
-    const info = (await call('Security.getEncryptInfo')).params;
-    expect(info).toMatchObject({ asymmetric: 'RSA', cipher: ['RPAC', 'AES'], AESPadding: expect.any(Array) });
-    expect(info.pub).toMatch(/^N:[0-9A-F]{512},E:[0-9A-F]+$/);
-
-    // The camera's password changes, then the NVR's stored one (with Enable back), sealed.
-    const NEW = 'Sealed-new-pass-2';
-    site.cameras[0]!.users.setPassword('admin', NEW);
-    const failedAuths = site.cameras[0]!.stats().failedAuths;
-    const env = sealRaw(info.pub, { cameras: [{ channel: 0, DeviceInfo: { ...table[uuid(0)], Enable: true, Password: NEW } }, { channel: 1, DeviceInfo: { ...table[uuid(1)], Password: undefined } }] }, 'RPAC-256');
-    const answer = await call('LogicDeviceManager.secSetCamera', { salt: env.salt, cipher: env.cipher, content: env.content });
-    expect(answer.result).toBe(true);
-    expect(env.open(answer.params.content)).toEqual({ result: true });
-    expect(rpc.channels[0]).toMatchObject({ enable: true, password: NEW });
-    // A slot sent without a password keeps the stored one.
-    expect(rpc.channels[1]!.password).toBe(SITE_CREDENTIALS.camera.password);
-    // The NVR really signs in to the camera with what secSetCamera stored.
+    const { Password: _omitted, ...noPassword } = table[uuid(0)];
+    const written = { [uuid(0)]: noPassword, [uuid(1)]: { ...table[uuid(1)], Password: '' }, [uuid(2)]: { ...table[uuid(2)], Password: '******' } };
+    expect((await call('configManager.setConfig', { name: 'RemoteDevice', table: written, options: [] })).result).toBe(true);
+    expect([0, 1, 2].map((i) => rpc.stored(i).password)).toEqual(['', '', '******']);
+    // Slot 3 was left out of the table: unused now.
+    expect(rpc.stored(3)).toMatchObject({ enable: false, address: '192.168.0.0', username: 'admin', password: '' });
+    expect(rpc.stats()).toMatchObject({ maskWrites: 1, destroyedPasswords: 4 });
+    // The NVR keeps signing in with what it stores now: every round a refused sign-in on cameras 0-2.
+    const failed = site.cameras.map((c) => c.stats().failedAuths);
     await rpc.pollNow();
-    expect(rpc.channels[0]!.state).toBe('Connected');
-    expect(site.cameras[0]!.stats().failedAuths).toBe(failedAuths);
-
-    // AES-128-ECB too; the counters say what happened.
-    const back = sealRaw(info.pub, { cameras: [{ channel: 0, DeviceInfo: { Password: SITE_CREDENTIALS.camera.password } }] }, 'AES-128');
-    expect((await call('LogicDeviceManager.secSetCamera', { salt: back.salt, cipher: back.cipher, content: back.content })).result).toBe(true);
-    site.cameras[0]!.users.setPassword('admin', SITE_CREDENTIALS.camera.password);
-    expect(rpc.channels[0]!.password).toBe(SITE_CREDENTIALS.camera.password);
-    expect(rpc.stats()).toMatchObject({ secSetCameras: before.secSetCameras + 2, plainPasswordRefusals: before.plainPasswordRefusals + 1, setConfigs: before.setConfigs + 1 });
+    await rpc.pollNow();
+    expect(site.cameras.map((c) => c.stats().failedAuths - failed[site.cameras.indexOf(c)]!)).toEqual([2, 2, 2, 0]);
+    expect([0, 1, 2, 3].map((i) => rpc.stored(i).refusedLogins)).toEqual([2, 2, 2, 0]);
   });
 
-  it('answers every garbage envelope with a JSON-RPC error and stores nothing', async () => {
+  it('the whole table written back with the stored passwords changes only what changed', async () => {
     const rpc = rpcOf(site);
-    const call = await session();
-    const { pub } = (await call('Security.getEncryptInfo')).params;
-    const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' });
-    const otherPub = `N:${Buffer.from(other.n!, 'base64url').toString('hex')},E:${Buffer.from(other.e!, 'base64url').toString('hex')}`;
-    const body = { cameras: [{ channel: 0, DeviceInfo: { Password: 'Garbage-pass-3' } }] };
-    const good = sealRaw(pub, body, 'RPAC-256');
-    // The right key under 00 01 FF… 00 key: a well-formed PKCS#1 block, but not an encryption one.
-    const em = Buffer.concat([Buffer.from([0, 1]), Buffer.alloc(256 - 3 - 32, 0xff), Buffer.from([0]), Buffer.from('01234567890123456789012345678901')]);
-    const type1Salt = publicEncrypt({ key: publicKeyOf(pub), padding: constants.RSA_NO_PADDING }, em).toString('hex');
-    const cases: [string, unknown][] = [
-      ['no params', null],
-      ['bad hex salt', { ...good, salt: 'zz' + good.salt.slice(2) }],
-      ['short salt', { ...good, salt: good.salt.slice(0, 64) }],
-      ['salt of another key', { ...good, salt: sealRaw(otherPub, body, 'RPAC-256').salt }],
-      ['salt padded as a signature (block type 1), not for encryption', { ...good, salt: type1Salt }],
-      ['wrong cipher', { ...good, cipher: 'DES' }],
-      ['cipher of the other key length', { ...good, cipher: 'AES-128' }],
-      ['content not base64', { ...good, content: '!!!!' }],
-      ['content not whole blocks', { ...good, content: Buffer.from('abc').toString('base64') }],
-      ['content not JSON', sealRaw(pub, null, 'RPAC-256', { plain: Buffer.from('not json at all') })],
-      ['no cameras', sealRaw(pub, { cameras: [] }, 'RPAC-256')],
-      ['camera without DeviceInfo', sealRaw(pub, { cameras: [{ channel: 0 }] }, 'RPAC-256')],
-      ['negative channel', sealRaw(pub, { cameras: [{ channel: -1, DeviceInfo: {} }] }, 'AES-128')],
-      ['a bare array', sealRaw(pub, [1, 2], 'AES-128')],
-    ];
-    const refusals = rpc.stats().secSetCameraRefusals;
-    for (const [what, params] of cases) {
-      const p = params && typeof params === 'object' && 'open' in params ? { ...(params as Record<string, unknown>), open: undefined } : params;
-      const r = await call('LogicDeviceManager.secSetCamera', p);
-      expect(r, what).toMatchObject({ result: false, error: { code: CODES.invalidRequest } });
+    const ok = await login(rpc.url, 'admin', SITE_CREDENTIALS.nvr.password);
+    const call = (method: string, params: unknown = null) => post(rpc.url, '/RPC2', { method, params, id: 9, session: ok.session });
+    const table = (await call('configManager.getConfig', { name: 'RemoteDevice' })).params.table as Record<string, any>;
+    const name = 'A name much longer than thirty-one characters';
+    const next = { ...table, [uuid(1)]: { ...table[uuid(1)], Password: 'Table-new-pass-1', Name: name } };
+    expect((await call('configManager.setConfig', { name: 'RemoteDevice', table: next, options: [] })).result).toBe(true);
+    const back = (await call('configManager.getConfig', { name: 'RemoteDevice' })).params.table as Record<string, any>;
+    expect(back).toEqual({ ...table, [uuid(1)]: { ...table[uuid(1)], Password: 'Table-new-pass-1', Name: name.slice(0, 31) } });
+    expect([0, 2, 3].map((i) => rpc.stored(i).password)).toEqual([PW, PW, SITE_CREDENTIALS.cameraOperator.password]);
+    // The older firmware has no camera list and no seal.
+    for (const m of ['Security.getEncryptInfo', 'LogicDeviceManager.getCameraAll', 'LogicDeviceManager.secGetCameraAll', 'LogicDeviceManager.secSetCamera']) {
+      expect((await call(m, {})).error.code, m).toBe(CODES.methodNotFound);
     }
-    expect(rpc.stats().secSetCameraRefusals).toBe(refusals + cases.length);
-    expect(rpc.channels.map((c) => c.password)).toEqual([SITE_CREDENTIALS.camera.password, SITE_CREDENTIALS.camera.password]);
-    // Still serving.
-    expect((await call('magicBox.getSerialNo')).result).toBe(true);
   });
 
-  it("plain firmware has neither method", async () => {
+  it('logs every request: method, sealed or not, and the raw body', async () => {
     const rpc = rpcOf(site);
-    rpc.setFaults({ remoteDeviceWrite: 'plain' });
-    try {
-      const call = await session();
-      expect((await call('Security.getEncryptInfo')).error.code).toBe(CODES.methodNotFound);
-      expect((await call('LogicDeviceManager.secSetCamera', {})).error.code).toBe(CODES.methodNotFound);
-    } finally {
-      rpc.setFaults({ remoteDeviceWrite: 'encrypted-only' });
-    }
+    const before = rpc.requests().length;
+    await login(rpc.url, 'admin', SITE_CREDENTIALS.nvr.password);
+    await fetch(`${rpc.url}/cgi-bin/magicBox.cgi?action=getSerialNo`);
+    const log = rpc.requests().slice(before);
+    expect(log.map((r) => [r.path, r.method, r.sealed])).toEqual([
+      ['/RPC2_Login', 'global.login', false],
+      ['/RPC2_Login', 'global.login', false],
+      ['/cgi-bin/magicBox.cgi', 'getSerialNo', false],
+    ]);
+    expect(JSON.parse(log[1]!.raw).params.authorityType).toBe('Default');
+    // The log is the NVR's: a copy each time.
+    log[0]!.raw = 'changed';
+    expect(rpc.requests()[before]!.raw).not.toBe('changed');
   });
 });
