@@ -7,7 +7,8 @@ import { peekCertificate, TransportError, type PinnedCert } from '../dahua/trans
 import { readNvrCgi } from '../dahua/cgi';
 import { readNvr } from '../dahua/reader';
 import { nvrAction } from '../dahua/session';
-import { dahuaTablePort } from '../dahua/table-port';
+import type { NvrChannelStore } from '../dahua/channel-store';
+import { channelStoreFor } from './channel-store';
 
 type NvrHandlers = Pick<Handlers, Extract<CallName, `nvr.${string}`>>;
 
@@ -32,13 +33,13 @@ interface Held {
   via: 'rpc' | 'cgi';
 }
 
-/** The open NVR session as other features use it (through the composition root): reads and table writes, never a sign-in of their own. */
+/** The open NVR session as other features use it (through the composition root): its channel store, never a sign-in of their own. */
 export interface NvrSessionHook {
   url: string;
-  readChannels(): Promise<NvrSnapshot['channels']>;
-  readTable(): Promise<unknown>;
-  writeTable(table: unknown): Promise<void>;
-  channelStates(): Promise<Map<number, string>>;
+  /** Counts sign-ins of this app session: a feature that acts once per NVR session (the site's restore of paused channels) compares it. */
+  opened: number;
+  /** The channels the NVR stores, through this session; each call one gate action. */
+  store: NvrChannelStore;
 }
 
 /**
@@ -50,6 +51,7 @@ export interface NvrSessionHook {
 export async function setupNvr(ctx: ServiceContext, deps: NvrDeps = {}): Promise<Feature<NvrHandlers> & { session(): NvrSessionHook | undefined }> {
   const log = ctx.log.child('nvr');
   let held: Held | undefined;
+  let opened = 0;
   /** Certificates https NVRs presented, by host: the pin is the one the technician saw. */
   const certs = new Map<string, PinnedCert>();
   const peek = async (url: string) => {
@@ -154,6 +156,7 @@ export async function setupNvr(ctx: ServiceContext, deps: NvrDeps = {}): Promise
           return readNvrCgi({ url: h.url, username: h.username, password: h.password, gate: ctx.gate, clock: ctx.clock, timeoutMs: deps.timeoutMs });
         });
         held = h;
+        opened++;
         if (h.via === 'rpc') keepAlive(h);
         log.info('signed in to the NVR', { url: h.url, channels: read.channels.length });
         return publish(snapshot(h, read));
@@ -205,14 +208,7 @@ export async function setupNvr(ctx: ServiceContext, deps: NvrDeps = {}): Promise
     const h = held;
     if (!h || h.via !== 'rpc') return undefined;
     const act = <T>(f: () => Promise<T>) => nvrAction({ gate: ctx.gate, client: h.client, password: h.password, clock: ctx.clock }, f);
-    const port = dahuaTablePort(h.client);
-    return {
-      url: h.url,
-      readChannels: () => act(async () => publish(snapshot(h, await readNvr(h.client))).channels),
-      readTable: () => act(() => port.readTable()),
-      writeTable: (t) => act(() => port.writeTable(t)),
-      channelStates: () => act(() => port.channelStates()),
-    };
+    return { url: h.url, opened, store: channelStoreFor(h.client, act) };
   };
 
   return {

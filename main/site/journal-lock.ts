@@ -1,4 +1,5 @@
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /**
  * One process per journal. Two `nvr-console sync` runs on the same journal
@@ -25,6 +26,7 @@ export function lockPathOf(journalPath: string): string {
 
 export function acquireJournalLock(journalPath: string): JournalLock {
   const path = lockPathOf(journalPath);
+  mkdirSync(dirname(path), { recursive: true });
   for (let attempt = 0; ; attempt++) {
     try {
       const fd = openSync(path, 'wx', 0o600);

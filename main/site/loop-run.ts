@@ -1,5 +1,5 @@
 import type { NvrChannelStore, StoredChannel } from '../dahua/channel-store';
-import type { LoopRecord, PriorLoop } from './journal';
+import type { LoopRecord, PriorLoop } from './loop-journal';
 import type { CameraPort, LoopClock } from './ports';
 
 /**

@@ -1,5 +1,5 @@
 import { NvrWriteUnanswered, type ChannelEdit, type StoredChannel } from '../dahua/channel-store';
-import type { LoopStep } from './journal';
+import type { LoopStep } from './loop-journal';
 import type { LoopRun } from './loop-run';
 
 /**

@@ -1,3 +1,5 @@
+import { OUTCOMES, type SyncOutcome } from '../../common/sync/outcomes';
+import type { SyncRow } from '../../common/sync/report';
 import type { SyncTarget } from '../../common/sync/target';
 
 /**
@@ -48,4 +50,17 @@ export interface CameraPort {
 export interface LoopClock {
   now(): number;
   sleep(ms: number): Promise<void>;
+}
+
+/** What an account holds after camera sync ended with this outcome (undefined: it never ran). */
+export function holdsAfter(outcome: SyncOutcome | undefined): AccountChange['holds'] {
+  // auth-off: the camera checks no password on ONVIF; what was sent is what it holds, as far as anyone can tell.
+  if (outcome === 'updated' || outcome === 'already-current' || outcome === 'auth-off') return 'new';
+  return outcome === 'unverified' ? 'unknown' : 'old';
+}
+
+/** The sentence a channel's detail carries about its camera account (never a password). */
+export function accountDetail(row: Pick<SyncRow, 'username' | 'outcome' | 'detail'> | undefined, username: string): string {
+  if (!row?.outcome) return `Camera: the account "${username}" was not changed.`;
+  return `Camera (${row.username}): ${OUTCOMES[row.outcome].label}. ${row.detail}`.trim();
 }

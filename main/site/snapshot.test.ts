@@ -43,6 +43,7 @@ describe('site.snapshot', () => {
     const targets = [0, 1, 2].map((i) => ({ xaddr: site.cameras[i]!.xaddr, username: 'admin' }));
     await f.handlers['site.closeLoop'](calls['site.closeLoop'].input.parse({ targets, currentPasswords: [SITE_CREDENTIALS.camera.password], newPassword: NEW, waitMs: 15_000 }), t);
     await until(() => (f.handlers['site.status'](undefined, t) as SiteLoopState | null)?.running === false, 'the loop to end', 30_000);
+    expect((f.handlers['site.status'](undefined, t) as SiteLoopState).error).toBeUndefined();
     expect((f.handlers['site.status'](undefined, t) as SiteLoopState).results.map((r) => r.outcome)).toEqual(['recording', 'recording', 'skipped', 'not-reachable-from-laptop', 'recording']);
     failedAfterRun = site.devices.map((d) => d.stats().failedAuths);
   }, 40_000);

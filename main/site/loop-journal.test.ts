@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { priorOf, readLoopJournal } from './journal';
+import { priorOf, readLoopJournal } from './loop-journal';
 import { acquireJournalLock, JournalLockedError, lockPathOf } from './journal-lock';
 
 const dir = mkdtempSync(join(tmpdir(), 'loop-journal-'));
