@@ -36,6 +36,12 @@ export const NvrChannel = z.object({
   /** The camera model the NVR stored. */
   model: z.string(),
   online: z.boolean(),
+  /**
+   * False: the channel is configured but disabled on the NVR (it does not record; a run that paused it and never
+   * restored it leaves it so). Show it as "disabled on the NVR". A disabled channel is a channel, not an empty slot.
+   * Every read sets it; optional only until the renderer's test fixtures carry it.
+   */
+  enabled: z.boolean().optional(),
   state: z.enum(['connected', 'disconnected', 'unknown']),
   /** The NVR returned the stored password masked (issue 10 must not write the mask back). */
   passwordMasked: z.boolean(),

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cgiCameraStates, cgiTable, cgiValue, parseCgiLines } from './cgi';
+import { cgiCameraList, cgiCameraStates, cgiTable, cgiValue, parseCgiLines } from './cgi';
+import { CameraListError, parseCameraList } from './logic-device';
 import { parseRemoteDeviceTable } from './remote-device';
 
 describe('Dahua CGI key=value answers', () => {
@@ -31,6 +32,24 @@ describe('Dahua CGI key=value answers', () => {
     expect(cgiCameraStates('states[0].channel=0\nstates[0].connectionState=Connected\nstates[1].channel=x\n')).toEqual({ states: [{ channel: 0, connectionState: 'Connected' }] });
     expect(cgiValue('sn=7M0ABC\n', 'sn')).toBe('7M0ABC');
     expect(cgiValue('Error\nBad Request!', 'sn')).toBe('');
+  });
+
+  it("LogicDeviceManager.cgi?action=getCameraAll lines become the RPC's camera list, numbers restored", () => {
+    const text = ['camera[1].UniqueChannel=1', 'camera[1].DeviceInfo.Address=10.0.0.3', 'camera[0].UniqueChannel=0', 'camera[0].Enable=false', 'camera[0].DeviceInfo.Address=10.0.0.2',
+      'camera[0].DeviceInfo.Port=80', 'camera[0].DeviceInfo.VideoInputs[0].Name=Gate', 'camera[x].UniqueChannel=5'].join('\n');
+    const list = parseCameraList(cgiCameraList(text));
+    expect(list.cameras.map((c) => [c.channel, c.address, c.port, c.enabled, c.name])).toEqual([[1, '10.0.0.2', 80, false, 'Gate'], [2, '10.0.0.3', undefined, true, '']]);
+    expect(cgiCameraList('Error\nBad Request!')).toBeUndefined();
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.stringMatching(/^camera(\[\d\])?(\.(UniqueChannel|Enable|DeviceInfo(\.(Address|Port|VideoInputs\[0\]\.Name))?))?$/), fc.string({ maxLength: 12 }))), (pairs) => {
+        try {
+          parseCameraList(cgiCameraList(pairs.map(([k, v]) => `${k}=${v}`).join('\n')));
+        } catch (e) {
+          expect(e).toBeInstanceOf(CameraListError);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('never pollutes prototypes and survives junk (fuzz)', () => {

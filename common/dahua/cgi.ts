@@ -71,6 +71,37 @@ export function cgiCameraStates(text: string): { states: { channel: number; conn
   return { states };
 }
 
+/** Numeric-keyed objects (`x[0]`, `x[1]` lines) as the list the JSON-RPC gives, in index order. */
+function listOf(v: unknown): unknown[] | undefined {
+  if (!v || typeof v !== 'object') return undefined;
+  return Object.entries(v as Node)
+    .filter(([k]) => /^\d{1,4}$/.test(k))
+    .sort(([a], [b]) => Number(a) - Number(b))
+    .map(([, x]) => x);
+}
+
+const DIGITS = /^\d{1,4}$/;
+
+/**
+ * `LogicDeviceManager.cgi?action=getCameraAll` (`camera[n].UniqueChannel=…`,
+ * `camera[n].DeviceInfo.Address=…`) as the RPC's `{camera: [...]}`: channel
+ * numbers restored, the cameras' video inputs a list again.
+ */
+export function cgiCameraList(text: string): { camera: unknown[] } | undefined {
+  const cams = listOf(parseCgiLines(text)['camera']);
+  if (!cams) return undefined;
+  return {
+    camera: cams.map((c) => {
+      if (!c || typeof c !== 'object') return c;
+      const o = { ...(c as Node) };
+      for (const k of ['Channel', 'UniqueChannel']) if (typeof o[k] === 'string' && DIGITS.test(o[k])) o[k] = Number(o[k]);
+      const info = o['DeviceInfo'];
+      if (info && typeof info === 'object') o['DeviceInfo'] = { ...(info as Node), VideoInputs: listOf((info as Node)['VideoInputs']) ?? [] };
+      return o;
+    }),
+  };
+}
+
 /** A one-value answer such as `sn=7M0…` or `type=DHI-NVR…`. */
 export function cgiValue(text: string, key: string): string {
   const v = parseCgiLines(text)[key];

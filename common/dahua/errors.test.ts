@@ -4,6 +4,9 @@ import { classifyDahuaError, describeDahuaError } from './errors';
 describe('Dahua RPC error codes', () => {
   it.each([
     [268632085, 'wrong-password'],
+    [268632071, 'wrong-password'],
+    [268632070, 'unknown-user'],
+    [268632074, 'account-in-use'],
     [268632081, 'locked'],
     [268632073, 'blacklisted'],
     [268632086, 'not-initialised'],
@@ -14,6 +17,24 @@ describe('Dahua RPC error codes', () => {
     [1, 'other'],
   ])('%i → %s', (code, kind) => {
     expect(classifyDahuaError({ code, message: 'x' }).kind).toBe(kind);
+  });
+
+  it.each([
+    ['UserNotValidt', 'unknown-user'],
+    ['PasswordNotValid', 'wrong-password'],
+    ['InBlackList', 'blacklisted'],
+    ['HasBeedUsed', 'account-in-use'],
+    ['HasBeenLocked', 'locked'],
+    ['toString', 'other'],
+    ['__proto__', 'other'],
+    ['passwordnotvalid', 'other'],
+  ])('the string form %s in params.error → %s', (error, kind) => {
+    expect(classifyDahuaError(undefined, { error }).kind).toBe(kind);
+    expect(classifyDahuaError({ code: 5 }, { error }).kind).toBe(kind);
+  });
+
+  it('a code wins over a string', () => {
+    expect(classifyDahuaError({ code: 268632081 }, { error: 'UserNotValidt' }).kind).toBe('locked');
   });
 
   it('keeps remainLoginTimes and remainLockSecond, ignores junk', () => {

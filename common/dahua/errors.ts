@@ -4,6 +4,11 @@
  */
 export const DAHUA_CODES = {
   loginChallenge: 268632079,
+  /** The challenge on some firmware (DahuaConsole, dahua-rpc check for it beside 268632079). */
+  loginChallenge401: 401,
+  userNotValid: 268632070,
+  passwordNotValid: 268632071,
+  hasBeenUsed: 268632074,
   wrongPassword: 268632085,
   locked: 268632081,
   blacklisted: 268632073,
@@ -16,6 +21,12 @@ export const DAHUA_CODES = {
 
 export type DahuaErrorKind =
   | 'wrong-password'
+  | 'unknown-user'
+  | 'account-in-use'
+  /** The second sign-in step refused with a code this app does not know: still a refused sign-in. */
+  | 'sign-in-refused'
+  /** A sign-in method this app does not support: nothing that could count as a try was sent. */
+  | 'unsupported-login'
   | 'locked'
   | 'blacklisted'
   | 'not-initialised'
@@ -27,6 +38,8 @@ export type DahuaErrorKind =
   | 'https-redirect'
   | 'untrusted-cert'
   | 'budget'
+  /** The app chose not to send a request (a weak key, a masked table, a write it cannot make whole): nothing reached the NVR. */
+  | 'not-sent'
   | 'other';
 
 export interface DahuaErrorInfo {
@@ -36,6 +49,29 @@ export interface DahuaErrorInfo {
   /** Seconds until the NVR unlocks (remainLockSecond), when it says. */
   remainLockSeconds?: number;
 }
+
+/**
+ * Every kind that is the NVR refusing a sign-in: each spends one unit of the
+ * device's failure budget in the credential gate (DOMAIN.md: "Every one of
+ * them spends the account's failure counter").
+ */
+export const SIGN_IN_REFUSALS: readonly DahuaErrorKind[] = ['wrong-password', 'unknown-user', 'account-in-use', 'sign-in-refused', 'locked', 'blacklisted'];
+
+export function isSignInRefusal(kind: DahuaErrorKind): boolean {
+  return SIGN_IN_REFUSALS.includes(kind);
+}
+
+/**
+ * The refusal strings some firmware puts in `params.error` instead of a code
+ * (the web UI's own interfaceLogin.js, ported in dahua-rpc; spelled so).
+ */
+const REFUSAL_STRINGS: Readonly<Record<string, DahuaErrorKind>> = {
+  UserNotValidt: 'unknown-user',
+  PasswordNotValid: 'wrong-password',
+  InBlackList: 'blacklisted',
+  HasBeedUsed: 'account-in-use',
+  HasBeenLocked: 'locked',
+};
 
 function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.floor(v) : undefined;
@@ -52,13 +88,19 @@ export function classifyDahuaError(error: unknown, params?: unknown): DahuaError
     ...(remainLoginTimes !== undefined ? { remainLoginTimes } : {}),
     ...(remainLockSeconds !== undefined ? { remainLockSeconds } : {}),
   };
+  const byString = typeof p['error'] === 'string' && Object.hasOwn(REFUSAL_STRINGS, p['error']) ? REFUSAL_STRINGS[p['error']] : undefined;
   switch (code) {
     case DAHUA_CODES.wrongPassword:
+    case DAHUA_CODES.passwordNotValid:
       return { kind: 'wrong-password', ...extra };
+    case DAHUA_CODES.userNotValid:
+      return { kind: 'unknown-user', ...extra };
+    case DAHUA_CODES.hasBeenUsed:
+      return { kind: 'account-in-use', ...extra };
     case DAHUA_CODES.locked:
       return { kind: 'locked', ...extra };
     case DAHUA_CODES.blacklisted:
-      return { kind: 'blacklisted' };
+      return { kind: 'blacklisted', ...extra };
     case DAHUA_CODES.notInitialised:
       return { kind: 'not-initialised' };
     case DAHUA_CODES.sessionInvalid:
@@ -69,7 +111,7 @@ export function classifyDahuaError(error: unknown, params?: unknown): DahuaError
     case DAHUA_CODES.invalidRequest:
       return { kind: 'invalid-request' };
     default:
-      return { kind: 'other' };
+      return byString ? { kind: byString, ...extra } : { kind: 'other' };
   }
 }
 
@@ -90,6 +132,14 @@ export function describeDahuaError(info: DahuaErrorInfo, detail = ''): string {
       }
       return 'The NVR refused the user name or password. Check the password before trying again: the NVR locks the account after a few wrong tries.';
     }
+    case 'unknown-user':
+      return 'The NVR does not accept this user name. Check it (usually admin) before trying again: the NVR counts this as a failed sign-in.';
+    case 'account-in-use':
+      return 'The NVR refused the sign-in because this account is already in use (another session holds it). Sign out of the NVR’s web page and other apps that use this account, wait a few minutes, then try again.';
+    case 'sign-in-refused':
+      return `The NVR refused the sign-in${detail ? ` (${detail})` : ''}. The app counts it as a failed sign-in so it never risks a lock; check the user name and password before trying again.`;
+    case 'unsupported-login':
+      return `This NVR’s firmware asks for a sign-in method the app does not support${detail ? ` (${detail})` : ''}. Nothing that could count as a failed sign-in was sent. Sign in on the NVR’s own monitor, or update its firmware.`;
     case 'locked':
       return info.remainLockSeconds
         ? `The NVR has locked this account after too many wrong passwords. Try again in ${minutes(info.remainLockSeconds)}, or sign in on the NVR's own monitor.`
@@ -110,6 +160,8 @@ export function describeDahuaError(info: DahuaErrorInfo, detail = ''): string {
       return `The NVR's https certificate is not vouched for by any authority this laptop knows (NVRs ship self-signed ones)${detail ? `: ${detail}` : ''}. Trust it only if it is your customer's NVR on this network, ideally after comparing the fingerprint with the one on the NVR's own screen.`;
     case 'unreachable':
       return `The NVR did not answer${detail ? ` (${detail})` : ''}. Check the address and that the laptop is on the NVR's network.`;
+    case 'not-sent':
+      return `The app sent nothing to the NVR${detail ? `: ${detail}` : '.'}`;
     case 'budget':
       return detail || 'The app already had a refused sign-in on this NVR; it will not try again now, so the NVR does not lock the account.';
     case 'protocol':

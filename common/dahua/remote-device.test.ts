@@ -8,26 +8,28 @@ const slot = (o: Record<string, unknown> = {}) => ({
 });
 
 describe('RemoteDevice table', () => {
-  it('reads uuid-keyed slots (newer firmware) in channel order, 1-based, leaving unused slots out', () => {
+  it('reads uuid-keyed slots (newer firmware) in channel order, 1-based, leaving unused slots out and disabled channels in', () => {
     const t = parseRemoteDeviceTable({
       'uuid:System_CONFIG_NETCAMERA_INFO_10': slot({ Address: '10.0.0.11' }),
       'uuid:System_CONFIG_NETCAMERA_INFO_0': slot({ ProtocolType: 'Onvif', Port: 80 }),
       'uuid:System_CONFIG_NETCAMERA_INFO_1': slot({ Enable: false }),
       'uuid:System_CONFIG_NETCAMERA_INFO_2': slot({ Address: '192.168.0.0' }),
+      'uuid:System_CONFIG_NETCAMERA_INFO_3': slot({ Address: '0.0.0.0', Enable: false }),
     });
     expect(t.style).toBe('uuid');
     expect(t.unused).toBe(2);
-    expect(t.slots.map((s) => [s.key, s.channel, s.address, s.protocol])).toEqual([
-      ['uuid:System_CONFIG_NETCAMERA_INFO_0', 1, '192.168.1.108', 'Onvif'],
-      ['uuid:System_CONFIG_NETCAMERA_INFO_10', 11, '10.0.0.11', 'Private'],
+    expect(t.slots.map((s) => [s.key, s.channel, s.address, s.protocol, s.enabled])).toEqual([
+      ['uuid:System_CONFIG_NETCAMERA_INFO_0', 1, '192.168.1.108', 'Onvif', true],
+      ['uuid:System_CONFIG_NETCAMERA_INFO_1', 2, '192.168.1.108', 'Private', false],
+      ['uuid:System_CONFIG_NETCAMERA_INFO_10', 11, '10.0.0.11', 'Private', true],
     ]);
     expect(t.slots[0]).toMatchObject({ port: 80, username: 'admin', deviceType: 'IPC-HDW2431T-AS-S2', name: 'Front door', passwordState: 'present' });
   });
 
   it('reads indexed slots (older firmware), as an array or numeric keys', () => {
-    const arr = parseRemoteDeviceTable([slot(), slot({ Enable: false }), slot({ Address: '10.1.1.3', Port: '8000' })]);
+    const arr = parseRemoteDeviceTable([slot(), slot({ Enable: false, Address: '' }), slot({ Address: '10.1.1.3', Port: '8000', Enable: 'false' })]);
     expect(arr.style).toBe('indexed');
-    expect(arr.slots.map((s) => [s.key, s.channel, s.port])).toEqual([['0', 1, 37777], ['2', 3, 8000]]);
+    expect(arr.slots.map((s) => [s.key, s.channel, s.port, s.enabled])).toEqual([['0', 1, 37777, true], ['2', 3, 8000, false]]);
     const keyed = parseRemoteDeviceTable({ '1': slot(), '0': slot({ Address: '' }) });
     expect(keyed.slots.map((s) => s.channel)).toEqual([2]);
   });
@@ -53,13 +55,13 @@ describe('RemoteDevice table', () => {
     for (const bad of [null, undefined, 'table', 42, true]) expect(() => parseRemoteDeviceTable(bad)).toThrow(DahuaParseError);
   });
 
-  it('never throws anything but DahuaParseError, and every slot it returns is configured (fuzz)', () => {
+  it('never throws anything but DahuaParseError, and every slot it returns names a camera (fuzz)', () => {
     fc.assert(
       fc.property(fc.oneof(fc.anything(), fc.array(fc.dictionary(fc.constantFrom('Enable', 'Address', 'Port', 'UserName', 'Password', 'ProtocolType', 'VideoInputs'), fc.anything()))), (input) => {
         try {
           const t = parseRemoteDeviceTable(input);
           for (const s of t.slots) {
-            expect(s.enabled).toBe(true);
+            expect(typeof s.enabled).toBe('boolean');
             expect(['', '0.0.0.0', '192.168.0.0']).not.toContain(s.address);
             expect(s.channel).toBeGreaterThanOrEqual(1);
           }

@@ -7,6 +7,18 @@
 /** More slots than any recorder has (256-channel models exist); anything past this is dropped. */
 export const MAX_SLOTS = 512;
 const UNUSED_ADDRESSES = new Set(['', '0.0.0.0', '192.168.0.0']);
+
+/** An unused slot's address (a slot's address, not its Enable flag, says whether it is a channel). */
+export function isUnusedAddress(address: string): boolean {
+  return UNUSED_ADDRESSES.has(address.trim());
+}
+
+/** Enable as firmware spells it: true/false, "true"/"false", 1/0; anything else is undefined. */
+export function enableOf(v: unknown): boolean | undefined {
+  if (v === true || v === 'true' || v === 1) return true;
+  if (v === false || v === 'false' || v === 0) return false;
+  return undefined;
+}
 const UUID_KEY = /^uuid:System_CONFIG_NETCAMERA_INFO_(\d{1,4})$/;
 
 export type PasswordState = 'present' | 'masked' | 'absent';
@@ -16,6 +28,7 @@ export interface RemoteSlot {
   key: string;
   /** 1-based channel number (slot n → channel n + 1). */
   channel: number;
+  /** False for a configured channel the NVR has disabled (it does not record): still a channel, not an empty slot. */
   enabled: boolean;
   address: string;
   port?: number;
@@ -29,9 +42,9 @@ export interface RemoteSlot {
 
 export interface RemoteDeviceTable {
   style: 'uuid' | 'indexed';
-  /** Configured slots only (unused ones are left out), in channel order. */
+  /** Configured slots only, disabled ones included (unused ones are left out), in channel order. */
   slots: RemoteSlot[];
-  /** Slots the NVR reported as unused. */
+  /** Slots with no camera (address 192.168.0.0, 0.0.0.0 or empty). */
   unused: number;
   /** Entries that were not objects or had an unknown key. */
   ignored: number;
@@ -58,8 +71,9 @@ export function passwordStateOf(v: unknown): PasswordState {
 
 function slotOf(key: string, index: number, raw: Record<string, unknown>): RemoteSlot | 'unused' {
   const address = str(raw['Address']).trim();
-  const enabled = raw['Enable'] === true || raw['Enable'] === 'true' || raw['Enable'] === 1;
-  if (!enabled || UNUSED_ADDRESSES.has(address)) return 'unused';
+  // A disabled slot that still names a camera is a paused channel, not an empty slot: it must stay visible.
+  if (isUnusedAddress(address)) return 'unused';
+  const enabled = enableOf(raw['Enable']) === true;
   // An array from the JSON-RPC; an object with numeric keys from the CGI's key=value lines.
   const inputs = raw['VideoInputs'];
   const inputName = str(obj(Array.isArray(inputs) ? inputs[0] : obj(inputs)?.['0'])?.['Name']);

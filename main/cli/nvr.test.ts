@@ -26,7 +26,7 @@ describe('nvr-console nvr channels', () => {
     expect(r.code, r.stderr).toBe(0);
     const rows = JSON.parse(r.stdout) as Record<string, unknown>[];
     expect(rows).toHaveLength(5);
-    expect(rows[0]).toEqual({ channel: 1, name: 'Front door', address: site.cameras[0]!.address, port: 37777, protocol: 'private', username: 'admin', online: true, state: 'connected', model: site.cameras[0]!.identity.model });
+    expect(rows[0]).toEqual({ channel: 1, name: 'Front door', address: site.cameras[0]!.address, port: 37777, protocol: 'private', username: 'admin', online: true, enabled: true, state: 'connected', model: site.cameras[0]!.identity.model });
     expect(rows.map((x) => x['protocol'])).toEqual(['private', 'onvif', 'private', 'onvif', 'private']);
     expect(rows[3]).toMatchObject({ username: 'onvif', online: true });
     expect(r.stderr).toBe('');
@@ -45,6 +45,22 @@ describe('nvr-console nvr channels', () => {
     } finally {
       cam.users.setPassword('admin', SITE_CREDENTIALS.camera.password);
       await rpcOf(site).pollNow();
+    }
+  });
+
+  it('a channel left disabled on the NVR (an earlier run paused it) is listed and said to be disabled, not dropped', async () => {
+    const ch = rpcOf(site).channels[1]!;
+    ch.enable = false;
+    try {
+      const json = await cli(['--nvr', rpcOf(site).url, '--username', 'admin', '--secrets-stdin', '--json'], secrets());
+      expect(json.code, json.stderr).toBe(0);
+      const rows = JSON.parse(json.stdout) as { channel: number; enabled: boolean; online: boolean }[];
+      expect(rows.map((r) => [r.channel, r.enabled, r.online])).toEqual([[1, true, true], [2, false, false], [3, true, true], [4, true, true], [5, true, true]]);
+      const text = await cli(['--nvr', rpcOf(site).url, '--username', 'admin', '--secrets-stdin'], secrets());
+      expect(text.stderr).toMatch(/5 channel\(s\), 4 online, 1 disabled on the NVR\./);
+      expect(text.stderr).toMatch(/Channel 2 \(Driveway\) is disabled on the NVR: it does not record/);
+    } finally {
+      ch.enable = true;
     }
   });
 

@@ -79,13 +79,17 @@ async function channelsCommand(opts: Record<string, string | boolean | undefined
       protocol: c.protocol,
       username: c.username,
       online: c.online,
+      // false: configured but disabled on the NVR (it does not record); such a channel is listed, never dropped.
+      enabled: c.enabled !== false,
       state: c.state,
       model: c.model,
     }));
     io.stdout(JSON.stringify(rows, null, opts.json ? undefined : 2) + '\n');
     if (!opts.json) {
       const id = [read.identity.model, read.identity.serial].filter(Boolean).join(' ');
-      io.stderr(`${id || 'NVR'}: ${rows.length} channel(s), ${rows.filter((r) => r.online).length} online.\n`);
+      const disabled = rows.filter((r) => !r.enabled);
+      io.stderr(`${id || 'NVR'}: ${rows.length} channel(s), ${rows.filter((r) => r.online).length} online${disabled.length ? `, ${disabled.length} disabled on the NVR` : ''}.\n`);
+      for (const r of disabled) io.stderr(`Channel ${r.channel}${r.name ? ` (${r.name})` : ''} is disabled on the NVR: it does not record until it is enabled again (the next run restores a channel it paused).\n`);
       for (const n of read.notes) io.stderr(`Note: ${n}\n`);
     }
     return EXIT.ok;

@@ -189,7 +189,7 @@ describe('Dahua RPC client against hostile answers', () => {
 
   it.each([
     ['a challenge without realm', () => JSON.stringify({ error: { code: 268632079 }, params: {}, session: 's' }), /lacks realm/],
-    ['an unknown encryption', () => JSON.stringify({ error: { code: 268632079 }, params: { realm: 'r', random: '1', encryption: 'RSA' }, session: 's' }), /not supported/],
+    ['an unknown encryption', () => JSON.stringify({ error: { code: 268632079 }, params: { realm: 'r', random: '1', encryption: 'RSA' }, session: 's' }), /does not support \("RSA" sign-in\)/],
     ['a JSON array', () => '[1,2]', /not a JSON object/],
     ['a login that needs no password', () => JSON.stringify({ result: true, session: 's' }), /without a password/],
     ['a not-initialised NVR', () => JSON.stringify({ error: { code: 268632086 }, result: false }), /not been initialised/],

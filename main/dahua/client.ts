@@ -1,6 +1,6 @@
 import { classifyDahuaError, DAHUA_CODES, describeDahuaError, type DahuaErrorInfo, type DahuaErrorKind } from '../../common/dahua/errors';
-import { dahuaDefaultHash } from './hash';
-import { peekCertificate, postJson, TransportError, type PinnedCert } from './transport';
+import { loginProof, UnsupportedLogin } from './hash';
+import { peekCertificate, postJson, TransportError, type PinnedCert, type PostResult } from './transport';
 
 /**
  * A client of the web JSON-RPC a Dahua-family NVR's own web page uses
@@ -29,6 +29,11 @@ export class DahuaError extends Error {
   }
   /** /RPC2_Login or /RPC2 is not there (HTTP 404/501): the caller may read over the CGI instead. */
   rpcMissing = false;
+  /**
+   * The request may have reached the NVR but its answer was lost or unreadable
+   * (a dropped connection, a timeout, not JSON): whether a write landed is unknown.
+   */
+  answerLost = false;
   get kind(): DahuaErrorKind {
     return this.info.kind;
   }
@@ -47,7 +52,17 @@ export interface DahuaClientOptions {
   onRequest?: (method: string) => void;
 }
 
+type Session = string | number;
+
+/** A session id as firmware sends it: a non-empty string or a positive whole number (both seen in the field). */
+function sessionId(v: unknown): Session | undefined {
+  if (typeof v === 'string') return v.length > 0 && v.length <= 128 && !/[\x00-\x1f]/.test(v) ? v : undefined;
+  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined;
+}
+
 interface RpcReply {
+  /** The HTTP status it came with (200, or 401 for a challenge or refusal some firmware sends that way). */
+  httpStatus: number;
   result?: unknown;
   params?: unknown;
   error?: unknown;
@@ -60,7 +75,7 @@ const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
 
 export class DahuaRpcClient {
   readonly base: URL;
-  private session: string | number | undefined;
+  private session: Session | undefined;
   private nextId = 1;
   private keepAliveTimer: ReturnType<typeof setInterval> | undefined;
   /** Seconds, from the login answer. */
@@ -78,59 +93,82 @@ export class DahuaRpcClient {
   }
 
   /**
-   * One sign-in: the challenge, then the Default hash. Throws DahuaError with
-   * kind wrong-password / locked / blacklisted / not-initialised / … on refusal.
+   * One sign-in: the challenge (error 268632079 or 401, in a 200 or an HTTP 401
+   * answer), then the proof for the encryption it names (hash.ts). Throws
+   * DahuaError with kind wrong-password / unknown-user / locked / … on refusal,
+   * unsupported-login (nothing sent that could count as a try) for a sign-in
+   * method this app does not make.
    */
   async login(password: string): Promise<void> {
     this.stopKeepAlive();
     this.session = undefined;
-    const username = this.o.username;
-    const first = await this.post('/RPC2_Login', {
-      method: 'global.login',
-      params: { userName: username, password: '', clientType: 'Web3.0', loginType: 'Direct' },
-      id: this.nextId++,
-    });
-    const fe = obj(first.error);
-    if (first.result === true) throw new DahuaError({ kind: 'protocol' }, 'the NVR accepted a sign-in without a password');
-    if (fe?.['code'] !== DAHUA_CODES.loginChallenge) throw this.errorOf(first, 'global.login');
-    const p = obj(first.params);
-    const realm = p?.['realm'];
-    const random = p?.['random'];
-    const encryption = p?.['encryption'] ?? 'Default';
-    const session = first.session;
-    if (typeof realm !== 'string' || typeof random !== 'string' || !(typeof session === 'string' || typeof session === 'number') || session === '') {
-      throw new DahuaError({ kind: 'protocol' }, 'the login challenge lacks realm, random or session');
+    const c = await this.challenge();
+    let proof;
+    try {
+      proof = loginProof(c.encryption, { username: this.o.username, password, realm: c.realm, random: c.random, https: this.base.protocol === 'https:' });
+    } catch (err) {
+      if (err instanceof UnsupportedLogin) throw new DahuaError({ kind: 'unsupported-login' }, err.message);
+      throw err;
     }
-    if (encryption !== 'Default') throw new DahuaError({ kind: 'protocol' }, `login encryption "${String(encryption).slice(0, 40)}" is not supported (only Default)`);
     const second = await this.post('/RPC2_Login', {
       method: 'global.login',
-      params: {
-        userName: username,
-        password: dahuaDefaultHash(username, password, realm, random),
-        clientType: 'Web3.0',
-        loginType: 'Direct',
-        authorityType: encryption,
-        passwordType: 'Default',
-      },
+      params: { userName: this.o.username, ...proof, clientType: 'Web3.0', loginType: 'Direct' },
       id: this.nextId++,
-      session,
+      session: c.session,
     });
-    if (second.result !== true) throw this.errorOf(second, 'global.login');
-    this.session = typeof second.session === 'string' || typeof second.session === 'number' ? second.session : session;
+    if (second.result !== true) throw this.refusalOf(second);
+    this.session = sessionId(second.session) ?? c.session;
     const ka = obj(second.params)?.['keepAliveInterval'];
     if (typeof ka === 'number' && ka >= 5 && ka <= 3600) this.keepAliveInterval = ka;
   }
 
+  /** The first step: a session and the challenge, or the NVR's refusal (locked, blacklisted, not initialised…). */
+  private async challenge(): Promise<{ session: Session; realm: string; random: string; encryption: string }> {
+    const first = await this.post('/RPC2_Login', {
+      method: 'global.login',
+      params: { userName: this.o.username, password: '', clientType: 'Web3.0', loginType: 'Direct' },
+      id: this.nextId++,
+    });
+    if (first.result === true) throw new DahuaError({ kind: 'protocol' }, 'the NVR accepted a sign-in without a password');
+    const p = obj(first.params);
+    const code = obj(first.error)?.['code'];
+    const isChallenge = code === DAHUA_CODES.loginChallenge || code === DAHUA_CODES.loginChallenge401 || (first.httpStatus === 401 && code === undefined && p?.['realm'] !== undefined);
+    if (!isChallenge) throw this.errorOf(first, 'global.login');
+    const realm = p?.['realm'];
+    const random = p?.['random'];
+    const encryption = p?.['encryption'] ?? 'Default';
+    const session = sessionId(first.session);
+    if (typeof realm !== 'string' || typeof random !== 'string' || session === undefined || realm.length > 256 || random.length > 256) {
+      throw new DahuaError({ kind: 'protocol' }, 'the login challenge lacks realm, random or session');
+    }
+    if (typeof encryption !== 'string') throw new DahuaError({ kind: 'unsupported-login' }, 'a sign-in method the challenge does not name');
+    return { session, realm, random, encryption };
+  }
+
+  /** The second step said no: a known refusal, or an unknown code that is still a refused sign-in. */
+  private refusalOf(reply: RpcReply): DahuaError {
+    const err = this.errorOf(reply, 'global.login');
+    if (err.kind !== 'other') return err;
+    const code = obj(reply.error)?.['code'];
+    return new DahuaError({ kind: 'sign-in-refused' }, typeof code === 'number' ? `code ${code}` : '');
+  }
+
   /** One RPC on the session; `params` of the answer, or a DahuaError (session-expired included). */
   async call(method: string, params: unknown = null): Promise<unknown> {
+    const reply = await this.request(method, params);
+    return reply.params ?? reply.result;
+  }
+
+  /** One RPC on the session: the answer's own `result` and `params` (a write checks `result` itself), or a DahuaError. */
+  async request(method: string, params: unknown = null): Promise<{ result: unknown; params: unknown }> {
     if (this.session === undefined) throw new DahuaError({ kind: 'session-expired' });
     const reply = await this.post('/RPC2', { method, params, id: this.nextId++, session: this.session });
-    if (reply.result === false || reply.error !== undefined && reply.error !== null) {
+    if (reply.result === false || (reply.error !== undefined && reply.error !== null)) {
       const err = this.errorOf(reply, method);
       if (err.kind === 'session-expired') this.forget();
       throw err;
     }
-    return reply.params ?? reply.result;
+    return { result: reply.result, params: reply.params };
   }
 
   /** Keeps the session alive while a view uses it; a failed keep-alive just ends the session (no sign-in). */
@@ -173,51 +211,76 @@ export class DahuaRpcClient {
     const info = classifyDahuaError(reply.error, reply.params);
     const e = obj(reply.error);
     const code = typeof e?.['code'] === 'number' ? e['code'] : undefined;
-    const detail = info.kind === 'other' || info.kind === 'method-not-found' || info.kind === 'invalid-request' ? `${method}${code !== undefined ? `, code ${code}` : ''}` : '';
+    // The NVR's own words, when it gave some (printable, short: device text is hostile input).
+    const words = typeof e?.['message'] === 'string' ? e['message'].replace(/[^\x20-\x7e]/g, '').trim().slice(0, 120) : '';
+    const detail =
+      info.kind === 'other' || info.kind === 'method-not-found' || info.kind === 'invalid-request'
+        ? `${method}${code !== undefined ? `, code ${code}` : ''}${words ? `: "${words}"` : ''}`
+        : '';
     if (reply.error === undefined && reply.result === undefined) return new DahuaError({ kind: 'protocol' }, `${method}: no result and no error`);
     return new DahuaError(info, detail);
   }
 
   private async post(path: string, body: unknown): Promise<RpcReply> {
-    const url = new URL(path, this.base);
     const method = (body as { method: string }).method;
-    const timeoutMs = this.o.timeoutMs ?? DEFAULT_TIMEOUT;
     this.o.onRequest?.(method);
-    let res;
+    const res = await this.send(new URL(path, this.base), method, JSON.stringify(body));
+    return replyOf(res, path, method);
+  }
+
+  /** One POST; a transport failure becomes a DahuaError that says whether the request may have reached the NVR. */
+  private async send(url: URL, method: string, json: string): Promise<PostResult> {
+    const timeoutMs = this.o.timeoutMs ?? DEFAULT_TIMEOUT;
     try {
-      res = await postJson(url, JSON.stringify(body), { timeoutMs, maxBodyBytes: this.o.maxBodyBytes ?? DEFAULT_MAX_BODY, pinned: this.o.pinned });
+      return await postJson(url, json, { timeoutMs, maxBodyBytes: this.o.maxBodyBytes ?? DEFAULT_MAX_BODY, pinned: this.o.pinned });
     } catch (err) {
       if (!(err instanceof TransportError)) throw err;
-      if (err.kind === 'too-large') throw new DahuaError({ kind: 'protocol' }, `${method}: ${err.message}`);
+      if (err.kind === 'too-large') throw lost(new DahuaError({ kind: 'protocol' }, `${method}: ${err.message}`));
       if (err.kind === 'untrusted-cert') {
         if (this.o.pinned) throw new DahuaError({ kind: 'untrusted-cert' }, err.message);
         // Nothing was sent (the handshake failed first): read what the NVR presents so the technician can decide.
         const cert = await peekCertificate(url, timeoutMs).catch(() => undefined);
         throw new DahuaError({ kind: 'untrusted-cert' }, cert ? `SHA-256 ${cert.fingerprint256}` : '', cert);
       }
-      throw new DahuaError({ kind: 'unreachable' }, err.message);
+      const e = new DahuaError({ kind: 'unreachable' }, err.message);
+      throw err.kind === 'unreachable' && NOT_SENT.test(err.message) ? e : lost(e);
     }
-    if (res.status >= 300 && res.status < 400) {
-      const loc = res.location ?? '';
-      if (/^https:/i.test(loc)) throw new DahuaError({ kind: 'https-redirect' }, `to ${safeLocation(loc)}`);
-      throw new DahuaError({ kind: 'protocol' }, `${method}: the NVR redirected (HTTP ${res.status}) to ${safeLocation(loc) || 'nowhere'}; not followed`);
-    }
-    if (res.status === 404 || res.status === 501) {
-      const e = new DahuaError({ kind: 'protocol' }, `${path} is not there (HTTP ${res.status}): this device does not speak Dahua's web JSON-RPC`);
-      e.rpcMissing = true;
-      throw e;
-    }
-    if (res.status !== 200) throw new DahuaError({ kind: 'protocol' }, `${method}: HTTP ${res.status}`);
-    let data: unknown;
-    try {
-      data = JSON.parse(res.body);
-    } catch {
-      throw new DahuaError({ kind: 'protocol' }, `${method}: the answer is not JSON`);
-    }
-    const reply = obj(data);
-    if (!reply) throw new DahuaError({ kind: 'protocol' }, `${method}: the answer is not a JSON object`);
-    return reply as RpcReply;
   }
+}
+
+/** Transport failures that happen before a request leaves the laptop: nothing reached the NVR. */
+const NOT_SENT = /^(ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EADDRNOTAVAIL)$/;
+
+/** Marks an error as "the request may have reached the NVR; its answer is lost or unreadable". */
+function lost(e: DahuaError): DahuaError {
+  e.answerLost = true;
+  return e;
+}
+
+/** The HTTP answer as an RPC reply, or the DahuaError it amounts to. */
+function replyOf(res: PostResult, path: string, method: string): RpcReply {
+  if (res.status >= 300 && res.status < 400) {
+    const loc = res.location ?? '';
+    if (/^https:/i.test(loc)) throw lost(new DahuaError({ kind: 'https-redirect' }, `to ${safeLocation(loc)}`));
+    throw lost(new DahuaError({ kind: 'protocol' }, `${method}: the NVR redirected (HTTP ${res.status}) to ${safeLocation(loc) || 'nowhere'}; not followed`));
+  }
+  if (res.status === 404 || res.status === 501) {
+    const e = new DahuaError({ kind: 'protocol' }, `${path} is not there (HTTP ${res.status}): this device does not speak Dahua's web JSON-RPC`);
+    e.rpcMissing = true;
+    throw e;
+  }
+  // Some firmware answers the sign-in with HTTP 401 and the JSON body (the challenge, or a refusal).
+  const jsonStatus = res.status === 200 || (res.status === 401 && path === '/RPC2_Login');
+  let data: unknown;
+  try {
+    data = jsonStatus ? JSON.parse(res.body) : undefined;
+  } catch {
+    throw lost(new DahuaError({ kind: 'protocol' }, `${method}: the answer is not JSON${res.status === 401 ? ' (HTTP 401: the NVR may be at its connection limit)' : ''}`));
+  }
+  if (!jsonStatus) throw lost(new DahuaError({ kind: 'protocol' }, `${method}: HTTP ${res.status}`));
+  const reply = obj(data);
+  if (!reply) throw lost(new DahuaError({ kind: 'protocol' }, `${method}: the answer is not a JSON object`));
+  return { ...reply, httpStatus: res.status };
 }
 
 function obj(v: unknown): Record<string, unknown> | undefined {

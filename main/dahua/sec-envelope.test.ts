@@ -1,7 +1,7 @@
 import { constants, generateKeyPairSync, privateDecrypt } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { chooseMode, EnvelopeError, openWithKey, parsePublicKey, randomDigitKey, seal, sealWithKey } from './sec-envelope';
+import { chooseMode, EnvelopeError, openWithKey, parsePublicKey, randomDigitKey, seal, sealKeyOf, sealWithKey, WeakKeyError } from './sec-envelope';
 
 // Known vectors computed independently with the openssl CLI (zero-padded input, -nopad):
 //   printf '{"a":1}' + zero pad | openssl enc -aes-128-ecb -K hex("1234567890123456") -nopad | base64
@@ -9,10 +9,14 @@ import { chooseMode, EnvelopeError, openWithKey, parsePublicKey, randomDigitKey,
 const KEY16 = '1234567890123456';
 const KEY32 = '12345678901234567890123456789012';
 
-const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
-const jwk = publicKey.export({ format: 'jwk' });
 const hex = (b64u: string) => Buffer.from(b64u, 'base64url').toString('hex').toUpperCase();
-const pub = `N:${hex(jwk.n!)},E:${hex(jwk.e!)}`;
+/** A key pair and its public half as getEncryptInfo spells it. */
+function rsa(bits: number) {
+  const pair = generateKeyPairSync('rsa', { modulusLength: bits });
+  const jwk = pair.publicKey.export({ format: 'jwk' });
+  return { ...pair, n: hex(jwk.n!), e: hex(jwk.e!), pub: `N:${hex(jwk.n!)},E:${hex(jwk.e!)}` };
+}
+const { privateKey, pub, n: N2048 } = rsa(2048);
 
 /** What the NVR does with the salt: raw RSA, then strip EM = 00 02 PS(≥ 8 non-zero) 00 M (RFC 8017 §7.2.2). */
 function pkcs1v15Unpad(em: Buffer): Buffer {
@@ -59,7 +63,8 @@ describe('secSetCamera envelope', () => {
     [{ cipher: [], pub }, /no cipher/],
     [{ cipher: ['RPAC'], pub: 'N:zz,E:010001' }, /cannot read/],
     [{ cipher: ['RPAC'], pub: 'E:010001' }, /cannot read/],
-    [{ cipher: ['RPAC'], pub: 'N:ABCD,E:010001' }, /unusable size/],
+    [{ cipher: ['RPAC'], pub: 'N:ABCD,E:010001' }, /too weak.*16 bits/],
+    [{ cipher: ['RPAC'], pub: `N:${'F'.repeat(4200)},E:010001` }, /shape/],
     [{ cipher: 'RPAC', pub }, /shape/],
     [null, /shape/],
     ['{"cipher":["RPAC"]}', /shape/],
@@ -77,6 +82,44 @@ describe('secSetCamera envelope', () => {
 
   it('parses the key whatever the order of N and E', () => {
     const [n, e] = pub.split(',');
-    expect(parsePublicKey(`${e},${n}`).asymmetricKeyDetails?.modulusLength).toBe(1024);
+    expect(parsePublicKey(`${e},${n}`).asymmetricKeyDetails?.modulusLength).toBe(2048);
+    expect(parsePublicKey(`E:10001,N:00${N2048.toLowerCase()}`).asymmetricKeyDetails?.modulusLength).toBe(2048);
+  });
+});
+
+describe('weak keys are refused before anything is sealed', () => {
+  const small512 = rsa(512);
+  const small1024 = rsa(1024);
+  const weak: [string, string, RegExp][] = [
+    // Zero bytes in front make the hex as long as a 2048-bit key's: the real size is what counts.
+    ['a 512-bit key zero-padded to look like 2048 bits', `N:${small512.n.padStart(600, '0')},E:010001`, /RSA key of 512 bits; 2048 is the least/],
+    ['a 1024-bit key', small1024.pub, /RSA key of 1024 bits/],
+    ['e = 1 (the "encrypted" key is the key itself)', `N:${N2048},E:01`, /RSA exponent 1;/],
+    ['e = 2', `N:${N2048},E:02`, /RSA exponent 2;/],
+    ['e = 3', `N:${N2048},E:000003`, /RSA exponent 3;/],
+    ['e = 0', `N:${N2048},E:00`, /RSA exponent 0;/],
+    ['a huge exponent', `N:${N2048},E:${'F'.repeat(40)}`, /exponent out of range/],
+    ['an even modulus', `N:${N2048.slice(0, -1)}0,E:010001`, /even RSA modulus/],
+  ];
+  it.each(weak)('%s', (_what, key, message) => {
+    const info = { asymmetric: 'RSA', cipher: ['AES', 'RPAC'], pub: key };
+    expect(() => sealKeyOf(info)).toThrow(WeakKeyError);
+    expect(() => sealKeyOf(info)).toThrow(message);
+    expect(() => seal({ Password: 'Never-sealed-1' }, info)).toThrow(/too weak to protect a password.*sent nothing/);
+  });
+
+  it('the message never carries what would have been sealed', () => {
+    const err = (() => {
+      try {
+        seal({ Password: 'Never-sealed-1' }, { cipher: ['RPAC'], pub: small1024.pub });
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(err?.message).not.toContain('Never-sealed-1');
+  });
+
+  it('a strong key passes and seals (2048 bits, e = 65537)', () => {
+    expect(sealKeyOf({ cipher: ['RPAC'], pub }).mode.cipher).toBe('RPAC-256');
   });
 });

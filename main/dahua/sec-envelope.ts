@@ -8,8 +8,9 @@ import { z } from 'zod';
  * public key (`salt`, hex), and the call's JSON encrypted with that key
  * (`content`, base64) — "RPAC": AES-256-CBC with the IV "0000000000000000";
  * "AES": AES-128-ECB; zero padding in both. Details vary by firmware
- * (DOMAIN.md marks them uncertain), so the caller falls back to this only when
- * plain `configManager.setConfig` is refused.
+ * (DOMAIN.md marks them uncertain). A key too weak to protect a password is
+ * refused before anything is sealed with it (WeakKeyError): with e = 1 or a
+ * 512-bit modulus, anyone on the network reads the sealed password.
  */
 
 /** `Security.getEncryptInfo` params, validated: a device answer is hostile input. */
@@ -29,7 +30,7 @@ export interface Envelope {
   content: string;
 }
 
-interface Mode {
+export interface Mode {
   cipher: EnvelopeCipher;
   keyLength: 16 | 32;
   algorithm: 'aes-256-cbc' | 'aes-128-ecb';
@@ -41,12 +42,52 @@ const IV = Buffer.from('0000000000000000', 'utf8');
 export function chooseMode(ciphers: readonly string[]): Mode {
   if (ciphers.includes('RPAC')) return { cipher: 'RPAC-256', keyLength: 32, algorithm: 'aes-256-cbc' };
   if (ciphers.includes('AES')) return { cipher: 'AES-128', keyLength: 16, algorithm: 'aes-128-ecb' };
-  throw new EnvelopeError(`The NVR offers no cipher this app knows (${ciphers.join(', ') || 'none'}).`);
+  throw new EnvelopeError(`The NVR offers no cipher this app knows (${ciphers.slice(0, 5).join(', ').slice(0, 100) || 'none'}).`);
 }
 
 export class EnvelopeError extends Error {}
 
-/** `pub` is "N:<hex>,E:<hex>" (order may vary); a modulus under 1024 bits is refused. */
+/** The NVR's key is too weak to protect a password (nothing was sealed or sent with it). */
+export class WeakKeyError extends EnvelopeError {}
+
+/** Fewer real modulus bits than this and a sealed password is only as safe as a key anyone can break. */
+export const MIN_RSA_BITS = 2048;
+const MAX_RSA_BITS = 16384;
+const STANDARD_EXPONENT = 65537;
+
+const unhex = (h: string) => Buffer.from(h.length % 2 ? `0${h}` : h, 'hex');
+
+/** Bytes without their leading zero bytes: a 512-bit key padded with zeros is still 512 bits. */
+function stripZeros(b: Buffer): Buffer {
+  let i = 0;
+  while (i < b.length && b[i] === 0) i++;
+  return b.subarray(i);
+}
+
+/** Real bit length of a big-endian unsigned integer that has no leading zero byte. */
+function bitLength(b: Buffer): number {
+  return b.length === 0 ? 0 : (b.length - 1) * 8 + (32 - Math.clz32(b[0]!));
+}
+
+/**
+ * The strength rules, before anything is sealed: at least 2048 real modulus
+ * bits (leading zero bytes stripped), an odd modulus, and the exponent 65537
+ * (e = 1 leaves the key in clear; 2 and 3 or other exponents are refused too:
+ * the NVR's own firmware uses 65537, and nothing else is worth the risk).
+ */
+function checkStrength(n: Buffer, e: Buffer): void {
+  const bits = bitLength(n);
+  if (bits > MAX_RSA_BITS) throw new EnvelopeError(`The NVR sent an RSA key of unusable size (${bits} bits).`);
+  const refuse = (what: string) =>
+    new WeakKeyError(`The NVR offered an encryption key that is too weak to protect a password (${what}), so the app sealed nothing with it and sent nothing.`);
+  if (bits < MIN_RSA_BITS) throw refuse(`an RSA key of ${bits} bits; ${MIN_RSA_BITS} is the least the app accepts`);
+  if ((n[n.length - 1]! & 1) === 0) throw refuse('an even RSA modulus');
+  // (e has no leading zero byte here: an empty e is 0.)
+  const exponent = e.length === 0 ? 0 : e.length <= 6 ? e.readUIntBE(0, e.length) : undefined;
+  if (exponent !== STANDARD_EXPONENT) throw refuse(`RSA exponent ${exponent ?? 'out of range'}; the app accepts only ${STANDARD_EXPONENT}`);
+}
+
+/** `pub` is "N:<hex>,E:<hex>" (order may vary); a key that fails the strength rules is a WeakKeyError. */
 export function parsePublicKey(pub: string): KeyObject {
   const parts = new Map(
     pub.split(',').map((p) => {
@@ -57,9 +98,9 @@ export function parsePublicKey(pub: string): KeyObject {
   const n = parts.get('N');
   const e = parts.get('E');
   if (!n || !e || !/^[0-9a-f]+$/i.test(n) || !/^[0-9a-f]+$/i.test(e)) throw new EnvelopeError('The NVR sent an RSA key this app cannot read.');
-  const nBytes = Buffer.from(n.length % 2 ? `0${n}` : n, 'hex');
-  const eBytes = Buffer.from(e.length % 2 ? `0${e}` : e, 'hex');
-  if (nBytes.length < 128 || nBytes.length > 1024) throw new EnvelopeError(`The NVR sent an RSA key of unusable size (${nBytes.length * 8} bits).`);
+  const nBytes = stripZeros(unhex(n));
+  const eBytes = stripZeros(unhex(e));
+  checkStrength(nBytes, eBytes);
   try {
     return createPublicKey({ key: { kty: 'RSA', n: b64url(nBytes), e: b64url(eBytes) }, format: 'jwk' });
   } catch {
@@ -99,15 +140,33 @@ export function openWithKey(content: string, key: string, mode: Mode): unknown {
   }
 }
 
-/** Seals `params` for the NVR whose `Security.getEncryptInfo` answer is `info`; keeps the key to open the reply. */
-export function seal(params: unknown, info: unknown): Envelope & { key: string; mode: Mode } {
+/** A `Security.getEncryptInfo` answer checked once: the cipher to use and a key that passed the strength rules. */
+export interface SealKey {
+  mode: Mode;
+  publicKey: KeyObject;
+}
+
+/**
+ * Checks an NVR's `Security.getEncryptInfo` answer before anything is sealed:
+ * its shape, a cipher this app knows, and the key's strength. Throws
+ * EnvelopeError (WeakKeyError for a weak key) with a plain message.
+ */
+export function sealKeyOf(info: unknown): SealKey {
   const parsed = EncryptInfo.safeParse(info);
   if (!parsed.success) throw new EnvelopeError('The NVR answered Security.getEncryptInfo in a shape this app does not know.');
-  const mode = chooseMode(parsed.data.cipher);
-  const publicKey = parsePublicKey(parsed.data.pub);
-  const key = randomDigitKey(mode.keyLength);
-  const salt = publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_PADDING }, Buffer.from(key, 'utf8')).toString('hex');
-  return { salt, cipher: mode.cipher, content: sealWithKey(params, key, mode), key, mode };
+  return { mode: chooseMode(parsed.data.cipher), publicKey: parsePublicKey(parsed.data.pub) };
+}
+
+/** Seals `params` with a checked key; keeps the AES key to open the reply. */
+export function sealWith(params: unknown, k: SealKey): Envelope & { key: string; mode: Mode } {
+  const key = randomDigitKey(k.mode.keyLength);
+  const salt = publicEncrypt({ key: k.publicKey, padding: constants.RSA_PKCS1_PADDING }, Buffer.from(key, 'utf8')).toString('hex');
+  return { salt, cipher: k.mode.cipher, content: sealWithKey(params, key, k.mode), key, mode: k.mode };
+}
+
+/** Seals `params` for the NVR whose `Security.getEncryptInfo` answer is `info`; refuses a weak key before sealing anything. */
+export function seal(params: unknown, info: unknown): Envelope & { key: string; mode: Mode } {
+  return sealWith(params, sealKeyOf(info));
 }
 
 function b64url(b: Buffer): string {

@@ -1,5 +1,6 @@
 import type { Clock } from '../../common/clock';
 import type { CredentialGate, DeviceLease } from '../core/credential-gate';
+import { isSignInRefusal } from '../../common/dahua/errors';
 import { DahuaError, type DahuaRpcClient } from './client';
 
 /**
@@ -24,12 +25,12 @@ function signInOnce(lease: DeviceLease, client: DahuaRpcClient, password: string
     );
   }
   return client.login(password).catch((err: unknown) => {
-    if (err instanceof DahuaError) {
+    if (err instanceof DahuaError && isSignInRefusal(err.kind)) {
+      // Every refusal, whatever its code or string, is one unit of the device's budget…
+      lease.recordFailure();
+      // …and one that says the account is (now) locked or the laptop blocked keeps the app away until then.
       const { kind, remainLoginTimes, remainLockSeconds } = err.info;
-      if (kind === 'wrong-password') {
-        lease.recordFailure();
-        if (remainLoginTimes === 0 || (remainLockSeconds ?? 0) > 0) lease.lock(clock.now() + (remainLockSeconds || DEFAULT_LOCK_S) * 1000);
-      } else if (kind === 'locked' || kind === 'blacklisted') {
+      if (kind === 'locked' || kind === 'blacklisted' || remainLoginTimes === 0 || (remainLockSeconds ?? 0) > 0) {
         lease.lock(clock.now() + (remainLockSeconds || DEFAULT_LOCK_S) * 1000);
       }
     }

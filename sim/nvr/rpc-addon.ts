@@ -38,120 +38,112 @@ const TITLES = ['Front door', 'Driveway', 'Back yard', 'Garage', 'Side gate', 'P
 const PRIVATE_PORT = 37777;
 
 /**
- * Site add-on: the NVR's web JSON-RPC on the NVR's address, with a channel for
- * every camera of the site (even ones by Dahua's private protocol, odd ones by
- * ONVIF; the fourth of every four through its separate ONVIF account) and the
- * cameras behind the NVR's PoE ports.
+ * The NVR's accounts: one store for ONVIF, the reset page and the web RPC. The RPC needs the
+ * plain password (its login hashes it), so password changes made through the site (reset
+ * page, tests) are mirrored here until `restore`.
  */
+function mirrorNvrPasswords(site: Site) {
+  const passwords = new Map<string, string>([[SITE_CREDENTIALS.nvr.username, SITE_CREDENTIALS.nvr.password]]);
+  const users = site.nvr.users;
+  const setPassword = users.setPassword.bind(users);
+  users.setPassword = (u, p) => {
+    setPassword(u, p);
+    passwords.set(u, p);
+  };
+  return {
+    password: (u: string) => (users.list().some((x) => x.username === u) && users.checkPassword(u, passwords.get(u) ?? '') ? passwords.get(u) : undefined),
+    restore: () => void (users.setPassword = setPassword),
+  };
+}
+
+/**
+ * Cameras on the NVR's PoE ports: each listens on the NVR's own address, on a port only the NVR
+ * knows; its channel stores block.254-i, where nothing listens, so a laptop connection is refused.
+ */
+async function startBehind(site: Site, opts: SiteOptions): Promise<SimDevice[]> {
+  const behind: SimDevice[] = [];
+  const count = site.cameras.length + 11 < 254 ? (opts.behindNvr ?? 1) : 0;
+  try {
+    for (let i = 0; i < count; i++) {
+      const identity = makeIdentity('camera', site.cameras.length + i, opts.seed ?? 1);
+      behind.push(await startDevice({ identity, address: site.nvr.address, port: 0, users: [{ ...SITE_CREDENTIALS.camera, userLevel: 'Administrator' }], clock: opts.clock }));
+    }
+  } catch (e) {
+    await Promise.all(behind.map((d) => d.stop()));
+    throw e;
+  }
+  return behind;
+}
+
+/**
+ * A channel for every camera of the site (even ones by Dahua's private protocol, odd ones by ONVIF;
+ * the fourth of every four through the camera's separate `onvif` account), then the cameras behind the NVR.
+ */
+function channelsOf(site: Site, behind: SimDevice[]): SimChannel[] {
+  const lan = site.cameras.map((cam, i): SimChannel => {
+    const onvif = i % 2 === 1;
+    const creds = i % 4 === 3 ? SITE_CREDENTIALS.cameraOperator : SITE_CREDENTIALS.camera;
+    return {
+      enable: true, address: cam.address, port: onvif ? cam.port : PRIVATE_PORT, username: creds.username, password: creds.password,
+      protocol: onvif ? 'Onvif' : 'Private', deviceType: cam.identity.model, name: cam.identity.name, title: TITLES[i % TITLES.length]!,
+      reachXaddr: cam.xaddr, deviceInfo: deviceInfoOf(cam), state: 'Unknown',
+    };
+  });
+  const poe = behind.map((cam, i): SimChannel => ({
+    enable: true, address: `${site.block}.${254 - i}`, port: PRIVATE_PORT, username: SITE_CREDENTIALS.camera.username, password: SITE_CREDENTIALS.camera.password,
+    protocol: 'Private', deviceType: cam.identity.model, name: cam.identity.name, title: `PoE port ${i + 1}`,
+    reachXaddr: cam.xaddr, deviceInfo: { ...deviceInfoOf(cam), PoE: true, PoEPort: i + 1 }, state: 'Unknown',
+  }));
+  return [...lan, ...poe];
+}
+
+/** On port 80 where a real NVR's web page is when the site has a fixed port (the demo), else any free port. */
+function startRpc(site: Site, opts: SiteOptions, channels: SimChannel[], password: (u: string) => string | undefined): Promise<NvrRpcSim> {
+  const start = (port: number) =>
+    startNvrRpc({ address: site.nvr.address, port, identity: site.nvr.identity, password, channels, faults: opts.nvrRpc, clock: opts.clock, pollMs: opts.nvrPollMs ?? 0 });
+  const wanted = opts.nvrRpcPort ?? (opts.port ? 80 : 0);
+  return start(wanted).catch((e: NodeJS.ErrnoException) => {
+    if (wanted && opts.nvrRpcPort === undefined && (e.code === 'EACCES' || e.code === 'EADDRINUSE')) return start(0);
+    throw e;
+  });
+}
+
+/**
+ * A real NVR's DHIP answer gives its web port (HttpPort), where /RPC2 is: say the same here, unless
+ * the test chose the NVR's DHIP behaviour itself. (Discovery starts after this add-on.)
+ */
+function advertiseWebPort(opts: SiteOptions, port: number): void {
+  const nvrDiscovery = opts.discovery?.devices?.['nvr'];
+  if (nvrDiscovery?.dhip === false || nvrDiscovery?.dhip?.httpPort !== undefined) return;
+  opts.discovery = {
+    ...opts.discovery,
+    devices: { ...opts.discovery?.devices, nvr: { ...nvrDiscovery, dhip: { replyTo: 'prober', ...nvrDiscovery?.dhip, httpPort: port } } },
+  };
+}
+
+/** Site add-on: the NVR's web JSON-RPC on the NVR's address, its channels, and the cameras behind its PoE ports. */
 export const nvrRpcAddon: SiteAddon = {
   name: 'nvr-rpc',
   async start(site: Site, opts: SiteOptions) {
-    // The NVR's accounts: one store for ONVIF, the reset page and the web RPC. The
-    // RPC needs the plain password (Default hashing), so password changes made
-    // through the site (reset page, tests) are mirrored here.
-    const passwords = new Map<string, string>([[SITE_CREDENTIALS.nvr.username, SITE_CREDENTIALS.nvr.password]]);
-    const users = site.nvr.users;
-    const setPassword = users.setPassword.bind(users);
-    users.setPassword = (u, p) => {
-      setPassword(u, p);
-      passwords.set(u, p);
-    };
-
-    const behind: SimDevice[] = [];
-    const stopBehind = () => Promise.all(behind.map((d) => d.stop()));
-    const behindCount = site.cameras.length + 11 < 254 ? (opts.behindNvr ?? 1) : 0;
-    try {
-      for (let i = 0; i < behindCount; i++) {
-        // Listens on the NVR's own address, on a port only the NVR knows; the channel
-        // stores block.254-i, where nothing listens: a laptop connection is refused.
-        behind.push(
-          await startDevice({
-            identity: makeIdentity('camera', site.cameras.length + i, opts.seed ?? 1),
-            address: site.nvr.address,
-            port: 0,
-            users: [{ ...SITE_CREDENTIALS.camera, userLevel: 'Administrator' }],
-            clock: opts.clock,
-          }),
-        );
-      }
-    } catch (e) {
-      await stopBehind();
-      throw e;
-    }
-
-    const channels: SimChannel[] = [
-      ...site.cameras.map((cam, i): SimChannel => {
-        const onvif = i % 2 === 1;
-        const creds = i % 4 === 3 ? SITE_CREDENTIALS.cameraOperator : SITE_CREDENTIALS.camera;
-        return {
-          enable: true,
-          address: cam.address,
-          port: onvif ? cam.port : PRIVATE_PORT,
-          username: creds.username,
-          password: creds.password,
-          protocol: onvif ? 'Onvif' : 'Private',
-          deviceType: cam.identity.model,
-          name: cam.identity.name,
-          title: TITLES[i % TITLES.length]!,
-          reachXaddr: cam.xaddr,
-          deviceInfo: deviceInfoOf(cam),
-          state: 'Unknown',
-        };
-      }),
-      ...behind.map((cam, i): SimChannel => ({
-        enable: true,
-        address: `${site.block}.${254 - i}`,
-        port: PRIVATE_PORT,
-        username: SITE_CREDENTIALS.camera.username,
-        password: SITE_CREDENTIALS.camera.password,
-        protocol: 'Private',
-        deviceType: cam.identity.model,
-        name: cam.identity.name,
-        title: `PoE port ${i + 1}`,
-        reachXaddr: cam.xaddr,
-        deviceInfo: { ...deviceInfoOf(cam), PoE: true, PoEPort: i + 1 },
-        state: 'Unknown',
-      })),
-    ];
-
+    const accounts = mirrorNvrPasswords(site);
+    let behind: SimDevice[] = [];
     let rpc: NvrRpcSim;
     try {
-      const start = (port: number) =>
-        startNvrRpc({
-          address: site.nvr.address,
-          port,
-          identity: site.nvr.identity,
-          password: (u) => (users.list().some((x) => x.username === u) && users.checkPassword(u, passwords.get(u) ?? '') ? passwords.get(u) : undefined),
-          channels,
-          faults: opts.nvrRpc,
-          clock: opts.clock,
-          pollMs: opts.nvrPollMs ?? 0,
-        });
-      const wanted = opts.nvrRpcPort ?? (opts.port ? 80 : 0);
-      rpc = await start(wanted).catch((e: NodeJS.ErrnoException) => {
-        if (wanted && opts.nvrRpcPort === undefined && (e.code === 'EACCES' || e.code === 'EADDRINUSE')) return start(0);
-        throw e;
-      });
+      behind = await startBehind(site, opts);
+      rpc = await startRpc(site, opts, channelsOf(site, behind), accounts.password);
     } catch (e) {
-      await stopBehind();
+      await Promise.all(behind.map((d) => d.stop()));
+      accounts.restore();
       throw e;
     }
     site.nvrRpc = rpc;
     site.behindNvr = behind;
-    // A real NVR's DHIP answer gives its web port (HttpPort), where /RPC2 is: say the same here,
-    // unless the test chose the NVR's DHIP behaviour itself. (Discovery starts after this add-on.)
-    const nvrDiscovery = opts.discovery?.devices?.['nvr'];
-    if (nvrDiscovery?.dhip !== false && nvrDiscovery?.dhip?.httpPort === undefined) {
-      opts.discovery = {
-        ...opts.discovery,
-        devices: { ...opts.discovery?.devices, nvr: { ...nvrDiscovery, dhip: { replyTo: 'prober', ...nvrDiscovery?.dhip, httpPort: rpc.port } } },
-      };
-    }
+    advertiseWebPort(opts, rpc.port);
     return {
       async stop() {
         await rpc.stop();
-        await stopBehind();
-        users.setPassword = setPassword;
+        await Promise.all(behind.map((d) => d.stop()));
+        accounts.restore();
       },
     };
   },

@@ -7,6 +7,7 @@ import { KEEPALIVE_S, login, Sessions } from './rpc/login';
 import { initialFaults, keyRing, mergeFaults, newStats, withDefaults, type Nvr } from './rpc/nvr';
 import { makePoller, type Poller } from './rpc/poll';
 import { CODES, type NvrRequest, type NvrRpcFaultOptions, type NvrRpcFaults, type NvrRpcStats, type SimChannel, type StoredChannel } from './rpc/types';
+import { enabled } from './rpc/slots';
 import { looksSealed } from './sec-camera';
 
 /**
@@ -23,7 +24,7 @@ import { looksSealed } from './sec-camera';
  */
 
 export { CODES, DEFAULT_RPC_FAULTS } from './rpc/types';
-export type { Firmware, LoginFaults, NvrRequest, NvrRpcFaultOptions, NvrRpcFaults, NvrRpcStats, RefusalKind, SimChannel, StoredChannel } from './rpc/types';
+export type { NvrRequest, NvrRpcFaultOptions, NvrRpcFaults, NvrRpcStats, SimChannel, StoredChannel } from './rpc/types';
 
 export interface NvrRpcOptions {
   address: string;
@@ -115,7 +116,7 @@ export async function startNvrRpc(o: NvrRpcOptions): Promise<NvrRpcSim> {
 function storedOf(nvr: Nvr, i: number): StoredChannel {
   const c = nvr.channels[i];
   if (!c) throw new Error(`the NVR has no channel ${i} (0-based)`);
-  return { enable: c.enable, address: c.address, port: c.port, username: c.username, password: c.password, state: c.state, refusedLogins: c.refusedLogins ?? 0 };
+  return { enable: enabled(c), address: c.address, port: c.port, username: c.username, password: c.password, state: c.state, refusedLogins: c.refusedLogins ?? 0 };
 }
 
 function listen(s: Server) {

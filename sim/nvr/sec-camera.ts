@@ -19,7 +19,6 @@ export class SecEnvelopeError extends Error {}
 
 /** The key the NVR hands out. Every kind but 'rsa-2048' is weak. */
 export type KeyKind = 'rsa-2048' | 'rsa-1024' | 'rsa-512-padded' | 'e1' | 'e2' | 'e3';
-export const KEY_KINDS: readonly KeyKind[] = ['rsa-2048', 'rsa-1024', 'rsa-512-padded', 'e1', 'e2', 'e3'];
 
 export interface SimRsa {
   kind: KeyKind;

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { spendFailure } from './login';
 import type { Nvr } from './nvr';
 import type { Poller } from './poll';
+import { enabled } from './slots';
 
 /**
  * The older HTTP API with Digest (MD5), reads only (DOMAIN.md "The CGI API"): what an app
@@ -22,13 +23,13 @@ const READS: Readonly<Record<string, CgiRead>> = {
     if (name !== 'RemoteDevice') return undefined;
     return nvr.channels.flatMap((c, i): Lines => {
       const k = `table.RemoteDevice[${i}]`;
-      return [[`${k}.Enable`, c.enable], [`${k}.Address`, c.address], [`${k}.Port`, c.port], [`${k}.UserName`, c.username], [`${k}.Password`, '******'],
+      return [[`${k}.Enable`, enabled(c)], [`${k}.Address`, c.address], [`${k}.Port`, c.port], [`${k}.UserName`, c.username], [`${k}.Password`, '******'],
         [`${k}.ProtocolType`, c.protocol], [`${k}.DeviceType`, c.deviceType], [`${k}.VideoInputs[0].Name`, c.name]];
     });
   },
   '/cgi-bin/LogicDeviceManager.cgi?getCameraState': async (nvr, _url, poller) => {
     if (!poller.background()) await poller.pollNow();
-    return nvr.channels.flatMap((c, i): Lines => [[`states[${i}].channel`, i], [`states[${i}].connectionState`, c.enable ? c.state : 'Unknown']]);
+    return nvr.channels.flatMap((c, i): Lines => [[`states[${i}].channel`, i], [`states[${i}].connectionState`, enabled(c) ? c.state : 'Unknown']]);
   },
 };
 

@@ -140,6 +140,15 @@ describe("newer firmware ('logic-device-manager'): the camera list, sealed", () 
     expect((await call('LogicDeviceManager.getCameraState', { uniqueChannels: [-1] })).params.states[0]).toMatchObject({ channel: 0, connectionState: 'Unknown' });
     await sealedCall(call, 'LogicDeviceManager.secSetCamera', { cameras: [cam0] });
     expect(rpc.stored(0)).toMatchObject({ enable: true, password: PW });
+    // The camera's Enable and DeviceInfo.Enable are stored apart and the channel records only while both are
+    // true (which one the firmware honours is unknown): a pause of both, undone on one, stays a pause.
+    await sealedCall(call, 'LogicDeviceManager.secSetCamera', { cameras: [{ ...cam0, Enable: false, DeviceInfo: { ...(cam0!['DeviceInfo'] as Json), Enable: false } }] });
+    const paused = (await readAll())[0]!;
+    expect([paused['Enable'], (paused['DeviceInfo'] as Json)['Enable']]).toEqual([false, false]);
+    await sealedCall(call, 'LogicDeviceManager.secSetCamera', { cameras: [{ ...paused, Enable: true }] });
+    expect(rpc.stored(0).enable).toBe(false);
+    await sealedCall(call, 'LogicDeviceManager.secSetCamera', { cameras: [cam0] });
+    expect(rpc.stored(0).enable).toBe(true);
   });
 });
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { encryptInfo, openEnvelope, sealReply, type OpenedEnvelope } from '../sec-camera';
 import { isRefusal, refusal, type Handler, type RpcCall, type RpcRefusal } from './answers';
 import type { Nvr } from './nvr';
-import { cameraAfter, cameraOf, slotKey, unusedCamera, type PasswordShown } from './slots';
+import { cameraAfter, cameraOf, enabled, slotKey, unusedCamera, type PasswordShown } from './slots';
 import { CODES } from './types';
 import { applyWrites, guardWrite, type SlotWrite } from './writes';
 
@@ -94,7 +94,7 @@ export const secSetCamera: Handler = (call) => {
 export const getCameraState: Handler = async ({ nvr, freshStates }) => {
   await freshStates();
   return {
-    params: { states: nvr.channels.map((c, i) => ({ channel: i, connectionState: c.enable ? c.state : 'Unknown', uniqueChannel: i })) },
+    params: { states: nvr.channels.map((c, i) => ({ channel: i, connectionState: enabled(c) ? c.state : 'Unknown', uniqueChannel: i })) },
     result: true,
   };
 };

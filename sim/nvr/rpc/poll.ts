@@ -1,5 +1,6 @@
 import { cameraLogin } from '../camera-login';
 import type { Nvr } from './nvr';
+import { enabled } from './slots';
 import type { SimChannel } from './types';
 
 /**
@@ -23,8 +24,8 @@ export interface Poller {
 
 async function signIn(nvr: Nvr, c: SimChannel, i: number): Promise<void> {
   const home = nvr.homes[i];
-  if (!c.enable || !c.reachXaddr || !home || c.address !== home.address || c.port !== home.port) {
-    c.state = c.enable ? 'Disconnected' : 'Unknown';
+  if (!enabled(c) || !c.reachXaddr || !home || c.address !== home.address || c.port !== home.port) {
+    c.state = enabled(c) ? 'Disconnected' : 'Unknown';
     return;
   }
   c.lastLogin = await cameraLogin(c.reachXaddr, c.username, c.password);

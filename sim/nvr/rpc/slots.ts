@@ -7,6 +7,8 @@ import type { SimChannel } from './types';
  * known (DOMAIN.md), so the simulator replaces: every field of the slot comes from what
  * was written, and a field left out (or of another type) is emptied — an omitted, empty
  * or masked Password destroys the stored one, and that channel then fails to sign in.
+ * (minhluuquang/dahua-NVR-ios-app sends `Password: ""` in a secSetCamera that edits another field;
+ * whether real firmware then keeps the password is not known: here it does not.)
  */
 
 export const MASK = '******';
@@ -14,6 +16,13 @@ export const MASK = '******';
 export const NAME_MAX = 31;
 export const slotKey = (i: number) => `uuid:System_CONFIG_NETCAMERA_INFO_${i}`;
 export const isMask = (p: string) => /^\*+$/.test(p);
+
+/**
+ * Whether the NVR uses the channel. The slot's (DeviceInfo's) Enable and, on the newer firmware, the
+ * camera object's own Enable are stored apart; which one the firmware honours is unknown, so a
+ * channel records only while both say so.
+ */
+export const enabled = (c: SimChannel) => c.enable && c.camera?.['Enable'] !== false;
 
 export type PasswordShown = 'stored' | 'masked' | 'absent';
 
@@ -43,7 +52,7 @@ export const UNUSED_SLOT: Readonly<Record<string, unknown>> = {
  * DeviceID the RemoteDevice slot key. `Channel` is the camera's own input (0), not the NVR's channel.
  */
 export function cameraOf(c: SimChannel, i: number, passwords: PasswordShown): Record<string, unknown> {
-  return { ...c.camera, DeviceID: slotKey(i), DeviceInfo: slotOf(c, passwords), Enable: c.enable, UniqueChannel: i };
+  return { Enable: true, ...c.camera, DeviceID: slotKey(i), DeviceInfo: slotOf(c, passwords), UniqueChannel: i };
 }
 
 export function unusedCamera(i: number): Record<string, unknown> {
@@ -96,15 +105,9 @@ export function unusedAfter(c: SimChannel): SimChannel {
   return slotAfter(c, UNUSED_SLOT);
 }
 
-/**
- * The channel as a secSetCamera camera object leaves it: DeviceInfo as a slot write; it is
- * enabled only when both the camera's Enable and DeviceInfo.Enable say so (which one the
- * firmware honours is unknown).
- */
+/** The channel as a secSetCamera camera object leaves it: DeviceInfo as a slot write, the camera's own fields (Enable too) beside it. */
 export function cameraAfter(c: SimChannel, cam: Record<string, unknown>): SimChannel {
-  const info = obj(cam['DeviceInfo']) ?? {};
-  const next = slotAfter(c, info);
-  next.enable = cam['Enable'] === true && info['Enable'] === true;
-  next.camera = replaceExtras(c.camera, cam, []);
+  const next = slotAfter(c, obj(cam['DeviceInfo']) ?? {});
+  next.camera = replaceExtras({ Enable: true, ...c.camera }, cam, []);
   return next;
 }

@@ -32,6 +32,10 @@ export const CODES = {
 export type Firmware = 'remote-device-table' | 'logic-device-manager';
 
 export interface SimChannel {
+  /**
+   * The slot's (DeviceInfo's) Enable. The camera object's own Enable is `camera.Enable`; the
+   * channel records only while both are true (StoredChannel.enable).
+   */
   enable: boolean;
   /** What the NVR stores and reports. */
   address: string;
@@ -206,6 +210,7 @@ export interface NvrRequest {
 
 /** What a test reads back from the NVR itself, never over the wire. */
 export interface StoredChannel {
+  /** The NVR uses the channel (the slot's and the camera's Enable both true). */
   enable: boolean;
   address: string;
   port: number;

@@ -1,6 +1,6 @@
 import { refusal, type RpcRefusal } from './answers';
 import type { Nvr } from './nvr';
-import { isMask } from './slots';
+import { enabled, isMask } from './slots';
 import { CODES, type NvrRpcFaults, type NvrRpcStats, type SimChannel } from './types';
 
 /**
@@ -21,7 +21,7 @@ export interface SlotWrite {
 export type WriteVia = 'setConfig' | 'secSetCamera';
 
 const changesPassword = (w: SlotWrite) => w.next.password !== w.channel.password;
-const pauses = (w: SlotWrite) => w.channel.enable && !w.next.enable;
+const pauses = (w: SlotWrite) => enabled(w.channel) && !enabled(w.next);
 
 interface WriteGuard {
   active(f: NvrRpcFaults, via: WriteVia): boolean;
@@ -51,7 +51,7 @@ export function applyWrites(nvr: Nvr, writes: readonly SlotWrite[]): void {
     const { channel: c, next } = w;
     if (!w.leftOut && isMask(next.password)) nvr.stats.maskWrites++;
     if (next.password !== c.password && (next.password === '' || isMask(next.password))) nvr.stats.destroyedPasswords++;
-    const key = (x: SimChannel) => `${x.enable}|${x.address}|${x.port}|${x.username}|${x.password}`;
+    const key = (x: SimChannel) => `${enabled(x)}|${x.address}|${x.port}|${x.username}|${x.password}`;
     // A recorder drops a channel whose connection settings changed and reconnects on its next round:
     // until then it is not connected (no stale "Connected" from the old password).
     const state = key(next) !== key(c) ? 'Disconnected' : c.state;

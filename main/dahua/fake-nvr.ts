@@ -1,0 +1,256 @@
+import { constants, createCipheriv, createDecipheriv, createHash, generateKeyPairSync, privateDecrypt, randomBytes, type KeyObject } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A test double of a Dahua NVR's web JSON-RPC for this folder's unit tests
+ * (only tests import it; sim/nvr is the site's real simulator, written apart).
+ * Two personalities from DOMAIN.md: 'ldm' (newer firmware: getEncryptInfo,
+ * sealed secGetCameraAll/secSetCamera, the plain getCameraAll with masked
+ * passwords, a RemoteDevice read that is refused) and 'table' (older firmware:
+ * configManager RemoteDevice only). Stored passwords live here as the NVR's
+ * state; every request is logged as sent (raw body), for tests that grep it.
+ * Risky guesses are punished: a table write with a masked or empty password
+ * stores it as written; a sealed call under a weak key is counted.
+ */
+
+export interface FakeCamera {
+  enable: boolean;
+  address: string;
+  port: number;
+  username: string;
+  password: string;
+  protocol: string;
+  name: string;
+}
+
+export interface FakeFaults {
+  /** Methods answered with this JSON-RPC error code instead of being carried out. */
+  refuse: Record<string, number>;
+  /** Methods carried out, then the connection dropped without an answer. */
+  drop: readonly string[];
+  /** Methods carried out and never answered. */
+  stall: readonly string[];
+  /** secSetCamera's opened answer: per camera (default), `{"result":true}` only, or junk. */
+  setAnswer: 'per-camera' | 'result-only' | 'junk' | 'unsealed';
+  /** Channels (1-based) secSetCamera refuses inside its answer (failedCode 1), keeping them as they were. */
+  refuseInside: readonly number[];
+  /** The stored passwords come back masked in the sealed read too. */
+  maskSealed: boolean;
+  /** The table read masks passwords (some firmware). */
+  maskTable: boolean;
+}
+
+export interface FakeNvrOptions {
+  address: string;
+  personality: 'ldm' | 'table';
+  /** How the table keys its slots (older firmware: a list; newer: `uuid:System_CONFIG_NETCAMERA_INFO_<n>`). */
+  slotStyle?: 'indexed' | 'uuid';
+  cameras: FakeCamera[];
+  /** Extra unused slots (Address 192.168.0.0) after the cameras. */
+  unusedSlots?: number;
+  /** getEncryptInfo's `pub` (for weak-key tests); default a fresh 2048-bit key the fake can open. */
+  pub?: string;
+  faults?: Partial<FakeFaults>;
+  password?: string;
+}
+
+export interface LoggedRequest {
+  method: string;
+  raw: string;
+}
+
+export interface FakeNvr {
+  url: string;
+  cameras: FakeCamera[];
+  faults: FakeFaults;
+  requests: LoggedRequest[];
+  /** The secSetCamera bodies as the fake opened them. */
+  sealedWrites: unknown[];
+  stop(): Promise<void>;
+}
+
+const md5 = (s: string) => createHash('md5').update(s, 'utf8').digest('hex').toUpperCase();
+const REALM = 'Login to FAKE0001';
+const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const IV = Buffer.from('0000000000000000');
+
+function makeKey(): { pub: string; privateKey: KeyObject } {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = publicKey.export({ format: 'jwk' });
+  const hex = (b: string) => Buffer.from(b, 'base64url').toString('hex').toUpperCase();
+  return { pub: `N:${hex(jwk.n!)},E:${hex(jwk.e!)}`, privateKey };
+}
+
+function aes(cipher: string, key: Buffer, data: Buffer, decrypt: boolean): Buffer {
+  const algorithm = cipher === 'AES-128' ? 'aes-128-ecb' : 'aes-256-cbc';
+  const iv = algorithm === 'aes-128-ecb' ? null : IV;
+  const c = decrypt ? createDecipheriv(algorithm, key, iv) : createCipheriv(algorithm, key, iv);
+  c.setAutoPadding(false);
+  return Buffer.concat([c.update(data), c.final()]);
+}
+
+/** Opens a sealed request (raw RSA, then the PKCS#1 v1.5 block by hand), or throws. */
+function open(privateKey: KeyObject, p: Record<string, unknown>): { key: Buffer; cipher: string; body: unknown } {
+  const em = privateDecrypt({ key: privateKey, padding: constants.RSA_NO_PADDING }, Buffer.from(String(p['salt']), 'hex'));
+  const sep = em.indexOf(0, 2);
+  if (em[0] !== 0 || em[1] !== 2 || sep < 10) throw new Error('bad salt');
+  const key = em.subarray(sep + 1);
+  const cipher = String(p['cipher']);
+  const plain = aes(cipher, key, Buffer.from(String(p['content']), 'base64'), true);
+  let end = plain.length;
+  while (end > 0 && plain[end - 1] === 0) end--;
+  return { key, cipher, body: JSON.parse(plain.subarray(0, end).toString('utf8')) };
+}
+
+function sealAnswer(body: unknown, key: Buffer, cipher: string): string {
+  const plain = Buffer.from(JSON.stringify(body), 'utf8');
+  return aes(cipher, key, Buffer.concat([plain, Buffer.alloc((16 - (plain.length % 16)) % 16)]), false).toString('base64');
+}
+
+/** A camera as newer firmware lists it (DOMAIN.md "Newer firmware"). */
+function cameraObject(c: FakeCamera, i: number, password: string | undefined): Record<string, unknown> {
+  return {
+    Channel: i,
+    UniqueChannel: i,
+    DeviceID: `uuid:System_CONFIG_NETCAMERA_INFO_${i}`,
+    Type: 'Remote',
+    Enable: c.enable,
+    VideoStream: 'Main',
+    DeviceInfo: {
+      Address: c.address, Port: c.port, HttpPort: 80, RtspPort: 554, UserName: c.username,
+      ...(password !== undefined ? { Password: password } : {}),
+      ProtocolType: c.protocol, DeviceType: 'IPC-FAKE', Name: c.name, SerialNo: `SN${i}`, VideoInputChannels: 1,
+      VideoInputs: [{ Enable: true, Name: c.name, ServiceType: 'AUTO' }],
+    },
+  };
+}
+
+type Answer = { params?: unknown; result?: unknown } | { code: number };
+
+export async function startFakeNvr(o: FakeNvrOptions): Promise<FakeNvr> {
+  if (!o.address.startsWith('127.')) throw new Error('the fake NVR binds to loopback only');
+  const faults: FakeFaults = { refuse: {}, drop: [], stall: [], setAnswer: 'per-camera', refuseInside: [], maskSealed: false, maskTable: false, ...o.faults };
+  const key = o.pub ? undefined : makeKey();
+  const pub = o.pub ?? key!.pub;
+  const cameras = o.cameras;
+  const requests: LoggedRequest[] = [];
+  const sealedWrites: unknown[] = [];
+  const unused = { Enable: false, Address: '192.168.0.0', Port: 37777, UserName: 'admin', Password: '', ProtocolType: 'Private', Name: '' };
+  const ldm = o.personality === 'ldm';
+  let random = '';
+
+  const slotsOf = () => [...cameras.map((c) => ({ Enable: c.enable, Address: c.address, Port: c.port, UserName: c.username, Password: faults.maskTable ? '******' : c.password, ProtocolType: c.protocol, Name: c.name })), ...Array.from({ length: o.unusedSlots ?? 0 }, () => unused)];
+  const tableOf = () => (o.slotStyle === 'uuid' ? Object.fromEntries(slotsOf().map((v, i) => [`uuid:System_CONFIG_NETCAMERA_INFO_${i}`, v])) : slotsOf());
+  const listOf = (mask: boolean) => [...cameras.map((c, i) => cameraObject(c, i, mask ? '******' : c.password)), ...Array.from({ length: o.unusedSlots ?? 0 }, (_, j) => cameraObject({ enable: false, address: '', port: 0, username: '', password: '', protocol: 'Private', name: '' }, cameras.length + j, ''))];
+
+  /** One written camera or slot, as the NVR would store it: every field as written (a mask is stored as the password). */
+  const store = (c: FakeCamera | undefined, v: Record<string, unknown>, enable: unknown) => {
+    if (!c) return;
+    if (typeof enable === 'boolean') c.enable = enable;
+    if (typeof v['Password'] === 'string') c.password = v['Password'];
+    else c.password = ''; // omitted: what an NVR that replaces the whole slot does
+    if (typeof v['UserName'] === 'string') c.username = v['UserName'];
+  };
+
+  const sealed = (p: Record<string, unknown>, f: (body: unknown) => unknown, asSealed = true): Answer => {
+    if (!key) return { code: 268894209 }; // a weak key the fake cannot open; the test counts the call
+    let opened;
+    try {
+      opened = open(key.privateKey, p);
+    } catch {
+      return { code: 268894209 };
+    }
+    const out = f(opened.body);
+    return asSealed ? { params: { content: sealAnswer(out, opened.key, opened.cipher) }, result: true } : { params: out, result: true };
+  };
+
+  const setCamera = (body: unknown): unknown => {
+    sealedWrites.push(body);
+    const sent = obj(body)['cameras'];
+    const list = Array.isArray(sent) ? sent.map(obj) : [];
+    const verdicts = list.map((cam) => {
+      const uc = cam['UniqueChannel'] as number;
+      const refused = faults.refuseInside.includes(uc + 1);
+      if (!refused) store(cameras[uc], obj(cam['DeviceInfo']), cam['Enable']);
+      return { UniqueChannel: uc, failedCode: refused ? 1 : 0 };
+    });
+    if (faults.setAnswer === 'result-only') return { result: true };
+    if (faults.setAnswer === 'junk') return 'ok';
+    return verdicts;
+  };
+
+  const methods: Record<string, (p: Record<string, unknown>) => Answer> = {
+    'magicBox.getSerialNo': () => ({ params: { sn: 'FAKE0001' }, result: true }),
+    'global.logout': () => ({ result: true }),
+    'LogicDeviceManager.getCameraState': () => ({ params: { states: cameras.map((c, i) => ({ channel: i, connectionState: c.enable ? 'Connected' : 'Unknown' })) }, result: true }),
+    ...(ldm
+      ? {
+          'Security.getEncryptInfo': () => ({ params: { asymmetric: 'RSA', cipher: ['AES', 'RPAC'], AESPadding: ['ZERO'], pub }, result: true }),
+          'LogicDeviceManager.getCameraAll': () => ({ params: { camera: listOf(true) }, result: true }),
+          'LogicDeviceManager.secGetCameraAll': (p) => sealed(p, () => ({ camera: listOf(faults.maskSealed) })),
+          'LogicDeviceManager.secSetCamera': (p) => sealed(p, setCamera, faults.setAnswer !== 'unsealed'),
+          // DOMAIN.md: on some newer models the RemoteDevice reads answer 400; this one refuses them, writes included.
+          'configManager.getConfig': () => ({ code: 268894209 }),
+          'configManager.setConfig': () => ({ code: 268894209 }),
+        }
+      : {
+          'configManager.getConfig': (p) => (p['name'] === 'RemoteDevice' ? { params: { table: tableOf() }, result: true } : { code: 268894209 }),
+          'configManager.setConfig': (p) => {
+            const t = p['table'];
+            const entries: [number, unknown][] = Array.isArray(t) ? t.map((v, i) => [i, v]) : Object.entries(obj(t)).map(([k, v]) => [Number(/_(\d+)$/.exec(k)?.[1]), v]);
+            if (p['name'] !== 'RemoteDevice' || !entries.length || entries.some(([i]) => !Number.isInteger(i))) return { code: 268894209 };
+            entries.forEach(([i, v]) => store(cameras[i], obj(v), obj(v)['Enable']));
+            return { params: { options: null }, result: true };
+          },
+        }),
+  };
+
+  const login = (b: Record<string, unknown>): unknown => {
+    const p = obj(b['params']);
+    if (!p['password']) {
+      random = String(100000000 + Math.floor(Math.random() * 899999999));
+      return { error: { code: 268632079 }, params: { encryption: 'Default', random, realm: REALM }, result: false, session: 'fake-session' };
+    }
+    const ok = p['password'] === md5(`admin:${random}:${md5(`admin:${REALM}:${o.password ?? 'Nvr-pass-1'}`)}`);
+    return ok ? { params: { keepAliveInterval: 60 }, result: true, session: 'fake-session' } : { error: { code: 268632085 }, params: { remainLoginTimes: 4 }, result: false };
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse, raw: string) => {
+    const b = obj(JSON.parse(raw || '{}'));
+    const method = String(b['method']);
+    requests.push({ method, raw });
+    const send = (body: unknown) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (req.url === '/RPC2_Login') return send(login(b));
+    const code = faults.refuse[method];
+    const handler = methods[method];
+    const a: Answer = code !== undefined ? { code } : handler ? handler(obj(b['params'])) : { code: 268894210 };
+    if (faults.drop.includes(method)) return void res.socket?.destroy();
+    if (faults.stall.includes(method)) return;
+    send('code' in a ? { error: { code: a.code, message: 'Refused by the fake' }, id: b['id'], result: false, session: b['session'] } : { id: b['id'], ...a, session: b['session'] });
+  };
+
+  const server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c: Buffer) => (raw += c.toString('utf8')));
+    req.on('end', () => handle(req, res, raw));
+  });
+  await new Promise<void>((r) => server.listen(0, o.address, r));
+  return {
+    url: `http://${o.address}:${(server.address() as AddressInfo).port}`,
+    cameras,
+    faults,
+    requests,
+    sealedWrites,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+/** A fresh random password for a test (no password is written into the tests' sources twice). */
+export const testPassword = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
