@@ -114,7 +114,7 @@ export async function runCloseLoop(o: {
       clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }, waitMs: o.nvr.waitMs, pollMs: o.nvr.pollMs, secret: () => {},
       ...(o.camerasOnly !== undefined ? { camerasOnly: o.camerasOnly } : {}),
       openCameras: (p) => cameras.open(p),
-      onPlan: (p) => !o.quiet && o.io.stderr(disabledLines(p)),
+      onPlan: (p) => o.io.stderr(planLines(p, o.quiet)),
       onBadLines: (n) => o.io.stderr(`The NVR journal ${loopJournalPath(o.journalPath)} had ${n} unreadable line(s); they were skipped.\n`),
       onUpdate: (rs) => {
         const line = rs.map((r) => `${r.channel}:${r.outcome ?? '…'}`).join(' ');
@@ -130,12 +130,15 @@ export async function runCloseLoop(o: {
   }
 }
 
-/** Channels disabled on the NVR, said before anything changes. */
-function disabledLines(plan: LoopPlan): string {
-  return plan.rows
+/** What the plan says before anything changes: how passwords reach this NVR (always), and the channels disabled on it. */
+function planLines(plan: LoopPlan, quiet: boolean): string {
+  const p = plan.proof;
+  const path = p.ok ? (p.note ? `Note: ${p.note}\n` : '') : `The app cannot write this NVR: ${p.reason} ${p.nextStep}\n`;
+  if (quiet) return path;
+  const disabled = plan.rows
     .filter((r) => r.channel.enabled === false)
-    .map((r) => `Channel ${r.channel.channel} is disabled on the NVR (${r.channel.pausedByApp ? 'left paused by an earlier run of this app): the app puts it back first' : 'not by this app): it stays disabled'}.\n`)
-    .join('');
+    .map((r) => `Channel ${r.channel.channel} is disabled on the NVR (${r.channel.pausedByApp ? 'left paused by an earlier run of this app): the app puts it back first' : 'not by this app): it stays disabled'}.\n`);
+  return path + disabled.join('');
 }
 
 function report(plan: LoopPlan, result: CloseLoopResult, extra: CameraRow[]): CloseLoopCliResult {

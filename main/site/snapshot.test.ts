@@ -30,7 +30,7 @@ describe('site.snapshot', () => {
 
   beforeAll(async () => {
     // Camera 2 refuses password changes for admin (a fixed user).
-    site = await startSite({ block: '127.26.1', cameras: 4, nvrPollMs: 200, faults: { '2': { fixedAdmin: true } } });
+    site = await startSite({ block: '127.26.1', cameras: 4, nvrPollMs: 200, faults: { '2': { fixedAdmin: true } }, nvrRpc: { firmware: 'logic-device-manager' } });
     // Channel 4's camera (ONVIF, not chosen) is unknown to the laptop; channel 5's sits behind the NVR's
     // PoE ports on the NVR's own protocol, so the NVR's own sync changes it.
     const sync = await setupSync(ctx);
