@@ -18,6 +18,7 @@ import { probeAccount } from '../site/probe';
 import { runSite } from '../site/run-site';
 import type { CloseLoopResult } from '../site/close-loop';
 import { SyncRun, type SyncSecrets } from '../sync/engine';
+import { JournalWriteError, type OpenJournalFile } from '../sync/journal';
 import { onvifClientFactory } from '../sync/onvif-factory';
 import type { CliIo } from './io';
 
@@ -170,17 +171,29 @@ function stopIfCamerasLeft(o: { run: SyncRun; io: CliIo; quiet: boolean }, plan:
 }
 
 /** Camera sync for the loop: the targets file's run, a run for the NVR's own accounts, one run per rollback; one gate. */
-class CliCameras implements CameraPort {
+export class CliCameras implements CameraPort {
   private aux: SyncRun | undefined;
   private readonly clients = onvifClientFactory(1);
   private readonly clock = new OffsetClock();
-  constructor(private readonly o: { run: SyncRun; secrets: SyncSecrets; journalPath: string; nvr: NvrTarget; io: CliIo; quiet: boolean }) {}
+  constructor(private readonly o: { run: SyncRun; secrets: SyncSecrets; journalPath: string; nvr: Pick<NvrTarget, 'timeoutMs'>; io: CliIo; quiet: boolean; openJournalFile?: OpenJournalFile }) {}
 
   async open(plan: LoopPlan): Promise<CameraPort> {
     const listed = new Set(this.o.run.targets.map(targetKey));
     const extra = plan.targets.filter((t) => !listed.has(targetKey(t)));
-    if (extra.length) this.aux = await this.openRun(extra, this.o.journalPath.replace(/(\.jsonl)?$/, '.nvr-accounts.jsonl'));
+    if (!extra.length) return this;
+    try {
+      this.aux = await this.openRun(extra, this.o.journalPath.replace(/(\.jsonl)?$/, '.nvr-accounts.jsonl'));
+    } catch (err) {
+      // No journal, no change (a full disk): those accounts stay as they are, and their channels say so.
+      if (!(err instanceof JournalWriteError)) throw err;
+      this.o.io.stderr(`nvr-console sync: ${err.message} The accounts the NVR signs in with that the targets file does not list are not changed.\n`);
+    }
     return this;
+  }
+
+  pending(accounts: readonly SyncTarget[]): SyncTarget[] {
+    const keys = new Set([...this.o.run.pendingKeys(), ...(this.aux?.pendingKeys() ?? [])]);
+    return accounts.filter((t) => keys.has(targetKey(t)));
   }
 
   async change(accounts: readonly SyncTarget[], known: KnownPasswords) {
@@ -236,6 +249,7 @@ class CliCameras implements CameraPort {
     const create = () =>
       SyncRun.create({
         targets, journalPath, gate: this.o.run.gate, clientFactory: this.clients.factory, timeoutMs: this.o.nvr.timeoutMs, maxFailedAuthsPerDevice: this.o.run.maxFailedAuths,
+        ...(this.o.openJournalFile ? { openJournalFile: this.o.openJournalFile } : {}),
         onRow: (r) => {
           if (r.outcome && !this.o.quiet) this.o.io.stderr(`${r.xaddr} ${r.username}: ${OUTCOMES[r.outcome].label}\n`);
         },

@@ -22,9 +22,11 @@ export async function closeCamera(run: LoopRun, work: CameraWork): Promise<void>
   if (before.some(isPausedByApp)) {
     return run.say(all, 'Not changed: an earlier run left a channel of this camera disabled and the app could not tell which password the camera holds (see above).');
   }
-  if (settled(run, before)) return adopt(run, work, before);
-  if (run.journalError) return run.say(all, `Not changed: ${run.journalError}`, 'Free disk space (or choose a writable journal), then run the same command again.');
-  if (!(await pause(run, work, before))) return;
+  // Camera sync already finished every account here (an earlier run): nothing changes on the camera, so nothing is paused.
+  const changing = run.cameras.pending(work.accounts).length > 0;
+  if (!changing && connected(run, before)) return adopt(run, work, before);
+  if (changing && run.journalError) return run.say(all, `Not changed: ${run.journalError}`, 'Free disk space (or choose a writable journal), then run the same command again.');
+  if (changing && !(await pause(run, work, before))) return;
   const states = await changeAccounts(run, work, before);
   const stored = await store(run, work, before, states);
   await rollBack(run, work, before, states, stored);
@@ -35,15 +37,23 @@ export function channelsOf(run: LoopRun, work: CameraWork): StoredChannel[] {
   return work.channels.map((c) => run.view.get(c.channel)).filter((c): c is StoredChannel => c !== undefined);
 }
 
-/** Already finished (an earlier run stored the new password on every channel and enabled it): nothing to write again. */
-function settled(run: LoopRun, before: readonly StoredChannel[]): boolean {
-  return before.length > 0 && before.every((c) => c.password === run.newPassword && !isPausedByApp(c));
+/** Every enabled channel of the camera is connected (or was just proven): the NVR signs in with what it stores. */
+function connected(run: LoopRun, before: readonly StoredChannel[]): boolean {
+  return before.every((c) => !c.enabled || run.states.get(c.channel) === 'Connected' || run.proven.has(c.channel));
 }
 
+/** Finished before (camera sync's journal, and the NVR connected with what it stores): nothing is written again. */
 async function adopt(run: LoopRun, work: CameraWork, before: readonly StoredChannel[]): Promise<void> {
-  await run.cameras.change(work.accounts, {});
-  for (const c of before) Object.assign(run.note(c.channel), { touched: true, holds: 'new', stored: true });
-  run.say(before.map((c) => c.channel), 'The camera and the NVR already held the new password (an earlier run finished it): nothing was written again.');
+  for (const c of before) {
+    const isNew = c.password === run.newPassword;
+    Object.assign(run.note(c.channel), { touched: true, holds: isNew ? 'new' : 'old', ...(isNew ? { stored: true } : {}) });
+    run.say(
+      [c.channel],
+      isNew
+        ? 'The camera and the NVR already held the new password (an earlier run finished it): nothing was written again.'
+        : 'An earlier run finished this camera, and the NVR is connected to it with the password it stores (not the new one): nothing was written.',
+    );
+  }
 }
 
 /** Stage 1: disable the camera's enabled channels, marked, so the NVR stops signing in while the camera changes. */
@@ -89,7 +99,14 @@ async function store(run: LoopRun, work: CameraWork, before: readonly StoredChan
   for (const c of before) {
     const holds = states.get(c.username)?.holds ?? 'old';
     if (holds === 'unknown') {
-      run.say([c.channel], 'Left disabled on the NVR: the camera may or may not hold the new password (it did not confirm the change), and enabling the channel with the wrong one would lock the camera.', 'Run the same command again: the app asks the camera which password it holds, then enables the channel with that one.');
+      const paused = isPausedByApp(run.view.get(c.channel) ?? c);
+      run.say(
+        [c.channel],
+        paused
+          ? 'Left disabled on the NVR: the app could not tell whether the camera holds the new password, and enabling the channel with the wrong one would lock the camera.'
+          : 'Left as it was on the NVR: the app could not tell which password the camera holds.',
+        'Run the same command again later: the app asks the camera which password it holds, then stores that one.',
+      );
       continue;
     }
     const edit: ChannelEdit = { channel: c.channel, enable: c.enabled, ...(c.enabled ? { name: c.name } : {}) };

@@ -49,7 +49,8 @@ export async function closeLoop(o: CloseLoopOptions): Promise<CloseLoopResult> {
   const emit = () => o.onUpdate?.(resultsOf(run, o.plan.rows, states, false));
   const run = new LoopRun({ ...o, onChange: emit });
   await run.readBack();
-  await recoverPaused(run, o.plan.cameras, o.plan.camerasOnly ? undefined : o.newPassword);
+  if (o.plan.proof.ok) await recoverPaused(run, o.plan.cameras, o.newPassword);
+  run.states = await o.store.channelStates().catch(() => new Map<number, string>());
   for (const work of o.plan.cameras) {
     if (!work.accounts.length) continue;
     if (o.plan.camerasOnly) await changeCameraOnly(run, work);

@@ -125,6 +125,10 @@ export class FakeCameras implements CameraPort {
     return this.cameras.get(new URL(t.xaddr).hostname)!;
   }
 
+  pending(accounts: readonly SyncTarget[]): SyncTarget[] {
+    return accounts.filter((t) => !this.rows.has(targetKey(t)));
+  }
+
   async change(accounts: readonly SyncTarget[], known: KnownPasswords): Promise<AccountChange[]> {
     const out: AccountChange[] = [];
     for (const t of accounts) {

@@ -43,6 +43,10 @@ export interface LoopRunOptions {
 
 export class LoopRun {
   readonly view = new Map<number, StoredChannel>();
+  /** The NVR's connection state per channel, as read before the cameras (a connected channel proves its camera takes what the NVR stores). */
+  states = new Map<number, string>();
+  /** Channels whose stored password their camera was just seen to accept (a probe in this run). */
+  readonly proven = new Set<number>();
   readonly notes = new Map<number, ChannelNote>();
   /** Set when a journal record could not be written (disk full…): no new camera starts after that. */
   journalError: string | undefined;

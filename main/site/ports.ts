@@ -35,6 +35,8 @@ export type ProbeResult =
   | { kind: 'unknown'; why: string };
 
 export interface CameraPort {
+  /** Those of these accounts camera sync has not finished yet (its journal decides): the ones `change` would change now. */
+  pending(accounts: readonly SyncTarget[]): SyncTarget[];
   /** Camera sync for these accounts of one camera (known passwords tried first for their account). Never throws for a camera's own failure. */
   change(accounts: readonly SyncTarget[], known: KnownPasswords): Promise<AccountChange[]>;
   /**

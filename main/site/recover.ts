@@ -42,6 +42,7 @@ async function recoverAccount(run: LoopRun, work: CameraWork, channels: readonly
     const cut = restoredName(c.name, run.o.prior.names.get(c.channel)).maybeCut ? ' Its name may have lost its end while paused (the NVR keeps 31 characters and the journal was not there): check it on the NVR.' : '';
     const head = `An earlier run of this app had left this channel disabled; the camera accepts ${which}.${cut}`;
     if (taken(v, c.channel)) {
+      run.proven.add(c.channel);
       Object.assign(run.note(c.channel), pick === newPassword ? { holds: 'new', stored: true } : {});
       run.say([c.channel], `${head} The channel is enabled again with it.`);
     } else run.say([c.channel], head);

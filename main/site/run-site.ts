@@ -69,6 +69,8 @@ export interface RunSiteOptions {
   onUpdate?(results: ChannelResult[]): void;
   /** Journal lines skipped as unreadable. */
   onBadLines?(count: number): void;
+  /** Tests inject a journal whose writes fail (disk full). */
+  openJournal?(path: string): Promise<Pick<LoopJournal, 'append' | 'close'>>;
 }
 
 export async function runSite(o: RunSiteOptions): Promise<{ plan: LoopPlan; result: CloseLoopResult }> {
@@ -79,7 +81,7 @@ export async function runSite(o: RunSiteOptions): Promise<{ plan: LoopPlan; resu
     const plan = planLoop({ ...site, targets: o.targets, ...(o.camerasOnly !== undefined ? { camerasOnly: o.camerasOnly } : {}) });
     o.onPlan?.(plan);
     const cameras = await o.openCameras(plan);
-    const journal = await LoopJournal.open(o.journalPath);
+    const journal = await (o.openJournal ?? LoopJournal.open)(o.journalPath);
     try {
       const result = await closeLoop({ ...o, plan, cameras, prior, append: (r) => journal.append(r) });
       // A run that left a channel paused stays open: the next one reads the names it kept.

@@ -167,6 +167,7 @@ export async function setupSite(ctx: ServiceContext, deps: SiteDeps): Promise<Fe
 /** Camera sync through the app's sync feature; rollbacks are runs of their own (journalled, verified). */
 function appCameras(ctx: ServiceContext, deps: SiteDeps, run: SiteSyncRun): CameraPort {
   return {
+    pending: (accounts) => accounts.filter((t) => run.pendingKeys().includes(targetKey(t))),
     async change(accounts, known) {
       run.addKnownPasswords(known);
       const keys = accounts.map(targetKey);
@@ -196,7 +197,7 @@ function appCameras(ctx: ServiceContext, deps: SiteDeps, run: SiteSyncRun): Came
 /** At sign-in there is no run: the camera is only asked which password it holds. */
 function probeOnly(ctx: ServiceContext): CameraPort {
   const none = () => Promise.reject(new Error('no sync run'));
-  return { change: none, rollback: none, probe: (account, candidates) => probeAccount(ctx.gate, ctx.clock, account, candidates) };
+  return { pending: () => [], change: none, rollback: none, probe: (account, candidates) => probeAccount(ctx.gate, ctx.clock, account, candidates) };
 }
 
 function decorate(plan: LoopPlan | undefined, rs: readonly ChannelResult[]): SiteChannelResult[] {
