@@ -250,8 +250,11 @@ export class OnvifClient {
     const best = pickChallenge(ch.digest);
     if (plan.kind === 'digest') {
       const why = this.digest.refused(plan.signed!, best);
-      // stale=true: our nonce expired, the password was not judged. Not a failed login.
-      if (why === 'stale' && budget.stale++ < 2) return;
+      // stale=true: our nonce expired, the password was not judged. Not a failed login, however often.
+      if (why === 'stale') {
+        if (budget.stale++ < 2) return;
+        throw new OnvifError('protocol', 'device keeps answering that its nonce is stale, without judging the credentials', { status: 401 });
+      }
       if (why === 'nonce') return void this.opts.onAuthFailure?.('nonce');
       throw this.authFailed(res.status);
     }

@@ -51,9 +51,8 @@ export interface SyncRunOptions {
   /** Extra tries for transient network errors only (never SetUser). */
   retries?: number;
   retryBaseMs?: number;
-  /** After SetUser, how long the old password may keep working before the change counts as not applied. */
+  /** How long after SetUser a camera may take to switch to the new password (a refused first look gets one more after it). */
   lateApplyMs?: number;
-  pollMs?: number;
   /** Lock length assumed when a device reports a lock without Retry-After. */
   defaultLockMs?: number;
   /** The NVR's own sync may have set the new password already: try it first. */
@@ -70,7 +69,7 @@ export interface SyncRunOptions {
   onJournalRecord?: (rec: JournalRecord) => void;
 }
 
-export const SYNC_DEFAULTS = { concurrency: 16, maxFailedAuthsPerDevice: 2, timeoutMs: 8000, retries: 2, retryBaseMs: 250, lateApplyMs: 10_000, pollMs: 250, defaultLockMs: 30 * 60_000 };
+export const SYNC_DEFAULTS = { concurrency: 16, maxFailedAuthsPerDevice: 2, timeoutMs: 8000, retries: 2, retryBaseMs: 250, lateApplyMs: 3000, defaultLockMs: 30 * 60_000 };
 
 type Cfg = typeof SYNC_DEFAULTS;
 
@@ -289,7 +288,7 @@ export class SyncRun {
                 target, candidates: secrets.currentPasswords, known: knownFor(secrets, key), newPassword: secrets.newPassword, lease, limit: this.cfg.maxFailedAuthsPerDevice,
                 evidence: this.evidence, camera, clock: this.clock, record: this.record, factory: this.o.clientFactory,
                 timeoutMs: this.cfg.timeoutMs, retries: this.cfg.retries, retryBaseMs: this.cfg.retryBaseMs, lateApplyMs: this.cfg.lateApplyMs,
-                pollMs: this.cfg.pollMs, defaultLockMs: this.cfg.defaultLockMs, signal,
+                defaultLockMs: this.cfg.defaultLockMs, signal,
                 prior: {
                   setUserSent: this.state.setUserSent.has(key),
                   replaced: this.state.replaced.get(key),

@@ -85,6 +85,9 @@ export interface JournalState {
   pendingTry: Map<string, { key: string; at: number; counts: boolean }>;
 }
 
+/** A camera known to apply late, by how much unknown: longer than any late window, so it gets the whole one. */
+export const LATE_BY_UNKNOWN_MS = 600_000;
+
 /** The key's device: `${xaddr} ${username}` → host. */
 function deviceOfKey(key: string): string {
   return deviceKeyOf(key.split(' ')[0]!);
@@ -114,10 +117,16 @@ export function foldRecord(state: JournalState | undefined, rec: JournalRecord):
     case 'settled':
       for (const [device, p] of state.pendingTry) if (p.key === rec.key) state.pendingTry.delete(device);
       break;
-    case 'gate':
+    case 'gate': {
       state.gate.push(rec.rec);
-      if (rec.rec.t === 'fail') state.pendingTry.delete(deviceKeyOf(rec.rec.device));
+      if (rec.rec.t !== 'fail') break;
+      const device = deviceKeyOf(rec.rec.device);
+      // The new password refused right after SetUser: this camera applies changes late, by an unknown
+      // margin, so its other accounts (in this process or a resumed one) give it the whole window first.
+      if (state.pendingTry.get(device)?.counts === false) state.applyDelay.set(device, Math.max(state.applyDelay.get(device) ?? 0, LATE_BY_UNKNOWN_MS));
+      state.pendingTry.delete(device);
       break;
+    }
     case 'fail':
       state.gate.push({ t: 'fail', device: deviceOfKey(rec.key), at: rec.at });
       state.pendingTry.delete(deviceOfKey(rec.key));

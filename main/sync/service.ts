@@ -19,7 +19,7 @@ export interface SyncDeps {
   /** Tests swap the ONVIF clients for fakes. */
   clientFactory?: ClientFactory;
   /** Engine knobs for tests (short timeouts). */
-  engine?: Partial<Pick<SyncRunOptions, 'timeoutMs' | 'retries' | 'retryBaseMs' | 'lateApplyMs' | 'pollMs' | 'openJournalFile'>>;
+  engine?: Partial<Pick<SyncRunOptions, 'timeoutMs' | 'retries' | 'retryBaseMs' | 'lateApplyMs' | 'openJournalFile'>>;
 }
 
 interface Held {

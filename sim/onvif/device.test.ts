@@ -314,6 +314,11 @@ describe('field behaviours (DOMAIN.md)', () => {
     const careful = await device({ faults: { passwordRule: 'lenient' } });
     expect((await digestCall(careful, setUserOp('admin', 'Pass&amp;2026'))).status).toBe(200);
     expect(careful.users.checkPassword('admin', 'Pass&2026')).toBe(true);
+    // Signed with WS-UsernameToken, the header's own Password element (the digest) is not the one stored.
+    const wsseCam = await device({ faults: { storeEscaped: true, passwordRule: 'lenient', auth: 'wsse-only' } });
+    const token = wsse(ADMIN.username, ADMIN.password, wsseCam.now());
+    expect((await rawPost(wsseCam.xaddr, env(setUserOp('admin', 'Wsse&amp;2026'), token))).status).toBe(200);
+    expect(wsseCam.users.checkPassword('admin', 'Wsse&amp;2026')).toBe(true);
   });
 
   it('with authentication switched off answers every call without credentials, SetUser included', async () => {

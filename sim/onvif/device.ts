@@ -37,6 +37,8 @@ export interface SimDevice {
   users: {
     list(): { username: string; userLevel: string }[];
     checkPassword(u: string, p: string): boolean;
+    /** Whether the account holds this password once a late SetUser lands. */
+    eventuallyHolds(u: string, p: string): boolean;
     setPassword(u: string, p: string): void;
   };
   faults: DeviceFaults;
@@ -281,6 +283,7 @@ export async function startDevice(opts: StartDeviceOptions): Promise<SimDevice> 
     users: {
       list: () => store.list(),
       checkPassword: (u, p) => store.checkPassword(u, p),
+      eventuallyHolds: (u, p) => store.eventuallyHolds(u, p),
       setPassword: (u, p) => store.setPassword(u, p),
     },
     faults,
@@ -313,5 +316,7 @@ function readUsers(op: Record<string, unknown>): UserInput[] {
 
 /** What a careless firmware stores: each Password element's text exactly as it was on the wire (`&` arrives as `&amp;`). */
 function wirePasswords(raw: string): string[] {
-  return [...raw.matchAll(/<(?:[\w.-]+:)?Password(?:\s[^>]*)?>([^<]*)<\/(?:[\w.-]+:)?Password>/g)].map((m) => m[1]!);
+  // The users' Password elements are in the Body; a WS-UsernameToken in the Header has one of its own.
+  const body = raw.slice(Math.max(0, raw.search(/<(?:[\w.-]+:)?Body[\s>]/)));
+  return [...body.matchAll(/<(?:[\w.-]+:)?Password(?:\s[^>]*)?>([^<]*)<\/(?:[\w.-]+:)?Password>/g)].map((m) => m[1]!);
 }
