@@ -72,6 +72,8 @@ describe('nvr-console sync --nvr', () => {
     expect(rpcOf(s).channels.every((c) => c.enable)).toBe(true);
     expect(rpcOf(s).channels[1]!.name).toBe(name);
     expect(refusedToNvr(s)).toEqual([0, 0, 0, 0, 0]);
+    // Nothing refused anywhere: not the NVR's sign-ins, not the app's.
+    expect(s.cameras.map((c) => c.stats().failedAuths)).toEqual([0, 0, 0, 0]);
     // The journal saw the pause and the store; no password anywhere on disk or in the output.
     const disk = readdirSync(dir).filter((x) => x.startsWith('ok.')).map((x) => readFileSync(join(dir, x), 'utf8')).join('\n');
     expect(disk).toMatch(/"t":"nvr-write","step":"pause".*"names":\["[^"]+"\]/);
