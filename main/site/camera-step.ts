@@ -20,16 +20,22 @@ export async function closeCamera(run: LoopRun, work: CameraWork): Promise<void>
   const before = channelsOf(run, work);
   const all = before.map((c) => c.channel);
   if (before.some(isPausedByApp)) {
-    return run.say(all, 'Not changed: an earlier run left a channel of this camera disabled and the app could not tell which password the camera holds (see above).');
+    return notChanged(run, all, 'Not changed: an earlier run left a channel of this camera disabled and the app could not tell which password the camera holds (see above).');
   }
   // Camera sync already finished every account here (an earlier run): nothing changes on the camera, so nothing is paused.
   const changing = run.cameras.pending(work.accounts).length > 0;
   if (!changing && connected(run, before)) return adopt(run, work, before);
-  if (changing && run.journalError) return run.say(all, `Not changed: ${run.journalError}`, 'Free disk space (or choose a writable journal), then run the same command again.');
+  if (changing && run.journalError) return notChanged(run, all, `Not changed: ${run.journalError}`, 'Free disk space (or choose a writable journal), then run the same command again.');
   if (changing && !(await pause(run, work, before))) return;
   const states = await changeAccounts(run, work, before);
   const stored = await store(run, work, before, states);
   await rollBack(run, work, before, states, stored);
+}
+
+/** The camera is left as it is in this run: its channels say why. */
+function notChanged(run: LoopRun, channels: readonly number[], why: string, next?: string): void {
+  for (const c of channels) run.note(c).holds = 'old';
+  run.say(channels, why, next);
 }
 
 /** The camera's channels as the NVR holds them now. */

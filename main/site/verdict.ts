@@ -43,7 +43,9 @@ export function resultsOf(run: LoopRun, rows: readonly PlanRow[], states: Readon
     const n = run.notes.get(c);
     const now = run.view.get(c);
     const writes = r.action.kind === 'change-camera-then-nvr' || r.action.kind === 'update-nvr-only';
-    const outcome = channelOutcome({
+    // A channel whose camera's turn has not come yet has no outcome, not a premature "skipped".
+    const waiting = writes && !waitOver && (n?.holds === undefined && !n?.refused && !n?.rolledBack);
+    const outcome = waiting ? undefined : channelOutcome({
       action: r.action,
       wasOnline: r.channel.online,
       cameraHoldsNewPassword: n?.holds === 'new',
