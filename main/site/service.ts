@@ -48,120 +48,157 @@ export interface SiteDeps {
  * When an NVR session opens, channels an earlier run left paused are put back.
  */
 export async function setupSite(ctx: ServiceContext, deps: SiteDeps): Promise<Feature<SiteHandlers>> {
-  const log = ctx.log.child('site');
-  let state: SiteLoopState | null = null;
-  let running: Promise<void> | undefined;
-  let restoredFor = 0;
-  /** The restore at sign-in, which a run waits for (one job on an NVR's journal at a time). */
-  let restoring: Promise<void> = Promise.resolve();
-  const pictures = new ChannelSnapshots(ctx, deps.snapshotTimeoutMs !== undefined ? { timeoutMs: deps.snapshotTimeoutMs } : {});
-  const clock = { now: () => ctx.clock.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
-  const secret = (p: string) => ctx.secrets.add(p);
-  const journalFor = (url: string) => join(ctx.dataDir, 'site', `${hostOf(url).replace(/[^a-z0-9.-]/gi, '_')}.nvr-loop.jsonl`);
-
-  const publish = (s: SiteLoopState) => {
-    state = s;
-    ctx.events.emit('site.progress', s);
-  };
-  const session = () => {
-    const nvr = deps.nvr();
-    if (!nvr) throw new AppError('conflict', 'Sign in to the NVR first (NVR tab, or the NVR row in Devices).');
-    return nvr;
-  };
-  const newPasswordOf = async (input: { newPassword?: string | undefined; caseId?: string | undefined }): Promise<string> => {
-    if (input.caseId === undefined) return input.newPassword!;
-    const p = (await deps.casePassword?.(input.caseId).catch(() => undefined)) ?? undefined;
-    if (!p) throw new AppError('not-found', 'No new password is stored for this case; type it in instead.');
-    ctx.secrets.add(p);
-    return p;
-  };
-
-  const closeLoopRun = (nvr: ReturnType<typeof session>, input: { targets: SyncTarget[]; currentPasswords: string[]; waitMs?: number | undefined; camerasOnly?: boolean | undefined }, newPassword: string) => {
-    const waitMs = input.waitMs ?? 90_000;
-    let syncRun: SiteSyncRun | undefined;
-    let plan: LoopPlan | undefined;
-    let watchUntil: number | undefined;
-    const show = (rs: ChannelResult[], extra: Partial<SiteLoopState> = {}) => {
-      if (watchUntil === undefined && rs.some((r) => r.connectionState !== undefined)) watchUntil = ctx.clock.now() + waitMs;
-      publish({ running: true, results: decorate(plan, rs), ...(syncRun ? { syncRunId: syncRun.runId } : {}), ...(watchUntil ? { watchUntil } : {}), ...extra });
-    };
-    publish({ running: true, results: [] });
-    return runSite({
-      store: nvr.store, targets: input.targets, newPassword, journalPath: journalFor(nvr.url), clock, waitMs, pollMs: deps.pollMs ?? 3000, secret,
-      ...(input.camerasOnly !== undefined ? { camerasOnly: input.camerasOnly } : {}),
-      onBadLines: (count) => log.warn('NVR loop journal lines skipped (unreadable or of the wrong shape)', { count }),
-      onPlan: (p) => {
-        plan = p;
-        pictures.startRun(p.rows);
-        show(p.rows.map((r) => ({ channel: r.channel.channel, detail: r.why })));
-      },
-      openCameras: async (p) => {
-        syncRun = await deps.openRun(p.targets, { currentPasswords: input.currentPasswords, newPassword, knownPasswords: p.known });
-        return appCameras(ctx, deps, syncRun);
-      },
-      onUpdate: (rs) => show(rs),
-    }).then(async ({ plan: p, result }) => {
-      plan = p;
-      const results = decorate(p, result.results);
-      await syncRun?.finish(results);
-      publish({ running: false, results, ...(syncRun ? { syncRunId: syncRun.runId } : {}), summary: summaryOf(result), ...(result.journalError ? { error: result.journalError } : {}) });
-      log.info('close the loop finished', { channels: results.length, recording: results.filter((r) => r.outcome === 'recording').length, violations: result.violations.length });
-    });
-  };
-
+  const site = new SiteService(ctx, deps);
+  const unsubscribe = ctx.events.subscribe((name) => name === 'nvr.channels' && site.sessionSeen());
   const handlers: SiteHandlers = {
-    'site.plan': async ({ targets, camerasOnly }) => {
-      const nvr = session();
-      const plan = planLoop({ ...(await readSite(nvr.store, secret)), targets, ...(camerasOnly !== undefined ? { camerasOnly } : {}) });
-      return planView(nvr.url, plan);
-    },
-
-    'site.closeLoop': async (input) => {
-      for (const p of input.currentPasswords) ctx.secrets.add(p);
-      ctx.secrets.add(input.newPassword);
-      if (running) throw new AppError('conflict', 'Closing the loop is already running.');
-      const nvr = session();
-      const newPassword = await newPasswordOf(input);
-      running = restoring
-        .then(() => closeLoopRun(nvr, input, newPassword))
-        .catch((err: unknown) => {
-          log.error('close the loop failed', { error: String(err) });
-          publish({ ...(state ?? { results: [] }), running: false, error: `Closing the loop stopped: ${err instanceof Error ? err.message : String(err)}` });
-        })
-        .finally(() => (running = undefined));
-      return { started: true };
-    },
-
-    'site.status': () => state,
-
-    'site.snapshot': ({ channel, refresh }) => pictures.get(channel, refresh),
+    'site.plan': (input) => site.plan(input),
+    'site.closeLoop': (input) => site.closeLoop(input),
+    'site.status': () => site.state,
+    'site.snapshot': ({ channel, refresh }) => site.pictures.get(channel, refresh),
   };
-
-  // A new NVR session: put back what an earlier run (of this app, or one that crashed) left paused.
-  const restoreOnOpen = async () => {
-    const nvr = deps.nvr();
-    if (!nvr || nvr.opened === restoredFor || running) return;
-    restoredFor = nvr.opened;
-    const results = await restorePaused({ store: nvr.store, cameras: probeOnly(ctx), journalPath: journalFor(nvr.url), clock, secret });
-    if (!results.length) return;
-    const back = results.filter((r) => r.enabled).length;
-    publish({ running: false, results, summary: `${back} of ${results.length} channel${results.length === 1 ? '' : 's'} an earlier run left disabled on the NVR ${back === 1 ? 'is' : 'are'} enabled again` });
-    log.info('paused channels found at sign-in', { channels: results.length, restored: back });
-  };
-  const unsubscribe = ctx.events.subscribe((name) => {
-    if (name !== 'nvr.channels') return;
-    restoring = restoring.then(restoreOnOpen).catch((err: unknown) => log.warn('restoring paused channels failed', { error: String(err) }));
-  });
-
   return {
     handlers,
     async dispose() {
       unsubscribe();
-      await restoring;
-      await running;
-      pictures.dispose();
+      await site.idle();
+      site.pictures.dispose();
     },
   };
+}
+
+type CloseLoopInput = { targets: SyncTarget[]; currentPasswords: string[]; newPassword?: string | undefined; caseId?: string | undefined; waitMs?: number | undefined; camerasOnly?: boolean | undefined };
+
+/** The feature's state and its verbs, each a short method; one job on an NVR's journal at a time. */
+class SiteService {
+  state: SiteLoopState | null = null;
+  readonly pictures: ChannelSnapshots;
+  private running: Promise<void> | undefined;
+  /** The restore at sign-in, which a run waits for. */
+  private restoring: Promise<void> = Promise.resolve();
+  private restoredFor = 0;
+  private readonly log;
+  private readonly clock = { now: () => this.ctx.clock.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
+  private readonly secret = (p: string) => this.ctx.secrets.add(p);
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly deps: SiteDeps,
+  ) {
+    this.log = ctx.log.child('site');
+    this.pictures = new ChannelSnapshots(ctx, deps.snapshotTimeoutMs !== undefined ? { timeoutMs: deps.snapshotTimeoutMs } : {});
+  }
+
+  async plan(input: { targets: SyncTarget[]; camerasOnly?: boolean | undefined }) {
+    const nvr = this.session();
+    const plan = planLoop({ ...(await readSite(nvr.store, this.secret)), targets: input.targets, ...(input.camerasOnly !== undefined ? { camerasOnly: input.camerasOnly } : {}) });
+    return planView(nvr.url, plan);
+  }
+
+  async closeLoop(input: CloseLoopInput): Promise<{ started: boolean }> {
+    for (const p of input.currentPasswords) this.ctx.secrets.add(p);
+    this.ctx.secrets.add(input.newPassword);
+    if (this.running) throw new AppError('conflict', 'Closing the loop is already running.');
+    const nvr = this.session();
+    const newPassword = await this.newPasswordOf(input);
+    this.running = this.restoring
+      .then(() => this.run(nvr, input, newPassword))
+      .catch((err: unknown) => {
+        this.log.error('close the loop failed', { error: String(err) });
+        this.publish({ ...(this.state ?? { results: [] }), running: false, error: `Closing the loop stopped: ${err instanceof Error ? err.message : String(err)}` });
+      })
+      .finally(() => (this.running = undefined));
+    return { started: true };
+  }
+
+  /** An NVR read was published: when it belongs to a new session, put back what an earlier run left paused. */
+  sessionSeen(): void {
+    this.restoring = this.restoring.then(() => this.restoreOnOpen()).catch((err: unknown) => this.log.warn('restoring paused channels failed', { error: String(err) }));
+  }
+
+  async idle(): Promise<void> {
+    await this.restoring;
+    await this.running;
+  }
+
+  private async run(nvr: SiteNvr, input: CloseLoopInput, newPassword: string): Promise<void> {
+    const waitMs = input.waitMs ?? 90_000;
+    const board = new Board(this.ctx, waitMs, (s) => this.publish(s));
+    board.show([]);
+    const { plan, result } = await runSite({
+      store: nvr.store, targets: input.targets, newPassword, journalPath: this.journalFor(nvr.url), clock: this.clock, waitMs, pollMs: this.deps.pollMs ?? 3000, secret: this.secret,
+      ...(input.camerasOnly !== undefined ? { camerasOnly: input.camerasOnly } : {}),
+      onBadLines: (count) => this.log.warn('NVR loop journal lines skipped (unreadable or of the wrong shape)', { count }),
+      onPlan: (p) => {
+        board.plan = p;
+        this.pictures.startRun(p.rows);
+        board.show(p.rows.map((r) => ({ channel: r.channel.channel, detail: r.why })));
+      },
+      openCameras: async (p) => {
+        board.syncRun = await this.deps.openRun(p.targets, { currentPasswords: input.currentPasswords, newPassword, knownPasswords: p.known });
+        return appCameras(this.ctx, this.deps, board.syncRun);
+      },
+      onUpdate: (rs) => board.show(rs),
+    });
+    board.plan = plan;
+    const results = decorate(plan, result.results);
+    await board.syncRun?.finish(results);
+    this.publish({ running: false, results, ...(board.syncRun ? { syncRunId: board.syncRun.runId } : {}), summary: summaryOf(result), ...(result.journalError ? { error: result.journalError } : {}) });
+    this.log.info('close the loop finished', { channels: results.length, recording: results.filter((r) => r.outcome === 'recording').length, violations: result.violations.length });
+  }
+
+  private async restoreOnOpen(): Promise<void> {
+    const nvr = this.deps.nvr();
+    if (!nvr || nvr.opened === this.restoredFor || this.running) return;
+    this.restoredFor = nvr.opened;
+    const results = await restorePaused({ store: nvr.store, cameras: probeOnly(this.ctx), journalPath: this.journalFor(nvr.url), clock: this.clock, secret: this.secret });
+    if (!results.length) return;
+    const back = results.filter((r) => r.enabled).length;
+    const n = results.length;
+    this.publish({ running: false, results, summary: `${back} of ${n} channel${n === 1 ? '' : 's'} an earlier run left disabled on the NVR ${back === 1 ? 'is' : 'are'} enabled again` });
+    this.log.info('paused channels found at sign-in', { channels: n, restored: back });
+  }
+
+  private publish(s: SiteLoopState): void {
+    this.state = s;
+    this.ctx.events.emit('site.progress', s);
+  }
+
+  private session(): SiteNvr {
+    const nvr = this.deps.nvr();
+    if (!nvr) throw new AppError('conflict', 'Sign in to the NVR first (NVR tab, or the NVR row in Devices).');
+    return nvr;
+  }
+
+  private async newPasswordOf(input: { newPassword?: string | undefined; caseId?: string | undefined }): Promise<string> {
+    if (input.caseId === undefined) return input.newPassword!;
+    const p = (await this.deps.casePassword?.(input.caseId).catch(() => undefined)) ?? undefined;
+    if (!p) throw new AppError('not-found', 'No new password is stored for this case; type it in instead.');
+    this.ctx.secrets.add(p);
+    return p;
+  }
+
+  /** One loop journal per NVR in the app's data folder: the hints a later run (or sign-in) needs about its channels. */
+  private journalFor(url: string): string {
+    return join(this.ctx.dataDir, 'site', `${hostOf(url).replace(/[^a-z0-9.-]/gi, '_')}.nvr-loop.jsonl`);
+  }
+}
+
+type SiteNvr = NonNullable<ReturnType<SiteDeps['nvr']>>;
+
+/** The live board of one run: its plan and sync run once known, and the countdown once the watch starts. */
+class Board {
+  plan: LoopPlan | undefined;
+  syncRun: SiteSyncRun | undefined;
+  private watchUntil: number | undefined;
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly waitMs: number,
+    private readonly publish: (s: SiteLoopState) => void,
+  ) {}
+  show(rs: readonly ChannelResult[]): void {
+    if (this.watchUntil === undefined && rs.some((r) => r.connectionState !== undefined)) this.watchUntil = this.ctx.clock.now() + this.waitMs;
+    this.publish({ running: true, results: decorate(this.plan, rs), ...(this.syncRun ? { syncRunId: this.syncRun.runId } : {}), ...(this.watchUntil ? { watchUntil: this.watchUntil } : {}) });
+  }
 }
 
 /** Camera sync through the app's sync feature; rollbacks are runs of their own (journalled, verified). */
