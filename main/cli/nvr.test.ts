@@ -142,6 +142,27 @@ describe('nvr-console nvr channels on an https NVR', () => {
   });
 });
 
+describe('nvr-console nvr channels on newer firmware that refuses the RemoteDevice read', () => {
+  it('lists the channels through LogicDeviceManager, a disabled one included, and never reads a stored password', async () => {
+    const site = await startSite({ block: '127.62.17', cameras: 2, behindNvr: 0, nvrRpc: { firmware: 'logic-device-manager', missingMethods: ['configManager.getConfig'] } });
+    try {
+      rpcOf(site).channels[1]!.enable = false;
+      const r = await cli(['--nvr', rpcOf(site).url, '--username', 'admin', '--secrets-stdin'], JSON.stringify({ password: PW }));
+      expect(r.code, r.stderr).toBe(0);
+      expect((JSON.parse(r.stdout) as { channel: number; enabled: boolean; address: string }[]).map((x) => [x.channel, x.enabled, x.address])).toEqual([
+        [1, true, site.cameras[0]!.address],
+        [2, false, site.cameras[1]!.address],
+      ]);
+      expect(r.stderr).toMatch(/Read through LogicDeviceManager/);
+      expect(r.stderr).toMatch(/Channel 2 .*is disabled on the NVR/);
+      // Reads only, none of them sealed (a view needs no stored password).
+      expect(rpcOf(site).requests().filter((q) => q.sealed || /set/i.test(q.method))).toEqual([]);
+    } finally {
+      await site.stop();
+    }
+  });
+});
+
 describe('nvr-console nvr channels on firmware without the web JSON-RPC', () => {
   it('falls back to the CGI reads and prints the same rows', async () => {
     const site = await startSite({ block: '127.62.6', cameras: 2, behindNvr: 0, nvrRpc: { rpcMissing: true } });

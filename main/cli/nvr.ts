@@ -5,7 +5,7 @@ import { Fingerprint, NvrUrl } from '../../common/contract/nvr';
 import { CredentialGate } from '../core/credential-gate';
 import { DahuaError, DahuaRpcClient } from '../dahua/client';
 import { readNvrCgi } from '../dahua/cgi';
-import { readNvr } from '../dahua/reader';
+import { readNvr, type NvrRead } from '../dahua/reader';
 import { nvrAction } from '../dahua/session';
 import { EXIT, type CliIo } from './io';
 import { confirmNvrCertificate } from './nvr-cert';
@@ -71,27 +71,7 @@ async function channelsCommand(opts: Record<string, string | boolean | undefined
       if (err instanceof DahuaError && err.rpcMissing && !pinned) return readNvrCgi({ url: url.data, username: opts.username as string, password, gate, clock, timeoutMs });
       throw err;
     });
-    const rows = read.channels.map((c) => ({
-      channel: c.channel,
-      name: c.name,
-      address: c.address,
-      port: c.port ?? null,
-      protocol: c.protocol,
-      username: c.username,
-      online: c.online,
-      // false: configured but disabled on the NVR (it does not record); such a channel is listed, never dropped.
-      enabled: c.enabled !== false,
-      state: c.state,
-      model: c.model,
-    }));
-    io.stdout(JSON.stringify(rows, null, opts.json ? undefined : 2) + '\n');
-    if (!opts.json) {
-      const id = [read.identity.model, read.identity.serial].filter(Boolean).join(' ');
-      const disabled = rows.filter((r) => !r.enabled);
-      io.stderr(`${id || 'NVR'}: ${rows.length} channel(s), ${rows.filter((r) => r.online).length} online${disabled.length ? `, ${disabled.length} disabled on the NVR` : ''}.\n`);
-      for (const r of disabled) io.stderr(`Channel ${r.channel}${r.name ? ` (${r.name})` : ''} is disabled on the NVR: it does not record until it is enabled again (the next run restores a channel it paused).\n`);
-      for (const n of read.notes) io.stderr(`Note: ${n}\n`);
-    }
+    printChannels(read, !!opts.json, io);
     return EXIT.ok;
   } catch (err) {
     if (err instanceof DahuaError) {
@@ -102,6 +82,30 @@ async function channelsCommand(opts: Record<string, string | boolean | undefined
   } finally {
     await client.logout();
   }
+}
+
+/** One JSON row per channel on stdout; without --json, a summary, the disabled channels and the notes on stderr. */
+function printChannels(read: NvrRead, json: boolean, io: CliIo): void {
+  const rows = read.channels.map((c) => ({
+    channel: c.channel,
+    name: c.name,
+    address: c.address,
+    port: c.port ?? null,
+    protocol: c.protocol,
+    username: c.username,
+    online: c.online,
+    // false: configured but disabled on the NVR (it does not record); such a channel is listed, never dropped.
+    enabled: c.enabled !== false,
+    state: c.state,
+    model: c.model,
+  }));
+  io.stdout(JSON.stringify(rows, null, json ? undefined : 2) + '\n');
+  if (json) return;
+  const id = [read.identity.model, read.identity.serial].filter(Boolean).join(' ');
+  const disabled = rows.filter((r) => !r.enabled);
+  io.stderr(`${id || 'NVR'}: ${rows.length} channel(s), ${rows.filter((r) => r.online).length} online${disabled.length ? `, ${disabled.length} disabled on the NVR` : ''}.\n`);
+  for (const r of disabled) io.stderr(`Channel ${r.channel}${r.name ? ` (${r.name})` : ''} is disabled on the NVR: it does not record until it is enabled again (the next run restores a channel it paused).\n`);
+  for (const n of read.notes) io.stderr(`Note: ${n}\n`);
 }
 
 function parseSecrets(text: string): string {

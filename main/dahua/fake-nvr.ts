@@ -127,124 +127,155 @@ function cameraObject(c: FakeCamera, i: number, password: string | undefined): R
 }
 
 type Answer = { params?: unknown; result?: unknown } | { code: number };
+type Method = (p: Record<string, unknown>) => Answer;
+
+/** What every handler of the fake works on. */
+interface Fake {
+  o: FakeNvrOptions;
+  faults: FakeFaults;
+  /** The private half, when the fake made the key (undefined with a weak `pub` it cannot open). */
+  key?: { pub: string; privateKey: KeyObject };
+  pub: string;
+  cameras: FakeCamera[];
+  requests: LoggedRequest[];
+  sealedWrites: unknown[];
+  random: string;
+}
+
+const UNUSED_SLOT = { Enable: false, Address: '192.168.0.0', Port: 37777, UserName: 'admin', Password: '', ProtocolType: 'Private', Name: '' };
+const REFUSED = 268894209;
+
+const unusedCount = (f: Fake) => f.o.unusedSlots ?? 0;
+
+function tableOf(f: Fake): unknown {
+  const slots = [
+    ...f.cameras.map((c) => ({ Enable: c.enable, Address: c.address, Port: c.port, UserName: c.username, Password: f.faults.maskTable ? '******' : c.password, ProtocolType: c.protocol, Name: c.name })),
+    ...Array.from({ length: unusedCount(f) }, () => UNUSED_SLOT),
+  ];
+  return f.o.slotStyle === 'uuid' ? Object.fromEntries(slots.map((v, i) => [`uuid:System_CONFIG_NETCAMERA_INFO_${i}`, v])) : slots;
+}
+
+function listOf(f: Fake, mask: boolean): Record<string, unknown>[] {
+  const empty: FakeCamera = { enable: false, address: '', port: 0, username: '', password: '', protocol: 'Private', name: '' };
+  return [...f.cameras.map((c, i) => cameraObject(c, i, mask ? '******' : c.password)), ...Array.from({ length: unusedCount(f) }, (_, j) => cameraObject(empty, f.cameras.length + j, ''))];
+}
+
+/** One written camera or slot, as an NVR that replaces the whole slot stores it: a mask or an omitted password is stored as written. */
+function store(c: FakeCamera | undefined, v: Record<string, unknown>, enable: unknown): void {
+  if (!c) return;
+  if (typeof enable === 'boolean') c.enable = enable;
+  c.password = typeof v['Password'] === 'string' ? v['Password'] : '';
+  if (typeof v['UserName'] === 'string') c.username = v['UserName'];
+}
+
+/** Opens a sealed call, runs `f` on its body and seals the answer with the caller's key (or answers it plain). */
+function sealed(f: Fake, p: Record<string, unknown>, run: (body: unknown) => unknown, asSealed = true): Answer {
+  if (!f.key) return { code: REFUSED }; // a weak key the fake cannot open; the test counts the call in the log
+  let opened;
+  try {
+    opened = open(f.key.privateKey, p);
+  } catch {
+    return { code: REFUSED };
+  }
+  const out = run(opened.body);
+  return asSealed ? { params: { content: sealAnswer(out, opened.key, opened.cipher) }, result: true } : { params: out, result: true };
+}
+
+/** secSetCamera's body, applied camera by camera; the answer as the faults say. */
+function setCamera(f: Fake, body: unknown): unknown {
+  f.sealedWrites.push(body);
+  const sent = obj(body)['cameras'];
+  const verdicts = (Array.isArray(sent) ? sent.map(obj) : []).map((cam) => {
+    const uc = cam['UniqueChannel'] as number;
+    const refused = f.faults.refuseInside.includes(uc + 1);
+    if (!refused) store(f.cameras[uc], obj(cam['DeviceInfo']), cam['Enable']);
+    return { UniqueChannel: uc, failedCode: refused ? 1 : 0 };
+  });
+  if (f.faults.setAnswer === 'result-only') return { result: true };
+  if (f.faults.setAnswer === 'junk') return 'ok';
+  return verdicts;
+}
+
+function setConfig(f: Fake, p: Record<string, unknown>): Answer {
+  const t = p['table'];
+  const entries: [number, unknown][] = Array.isArray(t) ? t.map((v, i) => [i, v]) : Object.entries(obj(t)).map(([k, v]) => [Number(/_(\d+)$/.exec(k)?.[1]), v]);
+  if (p['name'] !== 'RemoteDevice' || !entries.length || entries.some(([i]) => !Number.isInteger(i))) return { code: REFUSED };
+  entries.forEach(([i, v]) => store(f.cameras[i], obj(v), obj(v)['Enable']));
+  return { params: { options: null }, result: true };
+}
+
+/** The method table of one personality. */
+function methodsOf(f: Fake): Record<string, Method> {
+  const common: Record<string, Method> = {
+    'magicBox.getSerialNo': () => ({ params: { sn: 'FAKE0001' }, result: true }),
+    'global.logout': () => ({ result: true }),
+    'LogicDeviceManager.getCameraState': () => ({ params: { states: f.cameras.map((c, i) => ({ channel: i, connectionState: c.enable ? 'Connected' : 'Unknown' })) }, result: true }),
+  };
+  if (f.o.personality === 'table') {
+    return {
+      ...common,
+      'configManager.getConfig': (p) => (p['name'] === 'RemoteDevice' ? { params: { table: tableOf(f) }, result: true } : { code: REFUSED }),
+      'configManager.setConfig': (p) => setConfig(f, p),
+    };
+  }
+  return {
+    ...common,
+    'Security.getEncryptInfo': () => ({ params: { asymmetric: 'RSA', cipher: ['AES', 'RPAC'], AESPadding: ['ZERO'], pub: f.pub }, result: true }),
+    'LogicDeviceManager.getCameraAll': () => ({ params: { camera: listOf(f, true) }, result: true }),
+    'LogicDeviceManager.secGetCameraAll': (p) => sealed(f, p, () => ({ camera: listOf(f, f.faults.maskSealed) })),
+    'LogicDeviceManager.secSetCamera': (p) => sealed(f, p, (body) => setCamera(f, body), f.faults.setAnswer !== 'unsealed'),
+    // DOMAIN.md: some newer models refuse the RemoteDevice reads; this one refuses them, writes included.
+    'configManager.getConfig': () => ({ code: REFUSED }),
+    'configManager.setConfig': () => ({ code: REFUSED }),
+  };
+}
+
+/** /RPC2_Login: the challenge, then the Default hash of admin's password. */
+function login(f: Fake, b: Record<string, unknown>): unknown {
+  const p = obj(b['params']);
+  if (!p['password']) {
+    f.random = String(100000000 + Math.floor(Math.random() * 899999999));
+    return { error: { code: 268632079 }, params: { encryption: 'Default', random: f.random, realm: REALM }, result: false, session: 'fake-session' };
+  }
+  const ok = p['password'] === md5(`admin:${f.random}:${md5(`admin:${REALM}:${f.o.password ?? 'Nvr-pass-1'}`)}`);
+  return ok ? { params: { keepAliveInterval: 60 }, result: true, session: 'fake-session' } : { error: { code: 268632085 }, params: { remainLoginTimes: 4 }, result: false };
+}
+
+function handle(f: Fake, methods: Record<string, Method>, req: IncomingMessage, res: ServerResponse, raw: string): void {
+  const b = obj(JSON.parse(raw || '{}'));
+  const method = String(b['method']);
+  f.requests.push({ method, raw });
+  const send = (body: unknown) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  if (req.url === '/RPC2_Login') return send(login(f, b));
+  const code = f.faults.refuse[method];
+  const handler = Object.hasOwn(methods, method) ? methods[method] : undefined;
+  const a: Answer = code !== undefined ? { code } : handler ? handler(obj(b['params'])) : { code: 268894210 };
+  if (f.faults.drop.includes(method)) return void res.socket?.destroy();
+  if (f.faults.stall.includes(method)) return;
+  send('code' in a ? { error: { code: a.code, message: 'Refused by the fake' }, id: b['id'], result: false, session: b['session'] } : { id: b['id'], ...a, session: b['session'] });
+}
 
 export async function startFakeNvr(o: FakeNvrOptions): Promise<FakeNvr> {
   if (!o.address.startsWith('127.')) throw new Error('the fake NVR binds to loopback only');
   const faults: FakeFaults = { refuse: {}, drop: [], stall: [], setAnswer: 'per-camera', refuseInside: [], maskSealed: false, maskTable: false, ...o.faults };
   const key = o.pub ? undefined : makeKey();
-  const pub = o.pub ?? key!.pub;
-  const cameras = o.cameras;
-  const requests: LoggedRequest[] = [];
-  const sealedWrites: unknown[] = [];
-  const unused = { Enable: false, Address: '192.168.0.0', Port: 37777, UserName: 'admin', Password: '', ProtocolType: 'Private', Name: '' };
-  const ldm = o.personality === 'ldm';
-  let random = '';
-
-  const slotsOf = () => [...cameras.map((c) => ({ Enable: c.enable, Address: c.address, Port: c.port, UserName: c.username, Password: faults.maskTable ? '******' : c.password, ProtocolType: c.protocol, Name: c.name })), ...Array.from({ length: o.unusedSlots ?? 0 }, () => unused)];
-  const tableOf = () => (o.slotStyle === 'uuid' ? Object.fromEntries(slotsOf().map((v, i) => [`uuid:System_CONFIG_NETCAMERA_INFO_${i}`, v])) : slotsOf());
-  const listOf = (mask: boolean) => [...cameras.map((c, i) => cameraObject(c, i, mask ? '******' : c.password)), ...Array.from({ length: o.unusedSlots ?? 0 }, (_, j) => cameraObject({ enable: false, address: '', port: 0, username: '', password: '', protocol: 'Private', name: '' }, cameras.length + j, ''))];
-
-  /** One written camera or slot, as the NVR would store it: every field as written (a mask is stored as the password). */
-  const store = (c: FakeCamera | undefined, v: Record<string, unknown>, enable: unknown) => {
-    if (!c) return;
-    if (typeof enable === 'boolean') c.enable = enable;
-    if (typeof v['Password'] === 'string') c.password = v['Password'];
-    else c.password = ''; // omitted: what an NVR that replaces the whole slot does
-    if (typeof v['UserName'] === 'string') c.username = v['UserName'];
-  };
-
-  const sealed = (p: Record<string, unknown>, f: (body: unknown) => unknown, asSealed = true): Answer => {
-    if (!key) return { code: 268894209 }; // a weak key the fake cannot open; the test counts the call
-    let opened;
-    try {
-      opened = open(key.privateKey, p);
-    } catch {
-      return { code: 268894209 };
-    }
-    const out = f(opened.body);
-    return asSealed ? { params: { content: sealAnswer(out, opened.key, opened.cipher) }, result: true } : { params: out, result: true };
-  };
-
-  const setCamera = (body: unknown): unknown => {
-    sealedWrites.push(body);
-    const sent = obj(body)['cameras'];
-    const list = Array.isArray(sent) ? sent.map(obj) : [];
-    const verdicts = list.map((cam) => {
-      const uc = cam['UniqueChannel'] as number;
-      const refused = faults.refuseInside.includes(uc + 1);
-      if (!refused) store(cameras[uc], obj(cam['DeviceInfo']), cam['Enable']);
-      return { UniqueChannel: uc, failedCode: refused ? 1 : 0 };
-    });
-    if (faults.setAnswer === 'result-only') return { result: true };
-    if (faults.setAnswer === 'junk') return 'ok';
-    return verdicts;
-  };
-
-  const methods: Record<string, (p: Record<string, unknown>) => Answer> = {
-    'magicBox.getSerialNo': () => ({ params: { sn: 'FAKE0001' }, result: true }),
-    'global.logout': () => ({ result: true }),
-    'LogicDeviceManager.getCameraState': () => ({ params: { states: cameras.map((c, i) => ({ channel: i, connectionState: c.enable ? 'Connected' : 'Unknown' })) }, result: true }),
-    ...(ldm
-      ? {
-          'Security.getEncryptInfo': () => ({ params: { asymmetric: 'RSA', cipher: ['AES', 'RPAC'], AESPadding: ['ZERO'], pub }, result: true }),
-          'LogicDeviceManager.getCameraAll': () => ({ params: { camera: listOf(true) }, result: true }),
-          'LogicDeviceManager.secGetCameraAll': (p) => sealed(p, () => ({ camera: listOf(faults.maskSealed) })),
-          'LogicDeviceManager.secSetCamera': (p) => sealed(p, setCamera, faults.setAnswer !== 'unsealed'),
-          // DOMAIN.md: on some newer models the RemoteDevice reads answer 400; this one refuses them, writes included.
-          'configManager.getConfig': () => ({ code: 268894209 }),
-          'configManager.setConfig': () => ({ code: 268894209 }),
-        }
-      : {
-          'configManager.getConfig': (p) => (p['name'] === 'RemoteDevice' ? { params: { table: tableOf() }, result: true } : { code: 268894209 }),
-          'configManager.setConfig': (p) => {
-            const t = p['table'];
-            const entries: [number, unknown][] = Array.isArray(t) ? t.map((v, i) => [i, v]) : Object.entries(obj(t)).map(([k, v]) => [Number(/_(\d+)$/.exec(k)?.[1]), v]);
-            if (p['name'] !== 'RemoteDevice' || !entries.length || entries.some(([i]) => !Number.isInteger(i))) return { code: 268894209 };
-            entries.forEach(([i, v]) => store(cameras[i], obj(v), obj(v)['Enable']));
-            return { params: { options: null }, result: true };
-          },
-        }),
-  };
-
-  const login = (b: Record<string, unknown>): unknown => {
-    const p = obj(b['params']);
-    if (!p['password']) {
-      random = String(100000000 + Math.floor(Math.random() * 899999999));
-      return { error: { code: 268632079 }, params: { encryption: 'Default', random, realm: REALM }, result: false, session: 'fake-session' };
-    }
-    const ok = p['password'] === md5(`admin:${random}:${md5(`admin:${REALM}:${o.password ?? 'Nvr-pass-1'}`)}`);
-    return ok ? { params: { keepAliveInterval: 60 }, result: true, session: 'fake-session' } : { error: { code: 268632085 }, params: { remainLoginTimes: 4 }, result: false };
-  };
-
-  const handle = (req: IncomingMessage, res: ServerResponse, raw: string) => {
-    const b = obj(JSON.parse(raw || '{}'));
-    const method = String(b['method']);
-    requests.push({ method, raw });
-    const send = (body: unknown) => {
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify(body));
-    };
-    if (req.url === '/RPC2_Login') return send(login(b));
-    const code = faults.refuse[method];
-    const handler = methods[method];
-    const a: Answer = code !== undefined ? { code } : handler ? handler(obj(b['params'])) : { code: 268894210 };
-    if (faults.drop.includes(method)) return void res.socket?.destroy();
-    if (faults.stall.includes(method)) return;
-    send('code' in a ? { error: { code: a.code, message: 'Refused by the fake' }, id: b['id'], result: false, session: b['session'] } : { id: b['id'], ...a, session: b['session'] });
-  };
-
+  const f: Fake = { o, faults, ...(key ? { key } : {}), pub: o.pub ?? key!.pub, cameras: o.cameras, requests: [], sealedWrites: [], random: '' };
+  const methods = methodsOf(f);
   const server = createServer((req, res) => {
     let raw = '';
     req.on('data', (c: Buffer) => (raw += c.toString('utf8')));
-    req.on('end', () => handle(req, res, raw));
+    req.on('end', () => handle(f, methods, req, res, raw));
   });
   await new Promise<void>((r) => server.listen(0, o.address, r));
   return {
     url: `http://${o.address}:${(server.address() as AddressInfo).port}`,
-    cameras,
+    cameras: f.cameras,
     faults,
-    requests,
-    sealedWrites,
+    requests: f.requests,
+    sealedWrites: f.sealedWrites,
     async stop() {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));

@@ -51,7 +51,7 @@ export class EnvelopeError extends Error {}
 export class WeakKeyError extends EnvelopeError {}
 
 /** Fewer real modulus bits than this and a sealed password is only as safe as a key anyone can break. */
-export const MIN_RSA_BITS = 2048;
+const MIN_RSA_BITS = 2048;
 const MAX_RSA_BITS = 16384;
 const STANDARD_EXPONENT = 65537;
 
