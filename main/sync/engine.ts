@@ -5,7 +5,8 @@ import { OffsetClock, type Clock } from '../../common/clock';
 import { budgetWarning, type SiteEvidence } from '../../common/sync/candidates';
 import { SyncPassword } from '../../common/contract/sync';
 import { OUTCOMES } from '../../common/sync/outcomes';
-import { onvifPasswordProblem } from '../../common/sync/password';
+import { isRetryable, needsNewPassword } from '../../common/sync/retry';
+import { passwordRuleProblem } from '../../common/reset/password';
 import type { SyncRow } from '../../common/sync/report';
 import { targetKey, type SyncTarget } from '../../common/sync/target';
 import { CredentialGate, deviceKeyOf } from '../core/credential-gate';
@@ -73,10 +74,8 @@ export const SYNC_DEFAULTS = { concurrency: 16, maxFailedAuthsPerDevice: 2, time
 
 type Cfg = typeof SYNC_DEFAULTS;
 
-/** Why the new password cannot be used for ONVIF at all (refused before any camera is touched). */
-export function newPasswordProblem(newPassword: string): string | undefined {
-  return onvifPasswordProblem(newPassword);
-}
+/** Why the new password cannot be sent at all (the app's one rule, common/reset/password.ts): refused before any camera is touched. */
+export const newPasswordProblem = passwordRuleProblem;
 
 /** What the technician is told before a run starts. */
 export function runWarnings(secrets: SyncSecrets, maxFailures: number): string[] {
@@ -215,16 +214,20 @@ export class SyncRun {
   }
 
   /**
-   * Failed accounts a retry may touch now: not those whose camera is still
-   * locked (they wait for their countdown) nor those whose camera's refused
-   * sign-ins already fill the budget.
+   * Failed accounts a retry may touch now (common/sync/retry.ts, the rule the Sync screen shows too), with
+   * each camera's budget read from the gate. `newPassword`: whether the retry brings another new password
+   * (cameras that refused this one under their own rule are retried only then).
    */
-  retryableKeys(): string[] {
+  retryableKeys(newPassword: 'same' | 'another' = 'same'): string[] {
     return this.failedKeys().filter((k) => {
       const row = this.rows.get(k)!;
-      const st = this.gate.status(row.xaddr);
-      return OUTCOMES[row.outcome!].retryable && st.failures < this.cfg.maxFailedAuthsPerDevice && st.lockedUntil === undefined;
+      return isRetryable(row, this.gate.status(row.xaddr), this.cfg.maxFailedAuthsPerDevice, this.clock.now(), newPassword);
     });
+  }
+
+  /** Failed accounts whose camera refused this new password under its own rule: they need another. */
+  needNewPasswordKeys(): string[] {
+    return this.failedKeys().filter((k) => needsNewPassword(this.rows.get(k)!));
   }
 
   /** Runs the given accounts (default: those without an outcome). One pass at a time. */

@@ -192,10 +192,16 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
       }
       const problem = newPasswordProblem(secrets.newPassword);
       if (problem) throw new AppError('bad-request', problem);
+      const another = h.secrets !== undefined && secrets.newPassword !== h.secrets.newPassword ? 'another' : 'same';
+      const keys = h.run.retryableKeys(another);
+      if (!keys.length) {
+        const refusedIt = h.run.needNewPasswordKeys().length;
+        throw new AppError('conflict', refusedIt && another === 'same'
+          ? `${refusedIt} camera${refusedIt === 1 ? '' : 's'} refused this new password under ${refusedIt === 1 ? 'its' : 'their'} own rule: enter another new password to retry ${refusedIt === 1 ? 'it' : 'them'}.`
+          : 'No failed camera can be retried now (locked ones wait for their countdown; ones that used their failed sign-ins wait for a new run).');
+      }
       h.secrets = secrets;
       h.warnings = runWarnings(secrets, h.run.maxFailedAuths);
-      const keys = h.run.retryableKeys();
-      if (!keys.length) throw new AppError('conflict', 'No failed camera can be retried now (locked ones wait for their countdown; ones that used their failed sign-ins wait for a new run).');
       startPass(h, secrets, keys);
       return { runId: h.run.runId, retried: keys.length };
     },
