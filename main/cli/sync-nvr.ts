@@ -109,11 +109,16 @@ export async function runCloseLoop(o: {
 }): Promise<CloseLoopCliResult> {
   const cameras = new CliCameras(o);
   let shown = '';
+  // Ctrl-C: the camera in hand is finished (its store or rollback), no other starts; the channels are still judged.
+  const cancel = new AbortController();
+  const onSigint = () => cancel.abort();
+  process.once('SIGINT', onSigint);
   try {
     const { plan, result } = await runSite({
       store: o.session.store, targets: o.targets, newPassword: o.secrets.newPassword, journalPath: loopJournalPath(o.journalPath),
       clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }, waitMs: o.nvr.waitMs, pollMs: o.nvr.pollMs, secret: () => {},
       ...(o.camerasOnly !== undefined ? { camerasOnly: o.camerasOnly } : {}),
+      signal: cancel.signal,
       openCameras: (p) => cameras.open(p),
       onPlan: (p) => o.io.stderr(planLines(p, o.quiet)),
       onBadLines: (n) => o.io.stderr(`The NVR journal ${loopJournalPath(o.journalPath)} had ${n} unreadable line(s); they were skipped.\n`),

@@ -26,6 +26,7 @@ export async function closeCamera(run: LoopRun, work: CameraWork): Promise<void>
   const changing = run.cameras.pending(work.accounts).length > 0;
   if (!changing && connected(run, before)) return adopt(run, work, before);
   if (changing && run.journalError) return notChanged(run, all, `Not changed: ${run.journalError}`, 'Free disk space (or choose a writable journal), then run the same command again.');
+  if (changing && run.stopped) return notChanged(run, all, `Not changed: ${run.stopped}`, 'Run the same command again to finish.');
   if (changing && !(await pause(run, work, before))) return;
   const states = await changeAccounts(run, work, before);
   const stored = await store(run, work, before, states);

@@ -50,7 +50,7 @@ function makeSite(specs: CameraSpec[]) {
 type FakeSite = ReturnType<typeof makeSite>;
 
 /** One run of the loop as a host runs it: prove, read, plan, close the loop. */
-async function runLoop(site: FakeSite, o: { journal?: LoopRecord[]; diskFullAfter?: number; camerasOnly?: boolean } = {}): Promise<CloseLoopResult & { planned: ReturnType<typeof planLoop> }> {
+async function runLoop(site: FakeSite, o: { journal?: LoopRecord[]; diskFullAfter?: number; camerasOnly?: boolean; signal?: AbortSignal } = {}): Promise<CloseLoopResult & { planned: ReturnType<typeof planLoop> }> {
   const journal = o.journal ?? [];
   const prior = priorOf({ records: [...journal], ended: false, badLines: 0 });
   let now = 0;
@@ -70,6 +70,7 @@ async function runLoop(site: FakeSite, o: { journal?: LoopRecord[]; diskFullAfte
     secret: () => {},
     waitMs: 30_000,
     pollMs: 1000,
+    ...(o.signal ? { signal: o.signal } : {}),
   });
   return { ...result, planned };
 }
@@ -200,6 +201,21 @@ describe('close the loop (in-memory site)', () => {
     expect(site.cameras.get('10.0.0.1')!.accounts.get('admin')).toBe(NEW);
     expect(site.cameras.get('10.0.0.2')!.accounts.get('admin')).toBe(OLD);
     expect(r.results[1]!.detail).toMatch(/journal could not be written/);
+    expect(invariant(site, new Set())).toEqual([]);
+  });
+
+  it('cancelled (Ctrl-C) while a camera changes: that camera is finished, no other starts, every channel records', async () => {
+    const site = makeSite([{ channels: 1 }, { channels: 1 }]);
+    const cancel = new AbortController();
+    const change = site.cams.change.bind(site.cams);
+    site.cams.change = async (accounts, known) => {
+      cancel.abort();
+      return change(accounts, known);
+    };
+    const r = await runLoop(site, { signal: cancel.signal });
+    expect(outcomes(r)).toEqual(['recording', 'skipped']);
+    expect(r.results[1]!.detail).toMatch(/cancelled/);
+    expect([...site.cameras.values()].map((c) => c.accounts.get('admin'))).toEqual([NEW, OLD]);
     expect(invariant(site, new Set())).toEqual([]);
   });
 

@@ -38,6 +38,8 @@ export interface CloseLoopOptions {
   waitMs?: number;
   pollMs?: number;
   onUpdate?(results: ChannelResult[]): void;
+  /** Cancel (Ctrl-C): no further camera starts; the one in hand is finished, then the channels are watched and judged. */
+  signal?: AbortSignal;
 }
 
 export interface CloseLoopResult extends LoopVerdict {
@@ -48,6 +50,7 @@ export async function closeLoop(o: CloseLoopOptions): Promise<CloseLoopResult> {
   let states = new Map<number, string>();
   const emit = () => o.onUpdate?.(resultsOf(run, o.plan.rows, states, false));
   const run = new LoopRun({ ...o, onChange: emit });
+  o.signal?.addEventListener('abort', () => (run.stopped ??= 'The run was cancelled before this camera\'s turn.'), { once: true });
   await run.readBack();
   if (o.plan.proof.ok) await recoverPaused(run, o.plan.cameras, o.newPassword);
   run.states = await o.store.channelStates().catch(() => new Map<number, string>());
@@ -65,7 +68,7 @@ export async function closeLoop(o: CloseLoopOptions): Promise<CloseLoopResult> {
 
 /** "Cameras only" (the NVR cannot be written): the camera changes; its channels are told to stop recording. */
 async function changeCameraOnly(run: LoopRun, work: CameraWork): Promise<void> {
-  if (run.journalError) return;
+  if (run.journalError || run.stopped) return;
   const changes = await run.cameras.change(work.accounts, {});
   for (const c of channelsOf(run, work)) {
     const n = run.note(c.channel);
@@ -79,7 +82,7 @@ async function changeCameraOnly(run: LoopRun, work: CameraWork): Promise<void> {
 
 /** Chosen cameras no channel records still get the new password (the NVR does not sign in to them). */
 async function changeRest(run: LoopRun, plan: LoopPlan): Promise<void> {
-  if (!plan.rest.length || run.journalError) return;
+  if (!plan.rest.length || run.journalError || run.stopped) return;
   const none: KnownPasswords = {};
   await run.cameras.change(plan.rest, none);
 }

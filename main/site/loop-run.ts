@@ -50,6 +50,8 @@ export class LoopRun {
   readonly notes = new Map<number, ChannelNote>();
   /** Set when a journal record could not be written (disk full…): no new camera starts after that. */
   journalError: string | undefined;
+  /** Set when the run was cancelled: no new camera starts either. */
+  stopped: string | undefined;
 
   constructor(readonly o: LoopRunOptions) {}
 

@@ -69,6 +69,8 @@ export interface RunSiteOptions {
   onUpdate?(results: ChannelResult[]): void;
   /** Journal lines skipped as unreadable. */
   onBadLines?(count: number): void;
+  /** Cancel: no further camera starts (the one in hand finishes). */
+  signal?: AbortSignal;
   /** Tests inject a journal whose writes fail (disk full). */
   openJournal?(path: string): Promise<Pick<LoopJournal, 'append' | 'close'>>;
 }
