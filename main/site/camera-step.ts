@@ -33,6 +33,12 @@ export async function closeCamera(run: LoopRun, work: CameraWork): Promise<void>
   await rollBack(run, work, before, states, stored);
 }
 
+/** The NVR already holds exactly what the edit asks for (a password it does not show is never assumed). */
+function already(e: ChannelEdit, c: StoredChannel | undefined): boolean {
+  if (!c) return false;
+  return (e.enable === undefined || c.enabled === e.enable) && (e.name === undefined || c.name === e.name) && (e.password === undefined || c.password === e.password);
+}
+
 /** The camera is left as it is in this run: its channels say why. */
 function notChanged(run: LoopRun, channels: readonly number[], why: string, next?: string): void {
   for (const c of channels) run.note(c).holds = 'old';
@@ -120,8 +126,11 @@ async function store(run: LoopRun, work: CameraWork, before: readonly StoredChan
     if (holds === 'new') edit.password = run.newPassword;
     if (holds === 'new' || c.enabled) edits.push(edit);
   }
-  if (!edits.length) return new Map();
-  const v = await writeAndConfirm(run, 'store', work.host, edits);
+  // Nothing to send for a channel already as wanted (a camera this run did not pause).
+  const needed = edits.filter((e) => !already(e, run.view.get(e.channel)));
+  if (!needed.length) return new Map(edits.map((e) => [e.channel, { status: 'taken' as const }]));
+  const v = await writeAndConfirm(run, 'store', work.host, needed);
+  for (const e of edits) if (!v.has(e.channel)) v.set(e.channel, { status: 'taken' });
   for (const e of edits) {
     const n = run.note(e.channel);
     if (e.password !== undefined) n.stored = taken(v, e.channel);
