@@ -94,6 +94,8 @@ describe('site.snapshot', () => {
     const cam = site.cameras[1]!;
     // The NVR's own sign-ins with the password it stores would be refused too from now on: not this test's count.
     rpcOf(site).setPollInterval(0);
+    // …and a round already under way finishes first (pollNow joins it).
+    await rpcOf(site).pollNow();
     const failed = cam.stats().failedAuths;
     const spent = ctx.gate.status(cam.xaddr).failures;
     cam.users.setPassword('admin', 'Changed-on-site-8');
