@@ -7,7 +7,7 @@ import { startSite, type Site } from '../../sim/site';
 import { SITE_CREDENTIALS } from '../../sim/identities';
 import { Command } from 'commander';
 import { runCliCaptured } from '../../test/support/cli';
-import { registerSync } from './sync';
+import { registerSync, strayErrorReporter } from './sync';
 import type { JournalFile } from '../sync/journal';
 
 const NEW = 'Cli-new-pass-7';
@@ -117,5 +117,16 @@ describe('nvr-console sync', () => {
     expect(site.cameras[0]!.stats().requests).toBe(before);
     const many = await cli(['--targets', good, '--secrets-stdin', '--journal', join(dir, 'many.jsonl')], JSON.stringify({ currentPasswords: ['Wrong-1x', 'Wrong-2x', NEW], newPassword: NEW }));
     expect(many.stderr).toMatch(/3 current passwords but only 2 refused sign-ins allowed per camera: password 3 may go untried/);
+  });
+
+  it('an escaped error is reported once per error, and nothing more once the terminal is gone (no EPIPE loop)', () => {
+    const said: string[] = [];
+    const report = strayErrorReporter({ stdout: () => {}, stderr: (x) => void said.push(x), setExitCode: () => {}, stdin: async () => '' });
+    report(new Error('first'));
+    report(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+    report(new Error('after the pipe closed'));
+    expect(said).toEqual(['nvr-console sync: unexpected error (the run goes on): first\n']);
+    const throwing = strayErrorReporter({ stdout: () => {}, stderr: () => { throw new Error('closed'); }, setExitCode: () => {}, stdin: async () => '' });
+    expect(() => throwing(new Error('x'))).not.toThrow();
   });
 });

@@ -9,8 +9,9 @@ import { isRetryable, needsNewPassword } from '../../common/sync/retry';
 import { passwordRuleProblem } from '../../common/reset/password';
 import type { SyncRow } from '../../common/sync/report';
 import { targetKey, type SyncTarget } from '../../common/sync/target';
-import { CredentialGate, deviceKeyOf } from '../core/credential-gate';
+import { CredentialGate, deviceKeyOf, type DeviceLease } from '../core/credential-gate';
 import { foldRecord, gateRecordsOf, Journal, JournalWriteError, readJournal, type JournalRecord, type JournalState, type OpenJournalFile } from './journal';
+import type { AccountJob } from './account';
 import { syncAccount } from './pipeline';
 import type { ClientFactory } from './port';
 
@@ -107,6 +108,7 @@ export class SyncRun {
   private state: JournalState;
   private evidence: SiteEvidence;
   private evidenceFor: string[] | undefined;
+  private evidenceNew: string | undefined;
   private controller: AbortController | undefined;
   private pass: Promise<SyncRow[]> | undefined;
   private readonly unsubscribe: () => void;
@@ -248,11 +250,7 @@ export class SyncRun {
     setMaxListeners(0, signal);
     const problem = newPasswordProblem(secrets.newPassword);
     if (problem) throw new Error(problem);
-    // Positions proven in an earlier pass mean nothing for another list.
-    if (this.evidenceFor && (this.evidenceFor.length !== secrets.currentPasswords.length || this.evidenceFor.some((p, i) => p !== secrets.currentPasswords[i]))) {
-      this.evidence.proven = [];
-    }
-    this.evidenceFor = [...secrets.currentPasswords];
+    this.evidenceForPass(secrets);
     const wanted = new Set(keys);
     const todo = this.targets.filter((t) => wanted.has(targetKey(t)));
     const retrying = todo.map(targetKey).filter((k) => this.rows.get(k)!.outcome !== undefined);
@@ -274,46 +272,58 @@ export class SyncRun {
     // Outcome records are flushed outside the camera's slot; the pass waits for all of them.
     // A crash before one lands only means that account is verified again on resume.
     const outcomeWrites: Promise<void>[] = [];
-    await Promise.all(
-      [...cameras].map(([device, accounts]) =>
-        limit(() =>
-          this.gate.withDevice(device, async (lease) => {
-            // What earlier accounts of this camera showed, in this process or one that died (from the journal).
-            const delay = this.state.applyDelay.get(device);
-            const camera = delay !== undefined ? { applyDelayMs: delay } : {};
-            for (const target of accounts) {
-              const key = targetKey(target);
-              if (this.journal?.failure) {
-                this.update(this.journalStopRow(key));
-                continue;
-              }
-              const row = await syncAccount({
-                target, candidates: secrets.currentPasswords, known: knownFor(secrets, key), newPassword: secrets.newPassword, lease, limit: this.cfg.maxFailedAuthsPerDevice,
-                evidence: this.evidence, camera, clock: this.clock, record: this.record, factory: this.o.clientFactory,
-                timeoutMs: this.cfg.timeoutMs, retries: this.cfg.retries, retryBaseMs: this.cfg.retryBaseMs, lateApplyMs: this.cfg.lateApplyMs,
-                defaultLockMs: this.cfg.defaultLockMs, signal,
-                prior: {
-                  setUserSent: this.state.setUserSent.has(key),
-                  replaced: this.state.replaced.get(key),
-                  verified: this.state.verified.has(key) && this.state.setUserPending.has(key),
-                  setAt: this.state.setAt.get(key),
-                  answered: this.state.setUserAnswered.has(key),
-                },
-                onStep: (r) => this.update(r),
-                onRequests: (n) => (this.requestCount += n),
-              });
-              outcomeWrites.push(this.record({ t: 'outcome', key, row }).catch(() => {}));
-              this.update(row);
-              if (this.journal?.failure) this.controller?.abort();
-            }
-          }),
-        ),
-      ),
-    );
+    await Promise.all([...cameras].map(([device, accounts]) => limit(() => this.gate.withDevice(device, (lease) => this.runCamera(device, accounts, lease, secrets, signal, outcomeWrites)))));
     await Promise.all(outcomeWrites);
     this.finishedAt = this.clock.now();
     await this.record({ t: 'end', at: this.finishedAt }).catch(() => {});
     return this.snapshot();
+  }
+
+  /** What earlier passes learnt about the site's passwords holds only for the same passwords. */
+  private evidenceForPass(secrets: SyncSecrets): void {
+    const same = this.evidenceFor && this.evidenceFor.length === secrets.currentPasswords.length && this.evidenceFor.every((p, i) => p === secrets.currentPasswords[i]);
+    // Positions proven in an earlier pass mean nothing for another list.
+    if (this.evidenceFor && !same) this.evidence.proven = [];
+    // Cameras holding the run's new password say nothing about another one (a retry of cameras that refused it).
+    if (this.evidenceNew !== undefined && this.evidenceNew !== secrets.newPassword) this.evidence.newAlreadySet = false;
+    this.evidenceFor = [...secrets.currentPasswords];
+    this.evidenceNew = secrets.newPassword;
+  }
+
+  /** One camera's accounts, one after another inside its turn at the gate. */
+  private async runCamera(device: string, accounts: SyncTarget[], lease: DeviceLease, secrets: SyncSecrets, signal: AbortSignal, outcomeWrites: Promise<void>[]): Promise<void> {
+    // What earlier accounts of this camera showed, in this process or one that died (from the journal).
+    const delay = this.state.applyDelay.get(device);
+    const camera = delay !== undefined ? { applyDelayMs: delay } : {};
+    for (const target of accounts) {
+      const key = targetKey(target);
+      if (this.journal?.failure) {
+        this.update(this.journalStopRow(key));
+        continue;
+      }
+      const row = await syncAccount({
+        target, candidates: secrets.currentPasswords, known: knownFor(secrets, key), newPassword: secrets.newPassword, lease, limit: this.cfg.maxFailedAuthsPerDevice,
+        evidence: this.evidence, camera, clock: this.clock, record: this.record, factory: this.o.clientFactory,
+        timeoutMs: this.cfg.timeoutMs, retries: this.cfg.retries, retryBaseMs: this.cfg.retryBaseMs, lateApplyMs: this.cfg.lateApplyMs,
+        defaultLockMs: this.cfg.defaultLockMs, signal, prior: this.priorOf(key),
+        onStep: (r) => this.update(r),
+        onRequests: (n) => (this.requestCount += n),
+      });
+      outcomeWrites.push(this.record({ t: 'outcome', key, row }).catch(() => {}));
+      this.update(row);
+      if (this.journal?.failure) this.controller?.abort();
+    }
+  }
+
+  /** What the journal says about this account's SetUser: decisions after one read this, not the process's memory. */
+  private priorOf(key: string): AccountJob['prior'] {
+    return {
+      setUserSent: this.state.setUserSent.has(key),
+      replaced: this.state.replaced.get(key),
+      verified: this.state.verified.has(key) && this.state.setUserPending.has(key),
+      setAt: this.state.setAt.get(key),
+      answered: this.state.setUserAnswered.has(key),
+    };
   }
 
   private journalStopRow(key: string): SyncRow {

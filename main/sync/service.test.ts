@@ -61,10 +61,16 @@ describe('sync service', () => {
     const setUsers = s.devices.get('http://127.0.0.13:1/c')!.setUserCount;
     expect(() => f.handlers['sync.retryFailed'](undefined, { host: 'test' })).toThrow(/refused this new password under its own rule: enter another new password/);
     expect(s.devices.get('http://127.0.0.13:1/c')!.setUserCount).toBe(setUsers);
-    // Another new password: that camera is tried again (and this fake refuses any).
+    // Another new password: only that camera gets it; the others keep the run's, and each is remembered for its own.
+    s.devices.get('http://127.0.0.13:1/c')!.b.fault = undefined;
+    expect(() => f.handlers['sync.retryFailed']({ newPassword: 'Bad;pass-7' }, { host: 'test' })).toThrow(/contains ";"/);
     expect((await f.handlers['sync.retryFailed']({ newPassword: 'Another-pass-7' }, { host: 'test' })).retried).toBe(1);
     await until(() => s.events.filter((e) => e.name === 'sync.finished').length === 3, 'sync.finished #3');
     expect(s.devices.get('http://127.0.0.13:1/c')!.setUserCount).toBe(setUsers + 1);
+    expect(s.devices.get('http://127.0.0.13:1/c')!.password).toBe('Another-pass-7');
+    expect(s.ctx.credentials.get('http://127.0.0.13:1/c')).toEqual({ username: 'admin', password: 'Another-pass-7' });
+    expect(s.ctx.credentials.get('http://127.0.0.11:1/a')).toEqual({ username: 'admin', password: NEW });
+    expect((await f.handlers['sync.status']({ runId }, { host: 'test' }))!.rows.map((r) => r.outcome)).toEqual(['updated', 'updated', 'updated']);
 
     // Nothing on disk or in events holds a password.
     const everything = [
@@ -72,10 +78,9 @@ describe('sync service', () => {
       ...readdirSync(join(s.dataDir, 'sync')).map((f) => readFileSync(join(s.dataDir, 'sync', f), 'utf8')),
       readFileSync(join(s.dataDir, 'logs', 'app.log'), 'utf8'),
     ].join('\n');
-    expect(everything).not.toContain(NEW);
-    expect(everything).not.toContain(OLD);
+    for (const p of [NEW, OLD, 'Another-pass-7']) expect(everything).not.toContain(p);
     const runs = await f.handlers['sync.runs'](undefined, { host: 'test' });
-    expect(runs[0]).toMatchObject({ runId, devices: 3, succeeded: 2, failed: 1 });
+    expect(runs[0]).toMatchObject({ runId, devices: 3, succeeded: 3, failed: 0 });
     await f.dispose?.();
   });
 
