@@ -2,6 +2,7 @@
 const benches: Record<string, () => Promise<() => Promise<void>>> = {
   discovery: async () => (await import('./discovery')).benchDiscovery,
   sync: async () => (await import('./sync')).benchSync,
+  'site-loop': async () => (await import('./site-loop')).benchSiteLoop,
 };
 const which = process.argv[2] ?? '';
 const load = benches[which];

@@ -2,7 +2,7 @@
 // network namespace where available), never against a real network.
 import { spawnSync } from 'node:child_process';
 
-const names = { discovery: 'bench/discovery.ts', sync: 'bench/sync.ts' };
+const names = { discovery: 'bench/discovery.ts', sync: 'bench/sync.ts', 'site-loop': 'bench/site-loop.ts' };
 const which = process.argv[2];
 if (!which || !(which in names)) {
   console.error(`usage: npm run bench -- <${Object.keys(names).join('|')}>`);

@@ -18,6 +18,10 @@ describe('channel outcomes', () => {
     ['behind the PoE ports: connected proves nothing', { action: { kind: 'cannot', reason: 'unreachable-from-laptop' } }, 'not-reachable-from-laptop'],
     ['no ONVIF: connected with the old password is not success', { action: { kind: 'cannot', reason: 'no-onvif' } }, 'skipped'],
     ['an unknown state string is not Connected', { connectionState: 'connected ', waitOver: true }, 'updated-waiting'],
+    ['disabled on the NVR at the end: records nothing, whatever else', { enabledAfter: false }, 'disabled-on-nvr'],
+    ['disabled on the NVR, not a channel the app changes', { action: { kind: 'nvr-own-sync' }, enabledAfter: false }, 'disabled-on-nvr'],
+    ['the NVR refused, the camera was put back', { rolledBack: true, nvrUpdated: false }, 'rolled-back'],
+    ['the NVR refused the pause: the camera was never changed', { cameraHoldsNewPassword: false, nvrUpdated: false }, 'nvr-refused'],
   ])('%s', (_name, over, want) => {
     expect(channelOutcome({ ...base, ...over })).toBe(want);
   });

@@ -6,7 +6,16 @@ import type { ChannelAction } from './site-plan';
  * technician leaves the site with. Closed on purpose, like camera sync's
  * outcomes: the board, the CLI's exit code and the report switch on it.
  */
-export const ChannelOutcome = z.enum(['recording', 'updated-waiting', 'nvr-refused', 'camera-offline', 'not-reachable-from-laptop', 'skipped']);
+export const ChannelOutcome = z.enum([
+  'recording',
+  'updated-waiting',
+  'nvr-refused',
+  'rolled-back',
+  'disabled-on-nvr',
+  'camera-offline',
+  'not-reachable-from-laptop',
+  'skipped',
+]);
 export type ChannelOutcome = z.infer<typeof ChannelOutcome>;
 
 export interface ChannelOutcomeInfo {
@@ -34,6 +43,19 @@ export const CHANNEL_OUTCOMES: Record<ChannelOutcome, ChannelOutcomeInfo> = {
     label: 'NVR refused the update',
     explanation: 'The NVR did not accept the new stored password for this channel; the camera itself may already hold it.',
     nextStep: "Enter the new password for this channel on the NVR's Remote Device page, then refresh.",
+    success: false,
+  },
+  'rolled-back': {
+    label: 'Camera put back',
+    explanation:
+      "The NVR refused the new stored password after the camera had changed, so the app put the camera back on the password the NVR stores: the channel records with the old password.",
+    nextStep: "Enter the new password for this channel on the NVR's Remote Device page (or fix what the NVR refused), then run the sync again for this camera.",
+    success: false,
+  },
+  'disabled-on-nvr': {
+    label: 'Disabled on the NVR',
+    explanation: 'The channel is disabled on the NVR, so it does not record.',
+    nextStep: "See the detail: run the sync again to let the app finish it, or enable the channel on the NVR's Remote Device page once the camera and the NVR hold the same password.",
     success: false,
   },
   'camera-offline': {
@@ -64,6 +86,10 @@ export interface ChannelFacts {
   cameraHoldsNewPassword: boolean;
   /** Whether the NVR accepted the new stored password (undefined: never sent). */
   nvrUpdated?: boolean;
+  /** The NVR refused the store and the camera was put back on the password the NVR stores. */
+  rolledBack?: boolean;
+  /** The channel's Enable as read back from the NVR at the end (undefined: not read). */
+  enabledAfter?: boolean;
   /** The channel's last connection state from getCameraState, as the NVR spells it. */
   connectionState?: string;
   /** Whether the bounded wait has ended. */
@@ -78,10 +104,14 @@ export interface ChannelFacts {
  */
 export function channelOutcome(f: ChannelFacts): ChannelOutcome | undefined {
   const { action } = f;
+  // A disabled channel records nothing, whoever disabled it and whatever it stores.
+  if (f.enabledAfter === false) return 'disabled-on-nvr';
+  if (f.rolledBack) return 'rolled-back';
   if (action.kind === 'cannot') return action.reason === 'unreachable-from-laptop' ? 'not-reachable-from-laptop' : 'skipped';
   if (action.kind !== 'nvr-own-sync') {
-    if (action.kind === 'change-camera-then-nvr' && !f.cameraHoldsNewPassword) return 'skipped';
+    // A refused pause or store, whatever the camera did.
     if (f.nvrUpdated === false) return 'nvr-refused';
+    if (action.kind === 'change-camera-then-nvr' && !f.cameraHoldsNewPassword) return 'skipped';
     if (f.nvrUpdated === undefined) return 'skipped';
   }
   if (f.connectionState === 'Connected') return 'recording';

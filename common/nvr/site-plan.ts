@@ -19,6 +19,10 @@ export interface PlanChannel {
   protocol: string;
   username: string;
   online: boolean;
+  /** false: disabled on the NVR. A configured slot is a channel even when disabled. Absent: enabled. */
+  enabled?: boolean;
+  /** Disabled by this app (the pause marker, common/nvr/pause-marker.ts), not by the customer. */
+  pausedByApp?: boolean;
 }
 
 /** The inventory row fields the plan needs. */
@@ -34,7 +38,7 @@ export interface PlanDevice {
 /** What camera sync already learnt about a camera this case (by address). */
 export type KnownCameraState = 'holds-new-password' | 'fixed-user';
 
-export type CannotReason = 'unreachable-from-laptop' | 'no-onvif' | 'fixed-user';
+export type CannotReason = 'unreachable-from-laptop' | 'no-onvif' | 'fixed-user' | 'nvr-not-writable';
 
 export type ChannelAction =
   | { kind: 'nvr-own-sync' }
@@ -50,6 +54,8 @@ export interface PlanRow {
   action: ChannelAction;
   /** One plain sentence: what will happen and why. */
   why: string;
+  /** The NVR signs in to this camera with an account that was not among the chosen ones: the app changes it too. */
+  nvrAccountAdded?: boolean;
 }
 
 export interface SitePlan {
@@ -69,6 +75,8 @@ const WHY: Record<Exclude<ChannelAction['kind'], 'cannot'>, string> & Record<Can
     "The laptop cannot see this camera (commonly: it sits on the NVR's PoE ports). Only the NVR's own sync or the camera's own page can change it.",
   'no-onvif': 'The laptop sees this camera but it does not answer ONVIF, so the app cannot change its password.',
   'fixed-user': "The camera refuses password changes for this account (a fixed user); change it on the camera's own page.",
+  'nvr-not-writable':
+    "The app could not prove it can write this NVR's stored passwords, so it does not change this camera: the NVR would keep signing in with the old password and lock it.",
 };
 
 export function explain(action: ChannelAction): string {

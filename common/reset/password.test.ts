@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { checkPassword, checkPasswordPair, type PasswordProblem } from './password';
+import { checkPassword, checkPasswordPair, passwordRuleProblem, type PasswordProblem } from './password';
 import { generatePassword, GEN_SYMBOLS } from './generator';
 import { estimateStrength } from './strength';
 
@@ -31,6 +31,8 @@ const TABLE: [string, PasswordProblem[], string][] = [
   ['Caméra2024', ['non-ascii'], 'accented letter'],
   ['Camera2024🔒', ['non-ascii'], 'emoji'],
   ['x'.repeat(999) + '1', ['too-long'], '1,000 characters'],
+  ['Camera<2024', ['camera-unsafe-char'], 'allowed by the NVR, but some cameras store it escaped over ONVIF'],
+  ['Camera>2024', ['camera-unsafe-char'], 'the same'],
 ];
 
 describe('NVR password rule', () => {
@@ -52,6 +54,39 @@ describe('NVR password rule', () => {
   it('requires the confirmation to match', () => {
     expect(checkPasswordPair('Camera2024', 'Camera2024').ok).toBe(true);
     expect(checkPasswordPair('Camera2024', 'Camera2025')).toMatchObject({ ok: false, matches: false });
+  });
+});
+
+// The one sentence every caller shows (sync form, main, CLI, reset wizard): it names what the technician typed.
+describe('the rule in one sentence, naming the offending character', () => {
+  it.each<[string, RegExp | undefined]>([
+    ['Site2024x', undefined],
+    ['Site;2024', /contains ";", which the NVR's rule does not allow/],
+    ['Pass&2026x', /contains "&"/],
+    ['a;b:c&d1234', /contains ";", ":" and "&"/],
+    ['Pass<2026x', /contains "<", which some cameras store in escaped form/],
+    ['Caméra2024', /contains "é": only plain letters/],
+    ['Camera\t2024', /control character \(U\+0009/],
+    ['Camera 2024', /contains a space/],
+    ['abc12', /has 5 characters; the NVR's rule needs at least 8/],
+    ['x'.repeat(40) + '1', /has 41 characters; the NVR's rule allows at most 32/],
+    ['abcdefgh', /one kind of character/],
+    ['', /Enter the new password/],
+  ])('%j', (pw, want) => {
+    const said = passwordRuleProblem(pw);
+    if (want === undefined) expect(said).toBeUndefined();
+    else expect(said).toMatch(want);
+    // It never repeats the password itself.
+    if (pw.length >= 3) expect(said ?? '').not.toContain(pw);
+  });
+
+  it('agrees with checkPassword on every input', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), (pw) => {
+        expect(passwordRuleProblem(pw) === undefined).toBe(checkPassword(pw).ok);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 

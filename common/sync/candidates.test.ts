@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { candidateOrder, type Candidate } from './candidates';
 
-const show = (c: Candidate[]) => c.map((x) => (x.kind === 'new' ? 'new' : x.index));
+const show = (c: Candidate[]) => c.map((x) => (x.kind === 'new' ? 'new' : x.kind === 'known' ? `known${x.index}` : x.index));
 
 describe('candidate order', () => {
   it.each([
@@ -15,5 +15,10 @@ describe('candidate order', () => {
     ['positions outside the list are ignored, each tried once', { proven: [5, -1, 1, 1] }, { proven: [1] }, [1, 0, 2, 'new']],
   ])('%s', (_name, site, here, want) => {
     expect(show(candidateOrder(3, { proven: [], newAlreadySet: false, ...site }, here))).toEqual(want);
+  });
+
+  it('passwords known for this account go before everything else, in their order', () => {
+    expect(show(candidateOrder(2, { proven: [1], newAlreadySet: true }, { proven: [0], newHeld: true }, 2))).toEqual(['known0', 'known1', 'new', 0, 1]);
+    expect(show(candidateOrder(1, { proven: [], newAlreadySet: false }, {}, 0))).toEqual([0, 'new']);
   });
 });

@@ -11,8 +11,12 @@ export interface SiteEvidence {
   newAlreadySet: boolean;
 }
 
-/** One sign-in to try: a position in the technician's list, or the new password. */
-export type Candidate = { kind: 'current'; index: number } | { kind: 'new' };
+/**
+ * One sign-in to try: a position in the technician's list, a position in the
+ * passwords known to be current for this one account (e.g. the one the NVR
+ * stores for it), or the new password.
+ */
+export type Candidate = { kind: 'current'; index: number } | { kind: 'known'; index: number } | { kind: 'new' };
 
 /**
  * The technician's order, with passwords proven elsewhere in this run first (sites
@@ -28,15 +32,16 @@ export interface CameraCandidates {
 }
 
 /**
- * The order one account's sign-ins go in: what this very camera's other
- * accounts proved (accounts on a camera usually share a password), then the new
- * password where the site says it may already be set, then passwords proven on
- * other cameras, then the technician's list in order, then the new password
- * if it has not had its turn.
+ * The order one account's sign-ins go in: the passwords known to be current for
+ * this account (`known` of them: given for it alone, never tried for another),
+ * what this very camera's other accounts proved (accounts on a camera usually
+ * share a password), then the new password where the site says it may already
+ * be set, then passwords proven on other cameras, then the technician's list in
+ * order, then the new password if it has not had its turn.
  */
-export function candidateOrder(count: number, site: SiteEvidence, here: CameraCandidates = {}): Candidate[] {
+export function candidateOrder(count: number, site: SiteEvidence, here: CameraCandidates = {}, known = 0): Candidate[] {
   const seen = new Set<number>();
-  const order: Candidate[] = [];
+  const order: Candidate[] = Array.from({ length: Math.max(0, known) }, (_, index) => ({ kind: 'known', index }));
   let newQueued = false;
   const current = (i: number) => {
     if (i < 0 || i >= count || seen.has(i)) return;
@@ -79,5 +84,6 @@ export function budgetWarning(candidates: number, maxFailures: number): string |
 
 /** How a row names the password that signed in: its position in the list, never its value. */
 export function candidateLabel(c: Candidate): string {
+  if (c.kind === 'known') return `the password known for this account${c.index > 0 ? ` (${c.index + 1})` : ''}`;
   return c.kind === 'new' ? 'the new password' : `current password ${c.index + 1}`;
 }

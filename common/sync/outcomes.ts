@@ -36,7 +36,7 @@ export interface OutcomeInfo {
 export const OUTCOMES: Record<SyncOutcome, OutcomeInfo> = {
   updated: {
     label: 'Updated',
-    explanation: 'The camera accepted the new password; the new password signs in and the old one no longer does.',
+    explanation: 'The camera took the new password: after the change it signs in with it, read back from the camera itself.',
     nextStep: 'Nothing to do. Update any recorder or app that signs in to this camera.',
     success: true,
     retryable: false,

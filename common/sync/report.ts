@@ -34,6 +34,8 @@ export const SyncRow = z.object({
   userLevel: z.string().optional(),
   /** Which password signed in: its 1-based position in the technician's list, 0 for the new password (never the password). */
   candidate: z.number().int().min(0).max(10).optional(),
+  /** Signed in with a password given for this account alone (e.g. the one the NVR stores): its 1-based position there. */
+  known: z.number().int().min(1).max(10).optional(),
   finishedAt: z.number().optional(),
 });
 export type SyncRow = z.infer<typeof SyncRow>;

@@ -1,29 +1,34 @@
+import { createHash } from 'node:crypto';
 import { existsSync, renameSync } from 'node:fs';
 import { OffsetClock } from '../../common/clock';
 import { CHANNEL_OUTCOMES } from '../../common/nvr/channel-outcomes';
-import type { PlanRow } from '../../common/nvr/site-plan';
 import { OUTCOMES } from '../../common/sync/outcomes';
 import { publicRow, type SyncRow } from '../../common/sync/report';
 import { targetKey, type SyncTarget } from '../../common/sync/target';
 import { CredentialGate } from '../core/credential-gate';
+import type { NvrChannelStore } from '../dahua/channel-store';
 import { DahuaError, DahuaRpcClient } from '../dahua/client';
-import { readNvr } from '../dahua/reader';
 import { nvrAction } from '../dahua/session';
-import { dahuaTablePort } from '../dahua/table-port';
 import type { PinnedCert } from '../dahua/transport';
-import { closeLoop, type CameraChange, type ChannelResult, type NvrTablePort } from '../site/close-loop';
-import { LoopJournal, readLoopJournal } from '../site/loop-journal';
-import { withPausedChannels } from '../site/resume';
-import { accountsOf, planForTargets } from '../site/target-plan';
-import type { SyncRun } from '../sync/engine';
+import { channelStoreFor } from '../nvr/channel-store';
+import { readLoopJournal } from '../site/loop-journal';
+import type { LoopPlan } from '../site/plan';
+import { accountDetail, holdsAfter, type CameraPort, type KnownPasswords } from '../site/ports';
+import { probeAccount } from '../site/probe';
+import { runSite } from '../site/run-site';
+import type { CloseLoopResult } from '../site/close-loop';
+import { SyncRun, type SyncSecrets } from '../sync/engine';
+import { JournalWriteError, type OpenJournalFile } from '../sync/journal';
+import { onvifClientFactory } from '../sync/onvif-factory';
 import type { CliIo } from './io';
 
 /**
- * `nvr-console sync --nvr …`: the cameras and the NVR's stored passwords in the
- * one order that never locks a camera (main/site/close-loop.ts), then proof
- * per channel. Camera changes go through the sync run (its journal, its gate);
- * NVR writes through one signed-in session and the loop journal beside the
- * sync journal.
+ * `nvr-console sync --nvr …`: the CLI's side of close-the-loop. The sequence
+ * itself is main/site/run-site.ts, the same the app runs; this file brings
+ * the CLI's camera sync (the SyncRun of the targets file, one more for the
+ * accounts the NVR signs in with that the file does not list, and one per
+ * rollback, all on one credential gate), the journal beside the sync journal,
+ * and the output rows.
  */
 
 export interface NvrTarget {
@@ -55,126 +60,217 @@ export function archiveLoopJournal(syncJournal: string, runId: string): void {
 }
 
 export interface NvrSession {
-  channels: Awaited<ReturnType<typeof readNvr>>['channels'];
-  port: NvrTablePort;
+  store: NvrChannelStore;
   logout(): Promise<void>;
 }
 
-/** Signs in once (through a gate: one refused sign-in at most) and reads the channels. */
+/** Signs in once (through a gate: one refused sign-in at most) and reads the channels, before any camera is touched. */
 export async function openNvr(nvr: NvrTarget, pinned?: PinnedCert): Promise<NvrSession> {
   const clock = new OffsetClock();
   const gate = new CredentialGate({ clock });
   const client = new DahuaRpcClient({ url: nvr.url, username: nvr.username, timeoutMs: nvr.timeoutMs, ...(pinned ? { pinned } : {}) });
-  const act = <T>(f: () => Promise<T>) => nvrAction({ gate, client, password: nvr.password, clock }, f);
+  const store = channelStoreFor(client, (f) => nvrAction({ gate, client, password: nvr.password, clock }, f));
   try {
-    const read = await act(() => readNvr(client));
-    const raw = dahuaTablePort(client);
-    return {
-      channels: read.channels,
-      port: { readTable: () => act(() => raw.readTable()), writeTable: (t) => act(() => raw.writeTable(t)), channelStates: () => act(() => raw.channelStates()) },
-      logout: () => client.logout(),
-    };
+    await store.readChannels();
+    return { store, logout: () => client.logout() };
   } catch (err) {
     await client.logout();
     throw err;
   }
 }
 
+type ChannelRow = { kind: 'nvr-channel'; channel: number; address: string; protocol: string; username: string; action: string; outcome: string; enabled: boolean | null; detail: string; nextStep: string };
+type CameraRow = ReturnType<typeof cameraRows>[number];
+
 export interface CloseLoopCliResult {
-  channelRows: { kind: 'nvr-channel'; channel: number; address: string; protocol: string; action: string; outcome: string; detail: string; nextStep: string }[];
-  /** Every channel the app changed (camera and/or stored password) ended `recording`. */
+  /** One row per NVR channel, and camera rows for the NVR's own accounts the targets file did not list. */
+  channelRows: (ChannelRow | CameraRow)[];
+  /** Every channel the app changed records with the new password, and none is left as the invariant forbids. */
   touchedRecording: boolean;
   journalError?: string;
 }
 
-/** Plans the site from the NVR's channels and the targets, and runs the loop; camera changes go through `run`. */
+/** Accounts of cameras the NVR records that the loop chose not to change: never changed after it either. */
+export class CamerasLeftUnchanged extends Error {
+  override readonly name = 'CamerasLeftUnchanged';
+}
+
+/** Plans the site from the NVR and the targets, and closes the loop; camera changes go through `run`. */
 export async function runCloseLoop(o: {
   nvr: NvrTarget;
   session: NvrSession;
   run: SyncRun;
   targets: SyncTarget[];
-  secrets: { currentPasswords: string[]; newPassword: string };
+  secrets: SyncSecrets;
   journalPath: string;
   io: CliIo;
   quiet: boolean;
+  camerasOnly?: boolean;
 }): Promise<CloseLoopCliResult> {
-  const path = loopJournalPath(o.journalPath);
-  const prior = readLoopJournal(path);
-  const resumeFrom = prior && !prior.ended ? prior.records : [];
-  const plan = planForTargets(await withPausedChannels(o.session.channels, resumeFrom, () => o.session.port.readTable()), o.targets);
-  if (prior?.badLines) o.io.stderr(`The NVR journal ${path} had ${prior.badLines} unreadable line(s); they were skipped.\n`);
-  const journal = await LoopJournal.open(path);
-  let journalError: string | undefined;
-  const record = (rec: Parameters<LoopJournal['append']>[0]) =>
-    journal.append(rec).catch((err: unknown) => {
-      journalError ??= `The NVR journal ${path} could not be written (${(err as NodeJS.ErrnoException).code ?? String(err)}); nothing more was sent to the NVR.`;
-      throw new Error(journalError);
-    });
-
-  // The sync run takes one pass at a time: cameras change one after another.
-  let chain: Promise<unknown> = Promise.resolve();
-  const syncAccounts = (keys: string[]): Promise<SyncRow[]> => {
-    const next = chain.then(() => (keys.length ? o.run.runPass(o.secrets, keys) : o.run.snapshot()));
-    chain = next.catch(() => undefined);
-    return next;
-  };
-  const changeCamera = async (row: PlanRow): Promise<CameraChange> => {
-    const accounts = accountsOf(o.targets, row.channel.address).map(targetKey);
-    const pending = new Set(o.run.pendingKeys());
-    const rows = (await syncAccounts(accounts.filter((k) => pending.has(k)))).filter((r) => accounts.includes(r.key));
-    const mine = rows.find((r) => r.username === row.channel.username);
-    if (!mine?.outcome) {
-      return { holdsNewPassword: false, detail: `The targets hold no account "${row.channel.username}" for this camera (the account the NVR signs in with), so the NVR's stored password was not changed.` };
-    }
-    return { holdsNewPassword: OUTCOMES[mine.outcome].success, detail: `Camera: ${OUTCOMES[mine.outcome].label}. ${mine.detail}`.trim() };
-  };
-
+  const cameras = new CliCameras(o);
   let shown = '';
-  let results: ChannelResult[] = [];
+  // Ctrl-C: the camera in hand is finished (its store or rollback), no other starts; the channels are still judged.
+  const cancel = new AbortController();
+  const onSigint = () => cancel.abort();
+  process.once('SIGINT', onSigint);
   try {
-    results = await closeLoop({
-      plan,
-      nvr: o.session.port,
-      changeCamera,
-      newPassword: o.secrets.newPassword,
-      waitMs: o.nvr.waitMs,
-      pollMs: o.nvr.pollMs,
-      now: () => Date.now(),
-      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-      record,
-      prior: resumeFrom,
+    const { plan, result } = await runSite({
+      store: o.session.store, targets: o.targets, newPassword: o.secrets.newPassword, journalPath: loopJournalPath(o.journalPath),
+      clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }, waitMs: o.nvr.waitMs, pollMs: o.nvr.pollMs, secret: () => {},
+      ...(o.camerasOnly !== undefined ? { camerasOnly: o.camerasOnly } : {}),
+      signal: cancel.signal,
+      openCameras: (p) => cameras.open(p),
+      onPlan: (p) => o.io.stderr(planLines(p, o.quiet)),
+      onBadLines: (n) => o.io.stderr(`The NVR journal ${loopJournalPath(o.journalPath)} had ${n} unreadable line(s); they were skipped.\n`),
       onUpdate: (rs) => {
-        if (o.quiet) return;
         const line = rs.map((r) => `${r.channel}:${r.outcome ?? '…'}`).join(' ');
-        if (line !== shown) o.io.stderr(`NVR channels: ${(shown = line)}\n`);
+        if (!o.quiet && line !== shown) o.io.stderr(`NVR channels: ${(shown = line)}\n`);
       },
     });
-    if (!journalError) await record({ t: 'loop-end', at: Date.now() }).catch(() => undefined);
-  } catch (err) {
-    if (!journalError) throw err;
-    // Stopped without a record of what was sent: say so on every channel rather than guess.
-    results = plan.rows.map((r) => ({ channel: r.channel.channel, detail: `${journalError} A channel this run paused may still be disabled: run the same command again to finish.` }));
+    const out = report(plan, result, cameras.extraRows());
+    if (!o.quiet) for (const v of result.violations) o.io.stderr(`Channel ${v.channel}: ${v.what}. Next: ${v.nextStep}\n`);
+    stopIfCamerasLeft(o, plan, out);
+    return out;
   } finally {
-    await journal.close().catch(() => undefined);
+    await cameras.close();
   }
+}
 
-  const byChannel = new Map(plan.rows.map((r) => [r.channel.channel, r]));
-  const channelRows = results.map((r) => {
-    const row = byChannel.get(r.channel)!;
+/** What the plan says before anything changes: how passwords reach this NVR (always), and the channels disabled on it. */
+function planLines(plan: LoopPlan, quiet: boolean): string {
+  const p = plan.proof;
+  const path = p.ok ? (p.note ? `Note: ${p.note}\n` : '') : `The app cannot write this NVR: ${p.reason} ${p.nextStep}\n`;
+  if (quiet) return path;
+  const disabled = plan.rows
+    .filter((r) => r.channel.enabled === false)
+    .map((r) => `Channel ${r.channel.channel} is disabled on the NVR (${r.channel.pausedByApp ? 'left paused by an earlier run of this app): the app puts it back first' : 'not by this app): it stays disabled'}.\n`);
+  return path + disabled.join('');
+}
+
+function report(plan: LoopPlan, result: CloseLoopResult, extra: CameraRow[]): CloseLoopCliResult {
+  const rows = result.results.map((r): ChannelRow => {
+    const row = plan.rows.find((x) => x.channel.channel === r.channel)!;
     const outcome = r.outcome ?? 'skipped';
     return {
-      kind: 'nvr-channel' as const,
-      channel: r.channel,
-      address: row.channel.address,
-      protocol: row.channel.protocol,
-      action: row.action.kind,
-      outcome,
-      detail: r.detail,
-      nextStep: CHANNEL_OUTCOMES[outcome].nextStep,
+      kind: 'nvr-channel', channel: r.channel, address: row.channel.address, protocol: row.channel.protocol, username: row.channel.username, action: row.action.kind, outcome,
+      enabled: r.enabled ?? null, detail: r.detail, nextStep: r.nextStep ?? CHANNEL_OUTCOMES[outcome].nextStep,
     };
   });
-  const touched = channelRows.filter((r) => r.action === 'change-camera-then-nvr' || r.action === 'update-nvr-only');
-  return { channelRows, touchedRecording: touched.every((r) => r.outcome === 'recording'), ...(journalError ? { journalError } : {}) };
+  const extraOk = extra.every((r) => OUTCOMES[r.outcome].success);
+  return { channelRows: [...extra, ...rows], touchedRecording: result.ok && extraOk, ...(result.journalError ? { journalError: result.journalError } : {}) };
+}
+
+/**
+ * The command that calls this changes every account still pending once the loop returns. Accounts of
+ * cameras the NVR records that the loop did not change (the NVR could not be written, a pause was
+ * refused, the journal stopped) must stay unchanged: print the rows here and stop with the reason.
+ */
+function stopIfCamerasLeft(o: { run: SyncRun; io: CliIo; quiet: boolean }, plan: LoopPlan, out: CloseLoopCliResult): void {
+  const recorded = new Set(plan.cameras.flatMap((c) => (c.xaddr ? [c.host] : [])));
+  const left = o.run.snapshot().filter((r) => r.outcome === undefined && recorded.has(new URL(r.xaddr).hostname.toLowerCase()));
+  if (!left.length) return;
+  o.io.stdout(JSON.stringify([...cameraRows(o.run.snapshot()), ...out.channelRows], null, o.quiet ? undefined : 2) + '\n');
+  throw new CamerasLeftUnchanged(
+    `${left.length} camera account(s) the NVR records were not changed, on purpose: changing them without updating the NVR would let the NVR lock them. See each channel's detail and next step above.`,
+  );
+}
+
+/** Camera sync for the loop: the targets file's run, a run for the NVR's own accounts, one run per rollback; one gate. */
+export class CliCameras implements CameraPort {
+  private aux: SyncRun | undefined;
+  private readonly clients = onvifClientFactory(1);
+  private readonly clock = new OffsetClock();
+  constructor(private readonly o: { run: SyncRun; secrets: SyncSecrets; journalPath: string; nvr: Pick<NvrTarget, 'timeoutMs'>; io: CliIo; quiet: boolean; openJournalFile?: OpenJournalFile }) {}
+
+  async open(plan: LoopPlan): Promise<CameraPort> {
+    const listed = new Set(this.o.run.targets.map(targetKey));
+    const extra = plan.targets.filter((t) => !listed.has(targetKey(t)));
+    if (!extra.length) return this;
+    try {
+      this.aux = await this.openRun(extra, this.o.journalPath.replace(/(\.jsonl)?$/, '.nvr-accounts.jsonl'));
+    } catch (err) {
+      // No journal, no change (a full disk): those accounts stay as they are, and their channels say so.
+      if (!(err instanceof JournalWriteError)) throw err;
+      this.o.io.stderr(`nvr-console sync: ${err.message} The accounts the NVR signs in with that the targets file does not list are not changed.\n`);
+    }
+    return this;
+  }
+
+  pending(accounts: readonly SyncTarget[]): SyncTarget[] {
+    const keys = new Set([...this.o.run.pendingKeys(), ...(this.aux?.pendingKeys() ?? [])]);
+    return accounts.filter((t) => keys.has(targetKey(t)));
+  }
+
+  async change(accounts: readonly SyncTarget[], known: KnownPasswords) {
+    const out = [];
+    for (const run of [this.o.run, this.aux]) {
+      if (!run) continue;
+      const mine = accounts.filter((t) => run.targets.some((x) => targetKey(x) === targetKey(t)));
+      if (!mine.length) continue;
+      const pending = new Set(run.pendingKeys());
+      const keys = mine.map(targetKey).filter((k) => pending.has(k));
+      const rows = keys.length && !run.journalError ? await run.runPass({ ...this.o.secrets, knownPasswords: known }, keys) : run.snapshot();
+      for (const t of mine) {
+        const row = rows.find((r) => r.key === targetKey(t));
+        out.push({ target: t, holds: holdsAfter(row?.outcome), fresh: pending.has(targetKey(t)), detail: accountDetail(row, t.username) });
+      }
+    }
+    return out;
+  }
+
+  async rollback(account: SyncTarget, from: string, to: string) {
+    const id = createHash('sha256').update(targetKey(account)).digest('hex').slice(0, 12);
+    const path = this.o.journalPath.replace(/(\.jsonl)?$/, `.rollback-${id}.jsonl`);
+    let run: SyncRun | undefined;
+    try {
+      run = await this.openRun([account], path);
+      const pending = run.pendingKeys().includes(targetKey(account));
+      const [row] = pending ? await run.runPass({ currentPasswords: [from], newPassword: to }) : run.snapshot();
+      // Done (either way): the next rollback of this account is a new run, not this one resumed.
+      if (row?.outcome) archive(path, run.runId);
+      return { ok: pending && holdsAfter(row?.outcome) === 'new', detail: accountDetail(row, account.username) };
+    } catch (err) {
+      return { ok: false, detail: err instanceof Error ? err.message : String(err) };
+    } finally {
+      await run?.close();
+    }
+  }
+
+  probe(account: SyncTarget, candidates: readonly string[]) {
+    return probeAccount(this.o.run.gate, this.clock, account, candidates, this.o.nvr.timeoutMs);
+  }
+
+  extraRows(): CameraRow[] {
+    return this.aux ? cameraRows(this.aux.snapshot()) : [];
+  }
+
+  async close(): Promise<void> {
+    await this.aux?.close();
+    this.clients.dispose();
+  }
+
+  /** A run sharing the main run's gate (one budget per camera), its own journal; a journal for other targets is moved aside. */
+  private async openRun(targets: SyncTarget[], journalPath: string): Promise<SyncRun> {
+    const create = () =>
+      SyncRun.create({
+        targets, journalPath, gate: this.o.run.gate, clientFactory: this.clients.factory, timeoutMs: this.o.nvr.timeoutMs, maxFailedAuthsPerDevice: this.o.run.maxFailedAuths,
+        ...(this.o.openJournalFile ? { openJournalFile: this.o.openJournalFile } : {}),
+        onRow: (r) => {
+          if (r.outcome && !this.o.quiet) this.o.io.stderr(`${r.xaddr} ${r.username}: ${OUTCOMES[r.outcome].label}\n`);
+        },
+      });
+    try {
+      return await create();
+    } catch (err) {
+      if (!(err instanceof Error && /different targets/.test(err.message))) throw err;
+      archive(journalPath, String(Date.now()));
+      return create();
+    }
+  }
+}
+
+function archive(path: string, tag: string): void {
+  if (existsSync(path)) renameSync(path, path.replace(/(\.jsonl)?$/, `.${tag}.jsonl`));
 }
 
 /** Sign-in or read failures of the NVR, in the CLI's words. */

@@ -7,7 +7,7 @@ import { startSite, type Site } from '../../sim/site';
 import { SITE_CREDENTIALS } from '../../sim/identities';
 import { Command } from 'commander';
 import { runCliCaptured } from '../../test/support/cli';
-import { registerSync } from './sync';
+import { registerSync, strayErrorReporter } from './sync';
 import type { JournalFile } from '../sync/journal';
 
 const NEW = 'Cli-new-pass-7';
@@ -104,17 +104,29 @@ describe('nvr-console sync', () => {
     expect(stdout + stderr).not.toContain(NEW);
   });
 
-  it('refuses a new password with & or < as a usage error, before touching any camera; warns when the list outruns the budget', async () => {
+  it('refuses a new password against the rule as a usage error naming the character, before touching any camera; warns when the list outruns the budget', async () => {
     const good = file('amp.json', JSON.stringify([{ xaddr: site.cameras[0]!.xaddr, username: 'admin' }]));
     const before = site.cameras[0]!.stats().requests;
-    for (const bad of ['Pass&2026x', 'Pass<2026x']) {
+    for (const [bad, said] of [['Site;2024', ';'], ['Pass&2026x', '&'], ['Pass<2026x', '<'], ['short1', '6 characters']] as const) {
       const r = await cli(['--targets', good, '--secrets-stdin', '--journal', join(dir, 'amp.jsonl')], JSON.stringify({ currentPasswords: ['a'], newPassword: bad }));
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/without & < >/);
+      expect(r.stderr).toContain(said.length === 1 ? `contains "${said}"` : said);
       expect(r.stderr).not.toContain(bad);
+      expect(r.stdout).toBe('');
     }
     expect(site.cameras[0]!.stats().requests).toBe(before);
     const many = await cli(['--targets', good, '--secrets-stdin', '--journal', join(dir, 'many.jsonl')], JSON.stringify({ currentPasswords: ['Wrong-1x', 'Wrong-2x', NEW], newPassword: NEW }));
     expect(many.stderr).toMatch(/3 current passwords but only 2 refused sign-ins allowed per camera: password 3 may go untried/);
+  });
+
+  it('an escaped error is reported once per error, and nothing more once the terminal is gone (no EPIPE loop)', () => {
+    const said: string[] = [];
+    const report = strayErrorReporter({ stdout: () => {}, stderr: (x) => void said.push(x), setExitCode: () => {}, stdin: async () => '' });
+    report(new Error('first'));
+    report(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+    report(new Error('after the pipe closed'));
+    expect(said).toEqual(['nvr-console sync: unexpected error (the run goes on): first\n']);
+    const throwing = strayErrorReporter({ stdout: () => {}, stderr: () => { throw new Error('closed'); }, setExitCode: () => {}, stdin: async () => '' });
+    expect(() => throwing(new Error('x'))).not.toThrow();
   });
 });

@@ -107,7 +107,7 @@ async function syncCommand(opts: Record<string, string | boolean | undefined>, i
   };
   process.once('SIGINT', onSigint);
   // Nothing escapes as a crash with cameras changed and unreported: say what happened, keep going.
-  const onStray = (err: unknown) => io.stderr(`nvr-console sync: unexpected error (the run goes on): ${err instanceof Error ? err.message : String(err)}\n`);
+  const onStray = strayErrorReporter(io);
   process.on('unhandledRejection', onStray);
   process.on('uncaughtException', onStray);
   const clients = onvifClientFactory(concurrency);
@@ -189,6 +189,26 @@ async function syncCommand(opts: Record<string, string | boolean | undefined>, i
     process.removeListener('uncaughtException', onStray);
     clients.dispose();
   }
+}
+
+/**
+ * Reports an error that escaped (the run goes on: cameras being changed are still verified). Once the
+ * terminal is gone (EPIPE: the caller closed the pipe), it says nothing more: a word to a closed pipe fails
+ * again, and that failure would come back here, for ever (a stray run once spun a core for 45 minutes so).
+ */
+export function strayErrorReporter(io: CliIo): (err: unknown) => void {
+  let terminalGone = false;
+  return (err) => {
+    if (terminalGone || (err as NodeJS.ErrnoException | undefined)?.code === 'EPIPE') {
+      terminalGone = true;
+      return;
+    }
+    try {
+      io.stderr(`nvr-console sync: unexpected error (the run goes on): ${err instanceof Error ? err.message : String(err)}\n`);
+    } catch {
+      terminalGone = true;
+    }
+  };
 }
 
 function nvrOptions(opts: Record<string, string | boolean | undefined>): { url: string; username: string; trustCert?: string } | undefined {

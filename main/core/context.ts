@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { OffsetClock } from '../../common/clock';
-import { CredentialGate } from './credential-gate';
+import { CredentialGate, persistGate } from './credential-gate';
 import { VerifiedCredentials } from './credentials';
 import { EventBus } from './events';
 import type { HostAdapter } from './host';
@@ -56,13 +56,16 @@ export function createContext(options: AppOptions, host: HostAdapter): ServiceCo
   const secrets = new SecretRegistry();
   const log = createLogger({ dir: join(options.dataDir, 'logs'), secrets, stderr: options.testHooks });
   const clock = new OffsetClock(options.clockOffsetMs);
+  // Every device's refused sign-ins and locks outlive the process: a restarted app must not start a budget again.
+  const gate = new CredentialGate({ clock });
+  persistGate(gate, join(options.dataDir, 'credential-gate.jsonl'), (what, detail) => log.warn(what, detail));
   return {
     dataDir: options.dataDir,
     clock,
     log,
     secrets,
     credentials: new VerifiedCredentials(secrets),
-    gate: new CredentialGate({ clock }),
+    gate,
     events: new EventBus(),
     host,
     testHooks: options.testHooks,

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { OffsetClock } from '../../common/clock';
-import { CredentialGate, deviceKeyOf, GateRecord } from './credential-gate';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { CredentialGate, deviceKeyOf, GateRecord, persistGate } from './credential-gate';
 
 describe('deviceKeyOf', () => {
   it.each([
@@ -160,5 +163,62 @@ describe('CredentialGate', () => {
         for (const n of refused.values()) expect(n).toBeLessThanOrEqual(max);
       }),
     );
+  });
+});
+
+describe('persistGate: the budget outlives the process', () => {
+  const file = () => join(mkdtempSync(join(tmpdir(), 'gate-')), 'data', 'credential-gate.jsonl');
+
+  it('a restarted gate on the same file keeps the spends and locks still in the window, and the file only those', async () => {
+    let now = 1_000_000;
+    const clock = new OffsetClock(0, () => now);
+    const path = file();
+    const first = new CredentialGate({ clock, windowMs: 60_000 });
+    persistGate(first, path);
+    await first.withDevice('http://cam:80/onvif', async (l) => {
+      l.recordFailure();
+      now += 30_000;
+      l.recordFailure();
+      l.lock(now + 10_000);
+    });
+    expect((statSync(path).mode & 0o777).toString(8)).toBe('600');
+    now += 31_000; // the first spend is now out of the window, the lock is over
+    const second = new CredentialGate({ clock, windowMs: 60_000 });
+    const problems: string[] = [];
+    persistGate(second, path, (what) => void problems.push(what));
+    expect(second.status('cam')).toEqual({ failures: 1, max: 2 });
+    expect(readFileSync(path, 'utf8').trim().split('\n')).toEqual([JSON.stringify({ t: 'fail', device: 'cam', at: 1_030_000 })]);
+    // New spends go to the file as they happen.
+    await second.withDevice('cam', async (l) => void l.recordFailure());
+    const third = new CredentialGate({ clock, windowMs: 60_000 });
+    persistGate(third, path);
+    expect(third.status('cam').failures).toBe(2);
+    expect(problems).toEqual([]);
+  });
+
+  it.each<[string, string, number]>([
+    ['torn last line', '{"t":"fail","device":"cam","at":5000}\n{"t":"fa', 1],
+    ['wrong shapes', '{"t":"fail","device":"cam","at":"soon"}\n{"t":"lock","device":""}\nnull\n[]\n{"t":"fail","device":"cam","at":5000}\n', 1],
+    ['not JSON at all', '\u0000\u0001garbage\n<xml/>\n', 0],
+    ['a device name too long', `{"t":"fail","device":"${'x'.repeat(400)}","at":5000}\n`, 0],
+  ])('a hostile gate file (%s): good lines kept, bad ones skipped and said, no crash', (_name, text, kept) => {
+    const path = file();
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+    const gate = new CredentialGate({ clock: new OffsetClock(0, () => 6_000) });
+    const problems: string[] = [];
+    persistGate(gate, path, (what) => void problems.push(what));
+    expect(gate.status('cam').failures).toBe(kept);
+    expect(problems.some((p) => /skipped/.test(p))).toBe(true);
+  });
+
+  it('a file too large is not read, said, and replaced', () => {
+    const path = file();
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, 'x'.repeat(2 * 1024 * 1024));
+    const problems: string[] = [];
+    persistGate(new CredentialGate({ clock: new OffsetClock() }), path, (what) => void problems.push(what));
+    expect(problems).toEqual(['credential gate file too large; not read']);
+    expect(statSync(path).size).toBe(0);
   });
 });

@@ -1,6 +1,9 @@
+import { appendFileSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { Clock } from '../../common/clock';
 import { hostOf } from '../../common/discovery/net';
+import { parseJsonLines } from './json-lines';
 
 /**
  * The one door to a device's credentials, shared by every feature that signs
@@ -9,7 +12,9 @@ import { hostOf } from '../../common/discovery/net';
  * - one credentialed exchange at a time per device (accounts run one after another);
  * - one failure budget per device, across accounts, features, retry passes and runs;
  * - a device that reported a lock is not touched before it unlocks.
- * Features ask the gate; they never count on their own.
+ * Features ask the gate; they never count on their own. The app's gate keeps
+ * its records in a file (persistGate), as the CLI's runs keep theirs in their
+ * journals, so a restart does not start a device's budget again.
  */
 
 /** A device is its host (lower case, no port, no brackets): the NVR's RPC and ONVIF ports are one device. */
@@ -132,6 +137,14 @@ export class CredentialGate {
     return () => this.listeners.delete(listener);
   }
 
+  /** Spends still in the window and locks not yet over: what a restart must keep (never a credential). */
+  records(): GateRecord[] {
+    const out: GateRecord[] = [];
+    for (const device of this.fails.keys()) for (const at of this.recent(device)) out.push({ t: 'fail', device, at });
+    for (const [device, until] of this.locks) if (until > this.o.clock.now()) out.push({ t: 'lock', device, until });
+    return out;
+  }
+
   private emit(record: GateRecord): void {
     this.o.onRecord?.(record);
     for (const l of this.listeners) l(record);
@@ -187,5 +200,41 @@ function waitTurn(prev: Promise<unknown>, signal?: AbortSignal): Promise<void> {
       signal.removeEventListener('abort', onAbort);
       resolve();
     });
+  });
+}
+
+/** A gate file larger than this is not read (no app writes that much in a window): the budget starts again, said in the log. */
+const MAX_GATE_FILE_BYTES = 1024 * 1024;
+
+/**
+ * Keeps `gate`'s records in `path` (JSON lines, 0600): restores the ones a
+ * previous launch wrote (validated; bad lines skipped and counted), rewrites
+ * the file with only those still in the window, then appends every new spend
+ * and lock as it happens, before any later sign-in can be made. `onProblem`
+ * hears what could not be read or written (the app logs it); the gate still
+ * counts in memory.
+ */
+export function persistGate(gate: CredentialGate, path: string, onProblem: (what: string, detail: Record<string, unknown>) => void = () => {}): () => void {
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const size = statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+    if (size > MAX_GATE_FILE_BYTES) onProblem('credential gate file too large; not read', { path, size });
+    else if (size > 0) {
+      const { records, badLines } = parseJsonLines(readFileSync(path, 'utf8'), GateRecord);
+      if (badLines) onProblem('credential gate file lines skipped (unreadable or of the wrong shape)', { path, count: badLines });
+      gate.restore(records);
+    }
+    const kept = gate.records().map((r) => JSON.stringify(r) + '\n').join('');
+    writeFileSync(`${path}.tmp`, kept, { mode: 0o600 });
+    renameSync(`${path}.tmp`, path);
+  } catch (err) {
+    onProblem('credential gate file could not be read or compacted', { path, error: String(err) });
+  }
+  return gate.onRecord((rec) => {
+    try {
+      appendFileSync(path, JSON.stringify(rec) + '\n', { mode: 0o600 });
+    } catch (err) {
+      onProblem('credential gate record could not be written', { path, error: String(err) });
+    }
   });
 }

@@ -115,6 +115,55 @@ describe('OnvifClient against the simulated device', () => {
     expect(dc.requestCount).toBe(2); // challenge, GetUsers: no clock for Digest
   });
 
+  it('auto mode signs WS-UsernameToken with the clock from the Date of the device\'s first answer: no extra round trip', async () => {
+    const d = await device({ auth: 'wsse-only', clockSkewMs: 5 * 3600_000 });
+    const { c, failures } = client(d.xaddr);
+    await c.getUsers(ADMIN);
+    expect(c.requestCount).toBe(2); // the anonymous try that found WS-Security, then GetUsers signed
+    expect(Math.abs(c.clockOffsetMs - 5 * 3600_000)).toBeLessThan(2000);
+    expect(failures.n).toBe(0);
+    // Without a Date header the clock is read from GetSystemDateAndTime, once.
+    const bare = await device({ auth: 'wsse-only', clockSkewMs: 5 * 3600_000, noDateHeader: true });
+    const b = client(bare.xaddr);
+    await b.c.getUsers(ADMIN);
+    await b.c.getUsers(ADMIN);
+    expect(b.c.requestCount).toBe(4);
+    expect(b.failures.n + bare.stats().failedAuths).toBe(0);
+  });
+
+  it('the sync\'s exchange is four round trips on a Digest camera: challenge, GetUsers, SetUser, GetUsers with the new password', async () => {
+    const d = await device();
+    const { c, failures } = client(d.xaddr);
+    await c.getUsers(ADMIN);
+    await c.setUser(ADMIN, { username: 'admin', password: 'Fresh2026pass', userLevel: 'Administrator' });
+    await c.getUsers({ username: 'admin', password: 'Fresh2026pass' });
+    expect(c.requestCount).toBe(4);
+    expect(failures.n + d.stats().failedAuths).toBe(0);
+  });
+
+  it('a camera with a nonce per request and Connection: close: a fresh challenge per request, never a refused sign-in', async () => {
+    const d = await device({ singleUseNonce: true, connectionClose: true });
+    const { c, failures } = client(d.xaddr);
+    await c.getUsers(ADMIN);
+    await c.setUser(ADMIN, { username: 'admin', password: 'Fresh2026pass', userLevel: 'Administrator' });
+    await c.getUsers({ username: 'admin', password: 'Fresh2026pass' });
+    expect(c.requestCount).toBe(6);
+    expect(failures.n + d.stats().failedAuths).toBe(0);
+  });
+
+  it('a nonce per request without Connection: close: the refused reuse is reported as the nonce, the call still succeeds', async () => {
+    const d = await device({ singleUseNonce: true });
+    const why: string[] = [];
+    const c = new OnvifClient({ xaddr: d.xaddr, timeoutMs: 2000, onAuthFailure: (w) => void why.push(w) });
+    sims.cleanup(() => c.close());
+    await c.getUsers(ADMIN);
+    await c.setUser(ADMIN, { username: 'admin', password: 'Fresh2026pass', userLevel: 'Administrator' });
+    await c.getUsers({ username: 'admin', password: 'Fresh2026pass' });
+    expect(why).toEqual(['nonce']);
+    expect(d.stats().setUserCount).toEqual({ admin: 1 });
+    expect(d.users.checkPassword('admin', 'Fresh2026pass')).toBe(true);
+  });
+
   it('a stale nonce is re-challenged without counting as a failed login', async () => {
     let now = Date.now();
     const d = await device({ nonceTtlMs: 10_000 }, () => now);

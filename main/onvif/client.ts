@@ -1,9 +1,10 @@
-import http from 'node:http';
+import type http from 'node:http';
 import { z } from 'zod';
-import { parseChallenges, pickChallenge, digestAuthorization, type DigestChallenge } from './digest';
+import { agentFor } from '../core/http';
+import { DigestSession, parseChallenges, pickChallenge, type DigestChallenge, type ParsedChallenges, type Signed } from '../core/http-digest';
 import { OnvifError } from './errors';
-import { asNode, buildEnvelope, escapeText, escapeXml, parseSoap, responseNode, textOf, type XmlNode } from './soap';
-import { agentFor, isXmlContentType, post, type HttpResult } from './transport';
+import { asNode, buildEnvelope, escapeText, escapeXml, isXmlContentType, parseSoap, responseNode, textOf, type SoapFaultInfo, type SoapResponse, type XmlNode } from './soap';
+import { post, type HttpResult } from './transport';
 import { usernameToken } from './wsse';
 
 export interface Credentials {
@@ -31,8 +32,12 @@ export interface OnvifClientOptions {
   /** Device clock − local clock; used for WS-UsernameToken Created. */
   clockOffsetMs?: number;
   agent?: http.Agent;
-  /** Called once for EVERY rejected credential (the sync lockout budget counts these). */
-  onAuthFailure?: () => void;
+  /**
+   * Called once for EVERY refusal the device may count (the sync lockout budget counts these): a
+   * rejected credential ('password'), or a reused Digest nonce refused where reuse never worked
+   * ('nonce': the password was not judged, but some devices log it as a refused login).
+   */
+  onAuthFailure?: (why: 'password' | 'nonce') => void;
   /** Local clock (tests). Default Date.now. */
   now?: () => number;
   /** Default 1 MiB. */
@@ -65,21 +70,37 @@ const DateTimeNode = z.object({
 
 type Sent = 'none' | 'digest' | 'wsse' | 'basic';
 
+/** How one request carries its credential (at most one kind). */
+interface Plan {
+  kind: Sent;
+  signed?: Signed;
+}
+
+/** Per logical call: round trips that judged no credential, bounded so a hostile device cannot loop us. */
+interface CallBudget {
+  probes: number;
+  stale: number;
+}
+
+const MAX_ROUNDS = 6;
+
 /**
  * ONVIF device-service client for the password sync: exactly one kind of credential per request,
- * a rejected credential is reported once (never retried), the Digest challenge is cached per client.
+ * a rejected credential is reported once (never retried), the Digest nonce is reused where the
+ * device allows it (main/core/http-digest.ts), and WS-UsernameToken is signed with the device's
+ * clock, read from the Date of an answer it already gave or, lacking one, from GetSystemDateAndTime.
  */
 export class OnvifClient {
   private readonly url: URL;
   private readonly agent: http.Agent;
   private readonly timeoutMs: number;
   private readonly now: () => number;
-  private challenge: DigestChallenge | undefined;
+  private readonly digest: DigestSession;
   /** Learned in auto mode: the device offered no Digest challenge. */
   private useWsse: boolean;
   private basicOnly = false;
   private sent = 0;
-  /** The device's clock was read (GetSystemDateAndTime), or given: WS-UsernameToken can sign with it. */
+  /** The device's clock is known (read, from a Date header, or given): WS-UsernameToken can sign with it. */
   private clockKnown: boolean;
   /**
    * A call that carried credentials was answered before any credential was sent:
@@ -103,6 +124,7 @@ export class OnvifClient {
     this.clockOffsetMs = opts.clockOffsetMs ?? 0;
     this.clockKnown = opts.clockOffsetMs !== undefined;
     this.useWsse = opts.auth === 'wsse';
+    this.digest = new DigestSession(url.origin);
   }
 
   /** Number of HTTP requests sent so far (the bench counts them). */
@@ -175,100 +197,113 @@ export class OnvifClient {
     return this.call(action, bodyXml, cred, { ns: namespace.endsWith('/') ? namespace : `${namespace}/`, ...o });
   }
 
-  /** One logical call: at most one credential try, plus challenge/stale round trips that carry no failed credential. */
-  private async call(
-    action: string,
-    bodyXml: string,
-    cred: Credentials | undefined,
-    { changes = false, ns = ACTION, attributes = false }: { changes?: boolean; ns?: string; attributes?: boolean } = {},
-  ): Promise<XmlNode> {
-    const mode = this.opts.auth ?? 'auto';
-    let staleRetries = 0;
-    let probes = 0;
-    for (;;) {
-      const kind: Sent = !cred ? 'none' : this.useWsse ? 'wsse' : this.challenge ? 'digest' : this.basicOnly ? 'basic' : 'none';
-      // Only WS-UsernameToken needs the device's clock: read it once, just before the first token.
-      if (kind === 'wsse' && !this.clockKnown) await this.readClock();
-      const res = await this.send(`${ns}${action}`, bodyXml, cred, kind, changes);
-      const locked = lockedInfo(res);
-      if (locked) throw locked;
-
-      if (res.status === 401 && cred) {
-        const ch = parseChallenges(res.rawHeaders);
-        const best = pickChallenge(ch.digest);
-        if (kind === 'digest' || kind === 'basic') {
-          if (best) this.challenge = best;
-          // stale=true: our nonce expired, the password was not judged. Not a failed login.
-          if (kind === 'digest' && best?.stale && staleRetries++ < 2) continue;
-          throw this.authFailed(res.status);
-        }
-        if (kind === 'wsse') {
-          if (mode === 'auto' && best && probes++ < 1) {
-            // The device ignored the token and wants Digest: it did not judge our password.
-            this.useWsse = false;
-            this.challenge = best;
-            continue;
-          }
-          if (best || ch.unsupported.length) throw new OnvifError('unsupported-auth', 'device wants HTTP Digest, client is set to WS-UsernameToken', { status: 401 });
-          throw this.authFailed(res.status);
-        }
-        // kind 'none': a challenge round trip.
-        if (probes++ >= 1) throw new OnvifError('protocol', 'device keeps challenging without judging credentials', { status: 401 });
-        if (best && mode !== 'wsse') {
-          this.challenge = best;
-          continue;
-        }
-        if (ch.unsupported.length) throw new OnvifError('unsupported-auth', `device offers only Digest ${ch.unsupported.join('/')}`, { status: 401 });
-        if (ch.basic) {
-          if (this.opts.allowBasic && mode !== 'wsse') {
-            this.basicOnly = true;
-            continue;
-          }
-          throw new OnvifError('unsupported-auth', 'device offers only HTTP Basic (not allowed)', { status: 401 });
-        }
-        if (mode === 'digest') throw new OnvifError('unsupported-auth', 'device offers no Digest challenge', { status: 401 });
-        this.useWsse = true;
-        continue;
-      }
-
-      if (res.status === 401) throw new OnvifError('auth-failed', 'operation needs credentials', { status: 401 });
-      if (res.status === 403) throw new OnvifError('http', 'device answered 403 Forbidden', { status: 403 });
-      if (!isXmlContentType(res.headers['content-type'])) {
-        throw new OnvifError(res.status >= 400 ? 'http' : 'protocol', `unexpected content type (HTTP ${res.status})`, { status: res.status });
-      }
-      let parsed;
-      try {
-        parsed = parseSoap(res.body, { attributes });
-      } catch (e) {
-        if (res.status >= 400) throw new OnvifError('http', `device answered HTTP ${res.status}`, { status: res.status, cause: e });
-        throw e;
-      }
-      if (parsed.fault) {
-        const { codes, reason } = parsed.fault;
-        const sub = codes.length > 1 ? codes[codes.length - 1] : undefined;
-        if (codes.includes('NotAuthorized')) {
-          if (kind === 'wsse') throw this.authFailed(res.status);
-          if (kind === 'none' && cred && mode === 'auto' && probes++ < 1) {
-            // Devices that only do WS-Security answer an anonymous request with 400 NotAuthorized.
-            this.useWsse = true;
-            continue;
-          }
-        }
-        throw new OnvifError('fault', `SOAP fault ${codes.join('/')}${reason ? `: ${reason}` : ''}`, {
-          status: res.status,
-          codes,
-          ...(sub !== undefined ? { subcode: sub } : {}),
-        });
-      }
-      if (res.status < 200 || res.status >= 300) throw new OnvifError('http', `device answered HTTP ${res.status}`, { status: res.status });
-      if (cred && kind === 'none') this.authOff = true;
-      return parsed.body;
+  /** One logical call: at most one credential judged, plus challenge/stale round trips that judge none. */
+  private async call(action: string, bodyXml: string, cred: Credentials | undefined, o: { changes?: boolean; ns?: string; attributes?: boolean } = {}): Promise<XmlNode> {
+    const budget: CallBudget = { probes: 0, stale: 0 };
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const plan = await this.plan(cred);
+      const res = await this.send(`${o.ns ?? ACTION}${action}`, bodyXml, cred, plan, o.changes ?? false);
+      const body = this.judge(res, cred, plan, budget, o.attributes ?? false);
+      if (body) return body;
     }
+    throw new OnvifError('protocol', 'device keeps challenging without judging credentials', { status: 401 });
+  }
+
+  /** Which credential the next request carries: a Digest signature when a nonce may sign it, else a probe for one. */
+  private async plan(cred: Credentials | undefined): Promise<Plan> {
+    if (!cred) return { kind: 'none' };
+    if (this.useWsse) {
+      // Only WS-UsernameToken needs the device's clock: read it once, just before the first token, unless an answer told it.
+      if (!this.clockKnown) await this.readClock();
+      return { kind: 'wsse' };
+    }
+    if (this.digest.hasChallenge) {
+      const signed = this.digest.sign(cred, 'POST', this.url.pathname + this.url.search);
+      return signed ? { kind: 'digest', signed } : { kind: 'none' };
+    }
+    return { kind: this.basicOnly ? 'basic' : 'none' };
+  }
+
+  /** What one answer means: the body of a success, undefined to go round again, or a thrown OnvifError. */
+  private judge(res: HttpResult, cred: Credentials | undefined, plan: Plan, budget: CallBudget, attributes: boolean): XmlNode | undefined {
+    this.digest.observe(res);
+    const locked = lockedInfo(res);
+    if (locked) throw locked;
+    if (res.status === 401 && cred) return void this.unauthorized(res, plan, budget);
+    if (res.status === 401) throw new OnvifError('auth-failed', 'operation needs credentials', { status: 401 });
+    if (res.status === 403) throw new OnvifError('http', 'device answered 403 Forbidden', { status: 403 });
+    if (!isXmlContentType(res.headers['content-type'])) {
+      throw new OnvifError(res.status >= 400 ? 'http' : 'protocol', `unexpected content type (HTTP ${res.status})`, { status: res.status });
+    }
+    const parsed = parseAnswer(res, attributes);
+    if (parsed.fault) return void this.fault(parsed.fault, res.status, cred, plan, budget);
+    if (res.status < 200 || res.status >= 300) throw new OnvifError('http', `device answered HTTP ${res.status}`, { status: res.status });
+    if (plan.signed) this.digest.accepted(plan.signed);
+    if (cred && plan.kind === 'none') this.authOff = true;
+    return parsed.body;
+  }
+
+  /** A 401 to a request that needed credentials: learn the challenge, or report the refusal (throws), or go round. */
+  private unauthorized(res: HttpResult, plan: Plan, budget: CallBudget): void {
+    const mode = this.opts.auth ?? 'auto';
+    const ch = parseChallenges(res.rawHeaders);
+    const best = pickChallenge(ch.digest);
+    if (plan.kind === 'digest') {
+      const why = this.digest.refused(plan.signed!, best);
+      // stale=true: our nonce expired, the password was not judged. Not a failed login, however often.
+      if (why === 'stale') {
+        if (budget.stale++ < 2) return;
+        throw new OnvifError('protocol', 'device keeps answering that its nonce is stale, without judging the credentials', { status: 401 });
+      }
+      if (why === 'nonce') return void this.opts.onAuthFailure?.('nonce');
+      throw this.authFailed(res.status);
+    }
+    if (plan.kind === 'basic') throw this.authFailed(res.status);
+    if (plan.kind === 'wsse') {
+      if (mode === 'auto' && best && budget.probes++ < 1) {
+        // The device ignored the token and wants Digest: it did not judge our password.
+        this.useWsse = false;
+        this.digest.take(best);
+        return;
+      }
+      if (best || ch.unsupported.length) throw new OnvifError('unsupported-auth', 'device wants HTTP Digest, client is set to WS-UsernameToken', { status: 401 });
+      throw this.authFailed(res.status);
+    }
+    this.challenged(ch, best, budget);
+  }
+
+  /** The answer to a request without credentials (a challenge round trip): which scheme to sign with next. */
+  private challenged(ch: ParsedChallenges, best: DigestChallenge | undefined, budget: CallBudget): void {
+    const mode = this.opts.auth ?? 'auto';
+    if (budget.probes++ >= 2) throw new OnvifError('protocol', 'device keeps challenging without judging credentials', { status: 401 });
+    if (best && mode !== 'wsse') return void this.digest.take(best);
+    if (ch.unsupported.length) throw new OnvifError('unsupported-auth', `device offers only Digest ${ch.unsupported.join('/')}`, { status: 401 });
+    if (ch.basic) {
+      if (this.opts.allowBasic && mode !== 'wsse') return void (this.basicOnly = true);
+      throw new OnvifError('unsupported-auth', 'device offers only HTTP Basic (not allowed)', { status: 401 });
+    }
+    if (mode === 'digest') throw new OnvifError('unsupported-auth', 'device offers no Digest challenge', { status: 401 });
+    this.useWsse = true;
+  }
+
+  /** A SOAP fault: a token refused (throws auth-failed), a WS-Security-only device found (go round), or the fault itself. */
+  private fault(fault: SoapFaultInfo, status: number, cred: Credentials | undefined, plan: Plan, budget: CallBudget): void {
+    const { codes, reason } = fault;
+    if (codes.includes('NotAuthorized')) {
+      if (plan.kind === 'wsse') throw this.authFailed(status);
+      if (plan.kind === 'none' && cred && (this.opts.auth ?? 'auto') === 'auto' && budget.probes++ < 1) {
+        // Devices that only do WS-Security answer an anonymous request with 400 NotAuthorized.
+        this.useWsse = true;
+        return;
+      }
+    }
+    const sub = codes.length > 1 ? codes[codes.length - 1] : undefined;
+    throw new OnvifError('fault', `SOAP fault ${codes.join('/')}${reason ? `: ${reason}` : ''}`, { status, codes, ...(sub !== undefined ? { subcode: sub } : {}) });
   }
 
   private authFailed(status: number): OnvifError {
     // Exactly one report per rejected credential: callers budget lockouts on this.
-    this.opts.onAuthFailure?.();
+    this.opts.onAuthFailure?.('password');
     return new OnvifError('auth-failed', 'device rejected the credentials', { status });
   }
 
@@ -282,32 +317,54 @@ export class OnvifClient {
     }
   }
 
-  private async send(action: string, bodyXml: string, cred: Credentials | undefined, kind: Sent, changes = false): Promise<HttpResult> {
+  /**
+   * The device's clock from the Date header of an answer it gave anyway (RFC 9110: an origin server
+   * with a clock sends one), so WS-UsernameToken needs no GetSystemDateAndTime round trip. Second
+   * precision, well inside the ±10 s the strictest devices accept; absent or unreadable, the clock is read.
+   */
+  private learnClock(res: HttpResult, t0: number, t1: number): void {
+    if (this.clockKnown) return;
+    const date = res.headers['date'];
+    const at = typeof date === 'string' && date.length <= 64 ? Date.parse(date) : NaN;
+    if (!Number.isFinite(at)) return;
+    this.clockOffsetMs = at + 500 - Math.round((t0 + t1) / 2);
+    this.clockKnown = true;
+  }
+
+  private async send(action: string, bodyXml: string, cred: Credentials | undefined, plan: Plan, changes: boolean): Promise<HttpResult> {
     const headers: Record<string, string> = {
       'Content-Type': `application/soap+xml; charset=utf-8; action="${action}"`,
       Accept: 'application/soap+xml, text/xml',
     };
     let header = '';
-    const path = this.url.pathname + this.url.search;
-    if (cred && kind === 'digest' && this.challenge) {
-      headers['Authorization'] = digestAuthorization(this.challenge, cred.username, cred.password, 'POST', path);
-    } else if (cred && kind === 'wsse') {
-      header = usernameToken(cred.username, cred.password, this.now() + this.clockOffsetMs);
-    } else if (cred && kind === 'basic') {
-      headers['Authorization'] = `Basic ${Buffer.from(`${cred.username}:${cred.password}`, 'utf8').toString('base64')}`;
-    }
+    if (cred && plan.signed) headers['Authorization'] = plan.signed.authorization;
+    else if (cred && plan.kind === 'wsse') header = usernameToken(cred.username, cred.password, this.now() + this.clockOffsetMs);
+    else if (cred && plan.kind === 'basic') headers['Authorization'] = `Basic ${Buffer.from(`${cred.username}:${cred.password}`, 'utf8').toString('base64')}`;
     const body = buildEnvelope(bodyXml, header);
     this.sent++;
-    return post({
+    const t0 = this.now();
+    const res = await post({
       url: this.url,
       body,
       headers,
       timeoutMs: this.timeoutMs,
       agent: this.agent,
-      ...(changes ? { retryStaleSocket: false } : {}),
+      changes,
       ...(this.opts.signal ? { signal: this.opts.signal } : {}),
       ...(this.opts.maxResponseBytes ? { maxBytes: this.opts.maxResponseBytes } : {}),
     });
+    this.learnClock(res, t0, this.now());
+    return res;
+  }
+}
+
+/** The SOAP answer, or — for an error status whose body is not SOAP — the HTTP error it is. */
+function parseAnswer(res: HttpResult, attributes: boolean): SoapResponse {
+  try {
+    return parseSoap(res.body, { attributes });
+  } catch (e) {
+    if (res.status >= 400) throw new OnvifError('http', `device answered HTTP ${res.status}`, { status: res.status, cause: e });
+    throw e;
   }
 }
 

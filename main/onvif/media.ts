@@ -2,10 +2,11 @@ import http from 'node:http';
 import { z } from 'zod';
 import { hostOf } from '../../common/discovery/net';
 import { OnvifClient, lockedInfo, type Credentials, type OnvifClientOptions } from './client';
-import { digestAuthorization, parseChallenges, pickChallenge, type DigestChallenge } from './digest';
+import { agentFor } from '../core/http';
+import { DigestLoop, DigestSession, withDigest } from '../core/http-digest';
 import { OnvifError } from './errors';
 import { asNode, escapeText, responseNode, textOf } from './soap';
-import { agentFor, get } from './transport';
+import { get } from './transport';
 
 /**
  * ONVIF Media (ver10): the camera's profiles, its snapshot URI and the picture
@@ -47,6 +48,8 @@ export class MediaClient {
   private readonly home: URL;
   /** One keep-alive agent per protocol the snapshots are fetched over. */
   private readonly agents = new Map<string, http.Agent>();
+  /** One Digest state per origin the pictures come from. */
+  private readonly digests = new Map<string, DigestSession>();
   /** A credential this camera refused: no request of this client carries one again. */
   private refused = false;
 
@@ -118,15 +121,11 @@ export class MediaClient {
   async fetchSnapshot(cred: Credentials, uri: URL): Promise<Snapshot> {
     this.guard(cred);
     const url = checkSnapshotUri(uri.href, this.o.xaddr);
-    const path = url.pathname + url.search;
-    let challenge: DigestChallenge | undefined;
-    let staleRetries = 0;
-    for (let round = 0; round < 4; round++) {
-      const headers: Record<string, string> = { Accept: 'image/jpeg, image/png' };
-      if (challenge) headers['Authorization'] = digestAuthorization(challenge, this.guard(cred).username, cred.password, 'GET', path);
+    let judged = false;
+    const send = async (authorization?: string) => {
       const res = await get({
         url,
-        headers,
+        headers: { Accept: 'image/jpeg, image/png', ...(authorization ? { Authorization: authorization } : {}) },
         agent: this.agentFor(url),
         timeoutMs: this.o.timeoutMs ?? 5000,
         maxBytes: this.o.maxSnapshotBytes ?? MAX_SNAPSHOT_BYTES,
@@ -134,26 +133,24 @@ export class MediaClient {
       });
       const locked = lockedInfo({ ...res, body: res.bytes.subarray(0, 4096).toString('utf8') });
       if (locked) throw locked;
-      if (res.status === 401) {
-        const best = pickChallenge(parseChallenges(res.rawHeaders).digest);
-        if (!challenge) {
-          if (!best) throw new OnvifError('unsupported-auth', 'the snapshot asks for a sign-in other than HTTP Digest', { status: 401 });
-          challenge = best;
-          continue;
-        }
-        // stale=true: the nonce expired, the password was not judged.
-        if (best?.stale && staleRetries++ < 2) {
-          challenge = best;
-          continue;
-        }
-        throw this.authFailed(401);
-      }
-      if (res.status < 200 || res.status >= 300) throw new OnvifError('http', `the snapshot answered HTTP ${res.status}`, { status: res.status });
-      const mime = sniffImage(res.bytes);
-      if (!mime) throw new OnvifError('protocol', `the snapshot is not a JPEG or PNG picture (${describeType(res.headers['content-type'])})`, { status: res.status });
-      return { mime, bytes: res.bytes };
-    }
-    throw new OnvifError('protocol', 'the snapshot keeps challenging without judging the credentials');
+      return res;
+    };
+    const onRefused = (why: 'password' | 'nonce') => (why === 'password' ? ((judged = true), this.noteRefusal()) : this.o.onAuthFailure?.('nonce'));
+    const res = await withDigest(this.sessionFor(url), this.guard(cred), 'GET', url.pathname + url.search, send, { onRefused }).catch((e: unknown) => {
+      throw e instanceof DigestLoop ? new OnvifError('protocol', 'the snapshot keeps challenging without judging the credentials') : e;
+    });
+    if (res.status === 401 && judged) throw new OnvifError('auth-failed', 'the camera refused the credentials for its snapshot', { status: 401 });
+    if (res.status === 401) throw new OnvifError('unsupported-auth', 'the snapshot asks for a sign-in other than HTTP Digest', { status: 401 });
+    if (res.status < 200 || res.status >= 300) throw new OnvifError('http', `the snapshot answered HTTP ${res.status}`, { status: res.status });
+    const mime = sniffImage(res.bytes);
+    if (!mime) throw new OnvifError('protocol', `the snapshot is not a JPEG or PNG picture (${describeType(res.headers['content-type'])})`, { status: res.status });
+    return { mime, bytes: res.bytes };
+  }
+
+  private sessionFor(url: URL): DigestSession {
+    let s = this.digests.get(url.origin);
+    if (!s) this.digests.set(url.origin, (s = new DigestSession(url.origin)));
+    return s;
   }
 
   private clientOptions(): OnvifClientOptions {
@@ -164,7 +161,8 @@ export class MediaClient {
       ...(signal ? { signal } : {}),
       ...(auth ? { auth } : {}),
       ...(clockOffsetMs !== undefined ? { clockOffsetMs } : {}),
-      onAuthFailure: () => this.noteRefusal(),
+      // A reused nonce refused is counted by the caller's budget, but does not make this client give up.
+      onAuthFailure: (why) => (why === 'password' ? this.noteRefusal() : this.o.onAuthFailure?.('nonce')),
     };
   }
 
@@ -187,12 +185,7 @@ export class MediaClient {
 
   private noteRefusal(): void {
     this.refused = true;
-    this.o.onAuthFailure?.();
-  }
-
-  private authFailed(status: number): OnvifError {
-    this.noteRefusal();
-    return new OnvifError('auth-failed', 'the camera refused the credentials for its snapshot', { status });
+    this.o.onAuthFailure?.('password');
   }
 
   private onOwnHost(given: string): string {

@@ -2,7 +2,6 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { parseSoap, escapeXml, buildEnvelope } from './soap';
 import { OnvifError } from './errors';
-import { digestAuthorization, parseChallenges, pickChallenge } from './digest';
 
 describe('SOAP response parser', () => {
   it('reads a fault code chain with any prefixes', () => {
@@ -60,36 +59,5 @@ describe('escapeXml', () => {
     expect(escapeXml(`<&>"'`)).toBe('&lt;&amp;&gt;&quot;&apos;');
     expect(escapeXml('Pässwörd')).toBe('Pässwörd');
     expect(() => escapeXml('a\u0001b')).toThrow(OnvifError);
-  });
-});
-
-describe('Digest', () => {
-  // RFC 7616 §3.9.1 example.
-  const rfc = (algorithm: string) =>
-    parseChallenges([
-      'WWW-Authenticate',
-      `Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm=${algorithm}, nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"`,
-    ]).digest[0]!;
-
-  it('matches the RFC 7616 example for MD5 and SHA-256', () => {
-    const md5 = digestAuthorization(rfc('MD5'), 'Mufasa', 'Circle of Life', 'GET', '/dir/index.html', 'f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ');
-    expect(md5).toContain('response="8ca523f5e9506fed4657c9700eebdbec"');
-    expect(md5).toContain('opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"');
-    expect(md5).toContain('nc=00000001');
-    const sha = digestAuthorization(rfc('SHA-256'), 'Mufasa', 'Circle of Life', 'GET', '/dir/index.html', 'f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ');
-    expect(sha).toContain('response="753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1"');
-  });
-
-  it('prefers SHA-256 whatever the order, and sets unsupported algorithms aside', () => {
-    const p = parseChallenges([
-      'WWW-Authenticate', 'Digest realm="r", qop="auth", nonce="n1"',
-      'WWW-Authenticate', 'Digest realm="r", qop="auth", algorithm=SHA-256, nonce="n2", stale=TRUE',
-      'WWW-Authenticate', 'Digest realm="r", qop="auth", algorithm=SHA-512-256, nonce="n3"',
-      'WWW-Authenticate', 'Basic realm="r"',
-    ]);
-    expect(pickChallenge(p.digest)?.algorithm).toBe('SHA-256');
-    expect(pickChallenge(p.digest)?.stale).toBe(true);
-    expect(p.unsupported).toEqual(['SHA-512-256']);
-    expect(p.basic).toBe(true);
   });
 });

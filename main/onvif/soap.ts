@@ -124,3 +124,9 @@ export function responseNode(body: XmlNode, name: string): XmlNode {
   if (v === undefined) throw new OnvifError('protocol', `response lacks ${name}`);
   return asNode(v) ?? {}; // <tds:SetUserResponse/> parses to ''
 }
+
+/** Loose content-type check: SOAP 1.2, SOAP 1.1 (text/xml) or generic XML all pass. */
+export function isXmlContentType(ct: string | undefined): boolean {
+  if (ct === undefined || ct === '') return true; // some firmwares omit it; the parser decides
+  return /(^|\/|\+)(soap\+xml|xml)\b/i.test(ct.split(';')[0]!.trim());
+}

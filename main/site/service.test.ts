@@ -13,6 +13,7 @@ import { setupNvr } from '../nvr/service';
 import { setupSync } from '../sync/service';
 import { setupSite } from './service';
 import { filesUnder } from '../../test/support/files';
+import { PAUSE_MARK } from '../../common/nvr/pause-marker';
 
 const NEW = 'Site-new-pass-5';
 const t = { host: 'test' } as const;
@@ -20,7 +21,7 @@ const t = { host: 'test' } as const;
 describe('site service', () => {
   let site: Site;
   beforeAll(async () => {
-    site = await startSite({ block: '127.64.200', cameras: 3, nvrPollMs: 200 });
+    site = await startSite({ block: '127.64.200', cameras: 3, nvrPollMs: 200, nvrRpc: { firmware: 'logic-device-manager' } });
   });
   afterAll(async () => {
     await site?.stop();
@@ -37,7 +38,7 @@ describe('site service', () => {
     await nvr.handlers['nvr.signIn'](calls['nvr.signIn'].input.parse({ url: rpcOf(site).url, username: 'admin', password: SITE_CREDENTIALS.nvr.password }), t);
     const plan = await f.handlers['site.plan'](calls['site.plan'].input.parse({ targets }), t);
     expect(plan.rows.map((r) => r.action.kind)).toEqual(['nvr-own-sync', 'change-camera-then-nvr', 'nvr-own-sync', 'nvr-own-sync']);
-    expect(rpcOf(site).stats().setConfigs).toBe(0);
+    expect(rpcOf(site).stats().secSetCameras).toBe(0);
 
     const input = calls['site.closeLoop'].input.parse({ targets, currentPasswords: [SITE_CREDENTIALS.camera.password], newPassword: NEW, waitMs: 15_000 });
     expect(await f.handlers['site.closeLoop'](input, t)).toEqual({ started: true });
@@ -64,33 +65,63 @@ describe('site service', () => {
     await sync.dispose?.();
   }, 40_000);
 
-  it("takes the new password from the reset case's keychain entry; an unknown case is refused before anything changes; firmware that takes passwords only sealed", async () => {
+  it("takes the new password from the reset case's keychain entry; an unknown case is refused before anything changes", async () => {
     const CASE_PW = 'Case-loop-pass-6';
     const { ctx, events, dataDir } = testContext();
-    // Newer firmware: a plain setConfig that changes a stored password is refused; secSetCamera takes it.
-    rpcOf(site).setFaults({ remoteDeviceWrite: 'encrypted-only' });
-    const sealedBefore = rpcOf(site).stats().secSetCameras;
     const sync = await setupSync(ctx);
     const nvr = await setupNvr(ctx, {});
     const f = await setupSite(ctx, { nvr: nvr.session, openRun: sync.openRun, pollMs: 200, casePassword: async (id) => (id === 'case-1' ? CASE_PW : null) });
     await nvr.handlers['nvr.signIn'](calls['nvr.signIn'].input.parse({ url: rpcOf(site).url, username: 'admin', password: SITE_CREDENTIALS.nvr.password }), t);
     const targets = [{ xaddr: site.cameras[2]!.xaddr, username: 'admin' }];
     const base = { targets, currentPasswords: [SITE_CREDENTIALS.camera.password], waitMs: 15_000 };
-    const writes = rpcOf(site).stats().setConfigs;
+    const writes = rpcOf(site).stats().secSetCameras;
     await expect(f.handlers['site.closeLoop'](calls['site.closeLoop'].input.parse({ ...base, caseId: 'case-9' }), t)).rejects.toThrow(/No new password is stored/);
-    expect(rpcOf(site).stats().setConfigs).toBe(writes);
+    expect(rpcOf(site).stats().secSetCameras).toBe(writes);
     await f.handlers['site.closeLoop'](calls['site.closeLoop'].input.parse({ ...base, caseId: 'case-1' }), t);
     await until(() => (f.handlers['site.status'](undefined, t) as SiteLoopState | null)?.running === false, 'the loop to end', 30_000);
     const end = f.handlers['site.status'](undefined, t) as SiteLoopState;
     // Camera 2 is on a Private channel: chosen, so changed, and its stored password follows.
     expect(end.results.find((r) => r.channel === 3)).toMatchObject({ outcome: 'recording', address: site.cameras[2]!.address });
     expect(rpcOf(site).channels[2]!.password).toBe(CASE_PW);
-    expect(rpcOf(site).stats().secSetCameras).toBe(sealedBefore + 1);
+    // Its pause and its store: two sealed writes.
+    expect(rpcOf(site).stats().secSetCameras).toBe(writes + 2);
     const everything = JSON.stringify(events) + filesUnder(dataDir).map((p) => readFileSync(p, 'utf8')).join('\n');
     for (const secret of [CASE_PW, SITE_CREDENTIALS.nvr.password, SITE_CREDENTIALS.camera.password]) expect(everything).not.toContain(secret);
-    rpcOf(site).setFaults({ remoteDeviceWrite: 'plain' });
     await f.dispose?.();
     await nvr.dispose?.();
     await sync.dispose?.();
   }, 40_000);
+
+  it('at sign-in, channels an earlier run left paused are put back with the password their camera accepts; one whose camera accepts none stays disabled and is shown so', async () => {
+    const own = await startSite({ block: '127.64.201', cameras: 4, nvrPollMs: 200, nvrRpc: { firmware: 'logic-device-manager' } });
+    const { ctx, events } = testContext();
+    const rpc = rpcOf(own);
+    // What a crashed run leaves: channel 2 paused (its camera still on the stored password); channel 4 paused,
+    // its camera's account changed to a password nobody told the app.
+    const name = rpc.channels[1]!.name;
+    for (const i of [1, 3]) Object.assign(rpc.channels[i]!, { enable: false, name: `${PAUSE_MARK}${rpc.channels[i]!.name}`.slice(0, 31) });
+    own.cameras[3]!.users.setPassword('onvif', 'Someone-else-7');
+    const sync = await setupSync(ctx);
+    const nvr = await setupNvr(ctx, {});
+    const f = await setupSite(ctx, { nvr: nvr.session, openRun: sync.openRun, pollMs: 200 });
+    try {
+      await nvr.handlers['nvr.signIn'](calls['nvr.signIn'].input.parse({ url: rpc.url, username: 'admin', password: SITE_CREDENTIALS.nvr.password }), t);
+      const state = await until(() => events.map((e) => e.payload as SiteLoopState).find((p) => p?.summary?.includes('earlier run')), 'the restore at sign-in', 15_000);
+      expect(state.summary).toBe('1 of 2 channels an earlier run left disabled on the NVR is enabled again');
+      expect(state.results.find((r) => r.channel === 4)).toMatchObject({ outcome: 'disabled-on-nvr', enabled: false, detail: expect.stringMatching(/accepts none of the passwords/) });
+      expect(rpc.channels[1]).toMatchObject({ enable: true, name: name.slice(0, 31 - PAUSE_MARK.length), password: SITE_CREDENTIALS.camera.password });
+      expect(rpc.channels[3]).toMatchObject({ enable: false, password: SITE_CREDENTIALS.cameraOperator.password });
+      // The plan shows the one left: disabled on the NVR, by this app.
+      const plan = await f.handlers['site.plan'](calls['site.plan'].input.parse({ targets: [{ xaddr: own.cameras[0]!.xaddr, username: 'admin' }] }), t);
+      expect(plan.rows[3]).toMatchObject({ channel: { enabled: false, pausedByApp: true }, why: expect.stringMatching(/^Disabled on the NVR by an earlier run of this app/) });
+      expect(plan.writePath).toMatchObject({ ok: true, firmware: 'logic-device-manager', sealed: true });
+      // One sign-in was refused to learn that (through the gate); the camera is far from its lock.
+      expect(own.cameras[3]!.stats().maxConsecutiveFailures).toBeLessThan(3);
+    } finally {
+      await f.dispose?.();
+      await nvr.dispose?.();
+      await sync.dispose?.();
+      await own.stop();
+    }
+  }, 30_000);
 });

@@ -1,20 +1,31 @@
 import { join } from 'node:path';
 import { AppError, type CallName } from '../../common/contract';
-import type { SiteLoopState } from '../../common/contract/site';
+import type { SiteChannelResult, SiteLoopState } from '../../common/contract/site';
+import { hostOf } from '../../common/discovery/net';
 import { siteSummary } from '../../common/nvr/channel-outcomes';
-import type { PlanChannel } from '../../common/nvr/site-plan';
-import { OUTCOMES } from '../../common/sync/outcomes';
 import type { SyncRow } from '../../common/sync/report';
 import { targetKey, type SyncTarget } from '../../common/sync/target';
 import type { Handlers } from '../core/dispatch';
 import type { Feature, ServiceContext } from '../core/context';
-import { closeLoop, type NvrTablePort } from './close-loop';
-import { LoopJournal, readLoopJournal } from './loop-journal';
-import { withPausedChannels } from './resume';
+import type { NvrChannelStore } from '../dahua/channel-store';
+import type { LoopPlan } from './plan';
+import { accountDetail, holdsAfter, type CameraPort, type KnownPasswords } from './ports';
+import { probeAccount } from './probe';
+import { planView, readSite, restorePaused, runSite } from './run-site';
+import { planLoop } from './plan';
 import { ChannelSnapshots } from './snapshot';
-import { accountsOf, planForTargets } from './target-plan';
+import type { ChannelResult, LoopVerdict } from './verdict';
 
 type SiteHandlers = Pick<Handlers, Extract<CallName, `site.${string}`>>;
+
+/** A camera sync run as the sync feature opens it for another feature (main/sync/service.ts `SyncRunHook`). */
+export interface SiteSyncRun {
+  runId: string;
+  change(keys: string[]): Promise<SyncRow[]>;
+  pendingKeys(): string[];
+  addKnownPasswords(known: KnownPasswords): void;
+  finish(channels?: { channel: number; address?: string; outcome?: SiteChannelResult['outcome']; detail: string }[]): Promise<void>;
+}
 
 /**
  * What the site feature needs from the NVR and camera-sync features, handed
@@ -22,14 +33,9 @@ type SiteHandlers = Pick<Handlers, Extract<CallName, `site.${string}`>>;
  */
 export interface SiteDeps {
   /** The open NVR session (nvr.signIn), or undefined. */
-  nvr(): (NvrTablePort & { url: string; readChannels(): Promise<PlanChannel[]> }) | undefined;
+  nvr(): { url: string; opened: number; store: NvrChannelStore } | undefined;
   /** A camera-sync run driven camera by camera. */
-  openRun(targets: SyncTarget[], secrets: { currentPasswords: string[]; newPassword: string }): Promise<{
-    runId: string;
-    change(keys: string[]): Promise<SyncRow[]>;
-    pendingKeys(): string[];
-    finish(channels?: { channel: number; address?: string; outcome?: SiteLoopState['results'][number]['outcome']; detail: string }[]): Promise<void>;
-  }>;
+  openRun(targets: SyncTarget[], secrets: { currentPasswords: string[]; newPassword: string; knownPasswords?: KnownPasswords }): Promise<SiteSyncRun>;
   casePassword?: (caseId: string) => Promise<string | null | undefined>;
   pollMs?: number;
   /** Per exchange with a camera for a tile's picture (tests). */
@@ -37,127 +43,209 @@ export interface SiteDeps {
 }
 
 /**
- * site.*: the plan per channel, then close the loop. NVR writes are
- * journalled in memory for this session (`prior` for a second run); the
- * camera changes go through the sync run and its journal.
+ * site.*: the plan per channel, then close the loop (main/site/run-site.ts,
+ * the same sequence the CLI runs), with the live board as `site.progress`.
+ * When an NVR session opens, channels an earlier run left paused are put back.
  */
 export async function setupSite(ctx: ServiceContext, deps: SiteDeps): Promise<Feature<SiteHandlers>> {
-  const log = ctx.log.child('site');
-  let state: SiteLoopState | null = null;
-  let running: Promise<void> | undefined;
-  const pictures = new ChannelSnapshots(ctx, deps.snapshotTimeoutMs !== undefined ? { timeoutMs: deps.snapshotTimeoutMs } : {});
-
-  const publish = (s: SiteLoopState) => {
-    state = s;
-    ctx.events.emit('site.progress', s);
-  };
-  const session = () => {
-    const nvr = deps.nvr();
-    if (!nvr) throw new AppError('conflict', 'Sign in to the NVR first (NVR tab, or the NVR row in Devices).');
-    return nvr;
-  };
-
+  const site = new SiteService(ctx, deps);
+  const unsubscribe = ctx.events.subscribe((name) => name === 'nvr.channels' && site.sessionSeen());
   const handlers: SiteHandlers = {
-    'site.plan': async ({ targets }) => {
-      const nvr = session();
-      const plan = planForTargets(await nvr.readChannels(), targets);
-      const used = new Set(plan.rows.map((r) => r.deviceId));
-      return {
-        nvr: nvr.url,
-        rows: plan.rows,
-        unusedCameras: plan.unusedCameras.filter((d) => !used.has(d.id)).map((d) => ({ id: d.id, xaddr: d.xaddrs[0] ?? '' })),
-      };
-    },
-
-    'site.closeLoop': async (input) => {
-      for (const p of input.currentPasswords) ctx.secrets.add(p);
-      ctx.secrets.add(input.newPassword);
-      if (running) throw new AppError('conflict', 'Closing the loop is already running.');
-      const nvr = session();
-      let newPassword = input.newPassword;
-      if (input.caseId !== undefined) {
-        newPassword = (await deps.casePassword?.(input.caseId).catch(() => undefined)) ?? undefined;
-        if (!newPassword) throw new AppError('not-found', 'No new password is stored for this case; type it in instead.');
-        ctx.secrets.add(newPassword);
-      }
-      const secrets = { currentPasswords: input.currentPasswords, newPassword: newPassword! };
-      const run = await deps.openRun(input.targets, secrets);
-      // The loop's journal is named after its sync run: an interrupted run over the same cameras resumes
-      // under the same run id, and with it the NVR writes already answered are not sent again.
-      const journalPath = join(ctx.dataDir, 'site', `${run.runId}.nvr-loop.jsonl`);
-      const prior = readLoopJournal(journalPath);
-      const journal = prior && !prior.ended ? prior.records : [];
-      if (prior?.badLines) log.warn('NVR loop journal lines skipped (unreadable or of the wrong shape)', { path: journalPath, count: prior.badLines });
-      const plan = planForTargets(await withPausedChannels(await nvr.readChannels(), journal, () => nvr.readTable()), input.targets);
-      const file = await LoopJournal.open(journalPath);
-      const byChannel = new Map(plan.rows.map((r) => [r.channel.channel, r]));
-      pictures.startRun(plan.rows);
-      const decorate = <T extends { channel: number }>(rs: T[]) =>
-        rs.map((r) => {
-          const row = byChannel.get(r.channel);
-          return { ...r, ...(row ? { address: row.channel.address, ...(row.deviceId ? { deviceId: row.deviceId } : {}) } : {}) };
-        });
-      const waitMs = input.waitMs ?? 90_000;
-      let watchUntil: number | undefined;
-      publish({ running: true, results: decorate(plan.rows.map((r) => ({ channel: r.channel.channel, detail: r.why }))), syncRunId: run.runId });
-      running = (async () => {
-        try {
-          const results = await closeLoop({
-            plan,
-            nvr,
-            newPassword: secrets.newPassword,
-            waitMs,
-            pollMs: deps.pollMs ?? 3000,
-            now: () => ctx.clock.now(),
-            sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-            record: (r) => file.append(r),
-            prior: journal,
-            // Verified by camera sync (in this process or before a restart): a credential the board's pictures,
-            // and the inventory's details, may sign in with.
-            onCameraProven: (row) => {
-              if (row.action.kind === 'change-camera-then-nvr') ctx.credentials.set(row.action.xaddr, { username: row.channel.username, password: secrets.newPassword });
-            },
-            changeCamera: async (row) => {
-              const accounts = accountsOf(input.targets, row.channel.address).map(targetKey);
-              const rows = await run.change(accounts);
-              const mine = rows.find((r) => accounts.includes(r.key) && r.username === row.channel.username);
-              if (!mine?.outcome) return { holdsNewPassword: false, detail: `No chosen account "${row.channel.username}" on this camera (the account the NVR signs in with): the NVR's stored password was not changed.` };
-              return { holdsNewPassword: OUTCOMES[mine.outcome].success, detail: `Camera: ${OUTCOMES[mine.outcome].label}. ${mine.detail}`.trim() };
-            },
-            onUpdate: (rs) => {
-              // The watch starts once every camera is done: the countdown shows from then.
-              if (watchUntil === undefined && rs.some((r) => r.connectionState !== undefined || r.outcome !== undefined)) watchUntil = ctx.clock.now() + waitMs;
-              publish({ running: true, results: decorate(rs), syncRunId: run.runId, ...(watchUntil ? { watchUntil } : {}) });
-            },
-          });
-          // Chosen cameras that no channel records still get the new password.
-          await run.change(run.pendingKeys());
-          await file.append({ t: 'loop-end', at: ctx.clock.now() });
-          await run.finish(decorate(results));
-          const outcomes = results.map((r) => r.outcome ?? 'skipped');
-          publish({ running: false, results: decorate(results), syncRunId: run.runId, summary: siteSummary(outcomes) });
-          log.info('close the loop finished', { channels: results.length, recording: outcomes.filter((o) => o === 'recording').length });
-        } catch (err) {
-          log.error('close the loop failed', { error: String(err) });
-          publish({ ...(state ?? { results: [] }), running: false, error: `Closing the loop stopped: ${err instanceof Error ? err.message : String(err)}` });
-        } finally {
-          await file.close().catch(() => undefined);
-          running = undefined;
-        }
-      })();
-      return { started: true };
-    },
-
-    'site.status': () => state,
-
-    'site.snapshot': ({ channel, refresh }) => pictures.get(channel, refresh),
+    'site.plan': (input) => site.plan(input),
+    'site.closeLoop': (input) => site.closeLoop(input),
+    'site.status': () => site.state,
+    'site.snapshot': ({ channel, refresh }) => site.pictures.get(channel, refresh),
   };
-
   return {
     handlers,
     async dispose() {
-      await running;
-      pictures.dispose();
+      unsubscribe();
+      await site.idle();
+      site.pictures.dispose();
     },
   };
+}
+
+type CloseLoopInput = { targets: SyncTarget[]; currentPasswords: string[]; newPassword?: string | undefined; caseId?: string | undefined; waitMs?: number | undefined; camerasOnly?: boolean | undefined };
+
+/** The feature's state and its verbs, each a short method; one job on an NVR's journal at a time. */
+class SiteService {
+  state: SiteLoopState | null = null;
+  readonly pictures: ChannelSnapshots;
+  private running: Promise<void> | undefined;
+  /** The restore at sign-in, which a run waits for. */
+  private restoring: Promise<void> = Promise.resolve();
+  private restoredFor = 0;
+  private readonly log;
+  private readonly clock = { now: () => this.ctx.clock.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
+  private readonly secret = (p: string) => this.ctx.secrets.add(p);
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly deps: SiteDeps,
+  ) {
+    this.log = ctx.log.child('site');
+    this.pictures = new ChannelSnapshots(ctx, deps.snapshotTimeoutMs !== undefined ? { timeoutMs: deps.snapshotTimeoutMs } : {});
+  }
+
+  async plan(input: { targets: SyncTarget[]; camerasOnly?: boolean | undefined }) {
+    const nvr = this.session();
+    const plan = planLoop({ ...(await readSite(nvr.store, this.secret)), targets: input.targets, ...(input.camerasOnly !== undefined ? { camerasOnly: input.camerasOnly } : {}) });
+    return planView(nvr.url, plan);
+  }
+
+  async closeLoop(input: CloseLoopInput): Promise<{ started: boolean }> {
+    for (const p of input.currentPasswords) this.ctx.secrets.add(p);
+    this.ctx.secrets.add(input.newPassword);
+    if (this.running) throw new AppError('conflict', 'Closing the loop is already running.');
+    const nvr = this.session();
+    const newPassword = await this.newPasswordOf(input);
+    this.running = this.restoring
+      .then(() => this.run(nvr, input, newPassword))
+      .catch((err: unknown) => {
+        this.log.error('close the loop failed', { error: String(err) });
+        this.publish({ ...(this.state ?? { results: [] }), running: false, error: `Closing the loop stopped: ${err instanceof Error ? err.message : String(err)}` });
+      })
+      .finally(() => (this.running = undefined));
+    return { started: true };
+  }
+
+  /** An NVR read was published: when it belongs to a new session, put back what an earlier run left paused. */
+  sessionSeen(): void {
+    this.restoring = this.restoring.then(() => this.restoreOnOpen()).catch((err: unknown) => this.log.warn('restoring paused channels failed', { error: String(err) }));
+  }
+
+  async idle(): Promise<void> {
+    await this.restoring;
+    await this.running;
+  }
+
+  private async run(nvr: SiteNvr, input: CloseLoopInput, newPassword: string): Promise<void> {
+    const waitMs = input.waitMs ?? 90_000;
+    const board = new Board(this.ctx, waitMs, (s) => this.publish(s));
+    board.show([]);
+    const { plan, result } = await runSite({
+      store: nvr.store, targets: input.targets, newPassword, journalPath: this.journalFor(nvr.url), clock: this.clock, waitMs, pollMs: this.deps.pollMs ?? 3000, secret: this.secret,
+      ...(input.camerasOnly !== undefined ? { camerasOnly: input.camerasOnly } : {}),
+      onBadLines: (count) => this.log.warn('NVR loop journal lines skipped (unreadable or of the wrong shape)', { count }),
+      onPlan: (p) => {
+        board.plan = p;
+        this.pictures.startRun(p.rows);
+        board.show(p.rows.map((r) => ({ channel: r.channel.channel, detail: r.why })));
+      },
+      openCameras: async (p) => {
+        board.syncRun = await this.deps.openRun(p.targets, { currentPasswords: input.currentPasswords, newPassword, knownPasswords: p.known });
+        return appCameras(this.ctx, this.deps, board.syncRun);
+      },
+      onUpdate: (rs) => board.show(rs),
+    });
+    board.plan = plan;
+    const results = decorate(plan, result.results);
+    await board.syncRun?.finish(results);
+    this.publish({ running: false, results, ...(board.syncRun ? { syncRunId: board.syncRun.runId } : {}), summary: summaryOf(result), ...(result.journalError ? { error: result.journalError } : {}) });
+    this.log.info('close the loop finished', { channels: results.length, recording: results.filter((r) => r.outcome === 'recording').length, violations: result.violations.length });
+  }
+
+  private async restoreOnOpen(): Promise<void> {
+    const nvr = this.deps.nvr();
+    if (!nvr || nvr.opened === this.restoredFor || this.running) return;
+    this.restoredFor = nvr.opened;
+    const results = await restorePaused({ store: nvr.store, cameras: probeOnly(this.ctx), journalPath: this.journalFor(nvr.url), clock: this.clock, secret: this.secret });
+    if (!results.length) return;
+    const back = results.filter((r) => r.enabled).length;
+    const n = results.length;
+    this.publish({ running: false, results, summary: `${back} of ${n} channel${n === 1 ? '' : 's'} an earlier run left disabled on the NVR ${back === 1 ? 'is' : 'are'} enabled again` });
+    this.log.info('paused channels found at sign-in', { channels: n, restored: back });
+  }
+
+  private publish(s: SiteLoopState): void {
+    this.state = s;
+    this.ctx.events.emit('site.progress', s);
+  }
+
+  private session(): SiteNvr {
+    const nvr = this.deps.nvr();
+    if (!nvr) throw new AppError('conflict', 'Sign in to the NVR first (NVR tab, or the NVR row in Devices).');
+    return nvr;
+  }
+
+  private async newPasswordOf(input: { newPassword?: string | undefined; caseId?: string | undefined }): Promise<string> {
+    if (input.caseId === undefined) return input.newPassword!;
+    const p = (await this.deps.casePassword?.(input.caseId).catch(() => undefined)) ?? undefined;
+    if (!p) throw new AppError('not-found', 'No new password is stored for this case; type it in instead.');
+    this.ctx.secrets.add(p);
+    return p;
+  }
+
+  /** One loop journal per NVR in the app's data folder: the hints a later run (or sign-in) needs about its channels. */
+  private journalFor(url: string): string {
+    return join(this.ctx.dataDir, 'site', `${hostOf(url).replace(/[^a-z0-9.-]/gi, '_')}.nvr-loop.jsonl`);
+  }
+}
+
+type SiteNvr = NonNullable<ReturnType<SiteDeps['nvr']>>;
+
+/** The live board of one run: its plan and sync run once known, and the countdown once the watch starts. */
+class Board {
+  plan: LoopPlan | undefined;
+  syncRun: SiteSyncRun | undefined;
+  private watchUntil: number | undefined;
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly waitMs: number,
+    private readonly publish: (s: SiteLoopState) => void,
+  ) {}
+  show(rs: readonly ChannelResult[]): void {
+    if (this.watchUntil === undefined && rs.some((r) => r.connectionState !== undefined)) this.watchUntil = this.ctx.clock.now() + this.waitMs;
+    this.publish({ running: true, results: decorate(this.plan, rs), ...(this.syncRun ? { syncRunId: this.syncRun.runId } : {}), ...(this.watchUntil ? { watchUntil: this.watchUntil } : {}) });
+  }
+}
+
+/** Camera sync through the app's sync feature; rollbacks are runs of their own (journalled, verified). */
+function appCameras(ctx: ServiceContext, deps: SiteDeps, run: SiteSyncRun): CameraPort {
+  return {
+    pending: (accounts) => accounts.filter((t) => run.pendingKeys().includes(targetKey(t))),
+    async change(accounts, known) {
+      run.addKnownPasswords(known);
+      const keys = accounts.map(targetKey);
+      const pending = new Set(run.pendingKeys());
+      const rows = await run.change(keys);
+      return accounts.map((t) => {
+        const row = rows.find((r) => r.key === targetKey(t));
+        return { target: t, holds: holdsAfter(row?.outcome), fresh: pending.has(targetKey(t)), detail: accountDetail(row, t.username) };
+      });
+    },
+    async rollback(account, from, to) {
+      try {
+        const back = await deps.openRun([account], { currentPasswords: [from], newPassword: to });
+        const pending = back.pendingKeys().includes(targetKey(account));
+        const row = (await back.change([targetKey(account)])).find((r) => r.key === targetKey(account));
+        await back.finish();
+        const ok = pending && holdsAfter(row?.outcome) === 'new';
+        return { ok, detail: accountDetail(row, account.username) };
+      } catch (err) {
+        return { ok: false, detail: err instanceof Error ? err.message : String(err) };
+      }
+    },
+    probe: (account, candidates) => probeAccount(ctx.gate, ctx.clock, account, candidates),
+  };
+}
+
+/** At sign-in there is no run: the camera is only asked which password it holds. */
+function probeOnly(ctx: ServiceContext): CameraPort {
+  const none = () => Promise.reject(new Error('no sync run'));
+  return { pending: () => [], change: none, rollback: none, probe: (account, candidates) => probeAccount(ctx.gate, ctx.clock, account, candidates) };
+}
+
+function decorate(plan: LoopPlan | undefined, rs: readonly ChannelResult[]): SiteChannelResult[] {
+  return rs.map((r) => {
+    const row = plan?.rows.find((x) => x.channel.channel === r.channel);
+    return { ...r, ...(row ? { address: row.channel.address, ...(row.deviceId ? { deviceId: row.deviceId } : {}) } : {}) };
+  });
+}
+
+function summaryOf(v: LoopVerdict): string {
+  const base = siteSummary(v.results.map((r) => r.outcome ?? 'skipped'));
+  const paused = v.violations.filter((x) => x.what.startsWith('left disabled')).map((x) => x.channel);
+  return paused.length ? `${base}; left disabled on the NVR: channel${paused.length === 1 ? '' : 's'} ${paused.join(', ')}` : base;
 }

@@ -119,6 +119,7 @@ const WHY_NOT: Record<Exclude<PlanRow['action']['kind'], 'change-camera-then-nvr
   'unreachable-from-laptop': "The laptop cannot reach this camera (commonly behind the NVR's PoE ports), so there is no picture from it.",
   'no-onvif': 'The camera does not answer ONVIF, so there is no picture from it.',
   'fixed-user': 'The app could not change this camera, so it holds no proven password for it.',
+  'nvr-not-writable': 'The app did not change this camera (the NVR could not be written), so it holds no proven password for it.',
 };
 
 function whyNot(err: unknown): string {

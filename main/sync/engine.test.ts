@@ -128,8 +128,9 @@ describe('late apply under a starved process', () => {
     const factory: typeof s.factory = (o) => {
       const c = s.factory(o);
       return {
-        getSystemDateAndTime: () => c.getSystemDateAndTime(),
         requestCount: 0,
+        authOff: false,
+        close() {},
         async setUser(cr, u) {
           await c.setUser(cr, u);
           justSet = true;
@@ -146,7 +147,7 @@ describe('late apply under a starved process', () => {
         },
       };
     };
-    const { rows } = await runSync({ ...fast, lateApplyMs: 100, pollMs: 5, targets: s.targets, clientFactory: factory, currentPasswords: [OLD], newPassword: NEW });
+    const { rows } = await runSync({ ...fast, lateApplyMs: 100, targets: s.targets, clientFactory: factory, currentPasswords: [OLD], newPassword: NEW });
     expect(rows[0], rows[0]!.detail).toMatchObject({ outcome: 'updated' });
   });
 });

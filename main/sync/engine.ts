@@ -3,18 +3,38 @@ import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { OffsetClock, type Clock } from '../../common/clock';
 import { budgetWarning, type SiteEvidence } from '../../common/sync/candidates';
+import { SyncPassword } from '../../common/contract/sync';
 import { OUTCOMES } from '../../common/sync/outcomes';
-import { onvifPasswordProblem } from '../../common/sync/password';
+import { isRetryable, needsNewPassword } from '../../common/sync/retry';
+import { passwordRuleProblem } from '../../common/reset/password';
 import type { SyncRow } from '../../common/sync/report';
 import { targetKey, type SyncTarget } from '../../common/sync/target';
-import { CredentialGate, deviceKeyOf } from '../core/credential-gate';
+import { CredentialGate, deviceKeyOf, type DeviceLease } from '../core/credential-gate';
 import { foldRecord, gateRecordsOf, Journal, JournalWriteError, readJournal, type JournalRecord, type JournalState, type OpenJournalFile } from './journal';
+import type { AccountJob } from './account';
 import { syncAccount } from './pipeline';
 import type { ClientFactory } from './port';
 
 export interface SyncSecrets {
   currentPasswords: string[];
   newPassword: string;
+  /**
+   * Passwords known to be current for one account (by its target key), e.g. the
+   * one the NVR stores for the camera's account it signs in with. Memory only;
+   * tried before the shared list for that account and never for any other.
+   */
+  knownPasswords?: Record<string, string[]>;
+}
+
+/** At most this many known passwords per account are tried (each may cost a refused sign-in). */
+const MAX_KNOWN = 3;
+
+/** The known passwords of one account, checked (they come from a device: hostile until shown otherwise). */
+function knownFor(secrets: SyncSecrets, key: string): string[] {
+  const list = Object.hasOwn(secrets.knownPasswords ?? {}, key) ? secrets.knownPasswords![key] : undefined;
+  if (!Array.isArray(list)) return [];
+  const ok = list.filter((p): p is string => SyncPassword.safeParse(p).success);
+  return [...new Set(ok)].slice(0, MAX_KNOWN);
 }
 
 export interface SyncRunOptions {
@@ -33,9 +53,8 @@ export interface SyncRunOptions {
   /** Extra tries for transient network errors only (never SetUser). */
   retries?: number;
   retryBaseMs?: number;
-  /** After SetUser, how long the old password may keep working before the change counts as not applied. */
+  /** How long after SetUser a camera may take to switch to the new password (a refused first look gets one more after it). */
   lateApplyMs?: number;
-  pollMs?: number;
   /** Lock length assumed when a device reports a lock without Retry-After. */
   defaultLockMs?: number;
   /** The NVR's own sync may have set the new password already: try it first. */
@@ -52,14 +71,12 @@ export interface SyncRunOptions {
   onJournalRecord?: (rec: JournalRecord) => void;
 }
 
-export const SYNC_DEFAULTS = { concurrency: 16, maxFailedAuthsPerDevice: 2, timeoutMs: 8000, retries: 2, retryBaseMs: 250, lateApplyMs: 10_000, pollMs: 250, defaultLockMs: 30 * 60_000 };
+export const SYNC_DEFAULTS = { concurrency: 16, maxFailedAuthsPerDevice: 2, timeoutMs: 8000, retries: 2, retryBaseMs: 250, lateApplyMs: 3000, defaultLockMs: 30 * 60_000 };
 
 type Cfg = typeof SYNC_DEFAULTS;
 
-/** Why the new password cannot be used for ONVIF at all (refused before any camera is touched). */
-export function newPasswordProblem(newPassword: string): string | undefined {
-  return onvifPasswordProblem(newPassword);
-}
+/** Why the new password cannot be sent at all (the app's one rule, common/reset/password.ts): refused before any camera is touched. */
+export const newPasswordProblem = passwordRuleProblem;
 
 /** What the technician is told before a run starts. */
 export function runWarnings(secrets: SyncSecrets, maxFailures: number): string[] {
@@ -91,6 +108,7 @@ export class SyncRun {
   private state: JournalState;
   private evidence: SiteEvidence;
   private evidenceFor: string[] | undefined;
+  private evidenceNew: string | undefined;
   private controller: AbortController | undefined;
   private pass: Promise<SyncRow[]> | undefined;
   private readonly unsubscribe: () => void;
@@ -198,16 +216,20 @@ export class SyncRun {
   }
 
   /**
-   * Failed accounts a retry may touch now: not those whose camera is still
-   * locked (they wait for their countdown) nor those whose camera's refused
-   * sign-ins already fill the budget.
+   * Failed accounts a retry may touch now (common/sync/retry.ts, the rule the Sync screen shows too), with
+   * each camera's budget read from the gate. `newPassword`: whether the retry brings another new password
+   * (cameras that refused this one under their own rule are retried only then).
    */
-  retryableKeys(): string[] {
+  retryableKeys(newPassword: 'same' | 'another' = 'same'): string[] {
     return this.failedKeys().filter((k) => {
       const row = this.rows.get(k)!;
-      const st = this.gate.status(row.xaddr);
-      return OUTCOMES[row.outcome!].retryable && st.failures < this.cfg.maxFailedAuthsPerDevice && st.lockedUntil === undefined;
+      return isRetryable(row, this.gate.status(row.xaddr), this.cfg.maxFailedAuthsPerDevice, this.clock.now(), newPassword);
     });
+  }
+
+  /** Failed accounts whose camera refused this new password under its own rule: they need another. */
+  needNewPasswordKeys(): string[] {
+    return this.failedKeys().filter((k) => needsNewPassword(this.rows.get(k)!));
   }
 
   /** Runs the given accounts (default: those without an outcome). One pass at a time. */
@@ -228,11 +250,7 @@ export class SyncRun {
     setMaxListeners(0, signal);
     const problem = newPasswordProblem(secrets.newPassword);
     if (problem) throw new Error(problem);
-    // Positions proven in an earlier pass mean nothing for another list.
-    if (this.evidenceFor && (this.evidenceFor.length !== secrets.currentPasswords.length || this.evidenceFor.some((p, i) => p !== secrets.currentPasswords[i]))) {
-      this.evidence.proven = [];
-    }
-    this.evidenceFor = [...secrets.currentPasswords];
+    this.evidenceForPass(secrets);
     const wanted = new Set(keys);
     const todo = this.targets.filter((t) => wanted.has(targetKey(t)));
     const retrying = todo.map(targetKey).filter((k) => this.rows.get(k)!.outcome !== undefined);
@@ -254,46 +272,58 @@ export class SyncRun {
     // Outcome records are flushed outside the camera's slot; the pass waits for all of them.
     // A crash before one lands only means that account is verified again on resume.
     const outcomeWrites: Promise<void>[] = [];
-    await Promise.all(
-      [...cameras].map(([device, accounts]) =>
-        limit(() =>
-          this.gate.withDevice(device, async (lease) => {
-            // What earlier accounts of this camera showed, in this process or one that died (from the journal).
-            const delay = this.state.applyDelay.get(device);
-            const camera = delay !== undefined ? { applyDelayMs: delay } : {};
-            for (const target of accounts) {
-              const key = targetKey(target);
-              if (this.journal?.failure) {
-                this.update(this.journalStopRow(key));
-                continue;
-              }
-              const row = await syncAccount({
-                target, candidates: secrets.currentPasswords, newPassword: secrets.newPassword, lease, limit: this.cfg.maxFailedAuthsPerDevice,
-                evidence: this.evidence, camera, clock: this.clock, record: this.record, factory: this.o.clientFactory,
-                timeoutMs: this.cfg.timeoutMs, retries: this.cfg.retries, retryBaseMs: this.cfg.retryBaseMs, lateApplyMs: this.cfg.lateApplyMs,
-                pollMs: this.cfg.pollMs, defaultLockMs: this.cfg.defaultLockMs, signal,
-                prior: {
-                  setUserSent: this.state.setUserSent.has(key),
-                  replaced: this.state.replaced.get(key),
-                  verified: this.state.verified.has(key) && this.state.setUserPending.has(key),
-                  setAt: this.state.setAt.get(key),
-                  answered: this.state.setUserAnswered.has(key),
-                },
-                onStep: (r) => this.update(r),
-                onRequests: (n) => (this.requestCount += n),
-              });
-              outcomeWrites.push(this.record({ t: 'outcome', key, row }).catch(() => {}));
-              this.update(row);
-              if (this.journal?.failure) this.controller?.abort();
-            }
-          }),
-        ),
-      ),
-    );
+    await Promise.all([...cameras].map(([device, accounts]) => limit(() => this.gate.withDevice(device, (lease) => this.runCamera(device, accounts, lease, secrets, signal, outcomeWrites)))));
     await Promise.all(outcomeWrites);
     this.finishedAt = this.clock.now();
     await this.record({ t: 'end', at: this.finishedAt }).catch(() => {});
     return this.snapshot();
+  }
+
+  /** What earlier passes learnt about the site's passwords holds only for the same passwords. */
+  private evidenceForPass(secrets: SyncSecrets): void {
+    const same = this.evidenceFor && this.evidenceFor.length === secrets.currentPasswords.length && this.evidenceFor.every((p, i) => p === secrets.currentPasswords[i]);
+    // Positions proven in an earlier pass mean nothing for another list.
+    if (this.evidenceFor && !same) this.evidence.proven = [];
+    // Cameras holding the run's new password say nothing about another one (a retry of cameras that refused it).
+    if (this.evidenceNew !== undefined && this.evidenceNew !== secrets.newPassword) this.evidence.newAlreadySet = false;
+    this.evidenceFor = [...secrets.currentPasswords];
+    this.evidenceNew = secrets.newPassword;
+  }
+
+  /** One camera's accounts, one after another inside its turn at the gate. */
+  private async runCamera(device: string, accounts: SyncTarget[], lease: DeviceLease, secrets: SyncSecrets, signal: AbortSignal, outcomeWrites: Promise<void>[]): Promise<void> {
+    // What earlier accounts of this camera showed, in this process or one that died (from the journal).
+    const delay = this.state.applyDelay.get(device);
+    const camera = delay !== undefined ? { applyDelayMs: delay } : {};
+    for (const target of accounts) {
+      const key = targetKey(target);
+      if (this.journal?.failure) {
+        this.update(this.journalStopRow(key));
+        continue;
+      }
+      const row = await syncAccount({
+        target, candidates: secrets.currentPasswords, known: knownFor(secrets, key), newPassword: secrets.newPassword, lease, limit: this.cfg.maxFailedAuthsPerDevice,
+        evidence: this.evidence, camera, clock: this.clock, record: this.record, factory: this.o.clientFactory,
+        timeoutMs: this.cfg.timeoutMs, retries: this.cfg.retries, retryBaseMs: this.cfg.retryBaseMs, lateApplyMs: this.cfg.lateApplyMs,
+        defaultLockMs: this.cfg.defaultLockMs, signal, prior: this.priorOf(key),
+        onStep: (r) => this.update(r),
+        onRequests: (n) => (this.requestCount += n),
+      });
+      outcomeWrites.push(this.record({ t: 'outcome', key, row }).catch(() => {}));
+      this.update(row);
+      if (this.journal?.failure) this.controller?.abort();
+    }
+  }
+
+  /** What the journal says about this account's SetUser: decisions after one read this, not the process's memory. */
+  private priorOf(key: string): AccountJob['prior'] {
+    return {
+      setUserSent: this.state.setUserSent.has(key),
+      replaced: this.state.replaced.get(key),
+      verified: this.state.verified.has(key) && this.state.setUserPending.has(key),
+      setAt: this.state.setAt.get(key),
+      answered: this.state.setUserAnswered.has(key),
+    };
   }
 
   private journalStopRow(key: string): SyncRow {

@@ -109,7 +109,7 @@ describe('journal write failure (disk full, I/O error)', () => {
     try {
       const res = await runSync({
         targets, currentPasswords: [OLD], newPassword: NEW, clientFactory: fakeFactory(devices), concurrency: 2,
-        retryBaseMs: 1, lateApplyMs: 5, pollMs: 1, journalPath: join(dir(), 'run.jsonl'), openJournalFile: disk.open,
+        retryBaseMs: 1, lateApplyMs: 5, journalPath: join(dir(), 'run.jsonl'), openJournalFile: disk.open,
       });
       expect(res.rows).toHaveLength(12);
       expect(res.journalError).toMatch(/could not be written/);

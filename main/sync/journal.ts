@@ -37,8 +37,11 @@ export const JournalRecord = z.discriminatedUnion('t', [
   /** v1 journals counted per account; read as the account's device. */
   z.object({ t: z.literal('fail'), key: Key, at: At }),
   z.object({ t: z.literal('lock'), key: Key, until: At }),
-  /** `candidate`: position (0-based) of the current password that signed in, so a resumed run knows which old one to look for. */
-  z.object({ t: z.literal('setuser-sent'), key: Key, at: At, candidate: z.number().int().min(0).max(10).optional() }),
+  /**
+   * `candidate`: position (0-based) of the current password that signed in, so a resumed run knows which old one
+   * to look for; `known`: the same, in the passwords given for this account alone (the run's memory, not the journal, holds them).
+   */
+  z.object({ t: z.literal('setuser-sent'), key: Key, at: At, candidate: z.number().int().min(0).max(10).optional(), known: z.number().int().min(0).max(10).optional() }),
   /** `applyDelayMs`: how long the camera kept the old password after SetUser (0: at once), so later accounts wait as long. */
   /** The camera answered SetUser (success, a fault, or a dropped connection after the request left): it reached the camera. */
   /** `refused`: the camera answered with a fault, so the change never landed and a later pass may send it again. */
@@ -63,8 +66,8 @@ export interface JournalState {
   setUserPending: Set<string>;
   /** Accounts ever sent SetUser in this run: never again in this run unless the journal shows it never landed. */
   setUserSent: Set<string>;
-  /** Position of the current password each SetUser replaced (when journalled). */
-  replaced: Map<string, number>;
+  /** Which password each SetUser replaced (when journalled): a position in the shared list or in the account's known ones. */
+  replaced: Map<string, { kind: 'current' | 'known'; index: number }>;
   /** App-clock time of each account's last SetUser. */
   setAt: Map<string, number>;
   /** Per device: the longest time a camera kept an old password after SetUser in this run. */
@@ -81,6 +84,9 @@ export interface JournalState {
   /** Device of an unanswered try (cleared by its answer). */
   pendingTry: Map<string, { key: string; at: number; counts: boolean }>;
 }
+
+/** A camera known to apply late, by how much unknown: longer than any late window, so it gets the whole one. */
+export const LATE_BY_UNKNOWN_MS = 600_000;
 
 /** The key's device: `${xaddr} ${username}` → host. */
 function deviceOfKey(key: string): string {
@@ -111,10 +117,16 @@ export function foldRecord(state: JournalState | undefined, rec: JournalRecord):
     case 'settled':
       for (const [device, p] of state.pendingTry) if (p.key === rec.key) state.pendingTry.delete(device);
       break;
-    case 'gate':
+    case 'gate': {
       state.gate.push(rec.rec);
-      if (rec.rec.t === 'fail') state.pendingTry.delete(deviceKeyOf(rec.rec.device));
+      if (rec.rec.t !== 'fail') break;
+      const device = deviceKeyOf(rec.rec.device);
+      // The new password refused right after SetUser: this camera applies changes late, by an unknown
+      // margin, so its other accounts (in this process or a resumed one) give it the whole window first.
+      if (state.pendingTry.get(device)?.counts === false) state.applyDelay.set(device, Math.max(state.applyDelay.get(device) ?? 0, LATE_BY_UNKNOWN_MS));
+      state.pendingTry.delete(device);
       break;
+    }
     case 'fail':
       state.gate.push({ t: 'fail', device: deviceOfKey(rec.key), at: rec.at });
       state.pendingTry.delete(deviceOfKey(rec.key));
@@ -126,7 +138,9 @@ export function foldRecord(state: JournalState | undefined, rec: JournalRecord):
       state.setUserPending.add(rec.key);
       state.setUserSent.add(rec.key);
       state.setUserAnswered.delete(rec.key);
-      if (rec.candidate !== undefined) state.replaced.set(rec.key, rec.candidate);
+      if (rec.known !== undefined) state.replaced.set(rec.key, { kind: 'known', index: rec.known });
+      else if (rec.candidate !== undefined) state.replaced.set(rec.key, { kind: 'current', index: rec.candidate });
+      else state.replaced.delete(rec.key);
       state.setAt.set(rec.key, rec.at);
       break;
     case 'setuser-answered':

@@ -20,7 +20,6 @@ export function onvifClientFactory(_concurrency: number): OnvifFactory {
         xaddr: o.xaddr,
         timeoutMs: o.timeoutMs,
         signal: o.signal,
-        clockOffsetMs: o.clockOffsetMs,
         allowBasic: o.allowBasic ?? false,
         allowPasswordText: o.allowPasswordText ?? false,
         onAuthFailure: o.onAuthFailure,

@@ -1,74 +1,20 @@
+import type { OnvifClient, OnvifClientOptions } from '../onvif/client';
+import { OnvifError } from '../onvif/errors';
+
 /**
- * What the sync engine needs from an ONVIF client. main/onvif/client.ts's
- * OnvifClient satisfies it; tests plug in fakes. Kept structural so the engine
- * (and its tests) do not depend on the client module's internals.
+ * What the sync engine uses of an ONVIF client: a slice of the real one
+ * (main/onvif/client.ts), so the two cannot drift apart. Tests plug in fakes
+ * of this slice (test/support/fake-device.ts) that throw the real OnvifError.
  */
-export interface Credentials {
-  username: string;
-  password: string;
-}
+export type DeviceClient = Pick<OnvifClient, 'getUsers' | 'setUser' | 'requestCount' | 'authOff' | 'close'>;
 
-export interface UserEntry {
-  username: string;
-  userLevel: string;
-}
-
-export interface DeviceClient {
-  getSystemDateAndTime(): Promise<{ deviceTimeMs: number; clockOffsetMs: number }>;
-  getUsers(c: Credentials): Promise<UserEntry[]>;
-  setUser(c: Credentials, u: { username: string; password: string; userLevel: string }): Promise<void>;
-  readonly requestCount: number;
-  /** A credentialed call was answered without any credential: the device's ONVIF authentication is off. */
-  readonly authOff?: boolean;
-  /** Frees the device's keep-alive sockets once its pipeline is over. */
-  close?(): void;
-}
-
-export interface ClientOptions {
-  xaddr: string;
-  timeoutMs: number;
-  signal?: AbortSignal;
-  clockOffsetMs?: number;
-  allowBasic?: boolean;
-  allowPasswordText?: boolean;
-  /** Called once for every credential the device rejected: the credential gate counts these. */
-  onAuthFailure: () => void;
-}
+export type ClientOptions = Pick<OnvifClientOptions, 'xaddr' | 'signal' | 'allowBasic' | 'allowPasswordText'> &
+  Required<Pick<OnvifClientOptions, 'timeoutMs' | 'onAuthFailure'>>;
 
 export type ClientFactory = (o: ClientOptions) => DeviceClient;
 
-export type ErrorKind =
-  | 'unreachable' | 'timeout' | 'reset' | 'http' | 'protocol' | 'tls' | 'redirect'
-  | 'auth-failed' | 'locked' | 'fault' | 'unsupported-auth' | 'cancelled';
+export type Credentials = Parameters<OnvifClient['getUsers']>[0];
 
-/** The shape of main/onvif's OnvifError, read structurally. */
-export interface ClientErrorLike extends Error {
-  kind: ErrorKind;
-  status?: number;
-  subcode?: string;
-  retryAfterMs?: number;
-  transient: boolean;
-}
+export type UserEntry = Awaited<ReturnType<OnvifClient['getUsers']>>[number];
 
-export function isClientError(err: unknown): err is ClientErrorLike {
-  return err instanceof Error && typeof (err as { kind?: unknown }).kind === 'string';
-}
-
-/** Tests' and fakes' way to raise a client error. */
-export class FakeClientError extends Error implements ClientErrorLike {
-  transient: boolean;
-  constructor(
-    public kind: ErrorKind,
-    message: string = kind,
-    extra: { status?: number; subcode?: string; retryAfterMs?: number; transient?: boolean } = {},
-  ) {
-    super(message);
-    this.status = extra.status;
-    this.subcode = extra.subcode;
-    this.retryAfterMs = extra.retryAfterMs;
-    this.transient = extra.transient ?? ['unreachable', 'timeout', 'reset'].includes(kind);
-  }
-  status?: number;
-  subcode?: string;
-  retryAfterMs?: number;
-}
+export const isClientError = (err: unknown): err is OnvifError => err instanceof OnvifError;

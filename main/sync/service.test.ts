@@ -51,12 +51,26 @@ describe('sync service', () => {
 
     s.devices.get('http://127.0.0.12:1/b')!.b.unreachable = false;
     const before = s.devices.get('http://127.0.0.11:1/a')!.requests;
+    // The camera that refused the password under its own rule is not sent the same one again.
     const retry = await f.handlers['sync.retryFailed'](undefined, { host: 'test' });
-    expect(retry.retried).toBe(2);
+    expect(retry.retried).toBe(1);
     await until(() => s.events.filter((e) => e.name === 'sync.finished').length === 2, 'sync.finished #2');
     const after = (await f.handlers['sync.status']({ runId }, { host: 'test' }))!;
     expect(after.rows.map((r) => r.outcome)).toEqual(['updated', 'updated', 'rejected']);
     expect(s.devices.get('http://127.0.0.11:1/a')!.requests).toBe(before);
+    const setUsers = s.devices.get('http://127.0.0.13:1/c')!.setUserCount;
+    expect(() => f.handlers['sync.retryFailed'](undefined, { host: 'test' })).toThrow(/refused this new password under its own rule: enter another new password/);
+    expect(s.devices.get('http://127.0.0.13:1/c')!.setUserCount).toBe(setUsers);
+    // Another new password: only that camera gets it; the others keep the run's, and each is remembered for its own.
+    s.devices.get('http://127.0.0.13:1/c')!.b.fault = undefined;
+    expect(() => f.handlers['sync.retryFailed']({ newPassword: 'Bad;pass-7' }, { host: 'test' })).toThrow(/contains ";"/);
+    expect((await f.handlers['sync.retryFailed']({ newPassword: 'Another-pass-7' }, { host: 'test' })).retried).toBe(1);
+    await until(() => s.events.filter((e) => e.name === 'sync.finished').length === 3, 'sync.finished #3');
+    expect(s.devices.get('http://127.0.0.13:1/c')!.setUserCount).toBe(setUsers + 1);
+    expect(s.devices.get('http://127.0.0.13:1/c')!.password).toBe('Another-pass-7');
+    expect(s.ctx.credentials.get('http://127.0.0.13:1/c')).toEqual({ username: 'admin', password: 'Another-pass-7' });
+    expect(s.ctx.credentials.get('http://127.0.0.11:1/a')).toEqual({ username: 'admin', password: NEW });
+    expect((await f.handlers['sync.status']({ runId }, { host: 'test' }))!.rows.map((r) => r.outcome)).toEqual(['updated', 'updated', 'updated']);
 
     // Nothing on disk or in events holds a password.
     const everything = [
@@ -64,10 +78,9 @@ describe('sync service', () => {
       ...readdirSync(join(s.dataDir, 'sync')).map((f) => readFileSync(join(s.dataDir, 'sync', f), 'utf8')),
       readFileSync(join(s.dataDir, 'logs', 'app.log'), 'utf8'),
     ].join('\n');
-    expect(everything).not.toContain(NEW);
-    expect(everything).not.toContain(OLD);
+    for (const p of [NEW, OLD, 'Another-pass-7']) expect(everything).not.toContain(p);
     const runs = await f.handlers['sync.runs'](undefined, { host: 'test' });
-    expect(runs[0]).toMatchObject({ runId, devices: 3, succeeded: 2, failed: 1 });
+    expect(runs[0]).toMatchObject({ runId, devices: 3, succeeded: 3, failed: 0 });
     await f.dispose?.();
   });
 
@@ -173,8 +186,8 @@ describe('sync report as PDF', () => {
   it('refuses a new password with & < > before any camera is touched, and lists runs with corrupt journals in the folder', async () => {
     const s = setup();
     const f = await setupSync(s.ctx, { clientFactory: fakeFactory(s.devices), keychain: s.keychain });
-    const input = calls['sync.start'].input.parse({ targets: s.targets, currentPasswords: [OLD], newPassword: 'Pass&2026x' });
-    await expect(f.handlers['sync.start'](input, { host: 'test' })).rejects.toMatchObject({ code: 'bad-request' });
+    const input = calls['sync.start'].input.parse({ targets: s.targets, currentPasswords: [OLD], newPassword: 'Site;2024' });
+    await expect(f.handlers['sync.start'](input, { host: 'test' })).rejects.toMatchObject({ code: 'bad-request', message: expect.stringMatching(/contains ";"/) });
     expect([...s.devices.values()].every((d) => d.requests === 0)).toBe(true);
     const { mkdirSync } = await import('node:fs');
     mkdirSync(join(s.dataDir, 'sync'), { recursive: true });

@@ -19,7 +19,7 @@ export interface SyncDeps {
   /** Tests swap the ONVIF clients for fakes. */
   clientFactory?: ClientFactory;
   /** Engine knobs for tests (short timeouts). */
-  engine?: Partial<Pick<SyncRunOptions, 'timeoutMs' | 'retries' | 'retryBaseMs' | 'lateApplyMs' | 'pollMs' | 'openJournalFile'>>;
+  engine?: Partial<Pick<SyncRunOptions, 'timeoutMs' | 'retries' | 'retryBaseMs' | 'lateApplyMs' | 'openJournalFile'>>;
 }
 
 interface Held {
@@ -29,6 +29,8 @@ interface Held {
   warnings: string[];
   /** The NVR's channels when this run closed the loop (site feature): the report shows them. */
   channels?: ReportChannel[];
+  /** Accounts retried with another new password (their camera refused the run's under its own rule): memory only. */
+  passwordFor: Map<string, string>;
   dispose(): void;
 }
 
@@ -42,6 +44,12 @@ export interface SyncRunHook {
   change(keys: string[]): Promise<SyncRow[]>;
   rows(): SyncRow[];
   pendingKeys(): string[];
+  /**
+   * Passwords known to be current for some accounts (by target key), learnt after the run was
+   * opened (e.g. read from the NVR): memory only, registered as secrets, tried first for that
+   * account alone by the next change().
+   */
+  addKnownPasswords(known: Record<string, string[]>): void;
   /** Ends the run; with the NVR's channels when the loop was closed (its report shows them). */
   finish(channels?: ReportChannel[]): Promise<void>;
 }
@@ -65,9 +73,10 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
   const onRow = (runId: string) => (row: SyncRow) => {
     // A camera that ended with the new password proven on it: the inventory may
     // now read its firmware and serial with that password (no guessing).
-    const secrets = runs.get(runId)?.secrets;
-    if (secrets && (row.outcome === 'updated' || row.outcome === 'already-current')) {
-      ctx.credentials.set(row.xaddr, { username: row.username, password: secrets.newPassword });
+    const h = runs.get(runId);
+    const password = h?.passwordFor.get(row.key) ?? h?.secrets?.newPassword;
+    if (password && (row.outcome === 'updated' || row.outcome === 'already-current')) {
+      ctx.credentials.set(row.xaddr, { username: row.username, password });
     }
     let m = dirty.get(runId);
     if (!m) dirty.set(runId, (m = new Map()));
@@ -109,7 +118,7 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
   };
 
   const register = (s: SyncSecrets) => {
-    for (const p of [...s.currentPasswords, s.newPassword]) ctx.secrets.add(p);
+    for (const p of [...s.currentPasswords, s.newPassword, ...knownValues(s.knownPasswords)]) ctx.secrets.add(p);
   };
 
   const handlers: SyncHandlers = {
@@ -159,7 +168,7 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
       }
       if (run.badJournalLines) log.warn('resumed sync journal had unreadable lines; skipped', { runId, count: run.badJournalLines });
       const warnings = runWarnings(secrets, run.maxFailedAuths);
-      const h: Held = { run, secrets, warnings, dispose: () => clients?.dispose() };
+      const h: Held = { run, secrets, warnings, passwordFor: new Map(), dispose: () => clients?.dispose() };
       runs.set(runId, h);
       latest = runId;
       log.info('sync started', { runId, devices: run.targets.length, concurrency });
@@ -175,23 +184,17 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
     'sync.retryFailed': (input) => {
       const h = find(input?.runId);
       if (h.run.running) throw new AppError('conflict', 'This run is still going.');
-      const given = input?.currentPasswords || input?.newPassword;
-      if (input?.currentPasswords) register({ currentPasswords: input.currentPasswords, newPassword: input.newPassword ?? '' });
-      else if (input?.newPassword) ctx.secrets.add(input.newPassword);
-      const secrets: SyncSecrets | undefined = given
-        ? { currentPasswords: input?.currentPasswords ?? h.secrets?.currentPasswords ?? [], newPassword: input?.newPassword ?? h.secrets?.newPassword ?? '' }
-        : h.secrets;
-      if (!secrets || !secrets.currentPasswords.length || !secrets.newPassword) {
-        throw new AppError('conflict', 'Enter the current and new passwords again to retry (the app does not keep them after a restart).');
+      for (const p of [...(input?.currentPasswords ?? []), input?.newPassword]) ctx.secrets.add(p);
+      const plan = retryPlan(h, input);
+      if (plan.another) {
+        // Only the cameras that refused the run's password under their own rule get the other one; the rest keep the run's.
+        for (const k of plan.keys) h.passwordFor.set(k, plan.secrets.newPassword);
+      } else {
+        h.secrets = plan.secrets;
+        h.warnings = runWarnings(plan.secrets, h.run.maxFailedAuths);
       }
-      const problem = newPasswordProblem(secrets.newPassword);
-      if (problem) throw new AppError('bad-request', problem);
-      h.secrets = secrets;
-      h.warnings = runWarnings(secrets, h.run.maxFailedAuths);
-      const keys = h.run.retryableKeys();
-      if (!keys.length) throw new AppError('conflict', 'No failed camera can be retried now (locked ones wait for their countdown; ones that used their failed sign-ins wait for a new run).');
-      startPass(h, secrets, keys);
-      return { runId: h.run.runId, retried: keys.length };
+      startPass(h, plan.secrets, plan.keys);
+      return { runId: h.run.runId, retried: plan.keys.length };
     },
 
     'sync.status': (input) => {
@@ -219,7 +222,8 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
     'sync.runs': () => index.summaries(),
   };
 
-  const openRun = async (targets: SyncTarget[], secrets: SyncSecrets): Promise<SyncRunHook> => {
+  const openRun = async (targets: SyncTarget[], given: SyncSecrets): Promise<SyncRunHook> => {
+    let secrets = given;
     register(secrets);
     if ([...runs.values()].some((h) => h.run.running)) throw new AppError('conflict', 'A sync is already running; cancel it or wait for it to end.');
     const problem = newPasswordProblem(secrets.newPassword);
@@ -238,7 +242,7 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
       clients?.dispose();
       throw new AppError('unavailable', (err as Error).message);
     }
-    const h: Held = { run, secrets, warnings: runWarnings(secrets, run.maxFailedAuths), dispose: () => clients?.dispose() };
+    const h: Held = { run, secrets, warnings: runWarnings(secrets, run.maxFailedAuths), passwordFor: new Map(), dispose: () => clients?.dispose() };
     runs.set(runId, h);
     latest = runId;
     let chain: Promise<unknown> = Promise.resolve();
@@ -257,6 +261,16 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
       },
       rows: () => run.snapshot(),
       pendingKeys: () => run.pendingKeys(),
+      addKnownPasswords(known) {
+        const merged: SyncSecrets = { ...secrets, knownPasswords: { ...secrets.knownPasswords } };
+        for (const [key, list] of Object.entries(known)) {
+          if (!Array.isArray(list)) continue;
+          merged.knownPasswords![key] = [...new Set([...(secrets.knownPasswords?.[key] ?? []), ...list.filter((p) => typeof p === 'string')])];
+        }
+        register(merged);
+        secrets = merged;
+        h.secrets = merged;
+      },
       async finish(channels) {
         await chain;
         if (channels) h.channels = channels;
@@ -278,4 +292,35 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
       }
     },
   };
+}
+
+type RetryInput = { currentPasswords?: string[]; newPassword?: string } | undefined;
+
+/**
+ * What "retry failed" runs, and with which passwords: the run's own (or the ones typed again), for the
+ * accounts the one retry rule allows (common/sync/retry.ts); or, given another new password, only the
+ * accounts whose camera refused the run's password under its own rule.
+ */
+function retryPlan(h: Held, input: RetryInput): { secrets: SyncSecrets; keys: string[]; another: boolean } {
+  const secrets: SyncSecrets | undefined =
+    input?.currentPasswords || input?.newPassword
+      ? { ...h.secrets, currentPasswords: input.currentPasswords ?? h.secrets?.currentPasswords ?? [], newPassword: input.newPassword ?? h.secrets?.newPassword ?? '' }
+      : h.secrets;
+  if (!secrets || !secrets.currentPasswords.length || !secrets.newPassword) {
+    throw new AppError('conflict', 'Enter the current and new passwords again to retry (the app does not keep them after a restart).');
+  }
+  const problem = newPasswordProblem(secrets.newPassword);
+  if (problem) throw new AppError('bad-request', problem);
+  const another = h.secrets !== undefined && secrets.newPassword !== h.secrets.newPassword;
+  const refusedIt = new Set(h.run.needNewPasswordKeys());
+  const keys = another ? h.run.retryableKeys('another').filter((k) => refusedIt.has(k)) : h.run.retryableKeys('same');
+  if (keys.length) return { secrets, keys, another };
+  const n = refusedIt.size;
+  if (n && !another) throw new AppError('conflict', `${n} camera${n === 1 ? '' : 's'} refused this new password under ${n === 1 ? 'its' : 'their'} own rule: enter another new password to retry ${n === 1 ? 'it' : 'them'}.`);
+  throw new AppError('conflict', another ? 'No camera refused the new password under its own rule: another new password is not needed.' : 'No failed camera can be retried now (locked ones wait for their countdown; ones that used their failed sign-ins wait for a new run).');
+}
+
+/** Every password in a knownPasswords map, whatever shape a caller handed in. */
+function knownValues(known: SyncSecrets['knownPasswords']): string[] {
+  return Object.values(known ?? {}).flatMap((list) => (Array.isArray(list) ? list.filter((p): p is string => typeof p === 'string') : []));
 }

@@ -102,6 +102,8 @@ export class DeviceAuth {
     if (p['opaque'] !== this.opaque || p['qop'] !== 'auth' || p['uri'] !== url || !p['cnonce']) return fail('bad parameters');
     const nc = Number.parseInt(p['nc'] ?? '', 16);
     if (!Number.isFinite(nc) || nc < 1 || entry.ncs.has(nc)) return fail('nonce count replayed');
+    // A device that issues a nonce per request refuses a second use like a wrong password (and logs it so).
+    if (this.faults().singleUseNonce && entry.ncs.size > 0) return fail('nonce already used');
     const starred = this.faults().ignoreUsernameStar ? undefined : p['username*']?.match(/^UTF-8''(.*)$/i)?.[1];
     // Header text arrives as Latin-1 (one char per byte): a UTF-8 username is decoded back from its bytes.
     let user = Buffer.from(p['username'] ?? '', 'latin1').toString('utf8');

@@ -314,6 +314,11 @@ describe('field behaviours (DOMAIN.md)', () => {
     const careful = await device({ faults: { passwordRule: 'lenient' } });
     expect((await digestCall(careful, setUserOp('admin', 'Pass&amp;2026'))).status).toBe(200);
     expect(careful.users.checkPassword('admin', 'Pass&2026')).toBe(true);
+    // Signed with WS-UsernameToken, the header's own Password element (the digest) is not the one stored.
+    const wsseCam = await device({ faults: { storeEscaped: true, passwordRule: 'lenient', auth: 'wsse-only' } });
+    const token = wsse(ADMIN.username, ADMIN.password, wsseCam.now());
+    expect((await rawPost(wsseCam.xaddr, env(setUserOp('admin', 'Wsse&amp;2026'), token))).status).toBe(200);
+    expect(wsseCam.users.checkPassword('admin', 'Wsse&amp;2026')).toBe(true);
   });
 
   it('with authentication switched off answers every call without credentials, SetUser included', async () => {
@@ -385,6 +390,38 @@ describe('field behaviours (DOMAIN.md)', () => {
     expect((await digestCall(d, setUserOp('admin', 'Admin2026new'))).status).toBe(200);
     expect(d.users.checkPassword('admin', 'Admin2026new')).toBe(true);
     expect(d.users.checkPassword(OP.username, OP.password)).toBe(true);
+  });
+
+  // Source: DOMAIN.md, from the rroller/dahua issue tracker: some Dahua devices answer Connection: close and issue a
+  // fresh nonce on every request, and a cached challenge shows in the device's log as a refused login.
+  it('issues a nonce per request where told to: a second use is a refused login, and every answer can say Connection: close', async () => {
+    const d = await device({ faults: { singleUseNonce: true, connectionClose: true } });
+    const first = await rawPost(d.xaddr, env('<d:GetUsers/>'));
+    expect(first.headers['connection']).toBe('close');
+    const call = (nc: number) => rawPost(d.xaddr, env('<d:GetUsers/>'), { Authorization: digestHeader(first.challenges[0]!, ADMIN.username, ADMIN.password, '/onvif/device_service', nc) });
+    const ok = await call(1);
+    expect(ok.status).toBe(200);
+    expect(ok.headers['connection']).toBe('close');
+    const reused = await call(2);
+    expect(reused.status).toBe(401);
+    expect(reused.challenges[0]).not.toMatch(/stale/);
+    expect(d.stats().failedAuths).toBe(1);
+    // A device that reuses nonces (the default) takes the next count on the same nonce.
+    const normal = await device();
+    const n1 = await rawPost(normal.xaddr, env('<d:GetUsers/>'));
+    for (const nc of [1, 2]) expect((await rawPost(normal.xaddr, env('<d:GetUsers/>'), { Authorization: digestHeader(n1.challenges[0]!, ADMIN.username, ADMIN.password, '/onvif/device_service', nc) })).status).toBe(200);
+  });
+
+  // Source: RFC 9110 §6.6.1 (an origin server with a clock sends Date in every 2xx-4xx answer), generated from the
+  // same system clock a camera checks WS-UsernameToken Created against; some embedded servers send none.
+  it('dates its answers with its own (skewed) clock, or not at all where told to', async () => {
+    const base = Date.UTC(2026, 0, 2, 3, 4, 5);
+    const d = await device({ clock: () => base, faults: { clockSkewMs: 5 * 3600_000, auth: 'wsse-only' } });
+    const r = await rawPost(d.xaddr, env('<d:GetUsers/>'));
+    expect(r.status).toBe(401);
+    expect(Date.parse(r.headers['date']!)).toBe(base + 5 * 3600_000);
+    d.setFaults({ noDateHeader: true });
+    expect((await rawPost(d.xaddr, env('<d:GetUsers/>'))).headers['date']).toBeUndefined();
   });
 
   it('counts failures per device across accounts and locks the whole device', async () => {

@@ -37,6 +37,8 @@ export interface SimDevice {
   users: {
     list(): { username: string; userLevel: string }[];
     checkPassword(u: string, p: string): boolean;
+    /** Whether the account holds this password once a late SetUser lands. */
+    eventuallyHolds(u: string, p: string): boolean;
     setPassword(u: string, p: string): void;
   };
   faults: DeviceFaults;
@@ -68,8 +70,13 @@ export async function startDevice(opts: StartDeviceOptions): Promise<SimDevice> 
   let origin = '';
   const picture = snapshotOf(opts.identity);
 
+  /** What every answer carries: the device's own clock in Date (RFC 9110), and Connection: close where the firmware does that. */
+  const common = (res: ServerResponse): Record<string, string> => {
+    res.sendDate = false;
+    return { ...(faults.noDateHeader ? {} : { Date: new Date(now()).toUTCString() }), ...(faults.connectionClose ? { Connection: 'close' } : {}) };
+  };
   const send = (res: ServerResponse, status: number, body: string, headers: Record<string, string | string[]> = {}) => {
-    res.writeHead(status, { 'Content-Type': SOAP_TYPE, 'Content-Length': Buffer.byteLength(body), ...headers });
+    res.writeHead(status, { ...common(res), 'Content-Type': SOAP_TYPE, 'Content-Length': Buffer.byteLength(body), ...headers });
     res.end(body);
   };
 
@@ -111,7 +118,7 @@ export async function startDevice(opts: StartDeviceOptions): Promise<SimDevice> 
 
   const snapshot = (req: IncomingMessage, res: ServerResponse) => {
     const plain = (status: number, body: string, headers: Record<string, string | string[]> = {}) => {
-      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), ...headers });
+      res.writeHead(status, { ...common(res), 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), ...headers });
       res.end(body);
     };
     if (req.method !== 'GET') return plain(405, 'GET only', { Allow: 'GET' });
@@ -123,10 +130,10 @@ export async function startDevice(opts: StartDeviceOptions): Promise<SimDevice> 
     if (faults.snapshotNotImage) {
       // Firmware that answers its web login page with 200 instead of a picture.
       const page = '<html><head><title>Login</title></head><body><form>Please log in</form></body></html>';
-      res.writeHead(200, { 'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(page) });
+      res.writeHead(200, { ...common(res), 'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(page) });
       return void res.end(page);
     }
-    res.writeHead(200, { 'Content-Type': 'image/jpeg', 'Content-Length': picture.length });
+    res.writeHead(200, { ...common(res), 'Content-Type': 'image/jpeg', 'Content-Length': picture.length });
     res.end(picture);
   };
 
@@ -276,6 +283,7 @@ export async function startDevice(opts: StartDeviceOptions): Promise<SimDevice> 
     users: {
       list: () => store.list(),
       checkPassword: (u, p) => store.checkPassword(u, p),
+      eventuallyHolds: (u, p) => store.eventuallyHolds(u, p),
       setPassword: (u, p) => store.setPassword(u, p),
     },
     faults,
@@ -308,5 +316,7 @@ function readUsers(op: Record<string, unknown>): UserInput[] {
 
 /** What a careless firmware stores: each Password element's text exactly as it was on the wire (`&` arrives as `&amp;`). */
 function wirePasswords(raw: string): string[] {
-  return [...raw.matchAll(/<(?:[\w.-]+:)?Password(?:\s[^>]*)?>([^<]*)<\/(?:[\w.-]+:)?Password>/g)].map((m) => m[1]!);
+  // The users' Password elements are in the Body; a WS-UsernameToken in the Header has one of its own.
+  const body = raw.slice(Math.max(0, raw.search(/<(?:[\w.-]+:)?Body[\s>]/)));
+  return [...body.matchAll(/<(?:[\w.-]+:)?Password(?:\s[^>]*)?>([^<]*)<\/(?:[\w.-]+:)?Password>/g)].map((m) => m[1]!);
 }

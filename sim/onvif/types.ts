@@ -39,6 +39,15 @@ export interface DeviceFaults {
   fixedNonce: boolean;
   /** RFC 7616 `username*` is not understood: only the plain `username` parameter is read. */
   ignoreUsernameStar: boolean;
+  /**
+   * Every Digest nonce signs one request only: a second request on it is refused with a fresh
+   * challenge (not stale) and counted as a refused login, as Dahua devices log it (DOMAIN.md).
+   */
+  singleUseNonce: boolean;
+  /** Every answer says `Connection: close` and the connection is closed (seen with single-use nonces). */
+  connectionClose: boolean;
+  /** Answers carry no HTTP Date header (the device clock is then only in GetSystemDateAndTime). */
+  noDateHeader: boolean;
   /** GetSnapshotUri → ActionNotSupported (many cameras offer no snapshot). */
   noSnapshot: boolean;
   /** The snapshot endpoint answers 200 text/html (a login page) instead of a picture. */
@@ -66,6 +75,9 @@ export const DEFAULT_FAULTS: DeviceFaults = {
   storeEscaped: false,
   fixedNonce: false,
   ignoreUsernameStar: false,
+  singleUseNonce: false,
+  connectionClose: false,
+  noDateHeader: false,
   noSnapshot: false,
   snapshotNotImage: false,
 };

@@ -70,6 +70,12 @@ export class UserStore {
     return this.password(username) === password;
   }
 
+  /** Whether the account holds this password once any late SetUser lands (tests judge late cameras without waiting). */
+  eventuallyHolds(username: string, password: string): boolean {
+    const a = this.accounts.get(username);
+    return a !== undefined && (a.pending?.password ?? this.settle(a).password) === password;
+  }
+
   /** Direct write for tests and the NVR reset page: no rule, no delay. */
   setPassword(username: string, password: string): void {
     const a = this.accounts.get(username);

@@ -1,4 +1,8 @@
-import { FakeClientError, type ClientFactory, type ClientOptions, type Credentials, type DeviceClient } from '../../main/sync/port';
+import { OnvifError, type OnvifErrorKind } from '../../main/onvif/errors';
+import type { ClientFactory, ClientOptions, Credentials, DeviceClient } from '../../main/sync/port';
+
+/** The real client's error, as a fake device raises it. */
+const fail = (kind: OnvifErrorKind, message: string = kind, details: ConstructorParameters<typeof OnvifError>[2] = {}) => new OnvifError(kind, message, details);
 
 /**
  * An in-memory camera for engine unit tests: models the behaviours the engine
@@ -18,7 +22,7 @@ export interface FakeBehaviour {
   noop?: boolean;
   /** Both schemes tried per credential: two rejections for one wrong password. */
   doubleReject?: boolean;
-  errorKind?: FakeClientError['kind'];
+  errorKind?: OnvifErrorKind;
   /** The new password takes over this long after SetUser (the old one works until then). */
   lateApplyMs?: number;
   /** SetUser is applied, then the connection drops before the answer. */
@@ -72,15 +76,15 @@ export class FakeDevice {
 
   check(c: Credentials, opts: ClientOptions): void {
     this.requests++;
-    if (opts.signal?.aborted) throw new FakeClientError('cancelled');
-    if (this.b.unreachable) throw new FakeClientError('unreachable', 'ECONNREFUSED');
-    if (this.b.errorKind) throw new FakeClientError(this.b.errorKind, `fake ${this.b.errorKind}`, { transient: false, status: 500 });
+    if (opts.signal?.aborted) throw fail('cancelled');
+    if (this.b.unreachable) throw fail('unreachable', 'ECONNREFUSED');
+    if (this.b.errorKind) throw fail(this.b.errorKind, `fake ${this.b.errorKind}`);
     if (this.b.flakyRequests && this.b.flakyRequests > 0) {
       this.b.flakyRequests--;
-      throw new FakeClientError('timeout', 'timed out');
+      throw fail('timeout', 'timed out');
     }
     if (this.b.authOff) return;
-    if (this.lockedUntil > this.now()) throw new FakeClientError('locked', 'locked', { retryAfterMs: this.lockedUntil - this.now() });
+    if (this.lockedUntil > this.now()) throw fail('locked', 'locked', { retryAfterMs: this.lockedUntil - this.now() });
     const ok = this.passwords.has(c.username) && c.password === this.passwordOf(c.username);
     if (!ok) {
       const rejects = this.b.doubleReject ? 2 : 1;
@@ -88,11 +92,11 @@ export class FakeDevice {
         this.failedAuths++;
         this.consecutive++;
         this.maxConsecutive = Math.max(this.maxConsecutive, this.consecutive);
-        opts.onAuthFailure();
+        opts.onAuthFailure('password');
         if (opts.signal?.aborted) break;
       }
       if (this.b.lockAfter !== undefined && this.consecutive >= this.b.lockAfter) this.lockedUntil = this.now() + (this.b.lockMs ?? 60_000);
-      throw new FakeClientError('auth-failed', 'not authorized', { transient: false });
+      throw fail('auth-failed', 'not authorized');
     }
     this.consecutive = 0;
   }
@@ -100,14 +104,14 @@ export class FakeDevice {
   setUser(username: string, password: string): void {
     this.setUserCount++;
     this.setUserBy[username] = (this.setUserBy[username] ?? 0) + 1;
-    if (this.b.fault) throw new FakeClientError('fault', `fault ${this.b.fault}`, { subcode: this.b.fault, transient: false });
+    if (this.b.fault) throw fail('fault', `fault ${this.b.fault}`, { subcode: this.b.fault, status: 400 });
     if (this.b.noop) return;
     if (this.b.lateApplyMs) this.pending.set(username, { password, at: this.now() + this.b.lateApplyMs });
     else {
       this.passwords.set(username, password);
       this.pending.delete(username);
     }
-    if (this.b.dropAfterSet) throw new FakeClientError('reset', 'connection reset after SetUser');
+    if (this.b.dropAfterSet) throw fail('reset', 'connection reset after SetUser');
   }
 }
 
@@ -118,16 +122,10 @@ export function fakeFactory(devices: Map<string, FakeDevice>): ClientFactory {
     const dev = () => {
       const d = devices.get(opts.xaddr);
       requests++;
-      if (!d) throw new FakeClientError('unreachable', 'no such device');
+      if (!d) throw fail('unreachable', 'no such device');
       return d;
     };
     const client: DeviceClient = {
-      async getSystemDateAndTime() {
-        const d = dev();
-        d.requests++;
-        if (d.b.unreachable) throw new FakeClientError('unreachable', 'ECONNREFUSED');
-        return { deviceTimeMs: Date.now(), clockOffsetMs: 0 };
-      },
       async getUsers(c) {
         const d = dev();
         d.check(c, opts);
@@ -145,6 +143,7 @@ export function fakeFactory(devices: Map<string, FakeDevice>): ClientFactory {
       get authOff() {
         return authOff;
       },
+      close() {},
     };
     return client;
   };

@@ -46,7 +46,7 @@ export function SyncTable({ rows, devices, mainOffset }: { rows: SyncRow[]; devi
           <th>What happened</th>
           <th>Next step</th>
           <th>
-            <abbr title="Sign-ins the camera refused in this run, including the deliberate check that the old password no longer works">
+            <abbr title="Sign-ins this camera refused (all its accounts, every feature of the app, the last 30 minutes). A clean change costs none.">
               Sign-ins refused
             </abbr>
           </th>
@@ -77,7 +77,7 @@ export function SyncTable({ rows, devices, mainOffset }: { rows: SyncRow[]; devi
               </td>
               <td>{r.detail}</td>
               <td>{r.nextStep}</td>
-              <td>{r.failedAuths}</td>
+              <td data-testid="sync-refused">{r.failedAuths}</td>
             </tr>
           );
         })}

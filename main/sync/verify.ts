@@ -1,0 +1,95 @@
+import { end, look, sleep, type Account, type Changed, type End } from './account';
+import { describeError } from './errors';
+import { LATE_BY_UNKNOWN_MS } from './journal';
+import type { UserEntry } from './port';
+
+/** How verification ended, or — for a resumed run — that its SetUser never landed (the old password still signs in). */
+export type Verified = { kind: 'end'; end: End } | { kind: 'never-landed'; users: UserEntry[] };
+
+const done = (e: End): Verified => ({ kind: 'end', end: e });
+
+/**
+ * Verify: the new password signs in, read back from the camera — the one look
+ * a clean change costs, and it is never refused. A camera known to apply late
+ * (an earlier account of it, or the journal) is given its time first. A refusal
+ * means late, ignored or gone wrong: the new password gets one more look once
+ * the late window (`lateApplyMs` after SetUser) has passed, budget allowing.
+ * Only then, where it decides something, the old password is looked at: a
+ * resumed run must know whether its SetUser ever landed, and a SetUser whose
+ * answer was lost is reported by what the camera still holds.
+ */
+export async function verify(a: Account, c: Changed): Promise<Verified> {
+  a.step('verify');
+  await waitFor(a, firstWait(a, c));
+  const first = await look(a, a.job.newPassword, true);
+  if (first.kind === 'end') return done(first.end);
+  if (first.kind === 'ok') return done(await updated(a, c, false));
+  if (!c.resuming) {
+    // Late (or worse): the camera's other accounts give it at least this long before their first look.
+    a.job.camera.applyDelayMs = Math.max(a.job.camera.applyDelayMs ?? 0, LATE_BY_UNKNOWN_MS);
+    if (!a.job.lease.canTry(a.job.limit)) return done(end('unverified', `${refusedOnce(a)} ${noRoom(a)}`, {}, true));
+    await waitFor(a, c.setAt + a.job.lateApplyMs - performance.now());
+    const second = await look(a, a.job.newPassword, true);
+    if (second.kind === 'end') return done(second.end);
+    if (second.kind === 'ok') return done(await updated(a, c, true));
+  }
+  return lookAtOld(a, c);
+}
+
+/** Cameras apply a late change "a second or two" after SetUser (DOMAIN.md): the wait when only one look is left and nothing is known. */
+const LATE_GUESS_MS = 2000;
+
+/**
+ * How long to hold the first look. A camera that took an earlier account's change gets as long as that
+ * took and a half; a resumed SetUser (perhaps sent an instant before the kill) the whole window from
+ * the journal's time; and where only one refusal is left, so the first look is the only one, a
+ * camera that may apply late gets a second or two. Otherwise none: most cameras apply at once.
+ */
+function firstWait(a: Account, c: Changed): number {
+  const { job } = a;
+  const known = job.camera.applyDelayMs;
+  let window = 0;
+  if (c.resuming) window = known !== undefined ? known * 1.5 + 100 : job.lateApplyMs;
+  else if (known !== undefined) window = known * 1.5 + 100;
+  else if (job.lease.remaining(job.limit) <= 1) window = LATE_GUESS_MS;
+  return c.setAt + Math.min(job.lateApplyMs, window) - performance.now();
+}
+
+async function waitFor(a: Account, ms: number): Promise<void> {
+  if (ms <= 0) return;
+  a.step('waiting');
+  await sleep(ms);
+  a.step('verify');
+}
+
+/** The new password signed in: journalled, with how late the camera applied it (for its other accounts). */
+async function updated(a: Account, c: Changed, late: boolean): Promise<End> {
+  const { job } = a;
+  // A resumed look measures nothing about the camera: its SetUser was sent by another process.
+  // How long the change took to show, at most (SetUser's answer and the look included): the camera's other accounts wait as long.
+  if (!c.resuming) job.camera.applyDelayMs = late ? performance.now() - c.setAt : Math.max(job.camera.applyDelayMs ?? 0, performance.now() - c.setAt);
+  const applyDelayMs = job.camera.applyDelayMs;
+  await job.record({ t: 'verified', key: a.key, at: job.clock.now(), ...(applyDelayMs !== undefined ? { applyDelayMs: Math.round(applyDelayMs) } : {}) }).catch(() => {});
+  return end('updated', late ? 'The new password signs in; the camera applied it late, after a first look had been refused.' : 'The new password signs in after the change, read back from the camera.', {}, true);
+}
+
+/** Both looks at the new password failed (or, resuming, the one after the whole wait): what the old password says. */
+async function lookAtOld(a: Account, c: Changed): Promise<Verified> {
+  const { job } = a;
+  if (c.old === undefined) return done(end('unverified', `${refusedAfterWait(a, c)} Which old password it replaced is not known here, so none was tried.`, {}, true));
+  if (!job.lease.canTry(job.limit)) return done(end('unverified', `${refusedAfterWait(a, c)} ${noRoom(a)}`, {}, true));
+  const r = await look(a, c.old);
+  if (r.kind === 'end') return done(r.end);
+  if (r.kind === 'refused') return done(end('unverified', 'Neither the new nor the old password signs in after SetUser.', {}, true));
+  if (c.resuming) return { kind: 'never-landed', users: r.users };
+  if (c.setError !== undefined) {
+    const d = describeError(c.setError);
+    return done(end(d.outcome, `SetUser failed and the old password is still in place: ${d.detail}`, { subcode: d.subcode }, true));
+  }
+  return done(end('unverified', `${refusedAfterWait(a, c)} The old password still signs in: the camera ignored the change.`, {}, true));
+}
+
+const refusedOnce = (a: Account) => `SetUser was sent, but the new password was refused at its first look${a.job.lateApplyMs > 0 ? ' (a camera that applies late gets another)' : ''}.`;
+const refusedAfterWait = (a: Account, c: Changed) =>
+  `The new password is still refused ${Math.round((performance.now() - c.setAt) / 1000)} s after SetUser.`;
+const noRoom = (a: Account) => `The old password was not tried and no other look was made: the ${a.job.limit} refused sign-ins this run allows for this camera are used up.`;
