@@ -87,10 +87,7 @@ describe('nvr-console sync --nvr', () => {
     for (const q of log.filter((x) => !x.sealed)) for (const secret of [NEW, OLD, SITE_CREDENTIALS.cameraOperator.password]) expect(q.raw).not.toContain(secret);
   });
 
-  // Skipped until main/dahua/table-path.ts reads StoredChannel.name from the slot's Name, the field
-  // ChannelEdit.name writes (it reads VideoInputs[0].Name first): the pause marker is written but reads back
-  // unchanged, so the loop (rightly) counts every pause as refused and changes no camera on that firmware.
-  it.skip('older firmware (the RemoteDevice table, plain http): the same loop, the plan said the password crosses plain http, exit 0', async () => {
+  it('older firmware (the RemoteDevice table, plain http): the same loop, the plan said the password crosses plain http, exit 0', async () => {
     const s = await startLoopSite({ nvrRpc: { firmware: 'remote-device-table' } });
     const r = await sync(s, files('table', [{ xaddr: s.cameras[1]!.xaddr, username: 'admin' }]));
     expect(r.code, r.stderr + r.stdout).toBe(0);

@@ -21,7 +21,10 @@ export interface FakeCamera {
   username: string;
   password: string;
   protocol: string;
+  /** The slot's own Name (DeviceInfo.Name / the table's Name). */
   name: string;
+  /** Its video input's name, when it differs from `name` (the NVR's screens show this one). */
+  inputName?: string;
 }
 
 export interface FakeFaults {
@@ -121,7 +124,7 @@ function cameraObject(c: FakeCamera, i: number, password: string | undefined): R
       Address: c.address, Port: c.port, HttpPort: 80, RtspPort: 554, UserName: c.username,
       ...(password !== undefined ? { Password: password } : {}),
       ProtocolType: c.protocol, DeviceType: 'IPC-FAKE', Name: c.name, SerialNo: `SN${i}`, VideoInputChannels: 1,
-      VideoInputs: [{ Enable: true, Name: c.name, ServiceType: 'AUTO' }],
+      VideoInputs: [{ Enable: true, Name: c.inputName ?? c.name, ServiceType: 'AUTO' }],
     },
   };
 }
@@ -149,7 +152,7 @@ const unusedCount = (f: Fake) => f.o.unusedSlots ?? 0;
 
 function tableOf(f: Fake): unknown {
   const slots = [
-    ...f.cameras.map((c) => ({ Enable: c.enable, Address: c.address, Port: c.port, UserName: c.username, Password: f.faults.maskTable ? '******' : c.password, ProtocolType: c.protocol, Name: c.name })),
+    ...f.cameras.map((c) => ({ Enable: c.enable, Address: c.address, Port: c.port, UserName: c.username, Password: f.faults.maskTable ? '******' : c.password, ProtocolType: c.protocol, Name: c.name, VideoInputs: [{ Enable: true, Name: c.inputName ?? c.name }] })),
     ...Array.from({ length: unusedCount(f) }, () => UNUSED_SLOT),
   ];
   return f.o.slotStyle === 'uuid' ? Object.fromEntries(slots.map((v, i) => [`uuid:System_CONFIG_NETCAMERA_INFO_${i}`, v])) : slots;
@@ -166,6 +169,7 @@ function store(c: FakeCamera | undefined, v: Record<string, unknown>, enable: un
   if (typeof enable === 'boolean') c.enable = enable;
   c.password = typeof v['Password'] === 'string' ? v['Password'] : '';
   if (typeof v['UserName'] === 'string') c.username = v['UserName'];
+  if (typeof v['Name'] === 'string') c.name = v['Name'];
 }
 
 /** Opens a sealed call, runs `f` on its body and seals the answer with the caller's key (or answers it plain). */

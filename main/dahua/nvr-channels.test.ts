@@ -174,6 +174,19 @@ describe('weak keys: nothing sealed, nothing sent', () => {
   });
 });
 
+describe('a name edit reads back as written, whatever the video input is called (the pause marker rides on it)', () => {
+  for (const personality of ['ldm', 'table'] as const) {
+    it(personality, async () => {
+      const { nvr, store } = await open({ personality });
+      nvr.cameras[0]!.inputName = 'Front door (input)';
+      expect((await store.readChannels())[0]!.name).toBe('Front');
+      await expect(store.writeChannels([{ channel: 1, name: 'PAUSED~Front' }])).resolves.toEqual([{ channel: 1, status: 'taken' }]);
+      expect(nvr.cameras[0]!.name).toBe('PAUSED~Front');
+      expect((await store.readChannels())[0]!.name).toBe('PAUSED~Front');
+    });
+  }
+});
+
 describe('older firmware (the RemoteDevice table only)', () => {
   it('proves the path, saying the password crosses plain http; sends no write', async () => {
     const { nvr, store } = await open({ personality: 'table' });

@@ -48,7 +48,8 @@ function rawSlot(table: unknown, slot: RemoteSlot): Raw {
 
 export function storedChannelsOf(read: TableRead): StoredChannel[] {
   return read.parsed.slots.map((s) => {
-    const password = s.passwordState === 'present' ? (rawSlot(read.raw, s)['Password'] as string) : undefined;
+    const raw = rawSlot(read.raw, s);
+    const password = s.passwordState === 'present' ? (raw['Password'] as string) : undefined;
     return {
       channel: s.channel,
       enabled: s.enabled,
@@ -56,7 +57,8 @@ export function storedChannelsOf(read: TableRead): StoredChannel[] {
       ...(s.port !== undefined ? { port: s.port } : {}),
       username: s.username,
       protocol: s.protocol,
-      name: s.name,
+      // The slot's own Name, the field ChannelEdit.name writes (s.name prefers the video input's name, for display).
+      name: typeof raw['Name'] === 'string' ? raw['Name'].slice(0, 256) : '',
       ...(password !== undefined ? { password } : {}),
     };
   });

@@ -10,6 +10,9 @@ export const OUTCOME_TONE: Record<ChannelOutcome, Tone> = {
   recording: 'good',
   'updated-waiting': 'warn',
   'nvr-refused': 'bad',
+  // The channel records, but with the old password: the technician still has a step to do.
+  'rolled-back': 'warn',
+  'disabled-on-nvr': 'bad',
   'camera-offline': 'bad',
   'not-reachable-from-laptop': 'warn',
   skipped: 'wait',
