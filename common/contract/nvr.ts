@@ -42,6 +42,8 @@ export const NvrChannel = z.object({
    * Every read sets it; optional only until the renderer's test fixtures carry it.
    */
   enabled: z.boolean().optional(),
+  /** Disabled by this app's close-the-loop run and not restored yet (the pause marker on the NVR): the next run or NVR sign-in restores it. */
+  pausedByApp: z.boolean().optional(),
   state: z.enum(['connected', 'disconnected', 'unknown']),
   /** The NVR returned the stored password masked (issue 10 must not write the mask back). */
   passwordMasked: z.boolean(),

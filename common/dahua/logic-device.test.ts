@@ -22,6 +22,13 @@ describe('the LogicDeviceManager camera list', () => {
     expect(list.cameras[0]).toMatchObject({ uniqueChannel: 0, address: '10.0.0.10', port: 80, username: 'admin', name: 'Cam 0', passwordState: 'present' });
   });
 
+  it('marks a channel this app paused (disabled and carrying the pause marker in DeviceInfo.Name), and only that', () => {
+    const list = parseCameraList({
+      camera: [cam(0, { Name: 'PAUSED~Cam 0' }, { Enable: false }), cam(1, { Name: 'PAUSED~Cam 1' }), cam(2, {}, { Enable: false }), cam(3, { Name: 'Cam PAUSED~' }, { Enable: false })],
+    });
+    expect(list.cameras.map((c) => c.pausedByApp)).toEqual([true, false, false, false]);
+  });
+
   it('says whether a stored password is there, and never returns it', () => {
     const list = parseCameraList({ camera: [cam(0), cam(1, { Password: '******' }), cam(2, { Password: '' }), cam(3, { Password: undefined })] });
     expect(list.cameras.map((c) => c.passwordState)).toEqual(['present', 'masked', 'absent', 'absent']);

@@ -1,3 +1,4 @@
+import { isPausedByApp } from '../nvr/pause-marker';
 import { enableOf, isUnusedAddress, MAX_SLOTS, passwordStateOf, type PasswordState } from './remote-device';
 
 /**
@@ -27,6 +28,8 @@ export interface LogicCamera {
   deviceType: string;
   name: string;
   passwordState: PasswordState;
+  /** Disabled and named with this app's pause marker (common/nvr/pause-marker.ts): a channel a run paused. */
+  pausedByApp: boolean;
 }
 
 export interface CameraList {
@@ -71,6 +74,7 @@ function cameraOf(index: number, cam: Record<string, unknown>, info: Record<stri
     deviceType: str(info['DeviceType'], 64),
     name: str(info['Name']) || inputName,
     passwordState: passwordStateOf(info['Password']),
+    pausedByApp: isPausedByApp({ enabled: enabledOf(cam, info), name: str(info['Name']) }),
   };
 }
 

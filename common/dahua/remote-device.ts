@@ -1,3 +1,5 @@
+import { isPausedByApp } from '../nvr/pause-marker';
+
 /**
  * Pure parsers for what a Dahua-family NVR answers about its channels. Every
  * input is hostile: wrong types, missing fields, thousands of slots. Nothing
@@ -38,6 +40,8 @@ export interface RemoteSlot {
   deviceType: string;
   name: string;
   passwordState: PasswordState;
+  /** Disabled and named with this app's pause marker (common/nvr/pause-marker.ts): a channel a run paused. */
+  pausedByApp: boolean;
 }
 
 export interface RemoteDeviceTable {
@@ -88,6 +92,7 @@ function slotOf(key: string, index: number, raw: Record<string, unknown>): Remot
     deviceType: str(raw['DeviceType'], 64),
     name: inputName || str(raw['Name']),
     passwordState: passwordStateOf(raw['Password']),
+    pausedByApp: isPausedByApp({ enabled, name: str(raw['Name']) }),
   };
 }
 

@@ -26,7 +26,7 @@ describe('nvr-console nvr channels', () => {
     expect(r.code, r.stderr).toBe(0);
     const rows = JSON.parse(r.stdout) as Record<string, unknown>[];
     expect(rows).toHaveLength(5);
-    expect(rows[0]).toEqual({ channel: 1, name: 'Front door', address: site.cameras[0]!.address, port: 37777, protocol: 'private', username: 'admin', online: true, enabled: true, state: 'connected', model: site.cameras[0]!.identity.model });
+    expect(rows[0]).toEqual({ channel: 1, name: 'Front door', address: site.cameras[0]!.address, port: 37777, protocol: 'private', username: 'admin', online: true, enabled: true, pausedByApp: false, state: 'connected', model: site.cameras[0]!.identity.model });
     expect(rows.map((x) => x['protocol'])).toEqual(['private', 'onvif', 'private', 'onvif', 'private']);
     expect(rows[3]).toMatchObject({ username: 'onvif', online: true });
     expect(r.stderr).toBe('');
@@ -48,19 +48,26 @@ describe('nvr-console nvr channels', () => {
     }
   });
 
-  it('a channel left disabled on the NVR (an earlier run paused it) is listed and said to be disabled, not dropped', async () => {
-    const ch = rpcOf(site).channels[1]!;
-    ch.enable = false;
+  it('a channel left disabled on the NVR is listed and said to be disabled, not dropped; one an earlier run paused says so', async () => {
+    const [paused, off] = [rpcOf(site).channels[1]!, rpcOf(site).channels[2]!];
+    const name = paused.name;
+    paused.enable = false;
+    paused.name = `PAUSED~${name}`; // what a close-the-loop run leaves on the NVR when it stops mid-camera
+    off.enable = false;
     try {
       const json = await cli(['--nvr', rpcOf(site).url, '--username', 'admin', '--secrets-stdin', '--json'], secrets());
       expect(json.code, json.stderr).toBe(0);
-      const rows = JSON.parse(json.stdout) as { channel: number; enabled: boolean; online: boolean }[];
-      expect(rows.map((r) => [r.channel, r.enabled, r.online])).toEqual([[1, true, true], [2, false, false], [3, true, true], [4, true, true], [5, true, true]]);
+      const rows = JSON.parse(json.stdout) as { channel: number; enabled: boolean; online: boolean; pausedByApp: boolean }[];
+      expect(rows.map((r) => [r.channel, r.enabled, r.online, r.pausedByApp])).toEqual([
+        [1, true, true, false], [2, false, false, true], [3, false, false, false], [4, true, true, false], [5, true, true, false],
+      ]);
       const text = await cli(['--nvr', rpcOf(site).url, '--username', 'admin', '--secrets-stdin'], secrets());
-      expect(text.stderr).toMatch(/5 channel\(s\), 4 online, 1 disabled on the NVR\./);
-      expect(text.stderr).toMatch(/Channel 2 \(Driveway\) is disabled on the NVR: it does not record/);
+      expect(text.stderr).toMatch(/5 channel\(s\), 3 online, 2 disabled on the NVR\./);
+      expect(text.stderr).toMatch(/Channel 2 \(Driveway\) is disabled on the NVR: a close-the-loop run paused it and did not finish\. It does not record until the next `sync --nvr` run/);
+      expect(text.stderr).toMatch(/Channel 3 \(Back yard\) is disabled on the NVR \(not by this app\): it does not record/);
     } finally {
-      ch.enable = true;
+      paused.enable = off.enable = true;
+      paused.name = name;
     }
   });
 

@@ -96,6 +96,8 @@ function printChannels(read: NvrRead, json: boolean, io: CliIo): void {
     online: c.online,
     // false: configured but disabled on the NVR (it does not record); such a channel is listed, never dropped.
     enabled: c.enabled !== false,
+    // true: disabled by this app's close-the-loop run (its pause marker is on the NVR) and not restored yet.
+    pausedByApp: c.pausedByApp === true,
     state: c.state,
     model: c.model,
   }));
@@ -104,7 +106,14 @@ function printChannels(read: NvrRead, json: boolean, io: CliIo): void {
   const id = [read.identity.model, read.identity.serial].filter(Boolean).join(' ');
   const disabled = rows.filter((r) => !r.enabled);
   io.stderr(`${id || 'NVR'}: ${rows.length} channel(s), ${rows.filter((r) => r.online).length} online${disabled.length ? `, ${disabled.length} disabled on the NVR` : ''}.\n`);
-  for (const r of disabled) io.stderr(`Channel ${r.channel}${r.name ? ` (${r.name})` : ''} is disabled on the NVR: it does not record until it is enabled again (the next run restores a channel it paused).\n`);
+  for (const r of disabled) {
+    const which = `Channel ${r.channel}${r.name ? ` (${r.name})` : ''}`;
+    io.stderr(
+      r.pausedByApp
+        ? `${which} is disabled on the NVR: a close-the-loop run paused it and did not finish. It does not record until the next \`sync --nvr\` run (or an NVR sign-in in the app) restores it.\n`
+        : `${which} is disabled on the NVR (not by this app): it does not record until it is enabled on the NVR.\n`,
+    );
+  }
   for (const n of read.notes) io.stderr(`Note: ${n}\n`);
 }
 

@@ -46,7 +46,7 @@ export async function readNvr(client: DahuaRpcClient): Promise<NvrRead> {
 }
 
 /** What the channel list needs of a slot: a RemoteDevice slot or a LogicDeviceManager camera. */
-export type ChannelSlot = Pick<RemoteSlot, 'channel' | 'enabled' | 'address' | 'port' | 'username' | 'protocol' | 'deviceType' | 'name' | 'passwordState'>;
+export type ChannelSlot = Pick<RemoteSlot, 'channel' | 'enabled' | 'address' | 'port' | 'username' | 'protocol' | 'deviceType' | 'name' | 'passwordState' | 'pausedByApp'>;
 
 /** The configured slots (disabled ones included) and what to note about the read. */
 export interface SlotRead {
@@ -102,6 +102,7 @@ export function channelsOf(read: SlotRead, titles: ReadonlyMap<number, string>, 
       // A disabled channel does not record, whatever its camera's connection says.
       online: slot.enabled && state === 'connected',
       enabled: slot.enabled,
+      ...(slot.pausedByApp ? { pausedByApp: true } : {}),
       state,
       passwordMasked: slot.passwordState === 'masked',
     };
