@@ -141,6 +141,25 @@ describe('OnvifClient against the simulated device', () => {
     expect(failures.n + d.stats().failedAuths).toBe(0);
   });
 
+  it('learnAuth makes the credential-less round trip on its own (Digest, WS-Security, authentication off), once', async () => {
+    const digest = await device();
+    const d = client(digest.xaddr).c;
+    await d.learnAuth();
+    await d.learnAuth();
+    await d.getUsers(ADMIN);
+    expect(d.requestCount).toBe(2);
+    const wsse = await device({ auth: 'wsse-only', clockSkewMs: 3 * 3600_000 });
+    const w = client(wsse.xaddr);
+    await w.c.learnAuth();
+    await w.c.getUsers(ADMIN);
+    expect(w.c.requestCount).toBe(2);
+    expect(w.failures.n + wsse.stats().failedAuths).toBe(0);
+    const off = await device({ authOff: true });
+    const o = client(off.xaddr).c;
+    await o.learnAuth();
+    expect(o.authOff).toBe(true);
+  });
+
   it('a camera with a nonce per request and Connection: close: a fresh challenge per request, never a refused sign-in', async () => {
     const d = await device({ singleUseNonce: true, connectionClose: true });
     const { c, failures } = client(d.xaddr);
