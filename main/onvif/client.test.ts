@@ -6,6 +6,7 @@ import { OnvifError, type OnvifErrorKind } from './errors';
 import type { DeviceFaults } from '../../sim/site';
 import { SITE_CREDENTIALS } from '../../sim/identities';
 import { simCameras } from '../../test/support/sim-cameras';
+import { until } from '../../test/support/until';
 
 // Block 127.21.x.0/24 for this file.
 const ADMIN = { ...SITE_CREDENTIALS.camera };
@@ -290,7 +291,9 @@ describe('OnvifClient against the simulated device', () => {
     expect((await kindOf(client('http://127.21.1.250:9/onvif/device_service').c.getSystemDateAndTime())).kind).toBe('unreachable');
     const ac = new AbortController();
     const p = client(d.xaddr, { signal: ac.signal, timeoutMs: 10_000 }).c.getSystemDateAndTime();
-    setTimeout(() => ac.abort(), 50);
+    // Cancelled once the request is in the (silent) device's hands, not after a guessed delay.
+    await until(() => d.stats().requests > 0, 'the request to reach the device');
+    ac.abort();
     expect((await kindOf(p)).kind).toBe('cancelled');
     d.setFaults({ timeout: false });
     const tls = await kindOf(client(d.xaddr.replace('http:', 'https:')).c.getSystemDateAndTime());
