@@ -129,4 +129,16 @@ describe('nvr-console sync', () => {
     const throwing = strayErrorReporter({ stdout: () => {}, stderr: () => { throw new Error('closed'); }, setExitCode: () => {}, stdin: async () => '' });
     expect(() => throwing(new Error('x'))).not.toThrow();
   });
+
+  it('a finished run\'s refused sign-ins still count in the next run on the same journal: it stops at the budget', async () => {
+    const cam = site.cameras[1]!;
+    const targets = file('budget.json', JSON.stringify([{ xaddr: cam.xaddr, username: 'admin' }]));
+    const wrong = (a: string, b: string) => JSON.stringify({ currentPasswords: [a, b], newPassword: 'Other-new-99' });
+    const before = cam.stats().failedAuths;
+    const first = await cli(['--targets', targets, '--secrets-stdin', '--json', '--journal', join(dir, 'budget.jsonl')], wrong('Wrong-aa-11', 'Wrong-bb-22'));
+    expect(JSON.parse(first.stdout)[0]).toMatchObject({ outcome: 'auth-failed', failedAuths: 2 });
+    const second = await cli(['--targets', targets, '--secrets-stdin', '--json', '--journal', join(dir, 'budget.jsonl')], wrong('Wrong-cc-33', 'Wrong-dd-44'));
+    expect(JSON.parse(second.stdout)[0]).toMatchObject({ outcome: 'skipped', failedAuths: 2 });
+    expect(cam.stats().failedAuths - before).toBe(2);
+  });
 });

@@ -7,7 +7,8 @@ import { OUTCOMES } from '../../common/sync/outcomes';
 import { SyncTarget } from '../../common/sync/target';
 import { Fingerprint, NvrUrl } from '../../common/contract/nvr';
 import { newPasswordProblem, runSync, runWarnings, SyncRun, SYNC_DEFAULTS } from '../sync/engine';
-import { readJournal, type OpenJournalFile } from '../sync/journal';
+import { gateRecordsOf, readJournal, type OpenJournalFile } from '../sync/journal';
+import type { GateRecord } from '../core/credential-gate';
 import { onvifClientFactory } from '../sync/onvif-factory';
 import type { CliIo } from './io';
 import { confirmNvrCertificate } from './nvr-cert';
@@ -92,8 +93,11 @@ async function syncCommand(opts: Record<string, string | boolean | undefined>, i
   if (prior?.badLines) io.stderr(`The journal ${journalPath} had ${prior.badLines} unreadable line(s); they were skipped.\n`);
   for (const w of runWarnings(secrets, prior?.maxFailedAuths ?? maxFailed)) io.stderr(`Note: ${w}\n`);
   // With --nvr the run ends when the NVR's channels are proven, not when the cameras are.
+  // A finished run's refused sign-ins still count (within the window) in the next run on these cameras.
+  let gateRecords: GateRecord[] | undefined;
   if (prior?.ended && (!nvr || loopFinished(journalPath))) {
     // A finished run is history, not something to resume: keep it beside the new one.
+    gateRecords = gateRecordsOf(prior);
     renameSync(journalPath, journalPath.replace(/(\.jsonl)?$/, `.${prior.runId}.jsonl`));
     archiveLoopJournal(journalPath, prior.runId);
   } else if (prior) {
@@ -130,7 +134,7 @@ async function syncCommand(opts: Record<string, string | boolean | undefined>, i
     try {
       let done = 0;
       const run = await SyncRun.create({
-        targets, concurrency, maxFailedAuthsPerDevice: maxFailed, timeoutMs, lateApplyMs, journalPath, clientFactory: clients.factory, openJournalFile: deps.openJournalFile,
+        targets, concurrency, maxFailedAuthsPerDevice: maxFailed, timeoutMs, lateApplyMs, journalPath, clientFactory: clients.factory, openJournalFile: deps.openJournalFile, gateRecords,
         onRow: (r) => {
           if (r.outcome && !opts.json) io.stderr(`[${++done}/${targets.length}] ${r.xaddr} ${r.username}: ${OUTCOMES[r.outcome].label}\n`);
         },
@@ -166,7 +170,7 @@ async function syncCommand(opts: Record<string, string | boolean | undefined>, i
     let done = 0;
     const result = await runSync({
       targets, ...secrets, concurrency, maxFailedAuthsPerDevice: maxFailed, timeoutMs, lateApplyMs, journalPath,
-      clientFactory: clients.factory, signal: ac.signal, openJournalFile: deps.openJournalFile,
+      clientFactory: clients.factory, signal: ac.signal, openJournalFile: deps.openJournalFile, gateRecords,
       onRow: (r) => {
         if (r.outcome && !opts.json) io.stderr(`[${++done}/${targets.length}] ${r.xaddr} ${r.username}: ${OUTCOMES[r.outcome].label}\n`);
       },

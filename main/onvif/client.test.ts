@@ -6,6 +6,7 @@ import { OnvifError, type OnvifErrorKind } from './errors';
 import type { DeviceFaults } from '../../sim/site';
 import { SITE_CREDENTIALS } from '../../sim/identities';
 import { simCameras } from '../../test/support/sim-cameras';
+import { until } from '../../test/support/until';
 
 // Block 127.21.x.0/24 for this file.
 const ADMIN = { ...SITE_CREDENTIALS.camera };
@@ -141,6 +142,25 @@ describe('OnvifClient against the simulated device', () => {
     expect(failures.n + d.stats().failedAuths).toBe(0);
   });
 
+  it('learnAuth makes the credential-less round trip on its own (Digest, WS-Security, authentication off), once', async () => {
+    const digest = await device();
+    const d = client(digest.xaddr).c;
+    await d.learnAuth();
+    await d.learnAuth();
+    await d.getUsers(ADMIN);
+    expect(d.requestCount).toBe(2);
+    const wsse = await device({ auth: 'wsse-only', clockSkewMs: 3 * 3600_000 });
+    const w = client(wsse.xaddr);
+    await w.c.learnAuth();
+    await w.c.getUsers(ADMIN);
+    expect(w.c.requestCount).toBe(2);
+    expect(w.failures.n + wsse.stats().failedAuths).toBe(0);
+    const off = await device({ authOff: true });
+    const o = client(off.xaddr).c;
+    await o.learnAuth();
+    expect(o.authOff).toBe(true);
+  });
+
   it('a camera with a nonce per request and Connection: close: a fresh challenge per request, never a refused sign-in', async () => {
     const d = await device({ singleUseNonce: true, connectionClose: true });
     const { c, failures } = client(d.xaddr);
@@ -271,7 +291,9 @@ describe('OnvifClient against the simulated device', () => {
     expect((await kindOf(client('http://127.21.1.250:9/onvif/device_service').c.getSystemDateAndTime())).kind).toBe('unreachable');
     const ac = new AbortController();
     const p = client(d.xaddr, { signal: ac.signal, timeoutMs: 10_000 }).c.getSystemDateAndTime();
-    setTimeout(() => ac.abort(), 50);
+    // Cancelled once the request is in the (silent) device's hands, not after a guessed delay.
+    await until(() => d.stats().requests > 0, 'the request to reach the device');
+    ac.abort();
     expect((await kindOf(p)).kind).toBe('cancelled');
     d.setFaults({ timeout: false });
     const tls = await kindOf(client(d.xaddr.replace('http:', 'https:')).c.getSystemDateAndTime());

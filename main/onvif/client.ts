@@ -197,6 +197,30 @@ export class OnvifClient {
     return this.call(action, bodyXml, cred, { ns: namespace.endsWith('/') ? namespace : `${namespace}/`, ...o });
   }
 
+  /**
+   * The credential-less first round trip of a sign-in, on its own so a caller can overlap it with other
+   * work (the sync writes its journal meanwhile): an anonymous GetUsers learns the Digest challenge, that the
+   * device wants WS-Security, or that its authentication is off. Once known, it sends nothing. Whatever else
+   * the device answers is left for the credentialed call to report.
+   */
+  async learnAuth(): Promise<void> {
+    if (this.useWsse || this.basicOnly || this.authOff || this.digest.hasChallenge) return;
+    const res = await this.send(`${ACTION}GetUsers`, '<tds:GetUsers/>', undefined, { kind: 'none' }, false);
+    this.digest.observe(res);
+    const locked = lockedInfo(res);
+    if (locked) throw locked;
+    const ch = parseChallenges(res.rawHeaders);
+    if (res.status === 401) return this.challenged(ch, pickChallenge(ch.digest), { probes: 0, stale: 0 });
+    let parsed: SoapResponse | undefined;
+    try {
+      parsed = isXmlContentType(res.headers['content-type']) ? parseSoap(res.body) : undefined;
+    } catch {
+      return;
+    }
+    if (parsed?.fault?.codes.includes('NotAuthorized') && (this.opts.auth ?? 'auto') === 'auto') this.useWsse = true;
+    else if (parsed && !parsed.fault && res.status >= 200 && res.status < 300 && parsed.body['GetUsersResponse'] !== undefined) this.authOff = true;
+  }
+
   /** One logical call: at most one credential judged, plus challenge/stale round trips that judge none. */
   private async call(action: string, bodyXml: string, cred: Credentials | undefined, o: { changes?: boolean; ns?: string; attributes?: boolean } = {}): Promise<XmlNode> {
     const budget: CallBudget = { probes: 0, stale: 0 };

@@ -4,7 +4,7 @@ import type { Candidate, CameraCandidates, SiteEvidence } from '../../common/syn
 import type { SyncRow, SyncStep } from '../../common/sync/report';
 import { targetKey, type SyncTarget } from '../../common/sync/target';
 import type { DeviceLease } from '../core/credential-gate';
-import type { JournalRecord } from './journal';
+import { JournalWriteError, type JournalRecord } from './journal';
 import { describeError, isTransient } from './errors';
 import { isClientError, type ClientFactory, type DeviceClient, type UserEntry } from './port';
 
@@ -125,15 +125,24 @@ export async function look(a: Account, password: string, verifyNew = false): Pro
   const { job, row, key } = a;
   const { lease } = job;
   if (!lease.canTry(job.limit)) return { kind: 'end', end: end('auth-failed', budgetDetail(a)) };
-  await job.record({ t: 'try', key, device: lease.device, at: job.clock.now(), ...(verifyNew ? { verify: true } : {}) });
+  const journalled = job.record({ t: 'try', key, device: lease.device, at: job.clock.now(), ...(verifyNew ? { verify: true } : {}) });
+  // A try must be on disk before its credential leaves (an unanswered one counts on resume), except the new
+  // password's look after SetUser: a resumed run never counts that one (journal.ts), so it need not wait for the disk.
+  journalled.catch(() => {}); // awaited below where it matters; never left unhandled if the look ends first
   row.attempts++;
   const before = lease.failures();
   try {
-    const users = await retrying(a, () => a.client.getUsers({ username: job.target.username, password }), before);
+    const users = await retrying(a, async () => {
+      // The credential-less first round trip (the challenge) goes out while the disk writes the try.
+      await a.client.learnAuth?.();
+      if (!verifyNew) await journalled;
+      return a.client.getUsers({ username: job.target.username, password });
+    }, before);
     // Not awaited: losing it in a crash only makes the resumed budget stricter.
     job.record({ t: 'settled', key }).catch(() => {});
     return { kind: 'ok', users };
   } catch (err) {
+    if (err instanceof JournalWriteError) throw err;
     if (isClientError(err) && (err.kind === 'auth-failed' || (err.kind === 'cancelled' && lease.failures() !== before))) {
       if (lease.failures() === before) lease.recordFailure();
       row.failedAuths = lease.failures();

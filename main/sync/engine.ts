@@ -9,7 +9,7 @@ import { isRetryable, needsNewPassword } from '../../common/sync/retry';
 import { passwordRuleProblem } from '../../common/reset/password';
 import type { SyncRow } from '../../common/sync/report';
 import { targetKey, type SyncTarget } from '../../common/sync/target';
-import { CredentialGate, deviceKeyOf, type DeviceLease } from '../core/credential-gate';
+import { CredentialGate, deviceKeyOf, type DeviceLease, type GateRecord } from '../core/credential-gate';
 import { foldRecord, gateRecordsOf, Journal, JournalWriteError, readJournal, type JournalRecord, type JournalState, type OpenJournalFile } from './journal';
 import type { AccountJob } from './account';
 import { syncAccount } from './pipeline';
@@ -64,6 +64,8 @@ export interface SyncRunOptions {
   journalPath?: string;
   /** Tests inject a journal file that fails (disk full). */
   openJournalFile?: OpenJournalFile;
+  /** Spends and locks of an earlier run on these cameras (a finished journal the CLI archives): the budget goes on from them. */
+  gateRecords?: GateRecord[];
   runId?: string;
   /** Called on every step or outcome change of a device. */
   onRow?: (row: SyncRow) => void;
@@ -168,6 +170,10 @@ export class SyncRun {
     const journal = o.journalPath ? await Journal.open(o.journalPath, o.openJournalFile) : undefined;
     const run = new SyncRun(o, journal, prior);
     if (journal && !prior) await run.record(run.header());
+    // Spends and locks an earlier run left (the CLI's finished journal): counted here, and in this run's journal.
+    if (o.gateRecords?.length) run.gate.restore(o.gateRecords);
+    const mine = new Set(run.targets.map((t) => deviceKeyOf(t.xaddr)));
+    if (o.gateRecords?.length && !prior) for (const rec of run.gate.records().filter((r) => mine.has(r.device))) await run.record({ t: 'gate', rec });
     return run;
   }
 

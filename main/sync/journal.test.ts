@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { runSync } from './engine';
-import { gateRecordsOf, parseJournal, readJournal, type JournalFile } from './journal';
+import { gateRecordsOf, LATE_BY_UNKNOWN_MS, parseJournal, readJournal, type JournalFile } from './journal';
 import { JournalIndex } from './journal-index';
 import { FakeDevice, fakeFactory } from '../../test/support/fake-device';
 
@@ -46,6 +46,16 @@ describe('journal lines of every wrong shape', () => {
     expect(s.badLines).toBe(1);
     expect(s.setUserPending.has(KEY)).toBe(true);
     expect(gateRecordsOf(s)).toEqual([{ t: 'fail', device: 'cam', at: 3 }]);
+  });
+
+  it('a new password refused right after SetUser marks the camera late for its other accounts; a known password is journalled by position only', () => {
+    const lines = (verify: boolean) =>
+      [header, `{"t":"setuser-sent","key":"${KEY}","at":2,"known":0}`, `{"t":"try","key":"${KEY}","device":"cam","at":3${verify ? ',"verify":true' : ''}}`, `{"t":"gate","rec":{"t":"fail","device":"cam","at":4}}`].join('\n') + '\n';
+    const late = parseJournal(lines(true))!;
+    expect(late.applyDelay.get('cam')).toBe(LATE_BY_UNKNOWN_MS);
+    expect(late.replaced.get(KEY)).toEqual({ kind: 'known', index: 0 });
+    // A wrong password refused before any SetUser says nothing about how late the camera applies one.
+    expect(parseJournal(lines(false))!.applyDelay.has('cam')).toBe(false);
   });
 
   it('property: any garbage between valid records never throws and never loses a valid record', () => {

@@ -138,8 +138,7 @@ describe('sync report as PDF', () => {
     const withPdf = { ...s.ctx, host: { ...s.ctx.host, printToPdf } };
     const f = await setupSync(withPdf, { clientFactory: fakeFactory(s.devices), keychain: s.keychain, engine: { retryBaseMs: 1, lateApplyMs: 1 } });
     await f.handlers['sync.start']({ targets: s.targets, currentPasswords: [OLD], newPassword: NEW }, { host: 'test' });
-    const end = Date.now() + 5000;
-    while (Date.now() < end && (await f.handlers['sync.status'](undefined, { host: 'test' }))?.running) await new Promise((r) => setTimeout(r, 10));
+    await until(() => s.events.find((e) => e.name === 'sync.finished'), 'sync.finished');
     const pdf = await f.handlers['sync.report']({ format: 'pdf' }, { host: 'test' });
     expect(pdf).toMatchObject({ mime: 'application/pdf', encoding: 'base64' });
     expect(Buffer.from(pdf.content, 'base64').toString()).toBe('%PDF-1.7 fake');

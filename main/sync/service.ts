@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError, type CallName } from '../../common/contract';
 import type { SyncRunState } from '../../common/contract/sync';
 import { targetKey, type SyncTarget } from '../../common/sync/target';
-import { toCsv, toHtmlReport, toJsonReport, type ReportChannel, type SyncRow } from '../../common/sync/report';
+import { toCsv, toHtmlReport, toJsonReport, type ReportChannel, type ReportFormat, type SyncRow } from '../../common/sync/report';
 import type { Handlers } from '../core/dispatch';
 import type { Feature, ServiceContext } from '../core/context';
 import { caseAccount, createKeytarKeychain, type Keychain } from '../cases/keychain';
@@ -121,59 +121,66 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
     for (const p of [...s.currentPasswords, s.newPassword, ...knownValues(s.knownPasswords)]) ctx.secrets.add(p);
   };
 
+  /** The new password a reset case keeps in the keychain. */
+  const casePassword = async (caseId: string): Promise<string> => {
+    let pw: string | null | undefined;
+    try {
+      pw = await keychain.get(caseAccount(caseId));
+    } catch (e) {
+      throw new AppError('unavailable', (e as Error).message);
+    }
+    if (!pw) throw new AppError('not-found', `No new password is stored for case ${caseId}; type it in instead.`);
+    ctx.secrets.add(pw);
+    return pw;
+  };
+
+  /**
+   * A run over these targets, held for status, retry and reports. A run the app was killed in the middle of,
+   * over the same cameras, is resumed rather than started again: finished cameras are not repeated and its
+   * failed sign-ins still count. Nothing is contacted here.
+   */
+  const openHeld = async (targets: SyncTarget[], secrets: SyncSecrets, o: { concurrency?: number; maxFailedAuthsPerDevice?: number } = {}): Promise<Held> => {
+    register(secrets);
+    if ([...runs.values()].some((h) => h.run.running)) throw new AppError('conflict', 'A sync is already running; cancel it or wait for it to end.');
+    const problem = newPasswordProblem(secrets.newPassword);
+    if (problem) throw new AppError('bad-request', problem);
+    const concurrency = o.concurrency ?? SYNC_DEFAULTS.concurrency;
+    const clients = deps.clientFactory ? undefined : onvifClientFactory(concurrency);
+    const unfinished = index.findUnfinished(targets.map(targetKey));
+    const runId = unfinished?.runId ?? `${new Date(ctx.clock.now()).toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
+    if (unfinished) log.info('resuming an interrupted sync run', { runId });
+    const journalPath = unfinished?.path ?? join(dir, `${runId}.jsonl`);
+    let run: SyncRun;
+    try {
+      run = await SyncRun.create({
+        ...deps.engine, runId, targets, concurrency, maxFailedAuthsPerDevice: o.maxFailedAuthsPerDevice, clock: ctx.clock,
+        // The app's one gate: enrichment and every other feature share each camera's budget and turn.
+        gate: ctx.gate,
+        clientFactory: deps.clientFactory ?? clients!.factory,
+        journalPath,
+        onRow: onRow(runId),
+        onJournalRecord: (rec) => index.apply(journalPath, rec),
+      });
+    } catch (err) {
+      clients?.dispose();
+      throw new AppError('unavailable', (err as Error).message);
+    }
+    if (run.badJournalLines) log.warn('resumed sync journal had unreadable lines; skipped', { runId, count: run.badJournalLines });
+    const h: Held = { run, secrets, warnings: runWarnings(secrets, run.maxFailedAuths), passwordFor: new Map(), dispose: () => clients?.dispose() };
+    runs.set(runId, h);
+    latest = runId;
+    return h;
+  };
+
   const handlers: SyncHandlers = {
     'sync.start': async (input) => {
       register({ currentPasswords: input.currentPasswords, newPassword: input.newPassword ?? '' });
-      if ([...runs.values()].some((h) => h.run.running)) throw new AppError('conflict', 'A sync is already running; cancel it or wait for it to end.');
-      let newPassword = input.newPassword;
-      if (input.caseId !== undefined) {
-        try {
-          newPassword = (await keychain.get(caseAccount(input.caseId))) ?? undefined;
-        } catch (e) {
-          throw new AppError('unavailable', (e as Error).message);
-        }
-        if (!newPassword) throw new AppError('not-found', `No new password is stored for case ${input.caseId}; type it in instead.`);
-        ctx.secrets.add(newPassword);
-      }
-      const secrets: SyncSecrets = { currentPasswords: input.currentPasswords, newPassword: newPassword! };
-      const problem = newPasswordProblem(secrets.newPassword);
-      if (problem) throw new AppError('bad-request', problem);
-      const concurrency = input.concurrency ?? SYNC_DEFAULTS.concurrency;
-      const clients = deps.clientFactory ? undefined : onvifClientFactory(concurrency);
-      // A run the app was killed in the middle of, over the same cameras, is resumed rather than started
-      // again: finished cameras are not repeated and its failed sign-ins still count.
-      const unfinished = index.findUnfinished(input.targets.map(targetKey));
-      const runId = unfinished?.runId ?? `${new Date(ctx.clock.now()).toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
-      if (unfinished) log.info('resuming an interrupted sync run', { runId });
-      const journalPath = unfinished?.path ?? join(dir, `${runId}.jsonl`);
-      let run: SyncRun;
-      try {
-        run = await SyncRun.create({
-          ...deps.engine,
-          runId,
-          targets: input.targets,
-          concurrency,
-          maxFailedAuthsPerDevice: input.maxFailedAuthsPerDevice,
-          clock: ctx.clock,
-          // The app's one gate: enrichment and every other feature share each camera's budget and turn.
-          gate: ctx.gate,
-          clientFactory: deps.clientFactory ?? clients!.factory,
-          journalPath,
-          onRow: onRow(runId),
-          onJournalRecord: (rec) => index.apply(journalPath, rec),
-        });
-      } catch (err) {
-        clients?.dispose();
-        throw new AppError('unavailable', (err as Error).message);
-      }
-      if (run.badJournalLines) log.warn('resumed sync journal had unreadable lines; skipped', { runId, count: run.badJournalLines });
-      const warnings = runWarnings(secrets, run.maxFailedAuths);
-      const h: Held = { run, secrets, warnings, passwordFor: new Map(), dispose: () => clients?.dispose() };
-      runs.set(runId, h);
-      latest = runId;
-      log.info('sync started', { runId, devices: run.targets.length, concurrency });
+      const newPassword = input.caseId !== undefined ? await casePassword(input.caseId) : input.newPassword!;
+      const secrets: SyncSecrets = { currentPasswords: input.currentPasswords, newPassword };
+      const h = await openHeld(input.targets, secrets, { concurrency: input.concurrency, maxFailedAuthsPerDevice: input.maxFailedAuthsPerDevice });
+      log.info('sync started', { runId: h.run.runId, devices: h.run.targets.length, concurrency: h.run.concurrency });
       startPass(h, secrets);
-      return { runId, ...(warnings.length ? { warnings } : {}) };
+      return { runId: h.run.runId, ...(h.warnings.length ? { warnings: h.warnings } : {}) };
     },
 
     'sync.cancel': (input) => {
@@ -204,55 +211,22 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
       return h ? state(h) : null;
     },
 
-    'sync.report': async ({ runId, format }) => {
-      const h = find(runId);
-      const rows = h.run.snapshot();
-      const base = `camera-sync-${h.run.runId}`;
-      if (format === 'csv') return { filename: `${base}.csv`, mime: 'text/csv', content: toCsv(rows, h.channels), encoding: 'utf8' as const };
-      if (format === 'json') return { filename: `${base}.json`, mime: 'application/json', content: toJsonReport(rows, h.channels), encoding: 'utf8' as const };
-      const html = toHtmlReport(rows, { runId: h.run.runId, startedAt: h.run.startedAt, finishedAt: h.run.finishedAt, ...(h.channels ? { channels: h.channels } : {}) });
-      if (format === 'html') return { filename: `${base}.html`, mime: 'text/html', content: html, encoding: 'utf8' as const };
-      if (!ctx.host.printToPdf) {
-        throw new AppError('unavailable', 'PDF export needs the desktop app. Open the printable report and use your browser’s Print → Save as PDF.');
-      }
-      const pdf = await ctx.host.printToPdf(html);
-      return { filename: `${base}.pdf`, mime: 'application/pdf', content: Buffer.from(pdf).toString('base64'), encoding: 'base64' as const };
-    },
+    'sync.report': ({ runId, format }) => reportOf(find(runId), format, ctx.host.printToPdf),
 
     'sync.runs': () => index.summaries(),
   };
 
   const openRun = async (targets: SyncTarget[], given: SyncSecrets): Promise<SyncRunHook> => {
-    let secrets = given;
-    register(secrets);
-    if ([...runs.values()].some((h) => h.run.running)) throw new AppError('conflict', 'A sync is already running; cancel it or wait for it to end.');
-    const problem = newPasswordProblem(secrets.newPassword);
-    if (problem) throw new AppError('bad-request', problem);
-    const clients = deps.clientFactory ? undefined : onvifClientFactory(SYNC_DEFAULTS.concurrency);
-    const unfinished = index.findUnfinished(targets.map(targetKey));
-    const runId = unfinished?.runId ?? `${new Date(ctx.clock.now()).toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
-    const journalPath = unfinished?.path ?? join(dir, `${runId}.jsonl`);
-    let run: SyncRun;
-    try {
-      run = await SyncRun.create({
-        ...deps.engine, runId, targets, clock: ctx.clock, gate: ctx.gate, clientFactory: deps.clientFactory ?? clients!.factory, journalPath,
-        onRow: onRow(runId), onJournalRecord: (rec) => index.apply(journalPath, rec),
-      });
-    } catch (err) {
-      clients?.dispose();
-      throw new AppError('unavailable', (err as Error).message);
-    }
-    const h: Held = { run, secrets, warnings: runWarnings(secrets, run.maxFailedAuths), passwordFor: new Map(), dispose: () => clients?.dispose() };
-    runs.set(runId, h);
-    latest = runId;
+    const h = await openHeld(targets, given);
+    const run = h.run;
     let chain: Promise<unknown> = Promise.resolve();
     return {
-      runId,
+      runId: run.runId,
       change(keys) {
         const next = chain.then(async () => {
           const pending = new Set(run.pendingKeys());
           const todo = keys.filter((k) => pending.has(k));
-          const rows = todo.length && !run.journalError ? await run.runPass(secrets, todo) : run.snapshot();
+          const rows = todo.length && !run.journalError ? await run.runPass(h.secrets!, todo) : run.snapshot();
           flush();
           return rows;
         });
@@ -262,14 +236,8 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
       rows: () => run.snapshot(),
       pendingKeys: () => run.pendingKeys(),
       addKnownPasswords(known) {
-        const merged: SyncSecrets = { ...secrets, knownPasswords: { ...secrets.knownPasswords } };
-        for (const [key, list] of Object.entries(known)) {
-          if (!Array.isArray(list)) continue;
-          merged.knownPasswords![key] = [...new Set([...(secrets.knownPasswords?.[key] ?? []), ...list.filter((p) => typeof p === 'string')])];
-        }
-        register(merged);
-        secrets = merged;
-        h.secrets = merged;
+        h.secrets = withKnown(h.secrets!, known);
+        register(h.secrets);
       },
       async finish(channels) {
         await chain;
@@ -318,6 +286,29 @@ function retryPlan(h: Held, input: RetryInput): { secrets: SyncSecrets; keys: st
   const n = refusedIt.size;
   if (n && !another) throw new AppError('conflict', `${n} camera${n === 1 ? '' : 's'} refused this new password under ${n === 1 ? 'its' : 'their'} own rule: enter another new password to retry ${n === 1 ? 'it' : 'them'}.`);
   throw new AppError('conflict', another ? 'No camera refused the new password under its own rule: another new password is not needed.' : 'No failed camera can be retried now (locked ones wait for their countdown; ones that used their failed sign-ins wait for a new run).');
+}
+
+/** A run's report in one format, without any password (PDF: through the desktop host only). */
+async function reportOf(h: Held, format: ReportFormat, printToPdf: ((html: string) => Promise<Uint8Array>) | undefined) {
+  const rows = h.run.snapshot();
+  const base = `camera-sync-${h.run.runId}`;
+  if (format === 'csv') return { filename: `${base}.csv`, mime: 'text/csv', content: toCsv(rows, h.channels), encoding: 'utf8' as const };
+  if (format === 'json') return { filename: `${base}.json`, mime: 'application/json', content: toJsonReport(rows, h.channels), encoding: 'utf8' as const };
+  const html = toHtmlReport(rows, { runId: h.run.runId, startedAt: h.run.startedAt, finishedAt: h.run.finishedAt, ...(h.channels ? { channels: h.channels } : {}) });
+  if (format === 'html') return { filename: `${base}.html`, mime: 'text/html', content: html, encoding: 'utf8' as const };
+  if (!printToPdf) throw new AppError('unavailable', 'PDF export needs the desktop app. Open the printable report and use your browser’s Print → Save as PDF.');
+  const pdf = await printToPdf(html);
+  return { filename: `${base}.pdf`, mime: 'application/pdf', content: Buffer.from(pdf).toString('base64'), encoding: 'base64' as const };
+}
+
+/** The secrets with more known passwords for some accounts (each list kept once, strings only). */
+function withKnown(secrets: SyncSecrets, known: Record<string, string[]>): SyncSecrets {
+  const merged: Record<string, string[]> = { ...secrets.knownPasswords };
+  for (const [key, list] of Object.entries(known)) {
+    if (!Array.isArray(list)) continue;
+    merged[key] = [...new Set([...(merged[key] ?? []), ...list.filter((p) => typeof p === 'string')])];
+  }
+  return { ...secrets, knownPasswords: merged };
 }
 
 /** Every password in a knownPasswords map, whatever shape a caller handed in. */

@@ -23,7 +23,7 @@ export async function verify(a: Account, c: Changed): Promise<Verified> {
   await waitFor(a, firstWait(a, c));
   const first = await look(a, a.job.newPassword, true);
   if (first.kind === 'end') return done(first.end);
-  if (first.kind === 'ok') return done(await updated(a, c, false));
+  if (first.kind === 'ok') return done(updated(a, c, false));
   if (!c.resuming) {
     // Late (or worse): the camera's other accounts give it at least this long before their first look.
     a.job.camera.applyDelayMs = Math.max(a.job.camera.applyDelayMs ?? 0, LATE_BY_UNKNOWN_MS);
@@ -31,7 +31,7 @@ export async function verify(a: Account, c: Changed): Promise<Verified> {
     await waitFor(a, c.setAt + a.job.lateApplyMs - performance.now());
     const second = await look(a, a.job.newPassword, true);
     if (second.kind === 'end') return done(second.end);
-    if (second.kind === 'ok') return done(await updated(a, c, true));
+    if (second.kind === 'ok') return done(updated(a, c, true));
   }
   return lookAtOld(a, c);
 }
@@ -63,13 +63,14 @@ async function waitFor(a: Account, ms: number): Promise<void> {
 }
 
 /** The new password signed in: journalled, with how late the camera applied it (for its other accounts). */
-async function updated(a: Account, c: Changed, late: boolean): Promise<End> {
+function updated(a: Account, c: Changed, late: boolean): End {
   const { job } = a;
   // A resumed look measures nothing about the camera: its SetUser was sent by another process.
   // How long the change took to show, at most (SetUser's answer and the look included): the camera's other accounts wait as long.
   if (!c.resuming) job.camera.applyDelayMs = late ? performance.now() - c.setAt : Math.max(job.camera.applyDelayMs ?? 0, performance.now() - c.setAt);
   const applyDelayMs = job.camera.applyDelayMs;
-  await job.record({ t: 'verified', key: a.key, at: job.clock.now(), ...(applyDelayMs !== undefined ? { applyDelayMs: Math.round(applyDelayMs) } : {}) }).catch(() => {});
+  // Not awaited (the camera's turn ends sooner): lost in a crash, it only means one more free look on resume.
+  job.record({ t: 'verified', key: a.key, at: job.clock.now(), ...(applyDelayMs !== undefined ? { applyDelayMs: Math.round(applyDelayMs) } : {}) }).catch(() => {});
   return end('updated', late ? 'The new password signs in; the camera applied it late, after a first look had been refused.' : 'The new password signs in after the change, read back from the camera.', {}, true);
 }
 
