@@ -85,8 +85,8 @@ describe('cases service', () => {
     await expectAppError(() => h['cases.setQrText']({ caseId: c.id, qrText: 'a\u0007b', source: 'paste' }, ctx), 'bad-request', /control/);
     await expectAppError(() => h['cases.recordSent']({ caseId: c.id, via: 'clipboard' }, ctx), 'conflict', /QR text first/);
     await expectAppError(() => h['cases.recordCode']({ caseId: c.id, code: '12' }, ctx), 'bad-request', /8 characters/);
-    await expectAppError(() => h['cases.setPassword']({ caseId: c.id, password: 'bad;pass 1' }, ctx), 'bad-request', /refuses these characters.*No spaces/);
-    await expectAppError(() => h['cases.setPassword']({ caseId: c.id, password: 'Ab1'.repeat(334) }, ctx), 'bad-request', /At most 32/);
+    await expectAppError(() => h['cases.setPassword']({ caseId: c.id, password: 'bad;pass 1' }, ctx), 'bad-request', /The new password contains ";", which the NVR's rule does not allow/);
+    await expectAppError(() => h['cases.setPassword']({ caseId: c.id, password: 'Ab1'.repeat(334) }, ctx), 'bad-request', /has 1002 characters; the NVR's rule allows at most 32/);
     await expectAppError(() => h['cases.setPassword']({ caseId: c.id, password: 'Camera2024🔒' }, ctx), 'bad-request', /emoji/);
     await expectAppError(() => h['cases.get']({ caseId: 'case-nothere' }, ctx), 'not-found', /does not exist/);
     await expectAppError(() => h['cases.goto']({ caseId: c.id, step: 'password' }, ctx), 'conflict', /earlier steps/);
@@ -213,7 +213,7 @@ describe('cases service', () => {
     const err = await Promise.resolve().then(() => h['cases.revealPassword']({ caseId: c.id }, ctx)).then(() => undefined, (e: unknown) => e as AppError);
     expect(err?.message).toMatch(/no longer holds this password.*Type the new password again to keep it for the hand-over/);
     expect(err?.params).toEqual({ retype: true });
-    await expectAppError(() => h['cases.rememberPassword']({ caseId: c.id, password: 'bad;pass1' }, ctx), 'bad-request', /refuses these characters/);
+    await expectAppError(() => h['cases.rememberPassword']({ caseId: c.id, password: 'bad;pass1' }, ctx), 'bad-request', /contains ";", which the NVR's rule does not allow/);
     const kept = await h['cases.rememberPassword']({ caseId: c.id, password: PASSWORD }, ctx);
     expect(kept).toMatchObject({ step: 'done', passwordInKeychain: true, passwordKept: 'keychain' });
     expect(await h['cases.revealPassword']({ caseId: c.id }, ctx)).toEqual({ password: PASSWORD });

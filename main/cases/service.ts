@@ -3,7 +3,7 @@ import { AppError, type CallName } from '../../common/contract';
 import { ResetCase, STEP_TITLES, STEPS, type Step } from '../../common/reset/case';
 import { caseStatus } from '../../common/reset/deadlines';
 import { checkEmail } from '../../common/reset/email';
-import { checkPassword, PASSWORD_MESSAGES } from '../../common/reset/password';
+import { passwordRuleProblem } from '../../common/reset/password';
 import { sameNvr } from '../../common/reset/identity';
 import { checkQrText } from '../../common/reset/qr-text';
 import { checkSecurityCode } from '../../common/reset/security-code';
@@ -15,6 +15,12 @@ import { startNotifier } from './notifier';
 import { CaseStore } from './store';
 
 type CaseHandlers = Pick<Handlers, Extract<CallName, `cases.${string}`>>;
+
+/** The one password rule (common/reset/password.ts), in the same words as camera sync and the CLI: the offending character named. */
+function refuseByRule(password: string): void {
+  const problem = passwordRuleProblem(password);
+  if (problem) throw new AppError('bad-request', problem);
+}
 
 export interface CasesDeps {
   keychain?: Keychain;
@@ -161,8 +167,7 @@ export async function setupCases(ctx: ServiceContext, deps: CasesDeps = {}): Pro
     'cases.setPassword': async ({ caseId, password }) => {
       ctx.secrets.add(password);
       const c = open(caseId);
-      const r = checkPassword(password);
-      if (!r.ok) throw new AppError('bad-request', r.problems.map((p) => PASSWORD_MESSAGES[p]).join(' '));
+      refuseByRule(password);
       if (!c.attempts.some((a) => a.result === 'accepted')) throw new AppError('conflict', 'The NVR must accept the security code first.');
       const kept = await keep(caseId, password);
       const what = kept === 'keychain' ? 'new password stored in the keychain' : 'new password kept in memory for this session only (OS keychain unavailable)';
@@ -172,8 +177,7 @@ export async function setupCases(ctx: ServiceContext, deps: CasesDeps = {}): Pro
       ctx.secrets.add(password);
       const c = must(caseId);
       if (!c.passwordSetAt) throw new AppError('conflict', 'This case has no new password yet: set it on the New password step.');
-      const r = checkPassword(password);
-      if (!r.ok) throw new AppError('bad-request', r.problems.map((p) => PASSWORD_MESSAGES[p]).join(' '));
+      refuseByRule(password);
       const kept = await keep(caseId, password);
       return save(c, kept === 'keychain' ? 'new password typed again and stored in the keychain' : 'new password typed again, kept in memory for this session only', {
         passwordInKeychain: kept === 'keychain',
