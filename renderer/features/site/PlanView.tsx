@@ -120,12 +120,13 @@ function WritePath({ view }: { view: SitePlanView }) {
 function CamerasOnly({ view, warning, busy, onChoose }: { view: SitePlanView; warning: RefObject<HTMLDivElement | null>; busy: boolean; onChoose(on: boolean): void }) {
   const { offered, stops } = camerasOnlyChoice(view);
   if (!offered) return null;
-  const what = stops.length ? `${channelList(stops)} STOP RECORDING` : 'their channels (disabled on the NVR now) stay off';
+  const none = 'their channels (disabled on the NVR now) stay off';
   if (view.camerasOnly) {
     return (
-      <div className="cameras-only chosen" ref={warning} tabIndex={-1} data-testid="site-cameras-only-warning">
+      // Keyed apart from the offer, so its button is not the offer's button reused (focus follows the choice, not the old button).
+      <div key="chosen" className="cameras-only chosen" ref={warning} tabIndex={-1} data-testid="site-cameras-only-warning">
         <p>
-          <Status tone="bad">Stops recording</Status> Cameras only: after Save {what}, and the NVR’s retries with the old password may lock those cameras, until you
+          <Status tone="bad">Stops recording</Status> Cameras only: after Save {stops.length ? `${channelList(stops)} STOP RECORDING` : none}, and the NVR’s retries with the old password may lock those cameras, until you
           enter the new password for each on the NVR’s Remote Device page.
         </p>
         <button type="button" onClick={() => onChoose(false)} disabled={busy} data-testid="site-cameras-only-undo">
@@ -135,9 +136,9 @@ function CamerasOnly({ view, warning, busy, onChoose }: { view: SitePlanView; wa
     );
   }
   return (
-    <div className="cameras-only" data-testid="site-cameras-only-choice">
+    <div key="offer" className="cameras-only" data-testid="site-cameras-only-choice">
       <p id="site-cameras-only-why" className="hint">
-        Or change the cameras anyway (cameras only): {what} until the new password is entered for each on the NVR’s Remote Device page.
+        Or change the cameras anyway (cameras only): {stops.length ? `${channelList(stops)} would stop recording` : none} until the new password is entered for each on the NVR’s Remote Device page.
       </p>
       <button type="button" onClick={() => onChoose(true)} disabled={busy} aria-describedby="site-cameras-only-why" data-testid="site-cameras-only">
         Cameras only…

@@ -48,6 +48,7 @@ describe('close-the-loop board', () => {
         { channel: 1, outcome: 'rolled-back', detail: '', connectionState: 'Connected', enabled: true },
         { channel: 2, outcome: 'disabled-on-nvr', detail: '', connectionState: 'Connected', enabled: false, nextStep: 'Run the sync again for this camera.' },
         { channel: 4, outcome: 'disabled-on-nvr', detail: '', enabled: false },
+        { channel: 5, outcome: 'rolled-back', detail: '', connectionState: 'Disconnected', enabled: true },
       ],
       names,
     );
@@ -55,6 +56,7 @@ describe('close-the-loop board', () => {
       `Channel 1 · Front door: Camera put back — still recording with its old password. Next: ${CHANNEL_OUTCOMES['rolled-back'].nextStep}`,
       'Channel 2: Disabled on the NVR — not recording now. Next: Run the sync again for this camera.',
       `Channel 4 · Garage: Disabled on the NVR — not recording now. Next: ${CHANNEL_OUTCOMES['disabled-on-nvr'].nextStep}`,
+      `Channel 5: Camera put back — back on its old password, not connected yet at the last read. Next: ${CHANNEL_OUTCOMES['rolled-back'].nextStep}`,
     ]);
   });
 

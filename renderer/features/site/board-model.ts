@@ -44,7 +44,9 @@ const ACT_ON: ReadonlySet<ChannelOutcome> = new Set(['disabled-on-nvr', 'rolled-
  */
 function recordsNow(r: SiteChannelResult): string {
   if (r.outcome === 'disabled-on-nvr' || r.enabled === false) return 'not recording now';
-  return r.connectionState === 'Connected' ? 'still recording with its old password' : 'not recording now';
+  if (r.connectionState === 'Connected') return 'still recording with its old password';
+  // Put back and enabled: the NVR reconnects with the password it stores, maybe after the last read.
+  return r.outcome === 'rolled-back' ? 'back on its old password, not connected yet at the last read' : 'not recording now';
 }
 
 /**
