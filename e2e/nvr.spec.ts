@@ -72,3 +72,33 @@ test('a wrong NVR password shows the remaining tries and is not retried', async 
   expect(log).not.toContain(WRONG);
   expect(log).not.toContain(SITE_CREDENTIALS.nvr.password);
 });
+
+test('a channel disabled on the NVR is listed as disabled on the NVR, not as offline and not dropped; one a run paused says what restores it', async ({ app, site, axe }) => {
+  const { page: root } = app;
+  const page = root.getByTestId('panel-nvr');
+  const rpc = rpcOf(site);
+  // Channel 2: switched off by someone on the NVR. Channel 3: paused by a close-the-loop run that stopped (issue 17).
+  rpc.channels[1]!.enable = false;
+  rpc.channels[2]!.enable = false;
+  rpc.channels[2]!.name = `PAUSED~${rpc.channels[2]!.name}`;
+  await rpc.pollNow();
+  await root.getByRole('tab', { name: 'NVR channels' }).click();
+  await page.getByLabel('NVR address').fill(rpc.url);
+  await page.getByLabel('Password').fill(SITE_CREDENTIALS.nvr.password);
+  await page.getByRole('button', { name: 'Sign in to the NVR' }).click();
+
+  const rows = page.getByTestId('nvr-channel');
+  await expect(rows).toHaveCount(4);
+  await expect(page.getByTestId('nvr-summary')).toContainText('2 of 4 channels online, 2 disabled on the NVR');
+  for (const i of [1, 2]) {
+    await expect(rows.nth(i)).toHaveAttribute('data-enabled', 'false');
+    await expect(rows.nth(i).getByTestId('nvr-channel-state')).toContainText('Disabled on the NVR');
+    await expect(rows.nth(i).getByTestId('nvr-channel-state')).not.toContainText('Offline');
+  }
+  await expect(rows.nth(1).getByTestId('nvr-channel-state')).toContainText('Not by this app');
+  await expect(rows.nth(1)).not.toHaveAttribute('data-paused', 'true');
+  await expect(rows.nth(2)).toHaveAttribute('data-paused', 'true');
+  await expect(rows.nth(2).getByTestId('nvr-channel-state')).toContainText('the next run, or the reset case’s last step, restores it');
+  await expect(rows.nth(2)).toContainText('Back yard');
+  await axe('NVR channels with disabled channels');
+});

@@ -1,13 +1,13 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import type { NvrCertificate, NvrSignInInput, NvrSnapshot, NvrStatus } from '../../../common/contract/nvr';
+import type { NvrCertificate, NvrChannel, NvrSignInInput, NvrSnapshot, NvrStatus } from '../../../common/contract/nvr';
 import type { InventoryDevice } from '../../../common/domain/device';
 import { nvr } from '../../src/api';
-import { showNvrChannels, useDevices, useNvrChannels } from '../../src/data';
+import { showNvrChannels, useDevices, useNvrChannels, useSiteLoop } from '../../src/data';
 import { explain } from '../../src/errors';
 import { useNav } from '../../src/nav';
 import { Status } from '../../src/status';
 import { useWhyNot } from '../../src/WhyNot';
-import { defaultNvrHost, inventoryLabel, inventoryRowOf, nvrUrlFromInput, nvrUrlOf, onlineSummary, protocolLabel } from './model';
+import { channelStatus, defaultNvrHost, enabledSince, inventoryLabel, inventoryRowOf, nvrUrlFromInput, nvrUrlOf, onlineSummary, protocolLabel, shownName } from './model';
 import './nvr.css';
 
 /** The NVR channels view: sign in once (typed or the reset case's password), then its channel list. */
@@ -206,7 +206,9 @@ function CertCheck({ url, cert, setCert, certError, setCertError, trusted, setTr
   );
 }
 
+/** Every configured channel, disabled ones too (a disabled channel is a channel, never an empty slot). */
 function ChannelTable({ snap, devices }: { snap: NvrSnapshot; devices: InventoryDevice[] }) {
+  const since = enabledSince(snap.channels, useSiteLoop().data);
   if (!snap.channels.length) return <p>The NVR has no cameras configured.</p>;
   return (
     <table className="nvr-channels" aria-label="NVR channels">
@@ -218,32 +220,43 @@ function ChannelTable({ snap, devices }: { snap: NvrSnapshot; devices: Inventory
           <th scope="col">Model</th>
           <th scope="col">Protocol</th>
           <th scope="col">Stored account</th>
-          <th scope="col">Online</th>
+          <th scope="col">State</th>
           <th scope="col">Inventory row</th>
         </tr>
       </thead>
       <tbody>
-        {snap.channels.map((c) => {
-          const row = inventoryRowOf(c, devices);
-          return (
-            <tr key={c.channel} data-testid="nvr-channel" data-channel={c.channel} data-online={c.online ? 'true' : 'false'}>
-              <td>{c.channel}</td>
-              <td>{c.name}</td>
-              <td className="mono">
-                {c.address}
-                {c.port ? `:${c.port}` : ''}
-              </td>
-              <td>{c.model}</td>
-              <td>{protocolLabel(c.protocol)}</td>
-              <td>{c.username}</td>
-              <td>
-                <Status tone={c.online ? 'good' : c.state === 'unknown' ? 'wait' : 'bad'}>{c.online ? 'Online' : c.state === 'unknown' ? 'Unknown' : 'Offline'}</Status>
-              </td>
-              <td className={row ? '' : 'muted'}>{inventoryLabel(row)}</td>
-            </tr>
-          );
-        })}
+        {snap.channels.map((c) => (
+          <ChannelRow key={c.channel} c={c} row={inventoryRowOf(c, devices)} enabledSince={since.has(c.channel)} />
+        ))}
       </tbody>
     </table>
+  );
+}
+
+function ChannelRow({ c, row, enabledSince }: { c: NvrChannel; row: InventoryDevice | undefined; enabledSince: boolean }) {
+  const status = channelStatus(c, enabledSince);
+  return (
+    <tr
+      data-testid="nvr-channel"
+      data-channel={c.channel}
+      data-online={c.online ? 'true' : 'false'}
+      data-enabled={c.enabled === false ? 'false' : 'true'}
+      data-paused={c.pausedByApp ? 'true' : undefined}
+    >
+      <td>{c.channel}</td>
+      <td>{shownName(c.name)}</td>
+      <td className="mono">
+        {c.address}
+        {c.port ? `:${c.port}` : ''}
+      </td>
+      <td>{c.model}</td>
+      <td>{protocolLabel(c.protocol)}</td>
+      <td>{c.username}</td>
+      <td data-testid="nvr-channel-state">
+        <Status tone={status.tone}>{status.word}</Status>
+        {status.note && <span className="nvr-state-note">{status.note}</span>}
+      </td>
+      <td className={row ? '' : 'muted'}>{inventoryLabel(row)}</td>
+    </tr>
   );
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InventoryDevice } from '../../../common/domain/device';
 import type { NvrChannel } from '../../../common/contract/nvr';
-import { defaultNvrHost, inventoryLabel, inventoryRowOf, nvrHostOf, nvrUrlFromInput, nvrUrlOf, onlineSummary } from './model';
+import { channelStatus, defaultNvrHost, enabledSince, inventoryLabel, inventoryRowOf, nvrHostOf, nvrUrlFromInput, nvrUrlOf, onlineSummary, shownName } from './model';
 
 const dev = (o: Partial<InventoryDevice>): InventoryDevice => ({ id: 'x', kind: 'camera', addresses: [], xaddrs: [], protocols: [], online: true, firstSeen: 0, lastSeen: 0, flags: [], ...o });
 const ch = (o: Partial<NvrChannel>): NvrChannel => ({ channel: 1, name: '', address: '10.0.0.1', protocol: 'private', username: 'admin', model: '', online: true, state: 'connected', passwordMasked: false, ...o });
@@ -52,5 +52,36 @@ describe('NVR channels view model', () => {
     expect(defaultNvrHost(undefined, [dev({}), off, on])).toBe('10.0.0.5:8080');
     expect(defaultNvrHost(undefined, [off])).toBe('10.0.0.4');
     expect(defaultNvrHost(undefined, [dev({})])).toBeUndefined();
+  });
+
+  it('shows a disabled channel as disabled on the NVR, never as offline or an empty slot, and says what restores a paused one', () => {
+    expect(channelStatus(ch({}))).toEqual({ tone: 'good', word: 'Online' });
+    expect(channelStatus(ch({ online: false, state: 'disconnected' }))).toEqual({ tone: 'bad', word: 'Offline' });
+    expect(channelStatus(ch({ online: false, state: 'unknown' }))).toEqual({ tone: 'wait', word: 'Unknown' });
+    const off = channelStatus(ch({ online: false, enabled: false, state: 'connected' }));
+    expect(off).toMatchObject({ tone: 'bad', word: 'Disabled on the NVR', note: expect.stringMatching(/^Not by this app/) });
+    const paused = channelStatus(ch({ online: false, enabled: false, pausedByApp: true }));
+    expect(paused.note).toBe('Paused by an earlier run of this app — the next run, or the reset case’s last step, restores it.');
+    expect(channelStatus(ch({ online: false, enabled: false, pausedByApp: true }), true).note).toMatch(/enabled it again since this read\. Refresh/);
+    expect(onlineSummary([ch({}), ch({ online: false, enabled: false }), ch({ online: false })])).toBe('1 of 3 channels online, 1 disabled on the NVR');
+  });
+
+  it('knows which paused channels the last finished pass read back enabled', () => {
+    const channels = [ch({ channel: 1, enabled: false, pausedByApp: true }), ch({ channel: 2, enabled: false, pausedByApp: true }), ch({ channel: 3, enabled: false })];
+    const results = [{ channel: 1, detail: '', enabled: true }, { channel: 2, detail: '', enabled: false }, { channel: 3, detail: '', enabled: true }];
+    expect([...enabledSince(channels, { running: false, results })]).toEqual([1]);
+    expect([...enabledSince(channels, { running: true, results })]).toEqual([]);
+    expect([...enabledSince(channels, null)]).toEqual([]);
+  });
+
+  it.each([
+    ['PAUSED~Front door', 'Front door'],
+    ['PAUSED~PAUSED~Garage', 'Garage'],
+    ['Front door', 'Front door'],
+    ['Cam PAUSED~', 'Cam PAUSED~'],
+    ['PAUSED~', undefined],
+    [undefined, undefined],
+  ])('shows the stored name %j without the pause marker: %j', (stored, shown) => {
+    expect(shownName(stored)).toBe(shown);
   });
 });

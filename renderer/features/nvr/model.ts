@@ -1,7 +1,10 @@
 import type { InventoryDevice } from '../../../common/domain/device';
 import type { NvrChannel } from '../../../common/contract/nvr';
+import type { SiteLoopState } from '../../../common/contract/site';
+import type { Tone } from '../../src/status';
 import { parseHostTarget } from '../../../common/discovery/net';
 import { targetFromPaste } from '../../../common/paste-target';
+import { PAUSE_MARK } from '../../../common/nvr/pause-marker';
 
 /** The inventory row a channel's camera is, by address; undefined when the laptop has not seen it. */
 export function inventoryRowOf(channel: NvrChannel, devices: readonly InventoryDevice[]): InventoryDevice | undefined {
@@ -35,10 +38,46 @@ export function nvrUrlOf(host: string | undefined): string {
 const PROTOCOL_LABEL: Record<string, string> = { private: 'Dahua private', onvif: 'ONVIF' };
 export const protocolLabel = (p: string) => PROTOCOL_LABEL[p] ?? (p || 'Unknown');
 
-/** One line for the summary above the table. */
+/** A stored name without this app's pause marker: the technician knows the channel by its own name. */
+export function shownName(name: string | undefined): string | undefined {
+  let n = name;
+  while (n?.startsWith(PAUSE_MARK)) n = n.slice(PAUSE_MARK.length);
+  return n?.trim() || undefined;
+}
+
+/** One line for the summary above the table; disabled channels counted apart (they are channels, not empty slots). */
 export function onlineSummary(channels: readonly NvrChannel[]): string {
   const online = channels.filter((c) => c.online).length;
-  return `${online} of ${channels.length} channel${channels.length === 1 ? '' : 's'} online`;
+  const disabled = channels.filter((c) => c.enabled === false).length;
+  return `${online} of ${channels.length} channel${channels.length === 1 ? '' : 's'} online${disabled ? `, ${disabled} disabled on the NVR` : ''}`;
+}
+
+/**
+ * A channel's state as the technician reads it (icon + word) and, for one a
+ * close-the-loop run paused and did not put back, what puts it back. A
+ * disabled channel never reads as offline or as an empty slot: it does not
+ * record because the NVR does not use it.
+ */
+export function channelStatus(c: NvrChannel, enabledSince = false): { tone: Tone; word: string; note?: string } {
+  if (c.enabled === false) {
+    if (!c.pausedByApp) return { tone: 'bad', word: 'Disabled on the NVR', note: 'Not by this app: it does not record until someone enables it on the NVR.' };
+    const note = enabledSince
+      ? 'Paused by an earlier run of this app; the app has enabled it again since this read. Refresh to read the NVR now.'
+      : 'Paused by an earlier run of this app — the next run, or the reset case’s last step, restores it.';
+    return { tone: 'bad', word: 'Disabled on the NVR', note };
+  }
+  if (c.online) return { tone: 'good', word: 'Online' };
+  return c.state === 'unknown' ? { tone: 'wait', word: 'Unknown' } : { tone: 'bad', word: 'Offline' };
+}
+
+/**
+ * Channels this read shows paused that the app's last finished close-the-loop
+ * pass (a run, or the restore when the session opened) read back enabled.
+ */
+export function enabledSince(channels: readonly NvrChannel[], loop: Pick<SiteLoopState, 'running' | 'results'> | null | undefined): Set<number> {
+  if (!loop || loop.running) return new Set();
+  const back = new Set(loop.results.filter((r) => r.enabled === true).map((r) => r.channel));
+  return new Set(channels.filter((c) => c.pausedByApp && back.has(c.channel)).map((c) => c.channel));
 }
 
 /**

@@ -1,10 +1,9 @@
 import { useEffect, useState } from 'react';
 import type { SiteLoopState } from '../../../common/contract/site';
-import { CHANNEL_OUTCOMES } from '../../../common/nvr/channel-outcomes';
 import type { InventoryDevice } from '../../../common/domain/device';
 import { useClockOffset } from '../../src/data';
 import { Status } from '../../src/status';
-import { channelTitle, notRecording, tileStatus } from './board-model';
+import { channelTitle, nextStepOf, notRecording, tileStatus } from './board-model';
 import { TileSnapshot } from './Snapshot';
 
 export function cameraName(devices: Map<string, InventoryDevice>, id: string | undefined): string | undefined {
@@ -58,7 +57,7 @@ export function Board({ loop, devices, names }: { loop: SiteLoopState; devices: 
 }
 
 function Tile({ r, devices, names, runId }: { r: SiteLoopState['results'][number]; devices: Map<string, InventoryDevice>; names: ReadonlyMap<number, string>; runId: string | undefined }) {
-  const info = r.outcome ? CHANNEL_OUTCOMES[r.outcome] : undefined;
+  const next = nextStepOf(r);
   const status = tileStatus(r.outcome);
   const camera = cameraName(devices, r.deviceId) ?? r.address;
   const title = channelTitle(r.channel, names);
@@ -75,7 +74,11 @@ function Tile({ r, devices, names, runId }: { r: SiteLoopState['results'][number
       </div>
       {r.outcome && <TileSnapshot runId={runId} channel={r.channel} camera={camera ?? `on channel ${r.channel}`} title={title} />}
       <p className="hint">{r.detail}</p>
-      {info && !info.success && <p className="hint">Next: {info.nextStep}</p>}
+      {next && (
+        <p className="hint next" data-testid="site-tile-next">
+          Next: {next}
+        </p>
+      )}
     </li>
   );
 }

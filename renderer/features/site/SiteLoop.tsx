@@ -4,9 +4,9 @@ import type { InventoryDevice } from '../../../common/domain/device';
 import type { NvrRef } from '../../../common/reset/case';
 import { nvr } from '../../src/api';
 import { showNvrChannels, useNvrChannels, useNvrSession, useSiteLoop } from '../../src/data';
-import { explain } from '../../src/errors';
+import { useAction } from '../../src/use-action';
 import { NvrSignInLink } from '../nvr/SignInLink';
-import { nvrUrlFromInput, nvrUrlOf } from '../nvr/model';
+import { nvrUrlFromInput, nvrUrlOf, shownName } from '../nvr/model';
 import { Board, cameraName } from './Board';
 import { caseNvrHost } from './nvr-of-case';
 import { PlanView, type Plan, type Target } from './PlanView';
@@ -50,7 +50,8 @@ export function SiteLoop({ devices, nvrHost, nvrRef, caseId, source }: SiteLoopP
   const form = useCameraForm(source, caseId);
   const signedIn = session?.signedIn === true;
   const a = useLoopActions({ form, caseId, signedIn, nvrAddress });
-  const names = new Map([...(snap?.channels ?? []).map((c) => [c.channel, c.name] as const), ...planNames]);
+  // The NVR's own titles (what its screens and the pictures' OSD show) first; the last plan's names where there is no channel list.
+  const names = new Map([...planNames, ...(snap?.channels ?? []).flatMap((c) => (shownName(c.name) ? [[c.channel, shownName(c.name)!] as const] : []))]);
 
   return (
     <section className="site-loop" aria-label="NVR channels after the change">
@@ -85,7 +86,10 @@ export function SiteLoop({ devices, nvrHost, nvrRef, caseId, source }: SiteLoopP
           </div>
         </>
       )}
-      {a.plan && <PlanView plan={a.plan} devices={devices} heading={a.planHeading} busy={a.busy} onSave={() => void a.save()} onCancel={a.cancel} />}
+      {a.plan && (
+        <PlanView plan={a.plan} devices={devices} names={names} heading={a.planHeading} warning={a.camerasOnlyWarning} busy={a.busy} onSave={() => void a.save()} onCancel={a.cancel}
+          onCamerasOnly={(on) => void a.camerasOnly(on)} />
+      )}
       <div ref={a.boardHome}>{loop && <Board loop={loop} devices={devices} names={names} />}</div>
     </section>
   );
@@ -97,11 +101,11 @@ export function SiteLoop({ devices, nvrHost, nvrRef, caseId, source }: SiteLoopP
  */
 function useLoopActions({ form, caseId, signedIn, nvrAddress }: { form: ReturnType<typeof useCameraForm>; caseId?: string; signedIn: boolean; nvrAddress: string }) {
   const [plan, setPlan] = useState<Plan>();
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const [run, error, busy] = useAction();
   const planHeading = useRef<HTMLHeadingElement>(null);
   const boardHome = useRef<HTMLDivElement>(null);
   const planButton = useRef<HTMLButtonElement>(null);
+  const camerasOnlyWarning = useRef<HTMLDivElement>(null);
   /** The case's NVR, signed in with the case's password: once per click, never retried. */
   const ensureSignedIn = async () => {
     if (signedIn || !caseId) return;
@@ -109,31 +113,25 @@ function useLoopActions({ form, caseId, signedIn, nvrAddress }: { form: ReturnTy
     if (!url.ok) throw new Error(url.reason);
     showNvrChannels(await nvr.nvr.signIn({ url: url.url, username: 'admin', caseId }));
   };
-  const run = async (f: () => Promise<void>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await f();
-    } catch (e) {
-      setError(explain(e));
-    } finally {
-      setBusy(false);
-    }
-  };
   const makePlan = () =>
     run(async () => {
       const c = form.collect();
       if (typeof c === 'string') throw new Error(c);
       await ensureSignedIn();
-      const view: SitePlanView = await nvr.site.plan({ targets: c.targets });
-      for (const r of view.rows) if (r.channel.name) planNames.set(r.channel.channel, r.channel.name);
-      setPlan({ view, targets: c.targets, secrets: c.secrets });
+      setPlan(await readPlan(c.targets, c.secrets));
       requestAnimationFrame(() => planHeading.current?.focus());
+    });
+  /** The same cameras planned again with (or without) "cameras only"; focus on what the choice changed. */
+  const camerasOnly = (on: boolean) =>
+    run(async () => {
+      if (!plan) return;
+      setPlan(await readPlan(plan.targets, plan.secrets, on));
+      requestAnimationFrame(() => (on ? camerasOnlyWarning.current : planHeading.current)?.focus());
     });
   const save = () =>
     run(async () => {
       if (!plan) return;
-      await nvr.site.closeLoop({ targets: plan.targets, ...plan.secrets });
+      await nvr.site.closeLoop({ targets: plan.targets, ...plan.secrets, ...(plan.view.camerasOnly ? { camerasOnly: true } : {}) });
       setPlan(undefined);
       form.clear();
       requestAnimationFrame(() => boardHome.current?.querySelector<HTMLElement>('[data-focus-home]')?.focus());
@@ -142,7 +140,17 @@ function useLoopActions({ form, caseId, signedIn, nvrAddress }: { form: ReturnTy
     setPlan(undefined);
     requestAnimationFrame(() => planButton.current?.focus());
   };
-  return { plan, error, busy, planHeading, boardHome, planButton, makePlan, save, cancel };
+  return { plan, error, busy, planHeading, boardHome, planButton, camerasOnlyWarning, makePlan, camerasOnly, save, cancel };
+}
+
+/** The plan for these cameras, its channel titles kept for the board. */
+async function readPlan(targets: Target[], secrets: Plan['secrets'], camerasOnly?: boolean): Promise<Plan> {
+  const view: SitePlanView = await nvr.site.plan({ targets, ...(camerasOnly ? { camerasOnly } : {}) });
+  for (const r of view.rows) {
+    const name = shownName(r.channel.name);
+    if (name) planNames.set(r.channel.channel, name);
+  }
+  return { view, targets, secrets };
 }
 
 /** Which NVR the loop signs in to: signed in already, or the case's address (editable) and the NVR tab as the other way. */
