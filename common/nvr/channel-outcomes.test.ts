@@ -22,6 +22,8 @@ describe('channel outcomes', () => {
     ['disabled on the NVR, not a channel the app changes', { action: { kind: 'nvr-own-sync' }, enabledAfter: false }, 'disabled-on-nvr'],
     ['the NVR refused, the camera was put back', { rolledBack: true, nvrUpdated: false }, 'rolled-back'],
     ['the NVR refused the pause: the camera was never changed', { cameraHoldsNewPassword: false, nvrUpdated: false }, 'nvr-refused'],
+    ['cameras only: the camera changed, the NVR was never asked (not "refused")', { nvrNotWritten: true, nvrUpdated: false }, 'nvr-not-updated'],
+    ['cameras only, but the camera did not change: the channel is as it was', { nvrNotWritten: true, cameraHoldsNewPassword: false, nvrUpdated: false }, 'skipped'],
   ])('%s', (_name, over, want) => {
     expect(channelOutcome({ ...base, ...over })).toBe(want);
   });

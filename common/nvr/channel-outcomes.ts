@@ -11,6 +11,7 @@ export const ChannelOutcome = z.enum([
   'updated-waiting',
   'nvr-refused',
   'rolled-back',
+  'nvr-not-updated',
   'disabled-on-nvr',
   'camera-offline',
   'not-reachable-from-laptop',
@@ -52,6 +53,13 @@ export const CHANNEL_OUTCOMES: Record<ChannelOutcome, ChannelOutcomeInfo> = {
     nextStep: "Enter the new password for this channel on the NVR's Remote Device page (or fix what the NVR refused), then run the sync again for this camera.",
     success: false,
   },
+  'nvr-not-updated': {
+    label: 'NVR not updated (cameras only)',
+    explanation:
+      "You chose to change the camera although the NVR could not be written safely: the NVR still stores the old password, so this channel does not record.",
+    nextStep: "Enter the new password for this channel on the NVR's Remote Device page now: until then it does not record, and the NVR's retries with the old password may lock the camera.",
+    success: false,
+  },
   'disabled-on-nvr': {
     label: 'Disabled on the NVR',
     explanation: 'The channel is disabled on the NVR, so it does not record.',
@@ -88,6 +96,8 @@ export interface ChannelFacts {
   nvrUpdated?: boolean;
   /** The NVR refused the store and the camera was put back on the password the NVR stores. */
   rolledBack?: boolean;
+  /** "Cameras only": the technician chose to leave the NVR unwritten for this channel. */
+  nvrNotWritten?: boolean;
   /** The channel's Enable as read back from the NVR at the end (undefined: not read). */
   enabledAfter?: boolean;
   /** The channel's last connection state from getCameraState, as the NVR spells it. */
@@ -107,6 +117,8 @@ export function channelOutcome(f: ChannelFacts): ChannelOutcome | undefined {
   // A disabled channel records nothing, whoever disabled it and whatever it stores.
   if (f.enabledAfter === false) return 'disabled-on-nvr';
   if (f.rolledBack) return 'rolled-back';
+  // Never asked, so not "refused": the technician chose to leave the NVR as it was.
+  if (f.nvrNotWritten) return f.cameraHoldsNewPassword ? 'nvr-not-updated' : 'skipped';
   if (action.kind === 'cannot') return action.reason === 'unreachable-from-laptop' ? 'not-reachable-from-laptop' : 'skipped';
   if (action.kind !== 'nvr-own-sync') {
     // A refused pause or store, whatever the camera did.

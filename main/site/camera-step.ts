@@ -181,7 +181,7 @@ async function restoreAfterRollback(run: LoopRun, host: string, mine: readonly S
     const n = run.note(c.channel);
     n.stored = false;
     n.rolledBack = taken(v, c.channel);
-    if (n.rolledBack) run.say([c.channel], `${why} The app put the camera back on the password the NVR stores (verified) and enabled the channel again.`);
+    if (n.rolledBack) run.say([c.channel], `${why} The app put the camera back on the password the NVR stores (verified)${c.enabled ? ' and enabled the channel again' : '; the channel stays disabled, as it was before this run'}.`);
     else leaveDisabled(run, [c], `${why} The camera is back on the password the NVR stores, but the NVR did not take the channel back (${v.get(c.channel)?.detail ?? 'no answer'}).`);
   }
 }

@@ -155,7 +155,7 @@ describe('close the loop (in-memory site)', () => {
     site.nvr.faults.proof = proof;
     r = await runLoop(site, { camerasOnly: true });
     expect(r.planned.rows[0]!.why).toMatch(/STOPS RECORDING/);
-    expect(r.results[0]).toMatchObject({ outcome: 'nvr-refused', nextStep: expect.stringMatching(/channel 1/) });
+    expect(r.results[0]).toMatchObject({ outcome: 'nvr-not-updated', nextStep: expect.stringMatching(/channel 1/) });
     expect(site.cameras.get('10.0.0.1')!.accounts.get('admin')).toBe(NEW);
     expect(r.ok).toBe(false);
   });

@@ -76,6 +76,7 @@ async function changeCameraOnly(run: LoopRun, work: CameraWork): Promise<void> {
     n.touched = true;
     n.holds = mine?.holds ?? 'old';
     n.refused = true;
+    n.camerasOnly = true;
     run.say([c.channel], `${mine?.detail ?? ''} Cameras only: the NVR was not updated.`.trim(), `Enter the new password for channel ${c.channel} on the NVR's Remote Device page now: until then the channel does not record and the NVR's retries may lock the camera.`);
   }
 }

@@ -22,6 +22,8 @@ export interface ChannelNote {
   /** The NVR refused a write for this channel (pause or store). */
   refused?: boolean;
   rolledBack?: boolean;
+  /** "Cameras only": the camera changed and the NVR was, by the technician's choice, not written. */
+  camerasOnly?: boolean;
   /** Plain sentences, in order; never a password. */
   detail: string[];
   /** What to do about this channel in particular. */

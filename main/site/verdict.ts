@@ -51,6 +51,7 @@ export function resultsOf(run: LoopRun, rows: readonly PlanRow[], states: Readon
       cameraHoldsNewPassword: n?.holds === 'new',
       ...(writes ? { nvrUpdated: n?.stored === true && (now?.password === undefined || now.password === run.newPassword) ? true : n?.refused || n?.stored === false ? false : undefined } : {}),
       ...(n?.rolledBack ? { rolledBack: true } : {}),
+      ...(n?.camerasOnly ? { nvrNotWritten: true } : {}),
       ...(now ? { enabledAfter: now.enabled } : {}),
       ...(states.has(c) ? { connectionState: states.get(c) } : {}),
       waitOver,

@@ -12,6 +12,7 @@ export const OUTCOME_TONE: Record<ChannelOutcome, Tone> = {
   'nvr-refused': 'bad',
   // The channel records, but with the old password: the technician still has a step to do.
   'rolled-back': 'warn',
+  'nvr-not-updated': 'bad',
   'disabled-on-nvr': 'bad',
   'camera-offline': 'bad',
   'not-reachable-from-laptop': 'warn',
