@@ -10,6 +10,7 @@ import {
   capabilityBadge,
   casesWithPassword,
   chosenDevices,
+  draftProblem,
   forgetCapabilities,
   mergeCapabilities,
   settledRowOf,
@@ -70,6 +71,27 @@ describe('choosing devices to initialise', () => {
   });
 });
 
+describe("the panel's form, checked before anything is sent", () => {
+  const typed = { source: 'typed' as const, password: 'Site2024ab', confirm: 'Site2024ab', email: 'owner@example.com' };
+  it.each([
+    [typed, undefined],
+    [{ ...typed, email: '' }, undefined],
+    [{ ...typed, email: '  owner@example.com ' }, undefined],
+    [{ source: 'case' as const, caseId: 'case-123', password: '', confirm: '', email: 'owner@example.com' }, undefined],
+    [{ ...typed, source: 'case' as const }, { field: 'case' }],
+    [{ ...typed, password: 'Site;2024ab', confirm: 'Site;2024ab' }, { field: 'password', text: expect.stringContaining('Remove “;”') }],
+    [{ ...typed, password: 'Site 2024ab', confirm: 'Site 2024ab' }, { field: 'password', text: expect.stringContaining('No spaces') }],
+    [{ ...typed, confirm: 'Site2024ac' }, { field: 'confirm' }],
+    [{ ...typed, email: 'owner@example.com\r\nBcc: x@y.z' }, { field: 'email' }],
+  ])('%j', (draft, want) => {
+    const p = draftProblem(draft);
+    if (want === undefined) expect(p).toBeUndefined();
+    else expect(p).toMatchObject(want);
+    // The words never repeat the password.
+    if (p && draft.password) expect(p.text).not.toContain(draft.password);
+  });
+});
+
 describe('reset capability at a glance', () => {
   it('asks once per Dahua-family row that answers, again only when its init state changes; never a row without DHIP', () => {
     const rows = [fresh('a'), done('b'), dev('onvif-only'), done('off')];
@@ -104,7 +126,8 @@ describe('reset capability at a glance', () => {
   it.each([
     [cap('a'), 'possible', 'o***@example.com'],
     [cap('a', { resetByEmail: 'not-possible', emailMasked: undefined }), 'not-possible', 'no e-mail reset'],
-    [cap('a', { resetByEmail: 'unknown', emailMasked: undefined }), 'unknown', 'reset ?'],
+    [cap('a', { resetByEmail: 'unknown', emailMasked: undefined }), 'unknown', 'reset offered'],
+    [cap('a', { resetByEmail: 'unknown', emailMasked: undefined, dhipReset: 'unknown' }), 'unknown', 'reset unknown'],
   ] as const)('badge for %#', (c, kind, text) => {
     expect(capabilityBadge({ forInit: 'initialised', cap: c })).toMatchObject({ kind, text, detail: c.detail });
   });

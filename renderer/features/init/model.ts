@@ -2,6 +2,7 @@ import type { InitRow, InitRunState, ResetCapability } from '../../../common/con
 import type { InventoryDevice } from '../../../common/domain/device';
 import { INIT_OUTCOMES, type InitOutcome } from '../../../common/init/outcomes';
 import type { ResetCase } from '../../../common/reset/case';
+import { initEmailProblem, initPasswordProblem } from '../../../common/init/rules';
 
 /**
  * The Devices screen's init model, pure of React and of the transport: which
@@ -39,6 +40,30 @@ export function toggleChosen(chosen: ReadonlySet<string>, d: InventoryDevice): S
  */
 export function casesWithPassword(cases: readonly ResetCase[]): ResetCase[] {
   return cases.filter((c) => c.passwordSetAt !== undefined && c.outcome !== 'abandoned').sort((a, b) => b.updatedAt - a.updatedAt);
+}
+
+// ── The panel's form ─────────────────────────────────────────────────────────
+
+/** What the form holds, and the field a problem belongs to (focus goes there). */
+export interface Draft {
+  source: 'case' | 'typed';
+  caseId?: string;
+  password: string;
+  confirm: string;
+  email: string;
+}
+type Problem = { field: 'password' | 'confirm' | 'email' | 'case'; text: string };
+
+/** The first reason the draft cannot be sent, checked here with the shared rule before anything leaves. */
+export function draftProblem(d: Draft): Problem | undefined {
+  if (d.source === 'case' && !d.caseId) return { field: 'case', text: 'Choose the reset case whose new password the devices get.' };
+  if (d.source === 'typed') {
+    const p = initPasswordProblem(d.password);
+    if (p) return { field: 'password', text: p };
+    if (d.password !== d.confirm) return { field: 'confirm', text: 'The two passwords differ: type the same password twice.' };
+  }
+  const e = initEmailProblem(d.email.trim());
+  return e ? { field: 'email', text: e } : undefined;
 }
 
 // ── Reset capability at a glance ─────────────────────────────────────────────
@@ -108,11 +133,13 @@ export interface CapabilityBadge {
 export function capabilityBadge(entry: CapabilityEntry | undefined): CapabilityBadge | undefined {
   if (!entry) return undefined;
   const c = entry.cap;
-  if (!c) return { kind: 'unknown', text: 'reset ?', spoken: 'Password reset by e-mail: not known. ', detail: `Not known: ${entry.error ?? 'no answer'}` };
+  if (!c) return { kind: 'unknown', text: 'reset unknown', spoken: 'Password reset by e-mail: ', detail: `Not known: ${entry.error ?? 'no answer'}` };
   if (c.init === 'not-initialised') return undefined;
   if (c.resetByEmail === 'possible') return { kind: 'possible', text: c.emailMasked ?? 'e-mail reset', spoken: 'Password reset by e-mail possible, to ', detail: c.detail };
   if (c.resetByEmail === 'not-possible') return { kind: 'not-possible', text: 'no e-mail reset', spoken: '', detail: c.detail };
-  return { kind: 'unknown', text: 'reset ?', spoken: 'Password reset by e-mail: not known. ', detail: c.detail };
+  // The firmware says (DHIP) it offers a reset, but not to which e-mail without a sign-in.
+  if (c.dhipReset === 'supported') return { kind: 'unknown', text: 'reset offered', spoken: 'Password reset offered by the firmware, e-mail not known: ', detail: c.detail };
+  return { kind: 'unknown', text: 'reset unknown', spoken: 'Password reset by e-mail: ', detail: c.detail };
 }
 
 // ── The run ──────────────────────────────────────────────────────────────────
