@@ -46,11 +46,19 @@ async function whollyInside(el: Locator, box: Locator): Promise<boolean> {
   return !!a && !!b && a.x >= b.x - 1 && a.x + a.width <= b.x + b.width + 1 && a.y + a.height <= b.y + b.height + 1;
 }
 
-/** Arrow keys through the device grid until `row` has focus (the grid is one Tab stop). */
+/**
+ * Arrow keys through the device grid until `row` has focus (the grid is one Tab
+ * stop). One key at a time, each waited for: focus moves a frame after the key.
+ */
 async function arrowTo(page: Page, row: Locator): Promise<void> {
   await tabTo(page, page.locator('[data-testid="device-row"][tabindex="0"]'));
   await page.keyboard.press('Home');
-  for (let i = 0; i < 30 && !(await row.evaluate((e) => e === document.activeElement)); i++) await page.keyboard.press('ArrowDown');
+  const target = Number(await row.getAttribute('aria-rowindex'));
+  for (let at = 2; ; at++) {
+    await expect(page.locator(`[data-testid="device-row"][aria-rowindex="${at}"]`)).toBeFocused();
+    if (at >= target) break;
+    await page.keyboard.press('ArrowDown');
+  }
   await expect(row).toBeFocused();
 }
 

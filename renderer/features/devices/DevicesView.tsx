@@ -121,6 +121,7 @@ function useInit(rows: Map<string, InventoryDevice>) {
       <InitBar
         initialisable={initialisable.length}
         chosen={chosen.length}
+        running={run?.running ?? false}
         onChooseAll={() => setChosen(new Set(initialisable.map((d) => d.id)))}
         onClear={() => setChosen(new Set())}
         onOpen={() => setPanelOpen(true)}

@@ -5,15 +5,19 @@ import { useWhyNot } from '../../src/WhyNot';
  * Above the device table while any device is not initialised: how many such
  * rows are chosen (their checkbox, or Space on the row), and "Initialise…".
  */
-export function InitBar({ initialisable, chosen, onChooseAll, onClear, onOpen, openRef }: {
+export function InitBar({ initialisable, chosen, running, onChooseAll, onClear, onOpen, openRef }: {
   initialisable: number;
   chosen: number;
+  /** An init run is going: one at a time (main refuses a second). */
+  running: boolean;
   onChooseAll(): void;
   onClear(): void;
   onOpen(): void;
   openRef: RefObject<HTMLButtonElement | null>;
 }) {
-  const why = useWhyNot(chosen === 0 && 'Choose a “Not initialised” row first: its checkbox, or Space on the row.');
+  const why = useWhyNot(
+    running ? 'An initialisation is running: wait for it to end, or stop it.' : chosen === 0 && 'Choose a “Not initialised” row first: its checkbox, or Space on the row.',
+  );
   return (
     <div className="init-bar" role="group" aria-label="New devices to initialise" data-testid="init-bar">
       <span data-testid="init-chosen" aria-live="polite">
