@@ -48,16 +48,18 @@ async function whollyInside(el: Locator, box: Locator): Promise<boolean> {
 
 /**
  * Arrow keys through the device grid until `row` has focus (the grid is one Tab
- * stop). One key at a time, each waited for: focus moves a frame after the key.
+ * stop). One key at a time, each waited for (focus moves a frame after the key);
+ * nothing precomputed, since rows may still be merging while it walks.
  */
 async function arrowTo(page: Page, row: Locator): Promise<void> {
+  const focusedRow = () => page.evaluate(() => document.activeElement?.getAttribute('aria-rowindex') ?? '');
   await tabTo(page, page.locator('[data-testid="device-row"][tabindex="0"]'));
   await page.keyboard.press('Home');
-  const target = Number(await row.getAttribute('aria-rowindex'));
-  for (let at = 2; ; at++) {
-    await expect(page.locator(`[data-testid="device-row"][aria-rowindex="${at}"]`)).toBeFocused();
-    if (at >= target) break;
+  await expect.poll(focusedRow).toBe('2');
+  for (let i = 0; i < 40 && !(await row.evaluate((e) => e === document.activeElement)); i++) {
+    const before = await focusedRow();
     await page.keyboard.press('ArrowDown');
+    await expect.poll(focusedRow, { message: 'ArrowDown moved to the next row' }).not.toBe(before);
   }
   await expect(row).toBeFocused();
 }

@@ -33,7 +33,6 @@ export function DevicesView() {
     setOpenId(undefined);
   };
   const init = useInit(rows);
-  const caseId = casesWithPassword(useCases().data?.cases ?? [])[0]?.id;
 
   return (
     <section aria-label="Devices" className="devices">
@@ -51,29 +50,8 @@ export function DevicesView() {
       {init.bar}
       {init.panel}
       {init.results}
-      <DeviceTable
-        devices={devices}
-        sort={sort}
-        onSort={onSort}
-        total={rows.size}
-        selected={openId}
-        onOpen={open}
-        focusId={backTo}
-        chosen={init.chosenIds}
-        onToggle={init.toggle}
-        capabilities={init.capabilities}
-      />
-      {opened && (
-        <DeviceDetails
-          key={opened.id}
-          d={opened}
-          diagnostics={diagnostics}
-          onClose={close}
-          capability={init.capabilities.get(opened.id)}
-          initRow={settledRowOf(init.run, opened.id)}
-          caseId={caseId}
-        />
-      )}
+      <DeviceTable devices={devices} sort={sort} onSort={onSort} total={rows.size} selected={openId} onOpen={open} focusId={backTo} {...init.table} />
+      {opened && <DeviceDetails key={opened.id} d={opened} diagnostics={diagnostics} onClose={close} {...init.detailsOf(opened.id)} />}
       <div className="dev-actions">
         <ManualAdd />
         <Sweep progress={scan.state === 'sweeping' ? scan : undefined} />
@@ -94,6 +72,7 @@ export function DevicesView() {
 function useInit(rows: Map<string, InventoryDevice>) {
   const capabilities = useResetCapabilities(rows);
   const run = useInitRun().data ?? null;
+  const caseId = casesWithPassword(useCases().data?.cases ?? [])[0]?.id;
   const [chosenIds, setChosen] = useState<ReadonlySet<string>>(new Set());
   const [panelOpen, setPanelOpen] = useState(false);
   const [focusResults, setFocusResults] = useState(0);
@@ -113,10 +92,9 @@ function useInit(rows: Map<string, InventoryDevice>) {
   };
   const showBar = initialisable.length > 0 || panelOpen;
   return {
-    capabilities,
-    run,
-    chosenIds,
-    toggle: (d: InventoryDevice) => setChosen((c) => toggleChosen(c, d)),
+    table: { chosen: chosenIds, onToggle: (d: InventoryDevice) => setChosen((c) => toggleChosen(c, d)), capabilities },
+    /** What the details panel says of a device: its reset capability, and what this session's run did to it. */
+    detailsOf: (id: string) => ({ capability: capabilities.get(id), initRow: settledRowOf(run, id), caseId }),
     bar: showBar && (
       <InitBar
         initialisable={initialisable.length}

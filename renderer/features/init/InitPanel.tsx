@@ -19,11 +19,10 @@ export function InitPanel({ devices, onClose, onStarted }: { devices: InventoryD
   const cases = casesWithPassword(useCases().data?.cases ?? []);
   const [draft, setDraft] = useState<Draft>(() => ({ source: cases[0] ? 'case' : 'typed', caseId: cases[0]?.id, password: '', confirm: '', email: cases[0]?.email ?? '' }));
   const [emailTouched, setEmailTouched] = useState(false);
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
   const fields = { password: useRef<HTMLInputElement>(null), confirm: useRef<HTMLInputElement>(null), email: useRef<HTMLInputElement>(null), case: useRef<HTMLSelectElement>(null) };
   const theCase = cases.find((c) => c.id === draft.caseId);
+  const start = useStart(devices, draft, fields, () => (setDraft((d) => ({ ...d, password: '', confirm: '' })), onStarted()));
 
   useEffect(() => {
     heading.current?.scrollIntoView({ block: 'nearest' });
@@ -33,28 +32,7 @@ export function InitPanel({ devices, onClose, onStarted }: { devices: InventoryD
   useEffect(() => {
     if (!emailTouched && draft.source === 'case') setDraft((d) => ({ ...d, email: theCase?.email ?? '' }));
   }, [theCase?.email, draft.source, emailTouched]);
-
-  const set = (patch: Partial<Draft>) => (setDraft((d) => ({ ...d, ...patch })), setError(undefined));
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    const problem = draftProblem(draft);
-    if (problem) return (setError(problem.text), fields[problem.field].current?.focus());
-    setBusy(true);
-    try {
-      const { runId } = await nvr.init.start({
-        targets: devices.map((d) => ({ deviceId: d.id })),
-        ...(draft.source === 'case' ? { caseId: draft.caseId! } : { newPassword: draft.password }),
-        email: draft.email.trim(),
-      });
-      setDraft((d) => ({ ...d, password: '', confirm: '' }));
-      showInitRun(await nvr.init.status({ runId }));
-      onStarted();
-    } catch (err) {
-      setError(explain(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const set = (patch: Partial<Draft>) => (setDraft((d) => ({ ...d, ...patch })), start.clearError());
 
   return (
     <section role="dialog" aria-labelledby="init-title" aria-describedby="init-what" className="init-panel" data-testid="init-panel" onKeyDown={(e) => e.key === 'Escape' && (e.stopPropagation(), onClose())}>
@@ -66,35 +44,17 @@ export function InitPanel({ devices, onClose, onStarted }: { devices: InventoryD
         with the new password to prove it. Nothing is sent before you press Start.
       </p>
       <DeviceNames devices={devices} />
-      <form onSubmit={(e) => void submit(e)} noValidate>
+      <form onSubmit={(e) => void start.submit(e)} noValidate>
         <PasswordChoice draft={draft} cases={cases} set={set} fields={fields} />
-        <label className="init-email">
-          Reset e-mail (where a forgotten-password code goes)
-          <input
-            ref={fields.email}
-            type="email"
-            value={draft.email}
-            onChange={(e) => (setEmailTouched(true), set({ email: e.target.value }))}
-            autoComplete="off"
-            maxLength={254}
-            data-testid="init-email"
-          />
-        </label>
-        <p className="hint" data-testid="init-email-note">
-          {draft.email.trim() === ''
-            ? 'No e-mail: a forgotten password on these devices will then need a factory reset on site.'
-            : draft.source === 'case' && theCase?.email && draft.email.trim() === theCase.email
-              ? 'The e-mail registered on the reset case’s NVR.'
-              : 'The devices will send their reset codes to this address.'}
-        </p>
-        {error && (
+        <EmailField email={draft.email} caseEmail={draft.source === 'case' ? theCase?.email : undefined} input={fields.email} onChange={(email) => (setEmailTouched(true), set({ email }))} />
+        {start.error && (
           <p role="alert" className="bad" data-testid="init-error">
-            {error}
+            {start.error}
           </p>
         )}
         <div className="actions">
-          <button type="submit" className="primary" disabled={busy} data-testid="init-start">
-            {busy ? 'Starting…' : 'Start'}
+          <button type="submit" className="primary" disabled={start.busy} data-testid="init-start">
+            {start.busy ? 'Starting…' : 'Start'}
           </button>
           <button type="button" onClick={onClose}>
             Cancel
@@ -102,6 +62,55 @@ export function InitPanel({ devices, onClose, onStarted }: { devices: InventoryD
         </div>
       </form>
     </section>
+  );
+}
+
+type Fields = { [K in 'password' | 'confirm' | 'email' | 'case']: RefObject<HTMLInputElement | HTMLSelectElement | null> };
+
+/** Start: the draft checked first (focus to the field at fault), then init.start; the run goes into the data layer. */
+function useStart(devices: InventoryDevice[], draft: Draft, fields: Fields, onStarted: () => void) {
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const problem = draftProblem(draft);
+    if (problem) return (setError(problem.text), fields[problem.field].current?.focus());
+    setBusy(true);
+    try {
+      const { runId } = await nvr.init.start({
+        targets: devices.map((d) => ({ deviceId: d.id })),
+        ...(draft.source === 'case' ? { caseId: draft.caseId! } : { newPassword: draft.password }),
+        email: draft.email.trim(),
+      });
+      showInitRun(await nvr.init.status({ runId }));
+      onStarted();
+    } catch (err) {
+      setError(explain(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { submit, error, busy, clearError: () => setError(undefined) };
+}
+
+/** The reset e-mail (the case's registered one by default), and what giving it, or none, means. */
+function EmailField({ email, caseEmail, input, onChange }: { email: string; caseEmail?: string; input: RefObject<HTMLInputElement | null>; onChange(v: string): void }) {
+  const note =
+    email.trim() === ''
+      ? 'No e-mail: a forgotten password on these devices will then need a factory reset on site.'
+      : caseEmail && email.trim() === caseEmail
+        ? 'The e-mail registered on the reset case’s NVR.'
+        : 'The devices will send their reset codes to this address.';
+  return (
+    <>
+      <label className="init-email">
+        Reset e-mail (where a forgotten-password code goes)
+        <input ref={input} type="email" value={email} onChange={(e) => onChange(e.target.value)} autoComplete="off" maxLength={254} data-testid="init-email" />
+      </label>
+      <p className="hint" data-testid="init-email-note">
+        {note}
+      </p>
+    </>
   );
 }
 

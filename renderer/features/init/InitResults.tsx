@@ -28,22 +28,11 @@ const ICON = { good: '✓', bad: '✕', wait: '…' } as const;
  */
 export function InitResults({ run, devices, focusKey, onHide }: { run: InitRunState; devices: Map<string, InventoryDevice>; focusKey: number; onHide(): void }) {
   const heading = useRef<HTMLHeadingElement>(null);
-  const [saved, setSaved] = useState<{ ok: boolean; text: string }>();
   useEffect(() => {
     if (focusKey === 0) return;
     heading.current?.scrollIntoView({ block: 'nearest' });
     heading.current?.focus({ preventScroll: true });
   }, [focusKey]);
-
-  const exportAs = async (format: 'csv' | 'json') => {
-    try {
-      const r = await nvr.init.report({ runId: run.runId, format });
-      downloadText(r.filename, r.mime, r.content);
-      setSaved({ ok: true, text: `Saved as ${r.filename} in your downloads folder.` });
-    } catch (e) {
-      setSaved({ ok: false, text: explain(e) });
-    }
-  };
 
   return (
     <section className="init-results" aria-labelledby="init-results-title" data-testid="init-results">
@@ -59,6 +48,40 @@ export function InitResults({ run, devices, focusKey, onHide }: { run: InitRunSt
         ))}
         {run.emailMasked ? <span className="hint"> — reset e-mail {run.emailMasked}</span> : null}
       </p>
+      <RunActions run={run} onHide={onHide} />
+      <table aria-label="Devices in this initialisation">
+        <thead>
+          <tr>
+            <th scope="col">Device</th>
+            <th scope="col">Outcome</th>
+            <th scope="col">What happened</th>
+            <th scope="col">Next step</th>
+          </tr>
+        </thead>
+        <tbody>
+          {run.rows.map((r) => (
+            <ResultRow key={r.key} r={r} d={r.deviceId ? devices.get(r.deviceId) : undefined} />
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+/** Stop while the run goes; once it ended, the report (main builds it: no password, the e-mail masked) and hiding the results. */
+function RunActions({ run, onHide }: { run: InitRunState; onHide(): void }) {
+  const [saved, setSaved] = useState<{ ok: boolean; text: string }>();
+  const exportAs = async (format: 'csv' | 'json') => {
+    try {
+      const r = await nvr.init.report({ runId: run.runId, format });
+      downloadText(r.filename, r.mime, r.content);
+      setSaved({ ok: true, text: `Saved as ${r.filename} in your downloads folder.` });
+    } catch (e) {
+      setSaved({ ok: false, text: explain(e) });
+    }
+  };
+  return (
+    <>
       <div className="actions">
         {run.running ? (
           <button type="button" onClick={() => void nvr.init.cancel({ runId: run.runId }).catch(() => undefined)} data-testid="init-stop">
@@ -83,22 +106,7 @@ export function InitResults({ run, devices, focusKey, onHide }: { run: InitRunSt
           {saved.text}
         </p>
       )}
-      <table aria-label="Devices in this initialisation">
-        <thead>
-          <tr>
-            <th scope="col">Device</th>
-            <th scope="col">Outcome</th>
-            <th scope="col">What happened</th>
-            <th scope="col">Next step</th>
-          </tr>
-        </thead>
-        <tbody>
-          {run.rows.map((r) => (
-            <ResultRow key={r.key} r={r} d={r.deviceId ? devices.get(r.deviceId) : undefined} />
-          ))}
-        </tbody>
-      </table>
-    </section>
+    </>
   );
 }
 
