@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Locator, Page, TestInfo } from '@playwright/test';
 import { test, expect, axeCheck, MASK_COLOR, SECRET_FIELDS } from './fixtures';
 import { pressOn, tabTo } from './keyboard';
@@ -155,6 +156,11 @@ test('Devices → Camera 07 "Not initialised" → Initialise with the case’s p
   await focusKept(page, 'Export CSV');
   await expect(page.getByText(password)).toHaveCount(0);
   for (const secret of [password, code]) expect(app.logText()).not.toContain(secret);
+  // Nor anywhere in the data folder (the init journal, cases, logs).
+  for (const file of readdirSync(app.dataDir, { recursive: true, encoding: 'utf8' })) {
+    const path = join(app.dataDir, file);
+    if (statSync(path).isFile()) expect(readFileSync(path, 'utf8'), file).not.toContain(password);
+  }
 });
 
 test('a typed password is checked against the rule before anything is sent, naming the character; Escape closes the panel and gives focus back', async ({ app, site }) => {
