@@ -4,7 +4,7 @@ import type { Locator, Page, TestInfo } from '@playwright/test';
 import { test, expect, axeCheck, MASK_COLOR, SECRET_FIELDS } from './fixtures';
 import { pressOn, tabTo } from './keyboard';
 import { walkFullReset } from './reset-steps';
-import { DEFAULT_FRESH_CAMERA, devInitOf } from '../sim/devinit/addon';
+import { devInitOf } from '../sim/devinit/addon';
 import { DahuaRpcClient } from '../main/dahua/client';
 import { rpcOf } from '../sim/nvr/rpc-addon';
 import { SITE_CREDENTIALS } from '../sim/identities';
@@ -14,7 +14,9 @@ import { SITE_CREDENTIALS } from '../sim/identities';
 // from Devices with the reset case's password and e-mail, keyboard only, then signs in
 // with it. Success is judged from the simulated camera's own state.
 const EMAIL = 'owner@example.com';
-test.use({ siteOptions: { registeredEmail: EMAIL, nvrPollMs: 5000 } });
+/** The demo's factory-fresh camera (demo/site.ts asks for it): Camera 07, on the NVR's channel 7. */
+const FRESH = 6;
+test.use({ siteOptions: { registeredEmail: EMAIL, nvrPollMs: 5000, factoryFresh: { [FRESH]: {} } } });
 
 const SIZES = [
   { width: 1280, height: 800 },
@@ -68,8 +70,8 @@ async function arrowTo(page: Page, row: Locator): Promise<void> {
 test('Devices → Camera 07 "Not initialised" → Initialise with the case’s password and e-mail, keyboard only: the camera holds both and signs in with them', async ({ app, site }, testInfo) => {
   test.setTimeout(240_000);
   const { page } = app;
-  const camera = site.cameras[DEFAULT_FRESH_CAMERA]!;
-  const device = devInitOf(site, DEFAULT_FRESH_CAMERA);
+  const camera = site.cameras[FRESH]!;
+  const device = devInitOf(site, FRESH);
   expect(device.state().initialised).toBe(false);
 
   const { password, code } = await walkFullReset(app, site, 'Shop NVR', EMAIL);
@@ -165,8 +167,8 @@ test('Devices → Camera 07 "Not initialised" → Initialise with the case’s p
 
 test('a typed password is checked against the rule before anything is sent, naming the character; Escape closes the panel and gives focus back', async ({ app, site }) => {
   const { page } = app;
-  const camera = site.cameras[DEFAULT_FRESH_CAMERA]!;
-  const device = devInitOf(site, DEFAULT_FRESH_CAMERA);
+  const camera = site.cameras[FRESH]!;
+  const device = devInitOf(site, FRESH);
   const row = page.locator(`[data-testid="device-row"][data-serial="${camera.identity.serialNumber}"]`);
   // With the mouse this time: the checkbox chooses the row without opening its details.
   await row.getByTestId('init-choose').check();
@@ -206,7 +208,7 @@ test('a typed password is checked against the rule before anything is sent, nami
 test('after the init, the reset case closes the loop and the board shows Camera 07’s channel recording', async ({ app, site }) => {
   test.setTimeout(300_000);
   const { page } = app;
-  const camera = site.cameras[DEFAULT_FRESH_CAMERA]!;
+  const camera = site.cameras[FRESH]!;
   const rpc = rpcOf(site);
   const channel = rpc.channels.findIndex((c) => c.address === camera.address);
   expect(channel).toBeGreaterThanOrEqual(0);
