@@ -3,6 +3,8 @@ import { test, expect } from './fixtures';
 import { startDevice } from '../sim/site';
 import { makeIdentity } from '../sim/identities';
 import { startDiscoverySim } from '../sim/discovery';
+import { devInitOf } from '../sim/devinit/addon';
+import { rpcOf } from '../sim/nvr/rpc-addon';
 
 // Discovery on its own ports, so this app hears only this test's site. Camera '2'
 // ignores multicast: only a sweep or a manual add can find it.
@@ -55,6 +57,25 @@ test('DHIP answers land on the same rows: the NVR\'s class and channels, a camer
       return [nvr?.kind, nvr?.dhip?.deviceClass, nvr?.dhip?.remoteChannels, nvr?.protocols.includes('ws-discovery'), fresh?.dhip?.init, list.filter((d) => d.serial === site.nvr.identity.serialNumber).length];
     })
     .toEqual(['nvr', 'NVR', 8, true, 'not-initialised', 1]);
+});
+
+test('at a glance: the factory-fresh camera can be chosen for initialising; each Dahua-family row says whether a reset by e-mail is possible — no sign-in spent', async ({ app, site }) => {
+  const { page } = app;
+  const fresh = rowOf(page, 'serial', site.cameras[1]!.identity.serialNumber);
+  const nvr = rowOf(page, 'serial', site.nvr.identity.serialNumber);
+  await expect(fresh.getByTestId('not-initialised')).toBeVisible();
+  await expect(fresh.getByTestId('init-choose')).not.toBeChecked();
+  await expect(page.getByTestId('init-chosen')).toContainText('0 of 1 not-initialised device chosen');
+  // Nothing to reset on a device that has no password yet: its "Not initialised" badge says it all.
+  await expect(fresh.getByTestId('reset-capability')).toHaveCount(0);
+  // The NVR's DHIP answer offers a reset; which e-mail is registered it does not say without a sign-in.
+  await expect(nvr.getByTestId('reset-capability')).toHaveAttribute('data-reset', 'unknown');
+  await expect(nvr.getByTestId('reset-capability')).toContainText('reset offered');
+  const freshId = (await app.call('devices.list')).find((d) => d.serial === site.cameras[1]!.identity.serialNumber)!.id;
+  expect(await app.call('init.capability', { targets: [{ deviceId: freshId }] })).toMatchObject([{ init: 'not-initialised', resetByEmail: 'not-possible', descript: 'not-initialised' }]);
+  // Read without signing in: neither the camera nor the NVR saw a sign-in, let alone a refused one.
+  expect(devInitOf(site, 1).stats()).toMatchObject({ logins: 0, loginFailures: 0, accountCalls: 0 });
+  expect(rpcOf(site).stats()).toMatchObject({ logins: 0, loginFailures: 0 });
 });
 
 test('a device added by IP appears', async ({ app, site }) => {

@@ -10,8 +10,10 @@ describe('init password rule', () => {
     ['short1', /At least 8/],
     ['Pass word12', /No spaces/],
     ['Pass\u00a0word12', /No spaces/],
-    ["Pass'word12", /refuses these characters/],
-    ['Pass&word12', /refuses these characters/],
+    // The offending character is named, quoted.
+    ["Pass'word12", /[“"]'[”"]/],
+    ['Pass&word12', /[“"]&[”"]/],
+    ['Site;2024ab:', /[“"];[”"].*[“"]:[”"]/],
     ['abcdefghijk', /two kinds/],
     ['A1'.repeat(17), /At most 32/],
     ['Pässwort123', /plain letters/],

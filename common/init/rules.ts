@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkPassword, PASSWORD_MESSAGES } from '../reset/password';
+import { checkPassword, FORBIDDEN_CHARS, PASSWORD_MESSAGES } from '../reset/password';
 import { checkEmail } from '../reset/email';
 import { parseHostTarget } from '../discovery/net';
 
@@ -17,7 +17,16 @@ import { parseHostTarget } from '../discovery/net';
 export function initPasswordProblem(password: string): string | undefined {
   const check = checkPassword(password);
   if (check.ok) return undefined;
-  return `The new password does not meet the device's rule: ${check.problems.map((p) => PASSWORD_MESSAGES[p]).join(' ')}`;
+  const words = check.problems.map((p) => (p === 'forbidden-char' ? forbiddenWords(check.forbiddenFound) : PASSWORD_MESSAGES[p]));
+  return `The new password does not meet the device's rule: ${words.join(' ')}`;
+}
+
+/**
+ * Names the offending characters themselves ("remove “;”"), so the technician
+ * knows what to change without reading the whole list; the list follows.
+ */
+function forbiddenWords(found: readonly string[]): string {
+  return `Remove ${found.map((c) => `“${c}”`).join(' and ')}: devices refuse ${FORBIDDEN_CHARS.join(' ')}.`;
 }
 
 /** The reset e-mail the device registers (`Mail`): empty means none; otherwise one plain address. */

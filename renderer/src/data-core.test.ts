@@ -2,6 +2,8 @@ import { QueryClient } from '@tanstack/react-query';
 import { describe, expect, it } from 'vitest';
 import type { InventoryDevice } from '../../common/domain/device';
 import type { ResetCase } from '../../common/reset/case';
+import type { InitRunState } from '../../common/contract/init';
+import type { Capabilities } from '../features/init/model';
 import { createDataCore, keys, type Cases, type Devices } from './data-core';
 
 type Listener = (p: never) => void;
@@ -11,6 +13,8 @@ function fakeApi() {
   const listeners = new Map<string, Set<Listener>>();
   let releaseDevices!: (d: InventoryDevice[]) => void;
   let releaseCases!: (c: Cases) => void;
+  const capabilityCalls: unknown[] = [];
+  let answerCapability: (input: { targets: { deviceId: string }[] }) => Promise<unknown> = async () => [];
   const api = {
     on: (name: string, l: Listener) => {
       const set = listeners.get(name) ?? new Set();
@@ -19,9 +23,20 @@ function fakeApi() {
     },
     devices: { list: () => new Promise<InventoryDevice[]>((r) => (releaseDevices = r)) },
     cases: { list: () => new Promise<Cases>((r) => (releaseCases = r)) },
+    init: {
+      capability: (input: { targets: { deviceId: string }[] }) => (capabilityCalls.push(input), answerCapability(input)),
+    },
   };
   const emit = (name: string, payload: unknown) => listeners.get(name)?.forEach((l) => l(payload as never));
-  return { api: api as never, emit, releaseDevices: (d: InventoryDevice[]) => releaseDevices(d), releaseCases: (c: Cases) => releaseCases(c), listeners };
+  return {
+    api: api as never,
+    emit,
+    releaseDevices: (d: InventoryDevice[]) => releaseDevices(d),
+    releaseCases: (c: Cases) => releaseCases(c),
+    listeners,
+    capabilityCalls,
+    answerCapabilityWith: (f: typeof answerCapability) => (answerCapability = f),
+  };
 }
 
 const dev = (id: string, model: string): InventoryDevice =>
@@ -88,5 +103,52 @@ describe('renderer data core', () => {
     f.emit('nvr.channels', snap);
     expect(qc.getQueryData(keys.nvrSession)).toEqual({ signedIn: true, failures: 1, maxFailures: 3, url: 'http://10.0.0.5', username: 'admin' });
     expect(qc.getQueryData(keys.nvrChannels)).toBe(snap);
+  });
+
+  it('init progress folds into the run on screen; a run it has not read is read whole; finished forgets what was read of its devices', async () => {
+    const qc = new QueryClient();
+    const f = fakeApi();
+    createDataCore(qc, f.api);
+    const row = (key: string, step: string, deviceId?: string) => ({ key, step, detail: '', ...(deviceId ? { deviceId } : {}) }) as never;
+    qc.setQueryData(keys.initRun, { runId: 'r1', startedAt: 1, running: true, rows: [row('k1', 'pending', 'cam7')] });
+    f.emit('init.progress', { runId: 'r1', rows: [row('k1', 'account', 'cam7')] });
+    expect(qc.getQueryData<InitRunState>(keys.initRun)!.rows.map((r) => r.step)).toEqual(['account']);
+    // Another run's progress: the screen's run is not touched, the query is marked for a fresh read.
+    const state = qc.getQueryState(keys.initRun);
+    f.emit('init.progress', { runId: 'r2', rows: [row('k9', 'status')] });
+    expect(qc.getQueryData<InitRunState>(keys.initRun)!.runId).toBe('r1');
+    expect(qc.getQueryState(keys.initRun)!.isInvalidated).toBe(true);
+    expect(state!.isInvalidated).toBe(false);
+    qc.setQueryData<Capabilities>(keys.capabilities, new Map([['cam7', { forInit: 'not-initialised' }], ['nvr', { forInit: 'initialised' }]]));
+    f.emit('init.finished', { runId: 'r1', startedAt: 1, running: false, rows: [{ ...(row('k1', 'done', 'cam7') as object), outcome: 'initialised' }] });
+    expect(qc.getQueryData<InitRunState>(keys.initRun)!.running).toBe(false);
+    expect([...qc.getQueryData<Capabilities>(keys.capabilities)!.keys()]).toEqual(['nvr']);
+  });
+
+  it('asks for reset capability once per Dahua-family row, in one call, and keeps a failure as an answer', async () => {
+    const qc = new QueryClient();
+    const f = fakeApi();
+    const core = createDataCore(qc, f.api);
+    const dhip = (id: string) => ({ ...dev(id, 'IPC'), dhip: { init: 'initialised' } }) as InventoryDevice;
+    let release!: () => void;
+    f.answerCapabilityWith(async ({ targets }) => {
+      await new Promise<void>((r) => (release = r));
+      return targets.map((t) => ({ key: t.deviceId, deviceId: t.deviceId, init: 'initialised', resetByEmail: 'possible', dhipReset: 'supported', descript: 'answered', detail: '' }));
+    });
+    const rows = [dhip('a'), dhip('b'), dev('onvif', 'IPC')];
+    const first = core.fetchCapabilities(rows);
+    // While the first call runs, the same rows are not asked again.
+    void core.fetchCapabilities(rows);
+    expect(f.capabilityCalls).toEqual([{ targets: [{ deviceId: 'a' }, { deviceId: 'b' }] }]);
+    release();
+    await first;
+    expect([...qc.getQueryData<Capabilities>(keys.capabilities)!.keys()]).toEqual(['a', 'b']);
+    f.answerCapabilityWith(async () => {
+      throw new Error('The app is restarting.');
+    });
+    await core.fetchCapabilities([...rows, dhip('c')]);
+    await core.fetchCapabilities([...rows, dhip('c')]);
+    expect(f.capabilityCalls).toHaveLength(2);
+    expect(qc.getQueryData<Capabilities>(keys.capabilities)!.get('c')).toEqual({ forInit: 'initialised', error: 'The app is restarting.' });
   });
 });

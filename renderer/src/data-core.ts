@@ -5,10 +5,12 @@ import type { Diagnostic, ScanState } from '../../common/contract/devices';
 import type { SyncRunState } from '../../common/contract/sync';
 import type { SiteLoopState } from '../../common/contract/site';
 import type { NvrSnapshot, NvrStatus } from '../../common/contract/nvr';
+import type { InitRunState } from '../../common/contract/init';
 import type { InventoryDevice } from '../../common/domain/device';
 import type { ResetCase } from '../../common/reset/case';
 import type { z } from 'zod';
 import { applyChange } from '../features/devices/model';
+import { applyInitFinished, applyInitProgress, capabilitiesWanted, forgetCapabilities, mergeCapabilities, type Capabilities } from '../features/init/model';
 
 /** Cache keys of the renderer's server state. */
 export const keys = {
@@ -22,12 +24,16 @@ export const keys = {
   /** The NVR session (nvr.status), and its last channel read (nvr.channels events). */
   nvrSession: ['nvr', 'session'] as const,
   nvrChannels: ['nvr', 'channels'] as const,
+  /** The latest init run (init.progress / init.finished keep it live). */
+  initRun: ['init', 'run'] as const,
+  /** Reset capability per inventory row (init.capability), by device id. */
+  capabilities: ['init', 'capabilities'] as const,
 };
 
 const MAX_DIAGNOSTICS = 500;
 export type Cases = z.infer<typeof CaseList>;
 export type Devices = Map<string, InventoryDevice>;
-type Api = Pick<NvrApi, 'on' | 'devices' | 'cases'>;
+type Api = Pick<NvrApi, 'on' | 'devices' | 'cases' | 'init'>;
 
 /** Newer wins: a change that arrives out of order never rolls a case back. */
 export function mergeCase(cases: ResetCase[], c: ResetCase): ResetCase[] {
@@ -69,7 +75,20 @@ export function createDataCore(qc: QueryClient, api: Api) {
     api.on('app.clock', ({ clockOffsetMs }) =>
       qc.setQueryData(keys.info, (i: { clockOffsetMs: number } | undefined) => (i ? { ...i, clockOffsetMs } : i)),
     ),
+    api.on('init.progress', ({ runId, rows }) => {
+      const prev = qc.getQueryData<InitRunState | null>(keys.initRun);
+      // A run this screen has not read yet (started elsewhere, or its start still answering): read it whole.
+      if (prev?.runId !== runId) void qc.invalidateQueries({ queryKey: keys.initRun });
+      else qc.setQueryData(keys.initRun, applyInitProgress(prev, runId, rows));
+    }),
+    api.on('init.finished', (state) => {
+      qc.setQueryData<InitRunState | null>(keys.initRun, (prev) => applyInitFinished(prev, state));
+      // The run changed these devices (a password, a registered e-mail): what was read of them is old.
+      const ids = state.rows.flatMap((r) => (r.deviceId ? [r.deviceId] : []));
+      qc.setQueryData<Capabilities>(keys.capabilities, (known) => (known ? forgetCapabilities(known, ids) : known));
+    }),
   ];
+  const inflight = new Set<string>();
   return {
     async fetchDevices(): Promise<Devices> {
       const list = await api.devices.list();
@@ -80,6 +99,25 @@ export function createDataCore(qc: QueryClient, api: Api) {
     async fetchCases(): Promise<Cases> {
       const l = await api.cases.list();
       return { ...l, cases: early.cases.splice(0).reduce(mergeCase, l.cases) };
+    },
+    /**
+     * Asks main for the reset capability of the Dahua-family rows not known yet
+     * (or whose init state changed), in one call, and folds the answers in.
+     */
+    async fetchCapabilities(devices: Iterable<InventoryDevice>): Promise<void> {
+      const known = qc.getQueryData<Capabilities>(keys.capabilities) ?? new Map();
+      const ask = capabilitiesWanted(devices, known, inflight);
+      if (ask.length === 0) return;
+      for (const d of ask) inflight.add(d.id);
+      let result: Parameters<typeof mergeCapabilities>[2];
+      try {
+        result = { answers: await api.init.capability({ targets: ask.map((d) => ({ deviceId: d.id })) }) };
+      } catch (e) {
+        result = { error: e instanceof Error ? e.message : String(e) };
+      } finally {
+        for (const d of ask) inflight.delete(d.id);
+      }
+      qc.setQueryData<Capabilities>(keys.capabilities, (k) => mergeCapabilities(k ?? new Map(), ask, result));
     },
     stop: () => offs.forEach((off) => off()),
   };

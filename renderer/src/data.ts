@@ -1,10 +1,13 @@
 import { QueryClient, useQuery } from '@tanstack/react-query';
+import { useEffect } from 'react';
 import type { ScanState } from '../../common/contract/devices';
 import type { SyncRunState } from '../../common/contract/sync';
 import type { NvrSnapshot, NvrStatus } from '../../common/contract/nvr';
+import type { InitRunState } from '../../common/contract/init';
+import type { Capabilities } from '../features/init/model';
 import { nvr } from './api';
 import { onConnection } from './connection';
-import { createDataCore, keys } from './data-core';
+import { createDataCore, keys, type Devices } from './data-core';
 
 export { keys };
 
@@ -105,4 +108,28 @@ export function showNvrChannels(snap: NvrSnapshot | null): void {
   queryClient.setQueryData<NvrStatus>(keys.nvrSession, (s) =>
     snap ? { failures: 0, maxFailures: 0, ...s, signedIn: true, url: snap.url, username: snap.username } : { failures: 0, maxFailures: 0, ...s, signedIn: false },
   );
+}
+
+/** The latest init run of this session, or null before any (init.progress / init.finished keep it live). */
+export function useInitRun() {
+  return useQuery({ queryKey: keys.initRun, queryFn: () => nvr.init.status({}) });
+}
+
+/** Puts a run the renderer just started in the cache; its events follow. */
+export function showInitRun(run: InitRunState | null): void {
+  queryClient.setQueryData(keys.initRun, run);
+}
+
+const NO_CAPABILITIES: Capabilities = new Map();
+
+/**
+ * Reset capability of the inventory's Dahua-family rows, asked for as they
+ * appear (and again when a row's init state changes): no sign-in is spent.
+ */
+export function useResetCapabilities(rows: Devices): Capabilities {
+  const known = useQuery({ queryKey: keys.capabilities, queryFn: (): Capabilities => new Map() }).data;
+  useEffect(() => {
+    if (known) void data().fetchCapabilities(rows.values());
+  }, [rows, known]);
+  return known ?? NO_CAPABILITIES;
 }

@@ -3,9 +3,10 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import type { InventoryDevice } from '../../../common/domain/device';
 import { Status } from '../../src/status';
 import { formatSkew, type SortKey, type SortSpec } from './model';
-import { nextRow } from './grid-keys';
+import { nextRow, rowKeyAction } from './grid-keys';
 import { foundBy } from './labels';
 import { NvrSignInLink } from '../nvr/SignInLink';
+import { capabilityBadge, isInitialisable, type Capabilities } from '../init/model';
 
 const COLUMNS: { key: SortKey | 'protocols' | 'skew'; label: string; sortable: boolean }[] = [
   { key: 'online', label: 'Status', sortable: true },
@@ -31,15 +32,22 @@ interface Props {
   onOpen(id: string): void;
   /** A row to put focus on (after its details close). */
   focusId?: string;
+  /** "Not initialised" rows chosen for initialising (their checkbox; Space on the row toggles it). */
+  chosen: ReadonlySet<string>;
+  onToggle(d: InventoryDevice): void;
+  /** Reset capability per row (the Status column's e-mail badge). */
+  capabilities: Capabilities;
 }
 
 /**
  * A grid of divs with grid roles (virtualised rows must be absolutely
  * positioned, which real <tr>s cannot be). Keyboard: the table is one Tab stop;
  * arrows, Home/End and PageUp/PageDown move between rows; Enter opens a row's
- * details; Right arrow reaches a button inside the row (an NVR's sign-in), Left comes back.
+ * details; Space toggles a "Not initialised" row's checkbox (and opens the others'
+ * details); Right arrow reaches a control inside the row (the checkbox, an NVR's
+ * sign-in), Left comes back.
  */
-export function DeviceTable({ devices, sort, onSort, total, selected, onOpen, focusId }: Props) {
+export function DeviceTable({ devices, sort, onSort, total, selected, onOpen, focusId, chosen, onToggle, capabilities }: Props) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: devices.length,
@@ -68,10 +76,12 @@ export function DeviceTable({ devices, sort, onSort, total, selected, onOpen, fo
     const inside = e.target !== e.currentTarget;
     const to = inside ? undefined : nextRow(e.key, i, devices.length);
     let act: (() => void) | undefined;
+    const row = inside ? undefined : rowKeyAction(e.key, isInitialisable(d));
     if (inside && e.key === 'ArrowLeft') act = () => e.currentTarget.focus();
     else if (to !== undefined) act = () => focusRow(to);
-    else if (!inside && e.key === 'ArrowRight') act = () => e.currentTarget.querySelector<HTMLElement>('button')?.focus();
-    else if (!inside && (e.key === 'Enter' || e.key === ' ')) act = () => onOpen(d.id);
+    else if (row === 'enter-row') act = () => e.currentTarget.querySelector<HTMLElement>('button, input')?.focus();
+    else if (row === 'toggle') act = () => onToggle(d);
+    else if (row === 'open') act = () => onOpen(d.id);
     if (!act) return;
     e.preventDefault();
     act();
@@ -105,7 +115,7 @@ export function DeviceTable({ devices, sort, onSort, total, selected, onOpen, fo
                 onClick={() => (setActiveId(d.id), onOpen(d.id))}
                 onKeyDown={(e) => onKey(e, item.index, d)}
               >
-                <Cells d={d} />
+                <Cells d={d} chosen={chosen.has(d.id)} onToggle={onToggle} capabilities={capabilities} />
               </div>
             );
           })}
@@ -136,16 +146,31 @@ function Header({ sort, onSort }: { sort: SortSpec; onSort(key: SortKey): void }
   );
 }
 
-function Cells({ d }: { d: InventoryDevice }) {
+function Cells({ d, chosen, onToggle, capabilities }: { d: InventoryDevice; chosen: boolean; onToggle(d: InventoryDevice): void; capabilities: Capabilities }) {
   return (
     <>
       <div role="gridcell" className="dev-cell col-online stack">
         <Status tone={d.online ? 'good' : 'bad'}>{d.online ? 'Online' : 'Offline'}</Status>
         {d.dhip?.init === 'not-initialised' && (
-          <Status tone="warn" testId="not-initialised">
-            Not initialised
-          </Status>
+          <span className="uninit-line">
+            {isInitialisable(d) && (
+              <input
+                type="checkbox"
+                tabIndex={-1}
+                checked={chosen}
+                onChange={() => onToggle(d)}
+                // The row's click opens its details: ticking the box is not that.
+                onClick={(e) => e.stopPropagation()}
+                aria-label={`Choose ${d.name ?? d.model ?? d.addresses[0] ?? d.id} to initialise`}
+                data-testid="init-choose"
+              />
+            )}
+            <Status tone="warn" testId="not-initialised">
+              Not initialised
+            </Status>
+          </span>
         )}
+        <ResetBadge d={d} capabilities={capabilities} />
         {d.flags.length > 0 && (
           <span className="flag" role="img" aria-label={`Flagged: ${d.flags.join('; ')}`} title={d.flags.join('\n')}>
             ⚠ flagged
@@ -175,5 +200,18 @@ function Cells({ d }: { d: InventoryDevice }) {
       <div role="gridcell" className="dev-cell col-lastSeen">{new Date(d.lastSeen).toLocaleTimeString()}</div>
       <div role="gridcell" className="dev-cell col-skew">{formatSkew(d.clockSkewMs)}</div>
     </>
+  );
+}
+
+/** Whether the device's password can be reset by e-mail, and to which (masked) address: known before a reset case starts. */
+function ResetBadge({ d, capabilities }: { d: InventoryDevice; capabilities: Capabilities }) {
+  const badge = capabilityBadge(capabilities.get(d.id));
+  if (!badge) return null;
+  return (
+    <span className={`reset-cap ${badge.kind}`} title={badge.detail} data-testid="reset-capability" data-reset={badge.kind}>
+      <span className="sr-only">{badge.spoken}</span>
+      <span aria-hidden="true">✉ </span>
+      {badge.text}
+    </span>
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextRow, PAGE_ROWS } from './grid-keys';
+import { nextRow, PAGE_ROWS, rowKeyAction } from './grid-keys';
 
 describe('device grid keys', () => {
   it.each([
@@ -18,5 +18,12 @@ describe('device grid keys', () => {
   it('leaves other keys (Tab, letters, Enter) to the page, and does nothing in an empty table', () => {
     for (const k of ['Tab', 'a', 'Enter', ' ']) expect(nextRow(k, 1, 5)).toBeUndefined();
     expect(nextRow('ArrowDown', 0, 0)).toBeUndefined();
+  });
+  it('Space toggles a row that has a checkbox (a "Not initialised" row) and opens the others; Enter always opens', () => {
+    expect(rowKeyAction(' ', true)).toBe('toggle');
+    expect(rowKeyAction(' ', false)).toBe('open');
+    expect(rowKeyAction('Enter', true)).toBe('open');
+    expect(rowKeyAction('ArrowRight', false)).toBe('enter-row');
+    for (const k of ['Tab', 'a', 'Escape']) expect(rowKeyAction(k, true)).toBeUndefined();
   });
 });

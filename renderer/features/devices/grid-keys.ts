@@ -25,3 +25,18 @@ export function nextRow(key: string, at: number, count: number): number | undefi
       return undefined;
   }
 }
+
+/** What a key does on a row itself (not on a control inside it), besides moving between rows. */
+export type RowKeyAction = 'toggle' | 'open' | 'enter-row';
+
+/**
+ * Space toggles the checkbox of a row that has one (a "Not initialised" row:
+ * WAI-ARIA grids select with Space) and opens the others' details, as Enter
+ * does everywhere; Right arrow reaches a control inside the row.
+ */
+export function rowKeyAction(key: string, hasCheckbox: boolean): RowKeyAction | undefined {
+  if (key === ' ') return hasCheckbox ? 'toggle' : 'open';
+  if (key === 'Enter') return 'open';
+  if (key === 'ArrowRight') return 'enter-row';
+  return undefined;
+}

@@ -22,8 +22,12 @@ export const foundBy = (protocols: readonly Protocol[], long = false) => protoco
 
 /**
  * What "Not initialised" means for the technician, matching what the app then
- * does: camera sync still tries such a camera with the passwords given (it
- * reports what the camera answered); nothing here needs a password reset.
+ * does: it initialises the device itself (Initialise… above the table), with the
+ * site's password and reset e-mail; no password reset is involved.
  */
 export const NOT_INITIALISED_ADVICE =
-  'Not initialised: the device says it has no admin password yet (factory state). It needs no password reset. Camera sync still tries it with the passwords you give and shows what it answered; if it refuses them, set its first password with the vendor’s tool or its own web page, then sync again.';
+  'Not initialised: the device says it has no admin password yet (factory state), so it needs no password reset. Choose it (its checkbox, or Space on its row) and press Initialise… above the table: it gets the site’s password and the reset e-mail, and the app signs in once to prove it.';
+
+/** After the app initialised a camera: what closes the loop (the NVR still holds no working password for it). */
+export const AFTER_INIT_ADVICE =
+  'Next, and soon: close the loop, so the NVR stores this password and its channel records again. Until then the NVR keeps signing in to this camera with the password it stored before, and each refused try counts toward the camera’s lock. The reset case’s last step, or Camera sync’s “Sync cameras and the NVR’s channels…”, offers this camera.';
