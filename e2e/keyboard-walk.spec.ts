@@ -55,7 +55,9 @@ test('keyboard only: devices, a reset case through the closed loop, a camera syn
 
   // Devices: one Tab stop for the table, arrows inside, Enter opens the details and moves focus there.
   await expect(page.getByTestId('device-row')).toHaveCount(site.devices.length);
-  await expect(page.getByTestId('not-initialised')).toHaveCount(1);
+  // No camera of this site is factory-fresh (DHIP now reports a device's real state); the "Not initialised" warning
+  // at 1024×700, chosen by keyboard and initialised, is e2e/init.spec.ts's walk.
+  await expect(page.getByTestId('not-initialised')).toHaveCount(0);
   await shoot('devices');
   const rows = page.getByTestId('device-row');
   await tabTo(page, page.locator('[data-testid="device-row"][tabindex="0"]'));
