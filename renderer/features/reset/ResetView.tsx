@@ -13,6 +13,7 @@ import { caseStatus, formatRemaining } from '../../../common/reset/deadlines';
 import { nvr } from '../../src/api';
 import { useAction } from '../../src/use-action';
 import { useMainNow } from './hooks';
+import { useNav } from '../../src/nav';
 import { EmailStep, ForgotStep, QrStep, SendStep, type StepProps } from './steps-early';
 import { CodeStep, DoneStep, PasswordStep, SyncStep } from './steps-late';
 import { Schematic } from './Schematic';
@@ -34,6 +35,11 @@ export function ResetView() {
   const now = useMainNow();
   const { data: list, error: loadError } = useCases();
   const [selected, setSelected] = useState<string>();
+  // Another screen handing over a case ("Open the reset case" in Devices, Sync's "back to the case") chooses it.
+  const asked = useNav().params['caseId'];
+  useEffect(() => {
+    if (asked && list?.cases.some((c) => c.id === asked)) setSelected(asked);
+  }, [asked, list]);
 
   // Resume where the technician left off: the most recently touched open case.
   const firstOpen = list?.cases.find((c) => c.step !== 'done')?.id;
