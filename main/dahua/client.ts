@@ -1,6 +1,7 @@
 import { classifyDahuaError, DAHUA_CODES, describeDahuaError, type DahuaErrorInfo, type DahuaErrorKind } from '../../common/dahua/errors';
 import { loginProof, UnsupportedLogin } from './hash';
 import { peekCertificate, postJson, TransportError, type PinnedCert, type PostResult } from './transport';
+import { obj } from '../../common/json';
 
 /**
  * A client of the web JSON-RPC a Dahua-family NVR's own web page uses
@@ -281,10 +282,6 @@ function replyOf(res: PostResult, path: string, method: string): RpcReply {
   const reply = obj(data);
   if (!reply) throw lost(new DahuaError({ kind: 'protocol' }, `${method}: the answer is not a JSON object`));
   return { ...reply, httpStatus: res.status };
-}
-
-function obj(v: unknown): Record<string, unknown> | undefined {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
 /** Scheme, host and path of a Location header, nothing more (no query, no credentials). */

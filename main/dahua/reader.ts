@@ -3,6 +3,7 @@ import { CameraListError, parseCameraList } from '../../common/dahua/logic-devic
 import { DahuaParseError, parseCameraStates, parseChannelTitles, parseRemoteDeviceTable, type ConnectionState, type RemoteSlot } from '../../common/dahua/remote-device';
 import { DahuaError, type DahuaRpcClient } from './client';
 import { isRefusal } from './sealed-call';
+import { obj } from '../../common/json';
 
 export interface NvrRead {
   identity: NvrIdentity;
@@ -10,7 +11,6 @@ export interface NvrRead {
   notes: string[];
 }
 
-const obj = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
 const s = (v: unknown): string => (typeof v === 'string' ? v.slice(0, 200) : '');
 
 /** A read that may be missing on some firmware: a note instead of a failure. Session expiry still ends the read. */
