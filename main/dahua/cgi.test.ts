@@ -108,30 +108,19 @@ describe('CGI Digest: nonce reuse where the device allows it, a fresh challenge 
   const clock = new OffsetClock();
   const read = (url: string, gate = new CredentialGate({ clock }), password = PW) => readNvrCgi({ url, username: 'admin', password, gate, clock, timeoutMs: 2000 });
 
-  it('a device that keeps its nonce: challenged once, then one round trip a read, nothing refused', async () => {
-    const d = await cgiDevice('127.62.20.1', {});
+  // Six reads each. A refusal of a reused nonce carries the fresh challenge the retry signs with.
+  it.each<[string, string, Partial<DeviceFaults>, number, number]>([
+    ['a device that keeps its nonce: challenged once, then one round trip a read, nothing refused', '127.62.20.1', {}, 1 + 6, 0],
+    ['a nonce per request with Connection: close: a fresh challenge for every read, never a refused sign-in', '127.62.20.2', { singleUseNonce: true, connectionClose: true }, 2 * 6, 0],
+    ['a nonce per request without Connection: close: one refused reuse, spent as the device logs it, then fresh challenges', '127.62.20.3', { singleUseNonce: true }, 2 + 2 + 2 * 4, 1],
+    ['a stale nonce is signed again with the new one and never counted', '127.62.20.5', { nonceTtlMs: 1000 }, 2 * 6, 0],
+  ])('%s', async (_name, host, faults, requests, refused) => {
+    const d = await cgiDevice(host, faults);
     const gate = new CredentialGate({ clock });
     const r = await read(d.url, gate);
     expect(r.identity).toEqual({ serial: 'CGI0001', model: 'NVR4108HS', firmware: '4.001' });
     expect(r.channels.map((c) => [c.channel, c.name, c.online])).toEqual([[1, 'Door', true]]);
-    expect(d.requests()).toBe(7);
-    expect([d.failures(), gate.status(d.url).failures]).toEqual([0, 0]);
-  });
-
-  it('a nonce per request with Connection: close: a fresh challenge for every read, never a refused sign-in', async () => {
-    const d = await cgiDevice('127.62.20.2', { singleUseNonce: true, connectionClose: true });
-    const gate = new CredentialGate({ clock });
-    expect((await read(d.url, gate)).identity.serial).toBe('CGI0001');
-    expect(d.requests()).toBe(12);
-    expect([d.failures(), gate.status(d.url).failures]).toEqual([0, 0]);
-  });
-
-  it('a nonce per request without Connection: close: one refused reuse, spent on the gate as the device logs it, then fresh challenges', async () => {
-    const d = await cgiDevice('127.62.20.3', { singleUseNonce: true });
-    const gate = new CredentialGate({ clock });
-    expect((await read(d.url, gate)).identity.serial).toBe('CGI0001');
-    expect(d.requests()).toBe(2 + 2 + 4 * 2); // the refusal carried the fresh challenge the retry signs with
-    expect([d.failures(), gate.status(d.url).failures]).toEqual([1, 1]);
+    expect([d.requests(), d.failures(), gate.status(d.url).failures]).toEqual([requests, refused, refused]);
   });
 
   it('that refused reuse spending the last try: no signed request goes out after it', async () => {

@@ -7,7 +7,7 @@ import type { CredentialGate, DeviceLease } from '../core/credential-gate';
 import { agentFor, HttpFailure, httpRequest, textOf, type HttpAnswer } from '../core/http';
 import { DigestLoop, DigestSession, withDigest } from '../core/http-digest';
 import { DahuaError } from './client';
-import { channelsOf, slotNotes, type NvrRead, type SlotRead } from './reader';
+import { channelsOf, optional, slotNotes, type NvrRead, type SlotRead } from './reader';
 import { sizeLimit } from './transport';
 
 /**
@@ -84,18 +84,8 @@ function bodyOf(res: HttpAnswer, url: URL, judged: boolean): string {
   return textOf(res);
 }
 
-/** A read that may be missing on some firmware: a note instead of a failure. */
-async function optional<T>(notes: string[], what: string, f: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await f();
-  } catch (err) {
-    if (err instanceof DahuaError && (err.kind === 'method-not-found' || err.kind === 'invalid-request' || err.kind === 'protocol')) {
-      notes.push(`${what}: ${err.message}`);
-      return undefined;
-    }
-    throw err;
-  }
-}
+/** What the CGI may shrug off: a read this firmware lacks or garbles, never a refusal, the budget or silence. */
+const missing = (err: DahuaError) => err.kind === 'method-not-found' || err.kind === 'invalid-request' || err.kind === 'protocol';
 
 const asProtocol = (err: unknown): never => {
   if (err instanceof DahuaError) throw err;
@@ -138,16 +128,16 @@ export function readNvrCgi(o: CgiReadOptions): Promise<NvrRead> {
 /** Identity, channel slots, titles and online state, one read after another on one connection. */
 async function readAll(read: CgiRead): Promise<NvrRead> {
   const notes: string[] = ['Read over the NVR’s older CGI interface (its web JSON-RPC is missing).'];
-  const serial = await optional(notes, 'Serial number', async () => cgiValue(await read('/cgi-bin/magicBox.cgi?action=getSerialNo'), 'sn'));
-  const model = await optional(notes, 'Model', async () => cgiValue(await read('/cgi-bin/magicBox.cgi?action=getDeviceType'), 'type'));
-  const firmware = await optional(notes, 'Firmware', async () => cgiValue(await read('/cgi-bin/magicBox.cgi?action=getSoftwareVersion'), 'version'));
+  const maybe = <T>(what: string, f: () => Promise<T>) => optional(notes, what, f, missing);
+  const serial = await maybe('Serial number', async () => cgiValue(await read('/cgi-bin/magicBox.cgi?action=getSerialNo'), 'sn'));
+  const model = await maybe('Model', async () => cgiValue(await read('/cgi-bin/magicBox.cgi?action=getDeviceType'), 'type'));
+  const firmware = await maybe('Firmware', async () => cgiValue(await read('/cgi-bin/magicBox.cgi?action=getSoftwareVersion'), 'version'));
   const slots = await cgiSlots(read, notes);
-  const titles = (await optional(notes, 'Channel titles', async () => parseChannelTitles(cgiTable(await read('/cgi-bin/configManager.cgi?action=getConfig&name=ChannelTitle'), 'ChannelTitle')))) ?? new Map();
-  const states =
-    (await optional(notes, 'Channel online state', async () => parseCameraStates(cgiCameraStates(await read('/cgi-bin/LogicDeviceManager.cgi?action=getCameraState&uniqueChannels[0]=-1'))))) ?? new Map();
+  const titles = await maybe('Channel titles', async () => parseChannelTitles(cgiTable(await read('/cgi-bin/configManager.cgi?action=getConfig&name=ChannelTitle'), 'ChannelTitle')));
+  const states = await maybe('Channel online state', async () => parseCameraStates(cgiCameraStates(await read('/cgi-bin/LogicDeviceManager.cgi?action=getCameraState&uniqueChannels[0]=-1'))));
   return {
     identity: { serial: serial ?? '', model: model ?? '', firmware: firmware ?? '' },
-    channels: channelsOf(slots, titles, states),
+    channels: channelsOf(slots, titles ?? new Map(), states ?? new Map()),
     notes,
   };
 }

@@ -1,7 +1,7 @@
 import { classifyDahuaError, DAHUA_CODES, describeDahuaError, type DahuaErrorInfo, type DahuaErrorKind } from '../../common/dahua/errors';
 import { loginProof, UnsupportedLogin } from './hash';
 import { HttpFailure, isCertificateFailure, peekCertificate, type PinnedCert, type PresentedCert } from '../core/http';
-import { postJson, sizeLimit, type PostResult } from './transport';
+import { postJson, sizeLimit, type PostResult, type RpcBody } from './transport';
 import { obj } from '../../common/json';
 
 /**
@@ -56,14 +56,9 @@ function sessionId(v: unknown): Session | undefined {
   return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined;
 }
 
-interface RpcReply {
+interface RpcReply extends RpcBody {
   /** The HTTP status it came with (200, or 401 for a challenge or refusal some firmware sends that way). */
   httpStatus: number;
-  result?: unknown;
-  params?: unknown;
-  error?: unknown;
-  session?: unknown;
-  id?: unknown;
 }
 
 const DEFAULT_TIMEOUT = 8000;

@@ -8,7 +8,7 @@ import type { CredentialGate } from '../core/credential-gate';
 import { HttpFailure } from '../core/http';
 import { loginProof, UnsupportedLogin } from './hash';
 import { EnvelopeError, seal } from './sec-envelope';
-import { postJson, sizeLimit, type PostResult } from './transport';
+import { postJson, sizeLimit, type PostResult, type RpcBody } from './transport';
 
 /**
  * The initialisation wizard of a factory-fresh Dahua-family device, as its own
@@ -68,12 +68,6 @@ function words(v: unknown): string | undefined {
   return s || undefined;
 }
 
-interface RpcReply {
-  result?: unknown;
-  params?: unknown;
-  error?: unknown;
-  session?: unknown;
-}
 
 const Status = z.object({ Init: z.union([z.number().int(), z.string().regex(/^\d{1,10}$/).transform(Number)]), Find: z.string().max(16).optional() });
 const Descript = z.object({ contactEmail: z.string().max(254).optional(), contactPhone: z.string().max(64).optional(), mode: z.number().optional() });
@@ -161,7 +155,7 @@ export class DevInitClient {
     return reply.params ?? null;
   }
 
-  private async post(path: string, method: string, body: unknown): Promise<RpcReply> {
+  private async post(path: string, method: string, body: unknown): Promise<RpcBody> {
     this.o.onRequest?.(method);
     const res = await send(new URL(path, this.base), JSON.stringify(body), this.o.timeoutMs ?? 8000);
     if (res.status === 404 || res.status === 501) throw new DevInitError('no-endpoint', `${path} is not there (HTTP ${res.status}): this firmware has no web initialisation`);
@@ -179,7 +173,7 @@ export class DevInitClient {
 }
 
 /** The login challenge's session and the proof for the password (the one login hash, hash.ts); nothing sent for a hash this app does not make. */
-function challengeAnswer(first: RpcReply, password: string): { session: string | number; proof: ReturnType<typeof loginProof> } {
+function challengeAnswer(first: RpcBody, password: string): { session: string | number; proof: ReturnType<typeof loginProof> } {
   const p = obj(first.params);
   const realm = p?.['realm'];
   const random = p?.['random'];
@@ -197,13 +191,13 @@ function challengeAnswer(first: RpcReply, password: string): { session: string |
   }
 }
 
-function codeOf(reply: RpcReply): number | undefined {
+function codeOf(reply: RpcBody): number | undefined {
   const code = obj(reply.error)?.['code'];
   return typeof code === 'number' ? code : undefined;
 }
 
 /** A JSON-RPC refusal as the device said it: method not found apart, everything else 'refused' with its words. */
-function refusal(reply: RpcReply, method: string): DevInitError {
+function refusal(reply: RpcBody, method: string): DevInitError {
   const code = codeOf(reply);
   if (reply.error === undefined || reply.error === null) return new DevInitError('protocol', `${method}: neither a result nor an error`);
   const said = words(obj(reply.error)?.['message']);

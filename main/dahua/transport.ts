@@ -12,6 +12,15 @@ import { HttpFailure, httpRequest, peekCertificate, pinnedTls, textOf, type Pinn
 // The NVR feature and the CLI confirm an https NVR's certificate through these names.
 export { HttpFailure as TransportError, peekCertificate, type PinnedCert };
 
+/** The members of a Dahua JSON-RPC answer, each unchecked (hostile until read). */
+export interface RpcBody {
+  result?: unknown;
+  params?: unknown;
+  error?: unknown;
+  session?: unknown;
+  id?: unknown;
+}
+
 export interface PostResult {
   status: number;
   location?: string;
