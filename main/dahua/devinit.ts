@@ -68,7 +68,6 @@ function words(v: unknown): string | undefined {
   return s || undefined;
 }
 
-
 const Status = z.object({ Init: z.union([z.number().int(), z.string().regex(/^\d{1,10}$/).transform(Number)]), Find: z.string().max(16).optional() });
 const Descript = z.object({ contactEmail: z.string().max(254).optional(), contactPhone: z.string().max(64).optional(), mode: z.number().optional() });
 export type Descript = z.infer<typeof Descript>;
