@@ -1,5 +1,6 @@
 import { isPausedByApp } from '../nvr/pause-marker';
 import { enableOf, isUnusedAddress, MAX_SLOTS, passwordStateOf, type PasswordState } from './remote-device';
+import { obj } from '../json';
 
 /**
  * Pure parsers for newer firmware's camera list (`LogicDeviceManager.getCameraAll`,
@@ -45,7 +46,6 @@ export interface CameraList {
 export class CameraListError extends Error {}
 
 const str = (v: unknown, max = 256): string => (typeof v === 'string' ? v.slice(0, max) : typeof v === 'number' ? String(v) : '');
-const obj = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
 const channelNumber = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < MAX_SLOTS ? v : undefined);
 
 function port(v: unknown): number | undefined {

@@ -1,4 +1,5 @@
 import { isPausedByApp } from '../nvr/pause-marker';
+import { obj } from '../json';
 
 /**
  * Pure parsers for what a Dahua-family NVR answers about its channels. Every
@@ -58,8 +59,6 @@ export interface RemoteDeviceTable {
 export class DahuaParseError extends Error {}
 
 const str = (v: unknown, max = 256): string => (typeof v === 'string' ? v.slice(0, max) : typeof v === 'number' ? String(v) : '');
-const obj = (v: unknown): Record<string, unknown> | undefined =>
-  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
 function port(v: unknown): number | undefined {
   const n = typeof v === 'string' && /^\d{1,5}$/.test(v) ? Number(v) : v;

@@ -1,4 +1,5 @@
 import type { DhipInfo } from '../domain/device';
+import { isRecord } from '../json';
 
 /**
  * DHIP, the discovery protocol of Dahua-family devices (DOMAIN.md): a 32-byte
@@ -92,12 +93,12 @@ export function parseDhipMessage(bytes: Uint8Array): DhipResult<DhipMessage> {
   } catch {
     return { ok: false, reason: 'body is not JSON' };
   }
-  if (!isObject(json)) return { ok: false, reason: 'body is not a JSON object' };
+  if (!isRecord(json)) return { ok: false, reason: 'body is not a JSON object' };
   const { requestId } = frame.value;
   if (json.method === SEARCH_METHOD) return { ok: true, value: { kind: 'search', requestId } };
   const params = json.params;
-  const info = isObject(params) ? params.deviceInfo : undefined;
-  if (json.method !== NOTIFY_METHOD || !isObject(info)) return { ok: false, reason: `not a device answer (method ${text(json.method, 40) ?? '(none)'})` };
+  const info = isRecord(params) ? params.deviceInfo : undefined;
+  if (json.method !== NOTIFY_METHOD || !isRecord(info)) return { ok: false, reason: `not a device answer (method ${text(json.method, 40) ?? '(none)'})` };
   return { ok: true, value: { kind: 'device', requestId, device: readDevice(text(json.mac, 32), info) } };
 }
 
@@ -131,7 +132,7 @@ const IPV4_RE = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1
 
 function readDevice(topMac: string | undefined, i: Record<string, unknown>): DhipDevice {
   const mac = [topMac, text(i.MAC, 32)].find((m) => m !== undefined && MAC_RE.test(m))?.replace(/-/g, ':').toLowerCase();
-  const ipv4 = isObject(i.IPv4Address) ? i.IPv4Address : undefined;
+  const ipv4 = isRecord(i.IPv4Address) ? i.IPv4Address : undefined;
   const ip = text(ipv4?.IPAddress, 15);
   const deviceClass = text(i.DeviceClass, 32);
   const httpPort = port(i.HttpPort);
@@ -159,10 +160,6 @@ function readDevice(topMac: string | undefined, i: Record<string, unknown>): Dhi
   set('name', text(i.MachineName, 64));
   set('ipAddress', ip !== undefined && IPV4_RE.test(ip) ? ip : undefined);
   return out;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Printable text only, trimmed, bounded: a device name is shown to the technician as is. */

@@ -1,4 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
+import { obj } from '../json';
 
 /** Namespaces of WS-Discovery as ONVIF devices speak it (2005/04 draft, WS-Addressing 2004/08). */
 export const NS = {
@@ -71,10 +72,6 @@ function text(v: unknown): string | undefined {
 function words(v: unknown): string[] {
   const t = text(v);
   return t ? t.split(/\s+/).filter(Boolean).slice(0, 64) : [];
-}
-
-function obj(v: unknown): Record<string, unknown> | undefined {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
 function toEndpoint(raw: unknown): ParseResult<WsdEndpoint> {

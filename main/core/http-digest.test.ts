@@ -39,6 +39,29 @@ describe('Digest', () => {
   });
 });
 
+describe('parseChallenges against hostile headers (moved from the Dahua CGI copy)', () => {
+  it.each<[string, string[], { digest: number; unsupported: string[]; basic: boolean }]>([
+    ['Basic only', ['WWW-Authenticate', 'Basic realm="x"'], { digest: 0, unsupported: [], basic: true }],
+    ['an algorithm we do not make', ['WWW-Authenticate', 'Digest realm="x", nonce="n", algorithm=SHA-512-256, qop="auth"'], { digest: 0, unsupported: ['SHA-512-256'], basic: false }],
+    ['no qop (RFC 2069 style)', ['WWW-Authenticate', 'Digest realm="x", nonce="n"'], { digest: 0, unsupported: ['MD5'], basic: false }],
+    ['qop=auth-int only', ['WWW-Authenticate', 'Digest realm="x", nonce="n", qop="auth-int"'], { digest: 0, unsupported: ['MD5'], basic: false }],
+    ['no nonce', ['WWW-Authenticate', 'Digest realm="x", qop="auth"'], { digest: 0, unsupported: ['MD5'], basic: false }],
+    ['an empty nonce', ['WWW-Authenticate', 'Digest realm="x", nonce="", qop="auth"'], { digest: 0, unsupported: ['MD5'], basic: false }],
+    ['no realm', ['WWW-Authenticate', 'Digest nonce="n", qop="auth"'], { digest: 0, unsupported: ['MD5'], basic: false }],
+    ['-sess', ['WWW-Authenticate', 'Digest realm="x", nonce="n", qop="auth", algorithm=MD5-sess'], { digest: 0, unsupported: ['MD5-SESS'], basic: false }],
+    ['another header only', ['Content-Type', 'Digest realm="x", nonce="n", qop="auth"'], { digest: 0, unsupported: [], basic: false }],
+    ['an odd-length header list', ['WWW-Authenticate'], { digest: 0, unsupported: [], basic: false }],
+    ['escaped quotes and commas in a realm', ['WWW-Authenticate', 'Digest realm="a \\"b\\", c", nonce="n", qop="auth"'], { digest: 1, unsupported: [], basic: false }],
+  ])('%s', (_name, headers, want) => {
+    const p = parseChallenges(headers);
+    expect({ digest: p.digest.length, unsupported: p.unsupported, basic: p.basic }).toEqual(want);
+  });
+
+  it('keeps a realm with quotes and commas whole', () => {
+    expect(parseChallenges(['WWW-Authenticate', 'Digest realm="a \\"b\\", c", nonce="n", qop="auth"']).digest[0]?.realm).toBe('a "b", c');
+  });
+});
+
 describe('DigestSession: which request may reuse a nonce', () => {
   const A = { username: 'admin', password: 'Pass-one-1' };
   const B = { username: 'admin', password: 'Pass-two-2' };

@@ -125,10 +125,10 @@ function headerUsername(username: string): string {
   return /^[\x20-\x7e]*$/.test(username) ? username : Buffer.from(username, 'utf8').toString('latin1');
 }
 
-/** Builds the Authorization value and advances the challenge's nonce count (never reused for a nonce, across clients). */
 /** A cnonce of 16 hex digits (about 60 random bits) from Node's buffered UUID source: no system call per request. */
 const newCnonce = () => randomUUID().replace(/-/g, '').slice(0, 16);
 
+/** Builds the Authorization value and advances the challenge's nonce count (never reused for a nonce, across clients). */
 export function digestAuthorization(c: DigestChallenge, username: string, password: string, method: string, uri: string, cnonce = newCnonce()): string {
   c.nc = nextNc(c);
   const nc = c.nc.toString(16).padStart(8, '0');
@@ -237,7 +237,7 @@ export interface DigestHooks {
 
 /**
  * A request signed by Digest, for callers with no other scheme to try (a
- * snapshot GET; later the Dahua CGI): the first round trip fetches the
+ * snapshot GET, the Dahua CGI reads): the first round trip fetches the
  * challenge, a stale or refused-reuse answer is signed again with the new
  * nonce, a wrong password is reported once and its 401 returned. Answers that
  * are not 401 are returned as they are; a 401 without a usable Digest challenge

@@ -1,6 +1,8 @@
 import { classifyDahuaError, DAHUA_CODES, describeDahuaError, type DahuaErrorInfo, type DahuaErrorKind } from '../../common/dahua/errors';
 import { loginProof, UnsupportedLogin } from './hash';
-import { peekCertificate, postJson, TransportError, type PinnedCert, type PostResult } from './transport';
+import { HttpFailure, isCertificateFailure, peekCertificate, type PinnedCert, type PresentedCert } from '../core/http';
+import { postJson, sizeLimit, type PostResult, type RpcBody } from './transport';
+import { obj } from '../../common/json';
 
 /**
  * A client of the web JSON-RPC a Dahua-family NVR's own web page uses
@@ -8,12 +10,6 @@ import { peekCertificate, postJson, TransportError, type PinnedCert, type PostRe
  * signs in on its own: `login()` is one sign-in (two requests); the caller
  * decides (through the credential gate) whether to call it again.
  */
-
-/** The certificate an https NVR presented, for the technician to confirm (all public). */
-export interface PresentedCert extends PinnedCert {
-  subject: string;
-  validTo: string;
-}
 
 export class DahuaError extends Error {
   readonly info: DahuaErrorInfo;
@@ -46,7 +42,7 @@ export interface DahuaClientOptions {
   timeoutMs?: number;
   /** Answers larger than this are refused (a huge or endless body is not a channel table). */
   maxBodyBytes?: number;
-  /** For an https NVR: the certificate the technician confirmed (see transport.ts). */
+  /** For an https NVR: the certificate the technician confirmed (main/core/http.ts, pinnedTls). */
   pinned?: PinnedCert;
   /** Called with each request's method, never with params (they may hold a hash). */
   onRequest?: (method: string) => void;
@@ -60,14 +56,9 @@ function sessionId(v: unknown): Session | undefined {
   return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined;
 }
 
-interface RpcReply {
+interface RpcReply extends RpcBody {
   /** The HTTP status it came with (200, or 401 for a challenge or refusal some firmware sends that way). */
   httpStatus: number;
-  result?: unknown;
-  params?: unknown;
-  error?: unknown;
-  session?: unknown;
-  id?: unknown;
 }
 
 const DEFAULT_TIMEOUT = 8000;
@@ -231,25 +222,25 @@ export class DahuaRpcClient {
   /** One POST; a transport failure becomes a DahuaError that says whether the request may have reached the NVR. */
   private async send(url: URL, method: string, json: string): Promise<PostResult> {
     const timeoutMs = this.o.timeoutMs ?? DEFAULT_TIMEOUT;
+    const maxBodyBytes = this.o.maxBodyBytes ?? DEFAULT_MAX_BODY;
     try {
-      return await postJson(url, json, { timeoutMs, maxBodyBytes: this.o.maxBodyBytes ?? DEFAULT_MAX_BODY, pinned: this.o.pinned });
+      return await postJson(url, json, { timeoutMs, maxBodyBytes, ...(this.o.pinned ? { pinned: this.o.pinned } : {}) });
     } catch (err) {
-      if (!(err instanceof TransportError)) throw err;
-      if (err.kind === 'too-large') throw lost(new DahuaError({ kind: 'protocol' }, `${method}: ${err.message}`));
-      if (err.kind === 'untrusted-cert') {
-        if (this.o.pinned) throw new DahuaError({ kind: 'untrusted-cert' }, err.message);
-        // Nothing was sent (the handshake failed first): read what the NVR presents so the technician can decide.
-        const cert = await peekCertificate(url, timeoutMs).catch(() => undefined);
-        throw new DahuaError({ kind: 'untrusted-cert' }, cert ? `SHA-256 ${cert.fingerprint256}` : '', cert);
-      }
+      if (!(err instanceof HttpFailure)) throw err;
+      if (err.kind === 'too-large') throw lost(new DahuaError({ kind: 'protocol' }, `${method}: ${sizeLimit(maxBodyBytes)}`));
+      if (isCertificateFailure(err)) throw await this.untrusted(err, url, timeoutMs);
       const e = new DahuaError({ kind: 'unreachable' }, err.message);
-      throw err.kind === 'unreachable' && NOT_SENT.test(err.message) ? e : lost(e);
+      throw err.sent ? lost(e) : e;
     }
   }
-}
 
-/** Transport failures that happen before a request leaves the laptop: nothing reached the NVR. */
-const NOT_SENT = /^(ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EADDRNOTAVAIL)$/;
+  /** The certificate was refused before anything was sent: read what the NVR presents so the technician can decide. */
+  private async untrusted(err: HttpFailure, url: URL, timeoutMs: number): Promise<DahuaError> {
+    if (this.o.pinned) return new DahuaError({ kind: 'untrusted-cert' }, err.message);
+    const cert = await peekCertificate(url, timeoutMs).catch(() => undefined);
+    return new DahuaError({ kind: 'untrusted-cert' }, cert ? `SHA-256 ${cert.fingerprint256}` : '', cert);
+  }
+}
 
 /** Marks an error as "the request may have reached the NVR; its answer is lost or unreadable". */
 function lost(e: DahuaError): DahuaError {
@@ -281,10 +272,6 @@ function replyOf(res: PostResult, path: string, method: string): RpcReply {
   const reply = obj(data);
   if (!reply) throw lost(new DahuaError({ kind: 'protocol' }, `${method}: the answer is not a JSON object`));
   return { ...reply, httpStatus: res.status };
-}
-
-function obj(v: unknown): Record<string, unknown> | undefined {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
 /** Scheme, host and path of a Location header, nothing more (no query, no credentials). */

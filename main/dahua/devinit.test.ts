@@ -6,6 +6,7 @@ import { startDevInitSim, type DevInitSim } from '../../sim/devinit/device';
 import type { DevInitFirmware } from '../../sim/devinit/firmware';
 import { CredentialGate } from '../core/credential-gate';
 import { DevInitClient, DevInitError, initialiseDevice, settleLostAccount, type WizardHooks } from './devinit';
+import { dahuaDefaultHash, dahuaOldDigest } from './hash';
 
 // Socket test: run inside `unshare -n` (scripts/sandbox.sh). Block 127.72.1.0/24.
 // The simulated camera (sim/devinit) is an independent reading of DOMAIN.md; each shape's public source is named
@@ -194,6 +195,15 @@ describe('hostile answers', () => {
     if (r.deviceWords) expect(r.deviceWords).toBe('no  way');
   });
 
+  it('a huge answer is cut at the cap, declared or streamed: the wizard stops at the status, saying why', async () => {
+    const huge = `{"result":true,"params":{"Init":1,"x":"${'a'.repeat(300 * 1024)}"}}`;
+    for (const headers of [{}, { 'Content-Length': String(huge.length) }] as Record<string, string>[]) {
+      await new Promise<void>((r) => (fake ? fake.close(() => r()) : r()));
+      const url = await answering(() => ({ headers, body: huge }));
+      expect(await wizard(url).run()).toMatchObject({ outcome: 'unsupported-firmware', step: 'status', detail: expect.stringMatching(/larger than 256 KB/) });
+    }
+  });
+
   it("a getEncryptInfo of an unknown shape stops before the account (the password is not sent)", async () => {
     const seen: string[] = [];
     const url = await answering((_p, body) => {
@@ -205,6 +215,32 @@ describe('hostile answers', () => {
     });
     expect(await wizard(url).run()).toMatchObject({ outcome: 'unsupported-firmware', step: 'key' });
     expect(seen).not.toContain('DevInit.account');
+  });
+
+  // The login variants of DOMAIN.md ("Login variants"): the proving sign-in makes the same proof as the NVR client (hash.ts).
+  it.each([
+    ['Default', (pw: string) => dahuaDefaultHash('admin', pw, 'r', 'rnd'), true],
+    ['OldDigest', (pw: string) => dahuaOldDigest(pw), true],
+    ['Basic', () => '', false],
+    ['WatchNet', () => '', false],
+  ] as const)('the proving sign-in answers a %s challenge with the one login hash, or sends nothing it cannot make', async (encryption, expected, makes) => {
+    const seen: string[] = [];
+    const url = await answering((_p, body) => {
+      const b = JSON.parse(body) as { method: string; params: { password: string }; session?: string };
+      if (b.method === 'global.logout') return { body: '{"result":true}' };
+      seen.push(b.params.password);
+      if (b.session === undefined) return { body: JSON.stringify({ result: false, error: { code: 268632079 }, params: { realm: 'r', random: 'rnd', encryption }, session: 's1' }) };
+      return { body: JSON.stringify({ result: b.params.password === expected(NEW), session: 's1', ...(b.params.password === expected(NEW) ? {} : { error: { code: 268632085 } }) }) };
+    });
+    const signIn = new DevInitClient({ url, timeoutMs: 2000 }).signIn(NEW);
+    if (makes) {
+      await signIn;
+      expect(seen[1]).toBe(expected(NEW));
+    } else {
+      await expect(signIn).rejects.toMatchObject({ kind: 'protocol', message: expect.stringMatching(/sign-in this app does not make/) });
+      expect(seen).toEqual(['']);
+    }
+    expect(seen.join()).not.toContain(NEW);
   });
 
   it('refuses https, credentials in the address and non-http schemes at construction', () => {

@@ -1,12 +1,14 @@
-import { createHash } from 'node:crypto';
-import { request, type IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import { classifyDahuaError, DAHUA_CODES } from '../../common/dahua/errors';
 import type { Clock } from '../../common/clock';
 import type { InitOutcome, InitStep } from '../../common/init/outcomes';
 import { initPasswordProblem } from '../../common/init/rules';
+import { obj } from '../../common/json';
 import type { CredentialGate } from '../core/credential-gate';
+import { HttpFailure } from '../core/http';
+import { loginProof, UnsupportedLogin } from './hash';
 import { EnvelopeError, seal } from './sec-envelope';
+import { postJson, sizeLimit, type PostResult, type RpcBody } from './transport';
 
 /**
  * The initialisation wizard of a factory-fresh Dahua-family device, as its own
@@ -64,13 +66,6 @@ function words(v: unknown): string | undefined {
   if (typeof v !== 'string') return undefined;
   const s = v.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim().slice(0, 200);
   return s || undefined;
-}
-
-interface RpcReply {
-  result?: unknown;
-  params?: unknown;
-  error?: unknown;
-  session?: unknown;
 }
 
 const Status = z.object({ Init: z.union([z.number().int(), z.string().regex(/^\d{1,10}$/).transform(Number)]), Find: z.string().max(16).optional() });
@@ -146,21 +141,8 @@ export class DevInitClient {
     const first = await this.post('/RPC2_Login', 'global.login', { method: 'global.login', params, id: this.nextId++ });
     if (first.result === true) throw new DevInitError('protocol', 'the device accepted a sign-in without a password');
     if (codeOf(first) !== DAHUA_CODES.loginChallenge) throw refusal(first, 'global.login');
-    const p = first.params as Record<string, unknown> | undefined;
-    const realm = p?.['realm'];
-    const random = p?.['random'];
-    const session = first.session;
-    if (typeof realm !== 'string' || typeof random !== 'string' || !(typeof session === 'string' || typeof session === 'number')) {
-      throw new DevInitError('protocol', 'the login challenge lacks realm, random or session');
-    }
-    if ((p?.['encryption'] ?? 'Default') !== 'Default') throw new DevInitError('protocol', 'the device asks for a login hash other than Default');
-    const hash = md5(`admin:${random}:${md5(`admin:${realm}:${password}`)}`);
-    const second = await this.post('/RPC2_Login', 'global.login', {
-      method: 'global.login',
-      params: { ...params, password: hash, authorityType: 'Default', passwordType: 'Default' },
-      id: this.nextId++,
-      session,
-    });
+    const { session, proof } = challengeAnswer(first, password);
+    const second = await this.post('/RPC2_Login', 'global.login', { method: 'global.login', params: { ...params, ...proof }, id: this.nextId++, session });
     if (second.result !== true) throw refusal(second, 'global.login');
     await this.post('/RPC2', 'global.logout', { method: 'global.logout', params: null, id: this.nextId++, session: second.session ?? session }).catch(() => undefined);
   }
@@ -172,9 +154,9 @@ export class DevInitClient {
     return reply.params ?? null;
   }
 
-  private async post(path: string, method: string, body: unknown): Promise<RpcReply> {
+  private async post(path: string, method: string, body: unknown): Promise<RpcBody> {
     this.o.onRequest?.(method);
-    const res = await postJson(new URL(path, this.base), JSON.stringify(body), this.o.timeoutMs ?? 8000);
+    const res = await send(new URL(path, this.base), JSON.stringify(body), this.o.timeoutMs ?? 8000);
     if (res.status === 404 || res.status === 501) throw new DevInitError('no-endpoint', `${path} is not there (HTTP ${res.status}): this firmware has no web initialisation`);
     if (res.status !== 200) throw new DevInitError('protocol', `${method}: HTTP ${res.status}`);
     let data: unknown;
@@ -183,23 +165,41 @@ export class DevInitClient {
     } catch {
       throw new DevInitError('protocol', `${method}: the answer is not JSON`);
     }
-    if (!data || typeof data !== 'object' || Array.isArray(data)) throw new DevInitError('protocol', `${method}: the answer is not a JSON object`);
-    return data as RpcReply;
+    const reply = obj(data);
+    if (!reply) throw new DevInitError('protocol', `${method}: the answer is not a JSON object`);
+    return reply;
   }
 }
 
-const md5 = (s: string) => createHash('md5').update(s, 'utf8').digest('hex').toUpperCase();
+/** The login challenge's session and the proof for the password (the one login hash, hash.ts); nothing sent for a hash this app does not make. */
+function challengeAnswer(first: RpcBody, password: string): { session: string | number; proof: ReturnType<typeof loginProof> } {
+  const p = obj(first.params);
+  const realm = p?.['realm'];
+  const random = p?.['random'];
+  const encryption = p?.['encryption'] ?? 'Default';
+  const session = first.session;
+  if (typeof realm !== 'string' || typeof random !== 'string' || !(typeof session === 'string' || typeof session === 'number')) {
+    throw new DevInitError('protocol', 'the login challenge lacks realm, random or session');
+  }
+  try {
+    if (typeof encryption !== 'string') throw new UnsupportedLogin('a sign-in method the challenge does not name');
+    return { session, proof: loginProof(encryption, { username: 'admin', password, realm, random, https: false }) };
+  } catch (err) {
+    if (err instanceof UnsupportedLogin) throw new DevInitError('protocol', `the device asks for a sign-in this app does not make (${err.message})`);
+    throw err;
+  }
+}
 
-function codeOf(reply: RpcReply): number | undefined {
-  const e = reply.error as Record<string, unknown> | undefined;
-  return e && typeof e['code'] === 'number' ? e['code'] : undefined;
+function codeOf(reply: RpcBody): number | undefined {
+  const code = obj(reply.error)?.['code'];
+  return typeof code === 'number' ? code : undefined;
 }
 
 /** A JSON-RPC refusal as the device said it: method not found apart, everything else 'refused' with its words. */
-function refusal(reply: RpcReply, method: string): DevInitError {
+function refusal(reply: RpcBody, method: string): DevInitError {
   const code = codeOf(reply);
   if (reply.error === undefined || reply.error === null) return new DevInitError('protocol', `${method}: neither a result nor an error`);
-  const said = words((reply.error as Record<string, unknown>)['message']);
+  const said = words(obj(reply.error)?.['message']);
   const info = classifyDahuaError(reply.error, reply.params);
   if (info.kind === 'method-not-found') return new DevInitError('method-not-found', `${method}: the firmware does not offer it`, { code, ...(said ? { words: said } : {}) });
   return new DevInitError('refused', `${method}: the device refused${said ? `: "${said}"` : ''}${code !== undefined ? ` (code ${code})` : ''}`, {
@@ -227,33 +227,20 @@ function sealed(body: unknown, info: unknown): SealedParams {
 }
 
 /**
- * One JSON POST over plain http: no redirect followed, the answer size-limited.
- * A connection refused (or no route) is 'unreachable'; a reset or silence after
- * the request left is 'answer-lost' — the device may have carried it out.
+ * One JSON POST through the core HTTP layer (transport.ts): no redirect
+ * followed, the answer size-limited. Nothing answered before the request could
+ * leave is 'unreachable'; a reset or silence after it left is 'answer-lost' —
+ * the device may have carried it out.
  */
-function postJson(url: URL, json: string, timeoutMs: number): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    let sent = false;
-    const req = request(url, { method: 'POST', agent: false, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) } }, (res: IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > MAX_BODY) res.destroy(new DevInitError('protocol', `the answer is larger than ${MAX_BODY / 1024} KB`));
-        else chunks.push(c);
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', (e) => reject(e instanceof DevInitError ? e : new DevInitError('answer-lost', `the answer broke off (${e.message})`)));
-    });
-    const timer = setTimeout(() => req.destroy(new DevInitError(sent ? 'answer-lost' : 'unreachable', `no answer within ${timeoutMs / 1000} s`)), timeoutMs);
-    req.on('close', () => clearTimeout(timer));
-    req.on('socket', (s) => s.once('connect', () => (sent = true)));
-    req.on('error', (e: NodeJS.ErrnoException) => {
-      if (e instanceof DevInitError) return reject(e);
-      reject(new DevInitError(sent ? 'answer-lost' : 'unreachable', sent ? `the connection dropped before the answer (${e.code ?? e.message})` : `nothing answered (${e.code ?? e.message})`));
-    });
-    req.end(json);
-  });
+async function send(url: URL, json: string, timeoutMs: number): Promise<PostResult> {
+  try {
+    return await postJson(url, json, { timeoutMs, maxBodyBytes: MAX_BODY });
+  } catch (err) {
+    if (!(err instanceof HttpFailure)) throw err;
+    if (err.kind === 'too-large') throw new DevInitError('protocol', sizeLimit(MAX_BODY));
+    if (!err.sent) throw new DevInitError('unreachable', `nothing answered (${err.message})`);
+    throw new DevInitError('answer-lost', `the answer did not come back (${err.message})`);
+  }
 }
 
 // ---------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import { constants, createCipheriv, createDecipheriv, createHash, generateKeyPairSync, privateDecrypt, randomBytes, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { obj } from '../../common/json';
 
 /**
  * A test double of a Dahua NVR's web JSON-RPC for this folder's unit tests
@@ -75,7 +76,8 @@ export interface FakeNvr {
 
 const md5 = (s: string) => createHash('md5').update(s, 'utf8').digest('hex').toUpperCase();
 const REALM = 'Login to FAKE0001';
-const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+/** A request's fields, or none: the fake reads hostile test input the same way the client does. */
+const fields = (v: unknown): Record<string, unknown> => obj(v) ?? {};
 const IV = Buffer.from('0000000000000000');
 
 function makeKey(): { pub: string; privateKey: KeyObject } {
@@ -188,11 +190,11 @@ function sealed(f: Fake, p: Record<string, unknown>, run: (body: unknown) => unk
 /** secSetCamera's body, applied camera by camera; the answer as the faults say. */
 function setCamera(f: Fake, body: unknown): unknown {
   f.sealedWrites.push(body);
-  const sent = obj(body)['cameras'];
-  const verdicts = (Array.isArray(sent) ? sent.map(obj) : []).map((cam) => {
+  const sent = fields(body)['cameras'];
+  const verdicts = (Array.isArray(sent) ? sent.map(fields) : []).map((cam) => {
     const uc = cam['UniqueChannel'] as number;
     const refused = f.faults.refuseInside.includes(uc + 1);
-    if (!refused) store(f.cameras[uc], obj(cam['DeviceInfo']), cam['Enable']);
+    if (!refused) store(f.cameras[uc], fields(cam['DeviceInfo']), cam['Enable']);
     return { UniqueChannel: uc, failedCode: refused ? 1 : 0 };
   });
   if (f.faults.setAnswer === 'result-only') return { result: true };
@@ -202,9 +204,9 @@ function setCamera(f: Fake, body: unknown): unknown {
 
 function setConfig(f: Fake, p: Record<string, unknown>): Answer {
   const t = p['table'];
-  const entries: [number, unknown][] = Array.isArray(t) ? t.map((v, i) => [i, v]) : Object.entries(obj(t)).map(([k, v]) => [Number(/_(\d+)$/.exec(k)?.[1]), v]);
+  const entries: [number, unknown][] = Array.isArray(t) ? t.map((v, i) => [i, v]) : Object.entries(fields(t)).map(([k, v]) => [Number(/_(\d+)$/.exec(k)?.[1]), v]);
   if (p['name'] !== 'RemoteDevice' || !entries.length || entries.some(([i]) => !Number.isInteger(i))) return { code: REFUSED };
-  entries.forEach(([i, v]) => store(f.cameras[i], obj(v), obj(v)['Enable']));
+  entries.forEach(([i, v]) => store(f.cameras[i], fields(v), fields(v)['Enable']));
   return { params: { options: null }, result: true };
 }
 
@@ -236,7 +238,7 @@ function methodsOf(f: Fake): Record<string, Method> {
 
 /** /RPC2_Login: the challenge, then the Default hash of admin's password. */
 function login(f: Fake, b: Record<string, unknown>): unknown {
-  const p = obj(b['params']);
+  const p = fields(b['params']);
   if (!p['password']) {
     f.random = String(100000000 + Math.floor(Math.random() * 899999999));
     return { error: { code: 268632079 }, params: { encryption: 'Default', random: f.random, realm: REALM }, result: false, session: 'fake-session' };
@@ -246,7 +248,7 @@ function login(f: Fake, b: Record<string, unknown>): unknown {
 }
 
 function handle(f: Fake, methods: Record<string, Method>, req: IncomingMessage, res: ServerResponse, raw: string): void {
-  const b = obj(JSON.parse(raw || '{}'));
+  const b = fields(JSON.parse(raw || '{}'));
   const method = String(b['method']);
   f.requests.push({ method, raw });
   const send = (body: unknown) => {
@@ -256,7 +258,7 @@ function handle(f: Fake, methods: Record<string, Method>, req: IncomingMessage, 
   if (req.url === '/RPC2_Login') return send(login(f, b));
   const code = f.faults.refuse[method];
   const handler = Object.hasOwn(methods, method) ? methods[method] : undefined;
-  const a: Answer = code !== undefined ? { code } : handler ? handler(obj(b['params'])) : { code: 268894210 };
+  const a: Answer = code !== undefined ? { code } : handler ? handler(fields(b['params'])) : { code: 268894210 };
   if (f.faults.drop.includes(method)) return void res.socket?.destroy();
   if (f.faults.stall.includes(method)) return;
   send('code' in a ? { error: { code: a.code, message: 'Refused by the fake' }, id: b['id'], result: false, session: b['session'] } : { id: b['id'], ...a, session: b['session'] });

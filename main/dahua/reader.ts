@@ -3,6 +3,7 @@ import { CameraListError, parseCameraList } from '../../common/dahua/logic-devic
 import { DahuaParseError, parseCameraStates, parseChannelTitles, parseRemoteDeviceTable, type ConnectionState, type RemoteSlot } from '../../common/dahua/remote-device';
 import { DahuaError, type DahuaRpcClient } from './client';
 import { isRefusal } from './sealed-call';
+import { obj } from '../../common/json';
 
 export interface NvrRead {
   identity: NvrIdentity;
@@ -10,15 +11,17 @@ export interface NvrRead {
   notes: string[];
 }
 
-const obj = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
 const s = (v: unknown): string => (typeof v === 'string' ? v.slice(0, 200) : '');
 
-/** A read that may be missing on some firmware: a note instead of a failure. Session expiry still ends the read. */
-async function optional<T>(notes: string[], what: string, f: () => Promise<T>): Promise<T | undefined> {
+/** What a signed-in read may shrug off: anything but a session that ended or an NVR that stopped answering. */
+const missingOnSomeFirmware = (err: DahuaError) => err.kind !== 'session-expired' && err.kind !== 'unreachable';
+
+/** A read that may be missing on some firmware: a note instead of a failure, for the errors `tolerated` names. */
+export async function optional<T>(notes: string[], what: string, f: () => Promise<T>, tolerated = missingOnSomeFirmware): Promise<T | undefined> {
   try {
     return await f();
   } catch (err) {
-    if (err instanceof DahuaError && err.kind !== 'session-expired' && err.kind !== 'unreachable') {
+    if (err instanceof DahuaError && tolerated(err)) {
       notes.push(`${what}: ${err.message}`);
       return undefined;
     }

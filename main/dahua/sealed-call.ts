@@ -1,5 +1,6 @@
 import { DahuaError, type DahuaRpcClient } from './client';
 import { EnvelopeError, openWithKey, sealKeyOf, sealWith, type SealKey } from './sec-envelope';
+import { obj } from '../../common/json';
 
 /**
  * Sealed calls as the NVR's own web page makes them (DOMAIN.md, "The seal"):
@@ -47,7 +48,7 @@ export async function sealedCall(client: DahuaRpcClient, key: SealKey, method: s
   const env = sealWith(params, key);
   const reply = await client.request(method, { salt: env.salt, cipher: env.cipher, content: env.content });
   const p = reply.params;
-  const content = p && typeof p === 'object' && !Array.isArray(p) ? (p as Record<string, unknown>)['content'] : undefined;
+  const content = obj(p)?.['content'];
   if (typeof content !== 'string' || content.length > MAX_CONTENT) throw new UnreadableAnswer(`the NVR's answer to ${method} carries no sealed content`);
   try {
     return openWithKey(content, env.key, env.mode);

@@ -1,6 +1,6 @@
-import http from 'node:http';
 import { inNetwork, isIpv4 } from '../../common/discovery/net';
 import { MAX_DESCRIPTION_BYTES } from '../../common/discovery/ssdp';
+import { HttpFailure, httpRequest, textOf } from '../core/http';
 import type { AdapterNet } from './types';
 
 export interface FetchLimits {
@@ -20,6 +20,8 @@ export type FetchResult =
  * GETs a device description with every guard a hostile LAN needs: only from
  * the responder itself, redirects only on that host, a byte cap, and one
  * deadline for the whole exchange so a trickling body cannot stall the scan.
+ * Each hop is one exchange of the app's HTTP layer (main/core/http.ts), which
+ * caps the body and hands a redirect back instead of following it.
  */
 export async function fetchDescription(url: string, limits: FetchLimits): Promise<FetchResult> {
   const deadline = Date.now() + (limits.timeoutMs ?? 3000);
@@ -59,33 +61,16 @@ type Once =
   | { kind: 'redirect'; location: string }
   | { kind: 'error'; reason: 'oversized' | 'timeout' | 'fetch-failed'; detail: string };
 
-function getOnce(u: URL, deadline: number, maxBytes: number): Promise<Once> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const finish = (r: Once) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      req.destroy();
-      resolve(r);
-    };
-    const req = http.get(u, { agent: false, headers: { accept: 'text/xml, application/xml' } }, (res) => {
-      const status = res.statusCode ?? 0;
-      if (status >= 300 && status < 400 && res.headers.location) return finish({ kind: 'redirect', location: res.headers.location });
-      if (status !== 200) return finish({ kind: 'error', reason: 'fetch-failed', detail: `HTTP ${status}` });
-      const declared = Number(res.headers['content-length'] ?? 0);
-      if (declared > maxBytes) return finish({ kind: 'error', reason: 'oversized', detail: `Content-Length ${declared}` });
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > maxBytes) return finish({ kind: 'error', reason: 'oversized', detail: `body over ${maxBytes} bytes` });
-        chunks.push(c);
-      });
-      res.on('end', () => finish({ kind: 'body', body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', (e) => finish({ kind: 'error', reason: 'fetch-failed', detail: e.message }));
-    });
-    req.on('error', (e) => finish({ kind: 'error', reason: 'fetch-failed', detail: e.message }));
-    const timer = setTimeout(() => finish({ kind: 'error', reason: 'timeout', detail: 'description not received in time' }), Math.max(1, deadline - Date.now()));
-  });
+async function getOnce(u: URL, deadline: number, maxBytes: number): Promise<Once> {
+  try {
+    const a = await httpRequest({ method: 'GET', url: u, headers: { accept: 'text/xml, application/xml' }, timeoutMs: Math.max(1, deadline - Date.now()), maxBytes, returnRedirects: true });
+    const location = a.headers.location;
+    if (a.status >= 300 && a.status < 400 && location) return { kind: 'redirect', location };
+    if (a.status !== 200) return { kind: 'error', reason: 'fetch-failed', detail: `HTTP ${a.status}` };
+    return { kind: 'body', body: textOf(a) };
+  } catch (e) {
+    if (!(e instanceof HttpFailure)) throw e;
+    const reason = e.kind === 'too-large' ? 'oversized' : e.kind === 'timeout' ? 'timeout' : 'fetch-failed';
+    return { kind: 'error', reason, detail: reason === 'timeout' ? 'description not received in time' : e.message };
+  }
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { SecEnvelopeError } from '../nvr/sec-camera';
 import { checkDevicePassword, type DevInitFirmware } from './firmware';
 import { keyOf } from './keys';
+import { obj } from '../../common/json';
 
 /**
  * The factory-fresh camera's `/OutsideCmd` JSON-RPC (no sign-in), one handler
@@ -76,7 +77,6 @@ export interface Call {
 type Method = (d: Device, c: Call) => Reply;
 
 const refuse = (code: number, message: string): Reply => ({ code, message });
-const obj = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
 
 /** The web wizard builds these without a `session` member; firmware refuses one that has it. */
 const NO_SESSION = new Set(['DevInit.getStatus', 'DevInit.account', 'DevInit.access']);

@@ -43,6 +43,4 @@ export function errorBody(id: unknown, session: unknown, code: number, message: 
   return { error: { code, message }, id, ...(params !== undefined ? { params } : {}), result: false, session };
 }
 
-export function obj(v: unknown): Record<string, unknown> | undefined {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
+export { obj } from '../../../common/json';
