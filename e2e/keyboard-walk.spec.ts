@@ -84,8 +84,7 @@ test('keyboard only: devices, a reset case through the closed loop, a camera syn
     const cell = page.getByTestId(id).first();
     expect(await cell.evaluate((e) => e.scrollWidth <= e.clientWidth), `${id} not cut`).toBe(true);
   }
-  const warn = page.getByTestId('not-initialised');
-  expect(await whollyInside(warn, warn.locator('xpath=ancestor::*[@role="gridcell"][1]'))).toBe(true);
+  // The "Not initialised" warning drawn whole in its cell at 1024 px: init.spec.ts, whose site has a factory-fresh camera.
   await page.setViewportSize({ width: 1360, height: 860 });
 
   // Password reset: start a case for the NVR the inventory found.
