@@ -61,7 +61,9 @@ export function runInThrowawayKeyring(command, env = process.env) {
   const stop = () => process.kill(-child.pid, 'SIGTERM');
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, stop);
   return new Promise((resolve) => {
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': 'exit' can come before the last of stderr was read,
+    // and process.exit() after it would drop a final line that has no newline.
+    child.on('close', (code, signal) => {
       for (const sig of ['SIGINT', 'SIGTERM']) process.off(sig, stop);
       rmSync(dir, { recursive: true, force: true });
       resolve(code ?? (signal ? 1 : 0));
