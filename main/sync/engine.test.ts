@@ -135,6 +135,7 @@ describe('late apply under a starved process', () => {
           await c.setUser(cr, u);
           justSet = true;
         },
+        getDeviceInformation: (cr) => c.getDeviceInformation(cr),
         async getUsers(cr) {
           const users = await c.getUsers(cr);
           if (justSet) {

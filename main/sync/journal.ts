@@ -39,9 +39,13 @@ export const JournalRecord = z.discriminatedUnion('t', [
   z.object({ t: z.literal('lock'), key: Key, until: At }),
   /**
    * `candidate`: position (0-based) of the current password that signed in, so a resumed run knows which old one
-   * to look for; `known`: the same, in the passwords given for this account alone (the run's memory, not the journal, holds them).
+   * to look for; `known`: the same, in the passwords given for this account alone (the run's memory, not the journal, holds them);
+   * `via`: the camera's Administrator account that sent SetUser for this one (which may not change itself).
    */
-  z.object({ t: z.literal('setuser-sent'), key: Key, at: At, candidate: z.number().int().min(0).max(10).optional(), known: z.number().int().min(0).max(10).optional() }),
+  z.object({
+    t: z.literal('setuser-sent'), key: Key, at: At, candidate: z.number().int().min(0).max(10).optional(), known: z.number().int().min(0).max(10).optional(),
+    via: z.string().min(1).max(64).optional(),
+  }),
   /** `applyDelayMs`: how long the camera kept the old password after SetUser (0: at once), so later accounts wait as long. */
   /** The camera answered SetUser (success, a fault, or a dropped connection after the request left): it reached the camera. */
   /** `refused`: the camera answered with a fault, so the change never landed and a later pass may send it again. */
@@ -70,6 +74,8 @@ export interface JournalState {
   replaced: Map<string, { kind: 'current' | 'known'; index: number }>;
   /** App-clock time of each account's last SetUser. */
   setAt: Map<string, number>;
+  /** Accounts whose last SetUser an Administrator of the camera sent: that account's name. */
+  via: Map<string, string>;
   /** Per device: the longest time a camera kept an old password after SetUser in this run. */
   applyDelay: Map<string, number>;
   /** Accounts whose last SetUser is known to have reached the camera: never sent again in this run. */
@@ -98,7 +104,7 @@ export function foldRecord(state: JournalState | undefined, rec: JournalRecord):
   if (rec.t === 'run') {
     return {
       runId: rec.runId, startedAt: rec.startedAt, maxFailedAuths: rec.maxFailedAuths, concurrency: rec.concurrency,
-      targets: rec.targets, outcomes: new Map(), setUserPending: new Set(), setUserSent: new Set(), setUserAnswered: new Set(), replaced: new Map(), setAt: new Map(), applyDelay: new Map(), verified: new Set(),
+      targets: rec.targets, outcomes: new Map(), setUserPending: new Set(), setUserSent: new Set(), setUserAnswered: new Set(), replaced: new Map(), setAt: new Map(), via: new Map(), applyDelay: new Map(), verified: new Set(),
       gate: [], ended: false, badLines: state?.badLines ?? 0, pendingTry: new Map(),
     };
   }
@@ -142,6 +148,8 @@ export function foldRecord(state: JournalState | undefined, rec: JournalRecord):
       else if (rec.candidate !== undefined) state.replaced.set(rec.key, { kind: 'current', index: rec.candidate });
       else state.replaced.delete(rec.key);
       state.setAt.set(rec.key, rec.at);
+      if (rec.via !== undefined) state.via.set(rec.key, rec.via);
+      else state.via.delete(rec.key);
       break;
     case 'setuser-answered':
       if (rec.refused) {
