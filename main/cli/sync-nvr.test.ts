@@ -87,6 +87,45 @@ describe('nvr-console sync --nvr', () => {
     for (const q of log.filter((x) => !x.sealed)) for (const secret of [NEW, OLD, SITE_CREDENTIALS.cameraOperator.password]) expect(q.raw).not.toContain(secret);
   });
 
+  it("a channel the NVR signs in to as the camera's Operator (`onvif`): the camera's admin changes that account too; the channel records with the new password, exit 0", async () => {
+    const s = await startLoopSite();
+    const cam = s.cameras[3]!;
+    const f = files('operator', [{ xaddr: cam.xaddr, username: 'admin' }]);
+    const r = await sync(s, f, secrets(), '--json');
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const rows = parse(r.stdout);
+    expect(rows.filter((x) => x.kind === 'camera').map((x) => [x.username, x.outcome])).toEqual([['admin', 'updated'], ['onvif', 'updated']]);
+    expect(channelRows(rows)[3]).toMatchObject({ username: 'onvif', outcome: 'recording', enabled: true, detail: expect.stringMatching(/Camera \(onvif\): Updated.*set by the camera's Administrator account "admin"/) });
+    // From the camera and the NVR themselves: both accounts hold the new password, the Operator is still one, the NVR stores it.
+    expect(cam.users.checkPassword('onvif', NEW) && cam.users.checkPassword('admin', NEW)).toBe(true);
+    expect(cam.users.list().find((u) => u.username === 'onvif')!.userLevel).toBe('Operator');
+    expect(rpcOf(s).channels[3]).toMatchObject({ enable: true, password: NEW });
+    await rpcOf(s).pollNow();
+    expect(rpcOf(s).stored(3)).toMatchObject({ state: 'Connected', refusedLogins: 0 });
+    expect(refusedToNvr(s)).toEqual([0, 0, 0, 0, 0]);
+    expect(cam.stats().failedAuths).toBe(0);
+    expect(cam.stats().setUserCount).toEqual({ admin: 1, onvif: 1 });
+    // The journal of the NVR's own accounts names the account that made the change; no password anywhere.
+    const disk = readdirSync(dir).filter((x) => x.startsWith('operator.')).map((x) => readFileSync(join(dir, x), 'utf8')).join('\n');
+    expect(disk).toMatch(/"t":"setuser-sent","key":"[^"]+ onvif","at":\d+,"via":"admin"/);
+    for (const secret of [NEW, NVR_PW, OLD, SITE_CREDENTIALS.cameraOperator.password]) expect(r.stdout + r.stderr + disk).not.toContain(secret);
+  });
+
+  it("the NVR refuses the store on an Operator's channel: the Operator goes back to what the NVR stores, through the admin; rolled-back, exit 1", async () => {
+    const s = await startLoopSite({ nvrRpc: { refuseStore: true } });
+    const cam = s.cameras[3]!;
+    const r = await sync(s, files('operator-back', [{ xaddr: cam.xaddr, username: 'admin' }]), secrets(), '--json');
+    expect(r.code, r.stderr).toBe(1);
+    expect(channelRows(parse(r.stdout))[3]).toMatchObject({ outcome: 'rolled-back', enabled: true });
+    expect(cam.users.checkPassword('onvif', SITE_CREDENTIALS.cameraOperator.password)).toBe(true);
+    // The admin account, which no channel records, keeps the new password.
+    expect(cam.users.checkPassword('admin', NEW)).toBe(true);
+    await rpcOf(s).pollNow();
+    expect(rpcOf(s).stored(3)).toMatchObject({ enable: true, password: SITE_CREDENTIALS.cameraOperator.password, state: 'Connected', refusedLogins: 0 });
+    expect(cam.stats().failedAuths).toBe(0);
+    expect(cam.stats().setUserCount).toEqual({ admin: 1, onvif: 2 });
+  });
+
   it('older firmware (the RemoteDevice table, plain http): the same loop, the plan said the password crosses plain http, exit 0', async () => {
     const s = await startLoopSite({ nvrRpc: { firmware: 'remote-device-table' } });
     const r = await sync(s, files('table', [{ xaddr: s.cameras[1]!.xaddr, username: 'admin' }]));

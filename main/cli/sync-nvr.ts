@@ -186,6 +186,8 @@ export class CliCameras implements CameraPort {
     const listed = new Set(this.o.run.targets.map(targetKey));
     const extra = plan.targets.filter((t) => !listed.has(targetKey(t)));
     if (!extra.length) return this;
+    // The NVR's own accounts may need the Administrator the main run proves (or, resumed, its journal names).
+    this.o.run.hintAdministrators(this.o.secrets.newPassword);
     try {
       this.aux = await this.openRun(extra, this.o.journalPath.replace(/(\.jsonl)?$/, '.nvr-accounts.jsonl'));
     } catch (err) {
@@ -249,11 +251,14 @@ export class CliCameras implements CameraPort {
     this.clients.dispose();
   }
 
-  /** A run sharing the main run's gate (one budget per camera), its own journal; a journal for other targets is moved aside. */
+  /**
+   * A run sharing the main run's gate (one budget per camera) and the Administrators it proved (an Operator
+   * account is changed through one), its own journal; a journal for other targets is moved aside.
+   */
   private async openRun(targets: SyncTarget[], journalPath: string): Promise<SyncRun> {
     const create = () =>
       SyncRun.create({
-        targets, journalPath, gate: this.o.run.gate, clientFactory: this.clients.factory, timeoutMs: this.o.nvr.timeoutMs, maxFailedAuthsPerDevice: this.o.run.maxFailedAuths,
+        targets, journalPath, gate: this.o.run.gate, administrators: this.o.run.administrators, clientFactory: this.clients.factory, timeoutMs: this.o.nvr.timeoutMs, maxFailedAuthsPerDevice: this.o.run.maxFailedAuths,
         ...(this.o.openJournalFile ? { openJournalFile: this.o.openJournalFile } : {}),
         onRow: (r) => {
           if (r.outcome && !this.o.quiet) this.o.io.stderr(`${r.xaddr} ${r.username}: ${OUTCOMES[r.outcome].label}\n`);
