@@ -36,7 +36,6 @@ interface Held {
 
 const PROGRESS_MS = 100;
 
-/** sync.* verbs: runs of the engine, their live rows, retry, reports. */
 /** A sync run another feature drives camera by camera (close the loop): its rows show in sync.status and its report. */
 export interface SyncRunHook {
   runId: string;
@@ -54,7 +53,16 @@ export interface SyncRunHook {
   finish(channels?: ReportChannel[]): Promise<void>;
 }
 
-export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promise<Feature<SyncHandlers> & { openRun(targets: SyncTarget[], secrets: SyncSecrets): Promise<SyncRunHook> }> {
+export interface OpenRunOptions {
+  /**
+   * The run this one is a step of (close-the-loop's rollback of one account): it does not become the run
+   * `sync.status` shows by default, and it shares the Administrators that run proved on each camera (an
+   * Operator account is put back through one).
+   */
+  partOf?: string;
+}
+
+export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promise<Feature<SyncHandlers> & { openRun(targets: SyncTarget[], secrets: SyncSecrets, o?: OpenRunOptions): Promise<SyncRunHook> }> {
   const dir = join(ctx.dataDir, 'sync');
   const log = ctx.log.child('sync');
   const keychain = deps.keychain ?? createKeytarKeychain();
@@ -139,7 +147,7 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
    * over the same cameras, is resumed rather than started again: finished cameras are not repeated and its
    * failed sign-ins still count. Nothing is contacted here.
    */
-  const openHeld = async (targets: SyncTarget[], secrets: SyncSecrets, o: { concurrency?: number; maxFailedAuthsPerDevice?: number } = {}): Promise<Held> => {
+  const openHeld = async (targets: SyncTarget[], secrets: SyncSecrets, o: { concurrency?: number; maxFailedAuthsPerDevice?: number } & OpenRunOptions = {}): Promise<Held> => {
     register(secrets);
     if ([...runs.values()].some((h) => h.run.running)) throw new AppError('conflict', 'A sync is already running; cancel it or wait for it to end.');
     const problem = newPasswordProblem(secrets.newPassword);
@@ -156,6 +164,7 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
         ...deps.engine, runId, targets, concurrency, maxFailedAuthsPerDevice: o.maxFailedAuthsPerDevice, clock: ctx.clock,
         // The app's one gate: enrichment and every other feature share each camera's budget and turn.
         gate: ctx.gate,
+        ...(o.partOf && runs.has(o.partOf) ? { administrators: runs.get(o.partOf)!.run.administrators } : {}),
         clientFactory: deps.clientFactory ?? clients!.factory,
         journalPath,
         onRow: onRow(runId),
@@ -166,9 +175,11 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
       throw new AppError('unavailable', (err as Error).message);
     }
     if (run.badJournalLines) log.warn('resumed sync journal had unreadable lines; skipped', { runId, count: run.badJournalLines });
+    // A resumed run: the accounts its journal says hold the new password may change the camera's Operator accounts (once they sign in).
+    run.hintAdministrators(secrets.newPassword);
     const h: Held = { run, secrets, warnings: runWarnings(secrets, run.maxFailedAuths), passwordFor: new Map(), dispose: () => clients?.dispose() };
     runs.set(runId, h);
-    latest = runId;
+    if (!o.partOf) latest = runId;
     return h;
   };
 
@@ -216,8 +227,8 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
     'sync.runs': () => index.summaries(),
   };
 
-  const openRun = async (targets: SyncTarget[], given: SyncSecrets): Promise<SyncRunHook> => {
-    const h = await openHeld(targets, given);
+  const openRun = async (targets: SyncTarget[], given: SyncSecrets, o: OpenRunOptions = {}): Promise<SyncRunHook> => {
+    const h = await openHeld(targets, given, o);
     const run = h.run;
     let chain: Promise<unknown> = Promise.resolve();
     return {
