@@ -1,6 +1,6 @@
 // `nvr-console sync --nvr …` in-process against the simulated site (loopback 127.63.N.0/24 only), one site
 // per test. Every verdict is read from the simulated NVR and cameras themselves.
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -159,13 +159,13 @@ describe('nvr-console sync --nvr', () => {
     expect(readdirSync(dir).some((x) => x.startsWith('rollback.rollback-'))).toBe(true);
   });
 
-  it('the NVR refuses the pause: the camera is not changed, the rows say why, exit 1', async () => {
+  it('the NVR refuses the pause: the camera is not changed (no pass after the loop), the rows say why, exit 1', async () => {
     const s = await startLoopSite({ nvrRpc: { refusePause: true } });
     const r = await sync(s, files('nopause', [{ xaddr: s.cameras[1]!.xaddr, username: 'admin' }]), secrets(), '--json');
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/were not changed, on purpose/);
+    expect(r.stderr).toMatch(/1 camera account\(s\) the NVR records were not changed, on purpose/);
     const rows = parse(r.stdout);
-    expect(rows.find((x) => x.kind === 'camera')).toMatchObject({ outcome: 'cancelled', attempts: 0 });
+    expect(rows.find((x) => x.kind === 'camera')).toMatchObject({ outcome: 'skipped', attempts: 0, detail: expect.stringMatching(/^Not changed, on purpose: the NVR records this camera/) });
     expect(channelRows(rows)[1]).toMatchObject({ outcome: 'nvr-refused', detail: expect.stringMatching(/did not pause/) });
     expect(untouched(s.cameras[1]!)).toBe(true);
   });
@@ -178,6 +178,29 @@ describe('nvr-console sync --nvr', () => {
     expect(r.stderr).toMatch(/The app cannot write this NVR/);
     expect(untouched(s.cameras[1]!)).toBe(true);
     expect(rpcOf(s).stats().setConfigs).toBe(0);
+  });
+
+  it('--cameras-only on an NVR the app cannot write: the camera changes anyway, with a plain warning that its channel stops recording; nothing written to the NVR, exit 1', async () => {
+    const s = await startLoopSite({ nvrRpc: { firmware: 'remote-device-table', maskPasswords: true } });
+    const cam = s.cameras[1]!;
+    const r = await sync(s, files('only', [{ xaddr: cam.xaddr, username: 'admin' }]), secrets(), '--json', '--cameras-only');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/WARNING \(--cameras-only\).*channel 2 STOP RECORDING.*Remote Device page/);
+    const rows = parse(r.stdout);
+    expect(rows.find((x) => x.kind === 'camera')).toMatchObject({ outcome: 'updated' });
+    expect(channelRows(rows)[1]).toMatchObject({ action: 'change-camera-then-nvr', outcome: 'nvr-refused', nextStep: expect.stringMatching(/channel 2/) });
+    expect(cam.users.checkPassword('admin', NEW)).toBe(true);
+    expect(rpcOf(s).stats().setConfigs).toBe(0);
+    // Where the app can write the NVR, the choice changes nothing and says so.
+    const s2 = await startSite({ block: `127.63.${++block}`, cameras: 4, nvrPollMs: 100, nvrRpc: { firmware: 'logic-device-manager' } });
+    try {
+      const ok = await sync(s2, files('only-ok', [{ xaddr: s2.cameras[1]!.xaddr, username: 'admin' }]), secrets(), '--json', '--cameras-only');
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(ok.stderr).toMatch(/--cameras-only is not needed/);
+      expect(rpcOf(s2).channels[1]).toMatchObject({ enable: true, password: NEW });
+    } finally {
+      await s2.stop();
+    }
   });
 
   it('a wrong NVR password: one refused sign-in, no camera touched, exit 1', async () => {
@@ -209,7 +232,23 @@ describe('nvr-console sync --nvr', () => {
     expect(refusedToNvr(s)).toEqual([0, 0, 0, 0, 0]);
   });
 
-  it("another process holds the journal: a plain message, nothing sent to the NVR, no camera touched", async () => {
+  it("another process holds the sync journal: refused before the journal or the NVR is touched, a plain message", async () => {
+    const s = await startLoopSite();
+    const f = files('locked-sync', [{ xaddr: s.cameras[1]!.xaddr, username: 'admin' }]);
+    const lock = acquireJournalLock(f.journal);
+    try {
+      const r = await sync(s, f, secrets(), '--json');
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/Another nvr-console \(process \d+\) is using the journal .*No camera was changed/);
+      expect(existsSync(f.journal)).toBe(false);
+      expect(rpcOf(s).requests()).toEqual([]);
+      expect(untouched(s.cameras[1]!)).toBe(true);
+    } finally {
+      lock.release();
+    }
+  });
+
+  it("another process holds the loop journal: a plain message, nothing sent to the NVR, no camera touched", async () => {
     const s = await startLoopSite();
     const f = files('locked', [{ xaddr: s.cameras[1]!.xaddr, username: 'admin' }]);
     const lock = acquireJournalLock(loopJournalPath(f.journal));
@@ -236,6 +275,7 @@ describe('nvr-console sync --nvr', () => {
       [[], secrets(), /needs --nvr/],
       [['--nvr', url, '--nvr-username', 'admin', '--nvr-wait', 'soon'], secrets(), /--nvr-wait/],
       [['--nvr', url, '--nvr-username', 'admin', '--nvr-trust-cert', 'AA:BB'], secrets(), /--nvr-trust-cert must be/],
+      [['--cameras-only'], JSON.stringify({ currentPasswords: [OLD], newPassword: NEW }), /--cameras-only needs --nvr/],
     ];
     for (const [argv, stdin, message] of cases) {
       const r = await runCliCaptured(['sync', '--targets', good.targets, '--secrets-stdin', '--journal', good.journal, ...argv], stdin);

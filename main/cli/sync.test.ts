@@ -1,5 +1,5 @@
 // `nvr-console sync` in-process against the simulated site (loopback 127.55.5.0/24 only).
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { Command } from 'commander';
 import { runCliCaptured } from '../../test/support/cli';
 import { registerSync, strayErrorReporter } from './sync';
 import type { JournalFile } from '../sync/journal';
+import { acquireJournalLock } from '../site/journal-lock';
 
 const NEW = 'Cli-new-pass-7';
 const dir = mkdtempSync(join(tmpdir(), 'sync-cli-'));
@@ -76,6 +77,28 @@ describe('nvr-console sync', () => {
       expect(r.stderr).not.toContain(NEW);
     }
     expect((await cli(['--targets', good, '--bogus'], secrets())).code).toBe(2);
+  });
+
+  it('another process holds the journal: refused with a plain message before the journal is read or written, no camera touched', async () => {
+    const cam = site.cameras[0]!;
+    const targets = file('locked.json', JSON.stringify([{ xaddr: cam.xaddr, username: 'admin' }]));
+    const journal = join(dir, 'locked.jsonl');
+    const before = cam.stats().requests;
+    const lock = acquireJournalLock(journal);
+    try {
+      const r = await cli(['--targets', targets, '--secrets-stdin', '--json', '--journal', journal], secrets());
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/Another nvr-console \(process \d+\) is using the journal .*locked\.jsonl.*No camera was changed/s);
+      expect(existsSync(journal)).toBe(false);
+      expect(cam.stats().requests).toBe(before);
+    } finally {
+      lock.release();
+    }
+    // Released: the same command runs.
+    const r = await cli(['--targets', targets, '--secrets-stdin', '--json', '--journal', journal], secrets());
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(`${journal}.lock`)).toBe(false);
   });
 
   it('disk full during a run: every row so far is printed, a clear message, exit 1, no crash', async () => {
