@@ -18,7 +18,8 @@ import { UserStore, type UserInput } from './users';
  *
  * The same server answers the Media service (`/onvif/media_service`) and the snapshot endpoint
  * (`GET /onvif/snapshot`, HTTP Digest): one user store, one failure counter, one lock for all three,
- * as real cameras do — a wrong password on the snapshot URL locks the camera like a SOAP one.
+ * as real cameras do — a wrong password on the snapshot URL locks the camera like a SOAP one. The
+ * picture carries the camera's own clock in its OSD, as of the request.
  *
  * A request goes through named stages: receive (size cap, latency) → fault injection → route
  * (snapshot, device or media service) → sign in (lock, credential, level) → the action's handler
@@ -215,9 +216,11 @@ function serveSnapshot(d: Device, req: IncomingMessage, res: ServerResponse): vo
   res.end(jpeg);
 }
 
-/** The picture, built once at the first request. */
+/** The picture as of the device's clock now; the OSD shows seconds, so one encoding serves a second's requests. */
 function pictureNow(d: Device): Buffer {
-  d.picture ??= { second: 0, jpeg: snapshotOf(d.identity) };
+  const at = d.now();
+  const second = Math.floor(at / 1000);
+  if (d.picture?.second !== second) d.picture = { second, jpeg: snapshotOf(d.identity, at) };
   return d.picture.jpeg;
 }
 

@@ -123,6 +123,22 @@ describe('simulated ONVIF media service', () => {
     expect([pa.body.readUInt16BE(sof + 7), pa.body.readUInt16BE(sof + 5)]).toEqual([FRAME_COLS * 8, FRAME_ROWS * 8]);
   });
 
+  it("the picture is built per request with the camera's own clock in its OSD (its skew included), not once at start", async () => {
+    let base = Date.UTC(2026, 11, 3, 7, 20, 5);
+    const skew = 3 * 3600_000 + 7000;
+    const d = await device({ clockSkewMs: skew }, () => base);
+    const url = `http://${d.address}:${d.port}/onvif/snapshot?channel=1&profile=Profile_1`;
+    const first = await signed('GET', url);
+    expect(first.body.equals(snapshotOf(d.identity, base + skew))).toBe(true);
+    base += 61_000;
+    const later = await signed('GET', url);
+    expect(later.body.equals(first.body)).toBe(false);
+    expect(later.body.equals(snapshotOf(d.identity, base + skew))).toBe(true);
+    // A request within the same second of the camera's clock gets the same picture.
+    base += 300;
+    expect((await signed('GET', url)).body.equals(later.body)).toBe(true);
+  });
+
   it('counts a wrong password on the snapshot URL toward the lockout like a SOAP one, and then refuses even the right one', async () => {
     const d = await device({ lockout: { afterFailures: 3, lockMs: 60_000 } });
     const url = `http://${d.address}:${d.port}/onvif/snapshot?channel=1&profile=Profile_1`;
