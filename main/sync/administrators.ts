@@ -12,7 +12,10 @@ import type { UserEntry } from './port';
  *
  * A run resumed after a crash knows from its journal which accounts ended
  * holding the new password, but not what the camera says now: such an account
- * is only a hint, signed in with (and so proven) before it changes anything.
+ * is only a hint, signed in with (and so proven) before it changes anything. A
+ * rollback run (close-the-loop putting an account back) gets the accounts of the
+ * run it is a step of as hints too, with that run's passwords, for when it runs
+ * before their turn (a channel an earlier run left paused).
  */
 
 /** An account of a camera and the password it holds. */
@@ -21,13 +24,19 @@ export interface AdminCredential {
   password: string;
 }
 
+/** An account that may be an Administrator, and the passwords it may hold, likeliest first. */
+export interface AdminHint {
+  username: string;
+  passwords: string[];
+}
+
 interface CameraRecord {
   /** The camera's accounts and levels, as an Administrator's GetUsers listed them in this run. */
   users?: UserEntry[];
   /** An Administrator this run proved, with the password it holds now. */
   admin?: AdminCredential;
-  /** Accounts the journal says hold the run's new password (not proven in this process). */
-  hints: AdminCredential[];
+  /** Accounts that may be Administrators, with the passwords they may hold (not proven in this process). */
+  hints: AdminHint[];
   /** How long the camera took to apply an earlier account's change (its other accounts wait as long). */
   applyDelayMs?: number;
 }
@@ -68,15 +77,17 @@ export class Administrators {
     r.hints = r.hints.filter((h) => h.username !== username);
   }
 
-  /** The journal says this account holds `password`: worth one sign-in, never trusted without it. */
-  hint(device: string, candidate: AdminCredential): void {
+  /** This account may hold one of these passwords: worth a sign-in each (budget allowing), never trusted without it. */
+  hint(device: string, candidate: AdminHint): void {
     const r = this.of(device);
-    if (r.admin?.username === candidate.username || r.hints.some((h) => h.username === candidate.username)) return;
-    r.hints.push({ ...candidate });
+    if (r.admin?.username === candidate.username) return;
+    const had = r.hints.find((h) => h.username === candidate.username);
+    if (had) had.passwords = [...new Set([...had.passwords, ...candidate.passwords])];
+    else r.hints.push({ username: candidate.username, passwords: [...new Set(candidate.passwords)] });
   }
 
-  hints(device: string): AdminCredential[] {
-    return [...(this.cameras.get(device)?.hints ?? [])];
+  hints(device: string): AdminHint[] {
+    return (this.cameras.get(device)?.hints ?? []).map((h) => ({ ...h, passwords: [...h.passwords] }));
   }
 
   applyDelay(device: string): number | undefined {

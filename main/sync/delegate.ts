@@ -1,6 +1,6 @@
 import type { SyncOutcome } from '../../common/sync/outcomes';
 import { deviceKeyOf } from '../core/credential-gate';
-import { ADMINISTRATOR, levelIn, type AdminCredential } from './administrators';
+import { ADMINISTRATOR, levelIn, type AdminCredential, type AdminHint } from './administrators';
 import { end, lockEnd, look, type Account, type Changed, type End } from './account';
 import { afterChange, setUserRefused } from './change';
 import { describeError } from './errors';
@@ -72,18 +72,32 @@ export async function levelsFromJournal(a: Account): Promise<End | undefined> {
 }
 
 async function proveHint(a: Account): Promise<{ cred: AdminCredential; users: UserEntry[] } | { end: End } | undefined> {
-  const { administrators: known, lease, limit, target } = a.job;
+  const { administrators: known, target } = a.job;
   const device = deviceOf(a);
-  for (const hint of known.hints(device).filter((h) => h.username !== target.username)) {
-    if (!lease.canTry(limit)) break;
-    const r = await look(a, hint.password, { as: hint.username });
-    if (r.kind === 'end') return { end: r.end };
-    if (r.kind === 'ok' && levelIn(r.users, hint.username) === ADMINISTRATOR) {
+  const listed = (name: string) => levelIn(a.job.camera.users, name);
+  for (const hint of known.hints(device).filter((h) => h.username !== target.username && (listed(h.username) ?? ADMINISTRATOR) === ADMINISTRATOR)) {
+    const r = await signInAs(a, hint);
+    if (r && 'end' in r) return r;
+    if (r) {
       known.noteUsers(device, r.users);
-      known.prove(device, hint);
-      return { cred: hint, users: r.users };
+      known.prove(device, r.cred);
+      return r;
     }
     known.forget(device, hint.username);
+  }
+  return undefined;
+}
+
+/** The hint's passwords in turn, budget allowing, until one signs in with GetUsers as an Administrator. */
+async function signInAs(a: Account, hint: AdminHint): Promise<{ cred: AdminCredential; users: UserEntry[] } | { end: End } | undefined> {
+  const { lease, limit } = a.job;
+  for (const password of hint.passwords) {
+    if (!lease.canTry(limit)) return undefined;
+    const r = await look(a, password, { as: hint.username });
+    if (r.kind === 'end') return { end: r.end };
+    if (r.kind === 'refused') continue;
+    if (r.kind === 'ok' && levelIn(r.users, hint.username) === ADMINISTRATOR) return { cred: { username: hint.username, password }, users: r.users };
+    return undefined;
   }
   return undefined;
 }

@@ -298,13 +298,16 @@ export class SyncRun {
   /**
    * Accounts this run's journal says ended holding the new password (an interrupted run, resumed): an
    * account of the same camera that needs an Administrator signs in with one of them before relying on it.
+   * `others`: the run's current passwords, for its accounts that did not end so (a rollback run opened as
+   * a step of this one may come before their turn): the new password first, as an account is put back
+   * only after its camera's Administrator changed.
    */
-  hintAdministrators(newPassword: string): void {
+  hintAdministrators(newPassword: string, others?: { currentPasswords: string[] }): void {
     for (const row of this.rows.values()) {
+      if (row.via !== undefined || (row.userLevel ?? 'Administrator') !== 'Administrator') continue;
       const holdsNew = row.outcome === 'updated' || row.outcome === 'already-current';
-      if (holdsNew && row.via === undefined && (row.userLevel ?? 'Administrator') === 'Administrator') {
-        this.administrators.hint(deviceKeyOf(row.xaddr), { username: row.username, password: newPassword });
-      }
+      const passwords = holdsNew ? [newPassword] : others ? [newPassword, ...others.currentPasswords] : [];
+      if (passwords.length) this.administrators.hint(deviceKeyOf(row.xaddr), { username: row.username, passwords });
     }
   }
 

@@ -115,7 +115,7 @@ async function signIn(a: Account): Promise<SignedIn | { notAdministrator: true }
   const { job } = a;
   a.step('authenticate');
   const tried = new Set<string>();
-  for (const candidate of candidateOrder(job.candidates.length, job.evidence, job.camera, job.known.length)) {
+  for (const candidate of provenFirst(a, candidateOrder(job.candidates.length, job.evidence, job.camera, job.known.length))) {
     if (!job.lease.canTry(job.limit)) break;
     const password = passwordOf(job, candidate);
     if (password === undefined || tried.has(password)) continue;
@@ -129,6 +129,15 @@ async function signIn(a: Account): Promise<SignedIn | { notAdministrator: true }
     return { candidate, password, users: r.users };
   }
   return { end: end('auth-failed', budgetDetail(a)) };
+}
+
+/** This account was proven in this process (it is the camera's Administrator another run of it used): that password first. */
+function provenFirst(a: Account, order: Candidate[]): Candidate[] {
+  const { job } = a;
+  const proven = job.administrators.admin(deviceKeyOf(job.target.xaddr));
+  if (proven?.username !== job.target.username) return order;
+  const first = order.find((c) => passwordOf(job, c) === proven.password);
+  return first ? [first, ...order.filter((c) => c !== first)] : order;
 }
 
 /** What a sign-in teaches the run, and whether it already ends the account (the new password held). */
