@@ -193,6 +193,8 @@ class SyncService {
     if (unfinished) this.log.info('resuming an interrupted sync run', { runId });
     const journalPath = unfinished?.path ?? join(this.dir, `${runId}.jsonl`);
     const parent = o.partOf !== undefined ? this.runs.get(o.partOf) : undefined;
+    // A rollback of an Operator account goes through its camera's Administrator, which may not have had its turn yet.
+    if (parent?.secrets) parent.run.hintAdministrators(parent.secrets.newPassword, { currentPasswords: parent.secrets.currentPasswords });
     return SyncRun.create({
       ...this.deps.engine, runId, targets, concurrency: o.concurrency ?? SYNC_DEFAULTS.concurrency, maxFailedAuthsPerDevice: o.maxFailedAuthsPerDevice, clock: this.ctx.clock,
       // The app's one gate: enrichment and every other feature share each camera's budget and turn.
