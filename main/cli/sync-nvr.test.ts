@@ -126,6 +126,38 @@ describe('nvr-console sync --nvr', () => {
     expect(cam.stats().setUserCount).toEqual({ admin: 1, onvif: 2 });
   });
 
+  it("an Operator's channel an earlier run left paused (the Operator on the new password), the store still refused: put back through the admin before the admin's turn; the channel records", async () => {
+    const s = await startLoopSite({ nvrRpc: { refuseStore: true } });
+    const cam = s.cameras[3]!;
+    const ch = rpcOf(s).channels[3]!;
+    // What a run that died after changing both accounts leaves, its journals gone: the channel paused, storing the old password.
+    Object.assign(ch, { enable: false, name: `${PAUSE_MARK}${ch.name}`.slice(0, 31) });
+    // The NVR's round in progress finishes before the camera changes (a paused channel is not signed in to after it).
+    await rpcOf(s).pollNow();
+    for (const user of ['admin', 'onvif']) cam.users.setPassword(user, NEW);
+    const r = await sync(s, files('operator-paused', [{ xaddr: cam.xaddr, username: 'admin' }]), secrets(), '--json');
+    expect(channelRows(parse(r.stdout))[3], r.stderr).toMatchObject({ outcome: 'rolled-back', enabled: true });
+    await rpcOf(s).pollNow();
+    expect(rpcOf(s).stored(3)).toMatchObject({ enable: true, password: SITE_CREDENTIALS.cameraOperator.password, state: 'Connected', refusedLogins: 0 });
+    expect(cam.users.checkPassword('onvif', SITE_CREDENTIALS.cameraOperator.password)).toBe(true);
+    // One refusal, the paused channel's stored password tried first; the admin's own turn starts from what this run proved.
+    expect(cam.stats().failedAuths).toBe(1);
+  });
+
+  it("a later run with another new password changes the Operator account again: the NVR's accounts are journalled per run", async () => {
+    const s = await startLoopSite();
+    const cam = s.cameras[3]!;
+    const f = files('operator-twice', [{ xaddr: cam.xaddr, username: 'admin' }]);
+    expect((await sync(s, f, secrets(), '--json')).code).toBe(0);
+    const NEXT = 'Loop-next-pass-9';
+    const r = await sync(s, f, JSON.stringify({ currentPasswords: [NEW], newPassword: NEXT, nvrPassword: NVR_PW }), '--json');
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(parse(r.stdout).filter((x) => x.kind === 'camera').map((x) => [x.username, x.outcome])).toEqual([['admin', 'updated'], ['onvif', 'updated']]);
+    expect(cam.users.checkPassword('onvif', NEXT)).toBe(true);
+    expect(rpcOf(s).channels[3]).toMatchObject({ enable: true, password: NEXT });
+    expect(cam.stats().failedAuths).toBe(0);
+  });
+
   it('older firmware (the RemoteDevice table, plain http): the same loop, the plan said the password crosses plain http, exit 0', async () => {
     const s = await startLoopSite({ nvrRpc: { firmware: 'remote-device-table' } });
     const r = await sync(s, files('table', [{ xaddr: s.cameras[1]!.xaddr, username: 'admin' }]));

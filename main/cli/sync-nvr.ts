@@ -14,7 +14,7 @@ import type { PinnedCert } from '../dahua/transport';
 import { channelStoreFor } from '../nvr/channel-store';
 import { readLoopJournal } from '../site/loop-journal';
 import type { LoopPlan } from '../site/plan';
-import { accountDetail, holdsAfter, type CameraPort, type KnownPasswords } from '../site/ports';
+import { accountDetail, holdsAfter, type AccountChange, type CameraPort, type KnownPasswords } from '../site/ports';
 import { probeAccount } from '../site/probe';
 import { runSite } from '../site/run-site';
 import type { CloseLoopResult } from '../site/close-loop';
@@ -256,6 +256,8 @@ function accountRows(plan: LoopPlan, rows: SyncRow[]): { rows: CameraRow[]; left
 /** Camera sync for the loop: the targets file's run, a run for the NVR's own accounts, one run per rollback; one gate. */
 export class CliCameras implements CameraPort {
   private aux: SyncRun | undefined;
+  /** Accounts this process put back on the password the NVR stores (a rollback), by targetKey. */
+  private readonly putBack = new Set<string>();
   private readonly clients = onvifClientFactory(1);
   private readonly clock = new OffsetClock();
   constructor(private readonly o: { run: SyncRun; secrets: SyncSecrets; journalPath: string; nvr: Pick<NvrTarget, 'timeoutMs'>; io: CliIo; quiet: boolean; openJournalFile?: OpenJournalFile }) {}
@@ -267,7 +269,8 @@ export class CliCameras implements CameraPort {
     // The NVR's own accounts may need the Administrator the main run proves (or, resumed, its journal names).
     this.o.run.hintAdministrators(this.o.secrets.newPassword);
     try {
-      this.aux = await this.openRun(extra, this.o.journalPath.replace(/(\.jsonl)?$/, '.nvr-accounts.jsonl'));
+      // Named by the main run: resumed with it, and never taken for a later run's (whose accounts start afresh).
+      this.aux = await this.openRun(extra, this.o.journalPath.replace(/(\.jsonl)?$/, `.${this.o.run.runId}.nvr-accounts.jsonl`));
     } catch (err) {
       // No journal, no change (a full disk): those accounts stay as they are, and their channels say so.
       if (!(err instanceof JournalWriteError)) throw err;
@@ -290,12 +293,21 @@ export class CliCameras implements CameraPort {
       const pending = new Set(run.pendingKeys());
       const keys = mine.map(targetKey).filter((k) => pending.has(k));
       const rows = keys.length && !run.journalError ? await run.runPass({ ...this.o.secrets, knownPasswords: known }, keys) : run.snapshot();
-      for (const t of mine) {
-        const row = rows.find((r) => r.key === targetKey(t));
-        out.push({ target: t, holds: holdsAfter(row?.outcome), fresh: pending.has(targetKey(t)), detail: accountDetail(row, t.username) });
-      }
+      for (const t of mine) out.push(this.changed(t, rows, pending.has(targetKey(t))));
     }
     return out;
+  }
+
+  /**
+   * What an account holds after camera sync: its row, unless this process put it back since (a rollback of
+   * a channel an earlier run left paused): then the password the NVR stores, verified by that rollback.
+   */
+  private changed(t: SyncTarget, rows: SyncRow[], fresh: boolean): AccountChange {
+    const key = targetKey(t);
+    if (fresh) this.putBack.delete(key);
+    else if (this.putBack.has(key)) return { target: t, holds: 'old', fresh: true, detail: `Camera (${t.username}): put back on the password the NVR stores earlier in this run (verified).` };
+    const row = rows.find((r) => r.key === key);
+    return { target: t, holds: holdsAfter(row?.outcome), fresh, detail: accountDetail(row, t.username) };
   }
 
   async rollback(account: SyncTarget, from: string, to: string) {
@@ -303,12 +315,16 @@ export class CliCameras implements CameraPort {
     const path = this.o.journalPath.replace(/(\.jsonl)?$/, `.rollback-${id}.jsonl`);
     let run: SyncRun | undefined;
     try {
+      // An Operator account is put back through its camera's Administrator, which may not have had its turn yet in this process.
+      this.o.run.hintAdministrators(this.o.secrets.newPassword, { currentPasswords: this.o.secrets.currentPasswords });
       run = await this.openRun([account], path);
       const pending = run.pendingKeys().includes(targetKey(account));
       const [row] = pending ? await run.runPass({ currentPasswords: [from], newPassword: to }) : run.snapshot();
       // Done (either way): the next rollback of this account is a new run, not this one resumed.
       if (row?.outcome) archive(path, run.runId);
-      return { ok: pending && holdsAfter(row?.outcome) === 'new', detail: accountDetail(row, account.username) };
+      const ok = pending && holdsAfter(row?.outcome) === 'new';
+      if (ok) this.putBack.add(targetKey(account));
+      return { ok, detail: accountDetail(row, account.username) };
     } catch (err) {
       return { ok: false, detail: err instanceof Error ? err.message : String(err) };
     } finally {
