@@ -56,7 +56,7 @@ const refusedToNvr = (s: Site) => rpcOf(s).channels.map((_, i) => rpcOf(s).store
 /** No SetUser reached the camera. */
 const untouched = (cam: Site['cameras'][number]) => Object.keys(cam.stats().setUserCount).length === 0 && cam.users.checkPassword('admin', OLD);
 
-describe('nvr-console sync --nvr', () => {
+describe("nvr-console sync --nvr: the chosen camera and the NVR's own account on it", () => {
   it("changes the ONVIF channel's camera between a marked pause and the store; the channel records, its name is back, exit 0", async () => {
     const s = await startLoopSite();
     const f = files('ok', [{ xaddr: s.cameras[1]!.xaddr, username: 'admin' }]);
@@ -110,7 +110,9 @@ describe('nvr-console sync --nvr', () => {
     expect(disk).toMatch(/"t":"setuser-sent","key":"[^"]+ onvif","at":\d+,"via":"admin"/);
     for (const secret of [NEW, NVR_PW, OLD, SITE_CREDENTIALS.cameraOperator.password]) expect(r.stdout + r.stderr + disk).not.toContain(secret);
   });
+});
 
+describe('nvr-console sync --nvr: an Operator account put back, left paused, changed again', () => {
   it("the NVR refuses the store on an Operator's channel: the Operator goes back to what the NVR stores, through the admin; rolled-back, exit 1", async () => {
     const s = await startLoopSite({ nvrRpc: { refuseStore: true } });
     const cam = s.cameras[3]!;
@@ -157,7 +159,9 @@ describe('nvr-console sync --nvr', () => {
     expect(rpcOf(s).channels[3]).toMatchObject({ enable: true, password: NEXT });
     expect(cam.stats().failedAuths).toBe(0);
   });
+});
 
+describe('nvr-console sync --nvr: older firmware, and what the camera or the NVR refuses', () => {
   it('older firmware (the RemoteDevice table, plain http): the same loop, the plan said the password crosses plain http, exit 0', async () => {
     const s = await startLoopSite({ nvrRpc: { firmware: 'remote-device-table' } });
     const r = await sync(s, files('table', [{ xaddr: s.cameras[1]!.xaddr, username: 'admin' }]));
@@ -211,7 +215,9 @@ describe('nvr-console sync --nvr', () => {
     expect(untouched(s.cameras[1]!)).toBe(true);
     expect(rpcOf(s).stats().setConfigs).toBe(0);
   });
+});
 
+describe('nvr-console sync --nvr: cameras only, a wrong NVR password, a channel left disabled', () => {
   it('--cameras-only on an NVR the app cannot write: the camera changes anyway, with a plain warning that its channel stops recording; nothing written to the NVR, exit 1', async () => {
     const s = await startLoopSite({ nvrRpc: { firmware: 'remote-device-table', maskPasswords: true } });
     const cam = s.cameras[1]!;
@@ -263,7 +269,9 @@ describe('nvr-console sync --nvr', () => {
     expect(ch).toMatchObject({ enable: true, password: NEW, name: name.slice(0, 31 - PAUSE_MARK.length) });
     expect(refusedToNvr(s)).toEqual([0, 0, 0, 0, 0]);
   });
+});
 
+describe('nvr-console sync --nvr: a journal another process holds', () => {
   it("another process holds the sync journal: refused before the journal or the NVR is touched, a plain message", async () => {
     const s = await startLoopSite();
     const f = files('locked-sync', [{ xaddr: s.cameras[1]!.xaddr, username: 'admin' }]);
@@ -294,7 +302,9 @@ describe('nvr-console sync --nvr', () => {
       lock.release();
     }
   });
+});
 
+describe('nvr-console sync --nvr: usage errors, and an https NVR', () => {
   it('exit 2 on usage errors around --nvr, nothing on stdout, no password echoed', async () => {
     const s = await startLoopSite();
     const good = files('usage', [{ xaddr: s.cameras[1]!.xaddr, username: 'admin' }]);

@@ -22,16 +22,17 @@ function file(name: string, content: string): string {
   return p;
 }
 
-describe('nvr-console sync', () => {
-  let site: Site;
-  beforeAll(async () => {
-    site = await startSite({ block: '127.55.5', cameras: 3, faults: { '2': { fixedAdmin: true } } });
-  });
-  afterAll(async () => {
-    await site?.stop();
-  });
-  const secrets = () => JSON.stringify({ currentPasswords: [SITE_CREDENTIALS.camera.password], newPassword: NEW });
+/** One simulated site for every test in this file; camera 2 refuses password changes for admin (a fixed user). */
+let site: Site;
+beforeAll(async () => {
+  site = await startSite({ block: '127.55.5', cameras: 3, faults: { '2': { fixedAdmin: true } } });
+});
+afterAll(async () => {
+  await site?.stop();
+});
+const secrets = () => JSON.stringify({ currentPasswords: [SITE_CREDENTIALS.camera.password], newPassword: NEW });
 
+describe('nvr-console sync: exit codes and usage errors', () => {
   it('exit 0 when every camera ends updated or already current; one JSON row per target on stdout', async () => {
     const targets = file('ok.json', JSON.stringify(site.cameras.slice(0, 2).map((c) => ({ xaddr: c.xaddr, username: 'admin' }))));
     const r = await cli(['--targets', targets, '--secrets-stdin', '--json', '--journal', join(dir, 'j1.jsonl')], secrets());
@@ -78,7 +79,9 @@ describe('nvr-console sync', () => {
     }
     expect((await cli(['--targets', good, '--bogus'], secrets())).code).toBe(2);
   });
+});
 
+describe('nvr-console sync: a journal another process holds, or a full disk', () => {
   it('another process holds the journal: refused with a plain message before the journal is read or written, no camera touched', async () => {
     const cam = site.cameras[0]!;
     const targets = file('locked.json', JSON.stringify([{ xaddr: cam.xaddr, username: 'admin' }]));
@@ -126,7 +129,9 @@ describe('nvr-console sync', () => {
     expect(stderr).toMatch(/Every camera's row so far is printed/);
     expect(stdout + stderr).not.toContain(NEW);
   });
+});
 
+describe('nvr-console sync: the password rule, stray errors, the budget across runs', () => {
   it('refuses a new password against the rule as a usage error naming the character, before touching any camera; warns when the list outruns the budget', async () => {
     const good = file('amp.json', JSON.stringify([{ xaddr: site.cameras[0]!.xaddr, username: 'admin' }]));
     const before = site.cameras[0]!.stats().requests;
