@@ -137,11 +137,18 @@ const SUBCODE_STEPS: Record<string, string> = {
   UsernameMissing: 'The camera does not know this user; check the user name.',
 };
 
-/** Next step for one row, specialised by the device's fault subcode when there is one. */
+/** Why an account was not touched, where the reason has a step of its own. */
+const SKIPPED_STEPS: Record<string, string> = {
+  NeedsAdministrator:
+    "Add the camera's Administrator account (usually admin) to the run with its current password, then retry: the app changes this account through it. Or change this account's password in the camera's web page.",
+};
+
+/** Next step for one row, specialised by the device's fault subcode (or the reason it was skipped) when there is one. */
 export function nextStepFor(outcome: SyncOutcome, subcode?: string): string {
   if (outcome === 'rejected' && subcode) {
     return SUBCODE_STEPS[subcode] ?? `The camera gave reason "${subcode}", which this app does not know. Check the camera's password rule in its manual.`;
   }
+  if (outcome === 'skipped' && subcode && Object.hasOwn(SKIPPED_STEPS, subcode)) return SKIPPED_STEPS[subcode]!;
   return OUTCOMES[outcome].nextStep;
 }
 

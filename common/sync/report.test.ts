@@ -8,7 +8,7 @@ const row = (over: Partial<SyncRow>): SyncRow => ({
   detail: 'd', nextStep: 'n', attempts: 2, failedAuths: 1, ms: 12.4, ...over,
 });
 
-describe('sync reports', () => {
+describe("sync reports: the NVR's channels, and hostile text in CSV", () => {
   it('with the NVR channels: CSV, JSON and the printable page carry the channel table and the site summary', () => {
     const channels: ReportChannel[] = [
       { channel: 1, address: '192.168.1.11', outcome: 'recording', detail: 'Camera: Updated.' },
@@ -50,7 +50,9 @@ describe('sync reports', () => {
     );
     expect(toCsv([row({ detail: '=HYPERLINK("x")' })])).toContain(`"'=HYPERLINK(""x"")"`);
   });
+});
 
+describe('sync reports: words for every outcome, tallies, the printable page', () => {
   it('HTML escapes hostile text and carries no script', () => {
     const html = toHtmlReport([row({ detail: '<script>alert(1)</script>', outcome: 'rejected', subcode: '<b>' })], { runId: 'r1', startedAt: 0 });
     expect(html).not.toContain('<script>');

@@ -32,6 +32,8 @@ export const SyncRow = z.object({
   /** App-clock time the device said it unlocks (countdown in the UI). */
   unlockAt: z.number().optional(),
   userLevel: z.string().optional(),
+  /** The camera's Administrator account that set this account's password (ONVIF lets only an Administrator). Never a password. */
+  via: z.string().max(64).optional(),
   /** Which password signed in: its 1-based position in the technician's list, 0 for the new password (never the password). */
   candidate: z.number().int().min(0).max(10).optional(),
   /** Signed in with a password given for this account alone (e.g. the one the NVR stores): its 1-based position there. */

@@ -1,6 +1,6 @@
 // `nvr-console sync --nvr …` in-process against the simulated site (loopback 127.63.N.0/24 only), one site
 // per test. Every verdict is read from the simulated NVR and cameras themselves.
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -56,7 +56,7 @@ const refusedToNvr = (s: Site) => rpcOf(s).channels.map((_, i) => rpcOf(s).store
 /** No SetUser reached the camera. */
 const untouched = (cam: Site['cameras'][number]) => Object.keys(cam.stats().setUserCount).length === 0 && cam.users.checkPassword('admin', OLD);
 
-describe('nvr-console sync --nvr', () => {
+describe("nvr-console sync --nvr: the chosen camera and the NVR's own account on it", () => {
   it("changes the ONVIF channel's camera between a marked pause and the store; the channel records, its name is back, exit 0", async () => {
     const s = await startLoopSite();
     const f = files('ok', [{ xaddr: s.cameras[1]!.xaddr, username: 'admin' }]);
@@ -87,6 +87,81 @@ describe('nvr-console sync --nvr', () => {
     for (const q of log.filter((x) => !x.sealed)) for (const secret of [NEW, OLD, SITE_CREDENTIALS.cameraOperator.password]) expect(q.raw).not.toContain(secret);
   });
 
+  it("a channel the NVR signs in to as the camera's Operator (`onvif`): the camera's admin changes that account too; the channel records with the new password, exit 0", async () => {
+    const s = await startLoopSite();
+    const cam = s.cameras[3]!;
+    const f = files('operator', [{ xaddr: cam.xaddr, username: 'admin' }]);
+    const r = await sync(s, f, secrets(), '--json');
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const rows = parse(r.stdout);
+    expect(rows.filter((x) => x.kind === 'camera').map((x) => [x.username, x.outcome])).toEqual([['admin', 'updated'], ['onvif', 'updated']]);
+    expect(channelRows(rows)[3]).toMatchObject({ username: 'onvif', outcome: 'recording', enabled: true, detail: expect.stringMatching(/Camera \(onvif\): Updated.*set by the camera's Administrator account "admin"/) });
+    // From the camera and the NVR themselves: both accounts hold the new password, the Operator is still one, the NVR stores it.
+    expect(cam.users.checkPassword('onvif', NEW) && cam.users.checkPassword('admin', NEW)).toBe(true);
+    expect(cam.users.list().find((u) => u.username === 'onvif')!.userLevel).toBe('Operator');
+    expect(rpcOf(s).channels[3]).toMatchObject({ enable: true, password: NEW });
+    await rpcOf(s).pollNow();
+    expect(rpcOf(s).stored(3)).toMatchObject({ state: 'Connected', refusedLogins: 0 });
+    expect(refusedToNvr(s)).toEqual([0, 0, 0, 0, 0]);
+    expect(cam.stats().failedAuths).toBe(0);
+    expect(cam.stats().setUserCount).toEqual({ admin: 1, onvif: 1 });
+    // The journal of the NVR's own accounts names the account that made the change; no password anywhere.
+    const disk = readdirSync(dir).filter((x) => x.startsWith('operator.')).map((x) => readFileSync(join(dir, x), 'utf8')).join('\n');
+    expect(disk).toMatch(/"t":"setuser-sent","key":"[^"]+ onvif","at":\d+,"via":"admin"/);
+    for (const secret of [NEW, NVR_PW, OLD, SITE_CREDENTIALS.cameraOperator.password]) expect(r.stdout + r.stderr + disk).not.toContain(secret);
+  });
+});
+
+describe('nvr-console sync --nvr: an Operator account put back, left paused, changed again', () => {
+  it("the NVR refuses the store on an Operator's channel: the Operator goes back to what the NVR stores, through the admin; rolled-back, exit 1", async () => {
+    const s = await startLoopSite({ nvrRpc: { refuseStore: true } });
+    const cam = s.cameras[3]!;
+    const r = await sync(s, files('operator-back', [{ xaddr: cam.xaddr, username: 'admin' }]), secrets(), '--json');
+    expect(r.code, r.stderr).toBe(1);
+    expect(channelRows(parse(r.stdout))[3]).toMatchObject({ outcome: 'rolled-back', enabled: true });
+    expect(cam.users.checkPassword('onvif', SITE_CREDENTIALS.cameraOperator.password)).toBe(true);
+    // The admin account, which no channel records, keeps the new password.
+    expect(cam.users.checkPassword('admin', NEW)).toBe(true);
+    await rpcOf(s).pollNow();
+    expect(rpcOf(s).stored(3)).toMatchObject({ enable: true, password: SITE_CREDENTIALS.cameraOperator.password, state: 'Connected', refusedLogins: 0 });
+    expect(cam.stats().failedAuths).toBe(0);
+    expect(cam.stats().setUserCount).toEqual({ admin: 1, onvif: 2 });
+  });
+
+  it("an Operator's channel an earlier run left paused (the Operator on the new password), the store still refused: put back through the admin before the admin's turn; the channel records", async () => {
+    const s = await startLoopSite({ nvrRpc: { refuseStore: true } });
+    const cam = s.cameras[3]!;
+    const ch = rpcOf(s).channels[3]!;
+    // What a run that died after changing both accounts leaves, its journals gone: the channel paused, storing the old password.
+    Object.assign(ch, { enable: false, name: `${PAUSE_MARK}${ch.name}`.slice(0, 31) });
+    // The NVR's round in progress finishes before the camera changes (a paused channel is not signed in to after it).
+    await rpcOf(s).pollNow();
+    for (const user of ['admin', 'onvif']) cam.users.setPassword(user, NEW);
+    const r = await sync(s, files('operator-paused', [{ xaddr: cam.xaddr, username: 'admin' }]), secrets(), '--json');
+    expect(channelRows(parse(r.stdout))[3], r.stderr).toMatchObject({ outcome: 'rolled-back', enabled: true });
+    await rpcOf(s).pollNow();
+    expect(rpcOf(s).stored(3)).toMatchObject({ enable: true, password: SITE_CREDENTIALS.cameraOperator.password, state: 'Connected', refusedLogins: 0 });
+    expect(cam.users.checkPassword('onvif', SITE_CREDENTIALS.cameraOperator.password)).toBe(true);
+    // One refusal, the paused channel's stored password tried first; the admin's own turn starts from what this run proved.
+    expect(cam.stats().failedAuths).toBe(1);
+  });
+
+  it("a later run with another new password changes the Operator account again: the NVR's accounts are journalled per run", async () => {
+    const s = await startLoopSite();
+    const cam = s.cameras[3]!;
+    const f = files('operator-twice', [{ xaddr: cam.xaddr, username: 'admin' }]);
+    expect((await sync(s, f, secrets(), '--json')).code).toBe(0);
+    const NEXT = 'Loop-next-pass-9';
+    const r = await sync(s, f, JSON.stringify({ currentPasswords: [NEW], newPassword: NEXT, nvrPassword: NVR_PW }), '--json');
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(parse(r.stdout).filter((x) => x.kind === 'camera').map((x) => [x.username, x.outcome])).toEqual([['admin', 'updated'], ['onvif', 'updated']]);
+    expect(cam.users.checkPassword('onvif', NEXT)).toBe(true);
+    expect(rpcOf(s).channels[3]).toMatchObject({ enable: true, password: NEXT });
+    expect(cam.stats().failedAuths).toBe(0);
+  });
+});
+
+describe('nvr-console sync --nvr: older firmware, and what the camera or the NVR refuses', () => {
   it('older firmware (the RemoteDevice table, plain http): the same loop, the plan said the password crosses plain http, exit 0', async () => {
     const s = await startLoopSite({ nvrRpc: { firmware: 'remote-device-table' } });
     const r = await sync(s, files('table', [{ xaddr: s.cameras[1]!.xaddr, username: 'admin' }]));
@@ -120,13 +195,13 @@ describe('nvr-console sync --nvr', () => {
     expect(readdirSync(dir).some((x) => x.startsWith('rollback.rollback-'))).toBe(true);
   });
 
-  it('the NVR refuses the pause: the camera is not changed, the rows say why, exit 1', async () => {
+  it('the NVR refuses the pause: the camera is not changed (no pass after the loop), the rows say why, exit 1', async () => {
     const s = await startLoopSite({ nvrRpc: { refusePause: true } });
     const r = await sync(s, files('nopause', [{ xaddr: s.cameras[1]!.xaddr, username: 'admin' }]), secrets(), '--json');
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/were not changed, on purpose/);
+    expect(r.stderr).toMatch(/1 camera account\(s\) the NVR records were not changed, on purpose/);
     const rows = parse(r.stdout);
-    expect(rows.find((x) => x.kind === 'camera')).toMatchObject({ outcome: 'cancelled', attempts: 0 });
+    expect(rows.find((x) => x.kind === 'camera')).toMatchObject({ outcome: 'skipped', attempts: 0, detail: expect.stringMatching(/^Not changed, on purpose: the NVR records this camera/) });
     expect(channelRows(rows)[1]).toMatchObject({ outcome: 'nvr-refused', detail: expect.stringMatching(/did not pause/) });
     expect(untouched(s.cameras[1]!)).toBe(true);
   });
@@ -139,6 +214,31 @@ describe('nvr-console sync --nvr', () => {
     expect(r.stderr).toMatch(/The app cannot write this NVR/);
     expect(untouched(s.cameras[1]!)).toBe(true);
     expect(rpcOf(s).stats().setConfigs).toBe(0);
+  });
+});
+
+describe('nvr-console sync --nvr: cameras only, a wrong NVR password, a channel left disabled', () => {
+  it('--cameras-only on an NVR the app cannot write: the camera changes anyway, with a plain warning that its channel stops recording; nothing written to the NVR, exit 1', async () => {
+    const s = await startLoopSite({ nvrRpc: { firmware: 'remote-device-table', maskPasswords: true } });
+    const cam = s.cameras[1]!;
+    const r = await sync(s, files('only', [{ xaddr: cam.xaddr, username: 'admin' }]), secrets(), '--json', '--cameras-only');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/WARNING \(--cameras-only\).*channel 2 STOP RECORDING.*Remote Device page/);
+    const rows = parse(r.stdout);
+    expect(rows.find((x) => x.kind === 'camera')).toMatchObject({ outcome: 'updated' });
+    expect(channelRows(rows)[1]).toMatchObject({ action: 'change-camera-then-nvr', outcome: 'nvr-refused', nextStep: expect.stringMatching(/channel 2/) });
+    expect(cam.users.checkPassword('admin', NEW)).toBe(true);
+    expect(rpcOf(s).stats().setConfigs).toBe(0);
+    // Where the app can write the NVR, the choice changes nothing and says so.
+    const s2 = await startSite({ block: `127.63.${++block}`, cameras: 4, nvrPollMs: 100, nvrRpc: { firmware: 'logic-device-manager' } });
+    try {
+      const ok = await sync(s2, files('only-ok', [{ xaddr: s2.cameras[1]!.xaddr, username: 'admin' }]), secrets(), '--json', '--cameras-only');
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(ok.stderr).toMatch(/--cameras-only is not needed/);
+      expect(rpcOf(s2).channels[1]).toMatchObject({ enable: true, password: NEW });
+    } finally {
+      await s2.stop();
+    }
   });
 
   it('a wrong NVR password: one refused sign-in, no camera touched, exit 1', async () => {
@@ -169,8 +269,26 @@ describe('nvr-console sync --nvr', () => {
     expect(ch).toMatchObject({ enable: true, password: NEW, name: name.slice(0, 31 - PAUSE_MARK.length) });
     expect(refusedToNvr(s)).toEqual([0, 0, 0, 0, 0]);
   });
+});
 
-  it("another process holds the journal: a plain message, nothing sent to the NVR, no camera touched", async () => {
+describe('nvr-console sync --nvr: a journal another process holds', () => {
+  it("another process holds the sync journal: refused before the journal or the NVR is touched, a plain message", async () => {
+    const s = await startLoopSite();
+    const f = files('locked-sync', [{ xaddr: s.cameras[1]!.xaddr, username: 'admin' }]);
+    const lock = acquireJournalLock(f.journal);
+    try {
+      const r = await sync(s, f, secrets(), '--json');
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/Another nvr-console \(process \d+\) is using the journal .*No camera was changed/);
+      expect(existsSync(f.journal)).toBe(false);
+      expect(rpcOf(s).requests()).toEqual([]);
+      expect(untouched(s.cameras[1]!)).toBe(true);
+    } finally {
+      lock.release();
+    }
+  });
+
+  it("another process holds the loop journal: a plain message, nothing sent to the NVR, no camera touched", async () => {
     const s = await startLoopSite();
     const f = files('locked', [{ xaddr: s.cameras[1]!.xaddr, username: 'admin' }]);
     const lock = acquireJournalLock(loopJournalPath(f.journal));
@@ -184,7 +302,9 @@ describe('nvr-console sync --nvr', () => {
       lock.release();
     }
   });
+});
 
+describe('nvr-console sync --nvr: usage errors, and an https NVR', () => {
   it('exit 2 on usage errors around --nvr, nothing on stdout, no password echoed', async () => {
     const s = await startLoopSite();
     const good = files('usage', [{ xaddr: s.cameras[1]!.xaddr, username: 'admin' }]);
@@ -197,6 +317,7 @@ describe('nvr-console sync --nvr', () => {
       [[], secrets(), /needs --nvr/],
       [['--nvr', url, '--nvr-username', 'admin', '--nvr-wait', 'soon'], secrets(), /--nvr-wait/],
       [['--nvr', url, '--nvr-username', 'admin', '--nvr-trust-cert', 'AA:BB'], secrets(), /--nvr-trust-cert must be/],
+      [['--cameras-only'], JSON.stringify({ currentPasswords: [OLD], newPassword: NEW }), /--cameras-only needs --nvr/],
     ];
     for (const [argv, stdin, message] of cases) {
       const r = await runCliCaptured(['sync', '--targets', good.targets, '--secrets-stdin', '--journal', good.journal, ...argv], stdin);

@@ -1,5 +1,5 @@
 // `nvr-console sync` in-process against the simulated site (loopback 127.55.5.0/24 only).
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { Command } from 'commander';
 import { runCliCaptured } from '../../test/support/cli';
 import { registerSync, strayErrorReporter } from './sync';
 import type { JournalFile } from '../sync/journal';
+import { acquireJournalLock } from '../site/journal-lock';
 
 const NEW = 'Cli-new-pass-7';
 const dir = mkdtempSync(join(tmpdir(), 'sync-cli-'));
@@ -21,16 +22,17 @@ function file(name: string, content: string): string {
   return p;
 }
 
-describe('nvr-console sync', () => {
-  let site: Site;
-  beforeAll(async () => {
-    site = await startSite({ block: '127.55.5', cameras: 3, faults: { '2': { fixedAdmin: true } } });
-  });
-  afterAll(async () => {
-    await site?.stop();
-  });
-  const secrets = () => JSON.stringify({ currentPasswords: [SITE_CREDENTIALS.camera.password], newPassword: NEW });
+/** One simulated site for every test in this file; camera 2 refuses password changes for admin (a fixed user). */
+let site: Site;
+beforeAll(async () => {
+  site = await startSite({ block: '127.55.5', cameras: 3, faults: { '2': { fixedAdmin: true } } });
+});
+afterAll(async () => {
+  await site?.stop();
+});
+const secrets = () => JSON.stringify({ currentPasswords: [SITE_CREDENTIALS.camera.password], newPassword: NEW });
 
+describe('nvr-console sync: exit codes and usage errors', () => {
   it('exit 0 when every camera ends updated or already current; one JSON row per target on stdout', async () => {
     const targets = file('ok.json', JSON.stringify(site.cameras.slice(0, 2).map((c) => ({ xaddr: c.xaddr, username: 'admin' }))));
     const r = await cli(['--targets', targets, '--secrets-stdin', '--json', '--journal', join(dir, 'j1.jsonl')], secrets());
@@ -77,6 +79,30 @@ describe('nvr-console sync', () => {
     }
     expect((await cli(['--targets', good, '--bogus'], secrets())).code).toBe(2);
   });
+});
+
+describe('nvr-console sync: a journal another process holds, or a full disk', () => {
+  it('another process holds the journal: refused with a plain message before the journal is read or written, no camera touched', async () => {
+    const cam = site.cameras[0]!;
+    const targets = file('locked.json', JSON.stringify([{ xaddr: cam.xaddr, username: 'admin' }]));
+    const journal = join(dir, 'locked.jsonl');
+    const before = cam.stats().requests;
+    const lock = acquireJournalLock(journal);
+    try {
+      const r = await cli(['--targets', targets, '--secrets-stdin', '--json', '--journal', journal], secrets());
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/Another nvr-console \(process \d+\) is using the journal .*locked\.jsonl.*No camera was changed/s);
+      expect(existsSync(journal)).toBe(false);
+      expect(cam.stats().requests).toBe(before);
+    } finally {
+      lock.release();
+    }
+    // Released: the same command runs.
+    const r = await cli(['--targets', targets, '--secrets-stdin', '--json', '--journal', journal], secrets());
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(`${journal}.lock`)).toBe(false);
+  });
 
   it('disk full during a run: every row so far is printed, a clear message, exit 1, no crash', async () => {
     const targets = file('full.json', JSON.stringify(site.cameras.slice(0, 2).map((c) => ({ xaddr: c.xaddr, username: 'admin' }))));
@@ -103,7 +129,9 @@ describe('nvr-console sync', () => {
     expect(stderr).toMatch(/Every camera's row so far is printed/);
     expect(stdout + stderr).not.toContain(NEW);
   });
+});
 
+describe('nvr-console sync: the password rule, stray errors, the budget across runs', () => {
   it('refuses a new password against the rule as a usage error naming the character, before touching any camera; warns when the list outruns the budget', async () => {
     const good = file('amp.json', JSON.stringify([{ xaddr: site.cameras[0]!.xaddr, username: 'admin' }]));
     const before = site.cameras[0]!.stats().requests;

@@ -6,13 +6,20 @@ import { SyncPassword } from '../../common/contract/sync';
 import { OUTCOMES } from '../../common/sync/outcomes';
 import { SyncTarget } from '../../common/sync/target';
 import { Fingerprint, NvrUrl } from '../../common/contract/nvr';
-import { newPasswordProblem, runSync, runWarnings, SyncRun, SYNC_DEFAULTS } from '../sync/engine';
+import { newPasswordProblem, runSync, runWarnings, SYNC_DEFAULTS, type SyncSecrets } from '../sync/engine';
 import { gateRecordsOf, readJournal, type OpenJournalFile } from '../sync/journal';
 import type { GateRecord } from '../core/credential-gate';
-import { onvifClientFactory } from '../sync/onvif-factory';
+import { acquireJournalLock, JournalLockedError, type JournalLock } from '../site/journal-lock';
+import { onvifClientFactory, type OnvifFactory } from '../sync/onvif-factory';
 import type { CliIo } from './io';
-import { confirmNvrCertificate } from './nvr-cert';
-import { archiveLoopJournal, cameraRows, loopFinished, nvrFailure, openNvr, runCloseLoop, type NvrTarget } from './sync-nvr';
+import { archiveLoopJournal, cameraRows, loopFinished, syncWithNvr, type NvrTarget } from './sync-nvr';
+
+/**
+ * `nvr-console sync`: the app's engine, targets from a file, passwords only on
+ * stdin. In stages: read the options → read the secrets → lock the journal →
+ * read what an earlier run left in it → run (the cameras, or the cameras and
+ * the NVR's channels with --nvr) → print one row per account and channel.
+ */
 
 const USAGE = 2;
 const TargetsFile = z.array(SyncTarget.strict()).min(1).max(5000);
@@ -25,7 +32,37 @@ export interface SyncCliDeps {
   openJournalFile?: OpenJournalFile;
 }
 
-/** `nvr-console sync`: the app's engine, targets from a file, passwords only on stdin. */
+type Opts = Record<string, string | boolean | undefined>;
+
+/** Everything the command line said, checked: what every stage after it reads. */
+export interface SyncCommand {
+  targets: SyncTarget[];
+  concurrency: number;
+  maxFailed: number;
+  timeoutMs: number;
+  lateApplyMs: number;
+  journalPath: string;
+  json: boolean;
+  nvr?: Omit<NvrTarget, 'password'>;
+  camerasOnly: boolean;
+  openJournalFile?: OpenJournalFile;
+}
+
+/** The run in hand: the command, its secrets, the budget an earlier run left, the clients and the cancel signal. */
+export interface SyncJob {
+  cmd: SyncCommand;
+  secrets: SyncSecrets;
+  nvrPassword?: string;
+  gateRecords?: GateRecord[];
+  clients: OnvifFactory;
+  signal: AbortSignal;
+  io: CliIo;
+  /** The progress line as each account ends. */
+  onRow(r: { outcome?: keyof typeof OUTCOMES; xaddr: string; username: string }): void;
+  /** A run that cannot be opened on this journal (other targets, a full disk): a usage error. */
+  fail(err: unknown): never;
+}
+
 export function registerSync(program: Command, io: CliIo, deps: SyncCliDeps = {}): void {
   program
     .command('sync')
@@ -41,158 +78,161 @@ export function registerSync(program: Command, io: CliIo, deps: SyncCliDeps = {}
     .option('--nvr-username <user>', 'the NVR account (usually admin); its password is "nvrPassword" on standard input')
     .option('--nvr-trust-cert <sha256>', "an https NVR: the SHA-256 fingerprint of its (self-signed) certificate you checked; without it the command prints the fingerprint and changes nothing")
     .option('--nvr-wait <ms>', 'how long to watch the NVR channels reconnect (default 90000)')
+    .option('--cameras-only', "with --nvr, when the app cannot write this NVR: change the cameras anyway; their channels STOP RECORDING until the new password is entered on the NVR")
     .option('--json', 'machine mode: no human summary on stderr')
     // Declared only to refuse them with a clear message: argv ends up in shell history and ps.
     .addOption(new Option('--password <value>').hideHelp())
     .addOption(new Option('--new-password <value>').hideHelp())
     .addOption(new Option('--current-password <value>').hideHelp())
-    .action(async (opts: Record<string, string | boolean | undefined>) => {
+    .action(async (opts: Opts) => {
       try {
         io.setExitCode(await syncCommand(opts, io, deps));
       } catch (err) {
-        if (err instanceof UsageError) {
-          io.stderr(`nvr-console sync: ${err.message}\n`);
-          io.setExitCode(USAGE);
-          return;
-        }
-        throw err;
+        if (!(err instanceof UsageError)) throw err;
+        io.stderr(`nvr-console sync: ${err.message}\n`);
+        io.setExitCode(USAGE);
       }
     });
 }
 
-async function syncCommand(opts: Record<string, string | boolean | undefined>, io: CliIo, deps: SyncCliDeps): Promise<number> {
+async function syncCommand(opts: Opts, io: CliIo, deps: SyncCliDeps): Promise<number> {
+  const cmd = commandOf(opts, deps);
+  const { nvrPassword, ...secrets } = await secretsOf(io, cmd);
+  // One process per journal, before anything reads, moves or writes it.
+  let lock: JournalLock;
+  try {
+    lock = acquireJournalLock(cmd.journalPath);
+  } catch (err) {
+    if (!(err instanceof JournalLockedError)) throw err;
+    io.stderr(`nvr-console sync: ${err.message} No camera was changed.\n`);
+    return 1;
+  }
+  try {
+    const gateRecords = history(cmd, secrets, io);
+    return await guarded(io, (signal) => {
+      const job: SyncJob = {
+        cmd, secrets, ...(nvrPassword ? { nvrPassword } : {}), ...(gateRecords ? { gateRecords } : {}), clients: onvifClientFactory(cmd.concurrency), signal, io,
+        onRow: progressLine(cmd, io), fail: usageOfJournal,
+      };
+      return (cmd.nvr ? syncWithNvr(job) : syncCameras(job)).finally(() => job.clients.dispose());
+    });
+  } finally {
+    lock.release();
+  }
+}
+
+/** The options, checked; a usage error names the one that is wrong. */
+function commandOf(opts: Opts, deps: SyncCliDeps): SyncCommand {
   if (opts.password !== undefined || opts.newPassword !== undefined || opts.currentPassword !== undefined) {
     throw new UsageError('passwords are never accepted as arguments; pipe them as JSON with --secrets-stdin.');
   }
   if (typeof opts.targets !== 'string') throw new UsageError('--targets <file.json> is required.');
   if (!opts.secretsStdin) throw new UsageError('--secrets-stdin is required (passwords come only from standard input).');
-  const concurrency = intOption(opts.concurrency, '--concurrency', 1, 256) ?? SYNC_DEFAULTS.concurrency;
-  const maxFailed = intOption(opts.maxFailures, '--max-failures', 1, 5) ?? SYNC_DEFAULTS.maxFailedAuthsPerDevice;
   const timeoutMs = intOption(opts.timeout, '--timeout', 100, 120_000) ?? SYNC_DEFAULTS.timeoutMs;
-  const lateApplyMs = intOption(opts.lateApply, '--late-apply', 0, 120_000) ?? SYNC_DEFAULTS.lateApplyMs;
-
-  const nvrOpts = nvrOptions(opts);
-  const nvrWaitMs = intOption(opts.nvrWait, '--nvr-wait', 0, 600_000) ?? 90_000;
-
+  const nvr = nvrOptions(opts, timeoutMs);
+  if (opts.camerasOnly && !nvr) throw new UsageError('--cameras-only needs --nvr <url> (it decides what happens to the NVR\'s channels).');
   const targetsPath = resolve(opts.targets);
-  const targets = parseJsonFile(targetsPath, TargetsFile, 'targets file');
-  const { nvrPassword, ...secrets } = parseSecrets(await io.stdin());
+  return {
+    targets: parseJsonFile(targetsPath, TargetsFile, 'targets file'),
+    concurrency: intOption(opts.concurrency, '--concurrency', 1, 256) ?? SYNC_DEFAULTS.concurrency,
+    maxFailed: intOption(opts.maxFailures, '--max-failures', 1, 5) ?? SYNC_DEFAULTS.maxFailedAuthsPerDevice,
+    timeoutMs,
+    lateApplyMs: intOption(opts.lateApply, '--late-apply', 0, 120_000) ?? SYNC_DEFAULTS.lateApplyMs,
+    journalPath: resolve(typeof opts.journal === 'string' ? opts.journal : `${targetsPath}.sync-journal.jsonl`),
+    json: opts.json === true,
+    ...(nvr ? { nvr } : {}),
+    camerasOnly: opts.camerasOnly === true,
+    ...(deps.openJournalFile ? { openJournalFile: deps.openJournalFile } : {}),
+  };
+}
+
+/** Standard input, checked against the new password's rule and the --nvr choice. */
+async function secretsOf(io: CliIo, cmd: SyncCommand): Promise<z.infer<typeof SecretsInput>> {
+  const secrets = parseSecrets(await io.stdin());
   const problem = newPasswordProblem(secrets.newPassword);
   if (problem) throw new UsageError(problem);
-  if (nvrOpts && !nvrPassword) throw new UsageError('--nvr needs "nvrPassword" on standard input (the NVR\'s current password).');
-  if (!nvrOpts && nvrPassword) throw new UsageError('"nvrPassword" on standard input needs --nvr <url> and --nvr-username <user>.');
-  const nvr: NvrTarget | undefined = nvrOpts && nvrPassword ? { ...nvrOpts, password: nvrPassword, timeoutMs, waitMs: nvrWaitMs, pollMs: Math.min(3000, Math.max(250, Math.floor(nvrWaitMs / 10))) } : undefined;
+  if (cmd.nvr && !secrets.nvrPassword) throw new UsageError('--nvr needs "nvrPassword" on standard input (the NVR\'s current password).');
+  if (!cmd.nvr && secrets.nvrPassword) throw new UsageError('"nvrPassword" on standard input needs --nvr <url> and --nvr-username <user>.');
+  return secrets;
+}
 
-  const journalPath = resolve(typeof opts.journal === 'string' ? opts.journal : `${targetsPath}.sync-journal.jsonl`);
+/**
+ * What the journal holds: an unfinished run is resumed (its budget in it); a finished one is history, moved
+ * aside, and its refused sign-ins still count (within the window) in the next run on these cameras.
+ */
+function history(cmd: SyncCommand, secrets: SyncSecrets, io: CliIo): GateRecord[] | undefined {
   let prior: ReturnType<typeof readJournal>;
   try {
-    prior = readJournal(journalPath);
+    prior = readJournal(cmd.journalPath);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  if (prior?.badLines) io.stderr(`The journal ${journalPath} had ${prior.badLines} unreadable line(s); they were skipped.\n`);
-  for (const w of runWarnings(secrets, prior?.maxFailedAuths ?? maxFailed)) io.stderr(`Note: ${w}\n`);
+  if (prior?.badLines) io.stderr(`The journal ${cmd.journalPath} had ${prior.badLines} unreadable line(s); they were skipped.\n`);
+  for (const w of runWarnings(secrets, prior?.maxFailedAuths ?? cmd.maxFailed)) io.stderr(`Note: ${w}\n`);
   // With --nvr the run ends when the NVR's channels are proven, not when the cameras are.
-  // A finished run's refused sign-ins still count (within the window) in the next run on these cameras.
-  let gateRecords: GateRecord[] | undefined;
-  if (prior?.ended && (!nvr || loopFinished(journalPath))) {
-    // A finished run is history, not something to resume: keep it beside the new one.
-    gateRecords = gateRecordsOf(prior);
-    renameSync(journalPath, journalPath.replace(/(\.jsonl)?$/, `.${prior.runId}.jsonl`));
-    archiveLoopJournal(journalPath, prior.runId);
-  } else if (prior) {
-    io.stderr(`Resuming run ${prior.runId} from ${journalPath} (${prior.outcomes.size} device(s) already finished).\n`);
+  if (prior?.ended && (!cmd.nvr || loopFinished(cmd.journalPath))) {
+    renameSync(cmd.journalPath, cmd.journalPath.replace(/(\.jsonl)?$/, `.${prior.runId}.jsonl`));
+    archiveLoopJournal(cmd.journalPath, prior.runId);
+    return gateRecordsOf(prior);
   }
+  if (prior) io.stderr(`Resuming run ${prior.runId} from ${cmd.journalPath} (${prior.outcomes.size} device(s) already finished).\n`);
+  return undefined;
+}
 
+/**
+ * Runs the command with Ctrl-C as a cancel (cameras already changing are verified first) and with any error
+ * that escapes reported instead of crashing with cameras changed and unreported.
+ */
+async function guarded(io: CliIo, run: (signal: AbortSignal) => Promise<number>): Promise<number> {
   const ac = new AbortController();
   const onSigint = () => {
     io.stderr('Cancelling: devices already changing their password are verified first.\n');
     ac.abort();
   };
   process.once('SIGINT', onSigint);
-  // Nothing escapes as a crash with cameras changed and unreported: say what happened, keep going.
   const onStray = strayErrorReporter(io);
   process.on('unhandledRejection', onStray);
   process.on('uncaughtException', onStray);
-  const clients = onvifClientFactory(concurrency);
-  const syncWithNvr = async (): Promise<number> => {
-    let session;
-    const cert = await confirmNvrCertificate(nvr!.url, nvr!.trustCert, nvr!.timeoutMs, '--nvr-trust-cert');
-    if ('refused' in cert) {
-      io.stderr(`nvr-console sync: ${cert.refused} No camera was changed.\n`);
-      return 1;
-    }
-    try {
-      session = await openNvr(nvr!, cert.pinned);
-    } catch (err) {
-      const message = nvrFailure(err);
-      if (message === undefined) throw err;
-      // Nothing was changed: the NVR is read before any camera is touched.
-      io.stderr(`nvr-console sync: the NVR did not let the app read its channels, so no camera was changed: ${message}\n`);
-      return 1;
-    }
-    try {
-      let done = 0;
-      const run = await SyncRun.create({
-        targets, concurrency, maxFailedAuthsPerDevice: maxFailed, timeoutMs, lateApplyMs, journalPath, clientFactory: clients.factory, openJournalFile: deps.openJournalFile, gateRecords,
-        onRow: (r) => {
-          if (r.outcome && !opts.json) io.stderr(`[${++done}/${targets.length}] ${r.xaddr} ${r.username}: ${OUTCOMES[r.outcome].label}\n`);
-        },
-      }).catch((err: unknown) => {
-        if (err instanceof Error && /different targets|could not be written/.test(err.message)) throw new UsageError(err.message);
-        throw err;
-      });
-      const onAbort = () => run.cancel();
-      ac.signal.addEventListener('abort', onAbort, { once: true });
-      try {
-        const loop = await runCloseLoop({ nvr: nvr!, session, run, targets, secrets, journalPath, io, quiet: opts.json === true });
-        // Cameras no channel records (or not in the plan) still get their password.
-        const rest = run.pendingKeys();
-        const rows = cameraRows(rest.length && !run.journalError ? await run.runPass(secrets, rest) : run.snapshot());
-        io.stdout(JSON.stringify([...rows, ...loop.channelRows], null, opts.json ? undefined : 2) + '\n');
-        const journalError = run.journalError?.message ?? loop.journalError;
-        if (journalError) io.stderr(`nvr-console sync: ${journalError} Every row so far is printed above.\n`);
-        if (!opts.json) {
-          const ok = loop.channelRows.filter((r) => r.outcome === 'recording').length;
-          io.stderr(`NVR: ${ok} of ${loop.channelRows.length} channels recording with the new password. Journal: ${journalPath}\n`);
-        }
-        return !journalError && loop.touchedRecording && rows.every((r) => r.outcome && OUTCOMES[r.outcome].success) ? 0 : 1;
-      } finally {
-        ac.signal.removeEventListener('abort', onAbort);
-        await run.close();
-      }
-    } finally {
-      await session.logout();
-    }
-  };
   try {
-    if (nvr) return await syncWithNvr();
-    let done = 0;
-    const result = await runSync({
-      targets, ...secrets, concurrency, maxFailedAuthsPerDevice: maxFailed, timeoutMs, lateApplyMs, journalPath,
-      clientFactory: clients.factory, signal: ac.signal, openJournalFile: deps.openJournalFile, gateRecords,
-      onRow: (r) => {
-        if (r.outcome && !opts.json) io.stderr(`[${++done}/${targets.length}] ${r.xaddr} ${r.username}: ${OUTCOMES[r.outcome].label}\n`);
-      },
-    }).catch((err: unknown) => {
-      if (err instanceof Error && /different targets|could not be written/.test(err.message)) throw new UsageError(err.message);
-      throw err;
-    });
-    const rows = cameraRows(result.rows);
-    io.stdout(JSON.stringify(rows, null, opts.json ? undefined : 2) + '\n');
-    if (result.journalError) io.stderr(`nvr-console sync: ${result.journalError} Every camera's row so far is printed above.\n`);
-    if (!opts.json) {
-      const counts = new Map<string, number>();
-      for (const r of rows) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
-      io.stderr(`Done: ${[...counts].map(([o, n]) => `${n} ${o}`).join(', ')}. Journal: ${journalPath}\n`);
-    }
-    return !result.journalError && rows.every((r) => OUTCOMES[r.outcome].success) ? 0 : 1;
+    return await run(ac.signal);
   } finally {
     process.removeListener('SIGINT', onSigint);
     process.removeListener('unhandledRejection', onStray);
     process.removeListener('uncaughtException', onStray);
-    clients.dispose();
   }
+}
+
+/** Plain `sync`: the cameras only, one JSON row each; exit 0 when every one ended updated or already current. */
+async function syncCameras(job: SyncJob): Promise<number> {
+  const { cmd, io } = job;
+  const result = await runSync({
+    targets: cmd.targets, ...job.secrets, concurrency: cmd.concurrency, maxFailedAuthsPerDevice: cmd.maxFailed, timeoutMs: cmd.timeoutMs, lateApplyMs: cmd.lateApplyMs,
+    journalPath: cmd.journalPath, clientFactory: job.clients.factory, signal: job.signal, openJournalFile: cmd.openJournalFile, gateRecords: job.gateRecords,
+    onRow: job.onRow,
+  }).catch(job.fail);
+  const rows = cameraRows(result.rows);
+  io.stdout(JSON.stringify(rows, null, cmd.json ? undefined : 2) + '\n');
+  if (result.journalError) io.stderr(`nvr-console sync: ${result.journalError} Every camera's row so far is printed above.\n`);
+  if (!cmd.json) {
+    const counts = new Map<string, number>();
+    for (const r of rows) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
+    io.stderr(`Done: ${[...counts].map(([o, n]) => `${n} ${o}`).join(', ')}. Journal: ${cmd.journalPath}\n`);
+  }
+  return !result.journalError && rows.every((r) => OUTCOMES[r.outcome].success) ? 0 : 1;
+}
+
+/** `[3/10] <xaddr> <user>: Updated` on stderr as each account ends (not in --json). */
+function progressLine(cmd: Pick<SyncCommand, 'json' | 'targets'>, io: CliIo): (r: { outcome?: keyof typeof OUTCOMES; xaddr: string; username: string }) => void {
+  let done = 0;
+  return (r) => {
+    if (r.outcome && !cmd.json) io.stderr(`[${++done}/${cmd.targets.length}] ${r.xaddr} ${r.username}: ${OUTCOMES[r.outcome].label}\n`);
+  };
+}
+
+/** A journal of other targets, or one that cannot be written: the command's input is wrong, nothing was sent. */
+function usageOfJournal(err: unknown): never {
+  if (err instanceof Error && /different targets|could not be written/.test(err.message)) throw new UsageError(err.message);
+  throw err;
 }
 
 /**
@@ -215,14 +255,18 @@ export function strayErrorReporter(io: CliIo): (err: unknown) => void {
   };
 }
 
-function nvrOptions(opts: Record<string, string | boolean | undefined>): { url: string; username: string; trustCert?: string } | undefined {
+function nvrOptions(opts: Opts, timeoutMs: number): Omit<NvrTarget, 'password'> | undefined {
   if (opts.nvr === undefined && opts.nvrUsername === undefined) return undefined;
   if (typeof opts.nvr !== 'string') throw new UsageError('--nvr-username needs --nvr <http://host[:port]>.');
   const url = NvrUrl.safeParse(opts.nvr);
   if (!url.success) throw new UsageError(`--nvr ${url.error.issues[0]?.message ?? 'is invalid'}.`);
   if (opts.nvrTrustCert !== undefined && !Fingerprint.safeParse(opts.nvrTrustCert).success) throw new UsageError('--nvr-trust-cert must be a SHA-256 fingerprint, AA:BB:… (32 pairs).');
   if (typeof opts.nvrUsername !== 'string' || !opts.nvrUsername || opts.nvrUsername.length > 64) throw new UsageError('--nvr needs --nvr-username <user>.');
-  return { url: url.data, username: opts.nvrUsername, ...(typeof opts.nvrTrustCert === 'string' ? { trustCert: opts.nvrTrustCert } : {}) };
+  const waitMs = intOption(opts.nvrWait, '--nvr-wait', 0, 600_000) ?? 90_000;
+  return {
+    url: url.data, username: opts.nvrUsername, ...(typeof opts.nvrTrustCert === 'string' ? { trustCert: opts.nvrTrustCert } : {}),
+    timeoutMs, waitMs, pollMs: Math.min(3000, Math.max(250, Math.floor(waitMs / 10))),
+  };
 }
 
 function intOption(v: unknown, name: string, min: number, max: number): number | undefined {

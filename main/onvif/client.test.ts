@@ -53,7 +53,7 @@ async function rawServer(address: string, handler: http.RequestListener) {
   return { seen, xaddr: `http://${address}:${port}/onvif/device_service`, port };
 }
 
-describe('OnvifClient against the simulated device', () => {
+describe('OnvifClient against the simulated device: Digest and WS-UsernameToken', () => {
   it('Digest SHA-256 by default, caches the challenge, one credential kind per request', async () => {
     const d = await device();
     const { c, failures } = client(d.xaddr);
@@ -102,7 +102,9 @@ describe('OnvifClient against the simulated device', () => {
     expect(d.stats().failedAuths).toBe(1);
     expect(c.requestCount).toBe(1);
   });
+});
 
+describe("OnvifClient against the simulated device: the device's clock, and the sync's round trips", () => {
   it('reads the device clock only when WS-UsernameToken needs it, once, before the first token', async () => {
     const d = await device({ auth: 'wsse-only', clockSkewMs: 5 * 3600_000 });
     const { c, failures } = client(d.xaddr, { auth: 'wsse' });
@@ -160,7 +162,9 @@ describe('OnvifClient against the simulated device', () => {
     await o.learnAuth();
     expect(o.authOff).toBe(true);
   });
+});
 
+describe('OnvifClient against the simulated device: nonces', () => {
   it('a camera with a nonce per request and Connection: close: a fresh challenge per request, never a refused sign-in', async () => {
     const d = await device({ singleUseNonce: true, connectionClose: true });
     const { c, failures } = client(d.xaddr);
@@ -195,7 +199,9 @@ describe('OnvifClient against the simulated device', () => {
     expect(d.stats().failedAuths).toBe(0);
     expect(c.requestCount).toBe(4); // 401, ok, 401 stale, ok
   });
+});
 
+describe('OnvifClient against the simulated device: refusals, locks, the WS-UsernameToken fallback, unusual passwords', () => {
   it('a wrong password: exactly one auth-failed and one onAuthFailure per try, never retried', async () => {
     const d = await device();
     const { c, failures } = client(d.xaddr);
@@ -242,7 +248,9 @@ describe('OnvifClient against the simulated device', () => {
       last = pw;
     }
   });
+});
 
+describe('OnvifClient against the simulated device: SetUser faults, late apply, transport failures', () => {
   it('SetUser faults carry the subcode', async () => {
     const d = await device({ fixedAdmin: true });
     const { c } = client(d.xaddr);
@@ -301,9 +309,9 @@ describe('OnvifClient against the simulated device', () => {
   });
 });
 
-describe('OnvifClient against hostile servers', () => {
-  const soapOk = '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><GetUsersResponse/></s:Body></s:Envelope>';
+const soapOk = '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><GetUsersResponse/></s:Body></s:Envelope>';
 
+describe('OnvifClient against hostile servers: redirects, empty lists, oversized bodies', () => {
   it('does not follow a redirect to another host, so no credential reaches it', async () => {
     const other = await rawServer('127.21.9.2', (_q, res) => res.end(soapOk));
     const first = await rawServer('127.21.9.1', (req, res) => {
@@ -349,7 +357,9 @@ describe('OnvifClient against hostile servers', () => {
     });
     expect((await kindOf(client(trickle.xaddr, { timeoutMs: 300 }).c.getSystemDateAndTime())).kind).toBe('timeout');
   });
+});
 
+describe('OnvifClient against hostile servers: content types, sign-in schemes, error messages, fuzz', () => {
   it('rejects a wrong content type', async () => {
     const s = await rawServer('127.21.9.8', (_q, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end(soapOk));
     expect((await kindOf(client(s.xaddr).c.getUsers(ADMIN))).kind).toBe('protocol');

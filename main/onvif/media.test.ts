@@ -26,7 +26,7 @@ async function picture(c: MediaClient, cred = ADMIN) {
   return c.fetchSnapshot(cred, await c.getSnapshotUri(cred, profile!.token));
 }
 
-describe('media client against the simulated camera', () => {
+describe('media client against the simulated camera: a picture without a failed sign-in', () => {
   it('finds the media service, lists profiles, gets the snapshot URI and a JPEG, without a failed sign-in', async () => {
     const d = await camera();
     const c = client(d.xaddr);
@@ -58,7 +58,9 @@ describe('media client against the simulated camera', () => {
     expect(refusals).toBe(1);
     expect(d.stats().failedAuths).toBe(1);
   });
+});
 
+describe('media client against the simulated camera: refusals, missing snapshots and locks', () => {
   it('a password refused on the snapshot URL counts once, and the next fetch sends nothing', async () => {
     const d = await camera();
     let refusals = 0;
@@ -119,7 +121,7 @@ async function hostileCamera(o: { mediaXaddr?: string; profiles?: string; uri?: 
 
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46, 0, 1, 0xff, 0xd9]);
 
-describe('media client against hostile answers', () => {
+describe('media client against hostile answers: snapshot URIs and where they lead', () => {
   it.each([
     ['another machine', 'http://10.1.2.3/snapshot.jpg', /another machine \(10\.1\.2\.3\)/],
     ['a look-alike host', 'http://127.25.9.1.evil.example/snap', /another machine/],
@@ -160,7 +162,9 @@ describe('media client against hostile answers', () => {
     const cam = await hostileCamera({ profiles });
     await expect(client(cam.xaddr).getProfiles(ADMIN)).rejects.toThrow(message);
   });
+});
 
+describe('media client against hostile answers: profiles, bodies, TLS and pictures', () => {
   it('keeps at most 32 profiles', async () => {
     const many = Array.from({ length: 40 }, (_, i) => `<Profiles token="T${i}"><Name>n</Name></Profiles>`).join('');
     const cam = await hostileCamera({ profiles: `<GetProfilesResponse>${many}</GetProfilesResponse>` });
@@ -204,7 +208,9 @@ describe('media client against hostile answers', () => {
     const cam = await hostileCamera({ snapshot: (res) => res.writeHead(200, { 'Content-Type': 'text/plain' }).end(png) });
     expect((await client(cam.xaddr).fetchSnapshot(ADMIN, new URL(`${cam.origin}/snap`))).mime).toBe('image/png');
   });
+});
 
+describe('media client against hostile answers: fuzz and magic bytes', () => {
   it('fuzz: any GetSnapshotUri text gives a URL on the camera or a clear OnvifError', async () => {
     const cam = await hostileCamera({});
     const own = '127.25.9.1';

@@ -38,7 +38,7 @@ const camGetUsers = (cam: Cam) =>
 const camSetUsers = (cam: Cam, users: { username: string; password: string; userLevel: string }[]) =>
   new Promise<Error | null>((resolve) => cam.setUsers(users, (err) => resolve(err)));
 
-describe('npm onvif 0.8.3 bugs, and our client on the same case', () => {
+describe('npm onvif 0.8.3 bugs: escaping, the unbound callback, ASCII digests', () => {
   it('setUsers does not XML-escape the password: a "<" breaks the request', async () => {
     const d = await device();
     const cam = await connectCam(d);
@@ -82,7 +82,9 @@ describe('npm onvif 0.8.3 bugs, and our client on the same case', () => {
     expect(await c.getUsers({ username: 'admin', password: 'Pässwörd12' })).toHaveLength(2);
     expect(d.stats().failedAuths).toBe(3);
   });
+});
 
+describe('npm onvif 0.8.3 bugs: a wrong path, an empty user list', () => {
   it('autoconnect:false without connect() sends device calls to a wrong path', async () => {
     const lines: string[] = [];
     const server = net.createServer((s) => {
@@ -134,7 +136,9 @@ describe('npm onvif 0.8.3 bugs, and our client on the same case', () => {
     sims.cleanup(() => c.close());
     expect(await c.getUsers(ADMIN)).toEqual([]);
   });
+});
 
+describe('npm onvif 0.8.3 bugs: both credential kinds on a Digest retry', () => {
   it('with WS-Security left on, the Digest retry carries both credential kinds', async () => {
     const d = await device({ auth: 'digest-only' });
     const cam = await connectCam(d);

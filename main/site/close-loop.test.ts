@@ -90,7 +90,7 @@ function invariant(site: FakeSite, disabledBefore: ReadonlySet<number>): string[
 
 const outcomes = (r: CloseLoopResult) => r.results.map((x) => x.outcome);
 
-describe('close the loop (in-memory site)', () => {
+describe('close the loop (in-memory site): the order, and writes the NVR refuses or never answers', () => {
   it('changes each chosen camera between a pause and the store, one camera at a time; every channel records and the NVR is never refused', async () => {
     const site = makeSite([{ channels: 2 }, { channels: 1, account: 'onvif' }, { channels: 1, chosen: false }]);
     let mostPaused = 0;
@@ -141,7 +141,9 @@ describe('close the loop (in-memory site)', () => {
     expect(outcomes(r)).toEqual(['recording']);
     expect(invariant(site, new Set())).toEqual([]);
   });
+});
 
+describe('close the loop (in-memory site): a write path not proven, a paused channel, an unverified change, a disabled channel', () => {
   it('a write path the app could not prove: no camera the NVR records is changed; "cameras only" changes them and says their channels stop recording', async () => {
     const proof = { ok: false as const, reason: 'The NVR returns stored passwords masked.', nextStep: 'Update the firmware.' };
     let site = makeSite([{ channels: 1 }, { channels: 0 }]);
@@ -192,7 +194,9 @@ describe('close the loop (in-memory site)', () => {
     expect(site.nvr.slots.get(1)).toMatchObject({ enabled: false, password: NEW, name: 'Camera 1' });
     expect(r.ok).toBe(true);
   });
+});
 
+describe('close the loop (in-memory site): a full disk, a cancel, a camera that refuses', () => {
   it('a full disk: no further camera starts, the one in hand finishes, and the run says so', async () => {
     const site = makeSite([{ channels: 1 }, { channels: 1 }]);
     // Room for camera 1's pause record only.

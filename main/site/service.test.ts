@@ -18,15 +18,37 @@ import { PAUSE_MARK } from '../../common/nvr/pause-marker';
 const NEW = 'Site-new-pass-5';
 const t = { host: 'test' } as const;
 
-describe('site service', () => {
-  let site: Site;
-  beforeAll(async () => {
-    site = await startSite({ block: '127.64.200', cameras: 3, nvrPollMs: 200, nvrRpc: { firmware: 'logic-device-manager' } });
-  });
-  afterAll(async () => {
-    await site?.stop();
-  });
+/** Closes the loop over `chosen` cameras of a site of its own, as the app does; resolves with the end state. */
+async function closeOwnLoop(own: Site, chosen: number[]) {
+  const { ctx, events, dataDir } = testContext();
+  const sync = await setupSync(ctx);
+  const nvr = await setupNvr(ctx, {});
+  const f = await setupSite(ctx, { nvr: nvr.session, openRun: sync.openRun, pollMs: 200 });
+  try {
+    await nvr.handlers['nvr.signIn'](calls['nvr.signIn'].input.parse({ url: rpcOf(own).url, username: 'admin', password: SITE_CREDENTIALS.nvr.password }), t);
+    const targets = chosen.map((i) => ({ xaddr: own.cameras[i]!.xaddr, username: 'admin' }));
+    await f.handlers['site.closeLoop'](calls['site.closeLoop'].input.parse({ targets, currentPasswords: [SITE_CREDENTIALS.camera.password], newPassword: NEW, waitMs: 15_000 }), t);
+    await until(() => (f.handlers['site.status'](undefined, t) as SiteLoopState | null)?.running === false, 'the loop to end', 30_000);
+    const end = f.handlers['site.status'](undefined, t) as SiteLoopState;
+    const status = await sync.handlers['sync.status'](undefined, t);
+    const everything = JSON.stringify(events) + filesUnder(dataDir).map((p) => readFileSync(p, 'utf8')).join('\n');
+    return { end, status, everything };
+  } finally {
+    await f.dispose?.();
+    await nvr.dispose?.();
+    await sync.dispose?.();
+  }
+}
 
+let site: Site;
+beforeAll(async () => {
+  site = await startSite({ block: '127.64.200', cameras: 3, nvrPollMs: 200, nvrRpc: { firmware: 'logic-device-manager' } });
+});
+afterAll(async () => {
+  await site?.stop();
+});
+
+describe('site service: plan, then close the loop', () => {
   it('plans per channel, then closes the loop with live per-channel results and the site summary; no password on disk or in events', async () => {
     const { ctx, events, dataDir } = testContext();
     const sync = await setupSync(ctx);
@@ -64,7 +86,9 @@ describe('site service', () => {
     await nvr.dispose?.();
     await sync.dispose?.();
   }, 40_000);
+});
 
+describe('site service: the new password from a reset case', () => {
   it("takes the new password from the reset case's keychain entry; an unknown case is refused before anything changes", async () => {
     const CASE_PW = 'Case-loop-pass-6';
     const { ctx, events, dataDir } = testContext();
@@ -91,7 +115,44 @@ describe('site service', () => {
     await nvr.dispose?.();
     await sync.dispose?.();
   }, 40_000);
+});
 
+describe("site service: the NVR's Operator account on a camera", () => {
+  it("the channel the NVR signs in to as the camera's Operator (`onvif`) records with the new password: the camera's admin changed that account", async () => {
+    const own = await startSite({ block: '127.64.202', cameras: 4, nvrPollMs: 200, nvrRpc: { firmware: 'logic-device-manager' } });
+    try {
+      const { end, status, everything } = await closeOwnLoop(own, [3]);
+      expect(end.error).toBeUndefined();
+      expect(end.results.map((r) => r.outcome)).toEqual(['recording', 'not-reachable-from-laptop', 'recording', 'recording', 'recording']);
+      expect(own.cameras[3]!.users.checkPassword('onvif', NEW)).toBe(true);
+      expect(rpcOf(own).channels[3]).toMatchObject({ enable: true, password: NEW });
+      expect(status!.rows.map((r) => [r.username, r.outcome, r.via])).toEqual([['admin', 'updated', undefined], ['onvif', 'updated', 'admin']]);
+      expect(own.cameras[3]!.stats().failedAuths).toBe(0);
+      for (const secret of [NEW, SITE_CREDENTIALS.cameraOperator.password, SITE_CREDENTIALS.camera.password]) expect(everything).not.toContain(secret);
+    } finally {
+      await own.stop();
+    }
+  }, 40_000);
+
+  it("the NVR refuses the store: the Operator account goes back through the admin, in a rollback run that sync.status does not show as the latest", async () => {
+    const own = await startSite({ block: '127.64.203', cameras: 4, nvrPollMs: 200, nvrRpc: { firmware: 'logic-device-manager', refuseStore: true } });
+    try {
+      const { end, status } = await closeOwnLoop(own, [3]);
+      expect(end.results[3]).toMatchObject({ outcome: 'rolled-back', enabled: true });
+      expect(own.cameras[3]!.users.checkPassword('onvif', SITE_CREDENTIALS.cameraOperator.password)).toBe(true);
+      expect(own.cameras[3]!.stats().setUserCount).toEqual({ admin: 1, onvif: 2 });
+      // The run sync.status shows is the loop's own run, not the rollback it opened.
+      expect(status!.runId).toBe(end.syncRunId);
+      expect(status!.rows.map((r) => r.username)).toEqual(['admin', 'onvif']);
+      await rpcOf(own).pollNow();
+      expect(rpcOf(own).stored(3)).toMatchObject({ enable: true, state: 'Connected', refusedLogins: 0 });
+    } finally {
+      await own.stop();
+    }
+  }, 40_000);
+});
+
+describe('site service: at sign-in, channels an earlier run left paused', () => {
   it('at sign-in, channels an earlier run left paused are put back with the password their camera accepts; one whose camera accepts none stays disabled and is shown so', async () => {
     const own = await startSite({ block: '127.64.201', cameras: 4, nvrPollMs: 200, nvrRpc: { firmware: 'logic-device-manager' } });
     const { ctx, events } = testContext();

@@ -34,8 +34,8 @@ export interface SiteSyncRun {
 export interface SiteDeps {
   /** The open NVR session (nvr.signIn), or undefined. */
   nvr(): { url: string; opened: number; store: NvrChannelStore } | undefined;
-  /** A camera-sync run driven camera by camera. */
-  openRun(targets: SyncTarget[], secrets: { currentPasswords: string[]; newPassword: string; knownPasswords?: KnownPasswords }): Promise<SiteSyncRun>;
+  /** A camera-sync run driven camera by camera; `partOf`: a step of that run (a rollback), not shown as the latest sync run. */
+  openRun(targets: SyncTarget[], secrets: { currentPasswords: string[]; newPassword: string; knownPasswords?: KnownPasswords }, o?: { partOf?: string }): Promise<SiteSyncRun>;
   casePassword?: (caseId: string) => Promise<string | null | undefined>;
   pollMs?: number;
   /** Per exchange with a camera for a tile's picture (tests). */
@@ -217,7 +217,7 @@ function appCameras(ctx: ServiceContext, deps: SiteDeps, run: SiteSyncRun): Came
     },
     async rollback(account, from, to) {
       try {
-        const back = await deps.openRun([account], { currentPasswords: [from], newPassword: to });
+        const back = await deps.openRun([account], { currentPasswords: [from], newPassword: to }, { partOf: run.runId });
         const pending = back.pendingKeys().includes(targetKey(account));
         const row = (await back.change([targetKey(account)])).find((r) => r.key === targetKey(account));
         await back.finish();

@@ -18,40 +18,40 @@ import { filesUnder } from '../../test/support/files';
 const NEW = 'Snap-new-pass-4';
 const t = { host: 'test' } as const;
 
-describe('site.snapshot', () => {
-  let site: Site;
-  const { ctx, events, dataDir } = testContext();
-  let f: Awaited<ReturnType<typeof setupSite>>;
-  /** Refused sign-ins per device once the run ended (camera sync may spend some of its own). */
-  let failedAfterRun: number[] = [];
-  const disposers: (() => Promise<void> | void)[] = [];
-  const snapshot = async (channel: number, refresh?: boolean) =>
-    await f.handlers['site.snapshot'](calls['site.snapshot'].input.parse({ channel, ...(refresh ? { refresh } : {}) }), t);
+let site: Site;
+const { ctx, events, dataDir } = testContext();
+let f: Awaited<ReturnType<typeof setupSite>>;
+/** Refused sign-ins per device once the run ended (camera sync may spend some of its own). */
+let failedAfterRun: number[] = [];
+const disposers: (() => Promise<void> | void)[] = [];
+const snapshot = async (channel: number, refresh?: boolean) =>
+  await f.handlers['site.snapshot'](calls['site.snapshot'].input.parse({ channel, ...(refresh ? { refresh } : {}) }), t);
 
-  beforeAll(async () => {
-    // Camera 2 refuses password changes for admin (a fixed user).
-    site = await startSite({ block: '127.26.1', cameras: 4, nvrPollMs: 200, faults: { '2': { fixedAdmin: true } }, nvrRpc: { firmware: 'logic-device-manager' } });
-    // Channel 4's camera (ONVIF, not chosen) is unknown to the laptop; channel 5's sits behind the NVR's
-    // PoE ports on the NVR's own protocol, so the NVR's own sync changes it.
-    const sync = await setupSync(ctx);
-    const nvr = await setupNvr(ctx, {});
-    f = await setupSite(ctx, { nvr: nvr.session, openRun: sync.openRun, pollMs: 200, snapshotTimeoutMs: 2000 });
-    disposers.push(() => f.dispose?.(), () => nvr.dispose?.(), () => sync.dispose?.());
-    await expect(snapshot(1)).resolves.toEqual({ why: 'No close-the-loop run in this session yet.' });
-    await nvr.handlers['nvr.signIn'](calls['nvr.signIn'].input.parse({ url: rpcOf(site).url, username: 'admin', password: SITE_CREDENTIALS.nvr.password }), t);
-    // Cameras 0, 1 and 2 are chosen; camera 3 is left to the NVR's own sync.
-    const targets = [0, 1, 2].map((i) => ({ xaddr: site.cameras[i]!.xaddr, username: 'admin' }));
-    await f.handlers['site.closeLoop'](calls['site.closeLoop'].input.parse({ targets, currentPasswords: [SITE_CREDENTIALS.camera.password], newPassword: NEW, waitMs: 15_000 }), t);
-    await until(() => (f.handlers['site.status'](undefined, t) as SiteLoopState | null)?.running === false, 'the loop to end', 30_000);
-    expect((f.handlers['site.status'](undefined, t) as SiteLoopState).error).toBeUndefined();
-    expect((f.handlers['site.status'](undefined, t) as SiteLoopState).results.map((r) => r.outcome)).toEqual(['recording', 'recording', 'skipped', 'not-reachable-from-laptop', 'recording']);
-    failedAfterRun = site.devices.map((d) => d.stats().failedAuths);
-  }, 40_000);
-  afterAll(async () => {
-    for (const d of disposers.reverse()) await d();
-    await site?.stop();
-  });
+beforeAll(async () => {
+  // Camera 2 refuses password changes for admin (a fixed user).
+  site = await startSite({ block: '127.26.1', cameras: 4, nvrPollMs: 200, faults: { '2': { fixedAdmin: true } }, nvrRpc: { firmware: 'logic-device-manager' } });
+  // Channel 4's camera (ONVIF, not chosen) is unknown to the laptop; channel 5's sits behind the NVR's
+  // PoE ports on the NVR's own protocol, so the NVR's own sync changes it.
+  const sync = await setupSync(ctx);
+  const nvr = await setupNvr(ctx, {});
+  f = await setupSite(ctx, { nvr: nvr.session, openRun: sync.openRun, pollMs: 200, snapshotTimeoutMs: 2000 });
+  disposers.push(() => f.dispose?.(), () => nvr.dispose?.(), () => sync.dispose?.());
+  await expect(snapshot(1)).resolves.toEqual({ why: 'No close-the-loop run in this session yet.' });
+  await nvr.handlers['nvr.signIn'](calls['nvr.signIn'].input.parse({ url: rpcOf(site).url, username: 'admin', password: SITE_CREDENTIALS.nvr.password }), t);
+  // Cameras 0, 1 and 2 are chosen; camera 3 is left to the NVR's own sync.
+  const targets = [0, 1, 2].map((i) => ({ xaddr: site.cameras[i]!.xaddr, username: 'admin' }));
+  await f.handlers['site.closeLoop'](calls['site.closeLoop'].input.parse({ targets, currentPasswords: [SITE_CREDENTIALS.camera.password], newPassword: NEW, waitMs: 15_000 }), t);
+  await until(() => (f.handlers['site.status'](undefined, t) as SiteLoopState | null)?.running === false, 'the loop to end', 30_000);
+  expect((f.handlers['site.status'](undefined, t) as SiteLoopState).error).toBeUndefined();
+  expect((f.handlers['site.status'](undefined, t) as SiteLoopState).results.map((r) => r.outcome)).toEqual(['recording', 'recording', 'skipped', 'not-reachable-from-laptop', 'recording']);
+  failedAfterRun = site.devices.map((d) => d.stats().failedAuths);
+}, 40_000);
+afterAll(async () => {
+  for (const d of disposers.reverse()) await d();
+  await site?.stop();
+});
 
+describe('site.snapshot: a picture for each changed camera, kept briefly, or the reason', () => {
   it('shows each changed camera its own picture and gives every other channel its reason, without a failed sign-in', async () => {
     const [one, two, three, four, five] = await Promise.all([1, 2, 3, 4, 5].map((c) => snapshot(c)));
     expect(one!.image).toMatch(/^data:image\/jpeg;base64,\/9j\//);
@@ -89,7 +89,9 @@ describe('site.snapshot', () => {
     cam.setFaults({ snapshotNotImage: false });
     expect((await snapshot(1, true)).image).toBeDefined();
   });
+});
 
+describe('site.snapshot: refused and locked cameras', () => {
   it('a password refused for a picture is spent from the gate once and never tried again', async () => {
     const cam = site.cameras[1]!;
     // The NVR's own sign-ins with the password it stores would be refused too from now on: not this test's count.

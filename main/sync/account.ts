@@ -4,9 +4,10 @@ import type { Candidate, CameraCandidates, SiteEvidence } from '../../common/syn
 import type { SyncRow, SyncStep } from '../../common/sync/report';
 import { targetKey, type SyncTarget } from '../../common/sync/target';
 import type { DeviceLease } from '../core/credential-gate';
+import { ADMINISTRATOR, levelIn, type Administrators } from './administrators';
 import { JournalWriteError, type JournalRecord } from './journal';
-import { describeError, isTransient } from './errors';
-import { isClientError, type ClientFactory, type DeviceClient, type UserEntry } from './port';
+import { describeError, isPrivilegeFault, isTransient } from './errors';
+import { isClientError, type ClientFactory, type Credentials, type DeviceClient, type UserEntry } from './port';
 
 /** One account's run on one camera: what its stages (pipeline.ts, verify.ts) share. */
 
@@ -24,6 +25,8 @@ export interface AccountJob {
   evidence: SiteEvidence;
   /** What earlier accounts of this camera showed in this run (how late it applies a change, its users). */
   camera: CameraEvidence;
+  /** The Administrators each camera proved in this run (and runs opened as its steps): they change accounts that may not change themselves. */
+  administrators: Administrators;
   clock: Clock;
   /** Writes a journal record (or only keeps it in memory); rejects with JournalWriteError. */
   record(rec: JournalRecord): Promise<void>;
@@ -37,7 +40,7 @@ export interface AccountJob {
   /** The run's cancel signal: honoured until SetUser is sent, never after. */
   signal: AbortSignal;
   /** From the journal: this account was sent SetUser earlier in the run (by this process or one that died). */
-  prior: { setUserSent: boolean; replaced?: Replaced; verified: boolean; setAt?: number; answered?: boolean };
+  prior: { setUserSent: boolean; replaced?: Replaced; verified: boolean; setAt?: number; answered?: boolean; via?: string };
   onStep(row: SyncRow): void;
   /** Counts every request the account's client made (bench). */
   onRequests?(n: number): void;
@@ -46,8 +49,8 @@ export interface AccountJob {
 export interface CameraEvidence extends CameraCandidates {
   /** Time from SetUser until the new password signed in, when the camera applied late (0: at once). */
   applyDelayMs?: number;
-  /** The camera's accounts, as an earlier account's GetUsers listed them. */
-  users?: string[];
+  /** The camera's accounts and their levels, as an earlier account's GetUsers listed them. */
+  users?: UserEntry[];
 }
 
 /** The password a SetUser replaced: a position in the shared list or in the account's known passwords. */
@@ -64,11 +67,24 @@ export interface Account {
   /** The client's signal fires on cancel before SetUser, or when the budget fills. */
   readonly stop: AbortController;
   cancellable: boolean;
+  /**
+   * How a sign-in as this account is made: GetUsers (an Administrator's call, and it lists the camera's
+   * accounts), or GetDeviceInformation for an account of another level, which may not list users.
+   */
+  check: 'users' | 'device';
+  /** The camera's accounts as this account's last GetUsers listed them. */
+  users?: UserEntry[];
+  /** The password this account signed in with (memory only). */
+  signedWith?: string;
   step(s: SyncStep): void;
 }
 
-/** A sign-in's answer: the users it listed, a refusal, or how the account ended. */
-export type Look = { kind: 'ok'; users: UserEntry[] } | { kind: 'refused' } | { kind: 'end'; end: End };
+/**
+ * A sign-in's answer: the users it listed (none for GetDeviceInformation), a refusal, `not-admin` (the
+ * camera took the password but refuses GetUsers to an account that is not an Administrator), or how the
+ * account ended.
+ */
+export type Look = { kind: 'ok'; users: UserEntry[] } | { kind: 'refused' } | { kind: 'not-admin' } | { kind: 'end'; end: End };
 
 /** What the change stage hands to verification. */
 export interface Changed {
@@ -99,7 +115,7 @@ export function openAccount(job: AccountJob): Account {
   };
   const stop = new AbortController();
   const a: Account = {
-    job, key, row, setSent: false, stop, cancellable: true,
+    job, key, row, setSent: false, stop, cancellable: true, check: job.prior.via !== undefined ? 'device' : 'users',
     step: (s) => {
       row.step = s;
       job.onStep({ ...row });
@@ -120,39 +136,62 @@ export function openAccount(job: AccountJob): Account {
   return a;
 }
 
-/** One credentialed sign-in (GetUsers), journalled before it leaves. `verifyNew`: the new password's check after SetUser. */
-export async function look(a: Account, password: string, verifyNew = false): Promise<Look> {
+/**
+ * One credentialed sign-in, journalled before it leaves: GetUsers, or GetDeviceInformation for an account
+ * that is not an Administrator. `verifyNew`: the new password's check after SetUser. `as`: another
+ * account of the camera (an Administrator the journal names) signs in instead, with GetUsers.
+ */
+export async function look(a: Account, password: string, o: { verifyNew?: boolean; as?: string } = {}): Promise<Look> {
   const { job, row, key } = a;
   const { lease } = job;
   if (!lease.canTry(job.limit)) return { kind: 'end', end: end('auth-failed', budgetDetail(a)) };
-  const journalled = job.record({ t: 'try', key, device: lease.device, at: job.clock.now(), ...(verifyNew ? { verify: true } : {}) });
+  const journalled = job.record({ t: 'try', key, device: lease.device, at: job.clock.now(), ...(o.verifyNew ? { verify: true } : {}) });
   // A try must be on disk before its credential leaves (an unanswered one counts on resume), except the new
   // password's look after SetUser: a resumed run never counts that one (journal.ts), so it need not wait for the disk.
   journalled.catch(() => {}); // awaited below where it matters; never left unhandled if the look ends first
   row.attempts++;
   const before = lease.failures();
+  const cred = { username: o.as ?? job.target.username, password };
   try {
     const users = await retrying(a, async () => {
       // The credential-less first round trip (the challenge) goes out while the disk writes the try.
       await a.client.learnAuth?.();
-      if (!verifyNew) await journalled;
-      return a.client.getUsers({ username: job.target.username, password });
+      if (!o.verifyNew) await journalled;
+      return signedCall(a, cred, o.as !== undefined);
     }, before);
     // Not awaited: losing it in a crash only makes the resumed budget stricter.
     job.record({ t: 'settled', key }).catch(() => {});
     return { kind: 'ok', users };
   } catch (err) {
-    if (err instanceof JournalWriteError) throw err;
-    if (isClientError(err) && (err.kind === 'auth-failed' || (err.kind === 'cancelled' && lease.failures() !== before))) {
-      if (lease.failures() === before) lease.recordFailure();
-      row.failedAuths = lease.failures();
-      return { kind: 'refused' };
-    }
-    job.record({ t: 'settled', key }).catch(() => {});
-    if (isClientError(err) && err.kind === 'locked') return { kind: 'end', end: lockEnd(a, err.retryAfterMs) };
-    const d = describeError(err);
-    return { kind: 'end', end: end(d.outcome, d.detail, d.subcode !== undefined ? { subcode: d.subcode } : {}) };
+    return lookFailed(a, err, before);
   }
+}
+
+/** The call that proves a credential: GetUsers lists the camera's accounts; an account of another level proves itself with GetDeviceInformation. */
+async function signedCall(a: Account, cred: Credentials, asAdmin: boolean): Promise<UserEntry[]> {
+  if (a.check === 'device' && !asAdmin) {
+    await a.client.getDeviceInformation(cred);
+    return [];
+  }
+  const users = await a.client.getUsers(cred);
+  if (!asAdmin) a.users = users;
+  return users;
+}
+
+function lookFailed(a: Account, err: unknown, before: number): Look {
+  const { job, row, key } = a;
+  const { lease } = job;
+  if (err instanceof JournalWriteError) throw err;
+  if (isClientError(err) && (err.kind === 'auth-failed' || (err.kind === 'cancelled' && lease.failures() !== before))) {
+    if (lease.failures() === before) lease.recordFailure();
+    row.failedAuths = lease.failures();
+    return { kind: 'refused' };
+  }
+  job.record({ t: 'settled', key }).catch(() => {});
+  if (isPrivilegeFault(err)) return { kind: 'not-admin' };
+  if (isClientError(err) && err.kind === 'locked') return { kind: 'end', end: lockEnd(a, err.retryAfterMs) };
+  const d = describeError(err);
+  return { kind: 'end', end: end(d.outcome, d.detail, d.subcode !== undefined ? { subcode: d.subcode } : {}) };
 }
 
 async function retrying<T>(a: Account, fn: () => Promise<T>, failedBefore: number): Promise<T> {
@@ -179,9 +218,7 @@ export function budgetDetail(a: Account): string {
 }
 
 export function levelOf(a: Account, users: UserEntry[]): string {
-  const name = a.job.target.username;
-  const user = users.find((u) => u.username === name) ?? users.find((u) => u.username.toLowerCase() === name.toLowerCase());
-  a.row.userLevel = user?.userLevel || 'Administrator';
+  a.row.userLevel = levelIn(users, a.job.target.username) || ADMINISTRATOR;
   return a.row.userLevel;
 }
 

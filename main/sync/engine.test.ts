@@ -19,7 +19,7 @@ function site(specs: Record<string, { password?: string; b?: FakeBehaviour }>) {
 
 const fast = { retryBaseMs: 1, timeoutMs: 1000, lateApplyMs: 1 };
 
-describe('sync engine outcomes', () => {
+describe('sync engine outcomes: one per device behaviour', () => {
   it('maps each device behaviour to its outcome', async () => {
     const s = site({
       a: {},
@@ -55,7 +55,9 @@ describe('sync engine outcomes', () => {
     }
     for (const d of s.devices.values()) expect(d.setUserCount).toBeLessThanOrEqual(1);
   });
+});
 
+describe('sync engine outcomes: the budget under any mix, and cancel mid-run', () => {
   it('property: no device ever sees more than N rejected sign-ins, whatever the mix', async () => {
     const behaviour = fc.record({
       password: fc.constantFrom(OLD, NEW, 'c2-pass', 'wrong-pass'),
@@ -135,6 +137,7 @@ describe('late apply under a starved process', () => {
           await c.setUser(cr, u);
           justSet = true;
         },
+        getDeviceInformation: (cr) => c.getDeviceInformation(cr),
         async getUsers(cr) {
           const users = await c.getUsers(cr);
           if (justSet) {

@@ -11,7 +11,8 @@ import type { SyncRow } from '../../common/sync/report';
 import { targetKey, type SyncTarget } from '../../common/sync/target';
 import { CredentialGate, deviceKeyOf, type DeviceLease, type GateRecord } from '../core/credential-gate';
 import { foldRecord, gateRecordsOf, Journal, JournalWriteError, readJournal, type JournalRecord, type JournalState, type OpenJournalFile } from './journal';
-import type { AccountJob } from './account';
+import type { AccountJob, CameraEvidence } from './account';
+import { Administrators } from './administrators';
 import { syncAccount } from './pipeline';
 import type { ClientFactory } from './port';
 
@@ -64,6 +65,12 @@ export interface SyncRunOptions {
   journalPath?: string;
   /** Tests inject a journal file that fails (disk full). */
   openJournalFile?: OpenJournalFile;
+  /**
+   * What runs proved about each camera's Administrator accounts: give a run opened as a step of another
+   * (close-the-loop's extra accounts, a rollback) the other's, so an Operator account there is changed
+   * through the Administrator that run proved. Default: the run's own.
+   */
+  administrators?: Administrators;
   /** Spends and locks of an earlier run on these cameras (a finished journal the CLI archives): the budget goes on from them. */
   gateRecords?: GateRecord[];
   runId?: string;
@@ -103,6 +110,7 @@ export class SyncRun {
   readonly badJournalLines: number;
   requestCount = 0;
   readonly gate: CredentialGate;
+  readonly administrators: Administrators;
   private readonly rows = new Map<string, SyncRow>();
   private readonly clock: Clock;
   private readonly cfg: Cfg;
@@ -126,6 +134,7 @@ export class SyncRun {
     if (prior) cfg.maxFailedAuthsPerDevice = prior.maxFailedAuths;
     this.cfg = cfg;
     this.gate = o.gate ?? new CredentialGate({ clock: this.clock, maxFailures: cfg.maxFailedAuthsPerDevice });
+    this.administrators = o.administrators ?? new Administrators();
     this.runId = prior?.runId ?? o.runId ?? `${new Date(this.clock.now()).toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
     this.startedAt = prior?.startedAt ?? this.clock.now();
     this.resumed = prior !== undefined;
@@ -257,6 +266,7 @@ export class SyncRun {
     const problem = newPasswordProblem(secrets.newPassword);
     if (problem) throw new Error(problem);
     this.evidenceForPass(secrets);
+    this.hintAdministrators(secrets.newPassword);
     const wanted = new Set(keys);
     const todo = this.targets.filter((t) => wanted.has(targetKey(t)));
     const retrying = todo.map(targetKey).filter((k) => this.rows.get(k)!.outcome !== undefined);
@@ -285,6 +295,22 @@ export class SyncRun {
     return this.snapshot();
   }
 
+  /**
+   * Accounts this run's journal says ended holding the new password (an interrupted run, resumed): an
+   * account of the same camera that needs an Administrator signs in with one of them before relying on it.
+   * `others`: the run's current passwords, for its accounts that did not end so (a rollback run opened as
+   * a step of this one may come before their turn): the new password first, as an account is put back
+   * only after its camera's Administrator changed.
+   */
+  hintAdministrators(newPassword: string, others?: { currentPasswords: string[] }): void {
+    for (const row of this.rows.values()) {
+      if (row.via !== undefined || (row.userLevel ?? 'Administrator') !== 'Administrator') continue;
+      const holdsNew = row.outcome === 'updated' || row.outcome === 'already-current';
+      const passwords = holdsNew ? [newPassword] : others ? [newPassword, ...others.currentPasswords] : [];
+      if (passwords.length) this.administrators.hint(deviceKeyOf(row.xaddr), { username: row.username, passwords });
+    }
+  }
+
   /** What earlier passes learnt about the site's passwords holds only for the same passwords. */
   private evidenceForPass(secrets: SyncSecrets): void {
     const same = this.evidenceFor && this.evidenceFor.length === secrets.currentPasswords.length && this.evidenceFor.every((p, i) => p === secrets.currentPasswords[i]);
@@ -296,29 +322,50 @@ export class SyncRun {
     this.evidenceNew = secrets.newPassword;
   }
 
-  /** One camera's accounts, one after another inside its turn at the gate. */
+  /**
+   * One camera's accounts, one after another inside its turn at the gate. An account that needs an
+   * Administrator none has proven yet waits until the camera's other accounts have had their turn.
+   */
   private async runCamera(device: string, accounts: SyncTarget[], lease: DeviceLease, secrets: SyncSecrets, signal: AbortSignal, outcomeWrites: Promise<void>[]): Promise<void> {
-    // What earlier accounts of this camera showed, in this process or one that died (from the journal).
-    const delay = this.state.applyDelay.get(device);
-    const camera = delay !== undefined ? { applyDelayMs: delay } : {};
-    for (const target of accounts) {
+    const camera = this.cameraEvidence(device);
+    const queue = [...accounts];
+    const waited = new Set<string>();
+    for (let target = queue.shift(); target; target = queue.shift()) {
       const key = targetKey(target);
       if (this.journal?.failure) {
         this.update(this.journalStopRow(key));
         continue;
       }
-      const row = await syncAccount({
-        target, candidates: secrets.currentPasswords, known: knownFor(secrets, key), newPassword: secrets.newPassword, lease, limit: this.cfg.maxFailedAuthsPerDevice,
-        evidence: this.evidence, camera, clock: this.clock, record: this.record, factory: this.o.clientFactory,
-        timeoutMs: this.cfg.timeoutMs, retries: this.cfg.retries, retryBaseMs: this.cfg.retryBaseMs, lateApplyMs: this.cfg.lateApplyMs,
-        defaultLockMs: this.cfg.defaultLockMs, signal, prior: this.priorOf(key),
-        onStep: (r) => this.update(r),
-        onRequests: (n) => (this.requestCount += n),
-      });
+      const row = await syncAccount(this.jobFor(target, { secrets, lease, camera, signal }));
+      if (camera.applyDelayMs !== undefined) this.administrators.noteApplyDelay(device, camera.applyDelayMs);
+      if (row.subcode === 'NeedsAdministrator' && queue.length && !waited.has(key)) {
+        waited.add(key);
+        queue.push(target);
+        continue;
+      }
       outcomeWrites.push(this.record({ t: 'outcome', key, row }).catch(() => {}));
       this.update(row);
       if (this.journal?.failure) this.controller?.abort();
     }
+  }
+
+  /** What earlier accounts of this camera showed, in this process (this run or one it is a step of) or one that died (the journal). */
+  private cameraEvidence(device: string): CameraEvidence {
+    const delays = [this.state.applyDelay.get(device), this.administrators.applyDelay(device)].filter((d): d is number => d !== undefined);
+    const users = this.administrators.users(device);
+    return { ...(delays.length ? { applyDelayMs: Math.max(...delays) } : {}), ...(users ? { users } : {}) };
+  }
+
+  private jobFor(target: SyncTarget, o: { secrets: SyncSecrets; lease: DeviceLease; camera: CameraEvidence; signal: AbortSignal }): AccountJob {
+    const key = targetKey(target);
+    return {
+      target, candidates: o.secrets.currentPasswords, known: knownFor(o.secrets, key), newPassword: o.secrets.newPassword, lease: o.lease, limit: this.cfg.maxFailedAuthsPerDevice,
+      evidence: this.evidence, camera: o.camera, administrators: this.administrators, clock: this.clock, record: this.record, factory: this.o.clientFactory,
+      timeoutMs: this.cfg.timeoutMs, retries: this.cfg.retries, retryBaseMs: this.cfg.retryBaseMs, lateApplyMs: this.cfg.lateApplyMs,
+      defaultLockMs: this.cfg.defaultLockMs, signal: o.signal, prior: this.priorOf(key),
+      onStep: (r) => this.update(r),
+      onRequests: (n) => (this.requestCount += n),
+    };
   }
 
   /** What the journal says about this account's SetUser: decisions after one read this, not the process's memory. */
@@ -329,6 +376,7 @@ export class SyncRun {
       verified: this.state.verified.has(key) && this.state.setUserPending.has(key),
       setAt: this.state.setAt.get(key),
       answered: this.state.setUserAnswered.has(key),
+      via: this.state.via.get(key),
     };
   }
 

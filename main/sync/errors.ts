@@ -5,6 +5,15 @@ import { isClientError } from './port';
 /** Network trouble worth another try (main/onvif/errors.ts decides, for every caller). */
 export const isTransient = isTransientError;
 
+/**
+ * The camera took the credential (a Digest sign-in is answered, not refused with 401) but will not let this
+ * account make the call: ONVIF answers `ter:NotAuthorized` in a fault (Core, access classes). A refused
+ * WS-UsernameToken reads the same on the wire, so the client reports that one as `auth-failed` instead.
+ */
+export function isPrivilegeFault(err: unknown): boolean {
+  return isClientError(err) && err.kind === 'fault' && (err.codes ?? []).includes('NotAuthorized');
+}
+
 /** Maps a client error (hostile answers included) to an outcome and plain words. */
 export function describeError(err: unknown): { outcome: SyncOutcome; detail: string; subcode?: string } {
   if (!isClientError(err)) {

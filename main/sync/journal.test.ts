@@ -18,27 +18,27 @@ function dir(): string {
   return mkdtempSync(join(tmpdir(), 'sync-journal-'));
 }
 
-describe('journal lines of every wrong shape', () => {
-  const wrong: [string, string][] = [
-    ['null', 'null'],
-    ['a number', '5'],
-    ['a string', '"outcome"'],
-    ['an array', '[{"t":"end","at":1}]'],
-    ['an empty object', '{}'],
-    ['an unknown record type', '{"t":"reboot","at":1}'],
-    ['retry with keys not a list', '{"t":"retry","keys":5}'],
-    ['retry without a time', `{"t":"retry","keys":["${KEY}"]}`],
-    ['outcome with a null row', `{"t":"outcome","key":"${KEY}","row":null}`],
-    ['outcome with a row of the wrong shape', `{"t":"outcome","key":"${KEY}","row":{"outcome":"exploded"}}`],
-    ['try without a key', '{"t":"try","at":1}'],
-    ['lock with a text time', `{"t":"lock","key":"${KEY}","until":"soon"}`],
-    ['gate record of the wrong kind', '{"t":"gate","rec":{"t":"spend","device":"cam","at":1}}'],
-    ['setuser-sent with a negative candidate', `{"t":"setuser-sent","key":"${KEY}","at":1,"candidate":-1}`],
-    ['a second run header with targets not a list', '{"t":"run","v":2,"runId":"x","startedAt":1,"maxFailedAuths":2,"concurrency":4,"targets":"all"}'],
-    ['a torn line (crash mid-write)', '{"t":"try","key":"ht'],
-    ['binary noise', '\u0000\u0001\uFFFD'],
-  ];
+const wrong: [string, string][] = [
+  ['null', 'null'],
+  ['a number', '5'],
+  ['a string', '"outcome"'],
+  ['an array', '[{"t":"end","at":1}]'],
+  ['an empty object', '{}'],
+  ['an unknown record type', '{"t":"reboot","at":1}'],
+  ['retry with keys not a list', '{"t":"retry","keys":5}'],
+  ['retry without a time', `{"t":"retry","keys":["${KEY}"]}`],
+  ['outcome with a null row', `{"t":"outcome","key":"${KEY}","row":null}`],
+  ['outcome with a row of the wrong shape', `{"t":"outcome","key":"${KEY}","row":{"outcome":"exploded"}}`],
+  ['try without a key', '{"t":"try","at":1}'],
+  ['lock with a text time', `{"t":"lock","key":"${KEY}","until":"soon"}`],
+  ['gate record of the wrong kind', '{"t":"gate","rec":{"t":"spend","device":"cam","at":1}}'],
+  ['setuser-sent with a negative candidate', `{"t":"setuser-sent","key":"${KEY}","at":1,"candidate":-1}`],
+  ['a second run header with targets not a list', '{"t":"run","v":2,"runId":"x","startedAt":1,"maxFailedAuths":2,"concurrency":4,"targets":"all"}'],
+  ['a torn line (crash mid-write)', '{"t":"try","key":"ht'],
+  ['binary noise', '\u0000\u0001\uFFFD'],
+];
 
+describe('journal lines of every wrong shape', () => {
   it.each(wrong)('%s is skipped and counted; the valid records around it still count', (_name, line) => {
     const text = [header, `{"t":"setuser-sent","key":"${KEY}","at":2,"candidate":0}`, line, `{"t":"gate","rec":{"t":"fail","device":"cam","at":3}}`].join('\n') + '\n';
     const s = parseJournal(text)!;
@@ -67,7 +67,9 @@ describe('journal lines of every wrong shape', () => {
       }),
     );
   });
+});
 
+describe("journal files that are not journals, and the app's index of them", () => {
   it('a file without a valid run header is moved aside, like a broken cases.json', () => {
     const d = dir();
     const path = join(d, 'run.jsonl');

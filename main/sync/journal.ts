@@ -39,9 +39,13 @@ export const JournalRecord = z.discriminatedUnion('t', [
   z.object({ t: z.literal('lock'), key: Key, until: At }),
   /**
    * `candidate`: position (0-based) of the current password that signed in, so a resumed run knows which old one
-   * to look for; `known`: the same, in the passwords given for this account alone (the run's memory, not the journal, holds them).
+   * to look for; `known`: the same, in the passwords given for this account alone (the run's memory, not the journal, holds them);
+   * `via`: the camera's Administrator account that sent SetUser for this one (which may not change itself).
    */
-  z.object({ t: z.literal('setuser-sent'), key: Key, at: At, candidate: z.number().int().min(0).max(10).optional(), known: z.number().int().min(0).max(10).optional() }),
+  z.object({
+    t: z.literal('setuser-sent'), key: Key, at: At, candidate: z.number().int().min(0).max(10).optional(), known: z.number().int().min(0).max(10).optional(),
+    via: z.string().min(1).max(64).optional(),
+  }),
   /** `applyDelayMs`: how long the camera kept the old password after SetUser (0: at once), so later accounts wait as long. */
   /** The camera answered SetUser (success, a fault, or a dropped connection after the request left): it reached the camera. */
   /** `refused`: the camera answered with a fault, so the change never landed and a later pass may send it again. */
@@ -70,6 +74,8 @@ export interface JournalState {
   replaced: Map<string, { kind: 'current' | 'known'; index: number }>;
   /** App-clock time of each account's last SetUser. */
   setAt: Map<string, number>;
+  /** Accounts whose last SetUser an Administrator of the camera sent: that account's name. */
+  via: Map<string, string>;
   /** Per device: the longest time a camera kept an old password after SetUser in this run. */
   applyDelay: Map<string, number>;
   /** Accounts whose last SetUser is known to have reached the camera: never sent again in this run. */
@@ -95,88 +101,88 @@ function deviceOfKey(key: string): string {
 
 /** Applies one record; records before the run header are ignored. Pure apart from `state`. */
 export function foldRecord(state: JournalState | undefined, rec: JournalRecord): JournalState | undefined {
-  if (rec.t === 'run') {
-    return {
-      runId: rec.runId, startedAt: rec.startedAt, maxFailedAuths: rec.maxFailedAuths, concurrency: rec.concurrency,
-      targets: rec.targets, outcomes: new Map(), setUserPending: new Set(), setUserSent: new Set(), setUserAnswered: new Set(), replaced: new Map(), setAt: new Map(), applyDelay: new Map(), verified: new Set(),
-      gate: [], ended: false, badLines: state?.badLines ?? 0, pendingTry: new Map(),
-    };
-  }
+  if (rec.t === 'run') return freshState(rec, state?.badLines ?? 0);
   if (!state) return state;
-  switch (rec.t) {
-    case 'try': {
-      const device = rec.device ?? deviceOfKey(rec.key);
-      const open = state.pendingTry.get(device);
-      if (open?.counts) state.gate.push({ t: 'fail', device, at: open.at });
-      // The new password's check after SetUser: a process killed during it says nothing about the
-      // camera (the new password is the likely one now), and counting it would leave a changed camera
-      // unverifiable. Every other unanswered try counts: it may have been refused.
-      state.pendingTry.set(device, { key: rec.key, at: rec.at, counts: !rec.verify });
-      break;
-    }
-    case 'settled':
-      for (const [device, p] of state.pendingTry) if (p.key === rec.key) state.pendingTry.delete(device);
-      break;
-    case 'gate': {
-      state.gate.push(rec.rec);
-      if (rec.rec.t !== 'fail') break;
-      const device = deviceKeyOf(rec.rec.device);
-      // The new password refused right after SetUser: this camera applies changes late, by an unknown
-      // margin, so its other accounts (in this process or a resumed one) give it the whole window first.
-      if (state.pendingTry.get(device)?.counts === false) state.applyDelay.set(device, Math.max(state.applyDelay.get(device) ?? 0, LATE_BY_UNKNOWN_MS));
-      state.pendingTry.delete(device);
-      break;
-    }
-    case 'fail':
-      state.gate.push({ t: 'fail', device: deviceOfKey(rec.key), at: rec.at });
-      state.pendingTry.delete(deviceOfKey(rec.key));
-      break;
-    case 'lock':
-      state.gate.push({ t: 'lock', device: deviceOfKey(rec.key), until: rec.until });
-      break;
-    case 'setuser-sent':
-      state.setUserPending.add(rec.key);
-      state.setUserSent.add(rec.key);
-      state.setUserAnswered.delete(rec.key);
-      if (rec.known !== undefined) state.replaced.set(rec.key, { kind: 'known', index: rec.known });
-      else if (rec.candidate !== undefined) state.replaced.set(rec.key, { kind: 'current', index: rec.candidate });
-      else state.replaced.delete(rec.key);
-      state.setAt.set(rec.key, rec.at);
-      break;
-    case 'setuser-answered':
-      if (rec.refused) {
-        state.setUserSent.delete(rec.key);
-        state.setUserPending.delete(rec.key);
-        state.setUserAnswered.delete(rec.key);
-      } else state.setUserAnswered.add(rec.key);
-      break;
-    case 'verified':
-      state.verified.add(rec.key);
-      if (rec.applyDelayMs !== undefined) {
-        const d = deviceOfKey(rec.key);
-        state.applyDelay.set(d, Math.max(state.applyDelay.get(d) ?? 0, rec.applyDelayMs));
-      }
-      break;
-    case 'outcome':
-      state.outcomes.set(rec.key, rec.row);
-      state.setUserPending.delete(rec.key);
-      // The camera refused that SetUser outright: it never landed, and a retry may send one.
-      if (rec.row.outcome === 'rejected') {
-        state.setUserSent.delete(rec.key);
-        state.setUserAnswered.delete(rec.key);
-        state.verified.delete(rec.key);
-      }
-      break;
-    case 'retry':
-      for (const k of rec.keys) state.outcomes.delete(k);
-      state.ended = false;
-      break;
-    case 'end':
-      state.ended = true;
-      break;
-  }
+  (FOLDS[rec.t] as (s: JournalState, r: JournalRecord) => void)(state, rec);
   return state;
 }
+
+function freshState(rec: Extract<JournalRecord, { t: 'run' }>, badLines: number): JournalState {
+  return {
+    runId: rec.runId, startedAt: rec.startedAt, maxFailedAuths: rec.maxFailedAuths, concurrency: rec.concurrency, targets: rec.targets,
+    outcomes: new Map(), setUserPending: new Set(), setUserSent: new Set(), setUserAnswered: new Set(), replaced: new Map(), setAt: new Map(), via: new Map(),
+    applyDelay: new Map(), verified: new Set(), gate: [], ended: false, badLines, pendingTry: new Map(),
+  };
+}
+
+type Record_<T extends JournalRecord['t']> = Extract<JournalRecord, { t: T }>;
+
+/** One fold per record kind: what it changes in the run's state. */
+const FOLDS: { [T in Exclude<JournalRecord['t'], 'run'>]: (state: JournalState, rec: Record_<T>) => void } = {
+  try: (state, rec) => {
+    const device = rec.device ?? deviceOfKey(rec.key);
+    const open = state.pendingTry.get(device);
+    if (open?.counts) state.gate.push({ t: 'fail', device, at: open.at });
+    // The new password's check after SetUser: a process killed during it says nothing about the
+    // camera (the new password is the likely one now), and counting it would leave a changed camera
+    // unverifiable. Every other unanswered try counts: it may have been refused.
+    state.pendingTry.set(device, { key: rec.key, at: rec.at, counts: !rec.verify });
+  },
+  settled: (state, rec) => {
+    for (const [device, p] of state.pendingTry) if (p.key === rec.key) state.pendingTry.delete(device);
+  },
+  gate: (state, rec) => {
+    state.gate.push(rec.rec);
+    if (rec.rec.t !== 'fail') return;
+    const device = deviceKeyOf(rec.rec.device);
+    // The new password refused right after SetUser: this camera applies changes late, by an unknown
+    // margin, so its other accounts (in this process or a resumed one) give it the whole window first.
+    if (state.pendingTry.get(device)?.counts === false) state.applyDelay.set(device, Math.max(state.applyDelay.get(device) ?? 0, LATE_BY_UNKNOWN_MS));
+    state.pendingTry.delete(device);
+  },
+  fail: (state, rec) => {
+    state.gate.push({ t: 'fail', device: deviceOfKey(rec.key), at: rec.at });
+    state.pendingTry.delete(deviceOfKey(rec.key));
+  },
+  lock: (state, rec) => void state.gate.push({ t: 'lock', device: deviceOfKey(rec.key), until: rec.until }),
+  'setuser-sent': (state, rec) => {
+    state.setUserPending.add(rec.key);
+    state.setUserSent.add(rec.key);
+    state.setUserAnswered.delete(rec.key);
+    if (rec.known !== undefined) state.replaced.set(rec.key, { kind: 'known', index: rec.known });
+    else if (rec.candidate !== undefined) state.replaced.set(rec.key, { kind: 'current', index: rec.candidate });
+    else state.replaced.delete(rec.key);
+    state.setAt.set(rec.key, rec.at);
+    if (rec.via !== undefined) state.via.set(rec.key, rec.via);
+    else state.via.delete(rec.key);
+  },
+  'setuser-answered': (state, rec) => {
+    if (!rec.refused) return void state.setUserAnswered.add(rec.key);
+    state.setUserSent.delete(rec.key);
+    state.setUserPending.delete(rec.key);
+    state.setUserAnswered.delete(rec.key);
+  },
+  verified: (state, rec) => {
+    state.verified.add(rec.key);
+    if (rec.applyDelayMs === undefined) return;
+    const d = deviceOfKey(rec.key);
+    state.applyDelay.set(d, Math.max(state.applyDelay.get(d) ?? 0, rec.applyDelayMs));
+  },
+  outcome: (state, rec) => {
+    state.outcomes.set(rec.key, rec.row);
+    state.setUserPending.delete(rec.key);
+    // The camera refused that SetUser outright: it never landed, and a retry may send one.
+    if (rec.row.outcome !== 'rejected') return;
+    state.setUserSent.delete(rec.key);
+    state.setUserAnswered.delete(rec.key);
+    state.verified.delete(rec.key);
+  },
+  retry: (state, rec) => {
+    for (const k of rec.keys) state.outcomes.delete(k);
+    state.ended = false;
+  },
+  end: (state) => void (state.ended = true),
+};
 
 /** Gate records to restore: the journalled ones plus a spend for every try that never got an answer. */
 export function gateRecordsOf(state: JournalState): GateRecord[] {

@@ -28,6 +28,7 @@ function recording(devices: Map<string, FakeDevice>): { factory: ClientFactory; 
       close() {},
       getUsers: (cr) => (sent.push(`${cr.username}:${cr.password}`), c.getUsers(cr)),
       setUser: (cr, u) => (sent.push(`${cr.username}:${cr.password}`), c.setUser(cr, u)),
+      getDeviceInformation: (cr) => (sent.push(`${cr.username}:${cr.password}`), c.getDeviceInformation(cr)),
       get requestCount() {
         return c.requestCount;
       },

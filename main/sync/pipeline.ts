@@ -1,16 +1,21 @@
 import { candidateLabel, candidateOrder, type Candidate } from '../../common/sync/candidates';
 import { nextStepFor } from '../../common/sync/outcomes';
 import type { SyncRow } from '../../common/sync/report';
-import { budgetDetail, end, levelOf, lockEnd, look, markSignedIn, openAccount, passwordOf, type Account, type AccountJob, type Changed, type End, type Replaced } from './account';
+import { deviceKeyOf } from '../core/credential-gate';
+import { budgetDetail, end, look, markSignedIn, openAccount, passwordOf, type Account, type AccountJob, type End } from './account';
+import { change } from './change';
+import { changeThroughAdministrator, levelsFromJournal, needsAdministrator, rememberAdministrator } from './delegate';
 import { describeError } from './errors';
 import { JournalWriteError } from './journal';
-import { isClientError, type UserEntry } from './port';
-import { verify, type Verified } from './verify';
+import type { UserEntry } from './port';
+import { finalOf, verify } from './verify';
 
 /**
  * One account on one camera, as named stages: reach → sign in → change →
  * verify → record. Each stage takes what it needs and returns what the next
- * needs, or how the account ended; nothing throws for control flow.
+ * needs, or how the account ended; nothing throws for control flow. An account
+ * that may not change itself (not an Administrator) is changed through an
+ * Administrator of the same camera instead (delegate.ts).
  *
  * A successful change spends no refused sign-in. The engine used to sign in
  * once more with the old password to see it refused; that cost every camera a
@@ -42,7 +47,9 @@ export async function syncAccount(job: AccountJob): Promise<SyncRow> {
   job.signal.addEventListener('abort', onCancel, { once: true });
   try {
     const e = await stages(a).catch((err: unknown) => journalEnd(err, a.setSent) ?? end(describeError(err).outcome, describeError(err).detail));
-    return recordRow(a, e, performance.now() - t0);
+    const row = recordRow(a, e, performance.now() - t0);
+    rememberAdministrator(a, row.outcome);
+    return row;
   } finally {
     job.signal.removeEventListener('abort', onCancel);
     job.onRequests?.(a.client.requestCount);
@@ -54,8 +61,12 @@ async function stages(a: Account): Promise<End> {
   const reached = reach(a);
   if (reached) return reached;
   if (a.job.prior.setUserSent) return resume(a);
+  const unlisted = await levelsFromJournal(a);
+  if (unlisted) return unlisted;
+  if (needsAdministrator(a)) return changeThroughAdministrator(a);
   const signedIn = await signIn(a);
   if ('end' in signedIn) return signedIn.end;
+  if ('notAdministrator' in signedIn) return changeThroughAdministrator(a);
   const settled = settleSignIn(a, signedIn);
   if (settled) return settled;
   const { candidate } = signedIn;
@@ -77,7 +88,8 @@ function reach(a: Account): End | undefined {
   if (lockedUntil !== undefined) return end('locked-out', 'The device reported a lock earlier; not touched before it unlocks.', { unlockAt: lockedUntil });
   if (job.signal.aborted) return end('cancelled', 'Cancelled before this device started.');
   const users = job.camera.users;
-  if (!job.prior.setUserSent && users && !users.some((u) => u.toLowerCase() === job.target.username.toLowerCase())) {
+  const name = job.target.username.toLowerCase();
+  if (!job.prior.setUserSent && users && !users.some((u) => u.username.toLowerCase() === name)) {
     // Another account of this camera listed its users: no sign-in is spent on one it does not have.
     return end('skipped', `The camera lists no user "${job.target.username}" (read with another account in this run); not signed in, so no refused sign-in was spent.`, { subcode: 'UsernameMissing' });
   }
@@ -94,28 +106,47 @@ interface SignedIn {
   users: UserEntry[];
 }
 
-/** Sign in: the candidates in the order that spends the budget where it can still succeed, each password once. */
-async function signIn(a: Account): Promise<SignedIn | { end: End }> {
+/**
+ * Sign in: the candidates in the order that spends the budget where it can still succeed, each password
+ * once. A camera that takes the password but refuses GetUsers to this account says it is not an
+ * Administrator: it is changed through one.
+ */
+async function signIn(a: Account): Promise<SignedIn | { notAdministrator: true } | { end: End }> {
   const { job } = a;
   a.step('authenticate');
   const tried = new Set<string>();
-  for (const candidate of candidateOrder(job.candidates.length, job.evidence, job.camera, job.known.length)) {
+  for (const candidate of provenFirst(a, candidateOrder(job.candidates.length, job.evidence, job.camera, job.known.length))) {
     if (!job.lease.canTry(job.limit)) break;
     const password = passwordOf(job, candidate);
     if (password === undefined || tried.has(password)) continue;
     tried.add(password);
     const r = await look(a, password);
     if (r.kind === 'end') return { end: r.end };
-    if (r.kind === 'ok') return { candidate, password, users: r.users };
+    if (r.kind === 'refused') continue;
+    markSignedIn(a, candidate);
+    a.signedWith = password;
+    if (r.kind === 'not-admin') return { notAdministrator: true };
+    return { candidate, password, users: r.users };
   }
   return { end: end('auth-failed', budgetDetail(a)) };
+}
+
+/** This account was proven in this process (it is the camera's Administrator another run of it used): that password first. */
+function provenFirst(a: Account, order: Candidate[]): Candidate[] {
+  const { job } = a;
+  const proven = job.administrators.admin(deviceKeyOf(job.target.xaddr));
+  if (proven?.username !== job.target.username) return order;
+  const first = order.find((c) => passwordOf(job, c) === proven.password);
+  return first ? [first, ...order.filter((c) => c !== first)] : order;
 }
 
 /** What a sign-in teaches the run, and whether it already ends the account (the new password held). */
 function settleSignIn(a: Account, s: SignedIn): End | undefined {
   const { job, client } = a;
-  markSignedIn(a, s.candidate);
-  if (!client.authOff) job.camera.users = s.users.map((u) => u.username);
+  if (!client.authOff) {
+    job.camera.users = s.users;
+    job.administrators.noteUsers(deviceKeyOf(job.target.xaddr), s.users);
+  }
   if (s.candidate.kind === 'new' || s.password === job.newPassword) {
     if (client.authOff) return end('auth-off', 'The camera answered without checking any password, so ONVIF cannot tell which password it holds; nothing was changed.');
     job.evidence.newAlreadySet = true;
@@ -131,56 +162,12 @@ function settleSignIn(a: Account, s: SignedIn): End | undefined {
   return undefined;
 }
 
-/** Change: SetUser, at most once (journalled before it leaves, never retried). */
-async function change(a: Account, s: { candidate: Replaced; password: string; users: UserEntry[] }): Promise<Changed | { end: End }> {
-  const { job, key } = a;
-  a.step('set-user');
-  if (job.signal.aborted) return { end: end('cancelled', 'Cancelled before the password change was sent.') };
-  a.cancellable = false;
-  const which = s.candidate;
-  await job.record({ t: 'setuser-sent', key, at: job.clock.now(), ...(which.kind === 'known' ? { known: which.index } : { candidate: which.index }) });
-  a.setSent = true;
-  markSignedIn(a, s.candidate);
-  const setAt = performance.now();
-  try {
-    await a.client.setUser({ username: job.target.username, password: s.password }, { username: job.target.username, password: job.newPassword, userLevel: levelOf(a, s.users) });
-    job.record({ t: 'setuser-answered', key, at: job.clock.now() }).catch(() => {});
-  } catch (err) {
-    const refused = setUserRefused(a, err);
-    if (refused) return { end: refused };
-    return afterChange(a, { old: s.password, setAt, setError: err });
-  }
-  return afterChange(a, { old: s.password, setAt });
-}
-
-function afterChange(a: Account, c: Changed): Changed | { end: End } {
-  if (a.client.authOff) {
-    return { end: end('auth-off', 'The camera accepted SetUser without any sign-in (ONVIF authentication is off), so ONVIF cannot confirm the new password.', {}, true) };
-  }
-  return c;
-}
-
-/** A SetUser the camera answered with a refusal ends the account; a lost answer goes on to verification (undefined). */
-function setUserRefused(a: Account, err: unknown): End | undefined {
-  const { job, key } = a;
-  // An answer (a fault) or a connection that died after the request left: either way it may have reached the camera.
-  if (isClientError(err) && err.kind !== 'unreachable' && err.kind !== 'cancelled') {
-    job.record({ t: 'setuser-answered', key, at: job.clock.now(), ...(err.kind === 'fault' ? { refused: true } : {}) }).catch(() => {});
-  }
-  if (!isClientError(err)) return undefined;
-  if (err.kind === 'fault') {
-    return end('rejected', `The device refused the new password${err.subcode ? ` (${err.subcode})` : ''}: ${clip(err.message)}`, { subcode: err.subcode ?? 'unknown' }, true);
-  }
-  if (err.kind === 'locked') return lockEnd(a, err.retryAfterMs);
-  if (err.kind === 'auth-failed') return end('unverified', 'The device refused SetUser with the password that had just signed in; the change is not known to have landed.', {}, true);
-  return undefined; // reset or timeout: the change may or may not have landed; verification decides
-}
-
 /** A journalled SetUser without an outcome (an interrupted run): verify before anything else; resend only what never landed. */
 async function resume(a: Account): Promise<End> {
   const { job } = a;
   a.setSent = true;
   a.cancellable = false;
+  if (job.prior.via !== undefined) a.row.via = job.prior.via;
   const replaced = job.prior.replaced;
   if (replaced) markSignedIn(a, replaced);
   const old = replaced ? passwordOf(job, replaced) : undefined;
@@ -190,17 +177,15 @@ async function resume(a: Account): Promise<End> {
   if (v.kind === 'end') return v.end;
   // The old password still signs in and the new one is refused after the wait. Sent again only when the
   // journal shows the first never reached the camera (a kill between its line and the request leaving);
-  // one the camera answered, and ignored, is not sent twice.
+  // one the camera answered, and ignored, is not sent twice. One sent through an Administrator names no
+  // old password, so it is never sent twice either.
   if (job.prior.answered || !replaced || old === undefined) {
     return end('unverified', 'SetUser reached this camera earlier in the run, yet it still accepts the old password and not the new one; not sent again.', {}, true);
   }
+  a.signedWith = old;
   const changed = await change(a, { candidate: replaced, password: old, users: v.users });
   if ('end' in changed) return changed.end;
   return finalOf(await verify(a, changed));
-}
-
-function finalOf(v: Verified): End {
-  return v.kind === 'end' ? v.end : end('unverified', 'The old password still signs in after SetUser.', {}, true);
 }
 
 /** An interrupted journal write ends the account: before SetUser nothing was changed, after it nothing is known. */
@@ -223,9 +208,7 @@ function recordRow(a: Account, e: End, ms: number): SyncRow {
   Object.assign(row, e.extra ?? {});
   row.outcome = outcome;
   row.step = 'done';
-  const signedIn: Candidate | undefined =
-    row.known !== undefined ? { kind: 'known', index: row.known - 1 } : row.candidate === undefined ? undefined : row.candidate === 0 ? { kind: 'new' } : { kind: 'current', index: row.candidate - 1 };
-  row.detail = scrub(signedIn && outcome !== 'auth-failed' ? `${detail} (signed in with ${candidateLabel(signedIn)}.)` : detail, [...job.candidates, ...job.known, job.newPassword]);
+  row.detail = scrub(`${detail}${howSaid(row, outcome)}`, [...job.candidates, ...job.known, job.newPassword]);
   row.nextStep = nextStepFor(outcome, row.subcode);
   row.failedAuths = job.lease.failures();
   row.ms = ms;
@@ -233,12 +216,16 @@ function recordRow(a: Account, e: End, ms: number): SyncRow {
   return { ...row };
 }
 
+/** Which account made the change, or which password signed in — named, never shown. */
+function howSaid(row: SyncRow, outcome: SyncRow['outcome']): string {
+  if (row.via !== undefined && outcome !== 'skipped') return ` (set by the camera's Administrator account "${row.via}".)`;
+  const signedIn: Candidate | undefined =
+    row.known !== undefined ? { kind: 'known', index: row.known - 1 } : row.candidate === undefined ? undefined : row.candidate === 0 ? { kind: 'new' } : { kind: 'current', index: row.candidate - 1 };
+  return signedIn && outcome !== 'auth-failed' ? ` (signed in with ${candidateLabel(signedIn)}.)` : '';
+}
+
 function scrub(text: string, secrets: string[]): string {
   let out = text;
   for (const s of secrets) if (s) out = out.split(s).join('‹redacted›');
   return out;
-}
-
-function clip(s: string): string {
-  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
 }

@@ -6,7 +6,7 @@ import { OnvifError } from '../onvif/errors';
  * (main/onvif/client.ts), so the two cannot drift apart. Tests plug in fakes
  * of this slice (test/support/fake-device.ts) that throw the real OnvifError.
  */
-export type DeviceClient = Pick<OnvifClient, 'getUsers' | 'setUser' | 'requestCount' | 'authOff' | 'close'> & Partial<Pick<OnvifClient, 'learnAuth'>>;
+export type DeviceClient = Pick<OnvifClient, 'getUsers' | 'setUser' | 'getDeviceInformation' | 'requestCount' | 'authOff' | 'close'> & Partial<Pick<OnvifClient, 'learnAuth'>>;
 
 export type ClientOptions = Pick<OnvifClientOptions, 'xaddr' | 'signal' | 'allowBasic' | 'allowPasswordText'> &
   Required<Pick<OnvifClientOptions, 'timeoutMs' | 'onAuthFailure'>>;

@@ -35,7 +35,7 @@ const camera = fc.record({
   faults: fc.option(fault, { nil: undefined, freq: 3 }),
 });
 
-describe('sync engine properties (random fault mixes, several accounts, several candidates)', () => {
+describe('sync engine properties: the budget and SetUser once, whatever the fault mix', () => {
   it('never more than N refused sign-ins per camera across its accounts; SetUser at most once per account; reachable cameras end updated', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -88,7 +88,9 @@ describe('sync engine properties (random fault mixes, several accounts, several 
       { numRuns: 120 },
     );
   }, 120_000);
+});
 
+describe('sync engine properties: no refused sign-in when the first candidate is right', () => {
   it('a camera whose first candidate is right sees no refused sign-in from the app, whatever quirk allows that', async () => {
     // Every behaviour of the fake camera except the two that make a refusal unavoidable: a change applied late
     // (its first look is refused) and one ignored (the new password never signs in).
@@ -132,7 +134,9 @@ describe('sync engine properties (random fault mixes, several accounts, several 
       { numRuns: 150 },
     );
   }, 60_000);
+});
 
+describe('sync engine properties: the order of candidates across cameras and accounts', () => {
   it('a password proven on one camera is tried first on the next (sites share passwords)', async () => {
     const devices = new Map<string, FakeDevice>();
     for (let i = 0; i < 6; i++) devices.set(`http://c${i}/x`, new FakeDevice(POOL[2]!));

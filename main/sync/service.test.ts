@@ -24,7 +24,7 @@ function setup() {
   return { ctx, events, dataDir, devices, keychain, targets: [...devices.keys()].map((xaddr) => ({ xaddr, username: 'admin' })) };
 }
 
-describe('sync service', () => {
+describe('sync service: a run, its progress, reports and retry', () => {
   it('runs, streams progress, reports without secrets, and retries only failed devices', async () => {
     const s = setup();
     const f = await setupSync(s.ctx, { clientFactory: fakeFactory(s.devices), keychain: s.keychain, engine: { retryBaseMs: 1, lateApplyMs: 1 } });
@@ -83,7 +83,9 @@ describe('sync service', () => {
     expect(runs[0]).toMatchObject({ runId, devices: 3, succeeded: 3, failed: 0 });
     await f.dispose?.();
   });
+});
 
+describe("sync service: resume after a kill, and a reset case's password", () => {
   it('resumes a run the app was killed in: finished cameras are not repeated', async () => {
     const s = setup();
     const f = await setupSync(s.ctx, { clientFactory: fakeFactory(s.devices), keychain: s.keychain, engine: { retryBaseMs: 1, lateApplyMs: 1 } });
@@ -163,7 +165,9 @@ describe('sync report as PDF', () => {
     await g.handlers['sync.start']({ targets: s.targets, currentPasswords: [OLD], newPassword: NEW }, { host: 'test' });
     await expect(g.handlers['sync.report']({ format: 'pdf' }, { host: 'test' })).rejects.toThrow(/PDF export needs the desktop app/);
   });
+});
 
+describe("sync service: the app's one gate, and the password rule", () => {
   it('uses the app\'s one gate: a failure another feature spent on a camera counts against the sync, and the run journals it', async () => {
     const s = setup();
     // Discovery enrichment (or any feature) already spent one refused sign-in on camera a.

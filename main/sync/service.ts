@@ -36,7 +36,6 @@ interface Held {
 
 const PROGRESS_MS = 100;
 
-/** sync.* verbs: runs of the engine, their live rows, retry, reports. */
 /** A sync run another feature drives camera by camera (close the loop): its rows show in sync.status and its report. */
 export interface SyncRunHook {
   runId: string;
@@ -54,37 +53,232 @@ export interface SyncRunHook {
   finish(channels?: ReportChannel[]): Promise<void>;
 }
 
-export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promise<Feature<SyncHandlers> & { openRun(targets: SyncTarget[], secrets: SyncSecrets): Promise<SyncRunHook> }> {
-  const dir = join(ctx.dataDir, 'sync');
-  const log = ctx.log.child('sync');
-  const keychain = deps.keychain ?? createKeytarKeychain();
-  const runs = new Map<string, Held>();
-  let latest: string | undefined;
-  const index = new JournalIndex(dir, (path, count) => log.warn('sync journal lines skipped (unreadable or of the wrong shape)', { path, count }));
+export interface OpenRunOptions {
+  /**
+   * The run this one is a step of (close-the-loop's rollback of one account): it does not become the run
+   * `sync.status` shows by default, and it shares the Administrators that run proved on each camera (an
+   * Operator account is put back through one).
+   */
+  partOf?: string;
+}
 
-  // Progress is batched: a 1,000-camera run changes rows thousands of times a second.
-  const dirty = new Map<string, Map<string, SyncRow>>();
-  let timer: NodeJS.Timeout | undefined;
-  const flush = () => {
-    timer = undefined;
-    for (const [runId, rows] of dirty) ctx.events.emit('sync.progress', { runId, rows: [...rows.values()] });
-    dirty.clear();
+type OpenRun = (targets: SyncTarget[], secrets: SyncSecrets, o?: OpenRunOptions) => Promise<SyncRunHook>;
+
+/** sync.* verbs: runs of the engine, their live rows, retry, reports; and runs another feature drives (openRun). */
+export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promise<Feature<SyncHandlers> & { openRun: OpenRun }> {
+  const sync = new SyncService(ctx, deps);
+  const handlers: SyncHandlers = {
+    'sync.start': (input) => sync.start(input),
+    'sync.cancel': (input) => ({ cancelled: sync.find(input?.runId).run.cancel() }),
+    'sync.retryFailed': (input) => sync.retryFailed(input),
+    'sync.status': (input) => sync.status(input?.runId),
+    'sync.report': ({ runId, format }) => reportOf(sync.find(runId), format, ctx.host.printToPdf),
+    'sync.runs': () => sync.index.summaries(),
   };
-  const onRow = (runId: string) => (row: SyncRow) => {
-    // A camera that ended with the new password proven on it: the inventory may
-    // now read its firmware and serial with that password (no guessing).
-    const h = runs.get(runId);
-    const password = h?.passwordFor.get(row.key) ?? h?.secrets?.newPassword;
-    if (password && (row.outcome === 'updated' || row.outcome === 'already-current')) {
-      ctx.credentials.set(row.xaddr, { username: row.username, password });
+  return { handlers, openRun: (targets, secrets, o) => sync.openRun(targets, secrets, o), dispose: () => sync.dispose() };
+}
+
+type StartInput = Parameters<SyncHandlers['sync.start']>[0];
+type RetryFailedInput = Parameters<SyncHandlers['sync.retryFailed']>[0];
+
+/** The feature's runs in this session and the verbs on them, each a short method. */
+class SyncService {
+  readonly index: JournalIndex;
+  private readonly dir: string;
+  private readonly log;
+  private readonly keychain: Keychain;
+  private readonly runs = new Map<string, Held>();
+  /** The run sync.status shows by default: the last one opened that is not a step of another. */
+  private latest: string | undefined;
+  private readonly progress: Progress;
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly deps: SyncDeps,
+  ) {
+    this.dir = join(ctx.dataDir, 'sync');
+    this.log = ctx.log.child('sync');
+    this.keychain = deps.keychain ?? createKeytarKeychain();
+    this.index = new JournalIndex(this.dir, (path, count) => this.log.warn('sync journal lines skipped (unreadable or of the wrong shape)', { path, count }));
+    this.progress = new Progress((runId, rows) => ctx.events.emit('sync.progress', { runId, rows }));
+  }
+
+  async start(input: StartInput) {
+    this.register({ currentPasswords: input.currentPasswords, newPassword: input.newPassword ?? '' });
+    const newPassword = input.caseId !== undefined ? await this.casePassword(input.caseId) : input.newPassword!;
+    const secrets: SyncSecrets = { currentPasswords: input.currentPasswords, newPassword };
+    const h = await this.openHeld(input.targets, secrets, { concurrency: input.concurrency, maxFailedAuthsPerDevice: input.maxFailedAuthsPerDevice });
+    this.log.info('sync started', { runId: h.run.runId, devices: h.run.targets.length, concurrency: h.run.concurrency });
+    this.startPass(h, secrets);
+    return { runId: h.run.runId, ...(h.warnings.length ? { warnings: h.warnings } : {}) };
+  }
+
+  retryFailed(input: RetryFailedInput) {
+    const h = this.find(input?.runId);
+    if (h.run.running) throw new AppError('conflict', 'This run is still going.');
+    for (const p of [...(input?.currentPasswords ?? []), input?.newPassword]) this.ctx.secrets.add(p);
+    const plan = retryPlan(h, input);
+    if (plan.another) {
+      // Only the cameras that refused the run's password under their own rule get the other one; the rest keep the run's.
+      for (const k of plan.keys) h.passwordFor.set(k, plan.secrets.newPassword);
+    } else {
+      h.secrets = plan.secrets;
+      h.warnings = runWarnings(plan.secrets, h.run.maxFailedAuths);
     }
-    let m = dirty.get(runId);
-    if (!m) dirty.set(runId, (m = new Map()));
-    m.set(row.key, row);
-    timer ??= setTimeout(flush, PROGRESS_MS);
-  };
+    this.startPass(h, plan.secrets, plan.keys);
+    return { runId: h.run.runId, retried: plan.keys.length };
+  }
 
-  const state = (h: Held): SyncRunState => ({
+  status(runId: string | undefined): SyncRunState | null {
+    const id = runId ?? this.latest;
+    const h = id ? this.runs.get(id) : undefined;
+    return h ? stateOf(h) : null;
+  }
+
+  find(runId?: string): Held {
+    const id = runId ?? this.latest;
+    const h = id ? this.runs.get(id) : undefined;
+    if (!h) throw new AppError('not-found', runId ? `No sync run ${runId} in this session.` : 'No sync run yet.');
+    return h;
+  }
+
+  async openRun(targets: SyncTarget[], given: SyncSecrets, o: OpenRunOptions = {}): Promise<SyncRunHook> {
+    return hookOf(await this.openHeld(targets, given, o), {
+      flush: () => this.progress.flush(),
+      register: (s) => this.register(s),
+      finished: (h) => this.ctx.events.emit('sync.finished', stateOf(h)),
+    });
+  }
+
+  async dispose(): Promise<void> {
+    this.progress.dispose();
+    for (const h of this.runs.values()) {
+      h.run.cancel();
+      h.dispose();
+      await h.run.close().catch(() => {});
+    }
+  }
+
+  /**
+   * A run over these targets, held for status, retry and reports. A run the app was killed in the middle of,
+   * over the same cameras, is resumed rather than started again: finished cameras are not repeated and its
+   * failed sign-ins still count. Nothing is contacted here.
+   */
+  private async openHeld(targets: SyncTarget[], secrets: SyncSecrets, o: { concurrency?: number; maxFailedAuthsPerDevice?: number } & OpenRunOptions = {}): Promise<Held> {
+    this.register(secrets);
+    if ([...this.runs.values()].some((h) => h.run.running)) throw new AppError('conflict', 'A sync is already running; cancel it or wait for it to end.');
+    const problem = newPasswordProblem(secrets.newPassword);
+    if (problem) throw new AppError('bad-request', problem);
+    const clients = this.deps.clientFactory ? undefined : onvifClientFactory(o.concurrency ?? SYNC_DEFAULTS.concurrency);
+    let run: SyncRun;
+    try {
+      run = await this.createRun(targets, o, this.deps.clientFactory ?? clients!.factory);
+    } catch (err) {
+      clients?.dispose();
+      throw new AppError('unavailable', (err as Error).message);
+    }
+    if (run.badJournalLines) this.log.warn('resumed sync journal had unreadable lines; skipped', { runId: run.runId, count: run.badJournalLines });
+    // A resumed run: the accounts its journal says hold the new password may change the camera's Operator accounts (once they sign in).
+    run.hintAdministrators(secrets.newPassword);
+    const h: Held = { run, secrets, warnings: runWarnings(secrets, run.maxFailedAuths), passwordFor: new Map(), dispose: () => clients?.dispose() };
+    this.runs.set(run.runId, h);
+    if (!o.partOf) this.latest = run.runId;
+    return h;
+  }
+
+  /** The engine's run: an unfinished journal over the same targets resumes, else a new one; on the app's one gate. */
+  private createRun(targets: SyncTarget[], o: { concurrency?: number; maxFailedAuthsPerDevice?: number } & OpenRunOptions, clientFactory: ClientFactory): Promise<SyncRun> {
+    const unfinished = this.index.findUnfinished(targets.map(targetKey));
+    const runId = unfinished?.runId ?? `${new Date(this.ctx.clock.now()).toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
+    if (unfinished) this.log.info('resuming an interrupted sync run', { runId });
+    const journalPath = unfinished?.path ?? join(this.dir, `${runId}.jsonl`);
+    const parent = o.partOf !== undefined ? this.runs.get(o.partOf) : undefined;
+    // A rollback of an Operator account goes through its camera's Administrator, which may not have had its turn yet.
+    if (parent?.secrets) parent.run.hintAdministrators(parent.secrets.newPassword, { currentPasswords: parent.secrets.currentPasswords });
+    return SyncRun.create({
+      ...this.deps.engine, runId, targets, concurrency: o.concurrency ?? SYNC_DEFAULTS.concurrency, maxFailedAuthsPerDevice: o.maxFailedAuthsPerDevice, clock: this.ctx.clock,
+      // The app's one gate: enrichment and every other feature share each camera's budget and turn.
+      gate: this.ctx.gate,
+      ...(parent ? { administrators: parent.run.administrators } : {}),
+      clientFactory,
+      journalPath,
+      onRow: (row) => this.onRow(runId, row),
+      onJournalRecord: (rec) => this.index.apply(journalPath, rec),
+    });
+  }
+
+  private onRow(runId: string, row: SyncRow): void {
+    // A camera that ended with the new password proven on it: the inventory may now read its firmware and
+    // serial with that password (no guessing). An account changed through the camera's Administrator does
+    // not replace that Administrator's credential.
+    const h = this.runs.get(runId);
+    const password = h?.passwordFor.get(row.key) ?? h?.secrets?.newPassword;
+    const proven = row.outcome === 'updated' || row.outcome === 'already-current';
+    if (password && proven && (row.via === undefined || !this.ctx.credentials.get(row.xaddr))) {
+      this.ctx.credentials.set(row.xaddr, { username: row.username, password });
+    }
+    this.progress.add(runId, row);
+  }
+
+  private startPass(h: Held, secrets: SyncSecrets, keys?: string[]): void {
+    h.run
+      .runPass(secrets, keys)
+      .then(() => {
+        this.progress.flush();
+        const s = stateOf(h);
+        const counts = s.rows.reduce<Record<string, number>>((a, r) => ((a[r.outcome ?? 'none'] = (a[r.outcome ?? 'none'] ?? 0) + 1), a), {});
+        if (h.run.journalError) this.log.error('sync stopped: journal write failed', { runId: h.run.runId, error: h.run.journalError.message });
+        this.log.info('sync pass finished', { runId: h.run.runId, counts });
+        this.ctx.events.emit('sync.finished', s);
+      })
+      .catch((err: unknown) => this.log.error('sync pass crashed', { runId: h.run.runId, error: String(err) }));
+  }
+
+  private register(s: SyncSecrets): void {
+    for (const p of [...s.currentPasswords, s.newPassword, ...knownValues(s.knownPasswords)]) this.ctx.secrets.add(p);
+  }
+
+  /** The new password a reset case keeps in the keychain. */
+  private async casePassword(caseId: string): Promise<string> {
+    let pw: string | null | undefined;
+    try {
+      pw = await this.keychain.get(caseAccount(caseId));
+    } catch (e) {
+      throw new AppError('unavailable', (e as Error).message);
+    }
+    if (!pw) throw new AppError('not-found', `No new password is stored for case ${caseId}; type it in instead.`);
+    this.ctx.secrets.add(pw);
+    return pw;
+  }
+}
+
+/** Progress is batched: a 1,000-camera run changes rows thousands of times a second. */
+class Progress {
+  private readonly dirty = new Map<string, Map<string, SyncRow>>();
+  private timer: NodeJS.Timeout | undefined;
+  constructor(private readonly emit: (runId: string, rows: SyncRow[]) => void) {}
+
+  add(runId: string, row: SyncRow): void {
+    let m = this.dirty.get(runId);
+    if (!m) this.dirty.set(runId, (m = new Map()));
+    m.set(row.key, row);
+    this.timer ??= setTimeout(() => this.flush(), PROGRESS_MS);
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const [runId, rows] of this.dirty) this.emit(runId, [...rows.values()]);
+    this.dirty.clear();
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+}
+
+function stateOf(h: Held): SyncRunState {
+  return {
     runId: h.run.runId,
     startedAt: h.run.startedAt,
     finishedAt: h.run.finishedAt,
@@ -94,170 +288,37 @@ export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promi
     hasSecrets: h.secrets !== undefined,
     rows: h.run.snapshot(),
     ...(h.warnings.length ? { warnings: h.warnings } : {}),
-  });
-
-  const find = (runId?: string): Held => {
-    const id = runId ?? latest;
-    const h = id ? runs.get(id) : undefined;
-    if (!h) throw new AppError('not-found', runId ? `No sync run ${runId} in this session.` : 'No sync run yet.');
-    return h;
   };
+}
 
-  const startPass = (h: Held, secrets: SyncSecrets, keys?: string[]) => {
-    h.run
-      .runPass(secrets, keys)
-      .then(() => {
-        flush();
-        const s = state(h);
-        const counts = s.rows.reduce<Record<string, number>>((a, r) => ((a[r.outcome ?? 'none'] = (a[r.outcome ?? 'none'] ?? 0) + 1), a), {});
-        if (h.run.journalError) log.error('sync stopped: journal write failed', { runId: h.run.runId, error: h.run.journalError.message });
-        log.info('sync pass finished', { runId: h.run.runId, counts });
-        ctx.events.emit('sync.finished', s);
-      })
-      .catch((err: unknown) => log.error('sync pass crashed', { runId: h.run.runId, error: String(err) }));
-  };
-
-  const register = (s: SyncSecrets) => {
-    for (const p of [...s.currentPasswords, s.newPassword, ...knownValues(s.knownPasswords)]) ctx.secrets.add(p);
-  };
-
-  /** The new password a reset case keeps in the keychain. */
-  const casePassword = async (caseId: string): Promise<string> => {
-    let pw: string | null | undefined;
-    try {
-      pw = await keychain.get(caseAccount(caseId));
-    } catch (e) {
-      throw new AppError('unavailable', (e as Error).message);
-    }
-    if (!pw) throw new AppError('not-found', `No new password is stored for case ${caseId}; type it in instead.`);
-    ctx.secrets.add(pw);
-    return pw;
-  };
-
-  /**
-   * A run over these targets, held for status, retry and reports. A run the app was killed in the middle of,
-   * over the same cameras, is resumed rather than started again: finished cameras are not repeated and its
-   * failed sign-ins still count. Nothing is contacted here.
-   */
-  const openHeld = async (targets: SyncTarget[], secrets: SyncSecrets, o: { concurrency?: number; maxFailedAuthsPerDevice?: number } = {}): Promise<Held> => {
-    register(secrets);
-    if ([...runs.values()].some((h) => h.run.running)) throw new AppError('conflict', 'A sync is already running; cancel it or wait for it to end.');
-    const problem = newPasswordProblem(secrets.newPassword);
-    if (problem) throw new AppError('bad-request', problem);
-    const concurrency = o.concurrency ?? SYNC_DEFAULTS.concurrency;
-    const clients = deps.clientFactory ? undefined : onvifClientFactory(concurrency);
-    const unfinished = index.findUnfinished(targets.map(targetKey));
-    const runId = unfinished?.runId ?? `${new Date(ctx.clock.now()).toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
-    if (unfinished) log.info('resuming an interrupted sync run', { runId });
-    const journalPath = unfinished?.path ?? join(dir, `${runId}.jsonl`);
-    let run: SyncRun;
-    try {
-      run = await SyncRun.create({
-        ...deps.engine, runId, targets, concurrency, maxFailedAuthsPerDevice: o.maxFailedAuthsPerDevice, clock: ctx.clock,
-        // The app's one gate: enrichment and every other feature share each camera's budget and turn.
-        gate: ctx.gate,
-        clientFactory: deps.clientFactory ?? clients!.factory,
-        journalPath,
-        onRow: onRow(runId),
-        onJournalRecord: (rec) => index.apply(journalPath, rec),
-      });
-    } catch (err) {
-      clients?.dispose();
-      throw new AppError('unavailable', (err as Error).message);
-    }
-    if (run.badJournalLines) log.warn('resumed sync journal had unreadable lines; skipped', { runId, count: run.badJournalLines });
-    const h: Held = { run, secrets, warnings: runWarnings(secrets, run.maxFailedAuths), passwordFor: new Map(), dispose: () => clients?.dispose() };
-    runs.set(runId, h);
-    latest = runId;
-    return h;
-  };
-
-  const handlers: SyncHandlers = {
-    'sync.start': async (input) => {
-      register({ currentPasswords: input.currentPasswords, newPassword: input.newPassword ?? '' });
-      const newPassword = input.caseId !== undefined ? await casePassword(input.caseId) : input.newPassword!;
-      const secrets: SyncSecrets = { currentPasswords: input.currentPasswords, newPassword };
-      const h = await openHeld(input.targets, secrets, { concurrency: input.concurrency, maxFailedAuthsPerDevice: input.maxFailedAuthsPerDevice });
-      log.info('sync started', { runId: h.run.runId, devices: h.run.targets.length, concurrency: h.run.concurrency });
-      startPass(h, secrets);
-      return { runId: h.run.runId, ...(h.warnings.length ? { warnings: h.warnings } : {}) };
-    },
-
-    'sync.cancel': (input) => {
-      const h = find(input?.runId);
-      return { cancelled: h.run.cancel() };
-    },
-
-    'sync.retryFailed': (input) => {
-      const h = find(input?.runId);
-      if (h.run.running) throw new AppError('conflict', 'This run is still going.');
-      for (const p of [...(input?.currentPasswords ?? []), input?.newPassword]) ctx.secrets.add(p);
-      const plan = retryPlan(h, input);
-      if (plan.another) {
-        // Only the cameras that refused the run's password under their own rule get the other one; the rest keep the run's.
-        for (const k of plan.keys) h.passwordFor.set(k, plan.secrets.newPassword);
-      } else {
-        h.secrets = plan.secrets;
-        h.warnings = runWarnings(plan.secrets, h.run.maxFailedAuths);
-      }
-      startPass(h, plan.secrets, plan.keys);
-      return { runId: h.run.runId, retried: plan.keys.length };
-    },
-
-    'sync.status': (input) => {
-      const id = input?.runId ?? latest;
-      if (!id) return null;
-      const h = runs.get(id);
-      return h ? state(h) : null;
-    },
-
-    'sync.report': ({ runId, format }) => reportOf(find(runId), format, ctx.host.printToPdf),
-
-    'sync.runs': () => index.summaries(),
-  };
-
-  const openRun = async (targets: SyncTarget[], given: SyncSecrets): Promise<SyncRunHook> => {
-    const h = await openHeld(targets, given);
-    const run = h.run;
-    let chain: Promise<unknown> = Promise.resolve();
-    return {
-      runId: run.runId,
-      change(keys) {
-        const next = chain.then(async () => {
-          const pending = new Set(run.pendingKeys());
-          const todo = keys.filter((k) => pending.has(k));
-          const rows = todo.length && !run.journalError ? await run.runPass(h.secrets!, todo) : run.snapshot();
-          flush();
-          return rows;
-        });
-        chain = next.catch(() => undefined);
-        return next;
-      },
-      rows: () => run.snapshot(),
-      pendingKeys: () => run.pendingKeys(),
-      addKnownPasswords(known) {
-        h.secrets = withKnown(h.secrets!, known);
-        register(h.secrets);
-      },
-      async finish(channels) {
-        await chain;
-        if (channels) h.channels = channels;
-        flush();
-        ctx.events.emit('sync.finished', state(h));
-      },
-    };
-  };
-
+/** The run as another feature drives it: one pass at a time (calls queue), its rows, more known passwords, its end. */
+function hookOf(h: Held, f: { flush(): void; register(s: SyncSecrets): void; finished(h: Held): void }): SyncRunHook {
+  const run = h.run;
+  let chain: Promise<unknown> = Promise.resolve();
   return {
-    handlers,
-    openRun,
-    async dispose() {
-      if (timer) clearTimeout(timer);
-      for (const h of runs.values()) {
-        h.run.cancel();
-        h.dispose();
-        await h.run.close().catch(() => {});
-      }
+    runId: run.runId,
+    change(keys) {
+      const next = chain.then(async () => {
+        const pending = new Set(run.pendingKeys());
+        const todo = keys.filter((k) => pending.has(k));
+        const rows = todo.length && !run.journalError ? await run.runPass(h.secrets!, todo) : run.snapshot();
+        f.flush();
+        return rows;
+      });
+      chain = next.catch(() => undefined);
+      return next;
+    },
+    rows: () => run.snapshot(),
+    pendingKeys: () => run.pendingKeys(),
+    addKnownPasswords(known) {
+      h.secrets = withKnown(h.secrets!, known);
+      f.register(h.secrets);
+    },
+    async finish(channels) {
+      await chain;
+      if (channels) h.channels = channels;
+      f.flush();
+      f.finished(h);
     },
   };
 }

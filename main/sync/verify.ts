@@ -8,6 +8,11 @@ export type Verified = { kind: 'end'; end: End } | { kind: 'never-landed'; users
 
 const done = (e: End): Verified => ({ kind: 'end', end: e });
 
+/** How an account ends after verification; a SetUser that never landed (resuming) is not an end by itself. */
+export function finalOf(v: Verified): End {
+  return v.kind === 'end' ? v.end : end('unverified', 'The old password still signs in after SetUser.', {}, true);
+}
+
 /**
  * Verify: the new password signs in, read back from the camera — the one look
  * a clean change costs, and it is never refused. A camera known to apply late
@@ -21,17 +26,18 @@ const done = (e: End): Verified => ({ kind: 'end', end: e });
 export async function verify(a: Account, c: Changed): Promise<Verified> {
   a.step('verify');
   await waitFor(a, firstWait(a, c));
-  const first = await look(a, a.job.newPassword, true);
+  const first = await look(a, a.job.newPassword, { verifyNew: true });
   if (first.kind === 'end') return done(first.end);
-  if (first.kind === 'ok') return done(updated(a, c, false));
+  // Answered, even where the call itself is not this account's to make: the camera took the new password.
+  if (first.kind === 'ok' || first.kind === 'not-admin') return done(updated(a, c, false));
   if (!c.resuming) {
     // Late (or worse): the camera's other accounts give it at least this long before their first look.
     a.job.camera.applyDelayMs = Math.max(a.job.camera.applyDelayMs ?? 0, LATE_BY_UNKNOWN_MS);
     if (!a.job.lease.canTry(a.job.limit)) return done(end('unverified', `${refusedOnce(a)} ${noRoom(a)}`, {}, true));
     await waitFor(a, c.setAt + a.job.lateApplyMs - performance.now());
-    const second = await look(a, a.job.newPassword, true);
+    const second = await look(a, a.job.newPassword, { verifyNew: true });
     if (second.kind === 'end') return done(second.end);
-    if (second.kind === 'ok') return done(updated(a, c, true));
+    if (second.kind === 'ok' || second.kind === 'not-admin') return done(updated(a, c, true));
   }
   return lookAtOld(a, c);
 }
@@ -81,6 +87,7 @@ async function lookAtOld(a: Account, c: Changed): Promise<Verified> {
   if (!job.lease.canTry(job.limit)) return done(end('unverified', `${refusedAfterWait(a, c)} ${noRoom(a)}`, {}, true));
   const r = await look(a, c.old);
   if (r.kind === 'end') return done(r.end);
+  if (r.kind === 'not-admin') return done(end('unverified', 'The old password still signs in after SetUser, but this account may not list the camera\'s users.', {}, true));
   if (r.kind === 'refused') return done(end('unverified', 'Neither the new nor the old password signs in after SetUser.', {}, true));
   if (c.resuming) return { kind: 'never-landed', users: r.users };
   if (c.setError !== undefined) {

@@ -90,7 +90,7 @@ async function digestCall(d: SimDevice, op: string, user: string = ADMIN.usernam
   return rawPost(d.xaddr, env(op), { Authorization: digestHeader(ch, user, pass, '/onvif/device_service') });
 }
 
-describe('simulated ONVIF device', () => {
+describe('simulated ONVIF device: its clock, and Digest', () => {
   it('answers GetSystemDateAndTime without auth, in its own skewed clock', async () => {
     const base = Date.UTC(2026, 0, 2, 3, 4, 5);
     const d = await device({ clock: () => base, faults: { clockSkewMs: -5 * 3600_000 } });
@@ -144,7 +144,9 @@ describe('simulated ONVIF device', () => {
     expect(late.challenges[0]).toMatch(/stale=true/);
     expect(d.stats().failedAuths).toBe(1);
   });
+});
 
+describe('simulated ONVIF device: WS-UsernameToken, sign-in modes, the lockout', () => {
   it('accepts WS-UsernameToken signed with the device clock within the window, rejects outside with 400 NotAuthorized', async () => {
     const base = 2_000_000_000_000;
     const skew = 3 * 3600_000;
@@ -203,7 +205,9 @@ describe('simulated ONVIF device', () => {
     expect((await rawPost(d.xaddr, env('<d:GetUsers/>', wsse(ADMIN.username, ADMIN.password, now)))).status).toBe(200);
     expect(d.stats().lockedUntil).toBe(0);
   });
+});
 
+describe('simulated ONVIF device: users over the wire', () => {
   it('SetUser changes the password, counts per username, and needs an Administrator', async () => {
     const d = await device();
     const r = await digestCall(d, setUserOp('admin', 'NewPass&lt;1'));
@@ -236,7 +240,9 @@ describe('simulated ONVIF device', () => {
     const clash = await digestCall(d, `<d:CreateUsers><d:User><t:Username>tech</t:Username><t:Password>Tech2020x</t:Password><t:UserLevel>User</t:UserLevel></d:User></d:CreateUsers>`);
     expect(clash.body).toContain('ter:UsernameClash');
   });
+});
 
+describe('simulated ONVIF device: injected faults and malformed requests', () => {
   it('fault injection: latency, http500, malformedXml, drop, timeout', async () => {
     const d = await device({ faults: { latencyMs: 150 } });
     const t0 = Date.now();
@@ -303,9 +309,9 @@ describe('startSite', () => {
 });
 
 // DOMAIN.md "Field behaviours seen against independent implementations": one test each.
-describe('field behaviours (DOMAIN.md)', () => {
-  const OP = SITE_CREDENTIALS.cameraOperator;
+const OP = SITE_CREDENTIALS.cameraOperator;
 
+describe('field behaviours (DOMAIN.md): stored text, auth off, SetUser dropped or late, a fixed nonce', () => {
   it('stores the XML-escaped text of a password literally when told to (Pass&2026 becomes Pass&amp;2026)', async () => {
     const careless = await device({ faults: { storeEscaped: true, passwordRule: 'lenient' } });
     expect((await digestCall(careless, setUserOp('admin', 'Pass&amp;2026'))).status).toBe(200);
@@ -361,7 +367,9 @@ describe('field behaviours (DOMAIN.md)', () => {
     expect((await call(2)).status).toBe(200);
     expect(d.stats().failedAuths).toBe(1);
   });
+});
 
+describe('field behaviours (DOMAIN.md): username*, several accounts, a nonce per request', () => {
   it('may not understand RFC 7616 username*, while the plain UTF-8 username works', async () => {
     const user = 'técnico';
     const make = async (ignoreUsernameStar: boolean) => {
@@ -411,7 +419,9 @@ describe('field behaviours (DOMAIN.md)', () => {
     const n1 = await rawPost(normal.xaddr, env('<d:GetUsers/>'));
     for (const nc of [1, 2]) expect((await rawPost(normal.xaddr, env('<d:GetUsers/>'), { Authorization: digestHeader(n1.challenges[0]!, ADMIN.username, ADMIN.password, '/onvif/device_service', nc) })).status).toBe(200);
   });
+});
 
+describe('field behaviours (DOMAIN.md): its own clock in Date, one failure counter per device', () => {
   // Source: RFC 9110 §6.6.1 (an origin server with a clock sends Date in every 2xx-4xx answer), generated from the
   // same system clock a camera checks WS-UsernameToken Created against; some embedded servers send none.
   it('dates its answers with its own (skewed) clock, or not at all where told to', async () => {

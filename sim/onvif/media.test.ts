@@ -77,7 +77,7 @@ const mediaUrl = (d: SimDevice) => `http://${d.address}:${d.port}/onvif/media_se
 const text = (r: Raw) => r.body.toString('utf8');
 const snapshotUriOf = (r: Raw) => text(r).match(/<tt:Uri>([^<]*)<\/tt:Uri>/)![1]!.replace(/&amp;/g, '&');
 
-describe('simulated ONVIF media service', () => {
+describe('simulated ONVIF media service: the service, its sign-in, a picture', () => {
   it('advertises the media service in GetServices and GetCapabilities, on its own server', async () => {
     const d = await device();
     const services = text(await raw('POST', d.xaddr, env('<d:GetServices><d:IncludeCapability>false</d:IncludeCapability></d:GetServices>')));
@@ -121,6 +121,24 @@ describe('simulated ONVIF media service', () => {
     // The frame header says 960×544, a sub-stream's frame (Chromium decoding it is e2e/close-loop.spec.ts's check).
     const sof = pa.body.indexOf(Buffer.from([0xff, 0xc0]));
     expect([pa.body.readUInt16BE(sof + 7), pa.body.readUInt16BE(sof + 5)]).toEqual([FRAME_COLS * 8, FRAME_ROWS * 8]);
+  });
+});
+
+describe('simulated ONVIF media service: a live clock, the lockout, no snapshot', () => {
+  it("the picture is built per request with the camera's own clock in its OSD (its skew included), not once at start", async () => {
+    let base = Date.UTC(2026, 11, 3, 7, 20, 5);
+    const skew = 3 * 3600_000 + 7000;
+    const d = await device({ clockSkewMs: skew }, () => base);
+    const url = `http://${d.address}:${d.port}/onvif/snapshot?channel=1&profile=Profile_1`;
+    const first = await signed('GET', url);
+    expect(first.body.equals(snapshotOf(d.identity, base + skew))).toBe(true);
+    base += 61_000;
+    const later = await signed('GET', url);
+    expect(later.body.equals(first.body)).toBe(false);
+    expect(later.body.equals(snapshotOf(d.identity, base + skew))).toBe(true);
+    // A request within the same second of the camera's clock gets the same picture.
+    base += 300;
+    expect((await signed('GET', url)).body.equals(later.body)).toBe(true);
   });
 
   it('counts a wrong password on the snapshot URL toward the lockout like a SOAP one, and then refuses even the right one', async () => {

@@ -40,17 +40,17 @@ describe('Dahua password rule', () => {
   });
 });
 
-describe('UserStore', () => {
-  const make = (t = { now: 0 }) =>
-    new UserStore(
-      [
-        { username: 'admin', password: 'Install2019', userLevel: 'Administrator' },
-        { username: 'onvif', password: 'Operator2019', userLevel: 'Operator' },
-      ],
-      () => t.now,
-    );
-  const setOpts = { maxPasswordLength: 32, fixedAdmin: false, noop: false, delayMs: 0 };
+const make = (t = { now: 0 }) =>
+  new UserStore(
+    [
+      { username: 'admin', password: 'Install2019', userLevel: 'Administrator' },
+      { username: 'onvif', password: 'Operator2019', userLevel: 'Operator' },
+    ],
+    () => t.now,
+  );
+const setOpts = { maxPasswordLength: 32, fixedAdmin: false, noop: false, delayMs: 0 };
 
+describe('UserStore: SetUser', () => {
   it('SetUser faults follow ONVIF Core', () => {
     const s = make();
     expect(faultOf(() => s.setUsers([{ username: 'ghost', password: 'Abcdefg1', userLevel: 'User' }], setOpts))).toEqual(['InvalidArgVal', 'UsernameMissing']);
@@ -79,7 +79,9 @@ describe('UserStore', () => {
     s.setUsers([{ username: 'admin', password: 'NewPass2020', userLevel: 'Administrator' }], { ...setOpts, noop: true });
     expect(s.checkPassword('admin', 'Install2019')).toBe(true);
   });
+});
 
+describe('UserStore: a late SetUser, and CreateUsers', () => {
   it('a delayed SetUser keeps the old password until the device clock passes the delay', () => {
     const t = { now: 1000 };
     const s = make(t);

@@ -8,7 +8,9 @@ const fail = (kind: OnvifErrorKind, message: string = kind, details: Constructor
  * An in-memory camera for engine unit tests: models the behaviours the engine
  * must survive (one failure counter and lock per camera across its accounts,
  * rejected passwords, ignored or late SetUser, a connection dropped after
- * SetUser, authentication switched off) without sockets. The real sockets are
+ * SetUser, authentication switched off) without sockets. As ONVIF Core's access
+ * classes say, only an Administrator may call GetUsers and SetUser (any
+ * account's); every level may call GetDeviceInformation. The real sockets are
  * exercised against sim/ in the integration tests.
  */
 export interface FakeBehaviour {
@@ -29,6 +31,8 @@ export interface FakeBehaviour {
   dropAfterSet?: boolean;
   /** ONVIF authentication switched off: every call answers, whatever the credentials. */
   authOff?: boolean;
+  /** Accounts whose password may not be changed (config-file users): SetUser for them → ter:FixedUser. */
+  fixedUsers?: string[];
 }
 
 export class FakeDevice {
@@ -101,10 +105,18 @@ export class FakeDevice {
     this.consecutive = 0;
   }
 
+  /** Only an Administrator may list or set users (ONVIF Core); another level is answered ter:NotAuthorized, its password not counted as wrong. */
+  requireAdministrator(c: Credentials): void {
+    if (this.b.authOff) return;
+    const level = this.users.find((u) => u.username === c.username)?.userLevel;
+    if (level !== 'Administrator') throw fail('fault', 'SOAP fault Sender/NotAuthorized: insufficient privileges', { status: 400, codes: ['Sender', 'NotAuthorized'], subcode: 'NotAuthorized' });
+  }
+
   setUser(username: string, password: string): void {
     this.setUserCount++;
     this.setUserBy[username] = (this.setUserBy[username] ?? 0) + 1;
     if (this.b.fault) throw fail('fault', `fault ${this.b.fault}`, { subcode: this.b.fault, status: 400 });
+    if (this.b.fixedUsers?.includes(username)) throw fail('fault', 'SOAP fault Sender/InvalidArgVal/FixedUser', { subcode: 'FixedUser', codes: ['Sender', 'InvalidArgVal', 'FixedUser'], status: 400 });
     if (this.b.noop) return;
     if (this.b.lateApplyMs) this.pending.set(username, { password, at: this.now() + this.b.lateApplyMs });
     else {
@@ -130,12 +142,20 @@ export function fakeFactory(devices: Map<string, FakeDevice>): ClientFactory {
         const d = dev();
         d.check(c, opts);
         if (d.b.authOff) authOff = true;
+        d.requireAdministrator(c);
         return d.users.map((u) => ({ ...u }));
       },
       async setUser(c, u) {
         const d = dev();
         d.check(c, opts);
+        d.requireAdministrator(c);
         d.setUser(u.username, u.password);
+      },
+      async getDeviceInformation(c) {
+        const d = dev();
+        d.check(c, opts);
+        if (d.b.authOff) authOff = true;
+        return { manufacturer: 'Fake', model: 'FakeCam', firmwareVersion: '1.0', serialNumber: 'FAKE-1', hardwareId: 'fake' };
       },
       get requestCount() {
         return requests;
