@@ -1,7 +1,8 @@
 import type { Dispatch, RefObject, SetStateAction } from 'react';
 import type { InventoryDevice } from '../../../common/domain/device';
 import { passwordRuleProblem } from '../../../common/reset/password';
-import { PASSWORD_RULE_HINT, type FormState } from './form-model';
+import { PASSWORD_RULE_HINT } from '../../src/password-rule';
+import type { FormState } from './form-model';
 
 const MAX_CANDIDATES = 5;
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InventoryDevice } from '../../../common/domain/device';
-import { collectForm, EMPTY_FORM, PASSWORD_RULE_HINT, type FormState } from './form-model';
+import { PASSWORD_RULE_HINT } from '../../src/password-rule';
+import { collectForm, EMPTY_FORM, type FormState } from './form-model';
 
 const camera = { id: 'cam1', xaddrs: ['http://127.0.1.11/onvif/device_service'] } as InventoryDevice;
 const form = (over: Partial<FormState>): FormState => ({ ...EMPTY_FORM, candidates: ['Install2019'], newPassword: 'Camera2024x', confirm: 'Camera2024x', ...over });
@@ -38,7 +39,7 @@ describe('the sync form, collected before anything is sent', () => {
     expect(collectForm(form({ useCase: true, newPassword: '' }), [camera], undefined)).toBe('Enter the new password.');
   });
 
-  it('the hint under the field says the shared rule, every refused character included', () => {
+  it('the hint under a new-password field (sync, init) says the shared rule, every refused character included', () => {
     expect(PASSWORD_RULE_HINT).toBe('8 to 32 characters, at least two of letters, digits and symbols; none of \' " ; : & < > or spaces.');
   });
 });

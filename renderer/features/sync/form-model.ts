@@ -1,5 +1,5 @@
 import type { InventoryDevice } from '../../../common/domain/device';
-import { CAMERA_UNSAFE_CHARS, FORBIDDEN_CHARS, PASSWORD_MAX, PASSWORD_MIN, passwordRuleProblem } from '../../../common/reset/password';
+import { passwordRuleProblem } from '../../../common/reset/password';
 import { SyncTarget } from '../../../common/sync/target';
 
 /** What the technician typed into the form; SyncView keeps it (it survives a tab switch). */
@@ -14,9 +14,6 @@ export interface FormState {
 }
 
 export const EMPTY_FORM: FormState = { unchecked: new Set(), manual: '', username: 'admin', candidates: [''], newPassword: '', confirm: '', useCase: false };
-
-/** The app's one password rule in a line, said under the field before anything is typed. */
-export const PASSWORD_RULE_HINT = `${PASSWORD_MIN} to ${PASSWORD_MAX} characters, at least two of letters, digits and symbols; none of ${[...FORBIDDEN_CHARS, ...CAMERA_UNSAFE_CHARS].join(' ')} or spaces.`;
 
 type Target = { xaddr: string; username: string; deviceId?: string };
 export type Collected = { targets: Target[]; secrets: { currentPasswords: string[]; caseId: string } | { currentPasswords: string[]; newPassword: string } };
