@@ -105,8 +105,8 @@ export function useNvrChannels() {
   });
 }
 
-/** Signing in answers with the snapshot; the event follows, but the screen need not wait for it. */
-export function showNvrChannels(snap: NvrSnapshot | null): void {
+/** A read (or none, signed out) into the cache at once: the nvr.channels event follows, but the screen need not wait for it. */
+function showNvrChannels(snap: NvrSnapshot | null): void {
   queryClient.setQueryData(keys.nvrChannels, snap);
   queryClient.setQueryData<NvrStatus>(keys.nvrSession, (s) => sessionAfterRead(s, snap));
 }
