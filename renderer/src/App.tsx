@@ -31,44 +31,12 @@ export function App() {
 function Frame() {
   const { view } = useNav();
   const info = useAppInfo();
-  const tabs = useRef<(HTMLButtonElement | null)[]>([]);
-
-  // WAI-ARIA tabs: arrows move between tabs and select (automatic activation), Home/End jump.
-  const onKey = (e: KeyboardEvent, i: number) => {
-    const last = TABS.length - 1;
-    const to = e.key === 'ArrowRight' ? (i === last ? 0 : i + 1) : e.key === 'ArrowLeft' ? (i === 0 ? last : i - 1) : e.key === 'Home' ? 0 : e.key === 'End' ? last : -1;
-    if (to < 0) return;
-    e.preventDefault();
-    select(TABS[to]!.view);
-    tabs.current[to]?.focus();
-  };
-
   return (
     <div className="app" data-ready={info.data ? 'true' : 'false'}>
       <header className="app-header">
         <h1>NVR Support Console</h1>
         <nav aria-label="Workspaces">
-          <div role="tablist" aria-label="Workspaces" className="tabs">
-            {TABS.map((t, i) => (
-              <button
-                key={t.view}
-                ref={(el) => {
-                  tabs.current[i] = el;
-                }}
-                id={`tab-${t.view}`}
-                type="button"
-                role="tab"
-                aria-selected={view === t.view}
-                aria-controls={`panel-${t.view}`}
-                tabIndex={view === t.view ? 0 : -1}
-                className={view === t.view ? 'tab active' : 'tab'}
-                onClick={() => select(t.view)}
-                onKeyDown={(e) => onKey(e, i)}
-              >
-                {t.label}
-              </button>
-            ))}
-          </div>
+          <Tabs view={view} />
         </nav>
         <span className="host-badge" data-testid="host-kind">
           {info.data ? (info.data.host === 'electron' ? 'Desktop' : 'Browser host') : ''}
@@ -89,6 +57,51 @@ function Frame() {
           </div>
         ))}
       </main>
+    </div>
+  );
+}
+
+/** The tab a key moves to from tab i (WAI-ARIA tabs: arrows wrap around, Home/End jump), or -1 for another key. */
+function tabAfter(key: string, i: number): number {
+  const last = TABS.length - 1;
+  if (key === 'ArrowRight') return i === last ? 0 : i + 1;
+  if (key === 'ArrowLeft') return i === 0 ? last : i - 1;
+  if (key === 'Home') return 0;
+  if (key === 'End') return last;
+  return -1;
+}
+
+/** The workspaces as WAI-ARIA tabs: one Tab stop, arrows move between tabs and select (automatic activation). */
+function Tabs({ view }: { view: View }) {
+  const tabs = useRef<(HTMLButtonElement | null)[]>([]);
+  const onKey = (e: KeyboardEvent, i: number) => {
+    const to = tabAfter(e.key, i);
+    if (to < 0) return;
+    e.preventDefault();
+    select(TABS[to]!.view);
+    tabs.current[to]?.focus();
+  };
+  return (
+    <div role="tablist" aria-label="Workspaces" className="tabs">
+      {TABS.map((t, i) => (
+        <button
+          key={t.view}
+          ref={(el) => {
+            tabs.current[i] = el;
+          }}
+          id={`tab-${t.view}`}
+          type="button"
+          role="tab"
+          aria-selected={view === t.view}
+          aria-controls={`panel-${t.view}`}
+          tabIndex={view === t.view ? 0 : -1}
+          className={view === t.view ? 'tab active' : 'tab'}
+          onClick={() => select(t.view)}
+          onKeyDown={(e) => onKey(e, i)}
+        >
+          {t.label}
+        </button>
+      ))}
     </div>
   );
 }

@@ -4,7 +4,7 @@ import type { InventoryDevice } from '../../common/domain/device';
 import type { ResetCase } from '../../common/reset/case';
 import type { InitRunState } from '../../common/contract/init';
 import type { Capabilities } from '../features/init/model';
-import { createDataCore, keys, type Cases, type Devices } from './data-core';
+import { createDataCore, keys, sessionAfterRead, type Cases, type Devices } from './data-core';
 
 type Listener = (p: never) => void;
 
@@ -150,5 +150,40 @@ describe('renderer data core', () => {
     await core.fetchCapabilities([...rows, dhip('c')]);
     expect(f.capabilityCalls).toHaveLength(2);
     expect(qc.getQueryData<Capabilities>(keys.capabilities)!.get('c')).toEqual({ forInit: 'initialised', error: 'The app is restarting.' });
+  });
+});
+
+describe('renderer data core: the NVR view after close-the-loop', () => {
+  const snap = { url: 'http://10.0.0.5', username: 'admin', identity: { serial: 'S', model: 'M', firmware: 'F' }, channels: [], readAt: 1, notes: [] };
+  const board = (running: boolean) => ({ running, results: [] });
+
+  it('a run that ends marks the NVR channel read old, so the NVR view reads what the run left', () => {
+    const qc = new QueryClient();
+    const f = fakeApi();
+    createDataCore(qc, f.api);
+    qc.setQueryData(keys.nvrChannels, snap);
+    f.emit('site.progress', board(true));
+    expect(qc.getQueryState(keys.nvrChannels)!.isInvalidated).toBe(false);
+    f.emit('site.progress', board(false));
+    expect(qc.getQueryData(keys.siteLoop)).toEqual(board(false));
+    expect(qc.getQueryState(keys.nvrChannels)!.isInvalidated).toBe(true);
+  });
+
+  it('the restore at sign-in is no run ending: the read stays, and the view says the app enabled a channel since', () => {
+    const qc = new QueryClient();
+    const f = fakeApi();
+    createDataCore(qc, f.api);
+    qc.setQueryData(keys.nvrChannels, snap);
+    qc.setQueryData(keys.siteLoop, null);
+    f.emit('site.progress', board(false));
+    expect(qc.getQueryData(keys.siteLoop)).toEqual(board(false));
+    expect(qc.getQueryState(keys.nvrChannels)!.isInvalidated).toBe(false);
+  });
+
+  it('a read signs the session in to its NVR and keeps the count of refused sign-ins; no read signs it out', () => {
+    const counted = { signedIn: false, failures: 2, maxFailures: 3, url: 'http://10.0.0.9' };
+    expect(sessionAfterRead(counted, snap)).toEqual({ signedIn: true, failures: 2, maxFailures: 3, url: 'http://10.0.0.5', username: 'admin' });
+    expect(sessionAfterRead(undefined, snap)).toEqual({ signedIn: true, failures: 0, maxFailures: 0, url: 'http://10.0.0.5', username: 'admin' });
+    expect(sessionAfterRead({ ...counted, signedIn: true }, null)).toEqual(counted);
   });
 });

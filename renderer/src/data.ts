@@ -2,12 +2,12 @@ import { QueryClient, useQuery } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import type { ScanState } from '../../common/contract/devices';
 import type { SyncRunState } from '../../common/contract/sync';
-import type { NvrSnapshot, NvrStatus } from '../../common/contract/nvr';
+import type { NvrSignInInput, NvrSnapshot, NvrStatus } from '../../common/contract/nvr';
 import type { InitRunState } from '../../common/contract/init';
 import type { Capabilities } from '../features/init/model';
 import { nvr } from './api';
 import { onConnection } from './connection';
-import { createDataCore, keys, type Devices } from './data-core';
+import { createDataCore, keys, sessionAfterRead, type Devices } from './data-core';
 
 export { keys };
 
@@ -94,7 +94,10 @@ export function useNvrSession() {
   return useQuery({ queryKey: keys.nvrSession, queryFn: () => nvr.nvr.status({}) });
 }
 
-/** The NVR's last channel read, or null before any (kept live by nvr.channels events). */
+/**
+ * The NVR's last channel read, or null before any (kept live by nvr.channels
+ * events; read again when a close-the-loop run ends).
+ */
 export function useNvrChannels() {
   return useQuery({
     queryKey: keys.nvrChannels,
@@ -102,12 +105,39 @@ export function useNvrChannels() {
   });
 }
 
-/** Signing in answers with the snapshot; the event follows, but the screen need not wait for it. */
-export function showNvrChannels(snap: NvrSnapshot | null): void {
+/** A read (or none, signed out) into the cache at once: the nvr.channels event follows, but the screen need not wait for it. */
+function showNvrChannels(snap: NvrSnapshot | null): void {
   queryClient.setQueryData(keys.nvrChannels, snap);
-  queryClient.setQueryData<NvrStatus>(keys.nvrSession, (s) =>
-    snap ? { failures: 0, maxFailures: 0, ...s, signedIn: true, url: snap.url, username: snap.username } : { failures: 0, maxFailures: 0, ...s, signedIn: false },
-  );
+  queryClient.setQueryData<NvrStatus>(keys.nvrSession, (s) => sessionAfterRead(s, snap));
+}
+
+/**
+ * The app's count of refused sign-ins on the NVR at this address (the budget
+ * every feature shares), read for each address typed and again after each try;
+ * undefined while there is no address or no answer.
+ */
+export function useNvrBudget(url: string): NvrStatus | undefined {
+  return useQuery({ queryKey: [...keys.nvrBudget, url], queryFn: () => nvr.nvr.status({ url }), enabled: url !== '', staleTime: 0 }).data;
+}
+
+/** One sign-in try, never repeated on its own: its channels shown at once; the budget read again whatever the answer. */
+export async function signInToNvr(input: NvrSignInInput): Promise<void> {
+  try {
+    showNvrChannels(await nvr.nvr.signIn(input));
+  } finally {
+    void queryClient.invalidateQueries({ queryKey: keys.nvrBudget });
+  }
+}
+
+/** "Refresh": the channels read again on the open session. */
+export async function refreshNvrChannels(): Promise<void> {
+  showNvrChannels(await nvr.nvr.channels());
+}
+
+/** Ends the session; the NVR tab shows its sign-in form again. */
+export async function signOutOfNvr(): Promise<void> {
+  await nvr.nvr.signOut();
+  showNvrChannels(null);
 }
 
 /** The latest init run of this session, or null before any (init.progress / init.finished keep it live). */

@@ -10,8 +10,7 @@ import { AFTER_INIT_ADVICE, foundBy, NOT_INITIALISED_ADVICE } from './labels';
 
 const INIT_LABEL = { initialised: 'Initialised', 'not-initialised': 'Not initialised', unknown: 'Unknown' } as const;
 
-/** Everything known about one device, its protocols, and the diagnostics that concern it. */
-export function DeviceDetails({ d, diagnostics, onClose, capability, initRow, caseId }: {
+interface DetailsProps {
   d: InventoryDevice;
   diagnostics: Diagnostic[];
   onClose(): void;
@@ -21,44 +20,11 @@ export function DeviceDetails({ d, diagnostics, onClose, capability, initRow, ca
   initRow?: InitRow;
   /** The reset case whose password the site uses now (the "close the loop" hand-over). */
   caseId?: string;
-}) {
-  const mine = diagnostics.filter((x) => d.addresses.some((a) => x.source === a || x.source.startsWith(`${a}:`) || x.source.includes(`//${a}`)));
-  const rows: [string, React.ReactNode][] = [
-    ['Type', d.kind === 'nvr' ? 'NVR' : d.kind === 'camera' ? 'Camera' : 'Other'],
-    ['Name', d.name],
-    ['Manufacturer', d.manufacturer],
-    ['Model', d.model],
-    ['Serial', d.serial],
-    ['MAC', d.mac],
-    ['Firmware', d.firmware ?? 'not read yet (needs a proven sign-in)'],
-    ['Addresses', d.addresses.join(', ')],
-    ['ONVIF device service', d.xaddrs.join('\n')],
-    ['Web page', d.presentationUrl],
-    ['Found by', foundBy(d.protocols, true)],
-    ['First seen', new Date(d.firstSeen).toLocaleString()],
-    ['Last seen', new Date(d.lastSeen).toLocaleString()],
-    ['Clock', formatSkew(d.clockSkewMs)],
-    ['Endpoint', d.endpointUuid],
-  ];
-  if (d.dhip) {
-    rows.push(
-      ['Dahua device class', d.dhip.deviceClass],
-      ['Initialised', INIT_LABEL[d.dhip.init]],
-      ['Password reset offered', d.dhip.resetSupported === undefined ? undefined : d.dhip.resetSupported ? 'yes' : 'no'],
-      ['Password reset by e-mail', resetWords(capability)],
-      ['Private protocol port', d.dhip.privatePort],
-      ['HTTP port', d.dhip.httpPort],
-      ['Channels (remote / local)', d.dhip.remoteChannels !== undefined || d.dhip.videoInputs !== undefined ? `${d.dhip.remoteChannels ?? '—'} / ${d.dhip.videoInputs ?? '—'}` : undefined],
-    );
-  }
-  const heading = useRef<HTMLHeadingElement>(null);
-  const panel = useRef<HTMLElement>(null);
-  // Opened below the table: bring it into view and put focus on it, so keyboard users are there too.
-  useEffect(() => {
-    // The whole panel where it fits (its advice sits under the heading), else its top.
-    panel.current?.scrollIntoView({ block: 'nearest' });
-    heading.current?.focus({ preventScroll: true });
-  }, []);
+}
+
+/** Everything known about one device, its protocols, and the diagnostics that concern it. */
+export function DeviceDetails({ d, diagnostics, onClose, capability, initRow, caseId }: DetailsProps) {
+  const { panel, heading } = useFocusOnOpen();
   return (
     <section ref={panel} className="dev-details" aria-labelledby="device-details-title" data-testid="device-details">
       <div className="dev-details-head">
@@ -88,15 +54,68 @@ export function DeviceDetails({ d, diagnostics, onClose, capability, initRow, ca
         </ul>
       )}
       <dl>
-        {rows
-          .filter(([, v]) => v !== undefined && v !== '')
-          .map(([k, v]) => (
-            <div key={k} style={{ display: 'contents' }}>
-              <dt>{k}</dt>
-              <dd>{v}</dd>
-            </div>
-          ))}
+        {facts(d, capability).map(([k, v]) => (
+          <div key={k} style={{ display: 'contents' }}>
+            <dt>{k}</dt>
+            <dd>{v}</dd>
+          </div>
+        ))}
       </dl>
+      <DeviceDiagnostics d={d} diagnostics={diagnostics} />
+    </section>
+  );
+}
+
+/** Opened below the table: bring it into view and put focus on it, so keyboard users are there too. */
+function useFocusOnOpen() {
+  const heading = useRef<HTMLHeadingElement>(null);
+  const panel = useRef<HTMLElement>(null);
+  useEffect(() => {
+    // The whole panel where it fits (its advice sits under the heading), else its top.
+    panel.current?.scrollIntoView({ block: 'nearest' });
+    heading.current?.focus({ preventScroll: true });
+  }, []);
+  return { panel, heading };
+}
+
+/** The device's facts as label and value, those it has (what every device has first, then what DHIP told). */
+function facts(d: InventoryDevice, capability: CapabilityEntry | undefined): [string, React.ReactNode][] {
+  const rows: [string, React.ReactNode][] = [
+    ['Type', d.kind === 'nvr' ? 'NVR' : d.kind === 'camera' ? 'Camera' : 'Other'],
+    ['Name', d.name],
+    ['Manufacturer', d.manufacturer],
+    ['Model', d.model],
+    ['Serial', d.serial],
+    ['MAC', d.mac],
+    ['Firmware', d.firmware ?? 'not read yet (needs a proven sign-in)'],
+    ['Addresses', d.addresses.join(', ')],
+    ['ONVIF device service', d.xaddrs.join('\n')],
+    ['Web page', d.presentationUrl],
+    ['Found by', foundBy(d.protocols, true)],
+    ['First seen', new Date(d.firstSeen).toLocaleString()],
+    ['Last seen', new Date(d.lastSeen).toLocaleString()],
+    ['Clock', formatSkew(d.clockSkewMs)],
+    ['Endpoint', d.endpointUuid],
+  ];
+  if (d.dhip) {
+    rows.push(
+      ['Dahua device class', d.dhip.deviceClass],
+      ['Initialised', INIT_LABEL[d.dhip.init]],
+      ['Password reset offered', d.dhip.resetSupported === undefined ? undefined : d.dhip.resetSupported ? 'yes' : 'no'],
+      ['Password reset by e-mail', resetWords(capability)],
+      ['Private protocol port', d.dhip.privatePort],
+      ['HTTP port', d.dhip.httpPort],
+      ['Channels (remote / local)', d.dhip.remoteChannels !== undefined || d.dhip.videoInputs !== undefined ? `${d.dhip.remoteChannels ?? '—'} / ${d.dhip.videoInputs ?? '—'}` : undefined],
+    );
+  }
+  return rows.filter(([, v]) => v !== undefined && v !== '');
+}
+
+/** What discovery dropped or flagged from the device's addresses (the last 20). */
+function DeviceDiagnostics({ d, diagnostics }: { d: InventoryDevice; diagnostics: Diagnostic[] }) {
+  const mine = diagnostics.filter((x) => d.addresses.some((a) => x.source === a || x.source.startsWith(`${a}:`) || x.source.includes(`//${a}`)));
+  return (
+    <>
       <h3 className="hint">Diagnostics for this device ({mine.length})</h3>
       {mine.length === 0 ? (
         <p className="hint">Nothing dropped or flagged from its addresses.</p>
@@ -109,7 +128,7 @@ export function DeviceDetails({ d, diagnostics, onClose, capability, initRow, ca
           ))}
         </ul>
       )}
-    </section>
+    </>
   );
 }
 

@@ -1,5 +1,5 @@
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
-import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useRef, useState, type KeyboardEvent, type RefObject } from 'react';
+import { useVirtualizer, type Virtualizer } from '@tanstack/react-virtual';
 import type { InventoryDevice } from '../../../common/domain/device';
 import { Status } from '../../src/status';
 import { formatSkew, type SortKey, type SortSpec } from './model';
@@ -56,32 +56,9 @@ export function DeviceTable({ devices, sort, onSort, total, selected, onOpen, fo
     overscan: 12,
     getItemKey: (i) => devices[i]?.id ?? i,
   });
-  const [activeId, setActiveId] = useState<string>();
-  const active = Math.max(0, devices.findIndex((d) => d.id === activeId));
-  const focusRow = (i: number) => {
-    const id = devices[i]?.id;
-    if (!id) return;
-    setActiveId(id);
-    virtualizer.scrollToIndex(i);
-    // The row may only exist once the virtualiser has drawn it.
-    requestAnimationFrame(() => scrollRef.current?.querySelector<HTMLElement>(`[data-row-id="${CSS.escape(id)}"]`)?.focus());
-  };
-  useEffect(() => {
-    const i = focusId ? devices.findIndex((d) => d.id === focusId) : -1;
-    if (i >= 0) focusRow(i);
-    // Only when asked (focusId changes): a new list must not pull focus.
-  }, [focusId]);
-
+  const roving = useRovingRow(devices, virtualizer, scrollRef, focusId);
   const onKey = (e: KeyboardEvent<HTMLDivElement>, i: number, d: InventoryDevice) => {
-    const inside = e.target !== e.currentTarget;
-    const to = inside ? undefined : nextRow(e.key, i, devices.length);
-    let act: (() => void) | undefined;
-    const row = inside ? undefined : rowKeyAction(e.key, isInitialisable(d));
-    if (inside && e.key === 'ArrowLeft') act = () => e.currentTarget.focus();
-    else if (to !== undefined) act = () => focusRow(to);
-    else if (row === 'enter-row') act = () => e.currentTarget.querySelector<HTMLElement>('button, input')?.focus();
-    else if (row === 'toggle') act = () => onToggle(d);
-    else if (row === 'open') act = () => onOpen(d.id);
+    const act = keyAction(e, i, d, devices.length, { focusRow: roving.focusRow, onToggle, onOpen });
     if (!act) return;
     e.preventDefault();
     act();
@@ -97,30 +74,96 @@ export function DeviceTable({ devices, sort, onSort, total, selected, onOpen, fo
             const d = devices[item.index];
             if (!d) return null;
             return (
-              <div
-                key={item.key}
-                role="row"
-                aria-rowindex={item.index + 2}
-                aria-selected={d.id === selected}
-                data-testid="device-row"
-                data-row-id={d.id}
-                data-serial={d.serial ?? ''}
-                data-online={d.online ? 'true' : 'false'}
-                data-kind={d.kind}
-                data-address={d.addresses[0] ?? ''}
-                className={`dev-row${d.online ? '' : ' offline'}${d.flags.length ? ' flagged' : ''}${d.id === selected ? ' selected' : ''}`}
-                style={{ transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}
-                tabIndex={item.index === active ? 0 : -1}
-                onFocus={(e) => e.target === e.currentTarget && setActiveId(d.id)}
-                onClick={() => (setActiveId(d.id), onOpen(d.id))}
-                onKeyDown={(e) => onKey(e, item.index, d)}
-              >
+              <DeviceRow key={item.key} d={d} index={item.index} start={item.start} tabbable={item.index === roving.active} selected={d.id === selected}
+                onActive={roving.setActiveId} onOpen={onOpen} onKeyDown={(e) => onKey(e, item.index, d)}>
                 <Cells d={d} chosen={chosen.has(d.id)} onToggle={onToggle} capabilities={capabilities} />
-              </div>
+              </DeviceRow>
             );
           })}
         </div>
       </div>
+    </div>
+  );
+}
+
+/**
+ * The grid's one Tab stop (the active row) and moving it: the row is scrolled
+ * into view and focused once the virtualiser has drawn it. `focusId` asks for a
+ * row (after its details close).
+ */
+function useRovingRow(devices: InventoryDevice[], virtualizer: Virtualizer<HTMLDivElement, Element>, scrollRef: RefObject<HTMLDivElement | null>, focusId: string | undefined) {
+  const [activeId, setActiveId] = useState<string>();
+  const active = Math.max(0, devices.findIndex((d) => d.id === activeId));
+  const focusRow = (i: number) => {
+    const id = devices[i]?.id;
+    if (!id) return;
+    setActiveId(id);
+    virtualizer.scrollToIndex(i);
+    // The row may only exist once the virtualiser has drawn it.
+    requestAnimationFrame(() => scrollRef.current?.querySelector<HTMLElement>(`[data-row-id="${CSS.escape(id)}"]`)?.focus());
+  };
+  useEffect(() => {
+    const i = focusId ? devices.findIndex((d) => d.id === focusId) : -1;
+    if (i >= 0) focusRow(i);
+    // Only when asked (focusId changes): a new list must not pull focus.
+  }, [focusId]);
+  return { active, setActiveId, focusRow };
+}
+
+/**
+ * What a key does on row i: move to another row, enter the row's controls (and
+ * ArrowLeft back out of them), toggle a "Not initialised" row, or open its
+ * details. Undefined where the key is the browser's.
+ */
+function keyAction(
+  e: KeyboardEvent<HTMLDivElement>,
+  i: number,
+  d: InventoryDevice,
+  count: number,
+  on: { focusRow(i: number): void; onToggle(d: InventoryDevice): void; onOpen(id: string): void },
+): (() => void) | undefined {
+  const row = e.currentTarget;
+  if (e.target !== row) return e.key === 'ArrowLeft' ? () => row.focus() : undefined;
+  const to = nextRow(e.key, i, count);
+  if (to !== undefined) return () => on.focusRow(to);
+  const what = rowKeyAction(e.key, isInitialisable(d));
+  if (what === 'enter-row') return () => row.querySelector<HTMLElement>('button, input')?.focus();
+  if (what === 'toggle') return () => on.onToggle(d);
+  if (what === 'open') return () => on.onOpen(d.id);
+  return undefined;
+}
+
+/** One virtualised row: positioned by the virtualiser, its attributes the e2e specs and styles read. */
+function DeviceRow({ d, index, start, tabbable, selected, onActive, onOpen, onKeyDown, children }: {
+  d: InventoryDevice;
+  index: number;
+  start: number;
+  tabbable: boolean;
+  selected: boolean;
+  onActive(id: string): void;
+  onOpen(id: string): void;
+  onKeyDown(e: KeyboardEvent<HTMLDivElement>): void;
+  children: React.ReactNode;
+}) {
+  return (
+    <div
+      role="row"
+      aria-rowindex={index + 2}
+      aria-selected={selected}
+      data-testid="device-row"
+      data-row-id={d.id}
+      data-serial={d.serial ?? ''}
+      data-online={d.online ? 'true' : 'false'}
+      data-kind={d.kind}
+      data-address={d.addresses[0] ?? ''}
+      className={`dev-row${d.online ? '' : ' offline'}${d.flags.length ? ' flagged' : ''}${selected ? ' selected' : ''}`}
+      style={{ transform: `translateY(${start}px)`, height: ROW_HEIGHT }}
+      tabIndex={tabbable ? 0 : -1}
+      onFocus={(e) => e.target === e.currentTarget && onActive(d.id)}
+      onClick={() => (onActive(d.id), onOpen(d.id))}
+      onKeyDown={onKeyDown}
+    >
+      {children}
     </div>
   );
 }

@@ -3,32 +3,36 @@ import type { AdapterChoice } from '../../../common/contract/devices';
 import { AppError } from '../../../common/contract/define';
 import { targetFromPaste } from '../../../common/paste-target';
 import { nvr } from '../../src/api';
-import { explain } from '../../src/errors';
+import { useAction } from '../../src/use-action';
 
 /** A success line goes away by itself after this long; an error stays until the next try or an edit. */
 const OK_MESSAGE_MS = 8000;
 
-/** Runs one action at a time per form and keeps its outcome as a readable line. */
-function useAction() {
-  const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState<{ ok: boolean; text: string }>();
+/**
+ * The shared useAction, keeping a success line too: one action at a time per
+ * form, its outcome as a readable line. `onError` may take an error as a
+ * question instead (true: handled, no error line).
+ */
+function useOutcome() {
+  const [run, error, busy, setError] = useAction();
+  const [done, setDone] = useState<string>();
   useEffect(() => {
-    if (!message?.ok) return;
-    const t = setTimeout(() => setMessage(undefined), OK_MESSAGE_MS);
+    if (done === undefined) return;
+    const t = setTimeout(() => setDone(undefined), OK_MESSAGE_MS);
     return () => clearTimeout(t);
-  }, [message]);
-  const run = async (f: () => Promise<string>, onError?: (e: unknown) => boolean) => {
-    setBusy(true);
-    setMessage(undefined);
-    try {
-      setMessage({ ok: true, text: await f() });
-    } catch (e) {
-      if (!onError?.(e)) setMessage({ ok: false, text: explain(e) });
-    } finally {
-      setBusy(false);
-    }
+  }, [done]);
+  const go = (f: () => Promise<string>, onError?: (e: unknown) => boolean) => {
+    setDone(undefined);
+    return run(async () => {
+      try {
+        setDone(await f());
+      } catch (e) {
+        if (!onError?.(e)) throw e;
+      }
+    });
   };
-  return { busy, message, run, clear: () => setMessage(undefined) };
+  const message = done !== undefined ? { ok: true, text: done } : error !== undefined ? { ok: false, text: error } : undefined;
+  return { busy, message, run: go, clear: () => (setDone(undefined), setError(undefined)) };
 }
 
 function Outcome({ message, testId }: { message: { ok: boolean; text: string } | undefined; testId: string }) {
@@ -42,7 +46,7 @@ function Outcome({ message, testId }: { message: { ok: boolean; text: string } |
 
 export function AdapterPicker() {
   const [choice, setChoice] = useState<AdapterChoice>();
-  const action = useAction();
+  const action = useOutcome();
   useEffect(() => {
     nvr.devices.interfaces().then(setChoice, () => undefined);
   }, []);
@@ -72,7 +76,7 @@ export function AdapterPicker() {
 }
 
 export function ScanButton({ scanning }: { scanning: boolean }) {
-  const action = useAction();
+  const action = useOutcome();
   return (
     <span>
       <button
@@ -90,7 +94,7 @@ export function ScanButton({ scanning }: { scanning: boolean }) {
 
 export function ManualAdd() {
   const [target, setTarget] = useState('');
-  const action = useAction();
+  const action = useOutcome();
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void action.run(async () => {
@@ -125,7 +129,7 @@ export function Sweep({ progress }: { progress?: { done?: number; total?: number
   const [range, setRange] = useState('');
   const [ports, setPorts] = useState('');
   const [askWide, setAskWide] = useState<string>();
-  const action = useAction();
+  const action = useOutcome();
   const sweep = (confirmWide: boolean) => {
     setAskWide(undefined);
     void action.run(
@@ -184,7 +188,7 @@ export function Sweep({ progress }: { progress?: { done?: number; total?: number
 }
 
 export function FactoryDefaults() {
-  const action = useAction();
+  const action = useOutcome();
   return (
     <span className="dev-factory">
       <button

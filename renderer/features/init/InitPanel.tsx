@@ -5,8 +5,9 @@ import type { ResetCase } from '../../../common/reset/case';
 import { nvrDisplayName } from '../../../common/reset/label';
 import { nvr } from '../../src/api';
 import { showInitRun, useCases, useDevices } from '../../src/data';
-import { explain } from '../../src/errors';
 import { currentNvrRef, deviceLabel } from '../../src/labels';
+import { PASSWORD_RULE_HINT } from '../../src/password-rule';
+import { useAction } from '../../src/use-action';
 import { casesWithPassword, draftProblem, type Draft } from './model';
 
 /**
@@ -69,14 +70,12 @@ type Fields = { [K in 'password' | 'confirm' | 'email' | 'case']: RefObject<HTML
 
 /** Start: the draft checked first (focus to the field at fault), then init.start; the run goes into the data layer. */
 function useStart(devices: InventoryDevice[], draft: Draft, fields: Fields, onStarted: () => void) {
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const [run, error, busy, setError] = useAction();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     const problem = draftProblem(draft);
     if (problem) return (setError(problem.text), fields[problem.field].current?.focus());
-    setBusy(true);
-    try {
+    await run(async () => {
       const { runId } = await nvr.init.start({
         targets: devices.map((d) => ({ deviceId: d.id })),
         ...(draft.source === 'case' ? { caseId: draft.caseId! } : { newPassword: draft.password }),
@@ -84,11 +83,7 @@ function useStart(devices: InventoryDevice[], draft: Draft, fields: Fields, onSt
       });
       showInitRun(await nvr.init.status({ runId }));
       onStarted();
-    } catch (err) {
-      setError(explain(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return { submit, error, busy, clearError: () => setError(undefined) };
 }
@@ -174,7 +169,7 @@ function PasswordChoice({ draft, cases, set, fields }: {
             <input ref={fields.confirm} type="password" data-secret autoComplete="new-password" spellCheck={false} value={draft.confirm} onChange={(e) => set({ confirm: e.target.value })} data-testid="init-confirm" />
           </label>
           <p id="init-rule" className={rule && rule !== 'The devices take this password.' ? 'bad' : 'hint'} data-testid="init-rule" aria-live="polite">
-            {rule ?? '8 to 32 characters, at least two kinds (letters, digits, symbols), none of \' " ; : & and no spaces.'}
+            {rule ?? PASSWORD_RULE_HINT}
           </p>
         </div>
       )}

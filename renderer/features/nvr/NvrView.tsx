@@ -1,38 +1,27 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type RefObject } from 'react';
 import type { NvrCertificate, NvrChannel, NvrSignInInput, NvrSnapshot, NvrStatus } from '../../../common/contract/nvr';
 import type { InventoryDevice } from '../../../common/domain/device';
 import { nvr } from '../../src/api';
-import { showNvrChannels, useDevices, useNvrChannels, useSiteLoop } from '../../src/data';
-import { explain } from '../../src/errors';
+import { refreshNvrChannels, signInToNvr, signOutOfNvr, useDevices, useNvrBudget, useNvrChannels, useSiteLoop } from '../../src/data';
 import { useNav } from '../../src/nav';
 import { Status } from '../../src/status';
+import { useAction } from '../../src/use-action';
 import { useWhyNot } from '../../src/WhyNot';
 import { channelStatus, defaultNvrHost, enabledSince, inventoryLabel, inventoryRowOf, nvrUrlFromInput, nvrUrlOf, onlineSummary, protocolLabel, shownName } from './model';
 import './nvr.css';
+
+type Run = ReturnType<typeof useAction>[0];
 
 /** The NVR channels view: sign in once (typed or the reset case's password), then its channel list. */
 export function NvrView() {
   const { params } = useNav();
   const snap = useNvrChannels().data ?? undefined;
   const devices = [...(useDevices().data?.values() ?? [])];
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const [run, error, busy] = useAction();
   const summary = useRef<HTMLParagraphElement>(null);
-
-  const act = async (f: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await f();
-    } catch (e) {
-      setError(explain(e));
-    } finally {
-      setBusy(false);
-    }
-  };
   const signIn = (input: NvrSignInInput) =>
-    act(async () => {
-      showNvrChannels(await nvr.nvr.signIn(input));
+    void run(async () => {
+      await signInToNvr(input);
       // The form is gone: the channel list's summary is where the work continues.
       requestAnimationFrame(() => summary.current?.focus());
     });
@@ -46,18 +35,7 @@ export function NvrView() {
         <SignIn params={params} devices={devices} busy={busy} onSubmit={signIn} />
       ) : (
         <>
-          <div className="nvr-head">
-            <p role="status" data-testid="nvr-summary" ref={summary} tabIndex={-1} data-focus-home="">
-              {[snap.identity.model, snap.identity.serial].filter(Boolean).join(' · ') || snap.url} — {onlineSummary(snap.channels)}, read{' '}
-              {new Date(snap.readAt).toLocaleTimeString()}
-            </p>
-            <button type="button" disabled={busy} onClick={() => act(async () => showNvrChannels(await nvr.nvr.channels()))}>
-              {busy ? 'Reading…' : 'Refresh'}
-            </button>
-            <button type="button" disabled={busy} onClick={() => act(async () => (await nvr.nvr.signOut(), showNvrChannels(null)))}>
-              Sign out of the NVR
-            </button>
-          </div>
+          <ChannelsHead snap={snap} busy={busy} run={run} summaryRef={summary} />
           {snap.notes.map((n) => (
             <p key={n} className="nvr-note">
               {n}
@@ -75,6 +53,24 @@ export function NvrView() {
   );
 }
 
+/** Which NVR, how many channels record, when it was read; Refresh and Sign out. */
+function ChannelsHead({ snap, busy, run, summaryRef }: { snap: NvrSnapshot; busy: boolean; run: Run; summaryRef: RefObject<HTMLParagraphElement | null> }) {
+  return (
+    <div className="nvr-head">
+      <p role="status" data-testid="nvr-summary" ref={summaryRef} tabIndex={-1} data-focus-home="">
+        {[snap.identity.model, snap.identity.serial].filter(Boolean).join(' · ') || snap.url} — {onlineSummary(snap.channels)}, read{' '}
+        {new Date(snap.readAt).toLocaleTimeString()}
+      </p>
+      <button type="button" disabled={busy} onClick={() => void run(refreshNvrChannels)}>
+        {busy ? 'Reading…' : 'Refresh'}
+      </button>
+      <button type="button" disabled={busy} onClick={() => void run(signOutOfNvr)}>
+        Sign out of the NVR
+      </button>
+    </div>
+  );
+}
+
 /** What keeps the sign-in button from working, in words; undefined when it can go. */
 function blocker(o: { busy: boolean; address: ReturnType<typeof nvrUrlFromInput>; username: string; needPassword: boolean; password: string; https: boolean; trusted: boolean }) {
   if (o.busy) return 'Signing in…';
@@ -86,38 +82,21 @@ function blocker(o: { busy: boolean; address: ReturnType<typeof nvrUrlFromInput>
 }
 
 function SignIn({ params, devices, busy, onSubmit }: { params: Record<string, string>; devices: InventoryDevice[]; busy: boolean; onSubmit(input: NvrSignInInput): void }) {
-  const start = nvrUrlOf(defaultNvrHost(params['host'], devices));
-  const [typed, setTyped] = useState<string>();
-  // The field follows the entry point (a case, an NVR row) and the inventory until the technician types in it.
-  const url = typed ?? start;
+  const address = useAddressField(params, devices);
+  const choice = useCaseChoice(params);
+  const cert = useCertTrust(address.target);
   const [username, setUsername] = useState('admin');
   const [password, setPassword] = useState('');
-  const caseId = params['caseId'];
-  const [useCase, setUseCase] = useState(!!caseId);
-  useEffect(() => {
-    setTyped(undefined);
-    setUseCase(!!params['caseId']);
-  }, [params]);
-  const address = nvrUrlFromInput(url);
-  const https = address.ok && address.url.startsWith('https://');
-  const [cert, setCert] = useState<NvrCertificate>();
-  const [certError, setCertError] = useState<string>();
-  const [trusted, setTrusted] = useState(false);
-  const target = address.ok ? address.url : '';
-  useEffect(() => {
-    setCert(undefined);
-    setTrusted(false);
-    setCertError(undefined);
-  }, [target]);
-  const status = useBudget(target, busy);
-  const why = useWhyNot(blocker({ busy, address, username, needPassword: !(useCase && caseId), password, https, trusted }));
+  const budget = useNvrBudget(address.target);
+  const why = useWhyNot(blocker({ busy, address: address.parsed, username, needPassword: !choice.viaCase, password, https: address.https, trusted: cert.trusted }));
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (why.disabled || !address.ok) return;
+    if (why.disabled || !address.parsed.ok) return;
+    const { url } = address.parsed;
+    const trust = address.https ? cert.trust : {};
+    onSubmit(choice.viaCase ? { url, username, caseId: choice.caseId!, ...trust } : { url, username, password, ...trust });
     // Clearing the field after each try: a wrong password is never sent twice by accident.
-    const trust = https && cert && trusted ? { trustFingerprint: cert.fingerprint256 } : {};
-    onSubmit(useCase && caseId ? { url: address.url, username, caseId, ...trust } : { url: address.url, username, password, ...trust });
     setPassword('');
   };
 
@@ -125,29 +104,16 @@ function SignIn({ params, devices, busy, onSubmit }: { params: Record<string, st
     <form className="nvr-signin" onSubmit={submit} aria-label="Sign in to the NVR">
       <label>
         NVR address
-        <input name="nvr-url" value={url} onChange={(e) => setTyped(e.target.value)} placeholder="192.168.1.108 or http://192.168.1.108:8080" />
+        <input name="nvr-url" value={address.value} onChange={(e) => address.setTyped(e.target.value)} placeholder="192.168.1.108 or http://192.168.1.108:8080" />
       </label>
-      {start && typed === undefined && !params['host'] && <p className="hint">The NVR found on this network. Type another address to use that one.</p>}
+      {address.suggested && <p className="hint">The NVR found on this network. Type another address to use that one.</p>}
       <label>
         User name
         <input name="nvr-username" value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="off" />
       </label>
-      {caseId && (
-        <label className="inline">
-          <input type="checkbox" checked={useCase} onChange={(e) => setUseCase(e.target.checked)} /> Use the new password saved with the reset case
-        </label>
-      )}
-      {!(useCase && caseId) && (
-        <label>
-          Password
-          <input name="nvr-password" type="password" data-secret value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="off" />
-        </label>
-      )}
-      {https && <CertCheck url={target} cert={cert} setCert={setCert} certError={certError} setCertError={setCertError} trusted={trusted} setTrusted={setTrusted} />}
-      <p className="hint">
-        The app tries once per click and never again on its own: the NVR locks the account after a few wrong passwords.
-        {status && status.failures > 0 && ` The app has counted ${status.failures} refused sign-in${status.failures === 1 ? '' : 's'} on this NVR (it stops at ${status.maxFailures}).`}
-      </p>
+      <PasswordChoice choice={choice} password={password} setPassword={setPassword} />
+      {address.https && <CertCheck cert={cert} />}
+      <BudgetHint budget={budget} />
       <div>
         <button type="submit" className="primary" disabled={why.disabled} aria-describedby={why.describedBy}>
           {busy ? 'Signing in…' : 'Sign in to the NVR'}
@@ -158,36 +124,73 @@ function SignIn({ params, devices, busy, onSubmit }: { params: Record<string, st
   );
 }
 
-/** The app's count of refused sign-ins on this NVR (the shared budget), re-read after each try. */
-function useBudget(url: string, busy: boolean): NvrStatus | undefined {
-  const [status, setStatus] = useState<NvrStatus>();
+/** The address field: it follows the entry point (a case, an NVR row) and the inventory until the technician types in it. */
+function useAddressField(params: Record<string, string>, devices: InventoryDevice[]) {
+  const start = nvrUrlOf(defaultNvrHost(params['host'], devices));
+  const [typed, setTyped] = useState<string>();
+  useEffect(() => setTyped(undefined), [params]);
+  const value = typed ?? start;
+  const parsed = nvrUrlFromInput(value);
+  const target = parsed.ok ? parsed.url : '';
+  return { value, setTyped, parsed, target, https: target.startsWith('https://'), suggested: Boolean(start) && typed === undefined && !params['host'] };
+}
+
+/** "Use the new password saved with the reset case": offered, and ticked, when the entry point names a case. */
+function useCaseChoice(params: Record<string, string>) {
+  const caseId = params['caseId'];
+  const [useCase, setUseCase] = useState(!!caseId);
+  useEffect(() => setUseCase(!!params['caseId']), [params]);
+  return { caseId, useCase, setUseCase, viaCase: useCase && !!caseId };
+}
+
+function PasswordChoice({ choice, password, setPassword }: { choice: ReturnType<typeof useCaseChoice>; password: string; setPassword(p: string): void }) {
+  return (
+    <>
+      {choice.caseId && (
+        <label className="inline">
+          <input type="checkbox" checked={choice.useCase} onChange={(e) => choice.setUseCase(e.target.checked)} /> Use the new password saved with the reset case
+        </label>
+      )}
+      {!choice.viaCase && (
+        <label>
+          Password
+          <input name="nvr-password" type="password" data-secret value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="off" />
+        </label>
+      )}
+    </>
+  );
+}
+
+/** The one-try rule, and the app's count of refused sign-ins on this NVR (the shared budget). */
+function BudgetHint({ budget }: { budget: NvrStatus | undefined }) {
+  return (
+    <p className="hint">
+      The app tries once per click and never again on its own: the NVR locks the account after a few wrong passwords.
+      {budget && budget.failures > 0 && ` The app has counted ${budget.failures} refused sign-in${budget.failures === 1 ? '' : 's'} on this NVR (it stops at ${budget.maxFailures}).`}
+    </p>
+  );
+}
+
+/** An https NVR's certificate, checked by the technician before the first sign-in; forgotten when the address changes. */
+function useCertTrust(url: string) {
+  const [cert, setCert] = useState<NvrCertificate>();
+  const [trusted, setTrusted] = useState(false);
+  const [run, error, , setError] = useAction();
   useEffect(() => {
-    if (!url) return setStatus(undefined);
-    let live = true;
-    nvr.nvr.status({ url }).then((s) => live && setStatus(s), () => live && setStatus(undefined));
-    return () => {
-      live = false;
-    };
-  }, [url, busy]);
-  return status;
+    setCert(undefined);
+    setTrusted(false);
+    setError(undefined);
+  }, [url, setError]);
+  const check = () => void run(async () => setCert(await nvr.nvr.certificate({ url })));
+  return { cert, trusted, setTrusted, error, check, trust: cert && trusted ? { trustFingerprint: cert.fingerprint256 } : {} };
 }
 
-interface CertProps {
-  url: string;
-  cert: NvrCertificate | undefined;
-  setCert(c: NvrCertificate): void;
-  certError: string | undefined;
-  setCertError(e: string): void;
-  trusted: boolean;
-  setTrusted(t: boolean): void;
-}
-
-function CertCheck({ url, cert, setCert, certError, setCertError, trusted, setTrusted }: CertProps) {
+function CertCheck({ cert: { cert, trusted, setTrusted, error, check } }: { cert: ReturnType<typeof useCertTrust> }) {
   return (
     <fieldset className="nvr-cert">
       <legend>The NVR’s https certificate</legend>
       {!cert ? (
-        <button type="button" onClick={() => nvr.nvr.certificate({ url }).then(setCert, (e: unknown) => setCertError(explain(e)))}>
+        <button type="button" onClick={check}>
           Check the certificate
         </button>
       ) : (
@@ -201,7 +204,7 @@ function CertCheck({ url, cert, setCert, certError, setCertError, trusted, setTr
           </label>
         </>
       )}
-      {certError && <p role="alert">{certError}</p>}
+      {error && <p role="alert">{error}</p>}
     </fieldset>
   );
 }

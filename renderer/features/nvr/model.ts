@@ -4,7 +4,7 @@ import type { SiteLoopState } from '../../../common/contract/site';
 import type { Tone } from '../../src/status';
 import { parseHostTarget } from '../../../common/discovery/net';
 import { targetFromPaste } from '../../../common/paste-target';
-import { PAUSE_MARK } from '../../../common/nvr/pause-marker';
+import { restoredName } from '../../../common/nvr/pause-marker';
 
 /** The inventory row a channel's camera is, by address; undefined when the laptop has not seen it. */
 export function inventoryRowOf(channel: NvrChannel, devices: readonly InventoryDevice[]): InventoryDevice | undefined {
@@ -38,11 +38,9 @@ export function nvrUrlOf(host: string | undefined): string {
 const PROTOCOL_LABEL: Record<string, string> = { private: 'Dahua private', onvif: 'ONVIF' };
 export const protocolLabel = (p: string) => PROTOCOL_LABEL[p] ?? (p || 'Unknown');
 
-/** A stored name without this app's pause marker: the technician knows the channel by its own name. */
+/** A stored name without this app's pause marker (the shared rule of putting a name back): the technician knows the channel by its own name. */
 export function shownName(name: string | undefined): string | undefined {
-  let n = name;
-  while (n?.startsWith(PAUSE_MARK)) n = n.slice(PAUSE_MARK.length);
-  return n?.trim() || undefined;
+  return name === undefined ? undefined : restoredName(name).name.trim() || undefined;
 }
 
 /** One line for the summary above the table; disabled channels counted apart (they are channels, not empty slots). */

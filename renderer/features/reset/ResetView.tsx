@@ -133,32 +133,43 @@ function refOf(d: InventoryDevice): NvrRef {
   return { label: deviceLabel(d), deviceId: d.id, serial: d.serial, model: d.model, address: d.addresses[0], mac: d.mac, endpointUuid: d.endpointUuid };
 }
 
-function NewCase({ openCases, onCreated }: { openCases: ResetCase[]; onCreated: (c: ResetCase) => void }) {
+/** Which NVR a new case is for: an inventory NVR (the only one preselected), or one typed by name or address. */
+function useNvrChoice() {
   const devices = useDevices().data;
   const nvrs = [...(devices?.values() ?? [])].filter((x) => x.kind === 'nvr');
   const [pick, setPick] = useState<string>();
   const [label, setLabel] = useState('');
-  const [run, error, busy] = useAction();
   // With one NVR on the site, it is the one: preselected. The technician can still type another.
   const chosen = pick ?? (nvrs.length === 1 ? nvrs[0]!.id : TYPE_IT);
   const device = nvrs.find((d) => d.id === chosen);
   const ref: NvrRef = device ? refOf(device) : { label: label.trim() };
+  return { nvrs, chosen, setPick, device, label, setLabel, ref };
+}
+
+/** Main's answer to a new case; a duplicate refusal is a question, not an error: undefined, and the open case named. */
+async function createCase(ref: NvrRef, anyway: boolean, onDuplicate: (openCaseId: string) => void): Promise<ResetCase | undefined> {
+  return nvr.cases.create({ nvr: ref, ...(anyway ? { anyway: true } : {}) }).catch((e: unknown) => {
+    const other = e instanceof AppError ? e.params?.duplicateCaseId : undefined;
+    if (typeof other !== 'string') throw e;
+    onDuplicate(other);
+    return undefined;
+  });
+}
+
+function NewCase({ openCases, onCreated }: { openCases: ResetCase[]; onCreated: (c: ResetCase) => void }) {
+  const choice = useNvrChoice();
+  const [run, error, busy] = useAction();
   // Main refuses a second open case for the same NVR (by serial, MAC, UUID, row or address) until asked twice.
-  const duplicate = ref.label ? openCases.find((c) => sameNvr(c.nvr, ref)) : undefined;
+  const duplicate = choice.ref.label ? openCases.find((c) => sameNvr(c.nvr, choice.ref)) : undefined;
   const [warned, setWarned] = useState<string>();
   const warning = duplicate && warned === duplicate.id ? duplicate : undefined;
-  const why = useWhyNot(busy ? 'Starting…' : !device && !label.trim() ? 'Type the NVR’s name or address first.' : undefined);
+  const why = useWhyNot(busy ? 'Starting…' : !choice.device && !choice.label.trim() ? 'Type the NVR’s name or address first.' : undefined);
   const start = () =>
     run(async () => {
-      const c = await nvr.cases.create({ nvr: ref, ...(warning ? { anyway: true } : {}) }).catch((e: unknown) => {
-        const other = e instanceof AppError ? e.params?.duplicateCaseId : undefined;
-        if (typeof other !== 'string') throw e;
-        setWarned(other);
-        return undefined;
-      });
+      const c = await createCase(choice.ref, warning !== undefined, setWarned);
       if (!c) return;
       setWarned(undefined);
-      setLabel('');
+      choice.setLabel('');
       onCreated(c);
     });
   return (
@@ -172,25 +183,7 @@ function NewCase({ openCases, onCreated }: { openCases: ResetCase[]; onCreated: 
       }}
     >
       <h2 id="new-case-title">New reset case</h2>
-      {nvrs.length > 0 && (
-        <label>
-          NVR from the inventory
-          <select value={chosen} onChange={(e) => (setPick(e.target.value), setWarned(undefined))}>
-            {nvrs.map((d) => (
-              <option key={d.id} value={d.id}>
-                {deviceLabel(d)}
-              </option>
-            ))}
-            <option value={TYPE_IT}>Another NVR (type its name or address)</option>
-          </select>
-        </label>
-      )}
-      {!device && (
-        <label>
-          NVR name or address
-          <input value={label} onChange={(e) => (setLabel(e.target.value), setWarned(undefined))} maxLength={200} />
-        </label>
-      )}
+      <NvrFields choice={choice} onEdit={() => setWarned(undefined)} />
       {warning && (
         <p role="alert" className="reset-warning" data-testid="duplicate-case">
           A case for this NVR is already open (at “{STEP_TITLES[warning.step]}”). Continue that one unless the NVR started over: a second
@@ -208,6 +201,33 @@ function NewCase({ openCases, onCreated }: { openCases: ResetCase[]; onCreated: 
         </button>
       )}
     </form>
+  );
+}
+
+/** The NVR picker (the inventory's NVRs, or "another") and, for another, its name or address; an edit drops the duplicate warning. */
+function NvrFields({ choice, onEdit }: { choice: ReturnType<typeof useNvrChoice>; onEdit(): void }) {
+  return (
+    <>
+      {choice.nvrs.length > 0 && (
+        <label>
+          NVR from the inventory
+          <select value={choice.chosen} onChange={(e) => (choice.setPick(e.target.value), onEdit())}>
+            {choice.nvrs.map((d) => (
+              <option key={d.id} value={d.id}>
+                {deviceLabel(d)}
+              </option>
+            ))}
+            <option value={TYPE_IT}>Another NVR (type its name or address)</option>
+          </select>
+        </label>
+      )}
+      {!choice.device && (
+        <label>
+          NVR name or address
+          <input value={choice.label} onChange={(e) => (choice.setLabel(e.target.value), onEdit())} maxLength={200} />
+        </label>
+      )}
+    </>
   );
 }
 

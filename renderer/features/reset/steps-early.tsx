@@ -63,100 +63,113 @@ export function EmailStep({ c }: StepProps) {
   );
 }
 
+type QrSource = 'image' | 'webcam' | 'paste';
+
 export function QrStep({ c }: StepProps) {
-  const [text, setText] = useState(c.qrText ?? '');
-  const [source, setSource] = useState<'image' | 'webcam' | 'paste'>('paste');
-  const [problem, setProblem] = useState<string>();
-  const [decoding, setDecoding] = useState(false);
-  const [webcam, setWebcam] = useState(false);
-  const [dragOver, setDragOver] = useState(false);
+  const capture = useQrCapture(c.qrText ?? '');
   const [run, error, busy] = useAction();
+  const { text, take } = capture;
   const check = text ? checkQrText(text) : undefined;
-
-  const fromFile = async (file: File | undefined) => {
-    if (!file) return;
-    setDecoding(true);
-    setProblem(undefined);
-    const r = await decodeQrFile(file);
-    setDecoding(false);
-    if (r.ok) {
-      setText(r.text);
-      setSource('image');
-    } else setProblem(r.message);
-  };
-  const onDrop = (e: DragEvent) => {
-    e.preventDefault();
-    setDragOver(false);
-    void fromFile(e.dataTransfer.files[0]);
-  };
-  const onWebcamText = useCallback((t: string) => {
-    setText(t);
-    setSource('webcam');
-    setWebcam(false);
-  }, []);
-
+  const fromWebcam = useCallback((t: string) => take(t, 'webcam'), [take]);
   return (
     <>
       <p>On the NVR, enter the email and click <b>Next</b>: it shows a QR code. Capture its text one of three ways:</p>
-      <div
-        className={dragOver ? 'dropzone over' : 'dropzone'}
-        role="group"
-        aria-label="Image drop zone"
-        onDragOver={(e) => (e.preventDefault(), setDragOver(true))}
-        onDragLeave={() => setDragOver(false)}
-        onDrop={onDrop}
-      >
-        <label>
-          Photo or screenshot of the QR code
-          <input type="file" accept="image/*" onChange={(e) => void fromFile(e.target.files?.[0])} />
-        </label>
-        <span className="reset-hint">…or drag and drop it here.</span>
-      </div>
-      {decoding && <p role="status">Reading the QR code…</p>}
-      {problem && (
+      <DropZone onFile={(f) => void capture.fromFile(f)} />
+      {capture.decoding && <p role="status">Reading the QR code…</p>}
+      {capture.problem && (
         <p role="alert" className="reset-error">
-          {problem}
+          {capture.problem}
         </p>
       )}
-      {webcam ? (
-        <WebcamScanner onText={onWebcamText} onClose={() => setWebcam(false)} />
-      ) : (
-        <button type="button" onClick={() => setWebcam(true)}>
-          Scan with the webcam
-        </button>
-      )}
+      <WebcamChoice onText={fromWebcam} />
       <label>
         QR text
-        <textarea
-          rows={3}
-          value={text}
-          spellCheck={false}
-          onChange={(e) => {
-            setText(e.target.value);
-            setSource('paste');
-          }}
-        />
+        <textarea rows={3} value={text} spellCheck={false} onChange={(e) => take(e.target.value, 'paste')} />
       </label>
       {check && !check.ok && <p className="reset-error">{check.message}</p>}
       {check?.ok && check.warnings.map((w) => <p key={w} className="reset-warning">{w}</p>)}
       <ErrorLine error={error} />
-      <button type="button" className="primary" disabled={busy || !check?.ok} onClick={() => run(() => nvr.cases.setQrText({ caseId: c.id, qrText: text, source }))}>
+      <button type="button" className="primary" disabled={busy || !check?.ok} onClick={() => run(() => nvr.cases.setQrText({ caseId: c.id, qrText: text, source: capture.source }))}>
         Use this text
       </button>
     </>
   );
 }
 
+/** The QR text and where it came from (an image, the webcam, typed or pasted); an image is decoded here, in the renderer. */
+function useQrCapture(initial: string) {
+  const [text, setText] = useState(initial);
+  const [source, setSource] = useState<QrSource>('paste');
+  const [problem, setProblem] = useState<string>();
+  const [decoding, setDecoding] = useState(false);
+  const take = useCallback((t: string, from: QrSource) => {
+    setText(t);
+    setSource(from);
+  }, []);
+  const fromFile = async (file: File | undefined) => {
+    if (!file) return;
+    setDecoding(true);
+    setProblem(undefined);
+    const r = await decodeQrFile(file);
+    setDecoding(false);
+    if (r.ok) take(r.text, 'image');
+    else setProblem(r.message);
+  };
+  return { text, source, problem, decoding, take, fromFile };
+}
+
+/** A photo or screenshot of the QR code: chosen as a file, or dropped here. */
+function DropZone({ onFile }: { onFile(file: File | undefined): void }) {
+  const [dragOver, setDragOver] = useState(false);
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setDragOver(false);
+    onFile(e.dataTransfer.files[0]);
+  };
+  return (
+    <div
+      className={dragOver ? 'dropzone over' : 'dropzone'}
+      role="group"
+      aria-label="Image drop zone"
+      onDragOver={(e) => (e.preventDefault(), setDragOver(true))}
+      onDragLeave={() => setDragOver(false)}
+      onDrop={onDrop}
+    >
+      <label>
+        Photo or screenshot of the QR code
+        <input type="file" accept="image/*" onChange={(e) => onFile(e.target.files?.[0])} />
+      </label>
+      <span className="reset-hint">…or drag and drop it here.</span>
+    </div>
+  );
+}
+
+/** The webcam scanner, open on request; it closes itself once it read a code. `onText` must keep its identity (the scanner restarts otherwise). */
+function WebcamChoice({ onText }: { onText(text: string): void }) {
+  const [open, setOpen] = useState(false);
+  const onCode = useCallback(
+    (t: string) => {
+      onText(t);
+      setOpen(false);
+    },
+    [onText],
+  );
+  if (!open)
+    return (
+      <button type="button" onClick={() => setOpen(true)}>
+        Scan with the webcam
+      </button>
+    );
+  return <WebcamScanner onText={onCode} onClose={() => setOpen(false)} />;
+}
+
+type SendVia = 'mail-client' | 'clipboard' | 'phone-qr';
+
 export function SendStep({ c }: StepProps) {
   const [run, error, busy, setError] = useAction();
-  const demo = useAppInfo().data?.demo === true;
-  const [via, setVia] = useState<'mail-client' | 'clipboard' | 'phone-qr'>();
-  const [phoneQr, setPhoneQr] = useState<string>();
+  const [via, setVia] = useState<SendVia>();
   const mailto = c.qrText ? composeSupportMailto(c.qrText) : '';
-  useEffect(() => {
-    if (via !== 'phone-qr' || !mailto) return;
-    QRCode.toDataURL(mailto, { errorCorrectionLevel: 'M', margin: 2, scale: 5 }).then(setPhoneQr, () => setError('The QR code for the phone could not be drawn.'));
-  }, [via, mailto, setError]);
+  const phoneQr = usePhoneQr(via === 'phone-qr' ? mailto : '', setError);
   return (
     <>
       <p>
@@ -191,22 +204,7 @@ export function SendStep({ c }: StepProps) {
           Show a QR code for the customer’s phone
         </button>
       </div>
-      {via === 'clipboard' && <p role="status">Copied. Paste it as the whole body of a new email to {SUPPORT_ADDRESS}; leave the subject empty.</p>}
-      {via === 'mail-client' &&
-        (demo ? (
-          <p role="status">
-            Demo: the message went straight to the demo’s own <b>stand-in for support’s mailbox</b> — not to real support and not through a
-            mail client. Its reply with the security code is on the mailbox page printed when the demo started.
-          </p>
-        ) : (
-          <p role="status">The mail client opened with the message. Check the sender is the registered address, then send.</p>
-        ))}
-      {via === 'phone-qr' && phoneQr && (
-        <figure>
-          <img src={phoneQr} alt="QR code that opens the email to support on a phone" />
-          <figcaption>The customer scans this with the phone’s camera; the mail app opens with the message ready. Send it from the registered address.</figcaption>
-        </figure>
-      )}
+      <SentWay via={via} phoneQr={phoneQr} />
       <p className="reset-warning">
         The reply can take up to 24 hours. Ask the customer to check spam/junk and filtered folders, and to add {SUPPORT_ADDRESS} to their contacts.
       </p>
@@ -216,4 +214,36 @@ export function SendStep({ c }: StepProps) {
       </button>
     </>
   );
+}
+
+/** The mailto link drawn as a QR code for the customer's phone (when asked for: a non-empty link). */
+function usePhoneQr(mailto: string, onError: (e: string) => void): string | undefined {
+  const [image, setImage] = useState<string>();
+  useEffect(() => {
+    if (!mailto) return;
+    QRCode.toDataURL(mailto, { errorCorrectionLevel: 'M', margin: 2, scale: 5 }).then(setImage, () => onError('The QR code for the phone could not be drawn.'));
+  }, [mailto, onError]);
+  return mailto ? image : undefined;
+}
+
+/** What the chosen way asks of the technician next (the demo says where its message really went). */
+function SentWay({ via, phoneQr }: { via: SendVia | undefined; phoneQr: string | undefined }) {
+  const demo = useAppInfo().data?.demo === true;
+  if (via === 'clipboard') return <p role="status">Copied. Paste it as the whole body of a new email to {SUPPORT_ADDRESS}; leave the subject empty.</p>;
+  if (via === 'mail-client' && demo)
+    return (
+      <p role="status">
+        Demo: the message went straight to the demo’s own <b>stand-in for support’s mailbox</b> — not to real support and not through a
+        mail client. Its reply with the security code is on the mailbox page printed when the demo started.
+      </p>
+    );
+  if (via === 'mail-client') return <p role="status">The mail client opened with the message. Check the sender is the registered address, then send.</p>;
+  if (via === 'phone-qr' && phoneQr)
+    return (
+      <figure>
+        <img src={phoneQr} alt="QR code that opens the email to support on a phone" />
+        <figcaption>The customer scans this with the phone’s camera; the mail app opens with the message ready. Send it from the registered address.</figcaption>
+      </figure>
+    );
+  return null;
 }

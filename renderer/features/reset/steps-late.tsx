@@ -7,7 +7,8 @@ import { explain } from '../../src/errors';
 import { useWhyNot } from '../../src/WhyNot';
 import { caseStatus, formatRemaining } from '../../../common/reset/deadlines';
 import { generatePassword } from '../../../common/reset/generator';
-import { checkPasswordPair, FORBIDDEN_CHARS, PASSWORD_MAX, PASSWORD_MESSAGES, PASSWORD_MIN, type PasswordProblem } from '../../../common/reset/password';
+import { checkPasswordPair, PASSWORD_MESSAGES } from '../../../common/reset/password';
+import { ruleLines } from './password-rules';
 import { checkSecurityCode } from '../../../common/reset/security-code';
 import { estimateStrength } from '../../../common/reset/strength';
 import { nvr } from '../../src/api';
@@ -27,85 +28,27 @@ function Countdown({ label, until, now }: { label: string; until: number; now: n
   );
 }
 
+type Run = ReturnType<typeof useAction>[0];
+type Status = ReturnType<typeof caseStatus>;
+
 export function CodeStep({ c, now }: StepProps) {
-  const [code, setCode] = useState('');
   const [run, error, busy] = useAction();
   const s = caseStatus(c, now);
-  const check = code ? checkSecurityCode(code) : undefined;
   const newQr = (
     <button type="button" className="primary" disabled={busy} onClick={() => run(() => nvr.cases.newQr({ caseId: c.id }))}>
       Generate a new QR code
     </button>
   );
-
-  if (s.codeExpired) {
-    return (
-      <div role="alert" className="expired">
-        <h3>The security code has expired</h3>
-        <p>
-          Codes are valid for 24 hours. On the NVR, click <b>Back</b> (or start again from <b>Forgot Password</b>), enter the registered email,
-          and capture the new QR code; then send it to support again.
-        </p>
-        <ErrorLine error={error} />
-        {newQr}
-      </div>
-    );
-  }
-
+  if (s.codeExpired) return <CodeExpired error={error} newQr={newQr} />;
   return (
     <>
       {c.codeReceivedAt === undefined ? (
-        <>
-          {s.deliveryDeadline !== undefined && <Countdown label="Reply from support expected within" until={s.deliveryDeadline} now={now} />}
-          <p className="reset-warning">Nothing yet? Check spam/junk and filtered folders of the registered email, and add support to the contacts.</p>
-          {s.deliveryOverdue && (
-            <div role="alert" className="expired">
-              <p>No reply within 24 hours. Check the spam folder once more, then generate a new QR code and send again.</p>
-              {newQr}
-            </div>
-          )}
-        </>
+        <AwaitingReply s={s} now={now} newQr={newQr} />
       ) : (
         s.codeExpiresAt !== undefined && <Countdown label="Security code valid for" until={s.codeExpiresAt} now={now} />
       )}
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run(async () => {
-            await nvr.cases.recordCode({ caseId: c.id, code });
-            // The code is typed on the NVR; the app keeps only the time it arrived.
-            setCode('');
-          });
-        }}
-      >
-        <label>
-          Security code
-          <input data-secret value={code} onChange={(e) => setCode(e.target.value)} autoComplete="off" spellCheck={false} />
-        </label>
-        {check && !check.ok && <p className="reset-hint">{check.message}</p>}
-        <button type="submit" disabled={busy || !check?.ok}>
-          {c.codeReceivedAt === undefined ? 'The code arrived' : 'Another code arrived'}
-        </button>
-      </form>
-      {c.codeReceivedAt !== undefined && (
-        <>
-          <p>
-            Type the code into the <b>Security code</b> field on the NVR and click <b>Next</b>. What did the NVR say?
-          </p>
-          <p className="reset-hint">
-            Wrong entries so far: {s.wrongInRow} of {CODE_ENTRY_LIMIT} before the NVR locks code entry for about 5 minutes. Two codes per QR code.
-          </p>
-          {s.lockedUntil !== undefined && <Countdown label="Code entry locked on the NVR for" until={s.lockedUntil} now={now} />}
-          <div className="send-ways">
-            <button type="button" className="primary" disabled={busy} onClick={() => run(() => nvr.cases.recordAttempt({ caseId: c.id, result: 'accepted' }))}>
-              The NVR accepted the code
-            </button>
-            <button type="button" disabled={busy || s.lockedUntil !== undefined} onClick={() => run(() => nvr.cases.recordAttempt({ caseId: c.id, result: 'wrong' }))}>
-              The NVR said the code is wrong
-            </button>
-          </div>
-        </>
-      )}
+      <CodeForm c={c} run={run} busy={busy} />
+      {c.codeReceivedAt !== undefined && <CodeOnNvr c={c} s={s} now={now} run={run} busy={busy} />}
       {s.warnings.map((w) => (
         <p key={w} role="status" className="reset-warning">
           {w}
@@ -116,31 +59,97 @@ export function CodeStep({ c, now }: StepProps) {
   );
 }
 
-/** The NVR's rule, shown before typing; each line turns ✓ or ✗ as the password is typed. */
-const RULES: { text: string; problems: PasswordProblem[] }[] = [
-  { text: `${PASSWORD_MIN} to ${PASSWORD_MAX} characters`, problems: ['empty', 'too-short', 'too-long'] },
-  { text: 'At least two kinds: letters, digits, symbols', problems: ['one-category'] },
-  { text: `None of these characters: ${FORBIDDEN_CHARS.join(' ')}`, problems: ['forbidden-char'] },
-  { text: 'No spaces or control characters', problems: ['space', 'control-char'] },
-  { text: 'Plain keyboard characters only (no accents or emoji)', problems: ['non-ascii'] },
-];
+function CodeExpired({ error, newQr }: { error: string | undefined; newQr: React.ReactNode }) {
+  return (
+    <div role="alert" className="expired">
+      <h3>The security code has expired</h3>
+      <p>
+        Codes are valid for 24 hours. On the NVR, click <b>Back</b> (or start again from <b>Forgot Password</b>), enter the registered email,
+        and capture the new QR code; then send it to support again.
+      </p>
+      <ErrorLine error={error} />
+      {newQr}
+    </div>
+  );
+}
 
-export function PasswordStep({ c }: StepProps) {
-  const keychain = useCases().data?.keychain;
-  const [pw, setPw] = useState('');
-  const [confirm, setConfirm] = useState('');
-  const [show, setShow] = useState(false);
-  const [run, error, busy] = useAction();
-  const check = checkPasswordPair(pw, confirm);
-  const strength = estimateStrength(pw);
+/** Before the code arrives: support's 24 h window, where to look, and a new QR code once it passed. */
+function AwaitingReply({ s, now, newQr }: { s: Status; now: number; newQr: React.ReactNode }) {
+  return (
+    <>
+      {s.deliveryDeadline !== undefined && <Countdown label="Reply from support expected within" until={s.deliveryDeadline} now={now} />}
+      <p className="reset-warning">Nothing yet? Check spam/junk and filtered folders of the registered email, and add support to the contacts.</p>
+      {s.deliveryOverdue && (
+        <div role="alert" className="expired">
+          <p>No reply within 24 hours. Check the spam folder once more, then generate a new QR code and send again.</p>
+          {newQr}
+        </div>
+      )}
+    </>
+  );
+}
+
+/** "The code arrived": checked for shape here; the code is typed on the NVR, the app keeps only the time it arrived. */
+function CodeForm({ c, run, busy }: { c: ResetCase; run: Run; busy: boolean }) {
+  const [code, setCode] = useState('');
+  const check = code ? checkSecurityCode(code) : undefined;
   return (
     <form
       onSubmit={(e) => {
         e.preventDefault();
         void run(async () => {
-          await nvr.cases.setPassword({ caseId: c.id, password: pw });
-          setPw('');
-          setConfirm('');
+          await nvr.cases.recordCode({ caseId: c.id, code });
+          setCode('');
+        });
+      }}
+    >
+      <label>
+        Security code
+        <input data-secret value={code} onChange={(e) => setCode(e.target.value)} autoComplete="off" spellCheck={false} />
+      </label>
+      {check && !check.ok && <p className="reset-hint">{check.message}</p>}
+      <button type="submit" disabled={busy || !check?.ok}>
+        {c.codeReceivedAt === undefined ? 'The code arrived' : 'Another code arrived'}
+      </button>
+    </form>
+  );
+}
+
+/** The code typed on the NVR: what the NVR said, and how many wrong entries are left before it locks code entry. */
+function CodeOnNvr({ c, s, now, run, busy }: { c: ResetCase; s: Status; now: number; run: Run; busy: boolean }) {
+  return (
+    <>
+      <p>
+        Type the code into the <b>Security code</b> field on the NVR and click <b>Next</b>. What did the NVR say?
+      </p>
+      <p className="reset-hint">
+        Wrong entries so far: {s.wrongInRow} of {CODE_ENTRY_LIMIT} before the NVR locks code entry for about 5 minutes. Two codes per QR code.
+      </p>
+      {s.lockedUntil !== undefined && <Countdown label="Code entry locked on the NVR for" until={s.lockedUntil} now={now} />}
+      <div className="send-ways">
+        <button type="button" className="primary" disabled={busy} onClick={() => run(() => nvr.cases.recordAttempt({ caseId: c.id, result: 'accepted' }))}>
+          The NVR accepted the code
+        </button>
+        <button type="button" disabled={busy || s.lockedUntil !== undefined} onClick={() => run(() => nvr.cases.recordAttempt({ caseId: c.id, result: 'wrong' }))}>
+          The NVR said the code is wrong
+        </button>
+      </div>
+    </>
+  );
+}
+
+export function PasswordStep({ c }: StepProps) {
+  const keychain = useCases().data?.keychain;
+  const pair = usePasswordPair();
+  const [run, error, busy] = useAction();
+  const check = checkPasswordPair(pair.pw, pair.confirm);
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        void run(async () => {
+          await nvr.cases.setPassword({ caseId: c.id, password: pair.pw });
+          pair.clear();
         });
       }}
     >
@@ -148,64 +157,87 @@ export function PasswordStep({ c }: StepProps) {
         Choose the new password, type it into <b>New Password</b> and <b>Confirm Password</b> on the NVR, and here.
       </p>
       <StorageNote keychain={keychain} />
-      <label>
-        New password
-        <input data-secret type={show ? 'text' : 'password'} value={pw} onChange={(e) => setPw(e.target.value)} autoComplete="new-password" spellCheck={false} />
-      </label>
-      <label>
-        Confirm password
-        <input data-secret type={show ? 'text' : 'password'} value={confirm} onChange={(e) => setConfirm(e.target.value)} autoComplete="new-password" spellCheck={false} />
-      </label>
-      <label className="inline">
-        <input type="checkbox" checked={show} onChange={(e) => setShow(e.target.checked)} /> Show password
-      </label>
-      <button
-        type="button"
-        onClick={() => {
-          const g = generatePassword({ length: 16 });
-          setPw(g);
-          setConfirm(g);
-          setShow(true);
-        }}
-      >
-        Generate a password
-      </button>
-      <ul className="rules" aria-label="Password rule" data-testid="password-rule">
-        {RULES.map((r) => {
-          const bad = pw.length > 0 && r.problems.some((p) => check.problems.includes(p));
-          const state = pw.length === 0 ? 'todo' : bad ? 'bad' : 'good';
-          return (
-            <li key={r.text} className={state}>
-              {r.text}
-              {bad && r.problems.includes('forbidden-char') && check.forbiddenFound.length > 0 && (
-                <strong>
-                  {' '}
-                  — remove {check.forbiddenFound.map((c) => `“${c}”`).join(' and ')}: the NVR refuses these characters
-                </strong>
-              )}
-              {bad && !r.problems.includes('forbidden-char') && <strong> — {r.problems.filter((p) => check.problems.includes(p)).map((p) => PASSWORD_MESSAGES[p]).join(' ')}</strong>}
-            </li>
-          );
-        })}
-        {pw.length > 0 && confirm.length > 0 && !check.matches && <li className="bad"><strong>The two passwords differ.</strong></li>}
-        {check.ok && <li className="good accepted">The NVR accepts this password.</li>}
-      </ul>
-      {pw.length > 0 &&
+      <PasswordFields pair={pair} />
+      <RuleList pw={pair.pw} confirm={pair.confirm} check={check} />
+      {pair.pw.length > 0 &&
         check.warnings.map((w) => (
           <p key={w} className="advice">
             Advice: {PASSWORD_MESSAGES[w]}
           </p>
         ))}
-      <div className="strength">
-        <span id="strength-label">Strength:</span>{' '}
-        <meter aria-labelledby="strength-label" min={0} max={4} low={2} high={3} optimum={4} value={pw ? strength.score : 0} />{' '}
-        <span data-testid="strength">{pw ? strength.label : '—'}</span>
-      </div>
+      <StrengthMeter pw={pair.pw} />
       <ErrorLine error={error} />
       <button type="submit" className="primary" disabled={busy || !check.ok}>
         Save the new password
       </button>
     </form>
+  );
+}
+
+/** The new password typed twice (or generated), shown or hidden. */
+function usePasswordPair() {
+  const [pw, setPw] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [show, setShow] = useState(false);
+  const generate = () => {
+    const g = generatePassword({ length: 16 });
+    setPw(g);
+    setConfirm(g);
+    setShow(true);
+  };
+  const clear = () => {
+    setPw('');
+    setConfirm('');
+  };
+  return { pw, setPw, confirm, setConfirm, show, setShow, generate, clear };
+}
+
+function PasswordFields({ pair }: { pair: ReturnType<typeof usePasswordPair> }) {
+  const type = pair.show ? 'text' : 'password';
+  return (
+    <>
+      <label>
+        New password
+        <input data-secret type={type} value={pair.pw} onChange={(e) => pair.setPw(e.target.value)} autoComplete="new-password" spellCheck={false} />
+      </label>
+      <label>
+        Confirm password
+        <input data-secret type={type} value={pair.confirm} onChange={(e) => pair.setConfirm(e.target.value)} autoComplete="new-password" spellCheck={false} />
+      </label>
+      <label className="inline">
+        <input type="checkbox" checked={pair.show} onChange={(e) => pair.setShow(e.target.checked)} /> Show password
+      </label>
+      <button type="button" onClick={pair.generate}>
+        Generate a password
+      </button>
+    </>
+  );
+}
+
+/** The NVR's rule, shown before typing; each line turns ✓ or ✗ as the password is typed. */
+function RuleList({ pw, confirm, check }: { pw: string; confirm: string; check: ReturnType<typeof checkPasswordPair> }) {
+  return (
+    <ul className="rules" aria-label="Password rule" data-testid="password-rule">
+      {ruleLines(pw, check).map((r) => (
+        <li key={r.text} className={r.state}>
+          {r.text}
+          {r.why && <strong> — {r.why}</strong>}
+        </li>
+      ))}
+      {pw.length > 0 && confirm.length > 0 && !check.matches && <li className="bad"><strong>The two passwords differ.</strong></li>}
+      {check.ok && <li className="good accepted">The NVR accepts this password.</li>}
+    </ul>
+  );
+}
+
+function StrengthMeter({ pw }: { pw: string }) {
+  const strength = estimateStrength(pw);
+  return (
+    <div className="strength">
+      <span id="strength-label">Strength:</span>{' '}
+      <meter aria-labelledby="strength-label" min={0} max={4} low={2} high={3} optimum={4} value={pw ? strength.score : 0} />{' '}
+      <span data-testid="strength">{pw ? strength.label : '—'}</span>
+    </div>
   );
 }
 

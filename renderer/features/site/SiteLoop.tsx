@@ -3,7 +3,7 @@ import type { SitePlanView } from '../../../common/contract/site';
 import type { InventoryDevice } from '../../../common/domain/device';
 import type { NvrRef } from '../../../common/reset/case';
 import { nvr } from '../../src/api';
-import { showNvrChannels, useNvrChannels, useNvrSession, useSiteLoop } from '../../src/data';
+import { signInToNvr, useNvrChannels, useNvrSession, useSiteLoop } from '../../src/data';
 import { useAction } from '../../src/use-action';
 import { NvrSignInLink } from '../nvr/SignInLink';
 import { nvrUrlFromInput, nvrUrlOf, shownName } from '../nvr/model';
@@ -111,7 +111,7 @@ function useLoopActions({ form, caseId, signedIn, nvrAddress }: { form: ReturnTy
     if (signedIn || !caseId) return;
     const url = nvrUrlFromInput(nvrAddress);
     if (!url.ok) throw new Error(url.reason);
-    showNvrChannels(await nvr.nvr.signIn({ url: url.url, username: 'admin', caseId }));
+    await signInToNvr({ url: url.url, username: 'admin', caseId });
   };
   const makePlan = () =>
     run(async () => {

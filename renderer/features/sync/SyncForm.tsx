@@ -1,19 +1,10 @@
 import type { Dispatch, RefObject, SetStateAction } from 'react';
 import type { InventoryDevice } from '../../../common/domain/device';
 import { passwordRuleProblem } from '../../../common/reset/password';
+import { PASSWORD_RULE_HINT } from '../../src/password-rule';
+import type { FormState } from './form-model';
 
 const MAX_CANDIDATES = 5;
-
-/** What the technician typed into the form; SyncView keeps it (it survives a tab switch). */
-export interface FormState {
-  unchecked: Set<string>;
-  manual: string;
-  username: string;
-  candidates: string[];
-  newPassword: string;
-  confirm: string;
-  useCase: boolean;
-}
 
 export interface SyncFormProps {
   form: FormState;
@@ -125,7 +116,7 @@ function Passwords(p: SyncFormProps) {
               aria-invalid={rule ? true : undefined} aria-describedby="sync-new-rule" />
           </label>
           <p id="sync-new-rule" className={rule ? 'error' : 'hint'} data-testid="sync-new-rule" aria-live="polite">
-            {rule ?? '8 to 32 characters, at least two of letters, digits and symbols; none of \' " ; : & < > or spaces.'}
+            {rule ?? PASSWORD_RULE_HINT}
           </p>
           <label>New camera password, again <input type="password" data-secret autoComplete="new-password" value={form.confirm} onChange={(e) => set('confirm', e.target.value)} data-testid="sync-confirm" /></label>
         </>
