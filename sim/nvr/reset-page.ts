@@ -143,38 +143,38 @@ async function handle(nvr: ResetNvr, mailbox: SimMailbox, req: IncomingMessage, 
   res.writeHead(303, { location: '/' }).end();
 }
 
-const form = (action: string, inner: string) => `<form method="post" action="${action}">${inner}</form>`;
+const postForm = (action: string, inner: string) => `<form method="post" action="${action}">${inner}</form>`;
 // Every screen past the login offers a way back to the start, as the NVR's own Cancel does.
-const START_OVER = form('/start-over', '<button type="submit" class="secondary">Start over</button>');
+const START_OVER = postForm('/start-over', '<button type="submit" class="secondary">Start over</button>');
 
 /** One screen per stage; `err` is the last button's complaint, shown once. */
 const SCREENS: Record<Stage, (nvr: ResetNvr, err: string) => string | Promise<string>> = {
   login: () =>
     screen('Login', `<p>User name: admin</p><label>Password <input type="password" name="pw" disabled></label>
-          ${form('/forgot', '<button type="submit">Forgot Password</button>')}`),
+          ${postForm('/forgot', '<button type="submit">Forgot Password</button>')}`),
   email: (_nvr, err) =>
     screen('Reset Password', `${err}<p>Enter the email address you registered on this device.</p>
-          ${form('/email', '<label>Email address <input name="email" type="text" autocomplete="off"></label> <button type="submit">Next</button>')}${START_OVER}`),
+          ${postForm('/email', '<label>Email address <input name="email" type="text" autocomplete="off"></label> <button type="submit">Next</button>')}${START_OVER}`),
   qr: async (nvr, err) => {
     const img = await QRCode.toDataURL(nvr.current!.qrText, { errorCorrectionLevel: 'M', margin: 4, scale: 6 });
     return screen('Reset Password', `${err}<p>Scan the QR code with a phone app and email the text to support_gpwd@htmicrochip.com (no subject). A security code will be sent to the registered email within 24 hours.</p>
           <img id="reset-qr" alt="Reset QR code" src="${img}">
-          ${form('/next', '<button type="submit">Next</button>')}${START_OVER}`);
+          ${postForm('/next', '<button type="submit">Next</button>')}${START_OVER}`);
   },
   code: (_nvr, err) =>
     screen('Reset Password', `${err}<p>Enter the security code from the email.</p>
-          ${form('/code', '<label>Security code <input name="code" type="text" autocomplete="off"></label> <button type="submit">Next</button>')}
-          ${form('/back', '<button type="submit">Back</button>')}${START_OVER}`),
+          ${postForm('/code', '<label>Security code <input name="code" type="text" autocomplete="off"></label> <button type="submit">Next</button>')}
+          ${postForm('/back', '<button type="submit">Back</button>')}${START_OVER}`),
   password: (_nvr, err) =>
     screen('Reset Password', `${err}<p>8 to 32 characters, letters and numbers recommended; do not use ' " ; : &amp;</p>
-          ${form('/password', `<label>New Password <input name="password" type="password"></label>
+          ${postForm('/password', `<label>New Password <input name="password" type="password"></label>
             <label>Confirm Password <input name="confirm" type="password"></label> <button type="submit">Save</button>`)}${START_OVER}`),
   sync: () =>
     screen('Prompt', `<p>Sync the new password to remotely connected devices via the default protocol?</p>
-          ${form('/sync', '<button type="submit" name="choice" value="save">Save</button> <button type="submit" name="choice" value="cancel">Cancel</button>')}`),
+          ${postForm('/sync', '<button type="submit" name="choice" value="save">Save</button> <button type="submit" name="choice" value="cancel">Cancel</button>')}`),
   done: (nvr) =>
     screen('Login', `<p role="status">Password reset. ${nvr.syncChoice === 'save' ? 'The new password was synced to remote devices added by the NVR’s own protocol.' : 'No devices were synced.'} Log in with the new password.</p>
-          ${form('/start-over', '<button type="submit">Start over</button>')}`),
+          ${postForm('/start-over', '<button type="submit">Start over</button>')}`),
 };
 
 function page(nvr: ResetNvr): string | Promise<string> {
