@@ -57,52 +57,7 @@ export async function startSite(opts: SiteOptions = {}, addons: SiteAddon[] = si
   const count = opts.cameras ?? 8;
   if (count < 0 || FIRST_CAMERA_HOST + count > 255) throw new Error(`a /24 block holds at most ${255 - FIRST_CAMERA_HOST} cameras`);
   const ids = siteIdentities(count, opts.seed ?? 1);
-  const clock = opts.clock ?? Date.now;
-
-  const startAll = async (port: number) => {
-    const started: SimDevice[] = [];
-    try {
-      const nvr = await startDevice({
-        identity: ids.nvr,
-        address: `${block}.${NVR_HOST}`,
-        port,
-        users: [{ ...SITE_CREDENTIALS.nvr, userLevel: 'Administrator' }],
-        faults: opts.faults?.['nvr'],
-        clock,
-      });
-      started.push(nvr);
-      // Port 0: the NVR picked a free port; every camera reuses it on its own address.
-      const cameras = await Promise.all(
-        ids.cameras.map((identity, i) =>
-          startDevice({
-            identity,
-            address: `${block}.${FIRST_CAMERA_HOST + i}`,
-            port: nvr.port,
-            users: [
-              { ...SITE_CREDENTIALS.camera, userLevel: 'Administrator' },
-              { ...SITE_CREDENTIALS.cameraOperator, userLevel: 'Operator' },
-            ],
-            faults: opts.faults?.[String(i)],
-            clock,
-          }).then((d) => (started.push(d), d)),
-        ),
-      );
-      return { nvr, cameras };
-    } catch (e) {
-      await Promise.all(started.map((d) => d.stop()));
-      throw e;
-    }
-  };
-
-  let devices: { nvr: SimDevice; cameras: SimDevice[] } | undefined;
-  for (let attempt = 0; !devices; attempt++) {
-    try {
-      devices = await startAll(opts.port ?? 0);
-    } catch (e) {
-      // A port picked for the NVR may be taken on a camera's address by someone else: pick again.
-      if (opts.port || attempt >= 4 || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
-    }
-  }
+  const devices = await startOnOnePort((port) => startDevices(ids, block, port, opts), opts.port);
 
   const running: { stop(): Promise<void> }[] = [];
   const site: Site = {
@@ -123,4 +78,58 @@ export async function startSite(opts: SiteOptions = {}, addons: SiteAddon[] = si
     throw e;
   }
   return site;
+}
+
+interface Devices {
+  nvr: SimDevice;
+  cameras: SimDevice[];
+}
+
+/** The site's devices on one port; with port 0 the NVR picks a free one, and a clash on a camera's address picks again. */
+async function startOnOnePort(start: (port: number) => Promise<Devices>, port: number | undefined): Promise<Devices> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await start(port ?? 0);
+    } catch (e) {
+      // A port picked for the NVR may be taken on a camera's address by someone else: pick again.
+      if (port || attempt >= 4 || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+    }
+  }
+}
+
+/** The NVR, then every camera on the NVR's port at its own address; all stopped again if one fails. */
+async function startDevices(ids: ReturnType<typeof siteIdentities>, block: string, port: number, opts: SiteOptions): Promise<Devices> {
+  const clock = opts.clock ?? Date.now;
+  const started: SimDevice[] = [];
+  try {
+    const nvr = await startDevice({
+      identity: ids.nvr,
+      address: `${block}.${NVR_HOST}`,
+      port,
+      users: [{ ...SITE_CREDENTIALS.nvr, userLevel: 'Administrator' }],
+      faults: opts.faults?.['nvr'],
+      clock,
+    });
+    started.push(nvr);
+    // Port 0: the NVR picked a free port; every camera reuses it on its own address.
+    const cameras = await Promise.all(
+      ids.cameras.map((identity, i) =>
+        startDevice({
+          identity,
+          address: `${block}.${FIRST_CAMERA_HOST + i}`,
+          port: nvr.port,
+          users: [
+            { ...SITE_CREDENTIALS.camera, userLevel: 'Administrator' },
+            { ...SITE_CREDENTIALS.cameraOperator, userLevel: 'Operator' },
+          ],
+          faults: opts.faults?.[String(i)],
+          clock,
+        }).then((d) => (started.push(d), d)),
+      ),
+    );
+    return { nvr, cameras };
+  } catch (e) {
+    await Promise.all(started.map((d) => d.stop()));
+    throw e;
+  }
 }

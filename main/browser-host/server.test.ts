@@ -96,10 +96,10 @@ describe('browser host', () => {
     ws.send(JSON.stringify({ kind: 'call', id: 1, name: 'app.nope', input: {} }));
     ws.send(JSON.stringify({ kind: 'call', id: 2, name: 'app.advanceClock', input: { ms: 'bad' } }));
     ws.send(JSON.stringify({ kind: 'call', id: 3, name: 'app.advanceClock', input: { ms: 7 } }));
-    const until = Date.now() + 5000;
-    while (messages.length < 5 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    // Every message is answered (the host never leaves a page waiting), so five sent means five back.
+    await expect.poll(() => messages.length).toBe(5);
     events.emit('app.notice', { level: 'info', message: 'hello', at: 1 });
-    while (messages.length < 6 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    await expect.poll(() => messages.length).toBe(6);
     ws.close();
     expect(messages.filter((m) => (m as { kind: string }).kind === 'error')).toHaveLength(2);
     expect(messages).toContainEqual({ kind: 'result', id: 1, envelope: expect.objectContaining({ ok: false, error: expect.objectContaining({ code: 'unknown-call' }) }) });

@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Dispatch } from '../core/dispatch';
@@ -33,6 +33,13 @@ export interface BrowserHost {
 
 const CSP = rendererCsp({ websocket: true });
 
+/** What a request must carry to reach the app: the exact Host header, the page's Origin, the access token. */
+interface Expected {
+  hostHeader: string;
+  origin: string;
+  token: string;
+}
+
 /**
  * The browser host: main's services for a page in Chromium. Loopback only, a
  * random token per launch, and an Origin + Host check, so neither another
@@ -43,97 +50,21 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
   if (!isLoopbackAddress(host)) throw new Error(`The browser host listens on loopback only, not ${host}.`);
   const token = opts.token ?? newToken();
   const log = opts.log.child('browser-host');
-  let origin = '';
-  let hostHeader = '';
-
-  const server = createServer((req, res) => void serveHttp(req, res));
+  const server = createServer();
+  const port = await listen(server, host, opts.port ?? 0);
+  const expected: Expected = { hostHeader: `${host}:${port}`, origin: `http://${host}:${port}`, token };
+  // Wired before control returns to the event loop, so no request can arrive unanswered.
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
-
-  async function serveHttp(req: IncomingMessage, res: ServerResponse) {
-    if (!isLoopbackAddress(req.socket.remoteAddress)) return deny(res, 403, 'loopback only');
-    // A DNS-rebinding page would arrive with its own Host header.
-    if (req.headers.host !== hostHeader) return deny(res, 421, 'wrong host');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'method');
-    const file = await readRendererFile(opts.staticDir, req.url ?? '/');
-    if (!file) return deny(res, 404, 'not found');
-    res.writeHead(200, {
-      'Content-Type': file.type,
-      'Content-Security-Policy': CSP,
-      'X-Content-Type-Options': 'nosniff',
-      'Referrer-Policy': 'no-referrer',
-      'Cache-Control': 'no-store',
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Permissions-Policy': 'camera=(self), microphone=(), geolocation=()',
-    });
-    res.end(req.method === 'HEAD' ? undefined : file.body);
-  }
-
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => void serveFile(opts.staticDir, expected, req, res));
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const refusal = checkUpgrade(req);
-    if (refusal) {
-      log.warn('refused WebSocket', { reason: refusal, remote: req.socket.remoteAddress });
-      socket.end(`HTTP/1.1 ${refusal.startsWith('token') ? '401 Unauthorized' : '403 Forbidden'}\r\nConnection: close\r\n\r\n`);
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => attach(ws));
+    if (admitUpgrade(req, socket, expected, log)) wss.handleUpgrade(req, socket, head, (ws) => attach(ws, opts, log));
   });
-
-  function checkUpgrade(req: IncomingMessage): string | undefined {
-    return refuseUpgrade(
-      { remoteAddress: req.socket.remoteAddress, host: req.headers.host, origin: req.headers.origin, url: req.url },
-      { hostHeader, origin, token },
-    );
-  }
-
-  function attach(ws: WebSocket) {
-    const unsubscribe = opts.events.subscribe((name, payload) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ kind: 'event', name, payload }));
-    });
-    ws.on('close', unsubscribe);
-    ws.on('error', () => unsubscribe());
-    ws.on('message', (raw, isBinary) => void onMessage(ws, raw.toString(), isBinary));
-  }
-
-  async function onMessage(ws: WebSocket, raw: string, isBinary: boolean) {
-    let data: unknown;
-    try {
-      data = isBinary ? undefined : JSON.parse(raw);
-    } catch {
-      data = undefined;
-    }
-    const msg = ClientMessage.safeParse(data);
-    if (!msg.success) {
-      log.warn('refused malformed message', { bytes: raw.length });
-      const message = 'Malformed message: expected {kind:"call", id, name, input}.';
-      // Answer the call if we can tell which it was, so the page does not wait forever.
-      const id = (data as { id?: unknown } | undefined)?.id;
-      ws.send(
-        JSON.stringify(
-          typeof id === 'number' && Number.isSafeInteger(id)
-            ? { kind: 'result', id, envelope: { ok: false, error: { code: 'bad-request', message } } }
-            : { kind: 'error', message },
-        ),
-      );
-      return;
-    }
-    const envelope = await opts.dispatch(msg.data.name, msg.data.input, { host: 'browser' });
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ kind: 'result', id: msg.data.id, envelope }));
-  }
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => resolve());
-  });
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('The browser host has no TCP address.');
-  hostHeader = `${host}:${address.port}`;
-  origin = `http://${hostHeader}`;
-  log.info('browser host listening', { origin });
+  log.info('browser host listening', { origin: expected.origin });
 
   return {
-    url: `${origin}/#token=${token}`,
-    origin,
-    port: address.port,
+    url: `${expected.origin}/#token=${token}`,
+    origin: expected.origin,
+    port,
     token,
     async close() {
       for (const c of wss.clients) c.terminate();
@@ -141,6 +72,85 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Listens on the loopback address; the port the system gave. */
+async function listen(server: Server, host: string, port: number): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('The browser host has no TCP address.');
+  return address.port;
+}
+
+/** The built renderer, GET and HEAD only, with the app's CSP. */
+async function serveFile(staticDir: string, expected: Expected, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (!isLoopbackAddress(req.socket.remoteAddress)) return deny(res, 403, 'loopback only');
+  // A DNS-rebinding page would arrive with its own Host header.
+  if (req.headers.host !== expected.hostHeader) return deny(res, 421, 'wrong host');
+  if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'method');
+  const file = await readRendererFile(staticDir, req.url ?? '/');
+  if (!file) return deny(res, 404, 'not found');
+  res.writeHead(200, {
+    'Content-Type': file.type,
+    'Content-Security-Policy': CSP,
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'Cache-Control': 'no-store',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Permissions-Policy': 'camera=(self), microphone=(), geolocation=()',
+  });
+  res.end(req.method === 'HEAD' ? undefined : file.body);
+}
+
+/** Whether a WebSocket upgrade may proceed; a refused one is answered (401 for the token, else 403) and logged. */
+function admitUpgrade(req: IncomingMessage, socket: Duplex, expected: Expected, log: Logger): boolean {
+  const refusal = refuseUpgrade({ remoteAddress: req.socket.remoteAddress, host: req.headers.host, origin: req.headers.origin, url: req.url }, expected);
+  if (!refusal) return true;
+  log.warn('refused WebSocket', { reason: refusal, remote: req.socket.remoteAddress });
+  socket.end(`HTTP/1.1 ${refusal.startsWith('token') ? '401 Unauthorized' : '403 Forbidden'}\r\nConnection: close\r\n\r\n`);
+  return false;
+}
+
+/** One page's connection: the app's events out, its calls in. */
+function attach(ws: WebSocket, opts: BrowserHostOptions, log: Logger): void {
+  const unsubscribe = opts.events.subscribe((name, payload) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ kind: 'event', name, payload }));
+  });
+  ws.on('close', unsubscribe);
+  ws.on('error', () => unsubscribe());
+  ws.on('message', (raw, isBinary) => void onMessage(ws, raw.toString(), isBinary, opts.dispatch, log));
+}
+
+async function onMessage(ws: WebSocket, raw: string, isBinary: boolean, dispatch: Dispatch, log: Logger): Promise<void> {
+  const data = isBinary ? undefined : parseJson(raw);
+  const msg = ClientMessage.safeParse(data);
+  if (!msg.success) {
+    log.warn('refused malformed message', { bytes: raw.length });
+    ws.send(JSON.stringify(malformedAnswer(data)));
+    return;
+  }
+  const envelope = await dispatch(msg.data.name, msg.data.input, { host: 'browser' });
+  if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ kind: 'result', id: msg.data.id, envelope }));
+}
+
+function parseJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The call's own result when we can tell which call it was, so the page does not wait forever; else a bare error. */
+function malformedAnswer(data: unknown): object {
+  const message = 'Malformed message: expected {kind:"call", id, name, input}.';
+  const id = (data as { id?: unknown } | undefined)?.id;
+  return typeof id === 'number' && Number.isSafeInteger(id)
+    ? { kind: 'result', id, envelope: { ok: false, error: { code: 'bad-request', message } } }
+    : { kind: 'error', message };
 }
 
 /** A fresh access token for the page: 24 random bytes, URL-safe. */

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OffsetClock } from '../../common/clock';
 import { calls } from '../../common/contract';
 import type { ServiceContext } from '../core/context';
@@ -198,8 +198,10 @@ describe('discovery service', () => {
         await held;
         return dev.stats().requests;
       });
+      const asked = vi.spyOn(ctx.gate, 'withDevice');
       const pending = enrich(row);
-      await new Promise((r) => setTimeout(r, 100));
+      // The enrichment has asked the gate for this camera and waits in its queue behind camera sync, having sent nothing.
+      await vi.waitFor(() => expect(asked).toHaveBeenCalledWith(dev.xaddr, expect.any(Function)));
       expect(dev.stats().requests).toBe(0);
       release();
       expect(await sync).toBe(0);

@@ -1,9 +1,10 @@
-import { AppError, type CallName } from '../../common/contract';
+import { AppError, type CallName, type ParsedInput } from '../../common/contract';
 import type { AdapterChoice } from '../../common/contract/devices';
 import { lookup } from 'node:dns/promises';
 import { inNetwork, isIpv4, parseHostTarget, parseRange } from '../../common/discovery/net';
 import type { Handlers } from '../core/dispatch';
 import type { Feature, ServiceContext } from '../core/context';
+import type { Logger } from '../core/log';
 import { defaultAdapters, portsFromOptions, listAdapters, loadSettings, resolveAdapters, saveSettings } from './adapters';
 import { Discovery, FACTORY_DEFAULTS, type Enricher } from './discovery';
 import { OnvifClient } from '../onvif/client';
@@ -84,103 +85,137 @@ function initialChoice(ctx: ServiceContext): string[] {
 }
 
 export async function setupDiscovery(ctx: ServiceContext): Promise<Feature<DeviceHandlers>> {
-  const log = ctx.log.child('discovery');
-  let selected = initialChoice(ctx);
-  const netsOf = (addresses: string[]) => {
-    const r = resolveAdapters(addresses);
-    if (!r.ok) log.warn('adapter choice not usable', { reason: r.reason });
-    return r.ok ? r.nets : [];
-  };
-  // One discovery for the feature's life: an adapter change swaps its listeners, never its rows.
-  const discovery = new Discovery({
-    interfaces: netsOf(selected),
-    clock: ctx.clock,
-    log,
-    listen: true,
-    ...portsFromOptions(ctx.options.discoveryPorts),
-    enrich: verifiedEnricher(ctx),
-    onChange: (devices, removed) => ctx.events.emit('devices.changed', removed.length ? { devices, removed } : { devices }),
-    onDiagnostic: (d) => ctx.events.emit('devices.diagnostic', d),
-    onScanState: (s) => ctx.events.emit('devices.scanState', s),
-  });
-  let running = false;
-  const useAdapters = async (addresses: string[]) => {
-    const nets = netsOf(addresses);
-    await discovery.setAdapters(nets);
-    running = true;
-    log.info('discovery running', { adapters: nets.map((n) => `${n.address}/${n.prefix}`) });
-  };
-
-  const choice = (): AdapterChoice => ({ available: listAdapters(), selected });
-  const need = (): Discovery => {
-    if (!running) throw new AppError('unavailable', 'Discovery is not running.');
-    return discovery;
-  };
-
+  const devices = new Devices(ctx, initialChoice(ctx));
   const handlers: DeviceHandlers = {
-    'devices.list': () => discovery.list(),
-    'devices.scan': async ({ timeoutMs }) => ({ devices: await need().scan(timeoutMs) }),
-    'devices.addManual': async ({ target }) => {
-      const t = parseHostTarget(target);
-      if (!t.ok) throw new AppError('bad-request', t.reason);
-      if (ctx.options.embeddedSim) {
-        const ip = isIpv4(t.target.host) ? t.target.host : await lookup(t.target.host, { family: 4 }).then((r) => r.address, () => t.target.host);
-        demoStaysOnLoopback(ctx, ip, 'add devices');
-      }
-      const row = await need().addManual(t.target.host, t.target.port);
-      if (!row) throw new AppError('not-found', `Nothing answered ONVIF or HTTP at ${target}.`);
-      return row;
-    },
-    'devices.sweep': ({ range, ports, confirmWide }) => {
-      const parsed = parseRange(range);
-      if (!parsed.ok) throw new AppError('bad-request', parsed.reason);
-      const hosts = parsed.cidr.hosts();
-      const first = hosts[0] ?? parsed.cidr.base;
-      const last = hosts[hosts.length - 1] ?? first;
-      demoStaysOnLoopback(ctx, isLoopback(first) ? last : first, 'sweep');
-      const r = resolveAdapters(selected);
-      const nets = r.ok ? r.nets : [];
-      // A sweep sends to every address of the range: outside the chosen adapters' networks, only when the technician said so.
-      if (!confirmWide && !nets.some((n) => inNetwork(first, n) && inNetwork(last, n))) {
-        const where = nets.length ? nets.map((n) => `${n.address}/${n.prefix}`).join(', ') : 'none chosen';
-        throw new AppError('confirm-wide-range', `The range ${range} is outside the networks of the chosen adapters (${where}); a sweep probes every address in it. Confirm to sweep it anyway.`, { range });
-      }
-      return need().sweep(range, ports);
-    },
+    'devices.list': () => devices.discovery.list(),
+    'devices.scan': async ({ timeoutMs }) => ({ devices: await devices.need().scan(timeoutMs) }),
+    'devices.addManual': (input) => addManual(ctx, devices, input),
+    'devices.sweep': (input) => sweep(ctx, devices, input),
     'devices.checkFactoryDefaults': () => {
       demoStaysOnLoopback(ctx, FACTORY_DEFAULTS[0], 'check factory-default addresses');
-      return need().checkFactoryDefaults();
+      return devices.need().checkFactoryDefaults();
     },
-    'devices.interfaces': () => choice(),
-    'devices.setInterfaces': async ({ addresses }) => {
-      const r = resolveAdapters(addresses);
-      if (!r.ok) throw new AppError('bad-request', r.reason);
-      selected = addresses;
-      saveSettings(ctx.dataDir, { interfaces: addresses });
-      await useAdapters(addresses);
-      void discovery.scan().catch(() => undefined);
-      return choice();
-    },
-    'devices.diagnostics': () => discovery.diagnostics(),
+    'devices.interfaces': () => devices.choice(),
+    'devices.setInterfaces': ({ addresses }) => devices.setInterfaces(addresses),
+    'devices.diagnostics': () => devices.discovery.diagnostics(),
   };
-
-  let timer: NodeJS.Timeout | undefined;
-  const offCredentials = ctx.credentials.onChange((xaddr) => void discovery.reenrich(xaddr).catch(() => undefined));
-
+  const offCredentials = ctx.credentials.onChange((xaddr) => void devices.discovery.reenrich(xaddr).catch(() => undefined));
   return {
     handlers,
-    async start() {
-      await useAdapters(selected);
-      // The technician's first minute: discovery starts without a click.
-      void discovery.scan().catch((err: unknown) => log.warn('initial scan failed', { error: String(err) }));
-      timer = setInterval(() => void (running ? discovery.scan().catch(() => undefined) : undefined), RESCAN_MS);
-      timer.unref();
-    },
+    start: () => devices.start(),
     dispose() {
       offCredentials();
-      if (timer) clearInterval(timer);
-      running = false;
-      discovery.stop();
+      devices.stop();
     },
   };
+}
+
+/** The feature's one discovery and the adapters it listens on: an adapter change swaps its listeners, never its rows. */
+class Devices {
+  readonly discovery: Discovery;
+  private readonly log: Logger;
+  private running = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private selected: string[],
+  ) {
+    this.log = ctx.log.child('discovery');
+    this.discovery = new Discovery({
+      interfaces: this.netsOf(selected),
+      clock: ctx.clock,
+      log: this.log,
+      listen: true,
+      ...portsFromOptions(ctx.options.discoveryPorts),
+      enrich: verifiedEnricher(ctx),
+      onChange: (devices, removed) => ctx.events.emit('devices.changed', removed.length ? { devices, removed } : { devices }),
+      onDiagnostic: (d) => ctx.events.emit('devices.diagnostic', d),
+      onScanState: (s) => ctx.events.emit('devices.scanState', s),
+    });
+  }
+
+  /** The networks of the chosen adapters (none when the choice is not usable, said in the log). */
+  netsOf(addresses: string[]) {
+    const r = resolveAdapters(addresses);
+    if (!r.ok) this.log.warn('adapter choice not usable', { reason: r.reason });
+    return r.ok ? r.nets : [];
+  }
+
+  /** The networks of the adapters chosen now, for checks; nothing logged. */
+  selectedNets() {
+    const r = resolveAdapters(this.selected);
+    return r.ok ? r.nets : [];
+  }
+
+  choice(): AdapterChoice {
+    return { available: listAdapters(), selected: this.selected };
+  }
+
+  /** The discovery, once it runs: a call before start (or after dispose) is refused. */
+  need(): Discovery {
+    if (!this.running) throw new AppError('unavailable', 'Discovery is not running.');
+    return this.discovery;
+  }
+
+  async start(): Promise<void> {
+    await this.use(this.selected);
+    // The technician's first minute: discovery starts without a click.
+    void this.discovery.scan().catch((err: unknown) => this.log.warn('initial scan failed', { error: String(err) }));
+    this.timer = setInterval(() => void (this.running ? this.discovery.scan().catch(() => undefined) : undefined), RESCAN_MS);
+    this.timer.unref();
+  }
+
+  /** The technician's new choice: remembered, listened on, and scanned at once. */
+  async setInterfaces(addresses: string[]): Promise<AdapterChoice> {
+    const r = resolveAdapters(addresses);
+    if (!r.ok) throw new AppError('bad-request', r.reason);
+    this.selected = addresses;
+    saveSettings(this.ctx.dataDir, { interfaces: addresses });
+    await this.use(addresses);
+    void this.discovery.scan().catch(() => undefined);
+    return this.choice();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.running = false;
+    this.discovery.stop();
+  }
+
+  private async use(addresses: string[]): Promise<void> {
+    const nets = this.netsOf(addresses);
+    await this.discovery.setAdapters(nets);
+    this.running = true;
+    this.log.info('discovery running', { adapters: nets.map((n) => `${n.address}/${n.prefix}`) });
+  }
+}
+
+/** A device by address (and port): ONVIF or HTTP must answer there. */
+async function addManual(ctx: ServiceContext, devices: Devices, { target }: ParsedInput<'devices.addManual'>) {
+  const t = parseHostTarget(target);
+  if (!t.ok) throw new AppError('bad-request', t.reason);
+  if (ctx.options.embeddedSim) {
+    const ip = isIpv4(t.target.host) ? t.target.host : await lookup(t.target.host, { family: 4 }).then((r) => r.address, () => t.target.host);
+    demoStaysOnLoopback(ctx, ip, 'add devices');
+  }
+  const row = await devices.need().addManual(t.target.host, t.target.port);
+  if (!row) throw new AppError('not-found', `Nothing answered ONVIF or HTTP at ${target}.`);
+  return row;
+}
+
+/** Every address of a range: outside the chosen adapters' networks, only when the technician said so. */
+function sweep(ctx: ServiceContext, devices: Devices, { range, ports, confirmWide }: ParsedInput<'devices.sweep'>) {
+  const parsed = parseRange(range);
+  if (!parsed.ok) throw new AppError('bad-request', parsed.reason);
+  const hosts = parsed.cidr.hosts();
+  const first = hosts[0] ?? parsed.cidr.base;
+  const last = hosts[hosts.length - 1] ?? first;
+  demoStaysOnLoopback(ctx, isLoopback(first) ? last : first, 'sweep');
+  const nets = devices.selectedNets();
+  if (!confirmWide && !nets.some((n) => inNetwork(first, n) && inNetwork(last, n))) {
+    const where = nets.length ? nets.map((n) => `${n.address}/${n.prefix}`).join(', ') : 'none chosen';
+    throw new AppError('confirm-wide-range', `The range ${range} is outside the networks of the chosen adapters (${where}); a sweep probes every address in it. Confirm to sweep it anyway.`, { range });
+  }
+  return devices.need().sweep(range, ports);
 }

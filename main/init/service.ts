@@ -8,6 +8,7 @@ import { initCsv, initJson } from '../../common/init/report';
 import { maskEmail, parseInitAddress } from '../../common/init/rules';
 import type { Feature, ServiceContext } from '../core/context';
 import type { Handler, Handlers } from '../core/dispatch';
+import type { Logger } from '../core/log';
 import { readCapability, type CapabilityTarget } from './capability';
 import { INIT_DEFAULTS, initSecretsProblem, initTarget, InitRun, type InitRunOptions, type InitSecrets } from './engine';
 import { findUnfinished } from './journal';
@@ -43,129 +44,174 @@ const PROGRESS_MS = 100;
  * a glance. Every secret is registered with the logger before anything else.
  */
 export async function setupInit(ctx: ServiceContext, deps: InitDeps = {}): Promise<Feature<InitHandlers>> {
-  const log = ctx.log.child('init');
-  const dir = join(ctx.dataDir, 'init');
-  const runs = new Map<string, Held>();
-  let latest: string | undefined;
+  const runs = new InitRuns(ctx, deps);
   const call = { host: ctx.host.kind };
-
-  // Rows are batched: a run over many devices changes rows several times a second.
-  const dirty = new Map<string, Map<string, InitRow>>();
-  let timer: NodeJS.Timeout | undefined;
-  const flush = () => {
-    timer = undefined;
-    for (const [runId, rows] of dirty) ctx.events.emit('init.progress', { runId, rows: [...rows.values()] });
-    dirty.clear();
-  };
-  const onRow = (runId: string) => (row: InitRow) => {
-    let m = dirty.get(runId);
-    if (!m) dirty.set(runId, (m = new Map()));
-    m.set(row.key, row);
-    timer ??= setTimeout(flush, PROGRESS_MS);
-  };
-
-  const state = (h: Held): InitRunState => ({
-    runId: h.run.runId,
-    startedAt: h.run.startedAt,
-    ...(h.run.finishedAt !== undefined ? { finishedAt: h.run.finishedAt } : {}),
-    running: h.run.running,
-    ...(h.emailMasked ? { emailMasked: h.emailMasked } : {}),
-    rows: h.run.snapshot(),
-  });
-
-  const find = (runId?: string): Held => {
-    const h = (runId ?? latest) ? runs.get((runId ?? latest)!) : undefined;
-    if (!h) throw new AppError('not-found', runId ? `No init run ${runId} in this session.` : 'No init run yet.');
-    return h;
-  };
-
   const resolve = (refs: InitTargetRef[]) => resolveTargets(ctx, refs, deps.devicesList ? await0(deps.devicesList(undefined, call)) : Promise.resolve([]));
-
-  /** A device that ended initialised lends its proven password to the inventory's ONVIF reads (no guessing there). */
-  const remember = (targets: Resolved[], secrets: InitSecrets) => (row: InitRow) => {
-    if (row.outcome !== 'initialised') return;
-    for (const xaddr of targets.find((t) => t.key === row.key)?.xaddrs ?? []) ctx.credentials.set(xaddr, { username: 'admin', password: secrets.password });
-  };
-
-  const startRun = async (targets: Resolved[], secrets: InitSecrets, emailMasked: string | undefined, concurrency?: number) => {
-    const keys = targets.map((t) => t.key);
-    const unfinished = findUnfinished(dir, keys);
-    const journalPath = unfinished?.path ?? join(dir, `${new Date(ctx.clock.now()).toISOString().replace(/[:.]/g, '-')}-${keys.length}.jsonl`);
-    let runId = '';
-    const lend = remember(targets, secrets);
-    let run: InitRun;
-    try {
-      run = await InitRun.create({
-        ...deps.engine,
-        targets: targets.map((t) => initTarget(t.url, t.deviceId)),
-        journalPath,
-        gate: ctx.gate,
-        clock: ctx.clock,
-        concurrency: concurrency ?? INIT_DEFAULTS.concurrency,
-        onRow: (row) => (lend(row), onRow(runId)(row)),
-        onRequest: (key, method) => log.debug('init request', { device: key, method }),
-      });
-    } catch (err) {
-      throw new AppError('unavailable', (err as Error).message);
-    }
-    runId = run.runId;
-    const h: Held = { run, ...(emailMasked ? { emailMasked } : {}) };
-    runs.set(runId, h);
-    latest = runId;
-    log.info(unfinished ? 'resuming an interrupted init run' : 'init run started', { runId, devices: targets.length });
-    void run
-      .run(secrets)
-      .then((rows) => {
-        flush();
-        const counts = rows.reduce<Record<string, number>>((a, r) => ((a[r.outcome ?? 'none'] = (a[r.outcome ?? 'none'] ?? 0) + 1), a), {});
-        if (run.journalError) log.error('init run stopped: journal write failed', { runId, error: run.journalError.message });
-        log.info('init run finished', { runId, counts });
-        ctx.events.emit('init.finished', state(h));
-        // Initialised devices now answer DHIP with Init 2: a scan puts that on their inventory rows.
-        if (rows.some((r) => r.outcome === 'initialised') && deps.devicesScan) {
-          void Promise.resolve(deps.devicesScan({ timeoutMs: 3000 }, call)).catch((err: unknown) => log.info('inventory refresh after init skipped', { error: String(err) }));
-        }
-      })
-      .catch((err: unknown) => log.error('init run crashed', { runId, error: String(err) }));
-    return { runId, resumed: !!unfinished };
-  };
 
   const handlers: InitHandlers = {
     'init.start': async (input) => {
-      if ([...runs.values()].some((h) => h.run.running)) throw new AppError('conflict', 'An init run is already going; cancel it or wait for it to end.');
+      runs.refuseWhileRunning();
       const secrets = await secretsFor(ctx, deps, input);
       const problem = initSecretsProblem(secrets);
       if (problem) throw new AppError('bad-request', problem);
       const targets = await resolve(input.targets);
-      return startRun(targets, secrets, secrets.email ? maskEmail(secrets.email) : undefined, input.concurrency);
+      return runs.start(targets, secrets, secrets.email ? maskEmail(secrets.email) : undefined, input.concurrency);
     },
-    'init.cancel': (input) => ({ cancelled: find(input?.runId).run.cancel() }),
-    'init.status': (input) => {
-      const id = input?.runId ?? latest;
-      const h = id ? runs.get(id) : undefined;
-      return h ? state(h) : null;
-    },
-    'init.report': ({ runId, format }) => {
-      const s = state(find(runId));
-      const base = `device-init-${s.runId}`;
-      return format === 'csv' ? { filename: `${base}.csv`, mime: 'text/csv', content: initCsv(s) } : { filename: `${base}.json`, mime: 'application/json', content: initJson(s) };
-    },
+    'init.cancel': (input) => ({ cancelled: runs.find(input?.runId).run.cancel() }),
+    'init.status': (input) => runs.status(input?.runId),
+    'init.report': ({ runId, format }) => report(runs.state(runs.find(runId)), format),
     'init.capability': async ({ targets }) => {
       const resolved = await resolve(targets);
       const limit = pLimit(8);
       return Promise.all(resolved.map((t) => limit(() => readCapability(t, deps.engine?.timeoutMs ?? 4000))));
     },
   };
+  return { handlers, dispose: () => runs.dispose() };
+}
 
-  return {
-    handlers,
-    async dispose() {
-      if (timer) clearTimeout(timer);
-      for (const h of runs.values()) {
-        h.run.cancel();
-        await h.run.close().catch(() => undefined);
-      }
-    },
+/** The run's rows as a file to keep: CSV or JSON. */
+function report(s: InitRunState, format: 'csv' | 'json') {
+  const base = `device-init-${s.runId}`;
+  return format === 'csv' ? { filename: `${base}.csv`, mime: 'text/csv', content: initCsv(s) } : { filename: `${base}.json`, mime: 'application/json', content: initJson(s) };
+}
+
+/** Rows are batched: a run over many devices changes rows several times a second; one init.progress per run at most every PROGRESS_MS. */
+class RowBatch {
+  private readonly dirty = new Map<string, Map<string, InitRow>>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly ctx: ServiceContext) {}
+
+  add(runId: string, row: InitRow): void {
+    let m = this.dirty.get(runId);
+    if (!m) this.dirty.set(runId, (m = new Map()));
+    m.set(row.key, row);
+    this.timer ??= setTimeout(() => this.flush(), PROGRESS_MS);
+  }
+
+  flush(): void {
+    this.timer = undefined;
+    for (const [runId, rows] of this.dirty) this.ctx.events.emit('init.progress', { runId, rows: [...rows.values()] });
+    this.dirty.clear();
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+}
+
+/** The runs of this session, the latest one first in line for status and cancel. */
+class InitRuns {
+  private readonly runs = new Map<string, Held>();
+  private latest: string | undefined;
+  private readonly batch: RowBatch;
+  private readonly log: Logger;
+  private readonly dir: string;
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly deps: InitDeps,
+  ) {
+    this.log = ctx.log.child('init');
+    this.dir = join(ctx.dataDir, 'init');
+    this.batch = new RowBatch(ctx);
+  }
+
+  refuseWhileRunning(): void {
+    if ([...this.runs.values()].some((h) => h.run.running)) throw new AppError('conflict', 'An init run is already going; cancel it or wait for it to end.');
+  }
+
+  find(runId?: string): Held {
+    const id = runId ?? this.latest;
+    const h = id ? this.runs.get(id) : undefined;
+    if (!h) throw new AppError('not-found', runId ? `No init run ${runId} in this session.` : 'No init run yet.');
+    return h;
+  }
+
+  status(runId?: string): InitRunState | null {
+    const id = runId ?? this.latest;
+    const h = id ? this.runs.get(id) : undefined;
+    return h ? this.state(h) : null;
+  }
+
+  state(h: Held): InitRunState {
+    return {
+      runId: h.run.runId,
+      startedAt: h.run.startedAt,
+      ...(h.run.finishedAt !== undefined ? { finishedAt: h.run.finishedAt } : {}),
+      running: h.run.running,
+      ...(h.emailMasked ? { emailMasked: h.emailMasked } : {}),
+      rows: h.run.snapshot(),
+    };
+  }
+
+  /** Opens the run (resuming an interrupted one over the same devices) and lets it go in the background. */
+  async start(targets: Resolved[], secrets: InitSecrets, emailMasked: string | undefined, concurrency?: number): Promise<{ runId: string; resumed: boolean }> {
+    const unfinished = findUnfinished(this.dir, targets.map((t) => t.key));
+    const run = await this.open(targets, secrets, unfinished?.path, concurrency);
+    const h: Held = { run, ...(emailMasked ? { emailMasked } : {}) };
+    this.runs.set(run.runId, h);
+    this.latest = run.runId;
+    this.log.info(unfinished ? 'resuming an interrupted init run' : 'init run started', { runId: run.runId, devices: targets.length });
+    void run
+      .run(secrets)
+      .then((rows) => this.finished(h, rows))
+      .catch((err: unknown) => this.log.error('init run crashed', { runId: run.runId, error: String(err) }));
+    return { runId: run.runId, resumed: !!unfinished };
+  }
+
+  async dispose(): Promise<void> {
+    this.batch.stop();
+    for (const h of this.runs.values()) {
+      h.run.cancel();
+      await h.run.close().catch(() => undefined);
+    }
+  }
+
+  private async open(targets: Resolved[], secrets: InitSecrets, resumePath: string | undefined, concurrency?: number): Promise<InitRun> {
+    const journalPath = resumePath ?? join(this.dir, `${new Date(this.ctx.clock.now()).toISOString().replace(/[:.]/g, '-')}-${targets.length}.jsonl`);
+    const lend = lendProvenPassword(this.ctx, targets, secrets);
+    // The run's id is known once it is open; rows only come once it runs.
+    let runId = '';
+    try {
+      const run = await InitRun.create({
+        ...this.deps.engine,
+        targets: targets.map((t) => initTarget(t.url, t.deviceId)),
+        journalPath,
+        gate: this.ctx.gate,
+        clock: this.ctx.clock,
+        concurrency: concurrency ?? INIT_DEFAULTS.concurrency,
+        onRow: (row) => (lend(row), this.batch.add(runId, row)),
+        onRequest: (key, method) => this.log.debug('init request', { device: key, method }),
+      });
+      runId = run.runId;
+      return run;
+    } catch (err) {
+      throw new AppError('unavailable', (err as Error).message);
+    }
+  }
+
+  private finished(h: Held, rows: InitRow[]): void {
+    const { runId } = h.run;
+    this.batch.flush();
+    const counts = rows.reduce<Record<string, number>>((a, r) => ((a[r.outcome ?? 'none'] = (a[r.outcome ?? 'none'] ?? 0) + 1), a), {});
+    if (h.run.journalError) this.log.error('init run stopped: journal write failed', { runId, error: h.run.journalError.message });
+    this.log.info('init run finished', { runId, counts });
+    this.ctx.events.emit('init.finished', this.state(h));
+    // Initialised devices now answer DHIP with Init 2: a scan puts that on their inventory rows.
+    if (rows.some((r) => r.outcome === 'initialised') && this.deps.devicesScan) {
+      void Promise.resolve(this.deps.devicesScan({ timeoutMs: 3000 }, { host: this.ctx.host.kind })).catch((err: unknown) =>
+        this.log.info('inventory refresh after init skipped', { error: String(err) }),
+      );
+    }
+  }
+}
+
+/** A device that ended initialised lends its proven password to the inventory's ONVIF reads (no guessing there). */
+function lendProvenPassword(ctx: ServiceContext, targets: Resolved[], secrets: InitSecrets) {
+  return (row: InitRow) => {
+    if (row.outcome !== 'initialised') return;
+    for (const xaddr of targets.find((t) => t.key === row.key)?.xaddrs ?? []) ctx.credentials.set(xaddr, { username: 'admin', password: secrets.password });
   };
 }
 

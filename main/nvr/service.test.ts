@@ -1,7 +1,7 @@
 // The nvr.* verbs against the simulated site (loopback 127.62.7.0/24 only).
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { calls } from '../../common/contract';
 import { SITE_CREDENTIALS } from '../../sim/identities';
 import { rpcOf } from '../../sim/nvr/rpc-addon';
@@ -72,9 +72,18 @@ describe('nvr service', () => {
     const f = await setupNvr(ctx, {});
     const before = rpcOf(site).stats().loginFailures;
     const wrong = 'Typed-wrong-pass-7';
-    const err = await Promise.resolve(f.handlers['nvr.signIn'](calls['nvr.signIn'].input.parse({ url: rpcOf(site).url, username: 'admin', password: wrong }), t)).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'refused', message: expect.stringMatching(/4 tries left before the NVR locks this account for 30 minutes/), params: { kind: 'wrong-password', remainLoginTimes: 4 } });
-    await new Promise((r) => setTimeout(r, 300)); // nothing in the background may try again
+    // From here the timers are the test's: whatever the failed sign-in leaves behind (a keep-alive, a retry, a
+    // request in flight with its timeout) is counted, however far off it is due, instead of hoped away by a sleep.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    try {
+      const err = await Promise.resolve(f.handlers['nvr.signIn'](calls['nvr.signIn'].input.parse({ url: rpcOf(site).url, username: 'admin', password: wrong }), t)).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'refused', message: expect.stringMatching(/4 tries left before the NVR locks this account for 30 minutes/), params: { kind: 'wrong-password', remainLoginTimes: 4 } });
+      // Nothing in the background may try again: once what is already queued has run, nothing is scheduled.
+      await new Promise((r) => setImmediate(r));
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
     expect(rpcOf(site).stats().loginFailures).toBe(before + 1);
     expect(await f.handlers['nvr.status']({ url: rpcOf(site).url }, t)).toMatchObject({ signedIn: false, failures: 1 });
     ctx.log.info('echo', { typed: wrong });

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { firmwareOf, type DevInitFirmware } from './firmware';
 import { CODES, outsideCall, type Device, type DevInitState, type DevInitStats, type Reply } from './methods';
@@ -56,57 +56,24 @@ interface Session {
 
 export async function startDevInitSim(o: DevInitSimOptions): Promise<DevInitSim> {
   if (!o.address.startsWith('127.')) throw new Error(`the simulated camera binds to loopback only, got ${o.address}`);
-  const now = o.clock ?? Date.now;
-  const firmware = firmwareOf(o.firmware);
-  const state: DevInitState = { initialised: firmware.initialised, agreed: false, ...(firmware.initialised ? { password: randomBytes(12).toString('base64') } : {}) };
-  const stats: DevInitStats = { requests: 0, accountCalls: 0, accountsTaken: 0, weakKeyAccounts: 0, sessionMisuse: 0, logins: 0, loginFailures: 0, calls: {} };
-  const device: Device = { firmware, state, stats, onAccount: (p) => o.onAccount?.(p) };
+  const device = freshDevice(o);
+  const { firmware, state, stats } = device;
   const log: LoggedRequest[] = [];
-  const login = loginService(device, `Login to ${o.serial}`, now);
-
-  const handle = (req: IncomingMessage, res: ServerResponse, raw: string) => {
-    const path = (req.url ?? '').split('?')[0]!;
-    log.push({ path, method: req.method ?? '', body: raw });
-    if (log.length > MAX_LOG) log.shift();
-    if (req.method !== 'POST' || !['/OutsideCmd', '/RPC2_Login', '/RPC2'].includes(path) || (path === '/OutsideCmd' && !firmware.outsideCmd)) {
-      res.writeHead(404, { 'Content-Type': 'text/plain' });
-      return void res.end('Not Found');
-    }
-    let body: Record<string, unknown> | undefined;
-    try {
-      const v: unknown = JSON.parse(raw);
-      body = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-    } catch {
-      body = undefined;
-    }
-    const id = body?.['id'] ?? null;
-    if (!body || typeof body['method'] !== 'string') return json(res, { error: { code: CODES.invalidRequest, message: 'Invalid request' }, id, result: false });
-    const method = body['method'];
-    const reply = path === '/OutsideCmd' ? outsideCall(device, method, { params: body['params'], session: 'session' in body }) : path === '/RPC2_Login' ? login.login(body) : login.call(body);
-    if (reply === 'drop') return void req.socket.destroy();
-    json(res, render(reply, id, body['session'] ?? 0));
-  };
-
+  const routes = routesOf(device, loginService(device, `Login to ${o.serial}`, o.clock ?? Date.now));
   const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => {
     stats.requests++;
     // A camera still booting (or nothing at that address): the connection is reset before anything is read.
     if (firmware.down) return void req.socket.destroy();
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) req.destroy();
-      else chunks.push(c);
-    });
-    req.on('end', () => {
-      if (size <= MAX_BODY) handle(req, res, Buffer.concat(chunks).toString('utf8'));
+    readCapped(req, (raw) => {
+      const path = (req.url ?? '').split('?')[0]!;
+      log.push({ path, method: req.method ?? '', body: raw });
+      if (log.length > MAX_LOG) log.shift();
+      const route = routes.get(path);
+      if (req.method !== 'POST' || !route || (path === '/OutsideCmd' && !firmware.outsideCmd)) return notFound(res);
+      answer(req, res, raw, route);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port ?? 0, o.address, () => (server.off('error', reject), resolve()));
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, o.port ?? 0, o.address);
 
   return {
     url: `http://${o.address}:${port}`,
@@ -124,6 +91,71 @@ export async function startDevInitSim(o: DevInitSimOptions): Promise<DevInitSim>
         server.closeAllConnections();
       }),
   };
+}
+
+/** A camera as it leaves the factory (or, with `firmware.initialised`, one that already has an unknown password). */
+function freshDevice(o: DevInitSimOptions): Device {
+  const firmware = firmwareOf(o.firmware);
+  const state: DevInitState = { initialised: firmware.initialised, agreed: false, ...(firmware.initialised ? { password: randomBytes(12).toString('base64') } : {}) };
+  const stats: DevInitStats = { requests: 0, accountCalls: 0, accountsTaken: 0, weakKeyAccounts: 0, sessionMisuse: 0, logins: 0, loginFailures: 0, calls: {} };
+  return { firmware, state, stats, onAccount: (p) => o.onAccount?.(p) };
+}
+
+type Route = (body: Record<string, unknown>, method: string) => Reply;
+
+/** The three POST paths, each its handler (`/OutsideCmd` answers only on firmware that has it). */
+function routesOf(d: Device, login: ReturnType<typeof loginService>): Map<string, Route> {
+  return new Map<string, Route>([
+    ['/OutsideCmd', (body, method) => outsideCall(d, method, { params: body['params'], session: 'session' in body })],
+    ['/RPC2_Login', (body) => login.login(body)],
+    ['/RPC2', (body) => login.call(body)],
+  ]);
+}
+
+/** One JSON-RPC request: a body that is no call object is an "Invalid request"; a `drop` reply resets the connection. */
+function answer(req: IncomingMessage, res: ServerResponse, raw: string, route: Route): void {
+  const body = parseObject(raw);
+  const id = body?.['id'] ?? null;
+  if (!body || typeof body['method'] !== 'string') return json(res, { error: { code: CODES.invalidRequest, message: 'Invalid request' }, id, result: false });
+  const reply = route(body, body['method']);
+  if (reply === 'drop') return void req.socket.destroy();
+  json(res, render(reply, id, body['session'] ?? 0));
+}
+
+function parseObject(raw: string): Record<string, unknown> | undefined {
+  try {
+    const v: unknown = JSON.parse(raw);
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The body, once whole; a body over MAX_BODY ends the request unanswered. */
+function readCapped(req: IncomingMessage, then: (raw: string) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on('data', (c: Buffer) => {
+    size += c.length;
+    if (size > MAX_BODY) req.destroy();
+    else chunks.push(c);
+  });
+  req.on('end', () => {
+    if (size <= MAX_BODY) then(Buffer.concat(chunks).toString('utf8'));
+  });
+}
+
+async function listen(server: Server, port: number, address: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, address, () => (server.off('error', reject), resolve()));
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+function notFound(res: ServerResponse): void {
+  res.writeHead(404, { 'Content-Type': 'text/plain' });
+  res.end('Not Found');
 }
 
 function json(res: ServerResponse, body: unknown): void {

@@ -112,6 +112,8 @@ interface Running {
   stopped: boolean;
 }
 
+type From = { address: string; port: number };
+
 /**
  * One shared hub on the group port (multicast and broadcast searches) and one
  * socket per device bound to its own address on the same port, so unicast
@@ -120,11 +122,36 @@ interface Running {
  */
 export async function startDhipResponders(devices: DiscoverableDevice[], opts: DhipResponderOptions = {}): Promise<DhipResponders> {
   const port = opts.port ?? DHIP_DEFAULT_PORT;
-  const maxDelay = opts.maxDelayMs ?? 500;
-  const running = new Map<string, Running>();
+  const answer = answerer(port, opts.maxDelayMs ?? 500);
   let searches = 0;
+  // Unicast search (sweep, add by IP): answered whether or not the device heeds multicast.
+  const running = await openDevices(devices, port, (r, requestId, from) => {
+    searches++;
+    answer(r, requestId, from);
+  });
+  const hubs = await openHubs(
+    port,
+    onceEach((requestId, from) => {
+      searches++;
+      for (const r of running.values()) if (r.device.multicast !== false) answer(r, requestId, from);
+    }),
+  );
+  return {
+    async stopDevice(address) {
+      const r = running.get(address);
+      if (r) stopOne(r);
+    },
+    async stop() {
+      for (const r of running.values()) stopOne(r);
+      for (const h of hubs) h.close();
+    },
+    searches: () => searches,
+  };
+}
 
-  const reply = (r: Running, requestId: number, to: { address: string; port: number }) => {
+/** One device's answer to one search, after a random delay (up to maxDelay), to the prober or the group as its firmware does. */
+function answerer(port: number, maxDelay: number) {
+  return (r: Running, requestId: number, to: From) => {
     if (r.stopped) return;
     const init = initOf(r.behaviour);
     const key = `${requestId}/${init}`;
@@ -141,29 +168,24 @@ export async function startDhipResponders(devices: DiscoverableDevice[], opts: D
     }, Math.random() * maxDelay);
     r.timers.add(t);
   };
+}
 
+/** A socket per answering device on its own address; a device that cannot bind stops the whole start. */
+async function openDevices(devices: DiscoverableDevice[], port: number, onSearch: (r: Running, requestId: number, from: From) => void): Promise<Map<string, Running>> {
+  const running = new Map<string, Running>();
   try {
     for (const device of devices) {
       if (device.dhip === false) continue;
       if (!device.address.startsWith('127.')) throw new Error(`sim discovery binds to loopback only, got ${device.address}`);
       const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true });
-      await new Promise<void>((resolve, reject) => {
-        socket.once('error', reject);
-        socket.bind(port, device.address, () => {
-          socket.off('error', reject);
-          resolve();
-        });
-      });
+      await bind(socket, port, device.address);
       socket.on('error', () => undefined);
       socket.setMulticastInterface('127.0.0.1');
       socket.setMulticastTTL(1);
       const r: Running = { device, behaviour: device.dhip ?? {}, socket, answer: new Map(), timers: new Set(), stopped: false };
-      // Unicast search (sweep, add by IP): answered whether or not the device heeds multicast.
       socket.on('message', (msg, rinfo) => {
         const id = readSearch(msg);
-        if (id === undefined) return;
-        searches++;
-        reply(r, id, rinfo);
+        if (id !== undefined) onSearch(r, id, rinfo);
       });
       running.set(device.address, r);
     }
@@ -171,10 +193,13 @@ export async function startDhipResponders(devices: DiscoverableDevice[], opts: D
     for (const r of running.values()) r.socket.close();
     throw e;
   }
+  return running;
+}
 
-  // Multicast and broadcast copies of one search arrive together: answer each search once.
+/** Multicast and broadcast copies of one search arrive together: each search (sender and request id) passes once. */
+function onceEach(onSearch: (requestId: number, from: From) => void) {
   const recent = new Map<string, number>();
-  const onSearch = (msg: Buffer, rinfo: dgram.RemoteInfo) => {
+  return (msg: Buffer, rinfo: dgram.RemoteInfo) => {
     const id = readSearch(msg);
     if (id === undefined) return;
     const key = `${rinfo.address}:${rinfo.port}#${id}`;
@@ -182,57 +207,58 @@ export async function startDhipResponders(devices: DiscoverableDevice[], opts: D
     if ((recent.get(key) ?? 0) > now - 300) return;
     if (recent.size > 1000) recent.clear();
     recent.set(key, now);
-    searches++;
-    for (const r of running.values()) if (r.device.multicast !== false) reply(r, id, rinfo);
+    onSearch(id, rinfo);
   };
-  const openHub = async (bindTo?: string) => {
-    const hub = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: 4 * 1024 * 1024 });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        hub.once('error', reject);
-        hub.bind(port, bindTo, () => {
-          hub.off('error', reject);
-          resolve();
-        });
-      });
-    } catch (e) {
-      hub.close();
-      throw e;
-    }
-    hub.on('error', () => undefined);
-    hub.on('message', onSearch);
-    return hub;
-  };
-  // The group and the loopback broadcast on their own addresses (Linux allows it): a wildcard hub
-  // would also take every unicast search to an empty 127.x address, which should get "port
-  // unreachable" as on a real LAN. Elsewhere one wildcard hub.
+}
+
+/**
+ * The group and the loopback broadcast on their own addresses (Linux allows it): a wildcard hub
+ * would also take every unicast search to an empty 127.x address, which should get "port
+ * unreachable" as on a real LAN. Elsewhere one wildcard hub.
+ */
+async function openHubs(port: number, onMessage: (msg: Buffer, rinfo: dgram.RemoteInfo) => void): Promise<dgram.Socket[]> {
   let hubs: dgram.Socket[];
   try {
-    hubs = [await openHub(GROUP)];
-    hubs.push(await openHub('127.255.255.255').catch((e: unknown) => {
-      hubs[0]!.close();
-      throw e;
-    }));
+    hubs = [await openHub(port, onMessage, GROUP)];
+    hubs.push(
+      await openHub(port, onMessage, '127.255.255.255').catch((e: unknown) => {
+        hubs[0]!.close();
+        throw e;
+      }),
+    );
   } catch {
-    hubs = [await openHub()];
+    hubs = [await openHub(port, onMessage)];
   }
   hubs[0]!.addMembership(GROUP, '127.0.0.1');
+  return hubs;
+}
 
-  const stopOne = (r: Running) => {
-    if (r.stopped) return;
-    r.stopped = true;
-    for (const t of r.timers) clearTimeout(t);
-    r.socket.close();
-  };
-  return {
-    async stopDevice(address) {
-      const r = running.get(address);
-      if (r) stopOne(r);
-    },
-    async stop() {
-      for (const r of running.values()) stopOne(r);
-      for (const h of hubs) h.close();
-    },
-    searches: () => searches,
-  };
+async function openHub(port: number, onMessage: (msg: Buffer, rinfo: dgram.RemoteInfo) => void, bindTo?: string): Promise<dgram.Socket> {
+  const hub = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: 4 * 1024 * 1024 });
+  try {
+    await bind(hub, port, bindTo);
+  } catch (e) {
+    hub.close();
+    throw e;
+  }
+  hub.on('error', () => undefined);
+  hub.on('message', onMessage);
+  return hub;
+}
+
+function bind(socket: dgram.Socket, port: number, address?: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(port, address, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function stopOne(r: Running): void {
+  if (r.stopped) return;
+  r.stopped = true;
+  for (const t of r.timers) clearTimeout(t);
+  r.socket.close();
 }

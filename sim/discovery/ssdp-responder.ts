@@ -69,78 +69,13 @@ export interface SsdpResponders {
 
 /** Dahua-style SSDP: answers M-SEARCH ssdp:all / upnp:rootdevice from the device's own address and serves its description there. */
 export async function startSsdpResponders(devices: DiscoverableDevice[], opts: SsdpResponderOptions = {}): Promise<SsdpResponders> {
-  const port = opts.port ?? 1900;
-  const httpPort = opts.httpPort ?? 49152;
   const maxDelay = opts.maxDelayMs ?? 500;
-  const running = new Map<string, Running>();
-
-  const closeServer = (s: http.Server) => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); });
-  try {
-    for (const device of devices) {
-      if (!device.address.startsWith('127.')) throw new Error(`sim discovery binds to loopback only, got ${device.address}`);
-      let body = '';
-      const server = http.createServer((req, res) => {
-        if (req.url !== DESCRIPTION_PATH) {
-          res.writeHead(404).end();
-          return;
-        }
-        res.writeHead(200, { 'content-type': 'text/xml; charset="utf-8"', 'content-length': Buffer.byteLength(body) }).end(body);
-      });
-      const listen = (port: number) =>
-        new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen(port, device.address, () => {
-            server.off('error', reject);
-            resolve();
-          });
-        });
-      // 49152 is what Dahua uses, but a leftover socket on the same address must
-      // not fail the whole site: LOCATION carries whatever port we got.
-      await listen(httpPort).catch((e: NodeJS.ErrnoException) => (e.code === 'EADDRINUSE' ? listen(0) : Promise.reject(e)));
-      const boundPort = (server.address() as { port: number }).port;
-      body = descriptionXml(device, boundPort);
-      const socket = dgram.createSocket({ type: 'udp4' });
-      await new Promise<void>((resolve) => socket.bind(0, device.address, () => resolve()));
-      socket.on('error', () => undefined);
-      running.set(device.address, { device, socket, server, httpPort: boundPort, timers: new Set(), stopped: false });
-    }
-  } catch (e) {
-    for (const r of running.values()) {
-      r.socket.close();
-      await closeServer(r.server);
-    }
-    throw e;
-  }
-
+  const running = await openDevices(devices, opts.httpPort ?? 49152);
   const hub = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: 1024 * 1024 });
-  await new Promise<void>((resolve) => hub.bind(port, () => resolve()));
+  await new Promise<void>((resolve) => hub.bind(opts.port ?? 1900, () => resolve()));
   hub.on('error', () => undefined);
   hub.addMembership(GROUP, '127.0.0.1');
-  hub.on('message', (msg, rinfo) => {
-    const text = msg.toString('utf8');
-    if (!text.startsWith('M-SEARCH ')) return;
-    const st = /^ST:\s*(.+)$/im.exec(text)?.[1]?.trim();
-    if (st !== 'ssdp:all' && st !== 'upnp:rootdevice') return;
-    // UPnP: wait a random time up to MX seconds (capped by this site's delay).
-    const mx = Number(/^MX:\s*(\d+)/im.exec(text)?.[1] ?? 1);
-    const delay = Math.min(maxDelay, Math.max(0, mx) * 1000);
-    for (const r of running.values()) {
-      if (r.stopped || r.device.multicast === false) continue;
-      const t = setTimeout(() => {
-        r.timers.delete(t);
-        if (!r.stopped) r.socket.send(Buffer.from(answer(r.device, st, r.httpPort)), rinfo.port, rinfo.address);
-      }, Math.random() * delay);
-      r.timers.add(t);
-    }
-  });
-
-  const stopOne = async (r: Running) => {
-    if (r.stopped) return;
-    r.stopped = true;
-    for (const t of r.timers) clearTimeout(t);
-    r.socket.close();
-    await closeServer(r.server);
-  };
+  hub.on('message', (msg, rinfo) => answerSearch(running.values(), msg.toString('utf8'), rinfo, maxDelay));
   return {
     async stopDevice(address) {
       const r = running.get(address);
@@ -151,4 +86,86 @@ export async function startSsdpResponders(devices: DiscoverableDevice[], opts: S
       hub.close();
     },
   };
+}
+
+/** Each device's description server and answering socket; one that fails stops the whole start. */
+async function openDevices(devices: DiscoverableDevice[], httpPort: number): Promise<Map<string, Running>> {
+  const running = new Map<string, Running>();
+  try {
+    for (const device of devices) {
+      if (!device.address.startsWith('127.')) throw new Error(`sim discovery binds to loopback only, got ${device.address}`);
+      const { server, port } = await serveDescription(device, httpPort);
+      const socket = dgram.createSocket({ type: 'udp4' });
+      await new Promise<void>((resolve) => socket.bind(0, device.address, () => resolve()));
+      socket.on('error', () => undefined);
+      running.set(device.address, { device, socket, server, httpPort: port, timers: new Set(), stopped: false });
+    }
+  } catch (e) {
+    for (const r of running.values()) {
+      r.socket.close();
+      await closeServer(r.server);
+    }
+    throw e;
+  }
+  return running;
+}
+
+/**
+ * The device's UPnP description on its own address. 49152 is what Dahua uses, but a leftover
+ * socket on the same address must not fail the whole site: LOCATION carries whatever port we got.
+ */
+async function serveDescription(device: DiscoverableDevice, httpPort: number): Promise<{ server: http.Server; port: number }> {
+  let body = '';
+  const server = http.createServer((req, res) => {
+    if (req.url !== DESCRIPTION_PATH) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/xml; charset="utf-8"', 'content-length': Buffer.byteLength(body) }).end(body);
+  });
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, device.address, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  await listen(httpPort).catch((e: NodeJS.ErrnoException) => (e.code === 'EADDRINUSE' ? listen(0) : Promise.reject(e)));
+  const port = (server.address() as { port: number }).port;
+  body = descriptionXml(device, port);
+  return { server, port };
+}
+
+/** An M-SEARCH for everything or root devices: each device that heeds multicast answers after a random wait. */
+function answerSearch(running: Iterable<Running>, text: string, rinfo: dgram.RemoteInfo, maxDelay: number): void {
+  if (!text.startsWith('M-SEARCH ')) return;
+  const st = /^ST:\s*(.+)$/im.exec(text)?.[1]?.trim();
+  if (st !== 'ssdp:all' && st !== 'upnp:rootdevice') return;
+  // UPnP: wait a random time up to MX seconds (capped by this site's delay).
+  const mx = Number(/^MX:\s*(\d+)/im.exec(text)?.[1] ?? 1);
+  const delay = Math.min(maxDelay, Math.max(0, mx) * 1000);
+  for (const r of running) {
+    if (r.stopped || r.device.multicast === false) continue;
+    const t = setTimeout(() => {
+      r.timers.delete(t);
+      if (!r.stopped) r.socket.send(Buffer.from(answer(r.device, st, r.httpPort)), rinfo.port, rinfo.address);
+    }, Math.random() * delay);
+    r.timers.add(t);
+  }
+}
+
+async function stopOne(r: Running): Promise<void> {
+  if (r.stopped) return;
+  r.stopped = true;
+  for (const t of r.timers) clearTimeout(t);
+  r.socket.close();
+  await closeServer(r.server);
+}
+
+function closeServer(s: http.Server): Promise<void> {
+  return new Promise<void>((r) => {
+    s.closeAllConnections();
+    s.close(() => r());
+  });
 }

@@ -121,6 +121,13 @@ export interface WsdResponders {
   lastAnswerDelayMs(): number;
 }
 
+/** What the bench reads: probes heard, and when the last one came and the last answer left. */
+interface Counters {
+  probes: number;
+  lastProbeAt: number;
+  lastSentAt: number;
+}
+
 /**
  * One shared multicast listener (1,000 sockets each joined to the group would
  * multiply every probe a thousandfold in the kernel) and one unicast socket per
@@ -130,64 +137,10 @@ export async function startWsdResponders(devices: DiscoverableDevice[], opts: Ws
   const port = opts.port ?? 3702;
   const maxDelay = opts.maxDelayMs ?? 500;
   const running = new Map<string, Running>();
-  let probes = 0;
-  let lastProbeAt = 0;
-  let lastSentAt = 0;
-
-  for (const device of devices) {
-    if (!device.address.startsWith('127.')) throw new Error(`sim discovery binds to loopback only, got ${device.address}`);
-    const socket = dgram.createSocket({ type: 'udp4' });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(0, device.address, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
-    socket.on('error', () => undefined);
-    socket.setMulticastInterface('127.0.0.1');
-    socket.setMulticastTTL(1);
-    running.set(device.address, { device, socket, timers: new Set(), stopped: false });
-  }
-
-  // The hub hears every device's Hello too (multicast loops back): with 1,000
-  // devices booting at once the default buffer would be full when the probe comes.
-  const hub = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: 4 * 1024 * 1024 });
-  await new Promise<void>((resolve, reject) => {
-    hub.once('error', reject);
-    hub.bind(port, () => {
-      hub.off('error', reject);
-      resolve();
-    });
-  });
-  hub.on('error', () => undefined);
-  hub.addMembership(GROUP, '127.0.0.1');
-  // SOAP-over-UDP: a retransmitted Probe carries the same MessageID and is answered once.
-  const answered = new Set<string>();
-  hub.on('message', (msg, rinfo) => {
-    const probe = readProbe(msg.toString('utf8'));
-    if (!probe?.wanted) return;
-    if (answered.has(probe.messageId)) return;
-    if (answered.size > 1000) answered.clear();
-    answered.add(probe.messageId);
-    probes++;
-    lastProbeAt = performance.now();
-    for (const r of running.values()) {
-      if (r.stopped || r.device.multicast === false) continue;
-      const t = setTimeout(() => {
-        r.timers.delete(t);
-        if (r.stopped) return;
-        const buf = Buffer.from(probeMatchXml(r.device, probe.messageId));
-        r.socket.send(buf, rinfo.port, rinfo.address);
-        lastSentAt = performance.now();
-      }, Math.random() * maxDelay);
-      r.timers.add(t);
-    }
-  });
-
-  const send = (r: Running, xml: string) =>
-    new Promise<void>((resolve) => r.socket.send(Buffer.from(xml), port, GROUP, () => resolve()));
-
+  for (const device of devices) running.set(device.address, await openDevice(device));
+  const counters: Counters = { probes: 0, lastProbeAt: 0, lastSentAt: 0 };
+  const hub = await openHub(port, (probe, rinfo) => answerProbe(running.values(), probe, rinfo, counters, maxDelay));
+  const send = (r: Running, xml: string) => new Promise<void>((resolve) => r.socket.send(Buffer.from(xml), port, GROUP, () => resolve()));
   // Hello on joining the network, as devices do at boot.
   for (const r of running.values()) if (r.device.multicast !== false) await send(r, helloXml(r.device));
 
@@ -198,7 +151,6 @@ export async function startWsdResponders(devices: DiscoverableDevice[], opts: Ws
     if (r.device.multicast !== false) await send(r, byeXml(r.device));
     r.socket.close();
   };
-
   return {
     async stopDevice(address) {
       const r = running.get(address);
@@ -208,7 +160,70 @@ export async function startWsdResponders(devices: DiscoverableDevice[], opts: Ws
       await Promise.all([...running.values()].map(stopOne));
       hub.close();
     },
-    probes: () => probes,
-    lastAnswerDelayMs: () => Math.max(0, lastSentAt - lastProbeAt),
+    probes: () => counters.probes,
+    lastAnswerDelayMs: () => Math.max(0, counters.lastSentAt - counters.lastProbeAt),
   };
+}
+
+async function openDevice(device: DiscoverableDevice): Promise<Running> {
+  if (!device.address.startsWith('127.')) throw new Error(`sim discovery binds to loopback only, got ${device.address}`);
+  const socket = dgram.createSocket({ type: 'udp4' });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(0, device.address, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+  socket.on('error', () => undefined);
+  socket.setMulticastInterface('127.0.0.1');
+  socket.setMulticastTTL(1);
+  return { device, socket, timers: new Set(), stopped: false };
+}
+
+type Probe = NonNullable<ReturnType<typeof readProbe>>;
+
+/**
+ * The multicast listener: each wanted Probe once. SOAP-over-UDP: a retransmitted Probe carries the same MessageID.
+ * The hub hears every device's Hello too (multicast loops back): with 1,000 devices booting at once the default
+ * buffer would be full when the probe comes.
+ */
+async function openHub(port: number, onProbe: (probe: Probe, rinfo: dgram.RemoteInfo) => void): Promise<dgram.Socket> {
+  const hub = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: 4 * 1024 * 1024 });
+  await new Promise<void>((resolve, reject) => {
+    hub.once('error', reject);
+    hub.bind(port, () => {
+      hub.off('error', reject);
+      resolve();
+    });
+  });
+  hub.on('error', () => undefined);
+  hub.addMembership(GROUP, '127.0.0.1');
+  const answered = new Set<string>();
+  hub.on('message', (msg, rinfo) => {
+    const probe = readProbe(msg.toString('utf8'));
+    if (!probe?.wanted) return;
+    if (answered.has(probe.messageId)) return;
+    if (answered.size > 1000) answered.clear();
+    answered.add(probe.messageId);
+    onProbe(probe, rinfo);
+  });
+  return hub;
+}
+
+/** Every device that heeds multicast answers from its own address after a random 0–maxDelay ms. */
+function answerProbe(running: Iterable<Running>, probe: Probe, rinfo: dgram.RemoteInfo, counters: Counters, maxDelay: number): void {
+  counters.probes++;
+  counters.lastProbeAt = performance.now();
+  for (const r of running) {
+    if (r.stopped || r.device.multicast === false) continue;
+    const t = setTimeout(() => {
+      r.timers.delete(t);
+      if (r.stopped) return;
+      const buf = Buffer.from(probeMatchXml(r.device, probe.messageId));
+      r.socket.send(buf, rinfo.port, rinfo.address);
+      counters.lastSentAt = performance.now();
+    }, Math.random() * maxDelay);
+    r.timers.add(t);
+  }
 }

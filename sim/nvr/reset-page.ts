@@ -61,168 +61,10 @@ function nvrRuleError(pw: string): string | undefined {
 
 export async function startNvrReset(opts: NvrResetOptions): Promise<NvrResetSim> {
   if (!opts.address.startsWith('127.')) throw new Error(`the NVR reset page binds to loopback only, got ${opts.address}`);
-  const base = opts.clock ?? Date.now;
-  let offset = 0;
-  const now = () => base() + offset;
-  const requests = new Map<string, ResetRequest>();
-  const replies: Reply[] = [];
-  let stage: Stage = 'login';
-  let current: ResetRequest | undefined;
-  let wrong = 0;
-  let lockedUntil: number | undefined;
-  let syncChoice: 'save' | 'cancel' | undefined;
-  let message = '';
-
-  const issueQr = (email: string) => {
-    const nonce = newNonce();
-    const qrText = makeQrText(opts.nvr.identity.serialNumber, nonce, email);
-    current = { qrText, serial: opts.nvr.identity.serialNumber, nonce, email, issuedAt: now(), codes: [] };
-    requests.set(qrText, current);
-  };
-
-  const page = async (): Promise<string> => {
-    const err = message ? `<p class="msg" role="alert">${esc(message)}</p>` : '';
-    message = '';
-    const form = (action: string, inner: string) => `<form method="post" action="${action}">${inner}</form>`;
-    // Every screen past the login offers a way back to the start, as the NVR's own Cancel does.
-    const startOver = form('/start-over', '<button type="submit" class="secondary">Start over</button>');
-    switch (stage) {
-      case 'login':
-        return screen('Login', `<p>User name: admin</p><label>Password <input type="password" name="pw" disabled></label>
-          ${form('/forgot', '<button type="submit">Forgot Password</button>')}`);
-      case 'email':
-        return screen('Reset Password', `${err}<p>Enter the email address you registered on this device.</p>
-          ${form('/email', '<label>Email address <input name="email" type="text" autocomplete="off"></label> <button type="submit">Next</button>')}${startOver}`);
-      case 'qr': {
-        const img = await QRCode.toDataURL(current!.qrText, { errorCorrectionLevel: 'M', margin: 4, scale: 6 });
-        return screen('Reset Password', `${err}<p>Scan the QR code with a phone app and email the text to support_gpwd@htmicrochip.com (no subject). A security code will be sent to the registered email within 24 hours.</p>
-          <img id="reset-qr" alt="Reset QR code" src="${img}">
-          ${form('/next', '<button type="submit">Next</button>')}${startOver}`);
-      }
-      case 'code':
-        return screen('Reset Password', `${err}<p>Enter the security code from the email.</p>
-          ${form('/code', '<label>Security code <input name="code" type="text" autocomplete="off"></label> <button type="submit">Next</button>')}
-          ${form('/back', '<button type="submit">Back</button>')}${startOver}`);
-      case 'password':
-        return screen('Reset Password', `${err}<p>8 to 32 characters, letters and numbers recommended; do not use ' " ; : &amp;</p>
-          ${form('/password', `<label>New Password <input name="password" type="password"></label>
-            <label>Confirm Password <input name="confirm" type="password"></label> <button type="submit">Save</button>`)}${startOver}`);
-      case 'sync':
-        return screen('Prompt', `<p>Sync the new password to remotely connected devices via the default protocol?</p>
-          ${form('/sync', '<button type="submit" name="choice" value="save">Save</button> <button type="submit" name="choice" value="cancel">Cancel</button>')}`);
-      case 'done':
-        return screen('Login', `<p role="status">Password reset. ${syncChoice === 'save' ? 'The new password was synced to remote devices added by the NVR’s own protocol.' : 'No devices were synced.'} Log in with the new password.</p>
-          ${form('/start-over', '<button type="submit">Start over</button>')}`);
-    }
-  };
-
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://nvr');
-    if (req.method === 'GET' && url.pathname === '/') return send(res, 200, 'text/html; charset=utf-8', await page());
-    if (req.method === 'GET' && (url.pathname === '/mailbox/inbox' || url.pathname === '/mailbox/')) {
-      // A browser (Accept: text/html) gets the readable mailbox; scripts and tests keep the JSON.
-      const wantsHtml = url.pathname === '/mailbox/' || /text\/html/.test(req.headers.accept ?? '');
-      return wantsHtml ? send(res, 200, 'text/html; charset=utf-8', mailboxPage(replies)) : send(res, 200, 'application/json', JSON.stringify(replies));
-    }
-    if (req.method !== 'POST') return send(res, 404, 'text/plain', 'not found');
-    const raw = await readBody(req);
-    if (url.pathname === '/mailbox/messages') {
-      let mail: IncomingMail;
-      try {
-        mail = JSON.parse(raw) as IncomingMail;
-      } catch {
-        return send(res, 400, 'text/plain', 'not JSON');
-      }
-      return send(res, 200, 'application/json', JSON.stringify(mailbox.send(mail)));
-    }
-    const form = new URLSearchParams(raw);
-    act(url.pathname, form);
-    res.writeHead(303, { location: '/' }).end();
-  };
-
-  const act = (path: string, form: URLSearchParams) => {
-    if (path === '/start-over' && stage !== 'sync') {
-      // Back to the login screen: a new reset can begin (a QR already issued stays valid with support, as on a real NVR).
-      stage = 'login';
-      syncChoice = undefined;
-      message = '';
-    } else if (path === '/forgot' && stage === 'login') stage = 'email';
-    else if (path === '/email' && stage === 'email') {
-      const email = (form.get('email') ?? '').trim();
-      if (email.toLowerCase() !== opts.registeredEmail.toLowerCase()) message = 'The email address does not match the one registered on this device.';
-      else {
-        issueQr(email);
-        stage = 'qr';
-      }
-    } else if (path === '/next' && stage === 'qr') stage = 'code';
-    else if (path === '/back' && stage === 'code') stage = 'email';
-    else if (path === '/code' && stage === 'code') {
-      const t = now();
-      if (lockedUntil !== undefined && t < lockedUntil) {
-        message = `Too many wrong codes. Try again in ${Math.ceil((lockedUntil - t) / 60_000)} min.`;
-        return;
-      }
-      lockedUntil = undefined;
-      const typed = (form.get('code') ?? '').replace(/[\s-]/g, '').toUpperCase();
-      const match = current?.codes.find((c) => c.code === typed);
-      if (match && t - match.issuedAt >= DAY) {
-        message = 'The security code has expired. Go back and generate a new QR code.';
-        return;
-      }
-      if (!match) {
-        wrong++;
-        if (wrong >= LOCK_AFTER) {
-          lockedUntil = t + LOCK_MS;
-          wrong = 0;
-          message = 'Too many wrong codes. Code entry is locked for 5 minutes.';
-        } else message = `Wrong security code. ${LOCK_AFTER - wrong} attempts left.`;
-        return;
-      }
-      wrong = 0;
-      stage = 'password';
-    } else if (path === '/password' && stage === 'password') {
-      const pw = form.get('password') ?? '';
-      const problem = pw !== (form.get('confirm') ?? '') ? 'The passwords do not match.' : nvrRuleError(pw);
-      if (problem) message = problem;
-      else {
-        opts.nvr.users.setPassword(opts.username ?? 'admin', pw);
-        // The QR and its codes are spent once the password changed.
-        if (current) requests.delete(current.qrText);
-        current = undefined;
-        stage = 'sync';
-      }
-    } else if (path === '/sync' && stage === 'sync') {
-      syncChoice = form.get('choice') === 'save' ? 'save' : 'cancel';
-      stage = 'done';
-    } else message = 'That button does nothing on this screen.';
-  };
-
-  const mailbox: SimMailbox = {
-    url: '',
-    async deliver(mailtoUrl) {
-      let mail;
-      try {
-        mail = parseMailto(mailtoUrl);
-      } catch {
-        return this.send({ to: '', body: '' });
-      }
-      if (mail.extraHeaders.length) {
-        const reply: Reply = { at: now(), from: 'support_gpwd@htmicrochip.com', to: '(sender)', accepted: false, text: `Your request could not be processed: the message carries extra headers (${mail.extraHeaders.join(', ')}).` };
-        replies.push(reply);
-        return reply;
-      }
-      return this.send(mail);
-    },
-    send(mail) {
-      const reply = answer(mail, requests, now());
-      replies.push(reply);
-      return reply;
-    },
-    inbox: () => [...replies],
-  };
-
+  const nvr = new ResetNvr(opts);
+  const mailbox = mailboxOf(nvr);
   const server: Server = createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => send(res, 500, 'text/plain', String(e)));
+    handle(nvr, mailbox, req, res).catch((e: unknown) => send(res, 500, 'text/plain', String(e)));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -235,13 +77,221 @@ export async function startNvrReset(opts: NvrResetOptions): Promise<NvrResetSim>
   return {
     url,
     mailbox,
-    state: () => ({ stage, wrongEntries: wrong, lockedUntil, syncChoice, qrText: current?.qrText }),
-    advance: (ms) => void (offset += ms),
-    now,
+    state: () => ({ stage: nvr.stage, wrongEntries: nvr.wrong, lockedUntil: nvr.lockedUntil, syncChoice: nvr.syncChoice, qrText: nvr.current?.qrText }),
+    advance: (ms) => nvr.advance(ms),
+    now: () => nvr.now(),
     stop: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());
     }),
+  };
+}
+
+/** What the NVR's reset screens hold between button presses, and support's side of the QR codes it issued. */
+class ResetNvr {
+  stage: Stage = 'login';
+  current: ResetRequest | undefined;
+  wrong = 0;
+  lockedUntil: number | undefined;
+  syncChoice: 'save' | 'cancel' | undefined;
+  /** Shown once, on the next screen. */
+  message = '';
+  readonly requests = new Map<string, ResetRequest>();
+  readonly replies: Reply[] = [];
+  private offset = 0;
+
+  constructor(readonly opts: NvrResetOptions) {}
+
+  now(): number {
+    return (this.opts.clock ?? Date.now)() + this.offset;
+  }
+
+  advance(ms: number): void {
+    this.offset += ms;
+  }
+
+  issueQr(email: string): void {
+    const serial = this.opts.nvr.identity.serialNumber;
+    const nonce = newNonce();
+    const qrText = makeQrText(serial, nonce, email);
+    this.current = { qrText, serial, nonce, email, issuedAt: this.now(), codes: [] };
+    this.requests.set(qrText, this.current);
+  }
+}
+
+/** The screens a browser reads, the buttons it presses (a form post, then back to the screen), and the mailbox's own API. */
+async function handle(nvr: ResetNvr, mailbox: SimMailbox, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://nvr');
+  if (req.method === 'GET' && url.pathname === '/') return send(res, 200, 'text/html; charset=utf-8', await page(nvr));
+  if (req.method === 'GET' && (url.pathname === '/mailbox/inbox' || url.pathname === '/mailbox/')) {
+    // A browser (Accept: text/html) gets the readable mailbox; scripts and tests keep the JSON.
+    const wantsHtml = url.pathname === '/mailbox/' || /text\/html/.test(req.headers.accept ?? '');
+    return wantsHtml ? send(res, 200, 'text/html; charset=utf-8', mailboxPage(nvr.replies)) : send(res, 200, 'application/json', JSON.stringify(nvr.replies));
+  }
+  if (req.method !== 'POST') return send(res, 404, 'text/plain', 'not found');
+  const raw = await readBody(req);
+  if (url.pathname === '/mailbox/messages') {
+    let mail: IncomingMail;
+    try {
+      mail = JSON.parse(raw) as IncomingMail;
+    } catch {
+      return send(res, 400, 'text/plain', 'not JSON');
+    }
+    return send(res, 200, 'application/json', JSON.stringify(mailbox.send(mail)));
+  }
+  press(nvr, url.pathname, new URLSearchParams(raw));
+  res.writeHead(303, { location: '/' }).end();
+}
+
+const postForm = (action: string, inner: string) => `<form method="post" action="${action}">${inner}</form>`;
+// Every screen past the login offers a way back to the start, as the NVR's own Cancel does.
+const START_OVER = postForm('/start-over', '<button type="submit" class="secondary">Start over</button>');
+
+/** One screen per stage; `err` is the last button's complaint, shown once. */
+const SCREENS: Record<Stage, (nvr: ResetNvr, err: string) => string | Promise<string>> = {
+  login: () =>
+    screen('Login', `<p>User name: admin</p><label>Password <input type="password" name="pw" disabled></label>
+          ${postForm('/forgot', '<button type="submit">Forgot Password</button>')}`),
+  email: (_nvr, err) =>
+    screen('Reset Password', `${err}<p>Enter the email address you registered on this device.</p>
+          ${postForm('/email', '<label>Email address <input name="email" type="text" autocomplete="off"></label> <button type="submit">Next</button>')}${START_OVER}`),
+  qr: async (nvr, err) => {
+    const img = await QRCode.toDataURL(nvr.current!.qrText, { errorCorrectionLevel: 'M', margin: 4, scale: 6 });
+    return screen('Reset Password', `${err}<p>Scan the QR code with a phone app and email the text to support_gpwd@htmicrochip.com (no subject). A security code will be sent to the registered email within 24 hours.</p>
+          <img id="reset-qr" alt="Reset QR code" src="${img}">
+          ${postForm('/next', '<button type="submit">Next</button>')}${START_OVER}`);
+  },
+  code: (_nvr, err) =>
+    screen('Reset Password', `${err}<p>Enter the security code from the email.</p>
+          ${postForm('/code', '<label>Security code <input name="code" type="text" autocomplete="off"></label> <button type="submit">Next</button>')}
+          ${postForm('/back', '<button type="submit">Back</button>')}${START_OVER}`),
+  password: (_nvr, err) =>
+    screen('Reset Password', `${err}<p>8 to 32 characters, letters and numbers recommended; do not use ' " ; : &amp;</p>
+          ${postForm('/password', `<label>New Password <input name="password" type="password"></label>
+            <label>Confirm Password <input name="confirm" type="password"></label> <button type="submit">Save</button>`)}${START_OVER}`),
+  sync: () =>
+    screen('Prompt', `<p>Sync the new password to remotely connected devices via the default protocol?</p>
+          ${postForm('/sync', '<button type="submit" name="choice" value="save">Save</button> <button type="submit" name="choice" value="cancel">Cancel</button>')}`),
+  done: (nvr) =>
+    screen('Login', `<p role="status">Password reset. ${nvr.syncChoice === 'save' ? 'The new password was synced to remote devices added by the NVR’s own protocol.' : 'No devices were synced.'} Log in with the new password.</p>
+          ${postForm('/start-over', '<button type="submit">Start over</button>')}`),
+};
+
+function page(nvr: ResetNvr): string | Promise<string> {
+  const err = nvr.message ? `<p class="msg" role="alert">${esc(nvr.message)}</p>` : '';
+  nvr.message = '';
+  return SCREENS[nvr.stage](nvr, err);
+}
+
+type Button = { on: readonly Stage[]; press(nvr: ResetNvr, form: URLSearchParams): void };
+
+/** Each button by the path its form posts to, and the screens it is on; any other press does nothing. */
+const BUTTONS = new Map<string, Button>([
+  ['/start-over', { on: ['login', 'email', 'qr', 'code', 'password', 'done'], press: startOver }],
+  ['/forgot', { on: ['login'], press: (n) => void (n.stage = 'email') }],
+  ['/email', { on: ['email'], press: enterEmail }],
+  ['/next', { on: ['qr'], press: (n) => void (n.stage = 'code') }],
+  ['/back', { on: ['code'], press: (n) => void (n.stage = 'email') }],
+  ['/code', { on: ['code'], press: enterCode }],
+  ['/password', { on: ['password'], press: enterPassword }],
+  ['/sync', { on: ['sync'], press: answerSync }],
+]);
+
+function press(nvr: ResetNvr, path: string, form: URLSearchParams): void {
+  const button = BUTTONS.get(path);
+  if (button?.on.includes(nvr.stage)) button.press(nvr, form);
+  else nvr.message = 'That button does nothing on this screen.';
+}
+
+/** Back to the login screen: a new reset can begin (a QR already issued stays valid with support, as on a real NVR). */
+function startOver(nvr: ResetNvr): void {
+  nvr.stage = 'login';
+  nvr.syncChoice = undefined;
+  nvr.message = '';
+}
+
+/** Only the email registered on the NVR gets a QR code. */
+function enterEmail(nvr: ResetNvr, form: URLSearchParams): void {
+  const email = (form.get('email') ?? '').trim();
+  if (email.toLowerCase() !== nvr.opts.registeredEmail.toLowerCase()) {
+    nvr.message = 'The email address does not match the one registered on this device.';
+    return;
+  }
+  nvr.issueQr(email);
+  nvr.stage = 'qr';
+}
+
+/** A code support issued for this QR within 24 h; 5 wrong entries lock code entry for 5 minutes. */
+function enterCode(nvr: ResetNvr, form: URLSearchParams): void {
+  const t = nvr.now();
+  if (nvr.lockedUntil !== undefined && t < nvr.lockedUntil) {
+    nvr.message = `Too many wrong codes. Try again in ${Math.ceil((nvr.lockedUntil - t) / 60_000)} min.`;
+    return;
+  }
+  nvr.lockedUntil = undefined;
+  const typed = (form.get('code') ?? '').replace(/[\s-]/g, '').toUpperCase();
+  const match = nvr.current?.codes.find((c) => c.code === typed);
+  if (match && t - match.issuedAt >= DAY) {
+    nvr.message = 'The security code has expired. Go back and generate a new QR code.';
+    return;
+  }
+  if (!match) {
+    nvr.wrong++;
+    if (nvr.wrong >= LOCK_AFTER) {
+      nvr.lockedUntil = t + LOCK_MS;
+      nvr.wrong = 0;
+      nvr.message = 'Too many wrong codes. Code entry is locked for 5 minutes.';
+    } else nvr.message = `Wrong security code. ${LOCK_AFTER - nvr.wrong} attempts left.`;
+    return;
+  }
+  nvr.wrong = 0;
+  nvr.stage = 'password';
+}
+
+/** The NVR's own rule; the device's ONVIF account takes the new password, and the QR and its codes are spent. */
+function enterPassword(nvr: ResetNvr, form: URLSearchParams): void {
+  const pw = form.get('password') ?? '';
+  const problem = pw !== (form.get('confirm') ?? '') ? 'The passwords do not match.' : nvrRuleError(pw);
+  if (problem) {
+    nvr.message = problem;
+    return;
+  }
+  nvr.opts.nvr.users.setPassword(nvr.opts.username ?? 'admin', pw);
+  if (nvr.current) nvr.requests.delete(nvr.current.qrText);
+  nvr.current = undefined;
+  nvr.stage = 'sync';
+}
+
+/** The NVR's offer to push the new password to the cameras it added by its own protocol: Save or Cancel. */
+function answerSync(nvr: ResetNvr, form: URLSearchParams): void {
+  nvr.syncChoice = form.get('choice') === 'save' ? 'save' : 'cancel';
+  nvr.stage = 'done';
+}
+
+/** The vendor's support mailbox: a mail client's message in, support's reply out (kept for the inbox). */
+function mailboxOf(nvr: ResetNvr): SimMailbox {
+  return {
+    url: '',
+    async deliver(mailtoUrl) {
+      let mail;
+      try {
+        mail = parseMailto(mailtoUrl);
+      } catch {
+        return this.send({ to: '', body: '' });
+      }
+      if (mail.extraHeaders.length) {
+        const reply: Reply = { at: nvr.now(), from: 'support_gpwd@htmicrochip.com', to: '(sender)', accepted: false, text: `Your request could not be processed: the message carries extra headers (${mail.extraHeaders.join(', ')}).` };
+        nvr.replies.push(reply);
+        return reply;
+      }
+      return this.send(mail);
+    },
+    send(mail) {
+      const reply = answer(mail, nvr.requests, nvr.now());
+      nvr.replies.push(reply);
+      return reply;
+    },
+    inbox: () => [...nvr.replies],
   };
 }
 
