@@ -212,9 +212,8 @@ test.describe('a channel whose NVR account is not the one typed in the form', ()
     await expect(board.getByTestId('site-summary')).toHaveAttribute('data-running', 'false', { timeout: 60_000 });
     const outcomes = await board.getByTestId('site-tile').evaluateAll((els) => els.map((e) => e.getAttribute('data-outcome')));
     // Channel 4: the camera's "onvif" account is an Operator, and ONVIF lets only an Administrator set a password;
-    // camera sync does not yet change it through the camera's admin account (reported), so the channel keeps the
-    // password it had, enabled and connected. It turns `recording` once camera sync can.
-    expect(outcomes).toEqual(['recording', 'recording', 'recording', 'skipped', 'recording']);
+    // camera sync changes it through the camera's admin account, so this channel records with the new password too.
+    expect(outcomes).toEqual(['recording', 'recording', 'recording', 'recording', 'recording']);
     await expect(board.getByTestId('site-tile').nth(3)).toContainText('Camera (onvif)');
     // From the NVR itself: every channel enabled, none refused by its camera; each stores what its camera accepts.
     await rpc.pollNow();
@@ -268,32 +267,22 @@ async function demoCaseBoard(app: AppHandle, site: Site, axe: (screen: string) =
 
 test.describe('the demo’s site: a reset case ends on a board where every channel records', () => {
   test.use({ siteOptions: { cameras: 8, registeredEmail: EMAIL, nvrPollMs: 200 } });
-  /** Cameras 4 and 8: the NVR signs in to them with their Operator account `onvif` (sim/nvr/rpc-addon.ts, i % 4 === 3). */
-  const OPERATOR_CHANNELS = [4, 8];
-
   test('every channel records, the NVR stores for each a password its camera accepts, and none is left disabled or refused', async ({ app, site, axe }) => {
     const { outcomes, stored, password, board } = await demoCaseBoard(app, site, axe);
-    for (const [channel, outcome] of outcomes) if (!OPERATOR_CHANNELS.includes(channel)) expect({ channel, outcome }).toEqual({ channel, outcome: 'recording' });
+    // Cameras 4 and 8 included: the NVR signs in to them with their Operator account `onvif`
+    // (sim/nvr/rpc-addon.ts, i % 4 === 3), which camera sync changes through the camera's admin.
+    for (const [channel, outcome] of outcomes) expect({ channel, outcome }).toEqual({ channel, outcome: 'recording' });
     expect(outcomes.size).toBe(site.cameras.length + 1);
     // From the NVR and the cameras themselves, every channel (the Operator ones included): enabled, connected,
-    // storing what its camera accepts, nothing refused on the way; the admin channels hold the case's password.
+    // storing what its camera accepts, nothing refused on the way; every camera's channel holds the case's password.
     const cameraOf = (i: number) => site.cameras[i] ?? site.behindNvr![i - site.cameras.length]!;
     for (const [i, st] of stored.entries()) {
       const row = { i, enable: st.enable, state: st.state, refused: st.refusedLogins, accepted: cameraOf(i).users.checkPassword(st.username, st.password) };
       expect(row).toEqual({ i, enable: true, state: 'Connected', refused: 0, accepted: true });
-      if (i < site.cameras.length && st.username === 'admin') expect({ i, isNew: st.password === password }).toEqual({ i, isNew: true });
+      if (i < site.cameras.length) expect({ i, user: st.username, isNew: st.password === password }).toEqual({ i, user: i % 4 === 3 ? 'onvif' : 'admin', isNew: true });
     }
     await axe('demo reset case: board');
     await expect(board.getByTestId('site-tile').first().getByTestId('site-tile-title')).toHaveText('Channel 1 · Front door');
-  });
-
-  test('the channels the NVR signs in to with its Operator account record with the new password too', async ({ app, site, axe }) => {
-    test.fixme(true, 'needs camera sync to change an Operator account through an Administrator');
-    const { outcomes, stored, password } = await demoCaseBoard(app, site, axe);
-    for (const c of OPERATOR_CHANNELS) {
-      expect({ c, outcome: outcomes.get(c) }).toEqual({ c, outcome: 'recording' });
-      expect({ c, isNew: stored[c - 1]!.password === password }).toEqual({ c, isNew: true });
-    }
   });
 });
 
