@@ -1,3 +1,5 @@
+import { useLayoutEffect, useRef, useState } from 'react';
+
 /**
  * Keyboard users must never be dropped on the page body after an action. Two
  * ways it happens, both caught here as a safety net (screens still move focus
@@ -54,4 +56,26 @@ export function installFocusRescue(): void {
   const check = () => setTimeout(rescue, 0);
   document.addEventListener('focusout', check);
   new MutationObserver(check).observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ['disabled', 'hidden'] });
+}
+
+/**
+ * Focus for after an action's own render: `focusAfterCommit(() => ref.current)`
+ * focuses that element at the first commit where it exists. Not
+ * requestAnimationFrame: after an `await`, React renders in a scheduler task
+ * that can come after the next frame under load, so the element was not there
+ * yet and focus stayed where the rescue above had parked it.
+ */
+export function useFocusAfterCommit(): (target: () => HTMLElement | null | undefined) => void {
+  const pending = useRef<() => HTMLElement | null | undefined>(undefined);
+  const [, rerender] = useState(0);
+  useLayoutEffect(() => {
+    const el = pending.current?.();
+    if (!el) return;
+    pending.current = undefined;
+    el.focus();
+  });
+  return (target) => {
+    pending.current = target;
+    rerender((n) => n + 1);
+  };
 }

@@ -13,6 +13,7 @@ import { AdapterPicker, FactoryDefaults, ManualAdd, ScanButton, Sweep } from './
 import { useInventory } from './useInventory';
 import '../init/init.css';
 import './devices.css';
+import { useFocusAfterCommit } from '../../src/focus';
 
 /** The technician's first minute: every NVR and camera on the chosen adapter, live. */
 export function DevicesView() {
@@ -78,12 +79,13 @@ function useInit(rows: Map<string, InventoryDevice>) {
   const [focusResults, setFocusResults] = useState(0);
   const [hiddenRun, setHiddenRun] = useState<string>();
   const openButton = useRef<HTMLButtonElement>(null);
+  const focusSoon = useFocusAfterCommit();
   const chosen = chosenDevices(chosenIds, rows.values());
   const initialisable = [...rows.values()].filter(isInitialisable);
 
   const closePanel = () => {
     setPanelOpen(false);
-    requestAnimationFrame(() => openButton.current?.focus());
+    focusSoon(() => openButton.current);
   };
   const started = () => {
     setPanelOpen(false);

@@ -9,6 +9,7 @@ import { useAction } from '../../src/use-action';
 import { useWhyNot } from '../../src/WhyNot';
 import { channelStatus, defaultNvrHost, enabledSince, inventoryLabel, inventoryRowOf, nvrUrlFromInput, nvrUrlOf, onlineSummary, protocolLabel, shownName } from './model';
 import './nvr.css';
+import { useFocusAfterCommit } from '../../src/focus';
 
 type Run = ReturnType<typeof useAction>[0];
 
@@ -19,11 +20,12 @@ export function NvrView() {
   const devices = [...(useDevices().data?.values() ?? [])];
   const [run, error, busy] = useAction();
   const summary = useRef<HTMLParagraphElement>(null);
+  const focusSoon = useFocusAfterCommit();
   const signIn = (input: NvrSignInInput) =>
     void run(async () => {
       await signInToNvr(input);
       // The form is gone: the channel list's summary is where the work continues.
-      requestAnimationFrame(() => summary.current?.focus());
+      focusSoon(() => summary.current);
     });
 
   return (

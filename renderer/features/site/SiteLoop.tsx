@@ -5,6 +5,7 @@ import type { NvrRef } from '../../../common/reset/case';
 import { nvr } from '../../src/api';
 import { signInToNvr, useNvrChannels, useNvrSession, useSiteLoop } from '../../src/data';
 import { useAction } from '../../src/use-action';
+import { useFocusAfterCommit } from '../../src/focus';
 import { NvrSignInLink } from '../nvr/SignInLink';
 import { nvrUrlFromInput, nvrUrlOf, shownName } from '../nvr/model';
 import { Board, cameraName } from './Board';
@@ -106,6 +107,7 @@ function useLoopActions({ form, caseId, signedIn, nvrAddress }: { form: ReturnTy
   const boardHome = useRef<HTMLDivElement>(null);
   const planButton = useRef<HTMLButtonElement>(null);
   const camerasOnlyWarning = useRef<HTMLDivElement>(null);
+  const focusSoon = useFocusAfterCommit();
   /** The case's NVR, signed in with the case's password: once per click, never retried. */
   const ensureSignedIn = async () => {
     if (signedIn || !caseId) return;
@@ -119,14 +121,14 @@ function useLoopActions({ form, caseId, signedIn, nvrAddress }: { form: ReturnTy
       if (typeof c === 'string') throw new Error(c);
       await ensureSignedIn();
       setPlan(await readPlan(c.targets, c.secrets));
-      requestAnimationFrame(() => planHeading.current?.focus());
+      focusSoon(() => planHeading.current);
     });
   /** The same cameras planned again with (or without) "cameras only"; focus on what the choice changed. */
   const camerasOnly = (on: boolean) =>
     run(async () => {
       if (!plan) return;
       setPlan(await readPlan(plan.targets, plan.secrets, on));
-      requestAnimationFrame(() => (on ? camerasOnlyWarning.current : planHeading.current)?.focus());
+      focusSoon(() => (on ? camerasOnlyWarning.current : planHeading.current));
     });
   const save = () =>
     run(async () => {
@@ -134,11 +136,11 @@ function useLoopActions({ form, caseId, signedIn, nvrAddress }: { form: ReturnTy
       await nvr.site.closeLoop({ targets: plan.targets, ...plan.secrets, ...(plan.view.camerasOnly ? { camerasOnly: true } : {}) });
       setPlan(undefined);
       form.clear();
-      requestAnimationFrame(() => boardHome.current?.querySelector<HTMLElement>('[data-focus-home]')?.focus());
+      focusSoon(() => boardHome.current?.querySelector<HTMLElement>('[data-focus-home]'));
     });
   const cancel = () => {
     setPlan(undefined);
-    requestAnimationFrame(() => planButton.current?.focus());
+    focusSoon(() => planButton.current);
   };
   return { plan, error, busy, planHeading, boardHome, planButton, camerasOnlyWarning, makePlan, camerasOnly, save, cancel };
 }
