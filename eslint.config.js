@@ -96,4 +96,11 @@ export default tseslint.config(
     files: ['sim/**/*.ts'],
     rules: restrict({ paths: ['electron', 'react', 'react-dom'], patterns: ['main', 'renderer', 'preload', 'e2e', 'bench'].map(folder) }),
   },
+  {
+    // Functions a newcomer reads in one screen (issue 20): the product's code in
+    // every runtime. Tests are exempt: a table of cases reads better whole.
+    files: ['main/**/*.{ts,tsx}', 'sim/**/*.{ts,tsx}', 'renderer/**/*.{ts,tsx}', 'common/**/*.{ts,tsx}', 'preload/**/*.ts'],
+    ignores: ['**/*.test.{ts,tsx}', '**/*.spec.ts'],
+    rules: { 'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true, IIFEs: true }] },
+  },
 );

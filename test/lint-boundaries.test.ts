@@ -63,3 +63,16 @@ describe('globals per folder (no merged Node + browser globals)', () => {
     expect(await lint(file, code, 'no-undef')).toEqual([]);
   });
 });
+
+// Functions a newcomer reads in one screen (issue 20): at most 60 lines of code
+// in product folders; tests may keep a long table of cases whole.
+describe('function length (max-lines-per-function 60 in product code)', () => {
+  const fn = (lines: number) => `export function f(): number {\n  let n = 0;\n${'  n += 1;\n'.repeat(lines - 4)}  return n;\n}\n`;
+  it.each(['main/x.ts', 'sim/x.ts', 'renderer/x.tsx', 'common/x.ts', 'preload/x.ts'])('%s refuses a 61-line function and takes a 60-line one', async (file) => {
+    expect(await lint(file, fn(61), 'max-lines-per-function')).toHaveLength(1);
+    expect(await lint(file, fn(60), 'max-lines-per-function')).toEqual([]);
+  });
+  it.each(['main/x.test.ts', 'e2e/x.spec.ts', 'test/x.ts'])('%s is not limited', async (file) => {
+    expect(await lint(file, fn(200), 'max-lines-per-function')).toEqual([]);
+  });
+});
