@@ -226,7 +226,7 @@ describe('nvr-console sync --nvr: cameras only, a wrong NVR password, a channel 
     expect(r.stderr).toMatch(/WARNING \(--cameras-only\).*channel 2 STOP RECORDING.*Remote Device page/);
     const rows = parse(r.stdout);
     expect(rows.find((x) => x.kind === 'camera')).toMatchObject({ outcome: 'updated' });
-    expect(channelRows(rows)[1]).toMatchObject({ action: 'change-camera-then-nvr', outcome: 'nvr-refused', nextStep: expect.stringMatching(/channel 2/) });
+    expect(channelRows(rows)[1]).toMatchObject({ action: 'change-camera-then-nvr', outcome: 'nvr-not-updated', nextStep: expect.stringMatching(/channel 2/) });
     expect(cam.users.checkPassword('admin', NEW)).toBe(true);
     expect(rpcOf(s).stats().setConfigs).toBe(0);
     // Where the app can write the NVR, the choice changes nothing and says so.
