@@ -76,25 +76,39 @@ export interface RunSiteOptions {
 }
 
 export async function runSite(o: RunSiteOptions): Promise<{ plan: LoopPlan; result: CloseLoopResult }> {
-  const lock = acquireJournalLock(o.journalPath);
-  try {
+  return underLock(o.journalPath, async () => {
     const prior = openPrior(o.journalPath, o.onBadLines);
     const site = await readSite(o.store, o.secret);
     const plan = planLoop({ ...site, targets: o.targets, ...(o.camerasOnly !== undefined ? { camerasOnly: o.camerasOnly } : {}) });
     o.onPlan?.(plan);
     const cameras = await o.openCameras(plan);
-    const journal = await (o.openJournal ?? LoopJournal.open)(o.journalPath);
-    try {
+    return withJournal(o.openJournal ?? LoopJournal.open, o.journalPath, async (journal) => {
       const result = await closeLoop({ ...o, plan, cameras, prior, append: (r) => journal.append(r) });
       // A run that left a channel paused stays open: the next one reads the names it kept.
       const leftPaused = result.violations.some((v) => v.what.startsWith('left disabled'));
       if (!result.journalError && !leftPaused) await journal.append({ t: 'loop-end', at: o.clock.now() }).catch(() => undefined);
       return { plan, result };
-    } finally {
-      await journal.close().catch(() => undefined);
-    }
+    });
+  });
+}
+
+/** One run per NVR at a time, in this process and across processes (the loop journal's lock). */
+async function underLock<T>(journalPath: string, f: () => Promise<T>): Promise<T> {
+  const lock = acquireJournalLock(journalPath);
+  try {
+    return await f();
   } finally {
     lock.release();
+  }
+}
+
+/** The loop journal, open for `f` and closed after it whatever happens (a close that fails loses nothing written). */
+async function withJournal<T>(open: (path: string) => Promise<Pick<LoopJournal, 'append' | 'close'>>, path: string, f: (j: Pick<LoopJournal, 'append' | 'close'>) => Promise<T>): Promise<T> {
+  const journal = await open(path);
+  try {
+    return await f(journal);
+  } finally {
+    await journal.close().catch(() => undefined);
   }
 }
 
@@ -112,24 +126,18 @@ function openPrior(path: string, onBadLines?: (n: number) => void) {
  * Resolves with those channels' results; empty when none was paused.
  */
 export async function restorePaused(o: { store: NvrChannelStore; cameras: CameraPort; journalPath: string; clock: LoopClock; secret(p: string): void }): Promise<ChannelResult[]> {
-  const lock = acquireJournalLock(o.journalPath);
-  try {
+  return underLock(o.journalPath, async () => {
     const prior = priorOf(readLoopJournal(o.journalPath));
     const site = await readSite(o.store, o.secret);
     if (!site.proof.ok || !site.channels.some(isPausedByApp)) return [];
     const plan = planLoop({ ...site, targets: [] });
-    const journal = await LoopJournal.open(o.journalPath);
-    try {
+    return withJournal(LoopJournal.open, o.journalPath, async (journal) => {
       const run = new LoopRun({ ...o, newPassword: '', prior, append: (r) => journal.append(r) });
       await run.readBack();
       await recoverPaused(run, plan.cameras, undefined);
       const rows = plan.rows.filter((r) => r.channel.pausedByApp);
       await run.readBack();
       return resultsOf(run, rows, await o.store.channelStates().catch(() => new Map()), true);
-    } finally {
-      await journal.close().catch(() => undefined);
-    }
-  } finally {
-    lock.release();
-  }
+    });
+  });
 }
