@@ -14,7 +14,7 @@ import type { PinnedCert } from '../dahua/transport';
 import { channelStoreFor } from '../nvr/channel-store';
 import { readLoopJournal } from '../site/loop-journal';
 import type { LoopPlan } from '../site/plan';
-import { accountDetail, holdsAfter, type AccountChange, type CameraPort, type KnownPasswords } from '../site/ports';
+import { accountDetail, holdsAfter, PUT_BACK, type AccountChange, type CameraPort, type KnownPasswords } from '../site/ports';
 import { probeAccount } from '../site/probe';
 import { runSite } from '../site/run-site';
 import type { CloseLoopResult } from '../site/close-loop';
@@ -323,7 +323,11 @@ export class CliCameras implements CameraPort {
       // Done (either way): the next rollback of this account is a new run, not this one resumed.
       if (row?.outcome) archive(path, run.runId);
       const ok = pending && holdsAfter(row?.outcome) === 'new';
-      if (ok) this.putBack.add(targetKey(account));
+      if (ok) {
+        this.putBack.add(targetKey(account));
+        // The run that still had it open (an earlier process's unverified SetUser) ends its record of it here.
+        for (const main of [this.o.run, this.aux]) await main?.settleAsPutBack(targetKey(account), PUT_BACK);
+      }
       return { ok, detail: accountDetail(row, account.username) };
     } catch (err) {
       return { ok: false, detail: err instanceof Error ? err.message : String(err) };

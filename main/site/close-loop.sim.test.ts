@@ -203,4 +203,12 @@ describe('close the loop against the simulated NVR: the invariant over fault mix
   it(`older firmware (RemoteDevice table) — seed ${seed}`, async () => {
     await fc.assert(fc.asyncProperty(Mix, (m) => check('remote-device-table', m)), { numRuns, seed, endOnFailure: true });
   }, 240_000);
+
+  // Found by the property (seed 998494904): the first run crashes after camera 0's SetUser with the disk full, the
+  // NVR refuses every store. The resume's recovery puts camera 0 back (a rollback run of its own), but camera
+  // sync's own run still had camera 0 open ("SetUser sent"), verified the new password again, used the camera's
+  // last refusal and left the channel disabled. The rollback now ends that open record (SyncRun.settleAsPutBack).
+  it.each(['logic-device-manager', 'remote-device-table'] as const)('a crash after SetUser on a full disk, then a store refused for good: the resume leaves every channel recording (%s)', async (firmware) => {
+    await check(firmware, { chosen: [0, 2], refuseStore: true, refusePause: false, dropAnswer: false, abandonAfter: 8, journal: 'kept', diskLines: 7, weakKey: undefined, faultsPersist: true });
+  }, 60_000);
 });

@@ -48,6 +48,14 @@ export interface CameraPort {
   probe(account: SyncTarget, candidates: readonly string[]): Promise<ProbeResult>;
 }
 
+/**
+ * What a camera sync row says once close-the-loop put its account back (no
+ * password in it). A host's `rollback` ends the main run's open record of the
+ * account with it (SyncRun.settleAsPutBack), so no later pass or resume
+ * verifies the new password on a camera that no longer holds it.
+ */
+export const PUT_BACK = 'Put back on the password the NVR stores (verified), because the NVR refused the new one: this account keeps its old password.';
+
 /** The loop's sense of time: deadlines on the app clock, waits that tests can drive. */
 export interface LoopClock {
   now(): number;

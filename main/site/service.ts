@@ -9,7 +9,7 @@ import type { Handlers } from '../core/dispatch';
 import type { Feature, ServiceContext } from '../core/context';
 import type { NvrChannelStore } from '../dahua/channel-store';
 import type { LoopPlan } from './plan';
-import { accountDetail, holdsAfter, type CameraPort, type KnownPasswords } from './ports';
+import { accountDetail, holdsAfter, PUT_BACK, type CameraPort, type KnownPasswords } from './ports';
 import { probeAccount } from './probe';
 import { planView, readSite, restorePaused, runSite } from './run-site';
 import { planLoop } from './plan';
@@ -23,6 +23,8 @@ export interface SiteSyncRun {
   runId: string;
   change(keys: string[]): Promise<SyncRow[]>;
   pendingKeys(): string[];
+  /** The account was put back on the NVR's password by a rollback run: this run's open record of it ends. */
+  settleAsPutBack(key: string, detail: string): Promise<void>;
   addKnownPasswords(known: KnownPasswords): void;
   finish(channels?: { channel: number; address?: string; outcome?: SiteChannelResult['outcome']; detail: string }[]): Promise<void>;
 }
@@ -222,6 +224,7 @@ function appCameras(ctx: ServiceContext, deps: SiteDeps, run: SiteSyncRun): Came
         const row = (await back.change([targetKey(account)])).find((r) => r.key === targetKey(account));
         await back.finish();
         const ok = pending && holdsAfter(row?.outcome) === 'new';
+        if (ok) await run.settleAsPutBack(targetKey(account), PUT_BACK);
         return { ok, detail: accountDetail(row, account.username) };
       } catch (err) {
         return { ok: false, detail: err instanceof Error ? err.message : String(err) };

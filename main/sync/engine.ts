@@ -247,6 +247,22 @@ export class SyncRun {
     return this.failedKeys().filter((k) => needsNewPassword(this.rows.get(k)!));
   }
 
+  /**
+   * Close-the-loop put this account back on the password the NVR stores (a
+   * verified SetUser of a run of its own) while this run still had it open —
+   * an earlier run's SetUser that a crash left unverified. This run's record of
+   * the account ends there (`cancelled`), so neither a later pass nor a resume
+   * verifies a password the camera no longer holds, spending its refusals.
+   * An account that already has an outcome keeps it.
+   */
+  async settleAsPutBack(key: string, detail: string): Promise<void> {
+    const row = this.rows.get(key);
+    if (!row || row.outcome !== undefined) return;
+    const done: SyncRow = { ...row, step: 'done', outcome: 'cancelled', detail, nextStep: 'Run the sync again to change this account.', finishedAt: this.clock.now() };
+    await this.record({ t: 'outcome', key, row: done });
+    this.update(done);
+  }
+
   /** Runs the given accounts (default: those without an outcome). One pass at a time. */
   async runPass(secrets: SyncSecrets, keys = this.pendingKeys()): Promise<SyncRow[]> {
     if (this.pass) throw new Error('A pass of this run is already going.');

@@ -43,6 +43,8 @@ export interface SyncRunHook {
   change(keys: string[]): Promise<SyncRow[]>;
   rows(): SyncRow[];
   pendingKeys(): string[];
+  /** This account was put back on the password the NVR stores by a run of its own (SyncRun.settleAsPutBack). */
+  settleAsPutBack(key: string, detail: string): Promise<void>;
   /**
    * Passwords known to be current for some accounts (by target key), learnt after the run was
    * opened (e.g. read from the NVR): memory only, registered as secrets, tried first for that
@@ -310,6 +312,11 @@ function hookOf(h: Held, f: { flush(): void; register(s: SyncSecrets): void; fin
     },
     rows: () => run.snapshot(),
     pendingKeys: () => run.pendingKeys(),
+    settleAsPutBack(key, detail) {
+      const next = chain.then(() => run.settleAsPutBack(key, detail));
+      chain = next.catch(() => undefined);
+      return next;
+    },
     addKnownPasswords(known) {
       h.secrets = withKnown(h.secrets!, known);
       f.register(h.secrets);
