@@ -1,5 +1,5 @@
 import { classifyDahuaError, DAHUA_CODES, describeDahuaError, type DahuaErrorInfo, type DahuaErrorKind } from '../../common/dahua/errors';
-import { loginProof, UnsupportedLogin } from './hash';
+import { challengeOf, loginProof, sessionId, UnsupportedLogin } from './hash';
 import { HttpFailure, isCertificateFailure, peekCertificate, type PinnedCert, type PresentedCert } from '../core/http';
 import { postJson, sizeLimit, type PostResult, type RpcBody } from './transport';
 import { obj } from '../../common/json';
@@ -51,10 +51,6 @@ export interface DahuaClientOptions {
 type Session = string | number;
 
 /** A session id as firmware sends it: a non-empty string or a positive whole number (both seen in the field). */
-function sessionId(v: unknown): Session | undefined {
-  if (typeof v === 'string') return v.length > 0 && v.length <= 128 && !/[\x00-\x1f]/.test(v) ? v : undefined;
-  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined;
-}
 
 interface RpcReply extends RpcBody {
   /** The HTTP status it came with (200, or 401 for a challenge or refusal some firmware sends that way). */
@@ -125,15 +121,12 @@ export class DahuaRpcClient {
     const code = obj(first.error)?.['code'];
     const isChallenge = code === DAHUA_CODES.loginChallenge || code === DAHUA_CODES.loginChallenge401 || (first.httpStatus === 401 && code === undefined && p?.['realm'] !== undefined);
     if (!isChallenge) throw this.errorOf(first, 'global.login');
-    const realm = p?.['realm'];
-    const random = p?.['random'];
-    const encryption = p?.['encryption'] ?? 'Default';
-    const session = sessionId(first.session);
-    if (typeof realm !== 'string' || typeof random !== 'string' || session === undefined || realm.length > 256 || random.length > 256) {
+    const c = challengeOf(p, first.session);
+    if ('problem' in c) {
+      if (c.problem === 'unnamed-method') throw new DahuaError({ kind: 'unsupported-login' }, 'a sign-in method the challenge does not name');
       throw new DahuaError({ kind: 'protocol' }, 'the login challenge lacks realm, random or session');
     }
-    if (typeof encryption !== 'string') throw new DahuaError({ kind: 'unsupported-login' }, 'a sign-in method the challenge does not name');
-    return { session, realm, random, encryption };
+    return c;
   }
 
   /** The second step said no: a known refusal, or an unknown code that is still a refused sign-in. */

@@ -6,7 +6,7 @@ import { initPasswordProblem } from '../../common/init/rules';
 import { obj } from '../../common/json';
 import type { CredentialGate } from '../core/credential-gate';
 import { HttpFailure } from '../core/http';
-import { loginProof, UnsupportedLogin } from './hash';
+import { challengeOf, loginProof, UnsupportedLogin } from './hash';
 import { EnvelopeError, seal } from './sec-envelope';
 import { postJson, sizeLimit, type PostResult, type RpcBody } from './transport';
 
@@ -173,17 +173,11 @@ export class DevInitClient {
 
 /** The login challenge's session and the proof for the password (the one login hash, hash.ts); nothing sent for a hash this app does not make. */
 function challengeAnswer(first: RpcBody, password: string): { session: string | number; proof: ReturnType<typeof loginProof> } {
-  const p = obj(first.params);
-  const realm = p?.['realm'];
-  const random = p?.['random'];
-  const encryption = p?.['encryption'] ?? 'Default';
-  const session = first.session;
-  if (typeof realm !== 'string' || typeof random !== 'string' || !(typeof session === 'string' || typeof session === 'number')) {
-    throw new DevInitError('protocol', 'the login challenge lacks realm, random or session');
-  }
+  const c = challengeOf(obj(first.params), first.session);
+  if ('problem' in c && c.problem === 'missing-fields') throw new DevInitError('protocol', 'the login challenge lacks realm, random or session');
   try {
-    if (typeof encryption !== 'string') throw new UnsupportedLogin('a sign-in method the challenge does not name');
-    return { session, proof: loginProof(encryption, { username: 'admin', password, realm, random, https: false }) };
+    if ('problem' in c) throw new UnsupportedLogin('a sign-in method the challenge does not name');
+    return { session: c.session, proof: loginProof(c.encryption, { username: 'admin', password, realm: c.realm, random: c.random, https: false }) };
   } catch (err) {
     if (err instanceof UnsupportedLogin) throw new DevInitError('protocol', `the device asks for a sign-in this app does not make (${err.message})`);
     throw err;

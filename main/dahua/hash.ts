@@ -64,3 +64,33 @@ export function loginProof(encryption: string, o: { username: string; password: 
       throw new UnsupportedLogin(`"${named}" sign-in`);
   }
 }
+
+/** A `global.login` challenge as the first answer carries it (params and session), both sign-ins' starting point. */
+export interface LoginChallenge {
+  session: string | number;
+  realm: string;
+  random: string;
+  encryption: string;
+}
+
+/** The session id as a device may send one: a short printable string or a positive integer. */
+export function sessionId(v: unknown): string | number | undefined {
+  if (typeof v === 'string') return v.length > 0 && v.length <= 128 && !/[\x00-\x1f]/.test(v) ? v : undefined;
+  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined;
+}
+
+/**
+ * The challenge's fields, checked (realm and random short strings, a usable
+ * session; the method named, "Default" when absent) — or which is wrong, for
+ * the caller to say in its own error type (the NVR client's, DevInit's).
+ */
+export function challengeOf(params: Record<string, unknown> | undefined, session: unknown): LoginChallenge | { problem: 'missing-fields' | 'unnamed-method' } {
+  const realm = params?.['realm'];
+  const random = params?.['random'];
+  const encryption = params?.['encryption'] ?? 'Default';
+  const id = sessionId(session);
+  if (typeof realm !== 'string' || typeof random !== 'string' || id === undefined || realm.length > 256 || random.length > 256) return { problem: 'missing-fields' };
+  if (typeof encryption !== 'string') return { problem: 'unnamed-method' };
+  return { session: id, realm, random, encryption };
+}
+
