@@ -70,23 +70,18 @@ export class MediaClient {
    */
   async mediaXaddr(cred: Credentials): Promise<string> {
     this.guard(cred);
-    let given: string | undefined;
-    try {
-      const caps = await this.device.serviceCall(TDS_NS, 'GetCapabilities', '<tds:GetCapabilities><tds:Category>Media</tds:Category></tds:GetCapabilities>', cred);
-      given = textOf(asNode(asNode(responseNode(caps, 'GetCapabilitiesResponse')['Capabilities'])?.['Media'])?.['XAddr']);
-    } catch (err) {
-      if (!(err instanceof OnvifError && (err.kind === 'fault' || err.kind === 'protocol'))) throw err;
-    }
-    if (!given) {
-      try {
+    // GetCapabilities first; GetServices where the camera answers that one with a fault or nothing usable.
+    const given =
+      (await unlessRefused(async () => {
+        const caps = await this.device.serviceCall(TDS_NS, 'GetCapabilities', '<tds:GetCapabilities><tds:Category>Media</tds:Category></tds:GetCapabilities>', cred);
+        return textOf(asNode(asNode(responseNode(caps, 'GetCapabilitiesResponse')['Capabilities'])?.['Media'])?.['XAddr']);
+      })) ||
+      (await unlessRefused(async () => {
         const services = await this.device.serviceCall(TDS_NS, 'GetServices', '<tds:GetServices><tds:IncludeCapability>false</tds:IncludeCapability></tds:GetServices>', cred);
         const list = responseNode(services, 'GetServicesResponse')['Service'];
         const media = (Array.isArray(list) ? list : [list]).map(asNode).find((n) => textOf(n?.['Namespace'])?.trim() === MEDIA_NS);
-        given = textOf(media?.['XAddr']);
-      } catch (err) {
-        if (!(err instanceof OnvifError && (err.kind === 'fault' || err.kind === 'protocol'))) throw err;
-      }
-    }
+        return textOf(media?.['XAddr']);
+      }));
     return this.onOwnHost(given?.trim() || DEFAULT_MEDIA_PATH);
   }
 
@@ -235,3 +230,13 @@ const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
 
 const printable = (s: string) => s.replace(/[^\x20-\x7e]/g, '?').slice(0, 80);
 const describeType = (ct: string | undefined) => (ct ? `answered as ${printable(ct.split(';')[0]!.trim())}` : 'no content type');
+
+/** The answer, or undefined where the camera answered with a SOAP fault or something unusable; other failures (network, sign-in) are thrown. */
+async function unlessRefused<T>(f: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await f();
+  } catch (err) {
+    if (err instanceof OnvifError && (err.kind === 'fault' || err.kind === 'protocol')) return undefined;
+    throw err;
+  }
+}
