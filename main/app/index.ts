@@ -10,7 +10,7 @@ import { setupSync } from '../sync/service';
 import { setupNvr } from '../nvr/service';
 import { setupSite } from '../site/service';
 import { setupInit } from '../init/service';
-import { caseAccount, createKeytarKeychain } from '../cases/keychain';
+import { caseAccount, createKeytarKeychain } from '../core/keychain';
 import { APP_VERSION } from '../core/version';
 import { setupAppFeature } from './app-feature';
 import { assertHandlers, mergeHandlers } from './handlers';

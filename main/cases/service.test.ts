@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../common/contract';
 import { HOUR } from '../../common/reset/case';
-import { caseAccount, createKeytarKeychain, createMemoryKeychain } from './keychain';
+import { caseAccount, createKeytarKeychain, createMemoryKeychain } from '../core/keychain';
 import { setupCases } from './service';
 import { testContext } from '../../test/support/test-context';
 

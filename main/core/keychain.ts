@@ -22,8 +22,9 @@ export class KeychainUnavailable extends Error {}
 /**
  * Passwords of cases whose keychain write failed: this process's memory only,
  * for this session, so the wizard and camera sync go on without a keychain.
- * Module-level on purpose: camera sync builds its own keychain client and must
- * see them too. Never written anywhere; gone when the app quits.
+ * Module-level on purpose: every keychain client of this process answers them
+ * (the app builds one in main/app and hands it to each feature). Never written
+ * anywhere; gone when the app quits.
  */
 const sessionOnly = new Map<string, string>();
 

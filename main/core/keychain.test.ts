@@ -8,13 +8,13 @@ import { describe, it, expect } from 'vitest';
 import { createKeytarKeychain } from './keychain';
 
 // The real OS keychain. Run under a Secret Service (scripts/sandbox.sh starts an unlocked GNOME keyring):
-//   bash scripts/sandbox.sh npx vitest run main/cases
+//   bash scripts/sandbox.sh npx vitest run main/core/keychain.test.ts
 const keychain = createKeytarKeychain(5000);
 const probe = await keychain.probe();
 
 describe('OS keychain through keytar', () => {
   it('stores, reads back and removes a password', async ({ skip }) => {
-    skip(!probe.available, `no Secret Service reachable (${probe.message}); run: bash scripts/sandbox.sh npx vitest run main/cases`);
+    skip(!probe.available, `no Secret Service reachable (${probe.message}); run: bash scripts/sandbox.sh npx vitest run main/core/keychain.test.ts`);
     const account = `test:${process.pid}:${Date.now()}`;
     await keychain.set(account, 'Kp4wTz9mQx2R');
     expect(await keychain.get(account)).toBe('Kp4wTz9mQx2R');
