@@ -10,7 +10,7 @@ import { CredentialGate } from '../core/credential-gate';
 import type { NvrChannelStore } from '../dahua/channel-store';
 import { DahuaError, DahuaRpcClient } from '../dahua/client';
 import { nvrAction } from '../dahua/session';
-import type { PinnedCert } from '../dahua/transport';
+import type { PinnedCert } from '../core/http';
 import { channelStoreFor } from '../nvr/channel-store';
 import { readLoopJournal } from '../site/loop-journal';
 import type { LoopPlan } from '../site/plan';
