@@ -10,7 +10,7 @@ import { setupSync } from '../sync/service';
 import { setupNvr } from '../nvr/service';
 import { setupSite } from '../site/service';
 import { setupInit } from '../init/service';
-import { caseAccount, createKeytarKeychain } from '../core/keychain';
+import { caseAccount, createKeytarKeychain, type Keychain } from '../core/keychain';
 import { APP_VERSION } from '../core/version';
 import { setupAppFeature } from './app-feature';
 import { assertHandlers, mergeHandlers } from './handlers';
@@ -42,10 +42,46 @@ export interface AppExtension {
 }
 
 /**
+ * What every host builds first, once, in this one place: the context (log,
+ * secret registry, clock, events, the credential gate persisted in
+ * `<data>/credential-gate.jsonl`) and the one keychain every feature that holds
+ * or reads a case's new password gets through its deps. The app's hosts pass the
+ * OS keychain (startApp); the CLI (main/cli/app.ts) passes one that holds
+ * nothing, since its passwords come on standard input.
+ */
+export interface AppBase {
+  ctx: ServiceContext;
+  keychain: Keychain;
+}
+
+export function createAppBase(options: AppOptions, host: HostAdapter, keychain: Keychain): AppBase {
+  return { ctx: createContext(options, host), keychain };
+}
+
+/** The features in order, each given what it needs from the base and from the features before it. */
+async function setupFeatures({ ctx, keychain }: AppBase) {
+  const casePassword = (caseId: string) => keychain.get(caseAccount(caseId));
+  const appFeature = setupAppFeature(ctx);
+  const discovery = await setupDiscovery(ctx);
+  const cases = await setupCases(ctx, { keychain });
+  const sync = await setupSync(ctx, { keychain });
+  const nvr = await setupNvr(ctx, { casePassword });
+  return [
+    appFeature,
+    discovery,
+    cases,
+    sync,
+    nvr,
+    await setupSite(ctx, { nvr: nvr.session, openRun: sync.openRun, casePassword }),
+    await setupInit(ctx, { casePassword, caseGet: cases.handlers['cases.get'], devicesList: discovery.handlers['devices.list'], devicesScan: discovery.handlers['devices.scan'] }),
+  ] as const;
+}
+
+/**
  * The composition root: the one place that knows every feature. Builds the
- * context, the features in order, and the handler table — checked by the
- * compiler (`satisfies Handlers`) and again at start-up (assertHandlers).
- * A new feature is one more line in `features`.
+ * base (context and keychain), the features in order, and the handler table —
+ * checked by the compiler (`satisfies Handlers`) and again at start-up
+ * (assertHandlers). A new feature is one more line in `setupFeatures`.
  */
 export async function startApp(envOptions: AppOptions, hostOrFactory: HostAdapter | HostFactory, extension: AppExtension = {}): Promise<AppCore> {
   const options: AppOptions = { ...envOptions, ...extension.options };
@@ -56,25 +92,9 @@ export async function startApp(envOptions: AppOptions, hostOrFactory: HostAdapte
   };
   const baseHost = typeof hostOrFactory === 'function' ? hostOrFactory(app) : hostOrFactory;
   const host = extension.wrapHost?.(baseHost, app) ?? baseHost;
-  const ctx = createContext(options, host);
-  // One keychain for the features that hold or read a case's new password (the wizard, camera sync, the NVR sign-in).
-  const keychain = createKeytarKeychain();
-
-  const casePassword = (caseId: string) => keychain.get(caseAccount(caseId));
-  const appFeature = setupAppFeature(ctx);
-  const discovery = await setupDiscovery(ctx);
-  const cases = await setupCases(ctx, { keychain });
-  const sync = await setupSync(ctx, { keychain });
-  const nvr = await setupNvr(ctx, { casePassword });
-  const features = [
-    appFeature,
-    discovery,
-    cases,
-    sync,
-    nvr,
-    await setupSite(ctx, { nvr: nvr.session, openRun: sync.openRun, casePassword }),
-    await setupInit(ctx, { casePassword, caseGet: cases.handlers['cases.get'], devicesList: discovery.handlers['devices.list'], devicesScan: discovery.handlers['devices.scan'] }),
-  ] as const;
+  const base = createAppBase(options, host, createKeytarKeychain());
+  const { ctx } = base;
+  const features = await setupFeatures(base);
   const handlers = mergeHandlers(features) satisfies Handlers;
   try {
     assertHandlers(handlers);

@@ -1,12 +1,11 @@
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
-import { OffsetClock } from '../../common/clock';
 import { Fingerprint, NvrUrl } from '../../common/contract/nvr';
-import { CredentialGate } from '../core/credential-gate';
 import { DahuaError, DahuaRpcClient } from '../dahua/client';
 import { readNvrCgi } from '../dahua/cgi';
 import { readNvr, type NvrRead } from '../dahua/reader';
 import { nvrAction } from '../dahua/session';
+import type { CliApp } from './app';
 import { EXIT, type CliIo } from './io';
 import { confirmNvrCertificate } from './nvr-cert';
 
@@ -14,7 +13,7 @@ const SecretsInput = z.strictObject({ password: z.string().min(1).max(128) });
 class UsageError extends Error {}
 
 /** `nvr-console nvr channels`: sign in to the NVR once, print its channels, sign out. */
-export function registerNvr(program: Command, io: CliIo): void {
+export function registerNvr(program: Command, io: CliIo, app: CliApp): void {
   const nvr = program.command('nvr').description("The NVR itself, over the web JSON-RPC its own web page uses (Dahua family).");
   nvr
     .command('channels')
@@ -28,7 +27,7 @@ export function registerNvr(program: Command, io: CliIo): void {
     .addOption(new Option('--password <value>').hideHelp())
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       try {
-        io.setExitCode(await channelsCommand(opts, io));
+        io.setExitCode(await channelsCommand(opts, io, app));
       } catch (err) {
         if (err instanceof UsageError) {
           io.stderr(`nvr-console nvr channels: ${err.message}\n`);
@@ -40,7 +39,7 @@ export function registerNvr(program: Command, io: CliIo): void {
     });
 }
 
-async function channelsCommand(opts: Record<string, string | boolean | undefined>, io: CliIo): Promise<number> {
+async function channelsCommand(opts: Record<string, string | boolean | undefined>, io: CliIo, app: CliApp): Promise<number> {
   if (opts.password !== undefined) throw new UsageError('passwords are never accepted as arguments; pipe {"password": "..."} with --secrets-stdin.');
   if (typeof opts.nvr !== 'string') throw new UsageError('--nvr <http://host[:port]> is required.');
   const url = NvrUrl.safeParse(opts.nvr);
@@ -62,10 +61,11 @@ async function channelsCommand(opts: Record<string, string | boolean | undefined
   }
   const { pinned } = cert;
 
-  const clock = new OffsetClock();
+  // The app's gate: this sign-in spends the NVR's one budget (shared with the app and every earlier run).
+  const { gate, clock, secrets } = app.base().ctx;
+  secrets.add(password);
   const client = new DahuaRpcClient({ url: url.data, username: opts.username, timeoutMs, pinned });
   try {
-    const gate = new CredentialGate({ clock });
     const read = await nvrAction({ gate, client, password, clock }, readNvr).catch((err: unknown) => {
       // No web JSON-RPC on this firmware (nothing was signed in yet): the older CGI, reads only.
       if (err instanceof DahuaError && err.rpcMissing && !pinned) return readNvrCgi({ url: url.data, username: opts.username as string, password, gate, clock, timeoutMs });

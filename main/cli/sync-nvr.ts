@@ -6,7 +6,7 @@ import { OUTCOMES } from '../../common/sync/outcomes';
 import { publicRow, type SyncRow } from '../../common/sync/report';
 import { targetKey, type SyncTarget } from '../../common/sync/target';
 import { hostOf } from '../../common/discovery/net';
-import { CredentialGate } from '../core/credential-gate';
+import type { CredentialGate } from '../core/credential-gate';
 import type { NvrChannelStore } from '../dahua/channel-store';
 import { DahuaError, DahuaRpcClient } from '../dahua/client';
 import { nvrAction } from '../dahua/session';
@@ -71,7 +71,9 @@ export interface NvrSession {
 /** `sync --nvr`: the NVR read before any camera, then the loop over the targets' run; camera and channel rows on stdout. */
 export async function syncWithNvr(job: SyncJob): Promise<number> {
   const nvr: NvrTarget = { ...job.cmd.nvr!, password: job.nvrPassword! };
-  const session = await nvrSession(nvr, job.io);
+  const { ctx } = job.app.base();
+  ctx.secrets.add(nvr.password);
+  const session = await nvrSession(nvr, ctx, job.io);
   if (typeof session === 'number') return session;
   try {
     const { cmd } = job;
@@ -94,14 +96,14 @@ export async function syncWithNvr(job: SyncJob): Promise<number> {
 }
 
 /** The NVR's certificate (https) and one sign-in that reads its channels; the exit code when it cannot be read (nothing was changed). */
-async function nvrSession(nvr: NvrTarget, io: CliIo): Promise<NvrSession | number> {
+async function nvrSession(nvr: NvrTarget, app: AppGate, io: CliIo): Promise<NvrSession | number> {
   const cert = await confirmNvrCertificate(nvr.url, nvr.trustCert, nvr.timeoutMs, '--nvr-trust-cert');
   if ('refused' in cert) {
     io.stderr(`nvr-console sync: ${cert.refused} No camera was changed.\n`);
     return 1;
   }
   try {
-    return await openNvr(nvr, cert.pinned);
+    return await openNvr(nvr, app, cert.pinned);
   } catch (err) {
     const message = nvrFailure(err);
     if (message === undefined) throw err;
@@ -130,10 +132,11 @@ function printed(job: SyncJob, run: SyncRun, loop: CloseLoopCliResult): number {
   return !journalError && loop.touchedRecording && camerasOk ? 0 : 1;
 }
 
-/** Signs in once (through a gate: one refused sign-in at most) and reads the channels, before any camera is touched. */
-export async function openNvr(nvr: NvrTarget, pinned?: PinnedCert): Promise<NvrSession> {
-  const clock = new OffsetClock();
-  const gate = new CredentialGate({ clock });
+/** The app's gate and clock (main/app's context): the NVR's one failure budget, shared with the app and earlier runs. */
+type AppGate = { gate: CredentialGate; clock: OffsetClock };
+
+/** Signs in once (through the app's gate: its budget, persisted) and reads the channels, before any camera is touched. */
+async function openNvr(nvr: NvrTarget, { gate, clock }: AppGate, pinned?: PinnedCert): Promise<NvrSession> {
   const client = new DahuaRpcClient({ url: nvr.url, username: nvr.username, timeoutMs: nvr.timeoutMs, ...(pinned ? { pinned } : {}) });
   const store = channelStoreFor(client, (f) => nvrAction({ gate, client, password: nvr.password, clock }, f));
   try {

@@ -88,7 +88,10 @@ export function createKeytarKeychain(timeoutMs = 8000): Keychain {
   };
 }
 
-/** For unit tests of the service (the real keychain has its own test). */
+/**
+ * A keychain in this process's memory only: the CLI's (its passwords come on
+ * standard input; it must work with no Secret Service) and the unit tests'.
+ */
 export function createMemoryKeychain(available = true): Keychain & { entries: Map<string, string> } {
   const entries = new Map<string, string>();
   const guard = () => {
