@@ -7,7 +7,7 @@ import type { Logger } from '../core/log';
 import { setupCases } from '../cases/service';
 import { setupDiscovery } from '../discovery/service';
 import { setupSync } from '../sync/service';
-import { setupNvr } from '../nvr/service';
+import { setupNvr, type NvrDeps } from '../nvr/service';
 import { setupSite } from '../site/service';
 import { setupInit } from '../init/service';
 import { caseAccount, createKeytarKeychain, type Keychain } from '../core/keychain';
@@ -58,14 +58,26 @@ export function createAppBase(options: AppOptions, host: HostAdapter, keychain: 
   return { ctx: createContext(options, host), keychain };
 }
 
+/** A reset case's new password, from the base's keychain: what the NVR, site and init features are given. */
+const casePasswordOf = (keychain: Keychain) => (caseId: string) => keychain.get(caseAccount(caseId));
+
+/**
+ * The NVR feature as the root wires it: the one NVR session (certificate pin, sign-in through the gate,
+ * the CGI fallback, the channel store). The CLI's NVR commands sign in through it too.
+ */
+export function setupNvrFeature({ ctx, keychain }: AppBase, knobs: Pick<NvrDeps, 'timeoutMs'> = {}) {
+  return setupNvr(ctx, { casePassword: casePasswordOf(keychain), ...knobs });
+}
+
 /** The features in order, each given what it needs from the base and from the features before it. */
-async function setupFeatures({ ctx, keychain }: AppBase) {
-  const casePassword = (caseId: string) => keychain.get(caseAccount(caseId));
+async function setupFeatures(base: AppBase) {
+  const { ctx, keychain } = base;
+  const casePassword = casePasswordOf(keychain);
   const appFeature = setupAppFeature(ctx);
   const discovery = await setupDiscovery(ctx);
   const cases = await setupCases(ctx, { keychain });
   const sync = await setupSync(ctx, { keychain });
-  const nvr = await setupNvr(ctx, { casePassword });
+  const nvr = await setupNvrFeature(base);
   return [
     appFeature,
     discovery,

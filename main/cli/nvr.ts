@@ -1,10 +1,8 @@
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
-import { Fingerprint, NvrUrl } from '../../common/contract/nvr';
-import { DahuaError, DahuaRpcClient } from '../dahua/client';
-import { readNvrCgi } from '../dahua/cgi';
-import { readNvr, type NvrRead } from '../dahua/reader';
-import { nvrAction } from '../dahua/session';
+import { Fingerprint, NvrUrl, type NvrSignInInput, type NvrSnapshot } from '../../common/contract/nvr';
+import { AppError } from '../../common/contract';
+import { setupNvrFeature } from '../app';
 import type { CliApp } from './app';
 import { EXIT, type CliIo } from './io';
 import { confirmNvrCertificate } from './nvr-cert';
@@ -61,31 +59,32 @@ async function channelsCommand(opts: Record<string, string | boolean | undefined
   }
   const { pinned } = cert;
 
-  // The app's gate: this sign-in spends the NVR's one budget (shared with the app and every earlier run).
-  const { gate, clock, secrets } = app.base().ctx;
-  secrets.add(password);
-  const client = new DahuaRpcClient({ url: url.data, username: opts.username, timeoutMs, pinned });
+  return readChannels(app, { url: url.data, username: opts.username, password, ...(pinned ? { trustFingerprint: pinned.fingerprint256 } : {}) }, timeoutMs, { json: !!opts.json, io });
+}
+
+/**
+ * The NVR feature's own sign-in (main/app setupNvrFeature, the app's `nvr.signIn`): the app's gate and
+ * clock, the CGI fallback for firmware without the web JSON-RPC, then sign-out.
+ */
+async function readChannels(app: CliApp, input: NvrSignInInput, timeoutMs: number, out: { json: boolean; io: CliIo }): Promise<number> {
+  const base = app.base();
+  const nvr = await setupNvrFeature(base, { timeoutMs });
   try {
-    const read = await nvrAction({ gate, client, password, clock }, readNvr).catch((err: unknown) => {
-      // No web JSON-RPC on this firmware (nothing was signed in yet): the older CGI, reads only.
-      if (err instanceof DahuaError && err.rpcMissing && !pinned) return readNvrCgi({ url: url.data, username: opts.username as string, password, gate, clock, timeoutMs });
-      throw err;
-    });
-    printChannels(read, !!opts.json, io);
+    printChannels(await nvr.handlers['nvr.signIn'](input, { host: base.ctx.host.kind }), out.json, out.io);
     return EXIT.ok;
   } catch (err) {
-    if (err instanceof DahuaError) {
-      io.stderr(`nvr-console nvr channels: ${err.message}\n`);
+    if (err instanceof AppError) {
+      out.io.stderr(`nvr-console nvr channels: ${err.message}\n`);
       return EXIT.failed;
     }
     throw err;
   } finally {
-    await client.logout();
+    await nvr.dispose?.();
   }
 }
 
 /** One JSON row per channel on stdout; without --json, a summary, the disabled channels and the notes on stderr. */
-function printChannels(read: NvrRead, json: boolean, io: CliIo): void {
+function printChannels(read: Pick<NvrSnapshot, 'identity' | 'channels' | 'notes'>, json: boolean, io: CliIo): void {
   const rows = read.channels.map((c) => ({
     channel: c.channel,
     name: c.name,
