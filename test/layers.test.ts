@@ -39,7 +39,6 @@ const CLI_ENGINES = new Map<string, string>([
   ['main/site/close-loop', '`sync --nvr`: the result type'],
   ['main/site/loop-journal', '`sync --nvr`: the loop journal beside the sync journal'],
   ['main/site/journal-lock', '`sync`: one process per journal'],
-  ['main/nvr/channel-store', "`sync --nvr`: the NVR's channel store the NVR feature uses too"],
   ['main/init/engine', '`init`: the init run the init feature holds'],
   ['main/init/journal', '`init`: the journal it resumes'],
 ]);
