@@ -1,5 +1,4 @@
 import type { AppOptions, ServiceContext } from '../core/context';
-import { createContext } from '../core/context';
 import { createDispatcher, type Dispatch, type Handlers } from '../core/dispatch';
 import type { EventBus } from '../core/events';
 import type { HostAdapter } from '../core/host';
@@ -7,10 +6,10 @@ import type { Logger } from '../core/log';
 import { setupCases } from '../cases/service';
 import { setupDiscovery } from '../discovery/service';
 import { setupSync } from '../sync/service';
-import { setupNvr, type NvrDeps } from '../nvr/service';
 import { setupSite } from '../site/service';
 import { setupInit } from '../init/service';
-import { caseAccount, createKeytarKeychain, type Keychain } from '../core/keychain';
+import { createKeytarKeychain } from '../core/keychain-keytar';
+import { casePasswordOf, createAppBase, setupNvrFeature, type AppBase } from './base';
 import { APP_VERSION } from '../core/version';
 import { setupAppFeature } from './app-feature';
 import { assertHandlers, mergeHandlers } from './handlers';
@@ -39,34 +38,6 @@ export interface AppExtension {
   wrapHost?(host: HostAdapter, app: () => AppCore): HostAdapter;
   /** Stopped after the app. */
   dispose?(): Promise<void>;
-}
-
-/**
- * What every host builds first, once, in this one place: the context (log,
- * secret registry, clock, events, the credential gate persisted in
- * `<data>/credential-gate.jsonl`) and the one keychain every feature that holds
- * or reads a case's new password gets through its deps. The app's hosts pass the
- * OS keychain (startApp); the CLI (main/cli/app.ts) passes one that holds
- * nothing, since its passwords come on standard input.
- */
-export interface AppBase {
-  ctx: ServiceContext;
-  keychain: Keychain;
-}
-
-export function createAppBase(options: AppOptions, host: HostAdapter, keychain: Keychain): AppBase {
-  return { ctx: createContext(options, host), keychain };
-}
-
-/** A reset case's new password, from the base's keychain: what the NVR, site and init features are given. */
-const casePasswordOf = (keychain: Keychain) => (caseId: string) => keychain.get(caseAccount(caseId));
-
-/**
- * The NVR feature as the root wires it: the one NVR session (certificate pin, sign-in through the gate,
- * the CGI fallback, the channel store). The CLI's NVR commands sign in through it too.
- */
-export function setupNvrFeature({ ctx, keychain }: AppBase, knobs: Pick<NvrDeps, 'timeoutMs'> = {}) {
-  return setupNvr(ctx, { casePassword: casePasswordOf(keychain), ...knobs });
 }
 
 /** The features in order, each given what it needs from the base and from the features before it. */

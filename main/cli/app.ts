@@ -1,4 +1,4 @@
-import { createAppBase, type AppBase } from '../app';
+import { createAppBase, type AppBase } from '../app/base';
 import type { HostAdapter } from '../core/host';
 import { createMemoryKeychain } from '../core/keychain';
 import { readOptions } from '../core/options';

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { Fingerprint, NvrUrl, type NvrSignInInput, type NvrSnapshot } from '../../common/contract/nvr';
 import { AppError } from '../../common/contract';
-import { setupNvrFeature } from '../app';
+import { setupNvrFeature } from '../app/base';
 import type { CliApp } from './app';
 import { EXIT, type CliIo } from './io';
 import { confirmNvrCertificate } from './nvr-cert';

@@ -7,7 +7,7 @@ import { publicRow, type SyncRow } from '../../common/sync/report';
 import { targetKey, type SyncTarget } from '../../common/sync/target';
 import { hostOf } from '../../common/discovery/net';
 import { AppError } from '../../common/contract';
-import { setupNvrFeature, type AppBase } from '../app';
+import { setupNvrFeature, type AppBase } from '../app/base';
 import type { NvrChannelStore } from '../dahua/channel-store';
 import { DahuaError } from '../dahua/client';
 import type { PinnedCert } from '../core/http';

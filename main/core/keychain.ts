@@ -1,6 +1,8 @@
 /**
- * The new NVR password lives in the OS keychain only (keytar: Secret Service
- * on Linux, Keychain on macOS, Credential Vault on Windows). There is no file
+ * The new NVR password lives in the OS keychain only (keytar, in
+ * keychain-keytar.ts: Secret Service on Linux, Keychain on macOS, Credential
+ * Vault on Windows; apart so that what needs only the port, such as the CLI,
+ * never loads the native module). There is no file
  * fallback on purpose: if the keychain is missing the technician is told, and
  * writes the password down by hand rather than the app leaving it on disk.
  */
@@ -38,55 +40,8 @@ export function sessionPassword(account: string): string | undefined {
   return sessionOnly.get(account);
 }
 
-const UNAVAILABLE =
+export const UNAVAILABLE =
   'The OS keychain is not available (on Linux: a Secret Service such as GNOME Keyring or KWallet must be running and unlocked). The password was not stored; write it down for the hand-over.';
-
-type Keytar = typeof import('keytar');
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  // A Secret Service that never answers (locked keyring prompt on a headless box) must not hang the wizard.
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new KeychainUnavailable('keychain did not answer')), ms);
-    p.then((v) => (clearTimeout(t), resolve(v)), (e: unknown) => (clearTimeout(t), reject(e)));
-  });
-}
-
-export function createKeytarKeychain(timeoutMs = 8000): Keychain {
-  let mod: Promise<Keytar> | undefined;
-  const load = async (): Promise<Keytar> => {
-    mod ??= import('keytar').then((m) => ((m as { default?: Keytar }).default ?? m) as Keytar);
-    try {
-      return await mod;
-    } catch (e) {
-      mod = undefined;
-      throw new KeychainUnavailable(`keytar could not load: ${String(e)}`);
-    }
-  };
-  const run = async <T>(f: (k: Keytar) => Promise<T>): Promise<T> => {
-    try {
-      return await withTimeout(f(await load()), timeoutMs);
-    } catch (e) {
-      throw new KeychainUnavailable(`${UNAVAILABLE} (${e instanceof Error ? e.message : String(e)})`);
-    }
-  };
-  return {
-    async probe() {
-      try {
-        // A write, not a read: a locked collection answers reads but refuses the password we need to keep.
-        const account = `probe-${Date.now()}`;
-        await run((k) => k.setPassword(`${KEYCHAIN_SERVICE}-probe`, account, 'probe'));
-        await run((k) => k.deletePassword(`${KEYCHAIN_SERVICE}-probe`, account));
-        return { available: true };
-      } catch (e) {
-        return { available: false, message: (e as Error).message };
-      }
-    },
-    set: (account, password) => run((k) => k.setPassword(KEYCHAIN_SERVICE, account, password)),
-    // A password kept for this session (keychain unavailable when it was set) answers first, without asking keytar.
-    get: async (account) => sessionOnly.get(account) ?? run((k) => k.getPassword(KEYCHAIN_SERVICE, account)),
-    remove: (account) => run((k) => k.deletePassword(KEYCHAIN_SERVICE, account)),
-  };
-}
 
 /**
  * A keychain in this process's memory only: the CLI's (its passwords come on
