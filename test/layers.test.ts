@@ -20,7 +20,7 @@ const PROTOCOLS = new Set(['onvif', 'dahua']);
 const KNOWN = new Map<string, string>([]);
 /**
  * The CLI is a host: it builds the app's base (context, persisted credential gate, keychain)
- * through the composition root (main/app, via main/cli/app.ts) and reaches a feature only
+ * through the composition root (main/app/base.ts, via main/cli/app.ts) and reaches a feature only
  * through main/app or one of these public engines — the same engines the features' services
  * run, so the command line and the app behave alike. The Electron and browser hosts reach
  * no feature but through main/app. An engine joins this list with its reason; an entry no
@@ -125,6 +125,10 @@ describe('layers inside main/ (docs/ARCHITECTURE.md)', () => {
     const cliToFeatures = [...graph].flatMap(([from, tos]) => (from.startsWith('main/cli/') ? tos.filter((to) => layerOf(to) === 'feature').map(moduleOf) : []));
     expect(cliToFeatures.filter((m) => !CLI_ENGINES.has(m))).toEqual([]);
     expect(graph.get('main/cli/app.ts')?.filter((to) => to.startsWith('main/app/'))).toEqual(['main/app/base/']);
+    // Only the base (main/app/base.ts), never index.ts: that loads every feature and keytar's native module, which
+    // a bundled CLI (main/sync/crash.test.ts) cannot load and a CLI with its passwords on stdin does not need.
+    const cliToRoot = [...graph].flatMap(([from, tos]) => (from.startsWith('main/cli/') ? tos.filter((to) => to.startsWith('main/app/')) : []));
+    expect(cliToRoot.filter((to) => to !== 'main/app/base/')).toEqual([]);
     // The other hosts reach no feature but through the root.
     const otherHosts = [...graph].filter(([from]) => layerOf(from) === 'host' && !from.startsWith('main/cli/'));
     expect(otherHosts.flatMap(([, tos]) => tos.filter((to) => layerOf(to) === 'feature'))).toEqual([]);
