@@ -1,5 +1,4 @@
 import type { AppOptions, ServiceContext } from '../core/context';
-import { createContext } from '../core/context';
 import { createDispatcher, type Dispatch, type Handlers } from '../core/dispatch';
 import type { EventBus } from '../core/events';
 import type { HostAdapter } from '../core/host';
@@ -7,10 +6,10 @@ import type { Logger } from '../core/log';
 import { setupCases } from '../cases/service';
 import { setupDiscovery } from '../discovery/service';
 import { setupSync } from '../sync/service';
-import { setupNvr } from '../nvr/service';
 import { setupSite } from '../site/service';
 import { setupInit } from '../init/service';
-import { caseAccount, createKeytarKeychain } from '../cases/keychain';
+import { createKeytarKeychain } from '../core/keychain-keytar';
+import { casePasswordOf, createAppBase, setupNvrFeature, type AppBase } from './base';
 import { APP_VERSION } from '../core/version';
 import { setupAppFeature } from './app-feature';
 import { assertHandlers, mergeHandlers } from './handlers';
@@ -41,11 +40,31 @@ export interface AppExtension {
   dispose?(): Promise<void>;
 }
 
+/** The features in order, each given what it needs from the base and from the features before it. */
+async function setupFeatures(base: AppBase) {
+  const { ctx, keychain } = base;
+  const casePassword = casePasswordOf(keychain);
+  const appFeature = setupAppFeature(ctx);
+  const discovery = await setupDiscovery(ctx);
+  const cases = await setupCases(ctx, { keychain });
+  const sync = await setupSync(ctx, { keychain });
+  const nvr = await setupNvrFeature(base);
+  return [
+    appFeature,
+    discovery,
+    cases,
+    sync,
+    nvr,
+    await setupSite(ctx, { nvr: nvr.session, openRun: sync.openRun, casePassword }),
+    await setupInit(ctx, { casePassword, caseGet: cases.handlers['cases.get'], devicesList: discovery.handlers['devices.list'], devicesScan: discovery.handlers['devices.scan'] }),
+  ] as const;
+}
+
 /**
  * The composition root: the one place that knows every feature. Builds the
- * context, the features in order, and the handler table — checked by the
- * compiler (`satisfies Handlers`) and again at start-up (assertHandlers).
- * A new feature is one more line in `features`.
+ * base (context and keychain), the features in order, and the handler table —
+ * checked by the compiler (`satisfies Handlers`) and again at start-up
+ * (assertHandlers). A new feature is one more line in `setupFeatures`.
  */
 export async function startApp(envOptions: AppOptions, hostOrFactory: HostAdapter | HostFactory, extension: AppExtension = {}): Promise<AppCore> {
   const options: AppOptions = { ...envOptions, ...extension.options };
@@ -56,25 +75,9 @@ export async function startApp(envOptions: AppOptions, hostOrFactory: HostAdapte
   };
   const baseHost = typeof hostOrFactory === 'function' ? hostOrFactory(app) : hostOrFactory;
   const host = extension.wrapHost?.(baseHost, app) ?? baseHost;
-  const ctx = createContext(options, host);
-  // One keychain for the features that hold or read a case's new password (the wizard, camera sync, the NVR sign-in).
-  const keychain = createKeytarKeychain();
-
-  const casePassword = (caseId: string) => keychain.get(caseAccount(caseId));
-  const appFeature = setupAppFeature(ctx);
-  const discovery = await setupDiscovery(ctx);
-  const cases = await setupCases(ctx, { keychain });
-  const sync = await setupSync(ctx, { keychain });
-  const nvr = await setupNvr(ctx, { casePassword });
-  const features = [
-    appFeature,
-    discovery,
-    cases,
-    sync,
-    nvr,
-    await setupSite(ctx, { nvr: nvr.session, openRun: sync.openRun, casePassword }),
-    await setupInit(ctx, { casePassword, caseGet: cases.handlers['cases.get'], devicesList: discovery.handlers['devices.list'], devicesScan: discovery.handlers['devices.scan'] }),
-  ] as const;
+  const base = createAppBase(options, host, createKeytarKeychain());
+  const { ctx } = base;
+  const features = await setupFeatures(base);
   const handlers = mergeHandlers(features) satisfies Handlers;
   try {
     assertHandlers(handlers);

@@ -2,7 +2,7 @@ import { AppError } from '../../common/contract';
 import type { ResetCase } from '../../common/reset/case';
 import type { ServiceContext } from '../core/context';
 import type { Logger } from '../core/log';
-import { caseAccount, keepForSession, KeychainUnavailable, type Keychain } from './keychain';
+import { caseAccount, keepForSession, KeychainUnavailable, type Keychain } from '../core/keychain';
 import { CaseStore } from './store';
 
 /** How long a keychain probe's answer stands: the probe writes a throw-away item, and once a minute is plenty for a banner. */

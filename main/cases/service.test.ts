@@ -3,7 +3,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../common/contract';
 import { HOUR } from '../../common/reset/case';
-import { caseAccount, createKeytarKeychain, createMemoryKeychain } from './keychain';
+import { caseAccount, createMemoryKeychain } from '../core/keychain';
+import { createKeytarKeychain } from '../core/keychain-keytar';
 import { setupCases } from './service';
 import { testContext } from '../../test/support/test-context';
 

@@ -11,7 +11,7 @@ import { caseSummary } from '../../common/reset/summary';
 import type { Feature, ServiceContext } from '../core/context';
 import type { Handlers } from '../core/dispatch';
 import { CaseBook } from './book';
-import { caseAccount, createKeytarKeychain, sessionPassword, type Keychain } from './keychain';
+import { caseAccount, sessionPassword, type Keychain } from '../core/keychain';
 import { startNotifier } from './notifier';
 
 type CaseHandlers = Pick<Handlers, Extract<CallName, `cases.${string}`>>;
@@ -24,14 +24,15 @@ function refuseByRule(password: string): void {
 }
 
 export interface CasesDeps {
-  keychain?: Keychain;
+  /** The one keychain of the app, given by the composition root (main/app); tests pass a memory one. */
+  keychain: Keychain;
   /** Reminder check interval; tests use cases.checkDeadlines instead. */
   notifyEveryMs?: number;
 }
 
 /** Reset cases: the wizard's state in the data folder, the password in the keychain. */
-export async function setupCases(ctx: ServiceContext, deps: CasesDeps = {}): Promise<Feature<CaseHandlers>> {
-  const book = new CaseBook(ctx, deps.keychain ?? createKeytarKeychain());
+export async function setupCases(ctx: ServiceContext, deps: CasesDeps): Promise<Feature<CaseHandlers>> {
+  const book = new CaseBook(ctx, deps.keychain);
   const notifier = startNotifier(ctx, book.store, (c, key, what) => book.save(c, what, { notified: [...c.notified, key] }), deps.notifyEveryMs);
 
   // One handler per verb, in the order of the wizard: open, the steps on the NVR's screen, the password, the end.

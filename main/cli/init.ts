@@ -2,13 +2,12 @@ import { existsSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
-import { OffsetClock } from '../../common/clock';
 import type { InitRow } from '../../common/contract/init';
 import { INIT_OUTCOMES } from '../../common/init/outcomes';
 import { InitAddress } from '../../common/init/rules';
-import { CredentialGate } from '../core/credential-gate';
 import { INIT_DEFAULTS, initSecretsProblem, initTarget, InitRun, type InitSecrets } from '../init/engine';
 import { readInitJournal } from '../init/journal';
+import type { CliApp } from './app';
 import { EXIT, type CliIo } from './io';
 
 /**
@@ -50,7 +49,7 @@ function printable(r: InitRow): Record<string, unknown> {
   };
 }
 
-export function registerInit(program: Command, io: CliIo): void {
+export function registerInit(program: Command, io: CliIo, app: CliApp): void {
   program
     .command('init')
     .description("Initialise factory-fresh Dahua-family devices with the site's password; one JSON row per device on stdout.")
@@ -65,7 +64,7 @@ export function registerInit(program: Command, io: CliIo): void {
     .addOption(new Option('--new-password <value>').hideHelp())
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       try {
-        io.setExitCode(await initCommand(opts, io));
+        io.setExitCode(await initCommand(opts, io, app));
       } catch (err) {
         if (!(err instanceof UsageError)) throw err;
         io.stderr(`nvr-console init: ${err.message}\n`);
@@ -74,7 +73,7 @@ export function registerInit(program: Command, io: CliIo): void {
     });
 }
 
-async function initCommand(opts: Record<string, string | boolean | undefined>, io: CliIo): Promise<number> {
+async function initCommand(opts: Record<string, string | boolean | undefined>, io: CliIo, app: CliApp): Promise<number> {
   if (opts.password !== undefined || opts.newPassword !== undefined) throw new UsageError('passwords are never accepted as arguments; pipe them as JSON with --secrets-stdin.');
   if (typeof opts.targets !== 'string') throw new UsageError('--targets <file.json> is required.');
   if (!opts.secretsStdin) throw new UsageError('--secrets-stdin is required (the password comes only from standard input).');
@@ -88,9 +87,12 @@ async function initCommand(opts: Record<string, string | boolean | undefined>, i
   const journalPath = resolve(typeof opts.journal === 'string' ? opts.journal : `${targetsPath}.init-journal.jsonl`);
   archiveFinished(journalPath, io);
 
-  const clock = new OffsetClock(0);
+  // The app's clock and gate: a device's refused sign-ins are one budget with the app's and every earlier run's.
+  const { gate, clock, secrets: registry } = app.base().ctx;
+  registry.add(secrets.password);
+  registry.add(secrets.email);
   const run = await InitRun.create({
-    targets, journalPath, clock, concurrency, timeoutMs, gate: new CredentialGate({ clock }),
+    targets, journalPath, clock, concurrency, timeoutMs, gate,
     onRow: (r) => {
       if (r.outcome && !opts.json) io.stderr(`${r.key}: ${INIT_OUTCOMES[r.outcome].label}${r.deviceWords ? ` ("${r.deviceWords}")` : ''}\n`);
     },

@@ -1,4 +1,4 @@
-import { peekCertificate, TransportError, type PinnedCert } from '../dahua/transport';
+import { HttpFailure, peekCertificate, type PinnedCert } from '../core/http';
 
 /**
  * The https NVR check both NVR commands share: nothing is sent to an https NVR
@@ -16,7 +16,7 @@ export async function confirmNvrCertificate(
   try {
     cert = await peekCertificate(new URL(url), timeoutMs);
   } catch (err) {
-    return { refused: `the NVR did not complete an https handshake (${err instanceof TransportError ? err.message : String(err)}).` };
+    return { refused: `the NVR did not complete an https handshake (${err instanceof HttpFailure ? err.message : String(err)}).` };
   }
   if (trustCert === cert.fingerprint256) return { pinned: cert };
   return {

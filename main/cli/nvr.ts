@@ -1,12 +1,9 @@
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
-import { OffsetClock } from '../../common/clock';
-import { Fingerprint, NvrUrl } from '../../common/contract/nvr';
-import { CredentialGate } from '../core/credential-gate';
-import { DahuaError, DahuaRpcClient } from '../dahua/client';
-import { readNvrCgi } from '../dahua/cgi';
-import { readNvr, type NvrRead } from '../dahua/reader';
-import { nvrAction } from '../dahua/session';
+import { Fingerprint, NvrUrl, type NvrSignInInput, type NvrSnapshot } from '../../common/contract/nvr';
+import { AppError } from '../../common/contract';
+import { setupNvrFeature } from '../app/base';
+import type { CliApp } from './app';
 import { EXIT, type CliIo } from './io';
 import { confirmNvrCertificate } from './nvr-cert';
 
@@ -14,7 +11,7 @@ const SecretsInput = z.strictObject({ password: z.string().min(1).max(128) });
 class UsageError extends Error {}
 
 /** `nvr-console nvr channels`: sign in to the NVR once, print its channels, sign out. */
-export function registerNvr(program: Command, io: CliIo): void {
+export function registerNvr(program: Command, io: CliIo, app: CliApp): void {
   const nvr = program.command('nvr').description("The NVR itself, over the web JSON-RPC its own web page uses (Dahua family).");
   nvr
     .command('channels')
@@ -28,7 +25,7 @@ export function registerNvr(program: Command, io: CliIo): void {
     .addOption(new Option('--password <value>').hideHelp())
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       try {
-        io.setExitCode(await channelsCommand(opts, io));
+        io.setExitCode(await channelsCommand(opts, io, app));
       } catch (err) {
         if (err instanceof UsageError) {
           io.stderr(`nvr-console nvr channels: ${err.message}\n`);
@@ -40,7 +37,7 @@ export function registerNvr(program: Command, io: CliIo): void {
     });
 }
 
-async function channelsCommand(opts: Record<string, string | boolean | undefined>, io: CliIo): Promise<number> {
+async function channelsCommand(opts: Record<string, string | boolean | undefined>, io: CliIo, app: CliApp): Promise<number> {
   if (opts.password !== undefined) throw new UsageError('passwords are never accepted as arguments; pipe {"password": "..."} with --secrets-stdin.');
   if (typeof opts.nvr !== 'string') throw new UsageError('--nvr <http://host[:port]> is required.');
   const url = NvrUrl.safeParse(opts.nvr);
@@ -62,30 +59,32 @@ async function channelsCommand(opts: Record<string, string | boolean | undefined
   }
   const { pinned } = cert;
 
-  const clock = new OffsetClock();
-  const client = new DahuaRpcClient({ url: url.data, username: opts.username, timeoutMs, pinned });
+  return readChannels(app, { url: url.data, username: opts.username, password, ...(pinned ? { trustFingerprint: pinned.fingerprint256 } : {}) }, timeoutMs, { json: !!opts.json, io });
+}
+
+/**
+ * The NVR feature's own sign-in (main/app setupNvrFeature, the app's `nvr.signIn`): the app's gate and
+ * clock, the CGI fallback for firmware without the web JSON-RPC, then sign-out.
+ */
+async function readChannels(app: CliApp, input: NvrSignInInput, timeoutMs: number, out: { json: boolean; io: CliIo }): Promise<number> {
+  const base = app.base();
+  const nvr = await setupNvrFeature(base, { timeoutMs });
   try {
-    const gate = new CredentialGate({ clock });
-    const read = await nvrAction({ gate, client, password, clock }, readNvr).catch((err: unknown) => {
-      // No web JSON-RPC on this firmware (nothing was signed in yet): the older CGI, reads only.
-      if (err instanceof DahuaError && err.rpcMissing && !pinned) return readNvrCgi({ url: url.data, username: opts.username as string, password, gate, clock, timeoutMs });
-      throw err;
-    });
-    printChannels(read, !!opts.json, io);
+    printChannels(await nvr.handlers['nvr.signIn'](input, { host: base.ctx.host.kind }), out.json, out.io);
     return EXIT.ok;
   } catch (err) {
-    if (err instanceof DahuaError) {
-      io.stderr(`nvr-console nvr channels: ${err.message}\n`);
+    if (err instanceof AppError) {
+      out.io.stderr(`nvr-console nvr channels: ${err.message}\n`);
       return EXIT.failed;
     }
     throw err;
   } finally {
-    await client.logout();
+    await nvr.dispose?.();
   }
 }
 
 /** One JSON row per channel on stdout; without --json, a summary, the disabled channels and the notes on stderr. */
-function printChannels(read: NvrRead, json: boolean, io: CliIo): void {
+function printChannels(read: Pick<NvrSnapshot, 'identity' | 'channels' | 'notes'>, json: boolean, io: CliIo): void {
   const rows = read.channels.map((c) => ({
     channel: c.channel,
     name: c.name,

@@ -1,9 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, type CliIo } from './io';
+import { cliApp } from './app';
 import { registerCommands } from './commands';
 
-/** Builds and runs the CLI against the given IO; resolves with the exit code. */
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
+/** Builds and runs the CLI against the given IO and environment (the app's options); resolves with the exit code. */
+export async function runCli(argv: string[], io: CliIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let code: number = EXIT.ok;
   const wrapped: CliIo = { ...io, setExitCode: (n) => (code = n) };
   const program = new Command('nvr-console')
@@ -11,7 +12,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .showHelpAfterError(false);
-  registerCommands(program, wrapped);
+  const app = cliApp(env);
+  registerCommands(program, wrapped, app);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
@@ -23,6 +25,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     io.stderr(`nvr-console: ${err instanceof Error ? err.message : String(err)}\n`);
     return EXIT.failed;
+  } finally {
+    app.close();
   }
   return code;
 }

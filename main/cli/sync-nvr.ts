@@ -6,12 +6,11 @@ import { OUTCOMES } from '../../common/sync/outcomes';
 import { publicRow, type SyncRow } from '../../common/sync/report';
 import { targetKey, type SyncTarget } from '../../common/sync/target';
 import { hostOf } from '../../common/discovery/net';
-import { CredentialGate } from '../core/credential-gate';
+import { AppError } from '../../common/contract';
+import { setupNvrFeature, type AppBase } from '../app/base';
 import type { NvrChannelStore } from '../dahua/channel-store';
-import { DahuaError, DahuaRpcClient } from '../dahua/client';
-import { nvrAction } from '../dahua/session';
-import type { PinnedCert } from '../dahua/transport';
-import { channelStoreFor } from '../nvr/channel-store';
+import { DahuaError } from '../dahua/client';
+import type { PinnedCert } from '../core/http';
 import { readLoopJournal } from '../site/loop-journal';
 import type { LoopPlan } from '../site/plan';
 import { accountDetail, holdsAfter, PUT_BACK, type AccountChange, type CameraPort, type KnownPasswords } from '../site/ports';
@@ -71,7 +70,7 @@ export interface NvrSession {
 /** `sync --nvr`: the NVR read before any camera, then the loop over the targets' run; camera and channel rows on stdout. */
 export async function syncWithNvr(job: SyncJob): Promise<number> {
   const nvr: NvrTarget = { ...job.cmd.nvr!, password: job.nvrPassword! };
-  const session = await nvrSession(nvr, job.io);
+  const session = await nvrSession(nvr, job.app.base(), job.io);
   if (typeof session === 'number') return session;
   try {
     const { cmd } = job;
@@ -94,14 +93,14 @@ export async function syncWithNvr(job: SyncJob): Promise<number> {
 }
 
 /** The NVR's certificate (https) and one sign-in that reads its channels; the exit code when it cannot be read (nothing was changed). */
-async function nvrSession(nvr: NvrTarget, io: CliIo): Promise<NvrSession | number> {
+async function nvrSession(nvr: NvrTarget, base: AppBase, io: CliIo): Promise<NvrSession | number> {
   const cert = await confirmNvrCertificate(nvr.url, nvr.trustCert, nvr.timeoutMs, '--nvr-trust-cert');
   if ('refused' in cert) {
     io.stderr(`nvr-console sync: ${cert.refused} No camera was changed.\n`);
     return 1;
   }
   try {
-    return await openNvr(nvr, cert.pinned);
+    return await openNvr(nvr, base, cert.pinned);
   } catch (err) {
     const message = nvrFailure(err);
     if (message === undefined) throw err;
@@ -130,17 +129,22 @@ function printed(job: SyncJob, run: SyncRun, loop: CloseLoopCliResult): number {
   return !journalError && loop.touchedRecording && camerasOk ? 0 : 1;
 }
 
-/** Signs in once (through a gate: one refused sign-in at most) and reads the channels, before any camera is touched. */
-export async function openNvr(nvr: NvrTarget, pinned?: PinnedCert): Promise<NvrSession> {
-  const clock = new OffsetClock();
-  const gate = new CredentialGate({ clock });
-  const client = new DahuaRpcClient({ url: nvr.url, username: nvr.username, timeoutMs: nvr.timeoutMs, ...(pinned ? { pinned } : {}) });
-  const store = channelStoreFor(client, (f) => nvrAction({ gate, client, password: nvr.password, clock }, f));
+/**
+ * Signs in through the NVR feature as the root wires it (the app's `nvr.signIn`: the app's gate, the
+ * certificate pin) and reads the channels through its session, before any camera is touched.
+ */
+async function openNvr(nvr: NvrTarget, base: AppBase, pinned?: PinnedCert): Promise<NvrSession> {
+  const feature = await setupNvrFeature(base, { timeoutMs: nvr.timeoutMs });
   try {
-    await store.readChannels();
-    return { store, logout: () => client.logout() };
+    const input = { url: nvr.url, username: nvr.username, password: nvr.password, ...(pinned ? { trustFingerprint: pinned.fingerprint256 } : {}) };
+    await feature.handlers['nvr.signIn'](input, { host: base.ctx.host.kind });
+    // No session to write through: firmware without the web JSON-RPC, read over the older CGI only.
+    const hook = feature.session();
+    if (!hook) throw new AppError('unavailable', "this device does not speak Dahua's web JSON-RPC, which the app needs to write the NVR's channels (the older CGI only reads them)");
+    await hook.store.readChannels();
+    return { store: hook.store, logout: async () => void (await feature.dispose?.()) };
   } catch (err) {
-    await client.logout();
+    await feature.dispose?.();
     throw err;
   }
 }
@@ -377,9 +381,9 @@ function archive(path: string, tag: string): void {
   if (existsSync(path)) renameSync(path, path.replace(/(\.jsonl)?$/, `.${tag}.jsonl`));
 }
 
-/** Sign-in or read failures of the NVR, in the CLI's words. */
+/** Sign-in or read failures of the NVR (the feature's refusals, the store's), in the CLI's words. */
 export function nvrFailure(err: unknown): string | undefined {
-  return err instanceof DahuaError ? err.message : undefined;
+  return err instanceof DahuaError || err instanceof AppError ? err.message : undefined;
 }
 
 /** Camera rows as the CLI prints them beside the channel rows. */

@@ -11,6 +11,7 @@ import { gateRecordsOf, readJournal, type OpenJournalFile } from '../sync/journa
 import type { GateRecord } from '../core/credential-gate';
 import { acquireJournalLock, JournalLockedError, type JournalLock } from '../site/journal-lock';
 import { onvifClientFactory, type OnvifFactory } from '../sync/onvif-factory';
+import { cliApp, type CliApp } from './app';
 import type { CliIo } from './io';
 import { archiveLoopJournal, cameraRows, loopFinished, syncWithNvr, type NvrTarget } from './sync-nvr';
 
@@ -30,6 +31,8 @@ class UsageError extends Error {}
 export interface SyncCliDeps {
   /** Tests inject a journal file whose writes fail (disk full). */
   openJournalFile?: OpenJournalFile;
+  /** The CLI's app base (main/cli/app.ts); without one, the command builds its own and closes it when it ends. */
+  app?: CliApp;
 }
 
 type Opts = Record<string, string | boolean | undefined>;
@@ -57,6 +60,8 @@ export interface SyncJob {
   clients: OnvifFactory;
   signal: AbortSignal;
   io: CliIo;
+  /** The app's base (main/app): the NVR's sign-in goes through its gate. */
+  app: CliApp;
   /** The progress line as each account ends. */
   onRow(r: { outcome?: keyof typeof OUTCOMES; xaddr: string; username: string }): void;
   /** A run that cannot be opened on this journal (other targets, a full disk): a usage error. */
@@ -85,17 +90,20 @@ export function registerSync(program: Command, io: CliIo, deps: SyncCliDeps = {}
     .addOption(new Option('--new-password <value>').hideHelp())
     .addOption(new Option('--current-password <value>').hideHelp())
     .action(async (opts: Opts) => {
+      const app = deps.app ?? cliApp();
       try {
-        io.setExitCode(await syncCommand(opts, io, deps));
+        io.setExitCode(await syncCommand(opts, io, app, deps));
       } catch (err) {
         if (!(err instanceof UsageError)) throw err;
         io.stderr(`nvr-console sync: ${err.message}\n`);
         io.setExitCode(USAGE);
+      } finally {
+        if (!deps.app) app.close();
       }
     });
 }
 
-async function syncCommand(opts: Opts, io: CliIo, deps: SyncCliDeps): Promise<number> {
+async function syncCommand(opts: Opts, io: CliIo, app: CliApp, deps: SyncCliDeps): Promise<number> {
   const cmd = commandOf(opts, deps);
   const { nvrPassword, ...secrets } = await secretsOf(io, cmd);
   // One process per journal, before anything reads, moves or writes it.
@@ -111,7 +119,7 @@ async function syncCommand(opts: Opts, io: CliIo, deps: SyncCliDeps): Promise<nu
     const gateRecords = history(cmd, secrets, io);
     return await guarded(io, (signal) => {
       const job: SyncJob = {
-        cmd, secrets, ...(nvrPassword ? { nvrPassword } : {}), ...(gateRecords ? { gateRecords } : {}), clients: onvifClientFactory(cmd.concurrency), signal, io,
+        cmd, secrets, ...(nvrPassword ? { nvrPassword } : {}), ...(gateRecords ? { gateRecords } : {}), clients: onvifClientFactory(cmd.concurrency), signal, io, app,
         onRow: progressLine(cmd, io), fail: usageOfJournal,
       };
       return (cmd.nvr ? syncWithNvr(job) : syncCameras(job)).finally(() => job.clients.dispose());

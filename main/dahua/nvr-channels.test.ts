@@ -2,10 +2,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DahuaError, DahuaRpcClient } from './client';
 import { NvrWriteUnanswered } from './channel-store';
-import { startFakeNvr, testPassword, type FakeCamera, type FakeNvr, type FakeNvrOptions } from './fake-nvr';
+import { startFakeNvr, testPassword, type FakeCamera, type FakeNvr, type FakeNvrOptions } from '../../test/support/fake-nvr';
 import { dahuaChannelStore } from './nvr-channels';
 
-// Loopback block 127.62.13.0/24 is this file's own. The port against this folder's fake NVR (fake-nvr.ts):
+// Loopback block 127.62.13.0/24 is this file's own. The port against the fake NVR (test/support/fake-nvr.ts):
 // both firmware personalities, the faults, and what reached the NVR, read from the fake's own state and log.
 
 const NVR_PW = 'Nvr-pass-1';

@@ -5,7 +5,7 @@ import { OffsetClock } from '../../common/clock';
 import { CredentialGate } from '../core/credential-gate';
 import { readNvrCgi } from './cgi';
 import { DahuaRpcClient } from './client';
-import { startFakeNvr, testPassword, type FakeNvr } from './fake-nvr';
+import { startFakeNvr, testPassword, type FakeNvr } from '../../test/support/fake-nvr';
 import { readNvr } from './reader';
 
 // Loopback block 127.62.14.0/24 is this file's own. The channel list for the NVR view and `nvr channels` on

@@ -1,4 +1,4 @@
-import { HttpFailure, httpRequest, peekCertificate, pinnedTls, textOf, type PinnedCert } from '../core/http';
+import { httpRequest, pinnedTls, textOf, type PinnedCert } from '../core/http';
 
 /**
  * Dahua's side of the app's one HTTP layer (main/core/http.ts): one JSON POST
@@ -8,9 +8,6 @@ import { HttpFailure, httpRequest, peekCertificate, pinnedTls, textOf, type Pinn
  * Each POST has a connection of its own and is never resent: any RPC may change
  * the device, and a kept-alive socket that dies would leave its fate unknown.
  */
-
-// The NVR feature and the CLI confirm an https NVR's certificate through these names.
-export { HttpFailure as TransportError, peekCertificate, type PinnedCert };
 
 /** The members of a Dahua JSON-RPC answer, each unchecked (hostile until read). */
 export interface RpcBody {

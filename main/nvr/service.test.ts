@@ -6,7 +6,7 @@ import { calls } from '../../common/contract';
 import { SITE_CREDENTIALS } from '../../sim/identities';
 import { rpcOf } from '../../sim/nvr/rpc-addon';
 import { startSite, type Site } from '../../sim/site';
-import { caseAccount, createMemoryKeychain } from '../cases/keychain';
+import { caseAccount, createMemoryKeychain } from '../core/keychain';
 import { testContext } from '../../test/support/test-context';
 import { startTlsNvr } from '../../test/support/tls-nvr';
 import { setupNvr } from './service';

@@ -3,7 +3,7 @@ import type { NvrSignInInput, NvrSnapshot, NvrStatus } from '../../common/contra
 import type { Handlers } from '../core/dispatch';
 import type { Feature, ServiceContext } from '../core/context';
 import { DahuaError, DahuaRpcClient } from '../dahua/client';
-import { peekCertificate, TransportError, type PinnedCert } from '../dahua/transport';
+import { HttpFailure, peekCertificate, type PinnedCert } from '../core/http';
 import { readNvrCgi } from '../dahua/cgi';
 import { readNvr } from '../dahua/reader';
 import { nvrAction } from '../dahua/session';
@@ -85,7 +85,7 @@ class CertPins {
       this.certs.set(new URL(url).host, c);
       return c;
     } catch (err) {
-      throw new AppError('unavailable', `The NVR did not complete an https handshake (${err instanceof TransportError ? err.message : String(err)}). Check the address.`);
+      throw new AppError('unavailable', `The NVR did not complete an https handshake (${err instanceof HttpFailure ? err.message : String(err)}). Check the address.`);
     }
   }
 

@@ -1,11 +1,11 @@
-// Close-the-loop against an in-memory site (fake-site.test-support.ts): each fault on its own, then the
+// Close-the-loop against an in-memory site (test/support/fake-site.ts): each fault on its own, then the
 // invariant as a property over fault mixes with a crash and a resume. The same property against the
 // simulated NVR (both firmware personalities) is loop.sim.test.ts.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isPausedByApp, PAUSE_MARK } from '../../common/nvr/pause-marker';
 import type { SyncTarget } from '../../common/sync/target';
-import { CrashSwitch, FakeCamera, FakeCameras, FakeNvr, LOCK_AT } from './fake-site.test-support';
+import { CrashSwitch, FakeCamera, FakeCameras, FakeNvr, LOCK_AT } from '../../test/support/fake-site';
 import { priorOf, type LoopRecord } from './loop-journal';
 import { closeLoop, type CloseLoopResult } from './close-loop';
 import { planLoop } from './plan';

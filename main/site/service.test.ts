@@ -10,6 +10,7 @@ import { startSite, type Site } from '../../sim/site';
 import { testContext } from '../../test/support/test-context';
 import { until } from '../../test/support/until';
 import { setupNvr } from '../nvr/service';
+import { createMemoryKeychain } from '../core/keychain';
 import { setupSync } from '../sync/service';
 import { setupSite } from './service';
 import { filesUnder } from '../../test/support/files';
@@ -21,7 +22,7 @@ const t = { host: 'test' } as const;
 /** Closes the loop over `chosen` cameras of a site of its own, as the app does; resolves with the end state. */
 async function closeOwnLoop(own: Site, chosen: number[]) {
   const { ctx, events, dataDir } = testContext();
-  const sync = await setupSync(ctx);
+  const sync = await setupSync(ctx, { keychain: createMemoryKeychain() });
   const nvr = await setupNvr(ctx, {});
   const f = await setupSite(ctx, { nvr: nvr.session, openRun: sync.openRun, pollMs: 200 });
   try {
@@ -51,7 +52,7 @@ afterAll(async () => {
 describe('site service: plan, then close the loop', () => {
   it('plans per channel, then closes the loop with live per-channel results and the site summary; no password on disk or in events', async () => {
     const { ctx, events, dataDir } = testContext();
-    const sync = await setupSync(ctx);
+    const sync = await setupSync(ctx, { keychain: createMemoryKeychain() });
     const nvr = await setupNvr(ctx, {});
     const f = await setupSite(ctx, { nvr: nvr.session, openRun: sync.openRun, pollMs: 200 });
     const targets = [{ xaddr: site.cameras[1]!.xaddr, username: 'admin' }];
@@ -92,7 +93,7 @@ describe('site service: the new password from a reset case', () => {
   it("takes the new password from the reset case's keychain entry; an unknown case is refused before anything changes", async () => {
     const CASE_PW = 'Case-loop-pass-6';
     const { ctx, events, dataDir } = testContext();
-    const sync = await setupSync(ctx);
+    const sync = await setupSync(ctx, { keychain: createMemoryKeychain() });
     const nvr = await setupNvr(ctx, {});
     const f = await setupSite(ctx, { nvr: nvr.session, openRun: sync.openRun, pollMs: 200, casePassword: async (id) => (id === 'case-1' ? CASE_PW : null) });
     await nvr.handlers['nvr.signIn'](calls['nvr.signIn'].input.parse({ url: rpcOf(site).url, username: 'admin', password: SITE_CREDENTIALS.nvr.password }), t);
@@ -162,7 +163,7 @@ describe('site service: at sign-in, channels an earlier run left paused', () => 
     const name = rpc.channels[1]!.name;
     for (const i of [1, 3]) Object.assign(rpc.channels[i]!, { enable: false, name: `${PAUSE_MARK}${rpc.channels[i]!.name}`.slice(0, 31) });
     own.cameras[3]!.users.setPassword('onvif', 'Someone-else-7');
-    const sync = await setupSync(ctx);
+    const sync = await setupSync(ctx, { keychain: createMemoryKeychain() });
     const nvr = await setupNvr(ctx, {});
     const f = await setupSite(ctx, { nvr: nvr.session, openRun: sync.openRun, pollMs: 200 });
     try {

@@ -11,6 +11,7 @@ import { testContext } from '../../test/support/test-context';
 import { until } from '../../test/support/until';
 import { MediaClient } from '../onvif/media';
 import { setupNvr } from '../nvr/service';
+import { createMemoryKeychain } from '../core/keychain';
 import { setupSync } from '../sync/service';
 import { setupSite } from './service';
 import { filesUnder } from '../../test/support/files';
@@ -32,7 +33,7 @@ beforeAll(async () => {
   site = await startSite({ block: '127.26.1', cameras: 4, nvrPollMs: 200, faults: { '2': { fixedAdmin: true } }, nvrRpc: { firmware: 'logic-device-manager' } });
   // Channel 4's camera (ONVIF, not chosen) is unknown to the laptop; channel 5's sits behind the NVR's
   // PoE ports on the NVR's own protocol, so the NVR's own sync changes it.
-  const sync = await setupSync(ctx);
+  const sync = await setupSync(ctx, { keychain: createMemoryKeychain() });
   const nvr = await setupNvr(ctx, {});
   f = await setupSite(ctx, { nvr: nvr.session, openRun: sync.openRun, pollMs: 200, snapshotTimeoutMs: 2000 });
   disposers.push(() => f.dispose?.(), () => nvr.dispose?.(), () => sync.dispose?.());

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { targetKey } from '../../common/sync/target';
-import { createMemoryKeychain } from '../cases/keychain';
+import { createMemoryKeychain } from '../core/keychain';
 import { FakeDevice, fakeFactory } from '../../test/support/fake-device';
 import { testContext } from '../../test/support/test-context';
 import { runSync } from './engine';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { calls, type EventName } from '../../common/contract';
-import { createMemoryKeychain } from '../cases/keychain';
+import { createMemoryKeychain } from '../core/keychain';
 import { createContext, type AppOptions } from '../core/context';
 import { simCameras } from '../../test/support/sim-cameras';
 import { setupSync } from './service';

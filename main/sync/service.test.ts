@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { calls } from '../../common/contract';
 import { parseCsv } from '../../common/sync/report';
-import { createMemoryKeychain } from '../cases/keychain';
+import { createMemoryKeychain } from '../core/keychain';
 import { testContext } from '../../test/support/test-context';
 import { FakeDevice, fakeFactory } from '../../test/support/fake-device';
 import { setupSync } from './service';

@@ -6,7 +6,7 @@ import { targetKey, type SyncTarget } from '../../common/sync/target';
 import { toCsv, toHtmlReport, toJsonReport, type ReportChannel, type ReportFormat, type SyncRow } from '../../common/sync/report';
 import type { Handlers } from '../core/dispatch';
 import type { Feature, ServiceContext } from '../core/context';
-import { caseAccount, createKeytarKeychain, type Keychain } from '../cases/keychain';
+import { caseAccount, type Keychain } from '../core/keychain';
 import { newPasswordProblem, runWarnings, SyncRun, SYNC_DEFAULTS, type SyncSecrets, type SyncRunOptions } from './engine';
 import { JournalIndex } from './journal-index';
 import { onvifClientFactory } from './onvif-factory';
@@ -15,7 +15,8 @@ import type { ClientFactory } from './port';
 type SyncHandlers = Pick<Handlers, Extract<CallName, `sync.${string}`>>;
 
 export interface SyncDeps {
-  keychain?: Keychain;
+  /** The one keychain of the app (a reset case's new password), given by the composition root; tests pass a memory one. */
+  keychain: Keychain;
   /** Tests swap the ONVIF clients for fakes. */
   clientFactory?: ClientFactory;
   /** Engine knobs for tests (short timeouts). */
@@ -67,7 +68,7 @@ export interface OpenRunOptions {
 type OpenRun = (targets: SyncTarget[], secrets: SyncSecrets, o?: OpenRunOptions) => Promise<SyncRunHook>;
 
 /** sync.* verbs: runs of the engine, their live rows, retry, reports; and runs another feature drives (openRun). */
-export async function setupSync(ctx: ServiceContext, deps: SyncDeps = {}): Promise<Feature<SyncHandlers> & { openRun: OpenRun }> {
+export async function setupSync(ctx: ServiceContext, deps: SyncDeps): Promise<Feature<SyncHandlers> & { openRun: OpenRun }> {
   const sync = new SyncService(ctx, deps);
   const handlers: SyncHandlers = {
     'sync.start': (input) => sync.start(input),
@@ -100,7 +101,7 @@ class SyncService {
   ) {
     this.dir = join(ctx.dataDir, 'sync');
     this.log = ctx.log.child('sync');
-    this.keychain = deps.keychain ?? createKeytarKeychain();
+    this.keychain = deps.keychain;
     this.index = new JournalIndex(this.dir, (path, count) => this.log.warn('sync journal lines skipped (unreadable or of the wrong shape)', { path, count }));
     this.progress = new Progress((runId, rows) => ctx.events.emit('sync.progress', { runId, rows }));
   }

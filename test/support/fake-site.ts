@@ -1,7 +1,7 @@
 import { NVR_NAME_LIMIT } from '../../common/nvr/pause-marker';
 import { targetKey, type SyncTarget } from '../../common/sync/target';
-import { NvrWriteUnanswered, type ChannelEdit, type ChannelWriteOutcome, type NvrChannelStore, type StoredChannel, type WritePathProof } from '../dahua/channel-store';
-import type { AccountChange, CameraPort, KnownPasswords, ProbeResult } from './ports';
+import { NvrWriteUnanswered, type ChannelEdit, type ChannelWriteOutcome, type NvrChannelStore, type StoredChannel, type WritePathProof } from '../../main/dahua/channel-store';
+import type { AccountChange, CameraPort, KnownPasswords, ProbeResult } from '../../main/site/ports';
 
 /**
  * An in-memory site for close-the-loop's unit and property tests: an NVR

@@ -5,16 +5,16 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, it, expect } from 'vitest';
-import { createKeytarKeychain } from './keychain';
+import { createKeytarKeychain } from './keychain-keytar';
 
 // The real OS keychain. Run under a Secret Service (scripts/sandbox.sh starts an unlocked GNOME keyring):
-//   bash scripts/sandbox.sh npx vitest run main/cases
+//   bash scripts/sandbox.sh npx vitest run main/core/keychain-keytar.test.ts
 const keychain = createKeytarKeychain(5000);
 const probe = await keychain.probe();
 
 describe('OS keychain through keytar', () => {
   it('stores, reads back and removes a password', async ({ skip }) => {
-    skip(!probe.available, `no Secret Service reachable (${probe.message}); run: bash scripts/sandbox.sh npx vitest run main/cases`);
+    skip(!probe.available, `no Secret Service reachable (${probe.message}); run: bash scripts/sandbox.sh npx vitest run main/core/keychain-keytar.test.ts`);
     const account = `test:${process.pid}:${Date.now()}`;
     await keychain.set(account, 'Kp4wTz9mQx2R');
     expect(await keychain.get(account)).toBe('Kp4wTz9mQx2R');
@@ -35,7 +35,7 @@ describe('OS keychain unavailable', () => {
       delete env.WAYLAND_DISPLAY;
       env.DBUS_SESSION_BUS_ADDRESS = `unix:path=${join(home, 'no-bus')}`;
       const script = `
-        const { createKeytarKeychain } = await import(${JSON.stringify(pathToFileURL(join(import.meta.dirname, 'keychain.ts')).href)});
+        const { createKeytarKeychain } = await import(${JSON.stringify(pathToFileURL(join(import.meta.dirname, 'keychain-keytar.ts')).href)});
         const k = createKeytarKeychain(5000);
         const probe = await k.probe();
         const error = await k.set('case:x', 'Kp4wTz9mQx2R').then(() => null, (e) => ({ name: e.constructor.name, message: e.message }));
