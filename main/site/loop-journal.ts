@@ -3,6 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { parseJsonLines } from '../core/json-lines';
+import pLimit from 'p-limit';
 
 /**
  * The close-the-loop journal: each NVR write before it is sent and after it is
@@ -72,7 +73,8 @@ export function priorOf(state: LoopJournalState | undefined): PriorLoop {
 
 /** Appends (and flushes to disk) one record at a time; a write failure rejects, and the caller decides. */
 export class LoopJournal {
-  private tail: Promise<void> = Promise.resolve();
+  /** One write at a time, in order; a failed one does not stop the next from being tried. */
+  private readonly serial = pLimit(1);
   private constructor(private readonly fh: FileHandle) {}
 
   static async open(path: string): Promise<LoopJournal> {
@@ -82,16 +84,14 @@ export class LoopJournal {
 
   append(rec: LoopRecord): Promise<void> {
     const line = JSON.stringify(LoopRecordSchema.parse(rec)) + '\n';
-    const run = this.tail.then(async () => {
+    return this.serial(async () => {
       await this.fh.write(line);
       await this.fh.datasync();
     });
-    this.tail = run.catch(() => undefined);
-    return run;
   }
 
-  async close(): Promise<void> {
-    await this.tail;
-    await this.fh.close();
+  /** After the writes already asked for. */
+  close(): Promise<void> {
+    return this.serial(() => this.fh.close());
   }
 }
