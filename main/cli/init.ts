@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { renameSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
@@ -8,6 +8,7 @@ import { InitAddress } from '../../common/init/rules';
 import { INIT_DEFAULTS, initSecretsProblem, initTarget, InitRun, type InitSecrets } from '../init/engine';
 import { readInitJournal } from '../init/journal';
 import type { CliApp } from './app';
+import { intOption, parseJsonFile, parseSecretsJson, readPriorJournal, runAction, UsageError } from './input';
 import { EXIT, type CliIo } from './io';
 
 /**
@@ -33,7 +34,6 @@ export const InitTargetsFile = z
 const SecretsInput = z.strictObject({ newPassword: z.string().min(1).max(128), email: z.string().max(254) });
 const EXPECTED = 'expected {"newPassword": "...", "email": "name@example.com" or ""}';
 
-class UsageError extends Error {}
 
 /** What a row says on stdout: the device, its outcome and why, in plain fields. */
 function printable(r: InitRow): Record<string, unknown> {
@@ -63,13 +63,7 @@ export function registerInit(program: Command, io: CliIo, app: CliApp): void {
     .addOption(new Option('--password <value>').hideHelp())
     .addOption(new Option('--new-password <value>').hideHelp())
     .action(async (opts: Record<string, string | boolean | undefined>) => {
-      try {
-        io.setExitCode(await initCommand(opts, io, app));
-      } catch (err) {
-        if (!(err instanceof UsageError)) throw err;
-        io.stderr(`nvr-console init: ${err.message}\n`);
-        io.setExitCode(EXIT.usage);
-      }
+      await runAction(io, 'init', () => initCommand(opts, io, app));
     });
 }
 
@@ -80,7 +74,7 @@ async function initCommand(opts: Record<string, string | boolean | undefined>, i
   const concurrency = intOption(opts.concurrency, '--concurrency', 1, 32) ?? INIT_DEFAULTS.concurrency;
   const timeoutMs = intOption(opts.timeout, '--timeout', 100, 120_000) ?? INIT_DEFAULTS.timeoutMs;
   const targetsPath = resolve(opts.targets);
-  const targets = readTargets(targetsPath).map((url) => initTarget(url));
+  const targets = parseJsonFile(targetsPath, InitTargetsFile, { what: 'targets file', maxBytes: 1024 * 1024, shape: 'a JSON array of device addresses' }).map((url) => initTarget(url));
   const secrets = parseSecrets(await io.stdin());
   const problem = initSecretsProblem(secrets);
   if (problem) throw new UsageError(problem);
@@ -125,50 +119,13 @@ function summary(rows: InitRow[]): string {
 
 /** A finished run is history, not something to resume: kept beside the new one. */
 function archiveFinished(journalPath: string, io: CliIo): void {
-  let prior;
-  try {
-    prior = readInitJournal(journalPath);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  if (prior?.badLines) io.stderr(`The journal ${journalPath} had ${prior.badLines} unreadable line(s); they were skipped.\n`);
+  const prior = readPriorJournal(readInitJournal, journalPath, io);
   if (prior?.ended) renameSync(journalPath, journalPath.replace(/(\.jsonl)?$/, `.${prior.runId}.jsonl`));
 }
 
-function intOption(v: unknown, name: string, min: number, max: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (typeof v !== 'string' || !/^\d+$/.test(v) || n < min || n > max) throw new UsageError(`${name} must be a whole number from ${min} to ${max}.`);
-  return n;
-}
 
-function readTargets(path: string): string[] {
-  if (!existsSync(path)) throw new UsageError(`targets file ${path} does not exist.`);
-  if (statSync(path).size > 1024 * 1024) throw new UsageError(`targets file ${path} is larger than 1 MB.`);
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new UsageError(`targets file ${path} is not valid JSON: ${(err as Error).message}`);
-  }
-  const parsed = InitTargetsFile.safeParse(data);
-  if (!parsed.success) throw new UsageError(`targets file ${path} is invalid (a JSON array of device addresses):\n${z.prettifyError(parsed.error).slice(0, 2000)}`);
-  return parsed.data;
-}
 
 function parseSecrets(text: string): InitSecrets {
-  if (!text.trim()) throw new UsageError(`standard input is empty; ${EXPECTED}.`);
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    // The parser's message may quote the input, which holds the password: say only that it broke.
-    throw new UsageError(`standard input is not valid JSON; ${EXPECTED}.`);
-  }
-  const parsed = SecretsInput.safeParse(data);
-  if (!parsed.success) {
-    const where = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.code}`).join('; ');
-    throw new UsageError(`standard input is invalid (${where}); ${EXPECTED}.`);
-  }
-  return { password: parsed.data.newPassword, email: parsed.data.email };
+  const parsed = parseSecretsJson(text, SecretsInput, EXPECTED);
+  return { password: parsed.newPassword, email: parsed.email };
 }

@@ -4,11 +4,11 @@ import { Fingerprint, NvrUrl, type NvrSignInInput, type NvrSnapshot } from '../.
 import { AppError } from '../../common/contract';
 import { setupNvrFeature } from '../app/base';
 import type { CliApp } from './app';
+import { intOption, parseSecretsJson, runAction, UsageError } from './input';
 import { EXIT, type CliIo } from './io';
 import { confirmNvrCertificate } from './nvr-cert';
 
 const SecretsInput = z.strictObject({ password: z.string().min(1).max(128) });
-class UsageError extends Error {}
 
 /** `nvr-console nvr channels`: sign in to the NVR once, print its channels, sign out. */
 export function registerNvr(program: Command, io: CliIo, app: CliApp): void {
@@ -24,16 +24,7 @@ export function registerNvr(program: Command, io: CliIo, app: CliApp): void {
     .option('--json', 'one JSON array on stdout and nothing else on stderr unless it fails')
     .addOption(new Option('--password <value>').hideHelp())
     .action(async (opts: Record<string, string | boolean | undefined>) => {
-      try {
-        io.setExitCode(await channelsCommand(opts, io, app));
-      } catch (err) {
-        if (err instanceof UsageError) {
-          io.stderr(`nvr-console nvr channels: ${err.message}\n`);
-          io.setExitCode(EXIT.usage);
-          return;
-        }
-        throw err;
-      }
+      await runAction(io, 'nvr channels', () => channelsCommand(opts, io, app));
     });
 }
 
@@ -44,11 +35,7 @@ async function channelsCommand(opts: Record<string, string | boolean | undefined
   if (!url.success) throw new UsageError(`--nvr ${url.error.issues[0]?.message ?? 'is invalid'}.`);
   if (typeof opts.username !== 'string' || !opts.username || opts.username.length > 64) throw new UsageError('--username <user> is required.');
   if (!opts.secretsStdin) throw new UsageError('--secrets-stdin is required (the password comes only from standard input).');
-  let timeoutMs = 8000;
-  if (opts.timeout !== undefined) {
-    if (typeof opts.timeout !== 'string' || !/^\d+$/.test(opts.timeout) || +opts.timeout < 100 || +opts.timeout > 120_000) throw new UsageError('--timeout must be a whole number from 100 to 120000.');
-    timeoutMs = +opts.timeout;
-  }
+  const timeoutMs = intOption(opts.timeout, '--timeout', 100, 120_000) ?? 8000;
   if (opts.trustCert !== undefined && !Fingerprint.safeParse(opts.trustCert).success) throw new UsageError('--trust-cert must be a SHA-256 fingerprint, AA:BB:… (32 pairs).');
   const password = parseSecrets(await io.stdin());
 
@@ -117,18 +104,5 @@ function printChannels(read: Pick<NvrSnapshot, 'identity' | 'channels' | 'notes'
 }
 
 function parseSecrets(text: string): string {
-  const expected = 'expected {"password": "..."}';
-  if (!text.trim()) throw new UsageError(`standard input is empty; ${expected}.`);
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    // The parser's message may quote the input (the password): say only that it broke.
-    throw new UsageError(`standard input is not valid JSON; ${expected}.`);
-  }
-  const parsed = SecretsInput.safeParse(data);
-  if (!parsed.success) {
-    throw new UsageError(`standard input is invalid (${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.code}`).join('; ')}); ${expected}.`);
-  }
-  return parsed.data.password;
+  return parseSecretsJson(text, SecretsInput, 'expected {"password": "..."}').password;
 }

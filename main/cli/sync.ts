@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { renameSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
@@ -12,6 +12,7 @@ import type { GateRecord } from '../core/credential-gate';
 import { acquireJournalLock, JournalLockedError, type JournalLock } from '../site/journal-lock';
 import { onvifClientFactory, type OnvifFactory } from '../sync/onvif-factory';
 import { cliApp, type CliApp } from './app';
+import { intOption, parseJsonFile, parseSecretsJson, readPriorJournal, runAction, UsageError } from './input';
 import type { CliIo } from './io';
 import { archiveLoopJournal, cameraRows, loopFinished, syncWithNvr, type NvrTarget } from './sync-nvr';
 
@@ -22,11 +23,9 @@ import { archiveLoopJournal, cameraRows, loopFinished, syncWithNvr, type NvrTarg
  * the NVR's channels with --nvr) → print one row per account and channel.
  */
 
-const USAGE = 2;
 const TargetsFile = z.array(SyncTarget.strict()).min(1).max(5000);
 const SecretsInput = z.strictObject({ currentPasswords: z.array(SyncPassword).min(1).max(5), newPassword: SyncPassword, nvrPassword: z.string().min(1).max(128).optional() });
 
-class UsageError extends Error {}
 
 export interface SyncCliDeps {
   /** Tests inject a journal file whose writes fail (disk full). */
@@ -92,11 +91,7 @@ export function registerSync(program: Command, io: CliIo, deps: SyncCliDeps = {}
     .action(async (opts: Opts) => {
       const app = deps.app ?? cliApp();
       try {
-        io.setExitCode(await syncCommand(opts, io, app, deps));
-      } catch (err) {
-        if (!(err instanceof UsageError)) throw err;
-        io.stderr(`nvr-console sync: ${err.message}\n`);
-        io.setExitCode(USAGE);
+        await runAction(io, 'sync', () => syncCommand(opts, io, app, deps));
       } finally {
         if (!deps.app) app.close();
       }
@@ -141,7 +136,7 @@ function commandOf(opts: Opts, deps: SyncCliDeps): SyncCommand {
   if (opts.camerasOnly && !nvr) throw new UsageError('--cameras-only needs --nvr <url> (it decides what happens to the NVR\'s channels).');
   const targetsPath = resolve(opts.targets);
   return {
-    targets: parseJsonFile(targetsPath, TargetsFile, 'targets file'),
+    targets: parseJsonFile(targetsPath, TargetsFile, { what: 'targets file', maxBytes: 10 * 1024 * 1024 }),
     concurrency: intOption(opts.concurrency, '--concurrency', 1, 256) ?? SYNC_DEFAULTS.concurrency,
     maxFailed: intOption(opts.maxFailures, '--max-failures', 1, 5) ?? SYNC_DEFAULTS.maxFailedAuthsPerDevice,
     timeoutMs,
@@ -169,13 +164,7 @@ async function secretsOf(io: CliIo, cmd: SyncCommand): Promise<z.infer<typeof Se
  * aside, and its refused sign-ins still count (within the window) in the next run on these cameras.
  */
 function history(cmd: SyncCommand, secrets: SyncSecrets, io: CliIo): GateRecord[] | undefined {
-  let prior: ReturnType<typeof readJournal>;
-  try {
-    prior = readJournal(cmd.journalPath);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  if (prior?.badLines) io.stderr(`The journal ${cmd.journalPath} had ${prior.badLines} unreadable line(s); they were skipped.\n`);
+  const prior = readPriorJournal(readJournal, cmd.journalPath, io);
   for (const w of runWarnings(secrets, prior?.maxFailedAuths ?? cmd.maxFailed)) io.stderr(`Note: ${w}\n`);
   // With --nvr the run ends when the NVR's channels are proven, not when the cameras are.
   if (prior?.ended && (!cmd.nvr || loopFinished(cmd.journalPath))) {
@@ -277,40 +266,8 @@ function nvrOptions(opts: Opts, timeoutMs: number): Omit<NvrTarget, 'password'> 
   };
 }
 
-function intOption(v: unknown, name: string, min: number, max: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (typeof v !== 'string' || !/^\d+$/.test(v) || n < min || n > max) throw new UsageError(`${name} must be a whole number from ${min} to ${max}.`);
-  return n;
-}
 
-function parseJsonFile<T>(path: string, schema: z.ZodType<T>, what: string): T {
-  if (!existsSync(path)) throw new UsageError(`${what} ${path} does not exist.`);
-  if (statSync(path).size > 10 * 1024 * 1024) throw new UsageError(`${what} ${path} is larger than 10 MB.`);
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new UsageError(`${what} ${path} is not valid JSON: ${(err as Error).message}`);
-  }
-  const parsed = schema.safeParse(data);
-  if (!parsed.success) throw new UsageError(`${what} ${path} is invalid:\n${z.prettifyError(parsed.error).slice(0, 2000)}`);
-  return parsed.data;
-}
 
 function parseSecrets(text: string): z.infer<typeof SecretsInput> {
-  if (!text.trim()) throw new UsageError('standard input is empty; expected {"currentPasswords": [...], "newPassword": "..."}.');
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    // The parser's message may quote the input, which holds passwords: say only where it broke.
-    throw new UsageError('standard input is not valid JSON; expected {"currentPasswords": [...], "newPassword": "..."}.');
-  }
-  const parsed = SecretsInput.safeParse(data);
-  if (!parsed.success) {
-    const where = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.code}`).join('; ');
-    throw new UsageError(`standard input is invalid (${where}); expected {"currentPasswords": ["1 to 5 passwords"], "newPassword": "..."}.`);
-  }
-  return parsed.data;
+  return parseSecretsJson(text, SecretsInput, 'expected {"currentPasswords": [...], "newPassword": "..."}', 'expected {"currentPasswords": ["1 to 5 passwords"], "newPassword": "..."}');
 }
