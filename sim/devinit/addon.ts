@@ -71,8 +71,9 @@ export const devInitAddon: SiteAddon = {
 
 async function freshCamera(site: Site, opts: SiteOptions, i: number, firmware: Partial<DevInitFirmware>): Promise<{ sim: DevInitSim; restore(): void }> {
   const camera = site.cameras[i]!;
-  const channel = site.nvrRpc?.channels.find((c) => c.reachXaddr === camera.xaddr);
-  const reach = channel?.reachXaddr;
+  // The NVR's channel for it (the nvr-rpc add-on leaves a factory-fresh camera out of its reach from the start).
+  const channel = site.nvrRpc?.channels.find((c) => c.address === camera.address);
+  const reach = channel ? camera.xaddr : undefined;
   if (!firmware.initialised) {
     lockOut(camera);
     if (channel) delete channel.reachXaddr;
