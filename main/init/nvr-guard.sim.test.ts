@@ -125,6 +125,16 @@ describe.each(['remote-device-table', 'logic-device-manager'] as const)('initial
   });
 });
 
+describe('the account answer lost (the camera restarts its web service)', () => {
+  it('settled from the device: initialised, the channel already holds the new password, no refusal', async () => {
+    const s = await open({ firmware: { dropAfterAccount: true } });
+    const row = await initialise(s, true);
+    expect(row.outcome).toBe('initialised');
+    expect(s.rpc.stored(s.channel)).toMatchObject({ enable: true, password: NEW, state: 'Connected', refusedLogins: 0 });
+    expect(locked(s)).toBe(false);
+  });
+});
+
 describe('when the init does not happen, the NVR is left as it was', () => {
   it('the device refuses the password: the channel gets its old password back (read back from the NVR)', async () => {
     // 'strict' firmware wants three kinds; "sitepass2024" has two, so the device refuses it (the app's rule allows it).
