@@ -70,8 +70,8 @@ type Opened = Awaited<ReturnType<typeof open>>;
  * guard's closing step: the worst case of a busy NVR (or a slow run), so the store before the account is what is
  * tested, not the tidy-up after it.
  */
-async function initialise(s: Opened, guarded: boolean, password = NEW) {
-  const g = makeNvrGuard(s.session, password, () => undefined);
+async function initialise(s: Opened, guarded: boolean, password = NEW, secrets: string[] = []) {
+  const g = makeNvrGuard(s.session, password, (p) => secrets.push(p));
   const nvr = { before: g.before, after: async (host: string, ok: boolean) => (await pollPastThreshold(s), g.after(host, ok)) };
   const run = await InitRun.create({
     targets: [initTarget(s.device.url)],
@@ -113,8 +113,11 @@ describe.each(['remote-device-table', 'logic-device-manager'] as const)('initial
 
   it('guarded: the channel stores the new password before the camera takes it; the NVR never signs in with a stale one and records', async () => {
     const s = await open({ nvrRpc: { firmware } });
-    const row = await initialise(s, true);
+    const secrets: string[] = [];
+    const row = await initialise(s, true, NEW, secrets);
     expect(row.outcome).toBe('initialised');
+    // The stored passwords the NVR showed were registered as secrets the moment they were read.
+    expect(secrets).toContain(OLD);
     expect(row.detail).toMatch(new RegExp(`channel ${s.channel + 1} stores the new password`));
     expect(s.rpc.stored(s.channel)).toMatchObject({ enable: true, password: NEW });
     await pollPastThreshold(s);
