@@ -1,6 +1,6 @@
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
-import { outside, pubOf, sealFor } from './test-wire';
+import { outside, pubOf, rpcLogin, sealFor } from './test-wire';
 import { until } from '../../test/support/until';
 import { frame } from '../discovery/dhip-responder';
 import { SITE_CREDENTIALS } from '../identities';
@@ -101,5 +101,11 @@ describe('the NVR and a factory-fresh camera it records', () => {
     await rpc.pollNow();
     expect(rpc.stored(0)).toMatchObject({ state: 'Disconnected', refusedLogins: 1 });
     expect(site.cameras[0]!.stats().failedAuths).toBe(1);
+    // The camera's threshold (5): its one admin account is locked, the web sign-in with the right password too.
+    const url = devInitOf(site, 0).url;
+    expect((await rpcLogin(url, NEW)).body).toMatchObject({ result: true });
+    for (let i = 0; i < 4; i++) await rpc.pollNow();
+    expect(site.cameras[0]!.stats().lockedUntil).toBeGreaterThan(site.cameras[0]!.now());
+    expect((await rpcLogin(url, NEW)).body).toMatchObject({ result: false, error: { code: 268632081 } });
   });
 });

@@ -89,6 +89,8 @@ async function freshCamera(site: Site, opts: SiteOptions, i: number, firmware: P
         camera.users.setPassword('admin', password);
         if (channel && reach) channel.reachXaddr = reach;
       },
+      // One admin account: a lock its ONVIF side took (the NVR's stale password) refuses the web sign-in too.
+      lockedElsewhere: () => Math.max(0, camera.stats().lockedUntil - camera.now()),
     }),
   );
   // Initialised by someone else before the visit: ONVIF's admin has that (unknown) password too.
