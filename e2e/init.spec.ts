@@ -127,7 +127,7 @@ test('Devices → Camera 07 "Not initialised" → Initialise with the case’s p
   await expect(result).toHaveAttribute('data-outcome', 'initialised');
   await expect(result.getByTestId('init-outcome')).toContainText('Initialised');
   // What happened on the NVR's side, and the next step with its budget.
-  await expect(result).toContainText('no NVR session');
+  await expect(result.getByTestId('init-nvr-result')).toContainText('no NVR session');
   await expect(result).toContainText('close the loop right away');
   await focusKept(page, 'Start');
   await screen(page, 'init-results', results, testInfo);
@@ -248,7 +248,7 @@ test('signed in to the NVR first: Camera 07’s channel gets the new password as
   await panel.getByTestId('init-start').click();
   const result = page.getByTestId('init-results').getByTestId('init-row');
   await expect(result).toHaveAttribute('data-outcome', 'initialised', { timeout: 60_000 });
-  await expect(result).toContainText(`channel ${channel + 1} stores the new password`);
+  await expect(result.getByTestId('init-nvr-result')).toContainText(`channel ${channel + 1} stores the new password`);
 
   // The NVR's reconnect loop, driven past the camera's lock threshold: every sign-in uses the new password.
   for (let i = 0; i < 7; i++) await rpc.pollNow();

@@ -4,6 +4,7 @@ import type { Clock } from '../../common/clock';
 import type { InitRow } from '../../common/contract/init';
 import { INIT_OUTCOMES, type InitStep } from '../../common/init/outcomes';
 import { initEmailProblem, initPasswordProblem } from '../../common/init/rules';
+import { withNvrNote } from '../../common/init/nvr-note';
 import { deviceKeyOf, type CredentialGate } from '../core/credential-gate';
 import { DevInitClient, initialiseDevice, settleLostAccount, type WizardOptions, type WizardResult } from '../dahua/devinit';
 import { InitJournal, readInitJournal, type InitJournalState, type InitTarget, type OpenJournalFile } from './journal';
@@ -167,7 +168,7 @@ export class InitRun {
       if (err instanceof NvrGuardStop) throw err;
       throw new NvrGuardStop(`Not sent: the app could not read or write the NVR's channels for this camera (${(err as Error).message}), so it could not keep the NVR from locking it.`, 'Sign in to the NVR again, then run again.');
     }
-    this.update(t, { detail: `${STEP_WORDS.account} ${note.detail}` });
+    this.update(t, { detail: withNvrNote(STEP_WORDS.account, note.detail) });
   }
 
   /** Once the outcome is known: what the NVR's channels for this device hold now (a failure to look is said, not hidden). */
@@ -176,7 +177,7 @@ export class InitRun {
     return this.o.nvr.after(new URL(t.url).hostname, r.outcome === 'initialised').catch((err: unknown) => ({
       kind: 'left-as-was' as const,
       channels: [],
-      detail: `NVR: its channels for this camera could not be checked after the initialisation (${(err as Error).message}).`,
+      detail: `its channels for this camera could not be checked after the initialisation (${(err as Error).message}).`,
       nextStep: 'Sign in to the NVR and close the loop for this camera now, before its reconnects with the old password lock it.',
     }));
   }
@@ -216,7 +217,7 @@ export class InitRun {
       ...this.rows.get(t.key)!,
       step: r.step,
       outcome: r.outcome,
-      detail: nvr ? `${r.detail} ${nvr.detail}` : r.detail,
+      detail: withNvrNote(r.detail, nvr?.detail),
       nextStep: nvr?.nextStep ?? r.nextStep ?? INIT_OUTCOMES[r.outcome].nextStep,
       endedAt: this.o.clock.now(),
       ...(r.deviceWords !== undefined ? { deviceWords: r.deviceWords } : {}),

@@ -38,7 +38,7 @@ import type { ChannelEdit, NvrChannelStore, StoredChannel } from '../dahua/chann
 /** The open NVR session, as the composition root hands it in (main/nvr's session hook fits). */
 export type InitNvrSession = () => { url: string; store: NvrChannelStore } | undefined;
 
-/** What happened to the NVR's channels for one device: words for the row, never a password. */
+/** What happened to the NVR's channels for one device: words for the row (common/init/nvr-note.ts), never a password. */
 export interface NvrNote {
   kind: 'stored' | 'paused' | 'undone' | 'not-recorded' | 'no-session' | 'left-as-was';
   channels: number[];
@@ -156,33 +156,33 @@ function putBack(store: NvrChannelStore, c: Changed): Promise<number[]> {
 async function undone(store: NvrChannelStore, c: Changed): Promise<NvrNote> {
   const all = [...c.stored, ...c.paused].map((x) => x.channel);
   const missed = await putBack(store, c).catch(() => all);
-  if (!missed.length) return { kind: 'undone', channels: all, detail: `NVR: channel ${all.join(', ')} put back as it was (read back), since the device did not take the password.` };
+  if (!missed.length) return { kind: 'undone', channels: all, detail: `channel ${all.join(', ')} put back as it was (read back), since the device did not take the password.` };
   return {
     kind: 'undone',
     channels: all,
-    detail: `NVR: channel ${missed.join(', ')} could not be put back as it was.`,
+    detail: `channel ${missed.join(', ')} could not be put back as it was.`,
     nextStep: 'Sign in to the NVR again: the app restores a channel it paused at sign-in; a channel holding the new password is harmless while the camera is not initialised, and right once it is.',
   };
 }
 
 function beforeNote(c: Changed): NvrNote {
   const parts = [c.stored.length ? `channel ${list(c.stored)} given the new password before the camera took it` : '', c.paused.length ? `channel ${list(c.paused)} paused` : ''].filter(Boolean);
-  return { kind: c.paused.length ? 'paused' : 'stored', channels: [...c.stored, ...c.paused].map((x) => x.channel), detail: `NVR: ${parts.join('; ')}.` };
+  return { kind: c.paused.length ? 'paused' : 'stored', channels: [...c.stored, ...c.paused].map((x) => x.channel), detail: `${parts.join('; ')}.` };
 }
 
 function afterNote(mine: StoredChannel[], missed: number[]): NvrNote {
   const channels = mine.map((c) => c.channel);
   const others = mine.filter((c) => c.username !== INIT_ACCOUNT);
   if (missed.length) {
-    return { kind: 'left-as-was', channels, detail: `NVR: channel ${missed.join(', ')} still stores another password (the NVR did not keep the new one).`, nextStep: `Close the loop for this camera now: ${BUDGET_WORDS}.` };
+    return { kind: 'left-as-was', channels, detail: `channel ${missed.join(', ')} still stores another password (the NVR did not keep the new one).`, nextStep: `Close the loop for this camera now: ${BUDGET_WORDS}.` };
   }
   const stored = mine.filter((c) => c.username === INIT_ACCOUNT);
-  const detail = stored.length ? `NVR: channel ${list(stored)} stores the new password (read back), so its reconnects sign in with it: no refused sign-in on the camera.` : '';
+  const detail = stored.length ? `channel ${list(stored)} stores the new password (read back), so its reconnects sign in with it: no refused sign-in on the camera.` : '';
   if (!others.length) return { kind: 'stored', channels, detail, nextStep: 'Nothing to do for this camera’s NVR channel: it already signs in with the new password. Close the loop for the other cameras as usual.' };
   return {
     kind: 'paused',
     channels,
-    detail: `${detail} NVR channel ${list(others)} signs in as “${others[0]!.username}”, an account a new camera does not have: it stays disabled (marked PAUSED~) so it cannot lock the camera.`.trim(),
+    detail: `${detail} Channel ${list(others)} signs in as “${others[0]!.username}”, an account a new camera does not have: it stays disabled (marked PAUSED~) so it cannot lock the camera.`.trim(),
     nextStep: `Create the “${others[0]!.username}” account on the camera, or set channel ${list(others)} to use admin on the NVR; then close the loop, which enables the channel again.`,
   };
 }
@@ -191,13 +191,13 @@ function noSession(): NvrNote {
   return {
     kind: 'no-session',
     channels: [],
-    detail: 'NVR: no NVR session, so the app could not check whether the NVR records this camera.',
+    detail: 'no NVR session, so the app could not check whether the NVR records this camera.',
     nextStep: `If the NVR records this camera, sign in to the NVR and close the loop right away: it still signs in with the old password, and ${BUDGET_WORDS}.`,
   };
 }
 
 function notRecorded(url: string): NvrNote {
-  return { kind: 'not-recorded', channels: [], detail: `NVR: the NVR at ${url} has no channel for this camera, so nothing there signs in to it.` };
+  return { kind: 'not-recorded', channels: [], detail: `the NVR at ${url} has no channel for this camera, so nothing there signs in to it.` };
 }
 
 const list = (cs: readonly StoredChannel[]) => cs.map((c) => c.channel).join(', ');
