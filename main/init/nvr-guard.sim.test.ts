@@ -183,3 +183,45 @@ describe('a channel that signs in with another account than admin', () => {
     expect(locked(s)).toBe(false);
   });
 });
+
+// Every NVR fault the simulator has for a write, on both firmwares, against a device that takes the account, drops
+// its answer, or refuses the password. One invariant, judged from the NVR's and the camera's own state after the
+// NVR's reconnects ran past the camera's threshold: the camera is never locked and the NVR never refused; the channel
+// is enabled; it stores the new password and records when the device took it, else the camera is still factory-fresh.
+const NVR_FAULTS: [string, NvrRpcFaultOptions][] = [
+  ['table, no fault', {}],
+  ['table, store refused', { refuseStore: true }],
+  ['table, every setConfig refused', { refuseSetConfig: true }],
+  ['table, write applied and its answer dropped', { dropAnswer: ['configManager.setConfig'] }],
+  ['table, passwords masked', { maskPasswords: true }],
+  ['sealed, no fault', { firmware: 'logic-device-manager' }],
+  ['sealed, store refused', { firmware: 'logic-device-manager', refuseStore: true }],
+  ['sealed, write applied and its answer dropped', { firmware: 'logic-device-manager', dropAnswer: ['LogicDeviceManager.secSetCamera'] }],
+  ['sealed, an answer of the wrong shape', { firmware: 'logic-device-manager', wrongShape: ['LogicDeviceManager.secSetCamera'] }],
+  ['sealed, the camera refused inside the answer', { firmware: 'logic-device-manager', cameraRefusals: { 0: 1 } }],
+  ['sealed, a weak key', { firmware: 'logic-device-manager', key: 'rsa-1024' }],
+];
+const DEVICES: [string, Partial<DevInitFirmware>, string][] = [
+  ['takes it', {}, NEW],
+  ['drops the answer', { dropAfterAccount: true }, NEW],
+  ['refuses the password', { passwordRule: 'strict' }, 'sitepass2024'],
+];
+
+describe.each(NVR_FAULTS)('NVR: %s', (_, nvrRpc) => {
+  it.each(DEVICES)('device %s: never locked, the channel enabled, in step with the camera', async (_d, firmware, password) => {
+    const s = await open({ nvrRpc, firmware });
+    const row = await initialise(s, true, password);
+    await pollPastThreshold(s);
+    const stored = s.rpc.stored(s.channel);
+    expect(locked(s)).toBe(false);
+    expect(stored.refusedLogins).toBe(0);
+    expect(stored.enable).toBe(true);
+    if (s.device.state().initialised) {
+      expect(row.outcome).toBe('initialised');
+      expect(stored).toMatchObject({ password, state: 'Connected' });
+    } else {
+      expect(row.outcome).not.toBe('initialised');
+      expect(stored.password).toBe(OLD);
+    }
+  });
+});
