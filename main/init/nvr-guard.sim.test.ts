@@ -16,6 +16,7 @@ import { dahuaChannelStore } from '../dahua/nvr-channels';
 import { nvrAction } from '../dahua/session';
 import type { NvrChannelStore } from '../dahua/channel-store';
 import { initTarget, InitRun } from './engine';
+import { openJournalFile, readInitJournal, type OpenJournalFile } from './journal';
 import { makeNvrGuard } from './nvr-guard';
 
 // Socket test: run inside `unshare -n` (scripts/sandbox.sh). Block 127.73.9.0/24 is this file's own.
@@ -223,5 +224,46 @@ describe.each(NVR_FAULTS)('NVR: %s', (_, nvrRpc) => {
       expect(row.outcome).not.toBe('initialised');
       expect(stored.password).toBe(OLD);
     }
+  });
+});
+
+/** A journal file that dies after `n` writes, like a process killed there: nothing after it reaches the disk. */
+const dyingAfter =
+  (n: number): OpenJournalFile =>
+  async (path) => {
+    const real = await openJournalFile(path);
+    let writes = 0;
+    return {
+      async write(line) {
+        if (++writes > n) throw new Error('killed');
+        await real.write(line);
+      },
+      close: () => real.close(),
+    };
+  };
+
+// A run killed at each of its journal writes, then resumed by a new process: a new credential gate and a new guard
+// whose memory (what the NVR stored before) died with the first. The NVR's own state decides what is left to do.
+describe('killed at any journal write and resumed by a new process', () => {
+  it.each([1, 2, 3, 4, 5, 6, 7])('killed after write %i: the camera initialised once, never locked, its channel on the new password', async (kill) => {
+    const s = await open();
+    const journalPath = join(dir, `kill${kill}-${++n}.jsonl`);
+    const once = async (openFile?: OpenJournalFile) => {
+      const run = await InitRun.create({ targets: [initTarget(s.device.url)], journalPath, gate: new CredentialGate({ clock: s.clock }), clock: s.clock, timeoutMs: 3000, retryMs: 5, nvr: makeNvrGuard(s.session, NEW, () => undefined), ...(openFile ? { openJournalFile: openFile } : {}) });
+      try {
+        return (await run.run({ password: NEW, email: '' }))[0]!;
+      } finally {
+        await run.close();
+      }
+    };
+    await once(dyingAfter(kill));
+    await pollPastThreshold(s);
+    const row = readInitJournal(journalPath)?.ended ? undefined : await once();
+    await pollPastThreshold(s);
+    expect(s.device.stats().accountCalls).toBe(1);
+    expect(s.device.state().initialised).toBe(true);
+    if (row) expect(row.outcome).toBe('initialised');
+    expect(locked(s)).toBe(false);
+    expect(s.rpc.stored(s.channel)).toMatchObject({ enable: true, password: NEW, state: 'Connected', refusedLogins: 0 });
   });
 });
