@@ -20,11 +20,14 @@ export function InitNvr({ lines, withoutNvr, onWithoutNvr, input }: { lines: Nvr
           No NVR session: the app cannot see whether the NVR records these devices. If it does, it keeps signing in with the old password once a camera is
           initialised, and a Dahua camera locks after about 5 refused sign-ins — well under a minute.
         </p>
-        <NvrSignInLink label="Sign in to the NVR first" />
-        <label className="inline">
-          <input ref={input} type="checkbox" checked={withoutNvr} onChange={(e) => onWithoutNvr(e.target.checked)} data-testid="init-without-nvr" />
-          No NVR records these devices (or I close the loop right after)
-        </label>
+        <div className="init-nvr-choice">
+          <NvrSignInLink label="Sign in to the NVR first" />
+          <span>or</span>
+          <label className="inline">
+            <input ref={input} type="checkbox" checked={withoutNvr} onChange={(e) => onWithoutNvr(e.target.checked)} data-testid="init-without-nvr" />
+            No NVR records these devices (or I close the loop right after)
+          </label>
+        </div>
       </fieldset>
     );
   }
