@@ -104,8 +104,18 @@ test('Devices → Camera 07 "Not initialised" → Initialise with the case’s p
   await expect(panel.getByTestId('init-email')).toHaveValue(EMAIL);
   await expect(panel.getByRole('list', { name: 'Devices to initialise' })).toContainText('Camera 07');
   expect(device.stats().accountCalls).toBe(0);
+  // No NVR session yet: the panel says what that risks, and Start waits for a sign-in or an explicit "no NVR".
+  const nvrPart = panel.getByTestId('init-nvr');
+  await expect(nvrPart).toHaveAttribute('data-session', 'none');
+  await expect(nvrPart).toContainText('No NVR session');
   await expect(panel.getByTestId('init-start')).toBeInViewport();
   await screen(page, 'init-panel', panel, testInfo);
+  await pressOn(page, panel.getByTestId('init-start'));
+  await expect(panel.getByRole('alert')).toContainText('Sign in to the NVR first');
+  await expect(panel.getByTestId('init-without-nvr')).toBeFocused();
+  expect(device.stats().accountCalls).toBe(0);
+  await page.keyboard.press('Space');
+  await expect(panel.getByTestId('init-without-nvr')).toBeChecked();
 
   // Start: the panel gives way to the live results, and focus goes to their heading.
   await pressOn(page, panel.getByTestId('init-start'));
@@ -116,6 +126,9 @@ test('Devices → Camera 07 "Not initialised" → Initialise with the case’s p
   await expect(result).toHaveCount(1);
   await expect(result).toHaveAttribute('data-outcome', 'initialised');
   await expect(result.getByTestId('init-outcome')).toContainText('Initialised');
+  // What happened on the NVR's side, and the next step with its budget.
+  await expect(result.getByTestId('init-nvr-result')).toContainText('no NVR session');
+  await expect(result).toContainText('close the loop right away');
   await focusKept(page, 'Start');
   await screen(page, 'init-results', results, testInfo);
 
@@ -205,22 +218,17 @@ test('a typed password is checked against the rule before anything is sent, nami
   expect(app.logText()).not.toContain('Site2024ab');
 });
 
-test('after the init, the reset case closes the loop and the board shows Camera 07’s channel recording', async ({ app, site }) => {
+test('signed in to the NVR first: Camera 07’s channel gets the new password as the camera takes it, the NVR’s reconnects never lock it, and after the loop it records', async ({ app, site }) => {
   test.setTimeout(300_000);
   const { page } = app;
   const camera = site.cameras[FRESH]!;
+  const device = devInitOf(site, FRESH);
   const rpc = rpcOf(site);
   const channel = rpc.channels.findIndex((c) => c.address === camera.address);
   expect(channel).toBeGreaterThanOrEqual(0);
   const { password } = await walkFullReset(app, site, 'Shop NVR', EMAIL);
-  const listed = async () => (await app.call('devices.list')).find((d) => d.serial === camera.identity.serialNumber);
-  await expect.poll(async () => (await listed())?.dhip?.init).toBe('not-initialised');
-  const id = (await listed())!.id;
-  const { cases } = await app.call('cases.list');
-  const ended = await app.nextEvent('init.finished', () => app.call('init.start', { targets: [{ deviceId: id }], caseId: cases[0]!.id }), 60_000);
-  expect(ended.rows.map((r) => r.outcome)).toEqual(['initialised']);
 
-  // The case's last step: sign in to the NVR with the case's password, the cameras' current password, the plan, Save.
+  // The case's last step starts with the NVR sign-in (the case's password); the init comes after it.
   const step = page.getByTestId('wizard-step');
   const loop = step.getByRole('region', { name: 'NVR channels after the change' });
   await loop.getByRole('button', { name: 'Sign in to the NVR' }).click();
@@ -228,6 +236,27 @@ test('after the init, the reset case closes the loop and the board shows Camera 
   await nvrPanel.getByLabel('NVR address').fill(rpc.url);
   await nvrPanel.getByRole('button', { name: 'Sign in to the NVR' }).click();
   await expect(nvrPanel.getByTestId('nvr-channel').first()).toBeVisible();
+
+  // Devices: choose Camera 07; the panel says what happens to its NVR channel before anything is sent.
+  await page.getByRole('tab', { name: 'Devices' }).click();
+  const row = page.locator(`[data-testid="device-row"][data-serial="${camera.identity.serialNumber}"]`);
+  await row.getByTestId('init-choose').check();
+  await page.getByTestId('init-open').click();
+  const panel = page.getByTestId('init-panel');
+  await expect(panel.getByTestId('init-nvr')).toHaveAttribute('data-session', 'open');
+  await expect(panel.getByTestId('init-nvr-line')).toContainText(`NVR channel ${channel + 1} gets the new password just before the camera takes it`);
+  await panel.getByTestId('init-start').click();
+  const result = page.getByTestId('init-results').getByTestId('init-row');
+  await expect(result).toHaveAttribute('data-outcome', 'initialised', { timeout: 60_000 });
+  await expect(result.getByTestId('init-nvr-result')).toContainText(`channel ${channel + 1} stores the new password`);
+
+  // The NVR's reconnect loop, driven past the camera's lock threshold: every sign-in uses the new password.
+  for (let i = 0; i < 7; i++) await rpc.pollNow();
+  expect(rpc.stored(channel)).toMatchObject({ enable: true, password, state: 'Connected', refusedLogins: 0 });
+  expect(camera.stats().lockedUntil).toBeLessThanOrEqual(camera.now());
+  expect(device.stats().accountCalls).toBe(1);
+
+  // The case's last step: the cameras' current password, the plan, Save.
   await page.getByRole('tab', { name: 'Password reset' }).click();
   await loop.getByLabel('Password the cameras have now').fill(SITE_CREDENTIALS.camera.password);
   await loop.getByTestId('site-plan').click();
@@ -237,8 +266,8 @@ test('after the init, the reset case closes the loop and the board shows Camera 
   const board = loop.getByTestId('site-board');
   await expect(board.getByTestId('site-summary')).toHaveAttribute('data-running', 'false', { timeout: 120_000 });
   await expect(board.getByTestId('site-tile').nth(channel)).toHaveAttribute('data-outcome', 'recording');
-  // The NVR stores the case's password for it now. (Between the init and the loop's pause of this channel the
-  // NVR's reconnects still tried its old stored password, each a refused sign-in on the camera: the loop soon after
-  // the init is what keeps that short, which the details panel says.)
-  expect(rpc.channels[channel]!.password).toBe(password);
+  // Judged from the simulated site: the NVR stores the case's password, its channel records, the camera never locked.
+  await rpc.pollNow();
+  expect(rpc.stored(channel)).toMatchObject({ enable: true, password, state: 'Connected', refusedLogins: 0 });
+  expect(camera.stats().lockedUntil).toBeLessThanOrEqual(camera.now());
 });

@@ -20,7 +20,8 @@ export const INIT_OUTCOMES: Record<InitOutcome, InitOutcomeInfo> = {
   initialised: {
     label: 'Initialised',
     explanation: 'The device took the new admin password and the reset e-mail, and a sign-in with the new password worked.',
-    nextStep: "Nothing to do here. If the NVR records this camera, close the loop so the NVR stores the new password.",
+    // Where the app had an NVR session, its channel already took the new password (main/init/nvr-guard.ts) and the row says so instead.
+    nextStep: 'If an NVR records this camera, close the loop right away: the NVR keeps signing in with the old password, and a camera locks after about 5 refused sign-ins — under a minute.',
     success: true,
   },
   'already-initialised': {

@@ -4,9 +4,11 @@ import type { Clock } from '../../common/clock';
 import type { InitRow } from '../../common/contract/init';
 import { INIT_OUTCOMES, type InitStep } from '../../common/init/outcomes';
 import { initEmailProblem, initPasswordProblem } from '../../common/init/rules';
+import { withNvrNote } from '../../common/init/nvr-note';
 import { deviceKeyOf, type CredentialGate } from '../core/credential-gate';
 import { DevInitClient, initialiseDevice, settleLostAccount, type WizardOptions, type WizardResult } from '../dahua/devinit';
 import { InitJournal, readInitJournal, type InitJournalState, type InitTarget, type OpenJournalFile } from './journal';
+import { NvrGuardStop, type NvrGuard, type NvrNote } from './nvr-guard';
 
 /**
  * An init run: the wizard (main/dahua/devinit.ts) on each chosen device, a few
@@ -35,6 +37,8 @@ export interface InitRunOptions {
   proveTries?: number;
   retryMs?: number;
   openJournalFile?: OpenJournalFile;
+  /** Keeps the NVR's channels for each device in step with the account (nvr-guard.ts); none: the NVR is not looked at. */
+  nvr?: NvrGuard;
   onRow?(row: InitRow): void;
   /** Each request's method as it leaves (logs), never its params. */
   onRequest?(key: string, method: string): void;
@@ -139,15 +143,43 @@ export class InitRun {
   private async device(t: InitTarget, secrets: InitSecrets): Promise<void> {
     if (this.abort.signal.aborted || this.journal.error) return;
     const o = this.wizardOptions(t, secrets);
-    let result: WizardResult;
+    let result: WizardResult & { nextStep?: string };
     try {
       result = await this.resumeOrRun(t, o);
     } catch (err) {
-      // The journal failed under the wizard: the device has no outcome in this run; a resume settles it.
-      this.update(t, { detail: `Stopped: ${(err as Error).message}` });
-      return;
+      // The NVR could not be kept from locking the camera: the account was not sent, the device stays factory-fresh.
+      if (err instanceof NvrGuardStop) result = { outcome: 'refused', step: 'account', detail: err.message, nextStep: err.nextStep };
+      else {
+        // The journal failed under the wizard: the device has no outcome in this run; a resume settles it.
+        this.update(t, { detail: `Stopped: ${(err as Error).message}` });
+        return;
+      }
     }
-    await this.finish(t, result);
+    await this.finish(t, result, await this.nvrAfter(t, result));
+  }
+
+  /** Just before the account leaves: the NVR's channels for this device get the new password (or the account is not sent). */
+  private async nvrBefore(t: InitTarget): Promise<void> {
+    if (!this.o.nvr) return;
+    let note: NvrNote;
+    try {
+      note = await this.o.nvr.before(new URL(t.url).hostname);
+    } catch (err) {
+      if (err instanceof NvrGuardStop) throw err;
+      throw new NvrGuardStop(`Not sent: the app could not read or write the NVR's channels for this camera (${(err as Error).message}), so it could not keep the NVR from locking it.`, 'Sign in to the NVR again, then run again.');
+    }
+    this.update(t, { detail: withNvrNote(STEP_WORDS.account, note.detail) });
+  }
+
+  /** Once the outcome is known: what the NVR's channels for this device hold now (a failure to look is said, not hidden). */
+  private nvrAfter(t: InitTarget, r: WizardResult): Promise<NvrNote | undefined> {
+    if (!this.o.nvr) return Promise.resolve(undefined);
+    return this.o.nvr.after(new URL(t.url).hostname, r.outcome === 'initialised').catch((err: unknown) => ({
+      kind: 'left-as-was' as const,
+      channels: [],
+      detail: `its channels for this camera could not be checked after the initialisation (${(err as Error).message}).`,
+      nextStep: 'Sign in to the NVR and close the loop for this camera now, before its reconnects with the old password lock it.',
+    }));
   }
 
   private resumeOrRun(t: InitTarget, o: WizardOptions): Promise<WizardResult> {
@@ -166,6 +198,7 @@ export class InitRun {
     }
     return initialiseDevice(o, {
       beforeAccount: async () => {
+        await this.nvrBefore(t);
         await this.journal.append({ t: 'account-sent', key: t.key, at: this.o.clock.now() });
         this.sent.add(t.key);
       },
@@ -179,13 +212,13 @@ export class InitRun {
     return { client, gate: this.o.gate, clock: this.o.clock, password: secrets.password, email: secrets.email, proveTries: this.o.proveTries, retryMs: this.o.retryMs };
   }
 
-  private async finish(t: InitTarget, r: WizardResult): Promise<void> {
+  private async finish(t: InitTarget, r: WizardResult & { nextStep?: string }, nvr: NvrNote | undefined): Promise<void> {
     const row: InitRow = {
       ...this.rows.get(t.key)!,
       step: r.step,
       outcome: r.outcome,
-      detail: r.detail,
-      nextStep: INIT_OUTCOMES[r.outcome].nextStep,
+      detail: withNvrNote(r.detail, nvr?.detail),
+      nextStep: nvr?.nextStep ?? r.nextStep ?? INIT_OUTCOMES[r.outcome].nextStep,
       endedAt: this.o.clock.now(),
       ...(r.deviceWords !== undefined ? { deviceWords: r.deviceWords } : {}),
       ...(r.deviceCode !== undefined ? { deviceCode: r.deviceCode } : {}),

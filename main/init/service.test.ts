@@ -8,8 +8,13 @@ import { testContext } from '../../test/support/test-context';
 import { until } from '../../test/support/until';
 import { readFileSync } from 'node:fs';
 import { setupInit } from './service';
+import { SITE_CREDENTIALS } from '../../sim/identities';
+import { rpcOf } from '../../sim/nvr/rpc-addon';
+import { DahuaRpcClient } from '../dahua/client';
+import { dahuaChannelStore } from '../dahua/nvr-channels';
+import { nvrAction } from '../dahua/session';
 
-// Socket test: run inside `unshare -n` (scripts/sandbox.sh). Block 127.74.1.0/24.
+// Socket test: run inside `unshare -n` (scripts/sandbox.sh). Blocks 127.74.1.0/24 and 127.74.3.0/24.
 
 const CASE_PASSWORD = 'Case-pass-2024';
 const CASE_EMAIL = 'owner@example.com';
@@ -100,5 +105,30 @@ describe('init.* feature', () => {
     await expect(refused({ targets: [{ deviceId: 'cam-1' }], caseId: 'case-two' })).rejects.toMatchObject({ code: 'not-found' });
     await expect(refused({ targets: [{ address: 'http://10.1.2.3' }], newPassword: 'Site-pass-2024' })).rejects.toMatchObject({ code: 'refused', message: expect.stringMatching(/demo/) });
     expect(requests()).toBe(before);
+  });
+});
+
+describe('init.* with an open NVR session (the composition root hands in main/nvr\'s session)', () => {
+  it("the NVR's channel for the camera takes the new password with it; the row says so; the NVR's stored passwords are secrets", async () => {
+    const nvrSite = await startSite({ block: '127.74.3', cameras: 2, behindNvr: 0, factoryFresh: { '0': {} } });
+    try {
+      const rpc = rpcOf(nvrSite);
+      const t = testContext();
+      const client = new DahuaRpcClient({ url: rpc.url, username: 'admin' });
+      const raw = dahuaChannelStore(client);
+      const act = <T>(f: () => Promise<T>) => nvrAction({ gate: t.ctx.gate, client, password: SITE_CREDENTIALS.nvr.password, clock: t.ctx.clock }, f);
+      const store = { proveWritePath: () => act(() => raw.proveWritePath()), readChannels: () => act(() => raw.readChannels()), writeChannels: (e: Parameters<typeof raw.writeChannels>[0]) => act(() => raw.writeChannels(e)), channelStates: () => act(() => raw.channelStates()) };
+      const device = devInitOf(nvrSite, 0);
+      const f = await setupInit(t.ctx, { nvr: () => ({ url: rpc.url, store }), engine: { timeoutMs: 2000, retryMs: 5 } });
+      await f.handlers['init.start']({ targets: [{ address: device.url }], newPassword: CASE_PASSWORD, email: '' }, call);
+      const done = await until(() => t.events.find((e) => e.name === 'init.finished')?.payload as InitRunState | undefined, 'init.finished', 10_000);
+      expect(done.rows[0]).toMatchObject({ outcome: 'initialised', detail: expect.stringMatching(/ NVR: channel 1 stores the new password/) });
+      expect(rpc.stored(0)).toMatchObject({ enable: true, password: CASE_PASSWORD });
+      expect(t.ctx.secrets.scrub(`stored ${SITE_CREDENTIALS.camera.password}`)).not.toContain(SITE_CREDENTIALS.camera.password);
+      await f.dispose?.();
+      t.ctx.log.close();
+    } finally {
+      await nvrSite.stop();
+    }
   });
 });

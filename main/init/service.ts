@@ -12,6 +12,7 @@ import type { Logger } from '../core/log';
 import { readCapability, type CapabilityTarget } from './capability';
 import { INIT_DEFAULTS, initSecretsProblem, initTarget, InitRun, type InitRunOptions, type InitSecrets } from './engine';
 import { findUnfinished } from './journal';
+import { makeNvrGuard, type InitNvrSession } from './nvr-guard';
 
 type InitHandlers = Pick<Handlers, Extract<CallName, `init.${string}`>>;
 
@@ -24,6 +25,11 @@ export interface InitDeps {
   devicesList?: Handler<'devices.list'>;
   /** The discovery feature's `devices.scan`: after a run, the inventory hears the devices' new DHIP state. */
   devicesScan?: Handler<'devices.scan'>;
+  /**
+   * The open NVR session (main/nvr's `session`, handed in by the composition root): just before a
+   * device takes its account, the NVR's channels for it get the new password (nvr-guard.ts).
+   */
+  nvr?: InitNvrSession;
   /** Engine knobs for tests (short timeouts, a journal that fails). */
   engine?: Partial<Pick<InitRunOptions, 'timeoutMs' | 'retryMs' | 'proveTries' | 'openJournalFile'>>;
 }
@@ -180,6 +186,7 @@ class InitRuns {
         journalPath,
         gate: this.ctx.gate,
         clock: this.ctx.clock,
+        ...(this.deps.nvr ? { nvr: makeNvrGuard(this.deps.nvr, secrets.password, (p) => this.ctx.secrets.add(p)) } : {}),
         concurrency: concurrency ?? INIT_DEFAULTS.concurrency,
         onRow: (row) => (lend(row), this.batch.add(runId, row)),
         onRequest: (key, method) => this.log.debug('init request', { device: key, method }),

@@ -71,8 +71,9 @@ export const devInitAddon: SiteAddon = {
 
 async function freshCamera(site: Site, opts: SiteOptions, i: number, firmware: Partial<DevInitFirmware>): Promise<{ sim: DevInitSim; restore(): void }> {
   const camera = site.cameras[i]!;
-  const channel = site.nvrRpc?.channels.find((c) => c.reachXaddr === camera.xaddr);
-  const reach = channel?.reachXaddr;
+  // The NVR's channel for it (the nvr-rpc add-on leaves a factory-fresh camera out of its reach from the start).
+  const channel = site.nvrRpc?.channels.find((c) => c.address === camera.address);
+  const reach = channel ? camera.xaddr : undefined;
   if (!firmware.initialised) {
     lockOut(camera);
     if (channel) delete channel.reachXaddr;
@@ -88,6 +89,8 @@ async function freshCamera(site: Site, opts: SiteOptions, i: number, firmware: P
         camera.users.setPassword('admin', password);
         if (channel && reach) channel.reachXaddr = reach;
       },
+      // One admin account: a lock its ONVIF side took (the NVR's stale password) refuses the web sign-in too.
+      lockedElsewhere: () => Math.max(0, camera.stats().lockedUntil - camera.now()),
     }),
   );
   // Initialised by someone else before the visit: ONVIF's admin has that (unknown) password too.

@@ -20,6 +20,12 @@ export interface DevInitSimOptions {
   firmware?: Partial<DevInitFirmware>;
   /** The device took an account (its ONVIF side follows). */
   onAccount?(password: string): void;
+  /**
+   * Ms left on a lock of the same admin account held by the camera's other services (its ONVIF side), 0 when
+   * none. Whether a real camera shares one counter between its web sign-in and ONVIF is not documented; sharing
+   * is the dangerous reading (a recorder hammering ONVIF also locks the web sign-in), so the simulator shares it.
+   */
+  lockedElsewhere?(): number;
   clock?: () => number;
 }
 
@@ -59,7 +65,7 @@ export async function startDevInitSim(o: DevInitSimOptions): Promise<DevInitSim>
   const device = freshDevice(o);
   const { firmware, state, stats } = device;
   const log: LoggedRequest[] = [];
-  const routes = routesOf(device, loginService(device, `Login to ${o.serial}`, o.clock ?? Date.now));
+  const routes = routesOf(device, loginService(device, `Login to ${o.serial}`, o.clock ?? Date.now, o.lockedElsewhere ?? (() => 0)));
   const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => {
     stats.requests++;
     // A camera still booting (or nothing at that address): the connection is reset before anything is read.
@@ -176,7 +182,7 @@ function render(reply: Exclude<Reply, 'drop'>, id: unknown, session: unknown): R
  * initialised" before an account exists, then the challenge and the Default
  * hash (DOMAIN.md, "Web JSON-RPC"), with remainLoginTimes and a lock.
  */
-function loginService(d: Device, realm: string, now: () => number) {
+function loginService(d: Device, realm: string, now: () => number, lockedElsewhere: () => number) {
   const sessions = new Map<string, Session>();
   let consecutive = 0;
   let lockedUntil = 0;
@@ -193,7 +199,8 @@ function loginService(d: Device, realm: string, now: () => number) {
       sessions.set(id, s);
       return { code: 268632079, message: 'Component error: login challenge!', params: { encryption: 'Default', random: s.random, realm }, session: id };
     }
-    if (now() < lockedUntil) return fail(268632081, 'User locked', { remainLockSecond: Math.ceil((lockedUntil - now()) / 1000) });
+    const held = Math.max(lockedUntil - now(), lockedElsewhere());
+    if (held > 0) return fail(268632081, 'User locked', { remainLockSecond: Math.ceil(held / 1000) });
     const expected = md5(`${user}:${pending.random}:${md5(`${user}:${realm}:${d.state.password ?? ''}`)}`);
     if (user !== 'admin' || user !== pending.user || p['password'] !== expected) {
       sessions.delete(String(req['session']));

@@ -1,4 +1,4 @@
-import { constants, createCipheriv, createPublicKey, publicEncrypt } from 'node:crypto';
+import { constants, createCipheriv, createHash, createPublicKey, publicEncrypt } from 'node:crypto';
 import { request } from 'node:http';
 
 /**
@@ -57,4 +57,16 @@ export function sealFor(pub: string, params: unknown): { salt: string; cipher: s
 export async function pubOf(url: string): Promise<string> {
   const r = await outside(url, 'Security.getEncryptInfo');
   return (r.body['params'] as { pub: string }).pub;
+}
+
+const md5 = (s: string) => createHash('md5').update(s).digest('hex').toUpperCase();
+
+/** The two-step Default-hash sign-in of `admin` (DOMAIN.md, "Web JSON-RPC"): the second answer, or the first when it was no challenge. */
+export async function rpcLogin(url: string, password: string): Promise<WireAnswer> {
+  const first = await post(url, '/RPC2_Login', { method: 'global.login', params: { userName: 'admin', password: '', clientType: 'Web3.0', loginType: 'Direct' }, id: 1 });
+  const err = first.body['error'] as { code?: number } | undefined;
+  if (err?.code !== 268632079) return first;
+  const p = first.body['params'] as { realm: string; random: string };
+  const hash = md5(`admin:${p.random}:${md5(`admin:${p.realm}:${password}`)}`);
+  return post(url, '/RPC2_Login', { method: 'global.login', params: { userName: 'admin', password: hash, clientType: 'Web3.0', loginType: 'Direct', authorityType: 'Default', passwordType: 'Default' }, id: 2, session: first.body['session'] });
 }

@@ -78,14 +78,17 @@ async function startBehind(site: Site, opts: SiteOptions): Promise<SimDevice[]> 
  * A channel for every camera of the site (even ones by Dahua's private protocol, odd ones by ONVIF;
  * the fourth of every four through the camera's separate `onvif` account), then the cameras behind the NVR.
  */
-function channelsOf(site: Site, behind: SimDevice[]): SimChannel[] {
+function channelsOf(site: Site, behind: SimDevice[], opts: SiteOptions): SimChannel[] {
   const lan = site.cameras.map((cam, i): SimChannel => {
     const onvif = i % 2 === 1;
     const creds = i % 4 === 3 ? SITE_CREDENTIALS.cameraOperator : SITE_CREDENTIALS.camera;
     return {
       enable: true, address: cam.address, port: onvif ? cam.port : PRIVATE_PORT, username: creds.username, password: creds.password,
       protocol: onvif ? 'Onvif' : 'Private', deviceType: cam.identity.model, name: cam.identity.name, title: cam.identity.osdTitle,
-      reachXaddr: cam.xaddr, deviceInfo: deviceInfoOf(cam), state: 'Unknown',
+      // A factory-fresh camera is out of the NVR's reach from the start (the dev-init add-on lets it in once
+      // initialised): the NVR's first round, which leaves as this add-on starts, must not reach a camera that is
+      // about to lose its passwords — that would count a refused sign-in no real fresh camera ever saw.
+      ...(freshAtStart(opts, i) ? {} : { reachXaddr: cam.xaddr }), deviceInfo: deviceInfoOf(cam), state: 'Unknown',
     };
   });
   const poe = behind.map((cam, i): SimChannel => ({
@@ -95,6 +98,12 @@ function channelsOf(site: Site, behind: SimDevice[]): SimChannel[] {
   }));
   return [...lan, ...poe];
 }
+
+/** Camera `i` starts factory-fresh (SiteOptions.factoryFresh, sim/devinit/addon.ts), not initialised by someone before. */
+const freshAtStart = (opts: SiteOptions, i: number) => {
+  const f = opts.factoryFresh?.[String(i)];
+  return f !== undefined && !f.initialised;
+};
 
 /** On port 80 where a real NVR's web page is when the site has a fixed port (the demo), else any free port. */
 function startRpc(site: Site, opts: SiteOptions, channels: SimChannel[], password: (u: string) => string | undefined): Promise<NvrRpcSim> {
@@ -129,7 +138,7 @@ export const nvrRpcAddon: SiteAddon = {
     let rpc: NvrRpcSim;
     try {
       behind = await startBehind(site, opts);
-      rpc = await startRpc(site, opts, channelsOf(site, behind), accounts.password);
+      rpc = await startRpc(site, opts, channelsOf(site, behind, opts), accounts.password);
     } catch (e) {
       await Promise.all(behind.map((d) => d.stop()));
       accounts.restore();

@@ -4,11 +4,12 @@ import { initPasswordProblem } from '../../../common/init/rules';
 import type { ResetCase } from '../../../common/reset/case';
 import { nvrDisplayName } from '../../../common/reset/label';
 import { nvr } from '../../src/api';
-import { showInitRun, useCases, useDevices } from '../../src/data';
+import { showInitRun, useCases, useDevices, useNvrChannels } from '../../src/data';
 import { currentNvrRef, deviceLabel } from '../../src/labels';
 import { PASSWORD_RULE_HINT } from '../../src/password-rule';
 import { useAction } from '../../src/use-action';
-import { casesWithPassword, draftProblem, type Draft } from './model';
+import { InitNvr } from './InitNvr';
+import { casesWithPassword, draftProblem, nvrLinesFor, nvrProblem, type Draft, type NvrLine } from './model';
 
 /**
  * "Initialise…": the chosen factory-fresh devices get the site's admin password
@@ -20,10 +21,12 @@ export function InitPanel({ devices, onClose, onStarted }: { devices: InventoryD
   const cases = casesWithPassword(useCases().data?.cases ?? []);
   const [draft, setDraft] = useState<Draft>(() => ({ source: cases[0] ? 'case' : 'typed', caseId: cases[0]?.id, password: '', confirm: '', email: cases[0]?.email ?? '' }));
   const [emailTouched, setEmailTouched] = useState(false);
+  const [withoutNvr, setWithoutNvr] = useState(false);
+  const nvrLines = nvrLinesFor(devices, useNvrChannels().data);
   const heading = useRef<HTMLHeadingElement>(null);
-  const fields = { password: useRef<HTMLInputElement>(null), confirm: useRef<HTMLInputElement>(null), email: useRef<HTMLInputElement>(null), case: useRef<HTMLSelectElement>(null) };
+  const fields = { password: useRef<HTMLInputElement>(null), confirm: useRef<HTMLInputElement>(null), email: useRef<HTMLInputElement>(null), case: useRef<HTMLSelectElement>(null), nvr: useRef<HTMLInputElement>(null) };
   const theCase = cases.find((c) => c.id === draft.caseId);
-  const start = useStart(devices, draft, fields, () => (setDraft((d) => ({ ...d, password: '', confirm: '' })), onStarted()));
+  const start = useStart(devices, draft, { lines: nvrLines, withoutNvr }, fields, () => (setDraft((d) => ({ ...d, password: '', confirm: '' })), onStarted()));
 
   useEffect(() => {
     heading.current?.scrollIntoView({ block: 'nearest' });
@@ -48,6 +51,7 @@ export function InitPanel({ devices, onClose, onStarted }: { devices: InventoryD
       <form onSubmit={(e) => void start.submit(e)} noValidate>
         <PasswordChoice draft={draft} cases={cases} set={set} fields={fields} />
         <EmailField email={draft.email} caseEmail={draft.source === 'case' ? theCase?.email : undefined} input={fields.email} onChange={(email) => (setEmailTouched(true), set({ email }))} />
+        <InitNvr lines={nvrLines} withoutNvr={withoutNvr} onWithoutNvr={(v) => (setWithoutNvr(v), start.clearError())} input={fields.nvr} />
         {start.error && (
           <p role="alert" className="bad" data-testid="init-error">
             {start.error}
@@ -66,14 +70,14 @@ export function InitPanel({ devices, onClose, onStarted }: { devices: InventoryD
   );
 }
 
-type Fields = { [K in 'password' | 'confirm' | 'email' | 'case']: RefObject<HTMLInputElement | HTMLSelectElement | null> };
+type Fields = { [K in 'password' | 'confirm' | 'email' | 'case' | 'nvr']: RefObject<HTMLInputElement | HTMLSelectElement | null> };
 
-/** Start: the draft checked first (focus to the field at fault), then init.start; the run goes into the data layer. */
-function useStart(devices: InventoryDevice[], draft: Draft, fields: Fields, onStarted: () => void) {
+/** Start: the draft checked first (focus to the field at fault), then the NVR's part, then init.start; the run goes into the data layer. */
+function useStart(devices: InventoryDevice[], draft: Draft, nvrState: { lines: NvrLine[] | null; withoutNvr: boolean }, fields: Fields, onStarted: () => void) {
   const [run, error, busy, setError] = useAction();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const problem = draftProblem(draft);
+    const problem = draftProblem(draft) ?? nvrProblem(nvrState.lines, nvrState.withoutNvr);
     if (problem) return (setError(problem.text), fields[problem.field].current?.focus());
     await run(async () => {
       const { runId } = await nvr.init.start({

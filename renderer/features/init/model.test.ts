@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InitRow, InitRunState, ResetCapability } from '../../../common/contract/init';
 import type { InventoryDevice } from '../../../common/domain/device';
+import type { NvrChannel, NvrSnapshot } from '../../../common/contract/nvr';
 import type { ResetCase } from '../../../common/reset/case';
 import {
   applyInitFinished,
@@ -13,6 +14,8 @@ import {
   draftProblem,
   forgetCapabilities,
   mergeCapabilities,
+  nvrLinesFor,
+  nvrProblem,
   settledRowOf,
   tallyInit,
   toggleChosen,
@@ -176,5 +179,31 @@ describe('the run on screen', () => {
     expect(settledRowOf(r, 'a')).toBeUndefined();
     expect(settledRowOf(r, 'b')?.key).toBe('k2');
     expect(settledRowOf(null, 'b')).toBeUndefined();
+  });
+});
+
+describe("the NVR's part, before Start", () => {
+  const ch = (channel: number, address: string, over: Partial<NvrChannel> = {}): NvrChannel => ({
+    channel, name: `Cam ${channel}`, address, protocol: 'private', username: 'admin', model: 'IPC', online: false, enabled: true, state: 'disconnected', passwordMasked: false, ...over,
+  });
+  const snap = (channels: NvrChannel[]): NvrSnapshot => ({ url: 'http://127.0.1.10', username: 'admin', identity: { serial: 's', model: 'm', firmware: 'f' }, channels, readAt: 0, notes: [] });
+
+  it('per device: admin channels get the new password, other accounts are paused, a disabled channel is left alone, none: nothing to do', () => {
+    const a = fresh('a', { addresses: ['127.0.1.17'] });
+    const b = fresh('b', { addresses: ['127.0.1.18'] });
+    const c = fresh('c', { addresses: ['127.0.1.19'] });
+    const lines = nvrLinesFor([a, b, c], snap([ch(7, '127.0.1.17'), ch(8, '127.0.1.18', { username: 'onvif' }), ch(9, '127.0.1.18'), ch(3, '127.0.1.19', { enabled: false })]));
+    expect(lines?.map((l) => [l.device.id, l.stores, l.pauses])).toEqual([
+      ['a', [7], []],
+      ['b', [9], [{ channel: 8, username: 'onvif' }]],
+      ['c', [], []],
+    ]);
+  });
+
+  it('without an NVR session Start waits for a sign-in or for the technician to say no NVR records them', () => {
+    expect(nvrLinesFor([fresh('a')], null)).toBeNull();
+    expect(nvrProblem(null, false)).toMatchObject({ field: 'nvr', text: expect.stringMatching(/Sign in to the NVR first/) });
+    expect(nvrProblem(null, true)).toBeUndefined();
+    expect(nvrProblem([], false)).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 import type { InitRow, InitRunState, ResetCapability } from '../../../common/contract/init';
 import type { InventoryDevice } from '../../../common/domain/device';
+import type { NvrSnapshot } from '../../../common/contract/nvr';
 import { INIT_OUTCOMES, type InitOutcome } from '../../../common/init/outcomes';
 import type { ResetCase } from '../../../common/reset/case';
 import { initEmailProblem, initPasswordProblem } from '../../../common/init/rules';
@@ -52,7 +53,7 @@ export interface Draft {
   confirm: string;
   email: string;
 }
-type Problem = { field: 'password' | 'confirm' | 'email' | 'case'; text: string };
+type Problem = { field: 'password' | 'confirm' | 'email' | 'case' | 'nvr'; text: string };
 
 /** The first reason the draft cannot be sent, checked here with the shared rule before anything leaves. */
 export function draftProblem(d: Draft): Problem | undefined {
@@ -64,6 +65,39 @@ export function draftProblem(d: Draft): Problem | undefined {
   }
   const e = initEmailProblem(d.email.trim());
   return e ? { field: 'email', text: e } : undefined;
+}
+
+// ── The NVR's channels for the chosen devices ─────────────────────────────────
+
+/**
+ * What main will do on the NVR for one chosen device (main/init/nvr-guard.ts):
+ * its channels that sign in as admin get the new password just before the
+ * device takes it; one with another account is paused; none: nothing to do.
+ */
+export interface NvrLine {
+  device: InventoryDevice;
+  stores: number[];
+  /** Channels that sign in with another account than admin (a new camera has only admin), and that account. */
+  pauses: { channel: number; username: string }[];
+}
+
+/** Without an NVR session the app cannot see which NVR channel records a device: `null` then. */
+export function nvrLinesFor(devices: readonly InventoryDevice[], snap: NvrSnapshot | null | undefined): NvrLine[] | null {
+  if (!snap) return null;
+  return devices.map((device) => {
+    const mine = snap.channels.filter((c) => c.enabled !== false && device.addresses.includes(c.address));
+    return {
+      device,
+      stores: mine.filter((c) => c.username === 'admin').map((c) => c.channel),
+      pauses: mine.filter((c) => c.username !== 'admin').map((c) => ({ channel: c.channel, username: c.username })),
+    };
+  });
+}
+
+/** Start waits for an NVR session, or for the technician to say no NVR records these devices: a warning alone does not protect a camera. */
+export function nvrProblem(lines: NvrLine[] | null, withoutNvr: boolean): Problem | undefined {
+  if (lines || withoutNvr) return undefined;
+  return { field: 'nvr', text: 'Sign in to the NVR first, so the app can give its channels the new password as each camera takes it — or confirm that no NVR records these devices.' };
 }
 
 // ── Reset capability at a glance ─────────────────────────────────────────────
