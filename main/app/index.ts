@@ -56,7 +56,7 @@ async function setupFeatures(base: AppBase) {
     sync,
     nvr,
     await setupSite(ctx, { nvr: nvr.session, openRun: sync.openRun, casePassword }),
-    await setupInit(ctx, { casePassword, caseGet: cases.handlers['cases.get'], devicesList: discovery.handlers['devices.list'], devicesScan: discovery.handlers['devices.scan'] }),
+    await setupInit(ctx, { casePassword, caseGet: cases.handlers['cases.get'], devicesList: discovery.handlers['devices.list'], devicesScan: discovery.handlers['devices.scan'], nvr: nvr.session }),
   ] as const;
 }
 
