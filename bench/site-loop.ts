@@ -70,6 +70,8 @@ export async function benchSiteLoop(): Promise<void> {
     const code = await runCli(
       ['sync', '--targets', targets, '--secrets-stdin', '--json', '--journal', join(dir, 'journal.jsonl'), '--nvr', rpc.url, '--nvr-username', 'admin', '--nvr-wait', '60000'],
       { stdout: (s) => void (stdout += s), stderr: () => {}, setExitCode: () => {}, stdin: async () => JSON.stringify({ currentPasswords: [SITE_CREDENTIALS.camera.password], newPassword: NEW, nvrPassword: SITE_CREDENTIALS.nvr.password }) },
+      // The CLI keeps its log and the credential gate in a data folder: the bench's own, never the user's.
+      { ...process.env, NVR_DATA_DIR: join(dir, 'data') },
     );
     const wall = performance.now() - t0;
     clearInterval(timer);
