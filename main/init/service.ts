@@ -13,6 +13,7 @@ import { readCapability, type CapabilityTarget } from './capability';
 import { INIT_DEFAULTS, initSecretsProblem, initTarget, InitRun, type InitRunOptions, type InitSecrets } from './engine';
 import { findUnfinished } from './journal';
 import { makeNvrGuard, type InitNvrSession } from './nvr-guard';
+import { RowBatcher } from '../core/row-batcher';
 
 type InitHandlers = Pick<Handlers, Extract<CallName, `init.${string}`>>;
 
@@ -81,36 +82,13 @@ function report(s: InitRunState, format: 'csv' | 'json') {
   return format === 'csv' ? { filename: `${base}.csv`, mime: 'text/csv', content: initCsv(s) } : { filename: `${base}.json`, mime: 'application/json', content: initJson(s) };
 }
 
-/** Rows are batched: a run over many devices changes rows several times a second; one init.progress per run at most every PROGRESS_MS. */
-class RowBatch {
-  private readonly dirty = new Map<string, Map<string, InitRow>>();
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(private readonly ctx: ServiceContext) {}
-
-  add(runId: string, row: InitRow): void {
-    let m = this.dirty.get(runId);
-    if (!m) this.dirty.set(runId, (m = new Map()));
-    m.set(row.key, row);
-    this.timer ??= setTimeout(() => this.flush(), PROGRESS_MS);
-  }
-
-  flush(): void {
-    this.timer = undefined;
-    for (const [runId, rows] of this.dirty) this.ctx.events.emit('init.progress', { runId, rows: [...rows.values()] });
-    this.dirty.clear();
-  }
-
-  stop(): void {
-    if (this.timer) clearTimeout(this.timer);
-  }
-}
 
 /** The runs of this session, the latest one first in line for status and cancel. */
 class InitRuns {
   private readonly runs = new Map<string, Held>();
   private latest: string | undefined;
-  private readonly batch: RowBatch;
+  /** One init.progress per run at most every PROGRESS_MS. */
+  private readonly batch: RowBatcher<InitRow>;
   private readonly log: Logger;
   private readonly dir: string;
 
@@ -120,7 +98,7 @@ class InitRuns {
   ) {
     this.log = ctx.log.child('init');
     this.dir = join(ctx.dataDir, 'init');
-    this.batch = new RowBatch(ctx);
+    this.batch = new RowBatcher<InitRow>((runId, rows) => ctx.events.emit('init.progress', { runId, rows }), PROGRESS_MS);
   }
 
   refuseWhileRunning(): void {

@@ -11,6 +11,7 @@ import { newPasswordProblem, runWarnings, SyncRun, SYNC_DEFAULTS, type SyncSecre
 import { JournalIndex } from './journal-index';
 import { onvifClientFactory } from './onvif-factory';
 import type { ClientFactory } from './port';
+import { RowBatcher } from '../core/row-batcher';
 
 type SyncHandlers = Pick<Handlers, Extract<CallName, `sync.${string}`>>;
 
@@ -93,7 +94,7 @@ class SyncService {
   private readonly runs = new Map<string, Held>();
   /** The run sync.status shows by default: the last one opened that is not a step of another. */
   private latest: string | undefined;
-  private readonly progress: Progress;
+  private readonly progress: RowBatcher<SyncRow>;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -103,7 +104,8 @@ class SyncService {
     this.log = ctx.log.child('sync');
     this.keychain = deps.keychain;
     this.index = new JournalIndex(this.dir, (path, count) => this.log.warn('sync journal lines skipped (unreadable or of the wrong shape)', { path, count }));
-    this.progress = new Progress((runId, rows) => ctx.events.emit('sync.progress', { runId, rows }));
+    // A 1,000-camera run changes rows thousands of times a second: one sync.progress per run at most every PROGRESS_MS.
+    this.progress = new RowBatcher<SyncRow>((runId, rows) => ctx.events.emit('sync.progress', { runId, rows }), PROGRESS_MS);
   }
 
   async start(input: StartInput) {
@@ -154,7 +156,7 @@ class SyncService {
   }
 
   async dispose(): Promise<void> {
-    this.progress.dispose();
+    this.progress.stop();
     for (const h of this.runs.values()) {
       h.run.cancel();
       h.dispose();
@@ -255,30 +257,6 @@ class SyncService {
   }
 }
 
-/** Progress is batched: a 1,000-camera run changes rows thousands of times a second. */
-class Progress {
-  private readonly dirty = new Map<string, Map<string, SyncRow>>();
-  private timer: NodeJS.Timeout | undefined;
-  constructor(private readonly emit: (runId: string, rows: SyncRow[]) => void) {}
-
-  add(runId: string, row: SyncRow): void {
-    let m = this.dirty.get(runId);
-    if (!m) this.dirty.set(runId, (m = new Map()));
-    m.set(row.key, row);
-    this.timer ??= setTimeout(() => this.flush(), PROGRESS_MS);
-  }
-
-  flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    for (const [runId, rows] of this.dirty) this.emit(runId, [...rows.values()]);
-    this.dirty.clear();
-  }
-
-  dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
-  }
-}
 
 function stateOf(h: Held): SyncRunState {
   return {
