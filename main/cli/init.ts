@@ -1,6 +1,6 @@
 import { renameSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { z } from 'zod';
 import type { InitRow } from '../../common/contract/init';
 import { INIT_OUTCOMES } from '../../common/init/outcomes';
@@ -8,7 +8,7 @@ import { InitAddress } from '../../common/init/rules';
 import { INIT_DEFAULTS, initSecretsProblem, initTarget, InitRun, type InitSecrets } from '../init/engine';
 import { readInitJournal } from '../init/journal';
 import type { CliApp } from './app';
-import { intOption, parseJsonFile, parseSecretsJson, readPriorJournal, runAction, UsageError } from './input';
+import { intOption, parseJsonFile, parseSecretsJson, readPriorJournal, refuseSecretArguments, runAction, UsageError } from './input';
 import { EXIT, type CliIo } from './io';
 
 /**
@@ -50,18 +50,18 @@ function printable(r: InitRow): Record<string, unknown> {
 }
 
 export function registerInit(program: Command, io: CliIo, app: CliApp): void {
-  program
-    .command('init')
-    .description("Initialise factory-fresh Dahua-family devices with the site's password; one JSON row per device on stdout.")
-    .option('--targets <file>', 'JSON array of device addresses: "192.168.1.108", "host:port" or "http://host[:port]"')
-    .option('--secrets-stdin', 'read {"newPassword": "...", "email": "..."} from standard input')
-    .option('--journal <file>', 'journal to write, or to resume after an interruption (default: <targets>.init-journal.jsonl)')
-    .option('--concurrency <n>', `devices at once (default ${INIT_DEFAULTS.concurrency})`)
-    .option('--timeout <ms>', `per request (default ${INIT_DEFAULTS.timeoutMs})`)
-    .option('--json', 'machine mode: no human summary on stderr')
-    // Declared only to refuse them with a clear message: argv ends up in shell history and ps.
-    .addOption(new Option('--password <value>').hideHelp())
-    .addOption(new Option('--new-password <value>').hideHelp())
+  refuseSecretArguments(
+    program
+      .command('init')
+      .description("Initialise factory-fresh Dahua-family devices with the site's password; one JSON row per device on stdout.")
+      .option('--targets <file>', 'JSON array of device addresses: "192.168.1.108", "host:port" or "http://host[:port]"')
+      .option('--secrets-stdin', 'read {"newPassword": "...", "email": "..."} from standard input')
+      .option('--journal <file>', 'journal to write, or to resume after an interruption (default: <targets>.init-journal.jsonl)')
+      .option('--concurrency <n>', `devices at once (default ${INIT_DEFAULTS.concurrency})`)
+      .option('--timeout <ms>', `per request (default ${INIT_DEFAULTS.timeoutMs})`)
+      .option('--json', 'machine mode: no human summary on stderr'),
+    ['--password', '--new-password'],
+  )
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       await runAction(io, 'init', () => initCommand(opts, io, app));
     });

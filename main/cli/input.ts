@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { Option, type Command } from 'commander';
 import { z } from 'zod';
 
 /**
@@ -75,4 +76,10 @@ export function readPriorJournal<J extends { badLines: number }>(read: (path: st
   }
   if (prior?.badLines) io.stderr(`The journal ${path} had ${prior.badLines} unreadable line(s); they were skipped.\n`);
   return prior;
+}
+
+/** Declares these options only to refuse them with a clear message: argv ends up in shell history and ps. */
+export function refuseSecretArguments(cmd: Command, flags: readonly string[]): Command {
+  for (const f of flags) cmd.addOption(new Option(`${f} <value>`).hideHelp());
+  return cmd;
 }

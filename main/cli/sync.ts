@@ -1,6 +1,6 @@
 import { renameSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { z } from 'zod';
 import { SyncPassword } from '../../common/contract/sync';
 import { OUTCOMES } from '../../common/sync/outcomes';
@@ -12,7 +12,7 @@ import type { GateRecord } from '../core/credential-gate';
 import { acquireJournalLock, JournalLockedError, type JournalLock } from '../site/journal-lock';
 import { onvifClientFactory, type OnvifFactory } from '../sync/onvif-factory';
 import { cliApp, type CliApp } from './app';
-import { intOption, parseJsonFile, parseSecretsJson, readPriorJournal, runAction, UsageError } from './input';
+import { intOption, parseJsonFile, parseSecretsJson, readPriorJournal, refuseSecretArguments, runAction, UsageError } from './input';
 import type { CliIo } from './io';
 import { archiveLoopJournal, cameraRows, loopFinished, syncWithNvr, type NvrTarget } from './sync-nvr';
 
@@ -68,26 +68,25 @@ export interface SyncJob {
 }
 
 export function registerSync(program: Command, io: CliIo, deps: SyncCliDeps = {}): void {
-  program
-    .command('sync')
-    .description('Push a new password to ONVIF cameras, verify it, and print one JSON row per device on stdout.')
-    .option('--targets <file>', 'JSON array of { "xaddr": "<device service URL>", "username": "<user>" }')
-    .option('--secrets-stdin', 'read { "currentPasswords": [...], "newPassword": "..." } from standard input')
-    .option('--concurrency <n>', `devices at once (default ${SYNC_DEFAULTS.concurrency})`)
-    .option('--max-failures <n>', `rejected sign-ins allowed per device (default ${SYNC_DEFAULTS.maxFailedAuthsPerDevice})`)
-    .option('--timeout <ms>', `per request (default ${SYNC_DEFAULTS.timeoutMs})`)
-    .option('--late-apply <ms>', `how long a camera may keep its old password after SetUser (default ${SYNC_DEFAULTS.lateApplyMs})`)
-    .option('--journal <file>', 'journal to write, or to resume after a crash (default: <targets>.sync-journal.jsonl)')
-    .option('--nvr <url>', "then update the NVR's stored passwords in the safe order and prove each channel records (Dahua family, http://host[:port])")
-    .option('--nvr-username <user>', 'the NVR account (usually admin); its password is "nvrPassword" on standard input')
-    .option('--nvr-trust-cert <sha256>', "an https NVR: the SHA-256 fingerprint of its (self-signed) certificate you checked; without it the command prints the fingerprint and changes nothing")
-    .option('--nvr-wait <ms>', 'how long to watch the NVR channels reconnect (default 90000)')
-    .option('--cameras-only', "with --nvr, when the app cannot write this NVR: change the cameras anyway; their channels STOP RECORDING until the new password is entered on the NVR")
-    .option('--json', 'machine mode: no human summary on stderr')
-    // Declared only to refuse them with a clear message: argv ends up in shell history and ps.
-    .addOption(new Option('--password <value>').hideHelp())
-    .addOption(new Option('--new-password <value>').hideHelp())
-    .addOption(new Option('--current-password <value>').hideHelp())
+  refuseSecretArguments(
+    program
+      .command('sync')
+      .description('Push a new password to ONVIF cameras, verify it, and print one JSON row per device on stdout.')
+      .option('--targets <file>', 'JSON array of { "xaddr": "<device service URL>", "username": "<user>" }')
+      .option('--secrets-stdin', 'read { "currentPasswords": [...], "newPassword": "..." } from standard input')
+      .option('--concurrency <n>', `devices at once (default ${SYNC_DEFAULTS.concurrency})`)
+      .option('--max-failures <n>', `rejected sign-ins allowed per device (default ${SYNC_DEFAULTS.maxFailedAuthsPerDevice})`)
+      .option('--timeout <ms>', `per request (default ${SYNC_DEFAULTS.timeoutMs})`)
+      .option('--late-apply <ms>', `how long a camera may keep its old password after SetUser (default ${SYNC_DEFAULTS.lateApplyMs})`)
+      .option('--journal <file>', 'journal to write, or to resume after a crash (default: <targets>.sync-journal.jsonl)')
+      .option('--nvr <url>', "then update the NVR's stored passwords in the safe order and prove each channel records (Dahua family, http://host[:port])")
+      .option('--nvr-username <user>', 'the NVR account (usually admin); its password is "nvrPassword" on standard input')
+      .option('--nvr-trust-cert <sha256>', "an https NVR: the SHA-256 fingerprint of its (self-signed) certificate you checked; without it the command prints the fingerprint and changes nothing")
+      .option('--nvr-wait <ms>', 'how long to watch the NVR channels reconnect (default 90000)')
+      .option('--cameras-only', "with --nvr, when the app cannot write this NVR: change the cameras anyway; their channels STOP RECORDING until the new password is entered on the NVR")
+      .option('--json', 'machine mode: no human summary on stderr'),
+    ['--password', '--new-password', '--current-password'],
+  )
     .action(async (opts: Opts) => {
       const app = deps.app ?? cliApp();
       try {
