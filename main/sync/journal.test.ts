@@ -50,12 +50,25 @@ describe('journal lines of every wrong shape', () => {
 
   it('a new password refused right after SetUser marks the camera late for its other accounts; a known password is journalled by position only', () => {
     const lines = (verify: boolean) =>
-      [header, `{"t":"setuser-sent","key":"${KEY}","at":2,"known":0}`, `{"t":"try","key":"${KEY}","device":"cam","at":3${verify ? ',"verify":true' : ''}}`, `{"t":"gate","rec":{"t":"fail","device":"cam","at":4}}`].join('\n') + '\n';
+      [header, `{"t":"setuser-sent","key":"${KEY}","at":2,"known":0}`, `{"t":"setuser-answered","key":"${KEY}","at":2}`, `{"t":"try","key":"${KEY}","device":"cam","at":3${verify ? ',"verify":true' : ''}}`, `{"t":"gate","rec":{"t":"fail","device":"cam","at":4}}`].join('\n') + '\n';
     const late = parseJournal(lines(true))!;
     expect(late.applyDelay.get('cam')).toBe(LATE_BY_UNKNOWN_MS);
     expect(late.replaced.get(KEY)).toEqual({ kind: 'known', index: 0 });
     // A wrong password refused before any SetUser says nothing about how late the camera applies one.
     expect(parseJournal(lines(false))!.applyDelay.has('cam')).toBe(false);
+  });
+
+  it('killed during the new password\'s check (an unanswered verify try): not counted as a refusal, but the camera gets the whole late window before the next ask', () => {
+    const text = (verifyAnswered: boolean) =>
+      [header, `{"t":"setuser-sent","key":"${KEY}","at":2}`, `{"t":"setuser-answered","key":"${KEY}","at":2}`, `{"t":"try","key":"${KEY}","device":"cam","at":3,"verify":true}`, ...(verifyAnswered ? [`{"t":"settled","key":"${KEY}"}`] : [])].join('\n') + '\n';
+    const killed = parseJournal(text(false))!;
+    expect(gateRecordsOf(killed)).toEqual([]);
+    expect(killed.applyDelay.get('cam')).toBe(LATE_BY_UNKNOWN_MS);
+    // Answered (accepted): nothing to wait for.
+    expect(parseJournal(text(true))!.applyDelay.has('cam')).toBe(false);
+    // After a SetUser that never got its answer (the kill may have come before it left), the check counts.
+    const unanswered = [header, `{"t":"setuser-sent","key":"${KEY}","at":2}`, `{"t":"try","key":"${KEY}","device":"cam","at":3,"verify":true}`].join('\n') + '\n';
+    expect(gateRecordsOf(parseJournal(unanswered)!)).toEqual([{ t: 'fail', device: 'cam', at: 3 }]);
   });
 
   it('property: any garbage between valid records never throws and never loses a valid record', () => {

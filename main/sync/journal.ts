@@ -123,10 +123,12 @@ const FOLDS: { [T in Exclude<JournalRecord['t'], 'run'>]: (state: JournalState, 
     const device = rec.device ?? deviceOfKey(rec.key);
     const open = state.pendingTry.get(device);
     if (open?.counts) state.gate.push({ t: 'fail', device, at: open.at });
-    // The new password's check after SetUser: a process killed during it says nothing about the
-    // camera (the new password is the likely one now), and counting it would leave a changed camera
-    // unverifiable. Every other unanswered try counts: it may have been refused.
-    state.pendingTry.set(device, { key: rec.key, at: rec.at, counts: !rec.verify });
+    // The new password's check after an answered SetUser: a process killed during it says little about
+    // the camera (the new password is the likely one now), and counting it would leave a changed camera
+    // unverifiable. Every other unanswered try counts: it may have been refused — the check after a
+    // SetUser that never got its answer too (the kill may have come before SetUser left: the camera
+    // still holds the old password and refused the new one).
+    state.pendingTry.set(device, { key: rec.key, at: rec.at, counts: !rec.verify || !state.setUserAnswered.has(rec.key) });
   },
   settled: (state, rec) => {
     for (const [device, p] of state.pendingTry) if (p.key === rec.key) state.pendingTry.delete(device);
@@ -193,7 +195,12 @@ export function parseJournal(text: string): JournalState | undefined {
   const { records, badLines } = parseJsonLines(text, JournalRecord);
   let state: JournalState | undefined;
   for (const rec of records) state = foldRecord(state, rec);
-  if (state) state.badLines = badLines;
+  if (!state) return state;
+  state.badLines = badLines;
+  // A process killed during the new password's check: a late camera may have refused it, unrecorded. That
+  // try is not counted (it would leave a changed camera unverifiable), so the camera gets the whole late
+  // window before it is asked again: a second refusal from a camera still applying would be one too many.
+  for (const [device, p] of state.pendingTry) if (!p.counts) state.applyDelay.set(device, Math.max(state.applyDelay.get(device) ?? 0, LATE_BY_UNKNOWN_MS));
   return state;
 }
 
