@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',
+    // No test writes the user's app-data folder (test/support/data-dir.ts).
+    setupFiles: ['test/support/data-dir.ts'],
   },
 });

@@ -20,9 +20,10 @@ const RUNS = 3;
 const work = mkdtempSync(join(tmpdir(), 'loop-kill-'));
 const bundle = join(work, 'nvr-console.cjs');
 
-function cli(site: Site, targets: string, journal: string) {
+/** The command in its own process; the killed one and its resume share the run's data folder (the gate's file), as on one laptop. */
+function cli(site: Site, targets: string, journal: string, dataDir: string) {
   const args = ['sync', '--targets', targets, '--secrets-stdin', '--json', '--journal', journal, '--nvr', rpcOf(site).url, '--nvr-username', 'admin', '--nvr-wait', '10000'];
-  const child = spawn(process.execPath, [bundle, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bundle, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NVR_DATA_DIR: dataDir } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -40,16 +41,17 @@ async function oneRun(run: number, seed: number): Promise<void> {
     const rpc = rpcOf(site);
     const targets = join(work, `t${run}.json`);
     const journal = join(work, `j${run}.jsonl`);
+    const dataDir = join(work, `data${run}`);
     writeFileSync(targets, JSON.stringify(site.cameras.map((c) => ({ xaddr: c.xaddr, username: 'admin' }))));
     // Killed right after the NVR took its k-th write: a pause, or a store (two per camera).
     const k = 1 + Math.floor(rnd() * 6);
-    const p = cli(site, targets, journal);
+    const p = cli(site, targets, journal, dataDir);
     let ended = false;
     void p.done.then(() => (ended = true));
     await until(() => ended || rpc.stats().secSetCameras >= k, `${ctx}: write ${k}`, 30_000);
     p.child.kill('SIGKILL');
     await p.done;
-    const last = await cli(site, targets, journal).done;
+    const last = await cli(site, targets, journal, dataDir).done;
     expect(last.code, `${ctx}: killed after write ${k}\n${last.stderr}`).toBe(0);
     const rows = JSON.parse(last.stdout) as { kind: string; outcome: string }[];
     expect(rows.filter((r) => r.kind === 'nvr-channel').map((r) => r.outcome), ctx).toEqual(['recording', 'recording', 'recording', 'recording']);
