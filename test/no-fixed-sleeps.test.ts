@@ -42,10 +42,7 @@ const FIXED_WAITS: { what: string; pattern: RegExp }[] = [
  * lead clears an entry when that work lands. Nothing else may join. An entry must stay exact: a file that
  * waits more often than listed fails (a new sleep), and so does one that waits less (a stale allowance).
  */
-const ALLOWED = new Map<string, { waits: number; why: string }>([
-  ['main/sync/crash.test.ts', { waits: 1, why: 'journalReaches() polls the journal file every 2 ms; main/sync is the sync-admin engineer\'s until their branch lands (issue 20)' }],
-  ['sim/onvif/device.test.ts', { waits: 1, why: 'the timeout fault is judged "silent" after racing a 300 ms timer; sim/onvif is the sync-admin engineer\'s until their branch lands (issue 20)' }],
-]);
+const ALLOWED = new Map<string, { waits: number; why: string }>([]);
 
 interface Finding {
   file: string;

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSite, type Site } from '../../sim/site';
 // Seeded: a failing run names its seed, and the seed replays it.
 import { prng, SITE_CREDENTIALS } from '../../sim/identities';
@@ -40,9 +40,14 @@ function cli(args: string[], dataDir: string): { child: ChildProcess; done: Prom
 
 const lines = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean).length : 0);
 
-/** Waits until the journal has `n` lines or the process ended; polls every 2 ms. */
+/** Waits until the journal has `n` lines or the process ended (vi.waitFor checks every 2 ms). */
 async function journalReaches(path: string, n: number, ended: () => boolean): Promise<void> {
-  while (!ended() && lines(path) < n) await new Promise((r) => setTimeout(r, 2));
+  await vi.waitFor(
+    () => {
+      if (!ended() && lines(path) < n) throw new Error(`journal at ${lines(path)} of ${n} lines`);
+    },
+    { timeout: 60_000, interval: 2 },
+  );
 }
 
 interface Lane {

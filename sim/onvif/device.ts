@@ -90,7 +90,7 @@ function deviceOf(opts: StartDeviceOptions): Device {
     identity: opts.identity, origin: '', xaddr: '', faults, now,
     store: new UserStore(opts.users, now),
     auth: new DeviceAuth(`Login to ${opts.identity.serialNumber}`, now, () => faults),
-    stats: { requests: 0, failedAuths: 0, consecutiveFailures: 0, maxConsecutiveFailures: 0, setUserCount: {}, lockedUntil: 0, bothCredentialKinds: 0, authOk: {}, snapshots: 0 },
+    stats: { requests: 0, held: 0, failedAuths: 0, consecutiveFailures: 0, maxConsecutiveFailures: 0, setUserCount: {}, lockedUntil: 0, bothCredentialKinds: 0, authOk: {}, snapshots: 0 },
   };
 }
 
@@ -117,7 +117,7 @@ function receive(d: Device, req: IncomingMessage, res: ServerResponse): void {
 /** Stage 2: injected faults that stop a request before it is read, then where it goes. */
 function route(d: Device, req: IncomingMessage, res: ServerResponse, raw: string): void {
   const { faults } = d;
-  if (faults.timeout) return; // hold the socket open; stop() destroys it
+  if (faults.timeout) return void d.stats.held++; // hold the socket open; stop() destroys it
   if (faults.drop) return void req.socket.destroy();
   if (faults.http500) {
     // A crashed embedded web server, not a SOAP fault: the client must report kind 'http'.

@@ -84,6 +84,8 @@ export const DEFAULT_FAULTS: DeviceFaults = {
 
 export interface DeviceStats {
   requests: number;
+  /** Requests the timeout fault holds unanswered (released by stop()). */
+  held: number;
   failedAuths: number;
   consecutiveFailures: number;
   maxConsecutiveFailures: number;
