@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { call, event } from './define';
 
-export const HostKind = z.enum(['electron', 'browser']);
+export const HostKind = z.enum(['electron', 'browser', 'cli']);
 
 export const AppInfo = z.object({
   name: z.string(),

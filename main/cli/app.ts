@@ -18,8 +18,8 @@ import { readOptions } from '../core/options';
 
 /** The terminal has no desktop: nothing to open and nowhere to notify. */
 const cliHost: HostAdapter = {
-  // HostAdapter knows two kinds; the CLI renders no page, so it has the browser host's shape (no printToPdf).
-  kind: 'browser',
+  // No page to render, so no printToPdf.
+  kind: 'cli',
   openExternal: async () => {
     throw new Error('The command line opens nothing on the desktop.');
   },

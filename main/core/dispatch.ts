@@ -12,7 +12,7 @@ import type { Logger } from './log';
 
 /** Who is calling: the hosts fill this in (used for logs only). */
 export interface CallContext {
-  host: 'electron' | 'browser' | 'test';
+  host: 'electron' | 'browser' | 'cli' | 'test';
 }
 
 export type Handler<K extends CallName> = (

@@ -3,7 +3,7 @@
  * this and never import electron themselves.
  */
 export interface HostAdapter {
-  kind: 'electron' | 'browser';
+  kind: 'electron' | 'browser' | 'cli';
   /** Hand an already allow-listed URL to the OS (mail client, browser). */
   openExternal(url: string): Promise<void>;
   /** A desktop notification (deadline reminders). */
