@@ -22,6 +22,11 @@ export const InitStartInput = z
     /** The reset e-mail the devices register; "" for none. Default: the case's registered e-mail. */
     email: z.string().max(254).optional(),
     concurrency: z.number().int().min(1).max(32).optional(),
+    /**
+     * The technician says no NVR records these devices (or the loop is closed right after). Without it, and
+     * without an NVR session in the app, main refuses: the NVR would keep signing in with the old password.
+     */
+    withoutNvr: z.boolean().optional(),
   })
   .refine((v) => (v.caseId === undefined) !== (v.newPassword === undefined), 'give exactly one of caseId or newPassword');
 export type InitStartInput = z.infer<typeof InitStartInput>;

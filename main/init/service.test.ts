@@ -13,6 +13,7 @@ import { rpcOf } from '../../sim/nvr/rpc-addon';
 import { DahuaRpcClient } from '../dahua/client';
 import { dahuaChannelStore } from '../dahua/nvr-channels';
 import { nvrAction } from '../dahua/session';
+import type { InitNvrSession } from './nvr-guard';
 
 // Socket test: run inside `unshare -n` (scripts/sandbox.sh). Blocks 127.74.1.0/24 and 127.74.3.0/24.
 
@@ -40,10 +41,11 @@ function inventory(): InventoryDevice[] {
 }
 
 let scans = 0;
-async function feature(over: { embeddedSim?: boolean } = {}) {
+async function feature(over: { embeddedSim?: boolean; nvr?: InitNvrSession } = {}) {
   const t = testContext();
   t.ctx.options.embeddedSim = over.embeddedSim ?? false;
   const f = await setupInit(t.ctx, {
+    ...(over.nvr ? { nvr: over.nvr } : {}),
     casePassword: async (id) => (id === 'case-one' ? CASE_PASSWORD : null),
     caseGet: async () => ({ email: CASE_EMAIL }) as never,
     devicesList: () => inventory(),
@@ -54,6 +56,16 @@ async function feature(over: { embeddedSim?: boolean } = {}) {
 }
 
 describe('init.* feature', () => {
+  it('refuses to start with no NVR session unless the caller says no NVR records these devices: nothing is sent', async () => {
+    const { f } = await feature({ nvr: () => undefined });
+    const input = { targets: [{ deviceId: 'cam-1' }], caseId: 'case-one' };
+    await expect(f.handlers['init.start'](input, call)).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/Sign in to the NVR first/) });
+    expect(devInitOf(site, 1).state()).toMatchObject({ initialised: false });
+    // Saying so passes this check; the next one (the device rule, before anything is sent) then speaks.
+    await expect(f.handlers['init.start']({ targets: input.targets, newPassword: 'weak', withoutNvr: true }, call)).rejects.toMatchObject({ code: 'bad-request' });
+    expect(devInitOf(site, 1).state()).toMatchObject({ initialised: false });
+  });
+
   it("initialises inventory rows with the open case's password and e-mail; events, status, report; no secret in logs, events or reports", async () => {
     const { f, ctx, events, dataDir } = await feature();
     const before = await f.handlers['init.capability']({ targets: [{ deviceId: 'cam-1' }, { deviceId: 'cam-2' }] }, call);

@@ -58,6 +58,10 @@ export async function setupInit(ctx: ServiceContext, deps: InitDeps = {}): Promi
   const handlers: InitHandlers = {
     'init.start': async (input) => {
       runs.refuseWhileRunning();
+      // The panel asks first; main holds the line for any caller: no NVR session, no "no NVR" answer, no start.
+      if (deps.nvr && !deps.nvr() && !input.withoutNvr) {
+        throw new AppError('conflict', 'Sign in to the NVR first, so its channels for these devices get the new password before the devices take it; or confirm that no NVR records them (then close the loop right after).');
+      }
       const secrets = await secretsFor(ctx, deps, input);
       const problem = initSecretsProblem(secrets);
       if (problem) throw new AppError('bad-request', problem);

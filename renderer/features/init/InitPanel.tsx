@@ -84,6 +84,7 @@ function useStart(devices: InventoryDevice[], draft: Draft, nvrState: { lines: N
         targets: devices.map((d) => ({ deviceId: d.id })),
         ...(draft.source === 'case' ? { caseId: draft.caseId! } : { newPassword: draft.password }),
         email: draft.email.trim(),
+        ...(nvrState.withoutNvr ? { withoutNvr: true } : {}),
       });
       showInitRun(await nvr.init.status({ runId }));
       onStarted();
