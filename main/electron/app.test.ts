@@ -87,6 +87,8 @@ beforeEach(() => {
   fake.userData = mkdtempSync(join(tmpdir(), 'nvr-userdata-'));
   vi.stubEnv('NVR_INTERFACES', '127.0.0.1');
   vi.stubEnv('NVR_TEST_HOOKS', '1');
+  // Unset here (test/support/data-dir.ts sets one for every worker): the data folder must default to Electron's userData.
+  vi.stubEnv('NVR_DATA_DIR', undefined);
 });
 afterEach(async () => {
   appEvents.emit('before-quit');
