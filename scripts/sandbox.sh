@@ -6,12 +6,19 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 
+# In the namespace (its own sysctls): no socket bound to port 0 — a test's prober, a client's
+# implicit bind before send() — may be handed SSDP's, WS-Discovery's or DHIP's port. One that was
+# (on the wildcard address, without SO_REUSEADDR) made a simulated device's bind to 127.x:37810 fail
+# with EADDRINUSE in another test file. Best effort: a user namespace may not allow it.
+reserve_discovery_ports() { echo 1900,3702,37810 > /proc/sys/net/ipv4/ip_local_reserved_ports 2>/dev/null || true; }
+export -f reserve_discovery_ports
+
 if [ "${NVR_SANDBOXED:-}" != "1" ]; then
   export NVR_SANDBOXED=1
   if unshare -n true 2>/dev/null; then
-    exec unshare -n bash -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"
+    exec unshare -n bash -c 'ip link set lo up && reserve_discovery_ports && exec "$0" "$@"' "$0" "$@"
   elif unshare -rn true 2>/dev/null; then
-    exec unshare -rn bash -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"
+    exec unshare -rn bash -c 'ip link set lo up && reserve_discovery_ports && exec "$0" "$@"' "$0" "$@"
   else
     echo "sandbox: network namespaces are unavailable here (unshare -n failed); running on loopback-bound sockets only." >&2
   fi
