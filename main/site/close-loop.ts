@@ -1,9 +1,7 @@
-import type { NvrChannelStore } from '../dahua/channel-store';
 import { closeCamera, channelsOf } from './camera-step';
-import type { LoopRecord, PriorLoop } from './loop-journal';
-import { LoopRun } from './loop-run';
+import { LoopRun, type LoopRunOptions } from './loop-run';
 import type { CameraWork, LoopPlan } from './plan';
-import type { CameraPort, KnownPasswords, LoopClock } from './ports';
+import type { KnownPasswords } from './ports';
 import { recoverPaused } from './recover';
 import { resultsOf, verdict, watch, type ChannelResult, type LoopVerdict } from './verdict';
 
@@ -22,18 +20,9 @@ import { resultsOf, verdict, watch, type ChannelResult, type LoopVerdict } from 
  * Every decision reads the NVR and the cameras; the journal only hints.
  */
 
-export interface CloseLoopOptions {
+/** What one camera's run needs (loop-run.ts; `prior`: names before the pause, which cameras took the new password), plus the plan. */
+export interface CloseLoopOptions extends Omit<LoopRunOptions, 'onChange'> {
   plan: LoopPlan;
-  store: NvrChannelStore;
-  cameras: CameraPort;
-  clock: LoopClock;
-  newPassword: string;
-  /** What an unfinished earlier run's journal says (names before the pause, which cameras took the new password). */
-  prior: PriorLoop;
-  /** Appends one journal record, flushed. */
-  append(rec: LoopRecord): Promise<void>;
-  /** Registers each password read from the NVR with the log scrubber. */
-  secret(password: string): void;
   /** How long to watch the channels reconnect (default 90 s), and how often. */
   waitMs?: number;
   pollMs?: number;
