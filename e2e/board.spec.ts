@@ -3,6 +3,7 @@ import { ChannelOutcome, CHANNEL_OUTCOMES } from '../common/nvr/channel-outcomes
 import type { SiteLoopState } from '../common/contract/site';
 import { SITE_CREDENTIALS } from '../sim/identities';
 import { rpcOf } from '../sim/nvr/rpc-addon';
+import { syncFormFilled } from './sync-steps';
 
 // The close-the-loop board for every outcome the contract has, as a technician sees it
 // from across the room: the channel's title, and a status that is an icon and a word
@@ -87,13 +88,7 @@ test.describe('a real run the NVR refuses', () => {
     await nvrPanel.getByRole('button', { name: 'Sign in to the NVR' }).click();
     await expect(nvrPanel.getByTestId('nvr-channel')).toHaveCount(3);
 
-    await root.getByRole('tab', { name: 'Camera sync' }).click();
-    const page = root.getByTestId('panel-sync');
-    for (const box of await page.getByTestId('sync-device').all()) await box.uncheck();
-    await page.getByTestId('sync-manual').fill(site.cameras.map((c) => c.xaddr).join('\n'));
-    await page.getByTestId('sync-current-0').fill(SITE_CREDENTIALS.camera.password);
-    await page.getByTestId('sync-new').fill('Refused2026abcX');
-    await page.getByTestId('sync-confirm').fill('Refused2026abcX');
+    const page = await syncFormFilled(root, site, 'Refused2026abcX');
     await page.getByTestId('site-plan').click();
     const plan = page.getByTestId('site-plan-view');
     await expect(plan.locator('[data-testid="site-plan-row"][data-channel="2"]').getByTestId('site-plan-state')).toContainText('Disabled by someone on the NVR, not by this app; it stays disabled.');

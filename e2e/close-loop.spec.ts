@@ -5,6 +5,7 @@ import type { Site } from '../sim/site';
 import { SITE_CREDENTIALS } from '../sim/identities';
 import { rpcOf } from '../sim/nvr/rpc-addon';
 import { walkFullReset } from './reset-steps';
+import { syncFormFilled } from './sync-steps';
 
 const NEW = 'Loop2026abcX';
 const EMAIL = 'owner@example.com';
@@ -39,18 +40,6 @@ async function signInOnNvrTab(root: Page, url: string, channels: number): Promis
   await expect(nvrPanel.getByTestId('nvr-channel')).toHaveCount(channels);
 }
 
-/** The Sync screen with the site's cameras typed by address and the passwords filled; returns its panel. */
-async function syncFormFilled(root: Page, site: Site, newPassword: string): Promise<Locator> {
-  await root.getByRole('tab', { name: 'Camera sync' }).click();
-  const page = root.getByTestId('panel-sync');
-  for (const box of await page.getByTestId('sync-device').all()) await box.uncheck();
-  await page.getByTestId('sync-manual').fill(site.cameras.map((c) => c.xaddr).join('\n'));
-  await page.getByTestId('sync-current-0').fill(SITE_CREDENTIALS.camera.password);
-  await page.getByTestId('sync-new').fill(newPassword);
-  await page.getByTestId('sync-confirm').fill(newPassword);
-  return page;
-}
-
 /** The test id of the focused element, polled: focus moves after the action's answer, never to the page body. */
 const focusedTestId = (root: Page) => root.evaluate(() => (document.activeElement === document.body ? 'body' : (document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName)));
 
@@ -69,13 +58,7 @@ test('Sync screen → plan per channel → Save → live board: every reachable 
   await expect(nvrPanel.getByTestId('nvr-channel')).toHaveCount(4);
 
   // The Sync screen: the three cameras by address, passwords typed.
-  await root.getByRole('tab', { name: 'Camera sync' }).click();
-  const page = root.getByTestId('panel-sync');
-  for (const box of await page.getByTestId('sync-device').all()) await box.uncheck();
-  await page.getByTestId('sync-manual').fill(site.cameras.map((c) => c.xaddr).join('\n'));
-  await page.getByTestId('sync-current-0').fill(SITE_CREDENTIALS.camera.password);
-  await page.getByTestId('sync-new').fill(NEW);
-  await page.getByTestId('sync-confirm').fill(NEW);
+  const page = await syncFormFilled(root, site, NEW);
 
   // The plan first: nothing changes before Save.
   await page.getByTestId('site-plan').click();
@@ -192,13 +175,7 @@ test.describe('a channel whose NVR account is not the one typed in the form', ()
     await nvrPanel.getByRole('button', { name: 'Sign in to the NVR' }).click();
     await expect(nvrPanel.getByTestId('nvr-channel')).toHaveCount(5);
 
-    await root.getByRole('tab', { name: 'Camera sync' }).click();
-    const page = root.getByTestId('panel-sync');
-    for (const box of await page.getByTestId('sync-device').all()) await box.uncheck();
-    await page.getByTestId('sync-manual').fill(site.cameras.map((c) => c.xaddr).join('\n'));
-    await page.getByTestId('sync-current-0').fill(SITE_CREDENTIALS.camera.password);
-    await page.getByTestId('sync-new').fill(NEW);
-    await page.getByTestId('sync-confirm').fill(NEW);
+    const page = await syncFormFilled(root, site, NEW);
     await page.getByTestId('site-plan').click();
     const row = page.getByTestId('site-plan-view').getByTestId('site-plan-row').nth(3);
     await expect(row.getByTestId('site-plan-account')).toContainText('onvif');

@@ -2,6 +2,7 @@ import type { Page } from '@playwright/test';
 import { test, expect } from './fixtures';
 import { SITE_CREDENTIALS } from '../sim/identities';
 import { rpcOf } from '../sim/nvr/rpc-addon';
+import { syncFormFilled } from './sync-steps';
 
 const NEW = 'Paused2026abcX';
 
@@ -60,13 +61,7 @@ test('a channel an earlier run left disabled: "disabled on the NVR" after a rest
   await axe('NVR view with a paused channel');
 
   // The Sync screen: the three cameras by address, passwords typed, then the plan.
-  await root.getByRole('tab', { name: 'Camera sync' }).click();
-  const page = root.getByTestId('panel-sync');
-  for (const box of await page.getByTestId('sync-device').all()) await box.uncheck();
-  await page.getByTestId('sync-manual').fill(site.cameras.map((c) => c.xaddr).join('\n'));
-  await page.getByTestId('sync-current-0').fill(SITE_CREDENTIALS.camera.password);
-  await page.getByTestId('sync-new').fill(NEW);
-  await page.getByTestId('sync-confirm').fill(NEW);
+  const page = await syncFormFilled(root, site, NEW);
   await page.getByTestId('site-plan').click();
   const plan = page.getByTestId('site-plan-view');
   const row = plan.locator('[data-testid="site-plan-row"][data-channel="1"]');
