@@ -53,6 +53,9 @@ export function planView(nvr: string, plan: LoopPlan): SitePlanView {
   };
 }
 
+/** What the run writes its journal through (tests hand in one whose writes fail). */
+type JournalSink = Pick<LoopJournal, 'append' | 'close'>;
+
 export interface RunSiteOptions {
   store: NvrChannelStore;
   targets: SyncTarget[];
@@ -72,7 +75,7 @@ export interface RunSiteOptions {
   /** Cancel: no further camera starts (the one in hand finishes). */
   signal?: AbortSignal;
   /** Tests inject a journal whose writes fail (disk full). */
-  openJournal?(path: string): Promise<Pick<LoopJournal, 'append' | 'close'>>;
+  openJournal?(path: string): Promise<JournalSink>;
 }
 
 export async function runSite(o: RunSiteOptions): Promise<{ plan: LoopPlan; result: CloseLoopResult }> {
@@ -103,7 +106,7 @@ async function underLock<T>(journalPath: string, f: () => Promise<T>): Promise<T
 }
 
 /** The loop journal, open for `f` and closed after it whatever happens (a close that fails loses nothing written). */
-async function withJournal<T>(open: (path: string) => Promise<Pick<LoopJournal, 'append' | 'close'>>, path: string, f: (j: Pick<LoopJournal, 'append' | 'close'>) => Promise<T>): Promise<T> {
+async function withJournal<T>(open: (path: string) => Promise<JournalSink>, path: string, f: (j: JournalSink) => Promise<T>): Promise<T> {
   const journal = await open(path);
   try {
     return await f(journal);
