@@ -108,7 +108,7 @@ describe('nvr-console sync: a journal another process holds, or a full disk', ()
     const targets = file('full.json', JSON.stringify(site.cameras.slice(0, 2).map((c) => ({ xaddr: c.xaddr, username: 'admin' }))));
     let writes = 0;
     const openJournalFile = async (): Promise<JournalFile> => ({
-      async write() {
+      write() {
         // the run header and the first few records land; then the disk is full
         if (++writes > 3) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
       },

@@ -4,7 +4,7 @@
 // key — a run and one resume leave every channel enabled, unmarked, storing a password its camera accepts;
 // the NVR never had a sign-in refused by a camera, and no camera came near its lock. Judged from the simulated
 // NVR's and cameras' own state. Real kill -9 runs of the CLI: close-loop.crash.test.ts.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +48,14 @@ class Disk {
   }
   file = async (path: string): Promise<JournalFile> => {
     const fh = await open(path, 'a', 0o600);
-    return { write: async (d: string) => (this.spend(), fh.write(d)), sync: () => fh.datasync(), close: () => fh.close() };
+    return {
+      write: (d: string) => {
+        this.spend();
+        writeSync(fh.fd, d);
+      },
+      sync: () => fh.datasync(),
+      close: () => fh.close(),
+    };
   };
   loop = async (path: string) => {
     const j = await LoopJournal.open(path);

@@ -29,7 +29,9 @@ export interface AccountJob {
   administrators: Administrators;
   clock: Clock;
   /** Writes a journal record (or only keeps it in memory); rejects with JournalWriteError. */
-  record(rec: JournalRecord): Promise<void>;
+  record(rec: JournalRecord, o?: { lazy?: boolean }): Promise<void>;
+  /** Sends the journal's queued records to disk now: a lazy one is about to be waited on. */
+  flushJournal(): void;
   factory: ClientFactory;
   timeoutMs: number;
   retries: number;
@@ -145,9 +147,10 @@ export async function look(a: Account, password: string, o: { verifyNew?: boolea
   const { job, row, key } = a;
   const { lease } = job;
   if (!lease.canTry(job.limit)) return { kind: 'end', end: end('auth-failed', budgetDetail(a)) };
-  const journalled = job.record({ t: 'try', key, device: lease.device, at: job.clock.now(), ...(o.verifyNew ? { verify: true } : {}) });
-  // A try must be on disk before its credential leaves (an unanswered one counts on resume), except the new
-  // password's look after SetUser: a resumed run never counts that one (journal.ts), so it need not wait for the disk.
+  // A try must be on disk before its credential leaves (an unanswered one counts on resume). It waits for
+  // company (lazy) while the challenge is out, then is sent at once if still queued. The new password's look
+  // after SetUser is not waited on (a resumed run counts it only when SetUser's answer was lost), but goes at once.
+  const journalled = job.record({ t: 'try', key, device: lease.device, at: job.clock.now(), ...(o.verifyNew ? { verify: true } : {}) }, { lazy: !o.verifyNew });
   journalled.catch(() => {}); // awaited below where it matters; never left unhandled if the look ends first
   row.attempts++;
   const before = lease.failures();
@@ -156,11 +159,14 @@ export async function look(a: Account, password: string, o: { verifyNew?: boolea
     const users = await retrying(a, async () => {
       // The credential-less first round trip (the challenge) goes out while the disk writes the try.
       await a.client.learnAuth?.();
-      if (!o.verifyNew) await journalled;
+      if (!o.verifyNew) {
+        job.flushJournal();
+        await journalled;
+      }
       return signedCall(a, cred, o.as !== undefined);
     }, before);
     // Not awaited: losing it in a crash only makes the resumed budget stricter.
-    job.record({ t: 'settled', key }).catch(() => {});
+    job.record({ t: 'settled', key }, { lazy: true }).catch(() => {});
     return { kind: 'ok', users };
   } catch (err) {
     return lookFailed(a, err, before);
@@ -187,7 +193,7 @@ function lookFailed(a: Account, err: unknown, before: number): Look {
     row.failedAuths = lease.failures();
     return { kind: 'refused' };
   }
-  job.record({ t: 'settled', key }).catch(() => {});
+  job.record({ t: 'settled', key }, { lazy: true }).catch(() => {});
   if (isPrivilegeFault(err)) return { kind: 'not-admin' };
   if (isClientError(err) && err.kind === 'locked') return { kind: 'end', end: lockEnd(a, err.retryAfterMs) };
   const d = describeError(err);

@@ -27,7 +27,7 @@ export async function change(a: Account, s: OwnChange): Promise<Changed | { end:
   const setAt = performance.now();
   try {
     await a.client.setUser({ username: job.target.username, password: s.password }, { username: job.target.username, password: job.newPassword, userLevel: levelOf(a, s.users) });
-    job.record({ t: 'setuser-answered', key, at: job.clock.now() }).catch(() => {});
+    job.record({ t: 'setuser-answered', key, at: job.clock.now() }, { lazy: true }).catch(() => {});
   } catch (err) {
     const refused = setUserRefused(a, err);
     if (refused) return { end: refused };

@@ -193,9 +193,9 @@ export class SyncRun {
     };
   }
 
-  /** Writes a record (when there is a journal) and folds it into the run's state once it is on disk. */
-  private record = async (rec: JournalRecord): Promise<void> => {
-    if (this.journal) await this.journal.append(rec);
+  /** Writes a record (when there is a journal) and folds it into the run's state once it is on disk. `lazy`: see Journal.append. */
+  private record = async (rec: JournalRecord, o?: { lazy?: boolean }): Promise<void> => {
+    if (this.journal) await this.journal.append(rec, o);
     if (rec.t !== 'run') foldRecord(this.state, rec);
     if (this.journal) this.o.onJournalRecord?.(rec);
   };
@@ -359,7 +359,7 @@ export class SyncRun {
         queue.push(target);
         continue;
       }
-      outcomeWrites.push(this.record({ t: 'outcome', key, row }).catch(() => {}));
+      outcomeWrites.push(this.record({ t: 'outcome', key, row }, { lazy: true }).catch(() => {}));
       this.update(row);
       if (this.journal?.failure) this.controller?.abort();
     }
@@ -376,7 +376,7 @@ export class SyncRun {
     const key = targetKey(target);
     return {
       target, candidates: o.secrets.currentPasswords, known: knownFor(o.secrets, key), newPassword: o.secrets.newPassword, lease: o.lease, limit: this.cfg.maxFailedAuthsPerDevice,
-      evidence: this.evidence, camera: o.camera, administrators: this.administrators, clock: this.clock, record: this.record, factory: this.o.clientFactory,
+      evidence: this.evidence, camera: o.camera, administrators: this.administrators, clock: this.clock, record: this.record, flushJournal: () => this.journal?.flushNow(), factory: this.o.clientFactory,
       timeoutMs: this.cfg.timeoutMs, retries: this.cfg.retries, retryBaseMs: this.cfg.retryBaseMs, lateApplyMs: this.cfg.lateApplyMs,
       defaultLockMs: this.cfg.defaultLockMs, signal: o.signal, prior: this.priorOf(key),
       onStep: (r) => this.update(r),

@@ -1,10 +1,10 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { runSync } from './engine';
-import { gateRecordsOf, LATE_BY_UNKNOWN_MS, parseJournal, readJournal, type JournalFile } from './journal';
+import { gateRecordsOf, Journal, JournalWriteError, LATE_BY_UNKNOWN_MS, LAZY_FLUSH_MS, parseJournal, readJournal, type JournalFile, type JournalRecord } from './journal';
 import { JournalIndex } from './journal-index';
 import { FakeDevice, fakeFactory } from '../../test/support/fake-device';
 
@@ -111,7 +111,7 @@ function diskFullAfter(okWrites: number, code = 'ENOSPC') {
   let writes = 0;
   const written: string[] = [];
   const open = async (): Promise<JournalFile> => ({
-    async write(data: string) {
+    write(data: string) {
       if (++writes > okWrites) throw Object.assign(new Error(`${code}: no space left on device, write`), { code });
       written.push(data);
     },
@@ -163,5 +163,118 @@ describe('journal write failure (disk full, I/O error)', () => {
         journalPath: join(dir(), 'run.jsonl'), openJournalFile: async () => Promise.reject(Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' })),
       }),
     ).rejects.toThrow(/disk is full/);
+  });
+});
+
+/** A journal file whose syncs finish only when the test says so; it logs what reached it, in order. */
+function heldDisk(o: { failSync?: boolean } = {}) {
+  const log: string[] = [];
+  const held: { finish: () => void; fail: (e: Error) => void }[] = [];
+  const open = async (): Promise<JournalFile> => ({
+    write(data: string) {
+      log.push(`write ${data.trim().split('\n').map((l) => (JSON.parse(l) as JournalRecord).t).join(',')}`);
+    },
+    sync() {
+      log.push('sync');
+      return new Promise<void>((finish, fail) => held.push({ finish, fail }));
+    },
+    async close() {},
+  });
+  const next = () => held.shift() ?? expect.unreachable('no sync is running');
+  return { open, log, syncing: () => held.length, finishSync: () => next().finish(), failSync: () => next().fail(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' })) };
+}
+
+const settle = () => new Promise<void>((r) => setImmediate(r));
+const tracked = (p: Promise<void>) => {
+  const s = { state: 'pending' as 'pending' | 'done' | 'failed', error: undefined as unknown };
+  p.then(() => (s.state = 'done'), (e: unknown) => ((s.state = 'failed'), (s.error = e)));
+  return s;
+};
+const TRY: JournalRecord = { t: 'try', key: KEY, at: 1 };
+const SENT: JournalRecord = { t: 'setuser-sent', key: KEY, at: 2, candidate: 0 };
+const SETTLED: JournalRecord = { t: 'settled', key: KEY };
+
+describe('journal group commit (pipelined: one sync at a time, records written at once)', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('a record is on disk only once a sync that began after its write has finished', async () => {
+    const disk = heldDisk();
+    const j = await Journal.open('held', disk.open);
+    const first = tracked(j.append(TRY));
+    await settle();
+    const second = tracked(j.append(SENT));
+    await settle();
+    // Written at once, in order; the second waits for a sync of its own.
+    expect(disk.log).toEqual(['write try', 'sync', 'write setuser-sent']);
+    disk.finishSync();
+    await settle();
+    expect([first.state, second.state]).toEqual(['done', 'pending']);
+    expect(disk.log.at(-1)).toBe('sync');
+    disk.finishSync();
+    await settle();
+    expect(second.state).toBe('done');
+    expect(disk.syncing()).toBe(0);
+  });
+
+  it('records of one tick share a write and a sync; lazy ones start none and go with the next waited-on record', async () => {
+    const disk = heldDisk();
+    const j = await Journal.open('held', disk.open);
+    const lazy = tracked(j.append(SETTLED, { lazy: true }));
+    await settle();
+    expect(disk.log).toEqual(['write settled']);
+    expect(disk.syncing()).toBe(0);
+    const a = tracked(j.append(TRY));
+    const b = tracked(j.append(SENT));
+    await settle();
+    expect(disk.log).toEqual(['write settled', 'write try,setuser-sent', 'sync']);
+    disk.finishSync();
+    await settle();
+    expect([lazy.state, a.state, b.state]).toEqual(['done', 'done', 'done']);
+  });
+
+  it('a lazy record alone goes after LAZY_FLUSH_MS, or at once when the engine is about to wait on it (flushNow)', async () => {
+    vi.useFakeTimers();
+    const disk = heldDisk();
+    const j = await Journal.open('held', disk.open);
+    const alone = tracked(j.append(SETTLED, { lazy: true }));
+    await vi.advanceTimersByTimeAsync(LAZY_FLUSH_MS - 1);
+    expect(disk.syncing()).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(disk.syncing()).toBe(1);
+    disk.finishSync();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(alone.state).toBe('done');
+    const hurried = tracked(j.append(TRY, { lazy: true }));
+    j.flushNow();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(disk.syncing()).toBe(1);
+    disk.finishSync();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(hurried.state).toBe('done');
+  });
+
+  it('a failed sync fails the records it carried and every later append, with the journal error', async () => {
+    const disk = heldDisk();
+    const j = await Journal.open('held', disk.open);
+    const carried = tracked(j.append(SENT));
+    await settle();
+    disk.failSync();
+    await settle();
+    expect(carried.state).toBe('failed');
+    expect(carried.error).toBeInstanceOf(JournalWriteError);
+    expect(String((carried.error as Error).message)).toMatch(/an I\/O error/);
+    await expect(j.append(TRY)).rejects.toBe(j.failure);
+  });
+
+  it('close writes and syncs what is still queued, lazy records included', async () => {
+    const disk = heldDisk();
+    const j = await Journal.open('held', disk.open);
+    const lazy = tracked(j.append(SETTLED, { lazy: true }));
+    const closing = j.close();
+    await settle();
+    expect(disk.log).toEqual(['write settled', 'sync']);
+    disk.finishSync();
+    await closing;
+    expect(lazy.state).toBe('done');
   });
 });

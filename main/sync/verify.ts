@@ -76,7 +76,7 @@ function updated(a: Account, c: Changed, late: boolean): End {
   if (!c.resuming) job.camera.applyDelayMs = late ? performance.now() - c.setAt : Math.max(job.camera.applyDelayMs ?? 0, performance.now() - c.setAt);
   const applyDelayMs = job.camera.applyDelayMs;
   // Not awaited (the camera's turn ends sooner): lost in a crash, it only means one more free look on resume.
-  job.record({ t: 'verified', key: a.key, at: job.clock.now(), ...(applyDelayMs !== undefined ? { applyDelayMs: Math.round(applyDelayMs) } : {}) }).catch(() => {});
+  job.record({ t: 'verified', key: a.key, at: job.clock.now(), ...(applyDelayMs !== undefined ? { applyDelayMs: Math.round(applyDelayMs) } : {}) }, { lazy: true }).catch(() => {});
   return end('updated', late ? 'The new password signs in; the camera applied it late, after a first look had been refused.' : 'The new password signs in after the change, read back from the camera.', {}, true);
 }
 
