@@ -270,6 +270,24 @@ describe('simulated ONVIF device: injected faults and malformed requests', () =>
     await expect(hung).rejects.toBeDefined();
   });
 
+  // Model choice (no capture decides it): the work is done as the request arrives and the answer leaves
+  // latencyMs later, as on a camera with its own processor. It is the harder case for a client: a change it
+  // has not heard back about (a timeout, a dropped answer) may already be in place.
+  it('latency: the change is in place before its answer leaves; a dropped answer is dropped after the wait', async () => {
+    const d = await device({ faults: { latencyMs: 300 } });
+    const t0 = Date.now();
+    const answer = rawPost(d.xaddr, env(setUserOp(ADMIN.username, 'Later-2026x'), wsse(ADMIN.username, ADMIN.password, Date.now())));
+    await expect.poll(() => d.users.checkPassword(ADMIN.username, 'Later-2026x')).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(300);
+    expect((await answer).status).toBe(200);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
+    d.setFaults({ dropAfterSetUser: true });
+    const t1 = Date.now();
+    await expect(rawPost(d.xaddr, env(setUserOp(ADMIN.username, 'Later-2027x'), wsse(ADMIN.username, 'Later-2026x', Date.now())))).rejects.toMatchObject({ code: 'ECONNRESET' });
+    expect(Date.now() - t1).toBeGreaterThanOrEqual(290);
+    expect(d.users.checkPassword(ADMIN.username, 'Later-2027x')).toBe(true);
+  });
+
   it('answers malformed requests with a Sender fault and unknown operations with ActionNotSupported', async () => {
     const d = await device();
     const r = await rawPost(d.xaddr, '<not-xml');

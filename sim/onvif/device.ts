@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { SimIdentity } from '../identities';
 import { DeviceAuth } from './auth';
 import { MEDIA_OPERATIONS, MEDIA_PATH, mediaOperation, SNAPSHOT_PATH, snapshotOf } from './media';
@@ -94,35 +94,60 @@ function deviceOf(opts: StartDeviceOptions): Device {
   };
 }
 
-/** Stage 1: the body, capped; then the answer after the device's latency. */
+/**
+ * How an answer leaves. The device does its work as the request arrives, and the answer leaves `latencyMs`
+ * after the arrival, as on a camera with its own processor: the simulated cameras share one thread here, and
+ * work done after the wait put every camera's processing time on every other camera's answer (the sync
+ * bench's "50 ms a request" was 50 ms plus the simulator's own CPU, 0.3 ms a request on average). A change
+ * applied before its answer leaves is also the harder case for a client: a request it gave up on may still
+ * have changed the device.
+ */
+interface Reply {
+  send(status: number, headers: OutgoingHttpHeaders, body: string | Buffer): void;
+  /** The connection closes without an answer. */
+  drop(): void;
+}
+
+function replyOf(req: IncomingMessage, res: ServerResponse, latencyMs: number): Reply {
+  const due = performance.now() + latencyMs;
+  const later = (go: () => void) => {
+    const ms = due - performance.now();
+    if (ms > 0) setTimeout(go, ms);
+    else go();
+  };
+  return {
+    send: (status, headers, body) => later(() => res.writeHead(status, headers).end(body)),
+    drop: () => later(() => req.socket.destroy()),
+  };
+}
+
+/** Stage 1: the body, capped; then the answer, which leaves after the device's latency. */
 function receive(d: Device, req: IncomingMessage, res: ServerResponse): void {
   d.stats.requests++;
+  res.sendDate = false; // the device's own clock goes in Date (common)
   const chunks: Buffer[] = [];
   let size = 0;
   req.on('data', (c: Buffer) => {
     size += c.length;
     if (size > MAX_BODY) {
-      send(d, res, 413, faultXml('Sender', ['InvalidArgVal'], 'Request too large'), { Connection: 'close' });
+      send(d, replyOf(req, res, 0), 413, faultXml('Sender', ['InvalidArgVal'], 'Request too large'), { Connection: 'close' });
       req.destroy();
     } else chunks.push(c);
   });
   req.on('end', () => {
     if (size > MAX_BODY) return;
-    const go = () => route(d, req, res, Buffer.concat(chunks).toString('utf8'));
-    if (d.faults.latencyMs > 0) setTimeout(go, d.faults.latencyMs);
-    else go();
+    route(d, req, replyOf(req, res, d.faults.latencyMs), Buffer.concat(chunks).toString('utf8'));
   });
 }
 
 /** Stage 2: injected faults that stop a request before it is read, then where it goes. */
-function route(d: Device, req: IncomingMessage, res: ServerResponse, raw: string): void {
+function route(d: Device, req: IncomingMessage, res: Reply, raw: string): void {
   const { faults } = d;
   if (faults.timeout) return void d.stats.held++; // hold the socket open; stop() destroys it
-  if (faults.drop) return void req.socket.destroy();
+  if (faults.drop) return res.drop();
   if (faults.http500) {
     // A crashed embedded web server, not a SOAP fault: the client must report kind 'http'.
-    res.writeHead(500, { 'Content-Type': 'text/html' });
-    return void res.end('<html><body><h1>500 Internal Server Error</h1></body></html>');
+    return res.send(500, { 'Content-Type': 'text/html' }, '<html><body><h1>500 Internal Server Error</h1></body></html>');
   }
   const path = (req.url ?? '').split('?')[0];
   if (path === SNAPSHOT_PATH) return serveSnapshot(d, req, res);
@@ -133,7 +158,7 @@ function route(d: Device, req: IncomingMessage, res: ServerResponse, raw: string
 }
 
 /** Stages 3–4 for SOAP: sign in where the action needs it (and the level it needs), then the action's handler. */
-function answerSoap(d: Device, req: IncomingMessage, res: ServerResponse, raw: string, media: boolean): void {
+function answerSoap(d: Device, req: IncomingMessage, res: Reply, raw: string, media: boolean): void {
   const parsed = parseRequest(raw);
   if (!parsed) return send(d, res, 400, faultXml('Sender', ['WellFormed'], 'Request is not a well-formed SOAP envelope'));
   if ((media || !PRE_AUTH.has(parsed.operation)) && !d.faults.authOff) {
@@ -147,7 +172,7 @@ function answerSoap(d: Device, req: IncomingMessage, res: ServerResponse, raw: s
     if (media && !MEDIA_OPERATIONS.has(parsed.operation)) throw new SoapFault(400, 'Receiver', ['ActionNotSupported'], `${parsed.operation} is not supported`);
     const answer = envelope(media ? mediaOperation(parsed.operation, parsed.op, d.origin, d.faults) : deviceOperation(d, parsed, raw));
     // The password changed, then the web service restarts: the client never hears back.
-    if (!media && parsed.operation === 'SetUser' && d.faults.dropAfterSetUser) return void req.socket.destroy();
+    if (!media && parsed.operation === 'SetUser' && d.faults.dropAfterSetUser) return res.drop();
     send(d, res, 200, answer);
   } catch (e) {
     if (e instanceof SoapFault) return send(d, res, e.status, e.xml());
@@ -194,11 +219,9 @@ function recordFailure(d: Device): void {
 }
 
 /** `GET /onvif/snapshot` behind the same sign-in: the camera's picture with its own clock in the OSD. */
-function serveSnapshot(d: Device, req: IncomingMessage, res: ServerResponse): void {
-  const plain = (status: number, body: string, headers: Record<string, string | string[]> = {}) => {
-    res.writeHead(status, { ...common(d, res), 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), ...headers });
-    res.end(body);
-  };
+function serveSnapshot(d: Device, req: IncomingMessage, res: Reply): void {
+  const plain = (status: number, body: string, headers: Record<string, string | string[]> = {}) =>
+    res.send(status, { ...common(d), 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), ...headers }, body);
   if (req.method !== 'GET') return plain(405, 'GET only', { Allow: 'GET' });
   if (!d.faults.authOff) {
     const who = authenticate(d, req, 'GET', undefined);
@@ -208,12 +231,10 @@ function serveSnapshot(d: Device, req: IncomingMessage, res: ServerResponse): vo
   if (d.faults.snapshotNotImage) {
     // Firmware that answers its web login page with 200 instead of a picture.
     const page = '<html><head><title>Login</title></head><body><form>Please log in</form></body></html>';
-    res.writeHead(200, { ...common(d, res), 'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(page) });
-    return void res.end(page);
+    return res.send(200, { ...common(d), 'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(page) }, page);
   }
   const jpeg = pictureNow(d);
-  res.writeHead(200, { ...common(d, res), 'Content-Type': 'image/jpeg', 'Content-Length': jpeg.length });
-  res.end(jpeg);
+  res.send(200, { ...common(d), 'Content-Type': 'image/jpeg', 'Content-Length': jpeg.length }, jpeg);
 }
 
 /** The picture as of the device's clock now; the OSD shows seconds, so one encoding serves a second's requests. */
@@ -225,14 +246,12 @@ function pictureNow(d: Device): Buffer {
 }
 
 /** What every answer carries: the device's own clock in Date (RFC 9110), and Connection: close where the firmware does that. */
-function common(d: Device, res: ServerResponse): Record<string, string> {
-  res.sendDate = false;
+function common(d: Device): Record<string, string> {
   return { ...(d.faults.noDateHeader ? {} : { Date: new Date(d.now()).toUTCString() }), ...(d.faults.connectionClose ? { Connection: 'close' } : {}) };
 }
 
-function send(d: Device, res: ServerResponse, status: number, body: string, headers: Record<string, string | string[]> = {}): void {
-  res.writeHead(status, { ...common(d, res), 'Content-Type': SOAP_TYPE, 'Content-Length': Buffer.byteLength(body), ...headers });
-  res.end(body);
+function send(d: Device, res: Reply, status: number, body: string, headers: Record<string, string | string[]> = {}): void {
+  res.send(status, { ...common(d), 'Content-Type': SOAP_TYPE, 'Content-Length': Buffer.byteLength(body), ...headers }, body);
 }
 
 function listen(server: Server, address: string, port: number): Promise<number> {
