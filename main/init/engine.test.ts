@@ -83,6 +83,20 @@ describe('init run', () => {
     for (const s of sims) expect(s.stats().accountCalls).toBe(0);
   });
 
+  it('a disk full at the run header: the run is refused and its file closed at once, not left to the garbage collector', async () => {
+    let closed = 0;
+    const full: OpenJournalFile = async () => ({
+      async write() {
+        throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+      },
+      async close() {
+        closed++;
+      },
+    });
+    await expect(InitRun.create(options({ openJournalFile: full }))).rejects.toThrow();
+    expect(closed).toBe(1);
+  });
+
   it('cancel stops starting devices; those not started keep no outcome and the run stays resumable', async () => {
     await devices({}, {}, {});
     const o = options({ concurrency: 1 });

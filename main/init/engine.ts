@@ -101,7 +101,13 @@ export class InitRun {
     const journal = await InitJournal.open(o.journalPath, o.openJournalFile);
     const runId = prior?.runId ?? o.runId ?? `${new Date(o.clock.now()).toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
     const startedAt = prior?.startedAt ?? o.clock.now();
-    if (!prior) await journal.append({ t: 'run', v: 1, runId, startedAt, targets: o.targets });
+    if (!prior) {
+      // A full disk at the first line: the run never starts, and its file is closed now, not by the garbage collector.
+      await journal.append({ t: 'run', v: 1, runId, startedAt, targets: o.targets }).catch(async (err: unknown) => {
+        await journal.close().catch(() => undefined);
+        throw err;
+      });
+    }
     return new InitRun(o, journal, prior, runId, startedAt);
   }
 

@@ -178,11 +178,17 @@ export class SyncRun {
     }
     const journal = o.journalPath ? await Journal.open(o.journalPath, o.openJournalFile) : undefined;
     const run = new SyncRun(o, journal, prior);
-    if (journal && !prior) await run.record(run.header());
-    // Spends and locks an earlier run left (the CLI's finished journal): counted here, and in this run's journal.
-    if (o.gateRecords?.length) run.gate.restore(o.gateRecords);
-    const mine = new Set(run.targets.map((t) => deviceKeyOf(t.xaddr)));
-    if (o.gateRecords?.length && !prior) for (const rec of run.gate.records().filter((r) => mine.has(r.device))) await run.record({ t: 'gate', rec });
+    try {
+      if (journal && !prior) await run.record(run.header());
+      // Spends and locks an earlier run left (the CLI's finished journal): counted here, and in this run's journal.
+      if (o.gateRecords?.length) run.gate.restore(o.gateRecords);
+      const mine = new Set(run.targets.map((t) => deviceKeyOf(t.xaddr)));
+      if (o.gateRecords?.length && !prior) for (const rec of run.gate.records().filter((r) => mine.has(r.device))) await run.record({ t: 'gate', rec });
+    } catch (err) {
+      // A full disk at the first line: the run never starts, and its file is closed now, not by the garbage collector.
+      await run.close();
+      throw err;
+    }
     return run;
   }
 

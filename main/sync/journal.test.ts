@@ -156,6 +156,23 @@ describe('journal write failure (disk full, I/O error)', () => {
     }
   });
 
+  it('a disk full at the run header: the run is refused and its file closed at once, not left to the garbage collector', async () => {
+    let closed = 0;
+    const full = async (): Promise<JournalFile> => ({
+      write() {
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      },
+      async sync() {},
+      async close() {
+        closed++;
+      },
+    });
+    await expect(
+      runSync({ targets: [{ xaddr: X, username: 'admin' }], currentPasswords: [OLD], newPassword: NEW, clientFactory: fakeFactory(new Map()), journalPath: join(dir(), 'run.jsonl'), openJournalFile: full }),
+    ).rejects.toThrow(/disk is full/);
+    expect(closed).toBe(1);
+  });
+
   it('a journal that cannot even be opened refuses the run with a clear message', async () => {
     await expect(
       runSync({
@@ -167,7 +184,7 @@ describe('journal write failure (disk full, I/O error)', () => {
 });
 
 /** A journal file whose syncs finish only when the test says so; it logs what reached it, in order. */
-function heldDisk(o: { failSync?: boolean } = {}) {
+function heldDisk() {
   const log: string[] = [];
   const held: { finish: () => void; fail: (e: Error) => void }[] = [];
   const open = async (): Promise<JournalFile> => ({
