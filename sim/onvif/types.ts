@@ -1,6 +1,6 @@
 /** Misbehaviours a simulated device can be told to show; all changeable at runtime. */
 export interface DeviceFaults {
-  /** Added before every answer. */
+  /** The answer leaves this long after the request arrived, never sooner; the work is done on arrival (device.ts replyOf). */
   latencyMs: number;
   /** Accept the request but never answer (the client's timeout must fire). */
   timeout: boolean;
