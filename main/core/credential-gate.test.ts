@@ -4,7 +4,7 @@ import { OffsetClock } from '../../common/clock';
 import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { CredentialGate, deviceKeyOf, GateRecord, persistGate } from './credential-gate';
+import { COMPACT_GATE_FILE_BYTES, CredentialGate, deviceKeyOf, GateRecord, persistGate } from './credential-gate';
 
 describe('deviceKeyOf', () => {
   it.each([
@@ -169,7 +169,7 @@ describe('CredentialGate', () => {
 describe('persistGate: the budget outlives the process', () => {
   const file = () => join(mkdtempSync(join(tmpdir(), 'gate-')), 'data', 'credential-gate.jsonl');
 
-  it('a restarted gate on the same file keeps the spends and locks still in the window, and the file only those', async () => {
+  it('a restarted gate on the same file keeps the spends and locks still in the window', async () => {
     let now = 1_000_000;
     const clock = new OffsetClock(0, () => now);
     const path = file();
@@ -187,7 +187,6 @@ describe('persistGate: the budget outlives the process', () => {
     const problems: string[] = [];
     persistGate(second, path, (what) => void problems.push(what));
     expect(second.status('cam')).toEqual({ failures: 1, max: 2 });
-    expect(readFileSync(path, 'utf8').trim().split('\n')).toEqual([JSON.stringify({ t: 'fail', device: 'cam', at: 1_030_000 })]);
     // New spends go to the file as they happen.
     await second.withDevice('cam', async (l) => void l.recordFailure());
     const third = new CredentialGate({ clock, windowMs: 60_000 });
@@ -210,6 +209,30 @@ describe('persistGate: the budget outlives the process', () => {
     persistGate(gate, path, (what) => void problems.push(what));
     expect(gate.status('cam').failures).toBe(kept);
     expect(problems.some((p) => /skipped/.test(p))).toBe(true);
+  });
+
+  it('a small file is not rewritten at start (the app and a CLI share it: a rewrite would lose what the other appends meanwhile); a large or torn one is', () => {
+    const path = file();
+    mkdirSync(dirname(path), { recursive: true });
+    const line = (at: number) => JSON.stringify({ t: 'fail', device: 'cam', at }) + '\n';
+    writeFileSync(path, line(1000) + line(5000));
+    const before = statSync(path).ino;
+    persistGate(new CredentialGate({ clock: new OffsetClock(0, () => 6_000) }), path);
+    expect(statSync(path).ino).toBe(before);
+    expect(readFileSync(path, 'utf8')).toBe(line(1000) + line(5000));
+    // Large: only the records still in the window are kept (the default window is 30 minutes).
+    const now = 10 * 3_600_000;
+    writeFileSync(path, line(1000).repeat(Math.ceil(COMPACT_GATE_FILE_BYTES / line(1000).length) + 1) + line(now - 1000));
+    persistGate(new CredentialGate({ clock: new OffsetClock(0, () => now) }), path);
+    expect(readFileSync(path, 'utf8')).toBe(line(now - 1000));
+    // Torn last line (a crash mid-append), or a whole record whose newline was cut: rewritten, so the next
+    // record appended does not join it.
+    for (const torn of [line(now - 1000) + '{"t":"fa', line(now - 2000) + line(now - 1000).trimEnd()]) {
+      writeFileSync(path, torn);
+      persistGate(new CredentialGate({ clock: new OffsetClock(0, () => now) }), path);
+      expect(readFileSync(path, 'utf8').endsWith('\n')).toBe(true);
+      expect(readFileSync(path, 'utf8')).toContain(line(now - 1000));
+    }
   });
 
   it('a file too large is not read, said, and replaced', () => {

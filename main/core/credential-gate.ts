@@ -207,26 +207,39 @@ function waitTurn(prev: Promise<unknown>, signal?: AbortSignal): Promise<void> {
 const MAX_GATE_FILE_BYTES = 1024 * 1024;
 
 /**
+ * Past this size the gate file is rewritten at start with only the records still in the window. Below it the
+ * file is left as it is: the app and a CLI run share it, and a rewrite loses whatever the other process appends
+ * between the read and the rename (one refusal uncounted). At ~60 bytes a record that is a thousand refusals.
+ */
+export const COMPACT_GATE_FILE_BYTES = 64 * 1024;
+
+/**
  * Keeps `gate`'s records in `path` (JSON lines, 0600): restores the ones a
  * previous launch wrote (validated; bad lines skipped and counted), rewrites
- * the file with only those still in the window, then appends every new spend
- * and lock as it happens, before any later sign-in can be made. `onProblem`
- * hears what could not be read or written (the app logs it); the gate still
- * counts in memory.
+ * the file with only those still in the window when it is large or damaged
+ * (COMPACT_GATE_FILE_BYTES), then appends every new spend and lock as it
+ * happens, before any later sign-in can be made. `onProblem` hears what could
+ * not be read or written (the app logs it); the gate still counts in memory.
  */
 export function persistGate(gate: CredentialGate, path: string, onProblem: (what: string, detail: Record<string, unknown>) => void = () => {}): () => void {
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     const size = statSync(path, { throwIfNoEntry: false })?.size ?? 0;
-    if (size > MAX_GATE_FILE_BYTES) onProblem('credential gate file too large; not read', { path, size });
+    let damaged = size > MAX_GATE_FILE_BYTES;
+    if (damaged) onProblem('credential gate file too large; not read', { path, size });
     else if (size > 0) {
-      const { records, badLines } = parseJsonLines(readFileSync(path, 'utf8'), GateRecord);
+      const text = readFileSync(path, 'utf8');
+      const { records, badLines } = parseJsonLines(text, GateRecord);
       if (badLines) onProblem('credential gate file lines skipped (unreadable or of the wrong shape)', { path, count: badLines });
       gate.restore(records);
+      // A torn last line would swallow the next record appended to it.
+      damaged = badLines > 0 || !text.endsWith('\n');
     }
-    const kept = gate.records().map((r) => JSON.stringify(r) + '\n').join('');
-    writeFileSync(`${path}.tmp`, kept, { mode: 0o600 });
-    renameSync(`${path}.tmp`, path);
+    if (damaged || size > COMPACT_GATE_FILE_BYTES) {
+      const kept = gate.records().map((r) => JSON.stringify(r) + '\n').join('');
+      writeFileSync(`${path}.tmp`, kept, { mode: 0o600 });
+      renameSync(`${path}.tmp`, path);
+    }
   } catch (err) {
     onProblem('credential gate file could not be read or compacted', { path, error: String(err) });
   }
