@@ -225,17 +225,18 @@ export function persistGate(gate: CredentialGate, path: string, onProblem: (what
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     const size = statSync(path, { throwIfNoEntry: false })?.size ?? 0;
-    let damaged = size > MAX_GATE_FILE_BYTES;
-    if (damaged) onProblem('credential gate file too large; not read', { path, size });
+    // Too large (MAX_GATE_FILE_BYTES is past the compaction size) or damaged: rewritten with the window's records.
+    let rewrite = size > COMPACT_GATE_FILE_BYTES;
+    if (size > MAX_GATE_FILE_BYTES) onProblem('credential gate file too large; not read', { path, size });
     else if (size > 0) {
       const text = readFileSync(path, 'utf8');
       const { records, badLines } = parseJsonLines(text, GateRecord);
       if (badLines) onProblem('credential gate file lines skipped (unreadable or of the wrong shape)', { path, count: badLines });
       gate.restore(records);
       // A torn last line would swallow the next record appended to it.
-      damaged = badLines > 0 || !text.endsWith('\n');
+      if (badLines > 0 || !text.endsWith('\n')) rewrite = true;
     }
-    if (damaged || size > COMPACT_GATE_FILE_BYTES) {
+    if (rewrite) {
       const kept = gate.records().map((r) => JSON.stringify(r) + '\n').join('');
       writeFileSync(`${path}.tmp`, kept, { mode: 0o600 });
       renameSync(`${path}.tmp`, path);
