@@ -311,6 +311,8 @@ export class SyncRun {
     // A crash before one lands only means that account is verified again on resume.
     const outcomeWrites: Promise<void>[] = [];
     await Promise.all([...cameras].map(([device, accounts]) => limit(() => this.gate.withDevice(device, (lease) => this.runCamera(device, accounts, lease, secrets, signal, outcomeWrites)))));
+    // The pass waits on its lazy outcome records: they go now rather than after LAZY_FLUSH_MS.
+    this.journal?.flushNow();
     await Promise.all(outcomeWrites);
     this.finishedAt = this.clock.now();
     await this.record({ t: 'end', at: this.finishedAt }).catch(() => {});
