@@ -2,7 +2,7 @@
 // newer firmware (sealed writes), every camera chosen, through `nvr-console sync --nvr` run in-process. While it
 // runs, the simulated NVR's own channel state is sampled every few milliseconds: how long each channel was
 // paused (disabled on the NVR) and how long it was not recording (not connected), the longest and the total.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -80,6 +80,7 @@ export async function benchSiteLoop(): Promise<void> {
     report({ code, stdout, wall, paused: paused.summary(), dark: dark.summary(), refused: rpc.channels.map((_, i) => rpc.stored(i).refusedLogins).reduce((a, b) => a + b, 0), loadBefore });
   } finally {
     await site.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

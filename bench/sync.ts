@@ -3,7 +3,7 @@
 // laptop); the simulated site runs here. Baseline: the onvif package's Cam, one device
 // at a time, timed on a sample of devices in the same run and scaled linearly.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent as HttpAgent, createServer, request } from 'node:http';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { SITE_CREDENTIALS } from '../sim/identities';
 import { naiveSyncWithOnvifPackage } from './baseline';
 import { runSync } from '../main/sync/engine';
 import { onvifClientFactory } from '../main/sync/onvif-factory';
+import { openJournalFileOnDisk, type OpenJournalFile } from '../main/sync/journal';
 
 const CAMERAS = Number(process.env.SYNC_BENCH_CAMERAS ?? 1000);
 const LATENCY_MS = 50;
@@ -30,6 +31,8 @@ const TARGET_FACTOR = 1.1;
 const TARGET_REQUESTS = 4;
 const BASELINE_SAMPLE = Number(process.env.SYNC_BENCH_BASELINE_SAMPLE ?? 20);
 const PER_BLOCK = 200;
+/** A flush this slow is the disk stalling, not its usual cost (0.2-0.3 ms alone on the bench machine). */
+const SLOW_SYNC_MS = 20;
 const OLD = SITE_CREDENTIALS.camera.password;
 const NEW = 'BenchNew2026pass';
 
@@ -39,6 +42,8 @@ interface ChildResult {
   peakRssMb: number;
   peakHeapMb: number;
   cpuMs: number;
+  /** Each fdatasync of the journal during the run, in ms (the engine waits on one before every SetUser). */
+  syncsMs?: number[];
 }
 
 /** The loader the lead's runner uses (tsx) when installed, else jiti (always present via eslint). */
@@ -79,15 +84,38 @@ async function childMain(): Promise<void> {
   const clients = onvifClientFactory(CONCURRENCY);
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const { rows } = await runSync({ targets, ...secrets, concurrency: CONCURRENCY, clientFactory: clients.factory, journalPath: process.env.SYNC_BENCH_JOURNAL || undefined });
+  const syncsMs: number[] = [];
+  const openJournalFile: OpenJournalFile = async (path) => {
+    const f = await openJournalFileOnDisk(path);
+    return { ...f, sync: () => timed(syncsMs, f.sync()) };
+  };
+  const { rows } = await runSync({ targets, ...secrets, concurrency: CONCURRENCY, clientFactory: clients.factory, journalPath: process.env.SYNC_BENCH_JOURNAL || undefined, openJournalFile });
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   clearInterval(sampler);
   clients.dispose();
   const outcomes: Record<string, number> = {};
   for (const r of rows) outcomes[r.outcome!] = (outcomes[r.outcome!] ?? 0) + 1;
-  const res: ChildResult = { wallMs, outcomes, peakRssMb: process.resourceUsage().maxRSS / 1024, peakHeapMb: peakHeap / 2 ** 20, cpuMs: (cpu.user + cpu.system) / 1000 };
+  const res: ChildResult = { wallMs, outcomes, peakRssMb: process.resourceUsage().maxRSS / 1024, peakHeapMb: peakHeap / 2 ** 20, cpuMs: (cpu.user + cpu.system) / 1000, syncsMs };
   process.stdout.write(JSON.stringify(res) + '\n');
+}
+
+async function timed(into: number[], p: Promise<void>): Promise<void> {
+  const t = performance.now();
+  await p;
+  into.push(performance.now() - t);
+}
+
+/**
+ * The journal's fdatasyncs in a run, as measured from the event loop. Every camera waits on one before its
+ * SetUser (crash safety), so a disk that stalls a flush for S ms stalls every camera then at that step.
+ */
+function syncLine(ms: number[] | undefined): string {
+  if (!ms?.length) return '  journal: none (SYNC_BENCH_NO_JOURNAL)';
+  const s = [...ms].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(s.length * q))]!.toFixed(1);
+  const slow = s.filter((x) => x > SLOW_SYNC_MS);
+  return `  journal fdatasync: ${s.length} (p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${s.at(-1)!.toFixed(0)} ms); ${slow.length} over ${SLOW_SYNC_MS} ms, ${slow.reduce((a, b) => a + b, 0).toFixed(0)} ms in all`;
 }
 
 /**
@@ -148,6 +176,8 @@ async function rawChild(): Promise<void> {
 
 export async function benchSync(): Promise<void> {
   const sites: Site[] = [];
+  // Each run's journals (1.5 MB) and target list; removed afterwards (138 were left in /tmp before).
+  const dir = mkdtempSync(join(tmpdir(), 'sync-bench-'));
   try {
     const blocks = Math.ceil(CAMERAS / PER_BLOCK);
     for (let b = 0; b < blocks; b++) {
@@ -158,7 +188,6 @@ export async function benchSync(): Promise<void> {
     }
     const cameras = sites.flatMap((s) => s.cameras);
     console.log(`sync bench: ${cameras.length} simulated cameras, +${LATENCY_MS} ms per request, concurrency ${CONCURRENCIES.join(' and ')}`);
-    const dir = mkdtempSync(join(tmpdir(), 'sync-bench-'));
     const targetsFile = join(dir, 'targets.json');
     writeFileSync(targetsFile, JSON.stringify(cameras.map((c) => ({ xaddr: c.xaddr, username: 'admin' }))));
     if (!process.env.SYNC_BENCH_NO_WARMUP) await warmUp(cameras, dir);
@@ -178,6 +207,7 @@ export async function benchSync(): Promise<void> {
     if (missed.length) throw new Error(`sync bench missed: ${missed.join('; ')}`);
   } finally {
     for (const s of sites) await s.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -233,6 +263,7 @@ async function engineRun(cameras: Site['cameras'], concurrency: number, targetsF
     console.log(`  references, same pattern with bare node:http: trivial server ${(raw.trivialMs / 1000).toFixed(2)} s (ratio ${(raw.trivialMs / floorMs).toFixed(3)}); the simulated cameras ${(raw.simMs / 1000).toFixed(2)} s (ratio ${(raw.simMs / floorMs).toFixed(3)}); engine ÷ bare-HTTP-on-the-sim: ${(res.wallMs / raw.simMs).toFixed(3)}`);
   }
   console.log(`  CPU during the run: engine ${(res.cpuMs / 1000).toFixed(2)} s (${((res.cpuMs / res.wallMs) * 100).toFixed(0)}% of one core), simulated site ${((simCpu.user + simCpu.system) / 1e6).toFixed(2)} s; load average after: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(syncLine(res.syncsMs));
   console.log(`  engine process peak RSS: ${res.peakRssMb.toFixed(0)} MB (includes Node and the TS loader); peak JS heap ${res.peakHeapMb.toFixed(0)} MB (target ≤ 250 MB)`);
   const correct = verified === cameras.length && res.outcomes.updated === cameras.length && maxFailed === 0 && requests === TARGET_REQUESTS * cameras.length;
   const missed = !correct ? 'not every camera updated in 4 requests without a refused sign-in' : concurrency === 16 && !met ? 'wall time over its target' : undefined;

@@ -248,7 +248,7 @@ export type OpenJournalFile = (path: string) => Promise<JournalFile>;
  * trip to the thread pool took 0.9 ms on the bench machine (the wake-ups, not the copy) — on the critical
  * path of every camera's SetUser. Only the fdatasync, which waits for the disk, leaves the event loop.
  */
-const openFile: OpenJournalFile = async (path) => {
+export const openJournalFileOnDisk: OpenJournalFile = async (path) => {
   mkdirSync(dirname(path), { recursive: true });
   const fh = await open(path, 'a', 0o600);
   return {
@@ -324,7 +324,7 @@ export class Journal {
     readonly path: string,
   ) {}
 
-  static async open(path: string, openJournal: OpenJournalFile = openFile): Promise<Journal> {
+  static async open(path: string, openJournal: OpenJournalFile = openJournalFileOnDisk): Promise<Journal> {
     try {
       return new Journal(await openJournal(path), path);
     } catch (err) {
