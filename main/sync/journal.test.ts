@@ -295,3 +295,101 @@ describe('journal group commit (pipelined: one sync at a time, records written a
     expect(lazy.state).toBe('done');
   });
 });
+
+describe('journal group commit, property: random appends, flushes, timers and disk answers', () => {
+  afterEach(() => vi.useRealTimers());
+
+  type Op = { k: 'append'; lazy: boolean } | { k: 'flushNow' } | { k: 'finish' } | { k: 'fail' } | { k: 'full' } | { k: 'advance'; ms: number };
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    { weight: 6, arbitrary: fc.boolean().map((lazy): Op => ({ k: 'append', lazy })) },
+    { weight: 2, arbitrary: fc.constant<Op>({ k: 'flushNow' }) },
+    { weight: 5, arbitrary: fc.constant<Op>({ k: 'finish' }) },
+    { weight: 1, arbitrary: fc.constant<Op>({ k: 'fail' }) },
+    { weight: 1, arbitrary: fc.constant<Op>({ k: 'full' }) },
+    { weight: 2, arbitrary: fc.integer({ min: 0, max: LAZY_FLUSH_MS + 5 }).map((ms): Op => ({ k: 'advance', ms })) },
+  );
+
+  /** A disk that records what was written when, and which syncs began after which writes. */
+  function modelDisk() {
+    const written: number[] = [];
+    const held: { startedAfter: number; finish: () => void; fail: (e: Error) => void }[] = [];
+    /** For each record id: true once a successful sync that began after its write has finished. */
+    const durable = new Set<number>();
+    let maxInFlight = 0;
+    const disk = { full: false };
+    const open = async (): Promise<JournalFile> => ({
+      write(data: string) {
+        if (disk.full) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        for (const l of data.trim().split('\n')) written.push((JSON.parse(l) as { at: number }).at);
+      },
+      sync() {
+        const startedAfter = written.length;
+        return new Promise<void>((finish, fail) => {
+          held.push({ startedAfter, finish: () => (written.slice(0, startedAfter).forEach((id) => durable.add(id)), finish()), fail });
+          maxInFlight = Math.max(maxInFlight, held.length);
+        });
+      },
+      async close() {},
+    });
+    return { open, written, held, durable, inFlight: () => maxInFlight, fill: () => (disk.full = true) };
+  }
+
+  it('records are written in order; each resolves only once durable; none waits on a timer unless lazy; a failed sync or a full disk fails everything after it; close leaves nothing pending', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 60 }), async (ops) => {
+        vi.useFakeTimers();
+        try {
+          const disk = modelDisk();
+          const j = await Journal.open('model', disk.open);
+          const recs: { id: number; lazy: boolean; state: 'pending' | 'done' | 'failed'; afterFailure: boolean; durableAtDone?: boolean }[] = [];
+          let failed = false;
+          for (const o of ops) {
+            if (o.k === 'append') {
+              const r = { id: recs.length + 1, lazy: o.lazy, state: 'pending' as 'pending' | 'done' | 'failed', afterFailure: failed, durableAtDone: undefined as boolean | undefined };
+              recs.push(r);
+              j.append({ t: 'try', key: KEY, at: r.id }, { lazy: o.lazy }).then(
+                () => ((r.state = 'done'), (r.durableAtDone = disk.durable.has(r.id))),
+                () => (r.state = 'failed'),
+              );
+            } else if (o.k === 'flushNow') j.flushNow();
+            else if (o.k === 'finish') disk.held.shift()?.finish();
+            else if (o.k === 'fail') {
+              const h = disk.held.shift();
+              if (h) {
+                failed = true;
+                h.fail(Object.assign(new Error('EIO'), { code: 'EIO' }));
+              }
+            } else if (o.k === 'full') {
+              // The disk fills: the next write throws (already-queued appends of this tick included).
+              disk.fill();
+              failed = true;
+            } else await vi.advanceTimersByTimeAsync(o.ms);
+            await vi.advanceTimersByTimeAsync(0);
+          }
+          // Without any timer: finishing the syncs the journal starts settles every record that is waited on.
+          for (let i = 0; i < 10 && disk.held.length; i++) {
+            disk.held.shift()!.finish();
+            await vi.advanceTimersByTimeAsync(0);
+          }
+          for (const r of recs) if (!r.lazy) expect(r.state, `record ${r.id} (waited on) still pending with no timer run`).not.toBe('pending');
+          const closing = j.close();
+          for (let i = 0; i < 10; i++) {
+            await vi.advanceTimersByTimeAsync(0);
+            disk.held.shift()?.finish();
+          }
+          await closing;
+          expect(disk.inFlight()).toBeLessThanOrEqual(1);
+          expect(disk.written).toEqual([...disk.written].sort((a, b) => a - b));
+          for (const r of recs) {
+            expect(r.state, `record ${r.id} left pending after close`).not.toBe('pending');
+            if (r.state === 'done') expect(r.durableAtDone, `record ${r.id} resolved before a sync begun after its write finished`).toBe(true);
+            if (r.afterFailure) expect(r.state).toBe('failed');
+          }
+        } finally {
+          vi.useRealTimers();
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
