@@ -8,7 +8,7 @@ import { Agent as HttpAgent, createServer, request } from 'node:http';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { startSite, type Site } from '../sim/site';
@@ -44,6 +44,8 @@ interface ChildResult {
   cpuMs: number;
   /** Each fdatasync of the journal during the run, in ms (the engine waits on one before every SetUser). */
   syncsMs?: number[];
+  /** The engine's event-loop delay during the run (p99, max), in ms: a loop that kept turning while a flush stalled says the disk held it. */
+  loopDelayMs?: [number, number];
 }
 
 /** The loader the lead's runner uses (tsx) when installed, else jiti (always present via eslint). */
@@ -85,18 +87,21 @@ async function childMain(): Promise<void> {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const syncsMs: number[] = [];
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
   const openJournalFile: OpenJournalFile = async (path) => {
     const f = await openJournalFileOnDisk(path);
     return { ...f, sync: () => timed(syncsMs, f.sync()) };
   };
   const { rows } = await runSync({ targets, ...secrets, concurrency: CONCURRENCY, clientFactory: clients.factory, journalPath: process.env.SYNC_BENCH_JOURNAL || undefined, openJournalFile });
   const wallMs = performance.now() - t0;
+  loopDelay.disable();
   const cpu = process.cpuUsage(cpu0);
   clearInterval(sampler);
   clients.dispose();
   const outcomes: Record<string, number> = {};
   for (const r of rows) outcomes[r.outcome!] = (outcomes[r.outcome!] ?? 0) + 1;
-  const res: ChildResult = { wallMs, outcomes, peakRssMb: process.resourceUsage().maxRSS / 1024, peakHeapMb: peakHeap / 2 ** 20, cpuMs: (cpu.user + cpu.system) / 1000, syncsMs };
+  const res: ChildResult = { wallMs, outcomes, peakRssMb: process.resourceUsage().maxRSS / 1024, peakHeapMb: peakHeap / 2 ** 20, cpuMs: (cpu.user + cpu.system) / 1000, syncsMs, loopDelayMs: [loopDelay.percentile(99) / 1e6, loopDelay.max / 1e6] };
   process.stdout.write(JSON.stringify(res) + '\n');
 }
 
@@ -263,7 +268,7 @@ async function engineRun(cameras: Site['cameras'], concurrency: number, targetsF
     console.log(`  references, same pattern with bare node:http: trivial server ${(raw.trivialMs / 1000).toFixed(2)} s (ratio ${(raw.trivialMs / floorMs).toFixed(3)}); the simulated cameras ${(raw.simMs / 1000).toFixed(2)} s (ratio ${(raw.simMs / floorMs).toFixed(3)}); engine ÷ bare-HTTP-on-the-sim: ${(res.wallMs / raw.simMs).toFixed(3)}`);
   }
   console.log(`  CPU during the run: engine ${(res.cpuMs / 1000).toFixed(2)} s (${((res.cpuMs / res.wallMs) * 100).toFixed(0)}% of one core), simulated site ${((simCpu.user + simCpu.system) / 1e6).toFixed(2)} s; load average after: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  console.log(syncLine(res.syncsMs));
+  console.log(`${syncLine(res.syncsMs)}; the engine's event-loop delay meanwhile p99 ${res.loopDelayMs?.[0].toFixed(1)} ms, max ${res.loopDelayMs?.[1].toFixed(0)} ms`);
   console.log(`  engine process peak RSS: ${res.peakRssMb.toFixed(0)} MB (includes Node and the TS loader); peak JS heap ${res.peakHeapMb.toFixed(0)} MB (target ≤ 250 MB)`);
   const correct = verified === cameras.length && res.outcomes.updated === cameras.length && maxFailed === 0 && requests === TARGET_REQUESTS * cameras.length;
   const missed = !correct ? 'not every camera updated in 4 requests without a refused sign-in' : concurrency === 16 && !met ? 'wall time over its target' : undefined;
