@@ -243,6 +243,14 @@ describe('simulated ONVIF device: users over the wire', () => {
 });
 
 describe('simulated ONVIF device: injected faults and malformed requests', () => {
+  it("a crashed web server's 500 still carries the device's clock in Date, like every other answer", async () => {
+    // Node's own Date header is off for every answer (sim: receive); the device sets its clock, not the host's.
+    const d = await device({ clock: () => Date.UTC(2021, 4, 6, 7, 8, 9), faults: { http500: true } });
+    const e500 = await rawPost(d.xaddr, env('<d:GetSystemDateAndTime/>'));
+    expect(e500.status).toBe(500);
+    expect(e500.headers.date).toBe('Thu, 06 May 2021 07:08:09 GMT');
+  });
+
   it('fault injection: latency, http500, malformedXml, drop, timeout', async () => {
     const d = await device({ faults: { latencyMs: 150 } });
     const t0 = Date.now();

@@ -153,8 +153,9 @@ function route(d: Device, req: IncomingMessage, res: Reply, raw: string): void {
   if (faults.timeout) return void d.stats.held++; // hold the socket open; stop() destroys it
   if (faults.drop) return res.drop();
   if (faults.http500) {
-    // A crashed embedded web server, not a SOAP fault: the client must report kind 'http'.
-    return res.send(500, { 'Content-Type': 'text/html' }, '<html><body><h1>500 Internal Server Error</h1></body></html>');
+    // A crashed embedded web server, not a SOAP fault: the client must report kind 'http'. The web server's own
+    // headers still go with it (its clock in Date), as with every other answer.
+    return res.send(500, { 'Content-Type': 'text/html', ...common(d) }, '<html><body><h1>500 Internal Server Error</h1></body></html>');
   }
   const path = (req.url ?? '').split('?')[0];
   if (path === SNAPSHOT_PATH) return serveSnapshot(d, req, res);
