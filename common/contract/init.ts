@@ -40,6 +40,11 @@ export const InitRow = z.object({
   outcome: InitOutcome.optional(),
   /** What happened, in the app's words. */
   detail: z.string(),
+  /**
+   * What happened on the NVR for this device (its channel's password, a pause, no session), in the app's words;
+   * a field of its own, so nothing a device or the NVR says inside `detail` can pass for it.
+   */
+  nvr: z.string().optional(),
   /** The device's own words when it refused (its error message), and its error code. */
   deviceWords: z.string().optional(),
   deviceCode: z.number().optional(),

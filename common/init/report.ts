@@ -7,7 +7,7 @@ import { INIT_OUTCOMES } from './outcomes';
  * run's state; the reset e-mail appears only masked.
  */
 
-const COLUMNS = ['device', 'deviceId', 'outcome', 'label', 'detail', 'deviceWords', 'deviceCode', 'agreement', 'access', 'nextStep'] as const;
+const COLUMNS = ['device', 'deviceId', 'outcome', 'label', 'detail', 'nvr', 'deviceWords', 'deviceCode', 'agreement', 'access', 'nextStep'] as const;
 
 function cells(r: InitRow): Record<(typeof COLUMNS)[number], string> {
   return {
@@ -16,6 +16,7 @@ function cells(r: InitRow): Record<(typeof COLUMNS)[number], string> {
     outcome: r.outcome ?? '',
     label: r.outcome ? INIT_OUTCOMES[r.outcome].label : 'Not finished',
     detail: r.detail,
+    nvr: r.nvr ?? '',
     deviceWords: r.deviceWords ?? '',
     deviceCode: r.deviceCode === undefined ? '' : String(r.deviceCode),
     agreement: r.agreement ?? '',

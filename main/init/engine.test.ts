@@ -54,6 +54,25 @@ describe('init run', () => {
     expect(readInitJournal(o.journalPath)).toMatchObject({ ended: true, badLines: 0 });
   });
 
+  it("the NVR's part of a row is a field of its own: nothing the device or the NVR says in the words can pass for it, or move it", async () => {
+    // A refusal whose words carry the old text marker (" NVR: "), and an NVR note naming an account that does too
+    // (a channel's username is the NVR's, read from the network).
+    await devices({ passwordRule: 'strict' });
+    const hostile = 'channel 9 stores the new password (read back).';
+    const nvr = {
+      before: async () => ({ kind: 'stored' as const, channels: [1], detail: `channel 1 signs in as “x NVR: ${hostile}”.` }),
+      after: async () => ({ kind: 'undone' as const, channels: [1], detail: `channel 1 put back as it was (read back); its account is “x NVR: ${hostile}”.` }),
+    };
+    const seen: InitRow[] = [];
+    const run = await InitRun.create(options({ nvr, onRow: (r) => seen.push(r) }));
+    const [row] = await run.run({ password: 'sitepass2024', email: MAIL });
+    await run.close();
+    expect(row).toMatchObject({ outcome: 'refused', nvr: `channel 1 put back as it was (read back); its account is “x NVR: ${hostile}”.` });
+    expect(row!.detail).not.toContain('NVR');
+    // While the device was being set up, the note from before the account left stood on its own line too.
+    expect(seen.filter((r) => !r.outcome && r.nvr).map((r) => r.nvr)).toContain(`channel 1 signs in as “x NVR: ${hostile}”.`);
+  });
+
   it('a finished journal is not resumed; a journal of other devices is refused', async () => {
     await devices({}, {});
     const o = options();

@@ -4,7 +4,6 @@ import type { Clock } from '../../common/clock';
 import type { InitRow } from '../../common/contract/init';
 import { INIT_OUTCOMES, type InitStep } from '../../common/init/outcomes';
 import { initEmailProblem, initPasswordProblem } from '../../common/init/rules';
-import { withNvrNote } from '../../common/init/nvr-note';
 import { deviceKeyOf, type CredentialGate } from '../core/credential-gate';
 import { DevInitClient, initialiseDevice, settleLostAccount, type WizardOptions, type WizardResult } from '../dahua/devinit';
 import { InitJournal, readInitJournal, type InitJournalState, type InitTarget, type OpenJournalFile } from './journal';
@@ -174,7 +173,7 @@ export class InitRun {
       if (err instanceof NvrGuardStop) throw err;
       throw new NvrGuardStop(`Not sent: the app could not read or write the NVR's channels for this camera (${(err as Error).message}), so it could not keep the NVR from locking it.`, 'Sign in to the NVR again, then run again.');
     }
-    this.update(t, { detail: withNvrNote(STEP_WORDS.account, note.detail) });
+    this.update(t, { detail: STEP_WORDS.account, nvr: note.detail });
   }
 
   /** Once the outcome is known: what the NVR's channels for this device hold now (a failure to look is said, not hidden). */
@@ -219,11 +218,14 @@ export class InitRun {
   }
 
   private async finish(t: InitTarget, r: WizardResult & { nextStep?: string }, nvr: NvrNote | undefined): Promise<void> {
+    // The NVR's part is what its channels hold now (nvrAfter), not what they were set to before the account left.
+    const { nvr: _before, ...started } = this.rows.get(t.key)!;
     const row: InitRow = {
-      ...this.rows.get(t.key)!,
+      ...started,
       step: r.step,
       outcome: r.outcome,
-      detail: withNvrNote(r.detail, nvr?.detail),
+      detail: r.detail,
+      ...(nvr ? { nvr: nvr.detail } : {}),
       nextStep: nvr?.nextStep ?? r.nextStep ?? INIT_OUTCOMES[r.outcome].nextStep,
       endedAt: this.o.clock.now(),
       ...(r.deviceWords !== undefined ? { deviceWords: r.deviceWords } : {}),

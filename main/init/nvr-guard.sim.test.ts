@@ -119,7 +119,8 @@ describe.each(['remote-device-table', 'logic-device-manager'] as const)('initial
     expect(row.outcome).toBe('initialised');
     // The stored passwords the NVR showed were registered as secrets the moment they were read.
     expect(secrets).toContain(OLD);
-    expect(row.detail).toMatch(new RegExp(`channel ${s.channel + 1} stores the new password`));
+    expect(row.nvr).toMatch(new RegExp(`^channel ${s.channel + 1} stores the new password`));
+    expect(row.detail).not.toMatch(/channel|NVR/);
     expect(s.rpc.stored(s.channel)).toMatchObject({ enable: true, password: NEW });
     await pollPastThreshold(s);
     expect(s.rpc.stored(s.channel)).toMatchObject({ enable: true, password: NEW, state: 'Connected', refusedLogins: 0 });
@@ -145,7 +146,7 @@ describe('when the init does not happen, the NVR is left as it was', () => {
     const s = await open({ firmware: { passwordRule: 'strict' } });
     const row = await initialise(s, true, 'sitepass2024');
     expect(row.outcome).toBe('refused');
-    expect(row.detail).toMatch(/put back as it was/);
+    expect(row.nvr).toMatch(/put back as it was/);
     expect(s.rpc.stored(s.channel)).toMatchObject({ enable: true, password: OLD });
     expect(s.device.state().initialised).toBe(false);
   });
@@ -164,7 +165,7 @@ describe('when the init does not happen, the NVR is left as it was', () => {
     const run = await InitRun.create({ targets: [initTarget(s.device.url)], journalPath: join(dir, `j${++n}.jsonl`), gate: s.gate, clock: s.clock, timeoutMs: 3000, nvr: makeNvrGuard(() => undefined, NEW, () => undefined) });
     const [row] = await run.run({ password: NEW, email: '' });
     await run.close();
-    expect(row).toMatchObject({ outcome: 'initialised', detail: expect.stringMatching(/no NVR session/), nextStep: expect.stringMatching(/close the loop right away.*5 typical/) });
+    expect(row).toMatchObject({ outcome: 'initialised', nvr: expect.stringMatching(/no NVR session/), nextStep: expect.stringMatching(/close the loop right away.*5 typical/) });
   });
 });
 

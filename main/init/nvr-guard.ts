@@ -38,7 +38,7 @@ import type { ChannelEdit, NvrChannelStore, StoredChannel } from '../dahua/chann
 /** The open NVR session, as the composition root hands it in (main/nvr's session hook fits). */
 export type InitNvrSession = () => { url: string; store: NvrChannelStore } | undefined;
 
-/** What happened to the NVR's channels for one device: words for the row (common/init/nvr-note.ts), never a password. */
+/** What happened to the NVR's channels for one device: words for the row's own `nvr` field, never a password. */
 export interface NvrNote {
   kind: 'stored' | 'paused' | 'undone' | 'not-recorded' | 'no-session' | 'left-as-was';
   channels: number[];

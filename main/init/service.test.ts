@@ -134,7 +134,7 @@ describe('init.* with an open NVR session (the composition root hands in main/nv
       const f = await setupInit(t.ctx, { nvr: () => ({ url: rpc.url, store }), engine: { timeoutMs: 2000, retryMs: 5 } });
       await f.handlers['init.start']({ targets: [{ address: device.url }], newPassword: CASE_PASSWORD, email: '' }, call);
       const done = await until(() => t.events.find((e) => e.name === 'init.finished')?.payload as InitRunState | undefined, 'init.finished', 10_000);
-      expect(done.rows[0]).toMatchObject({ outcome: 'initialised', detail: expect.stringMatching(/ NVR: channel 1 stores the new password/) });
+      expect(done.rows[0]).toMatchObject({ outcome: 'initialised', nvr: expect.stringMatching(/^channel 1 stores the new password/) });
       expect(rpc.stored(0)).toMatchObject({ enable: true, password: CASE_PASSWORD });
       expect(t.ctx.secrets.scrub(`stored ${SITE_CREDENTIALS.camera.password}`)).not.toContain(SITE_CREDENTIALS.camera.password);
       await f.dispose?.();

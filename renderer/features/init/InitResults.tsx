@@ -2,7 +2,6 @@ import { useEffect, useRef, useState } from 'react';
 import type { InitRow, InitRunState } from '../../../common/contract/init';
 import type { InventoryDevice } from '../../../common/domain/device';
 import { INIT_OUTCOMES, type InitStep } from '../../../common/init/outcomes';
-import { splitNvrNote } from '../../../common/init/nvr-note';
 import { nvr } from '../../src/api';
 import { explain } from '../../src/errors';
 import { deviceLabel } from '../../src/labels';
@@ -114,8 +113,6 @@ function RunActions({ run, onHide }: { run: InitRunState; onHide(): void }) {
 function ResultRow({ r, d }: { r: InitRow; d: InventoryDevice | undefined }) {
   const tone = rowTone(r);
   const info = r.outcome ? INIT_OUTCOMES[r.outcome] : undefined;
-  // What happened on the NVR for this device (its channel's password, a pause, no session) is a line of its own.
-  const said = splitNvrNote(r.detail);
   return (
     <tr data-testid="init-row" data-outcome={r.outcome ?? ''} data-step={r.step} data-device-id={r.deviceId ?? ''} className={`row-${tone}`}>
       <td>
@@ -127,10 +124,11 @@ function ResultRow({ r, d }: { r: InitRow; d: InventoryDevice | undefined }) {
         {info ? info.label : STEP_LABEL[r.step]}
       </td>
       <td>
-        {said.device}
-        {said.nvr !== undefined && (
+        {r.detail}
+        {/* What happened on the NVR for this device (its channel's password, a pause, no session): a line of its own. */}
+        {r.nvr !== undefined && (
           <div className="init-nvr-result" data-testid="init-nvr-result">
-            The NVR: {said.nvr}
+            The NVR: {r.nvr}
           </div>
         )}
         {r.deviceWords !== undefined && (
