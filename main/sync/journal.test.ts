@@ -283,6 +283,19 @@ describe('journal group commit (pipelined: one sync at a time, records written a
     await expect(j.append(TRY)).rejects.toBe(j.failure);
   });
 
+  it('a sync asked for with nothing written does not stop the next record from being synced', async () => {
+    // No caller asks with nothing unsynced today; the loop must not wedge if one ever does (white box).
+    const disk = heldDisk();
+    const j = await Journal.open('held', disk.open);
+    (j as unknown as { syncNow(): void }).syncNow();
+    const next = tracked(j.append(SENT));
+    await settle();
+    expect(disk.syncing()).toBe(1);
+    disk.finishSync();
+    await settle();
+    expect(next.state).toBe('done');
+  });
+
   it('close writes and syncs what is still queued, lazy records included', async () => {
     const disk = heldDisk();
     const j = await Journal.open('held', disk.open);

@@ -380,6 +380,9 @@ export class Journal {
   }
 
   private syncNow(): void {
+    // Nothing written since the last sync and none running: nothing to do. (A loop started with nothing to sync
+    // would end before `syncing` is assigned, leaving it set to a settled promise and no later flush started.)
+    if (!this.unsynced.length && !this.syncing) return;
     this.wanted = true;
     this.syncing ??= this.syncLoop();
   }
