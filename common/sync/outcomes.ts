@@ -60,9 +60,9 @@ export const OUTCOMES: Record<SyncOutcome, OutcomeInfo> = {
   'auth-failed': {
     label: 'Sign-in failed',
     explanation:
-      'None of the passwords tried was accepted for this user. The app stopped before the camera could lock the account.',
+      'None of the passwords tried was accepted for this user. The app stopped before the camera could lock the account. A Dahua camera that has run out of connections (a VMS, phone apps and other viewers hold them) refuses every password the same way, the right one included.',
     nextStep:
-      'Find the camera\'s current password (label, handover sheet, NVR\'s "remote device" page), then retry with it. Wait 30 minutes first if the camera counts failures across sessions.',
+      'Find the camera\'s current password (label, handover sheet, NVR\'s "remote device" page), then retry with it. Wait 30 minutes first if the camera counts failures across sessions. If the password should be right, open the camera\'s web page: "Exceeded maximum number of connections" means close the other viewers (or restart the camera) before the retry.',
     success: false,
     retryable: true,
   },

@@ -6,6 +6,7 @@ import { startDevice, startSite, type Site, type DeviceFaults } from '../../sim/
 import { makeIdentity, SITE_CREDENTIALS } from '../../sim/identities';
 import { runSync } from './engine';
 import { onvifClientFactory } from './onvif-factory';
+import { nextStepFor } from '../../common/sync/outcomes';
 
 const OLD = SITE_CREDENTIALS.camera.password;
 const NEW = 'Fresh2026pass';
@@ -87,6 +88,7 @@ describe('property: random fault mixes never push a camera past the budget', () 
       maxPasswordLength: fc.constantFrom(8, 32),
       drop: fc.boolean(),
       http500: fc.boolean(),
+      connectionsExhausted: fc.boolean(),
       clockSkewMs: fc.constantFrom(0, 3 * 3600_000),
     },
     { requiredKeys: [] },
@@ -128,7 +130,7 @@ describe('property: random fault mixes never push a camera past the budget', () 
 
 const DEFAULTS: Partial<DeviceFaults> = {
   auth: 'both', lockout: { afterFailures: 0, lockMs: 60_000 }, fixedAdmin: false, setUserNoop: false,
-  maxPasswordLength: 32, drop: false, http500: false, clockSkewMs: 0, timeout: false, malformedXml: false,
+  maxPasswordLength: 32, drop: false, http500: false, clockSkewMs: 0, timeout: false, malformedXml: false, connectionsExhausted: false,
 };
 
 // Field behaviours from DOMAIN.md, end to end: engine + real client + simulated cameras (127.55.6.0/24).
@@ -179,6 +181,25 @@ describe('field quirks against the simulated site', () => {
     // a repeated nonce never cost a refused sign-in; nor did any camera that took the change at once
     for (const i of [0, 1, 2, 3]) expect(site.cameras[i]!.stats().failedAuths, `camera ${i}`).toBe(0);
   }, 30_000);
+
+  it('a camera out of connections refuses the right password as a wrong one: the run stops within the budget, never locks it, and says why a right password can fail', async () => {
+    // Source: rroller/dahua issue 603 ("a Dahua device answers 401 Unauthorized when its connection/user limit is
+    // exhausted"); DOMAIN.md. The camera here locks at 3 refusals and counts the ones at its limit.
+    const d = await startDevice({
+      identity: makeIdentity('camera', 40, 12), address: '127.55.12.40', faults: { connectionsExhausted: true, lockout: { afterFailures: 3, lockMs: 60_000 } },
+      users: [{ ...SITE_CREDENTIALS.camera, userLevel: 'Administrator' }],
+    });
+    try {
+      const { rows } = await runSync({ targets: [{ xaddr: d.xaddr, username: 'admin' }], currentPasswords: [OLD, 'Second-guess1', 'Third-guess1'], newPassword: NEW, clientFactory: clients.factory, timeoutMs: 2000, retries: 1, retryBaseMs: 5 });
+      expect(rows[0]).toMatchObject({ outcome: 'auth-failed' });
+      expect(d.stats().failedAuths).toBeLessThanOrEqual(2);
+      expect(d.stats().lockedUntil).toBe(0);
+      expect(d.users.checkPassword('admin', OLD)).toBe(true);
+      expect(nextStepFor('auth-failed')).toMatch(/Exceeded maximum number of connections/);
+    } finally {
+      await d.stop();
+    }
+  });
 
   it('refuses a new password against the rule (naming the character) before any camera is touched', async () => {
     const targets = [{ xaddr: site.cameras[1]!.xaddr, username: 'admin' }];

@@ -243,6 +243,18 @@ describe('simulated ONVIF device: users over the wire', () => {
 });
 
 describe('simulated ONVIF device: injected faults and malformed requests', () => {
+  it('out of connections: the right password is refused like a wrong one and counted; with a connection free it signs in', async () => {
+    // Source: rroller/dahua issue 603 (a Dahua device answers 401 at its connection limit); DOMAIN.md.
+    const d = await device({ faults: { connectionsExhausted: true, lockout: { afterFailures: 3, lockMs: 60_000 } } });
+    const refused = await digestCall(d, '<d:GetUsers/>');
+    expect(refused.status).toBe(401);
+    expect(refused.challenges.length).toBeGreaterThan(0);
+    expect(d.stats().failedAuths).toBe(1);
+    d.setFaults({ connectionsExhausted: false });
+    expect((await digestCall(d, '<d:GetUsers/>')).status).toBe(200);
+    expect(d.stats().failedAuths).toBe(1);
+  });
+
   it("a crashed web server's 500 still carries the device's clock in Date, like every other answer", async () => {
     // Node's own Date header is off for every answer (sim: receive); the device sets its clock, not the host's.
     const d = await device({ clock: () => Date.UTC(2021, 4, 6, 7, 8, 9), faults: { http500: true } });

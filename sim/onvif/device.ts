@@ -204,7 +204,8 @@ function authenticate(d: Device, req: IncomingMessage, method: string, header: X
   };
   if (outcome.kind === 'none') return { status: 401, reason: 'Sender not authorized', headers: challenge(false) };
   if (outcome.kind === 'stale') return { status: 401, reason: 'Stale nonce', headers: challenge(true) };
-  if (outcome.kind === 'fail') {
+  // Out of connections, the right password is refused as a wrong one is (DeviceFaults.connectionsExhausted).
+  if (outcome.kind === 'fail' || (outcome.kind === 'ok' && d.faults.connectionsExhausted)) {
     recordFailure(d);
     if (outcome.via === 'wsse') return { status: 400, reason: 'Sender not authorized', headers: {} };
     return { status: 401, reason: 'Sender not authorized', headers: challenge(false) };

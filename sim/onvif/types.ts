@@ -6,7 +6,7 @@ export interface DeviceFaults {
   timeout: boolean;
   /** Destroy the connection without an answer (client sees a reset). */
   drop: boolean;
-  /** Answer every request with HTTP 500 and a SOAP Receiver fault. */
+  /** Answer every request with HTTP 500 and an HTML page (a crashed embedded web server, not a SOAP fault). */
   http500: boolean;
   /** Answer with a truncated, non-well-formed body. */
   malformedXml: boolean;
@@ -46,6 +46,13 @@ export interface DeviceFaults {
   singleUseNonce: boolean;
   /** Every answer says `Connection: close` and the connection is closed (seen with single-use nonces). */
   connectionClose: boolean;
+  /**
+   * Out of connections (other viewers, a VMS, phone apps hold them all): every request that carries credentials
+   * is refused exactly as a wrong password is, right ones included, and logged as a refused login (DOMAIN.md;
+   * rroller/dahua issue 603: "A Dahua device answers 401 Unauthorized when its connection/user limit is
+   * exhausted"). Whether such a refusal also spends the lockout counter is not public: here it does.
+   */
+  connectionsExhausted: boolean;
   /** Answers carry no HTTP Date header (the device clock is then only in GetSystemDateAndTime). */
   noDateHeader: boolean;
   /** GetSnapshotUri → ActionNotSupported (many cameras offer no snapshot). */
@@ -77,6 +84,7 @@ export const DEFAULT_FAULTS: DeviceFaults = {
   ignoreUsernameStar: false,
   singleUseNonce: false,
   connectionClose: false,
+  connectionsExhausted: false,
   noDateHeader: false,
   noSnapshot: false,
   snapshotNotImage: false,
