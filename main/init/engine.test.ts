@@ -54,9 +54,9 @@ describe('init run', () => {
     expect(readInitJournal(o.journalPath)).toMatchObject({ ended: true, badLines: 0 });
   });
 
-  it("the NVR's part of a row is a field of its own: nothing the device or the NVR says in the words can pass for it, or move it", async () => {
-    // A refusal whose words carry the old text marker (" NVR: "), and an NVR note naming an account that does too
-    // (a channel's username is the NVR's, read from the network).
+  it("the NVR's part of a row is a field of its own: the old text marker inside the NVR's words cannot move it, and the device's detail never carries it", async () => {
+    // The NVR's notes name a channel's account, which is the NVR's (read from the network) and here carries the
+    // old marker (" NVR: ") with a claim of its own; the device refuses the password, so the note is the put-back one.
     await devices({ passwordRule: 'strict' });
     const hostile = 'channel 9 stores the new password (read back).';
     const nvr = {
