@@ -325,26 +325,73 @@ describe('journal group commit, property: random appends, flushes, timers and di
   /** A disk that records what was written when, and which syncs began after which writes. */
   function modelDisk() {
     const written: number[] = [];
-    const held: { startedAfter: number; finish: () => void; fail: (e: Error) => void }[] = [];
-    /** For each record id: true once a successful sync that began after its write has finished. */
+    const held: { finish: () => void; fail: (e: Error) => void }[] = [];
+    /** Record ids on disk: written before a sync began that has since finished. */
     const durable = new Set<number>();
     let maxInFlight = 0;
-    const disk = { full: false };
+    let full = false;
     const open = async (): Promise<JournalFile> => ({
       write(data: string) {
-        if (disk.full) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        if (full) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
         for (const l of data.trim().split('\n')) written.push((JSON.parse(l) as { at: number }).at);
       },
       sync() {
         const startedAfter = written.length;
         return new Promise<void>((finish, fail) => {
-          held.push({ startedAfter, finish: () => (written.slice(0, startedAfter).forEach((id) => durable.add(id)), finish()), fail });
+          held.push({ finish: () => (written.slice(0, startedAfter).forEach((id) => durable.add(id)), finish()), fail });
           maxInFlight = Math.max(maxInFlight, held.length);
         });
       },
       async close() {},
     });
-    return { open, written, held, durable, inFlight: () => maxInFlight, fill: () => (disk.full = true) };
+    return { open, written, held, durable, inFlight: () => maxInFlight, fill: () => (full = true) };
+  }
+  type Disk = ReturnType<typeof modelDisk>;
+  interface Rec {
+    id: number;
+    lazy: boolean;
+    state: 'pending' | 'done' | 'failed';
+    /** Appended after a failed sync or a full disk: must fail. */
+    afterFailure: boolean;
+    durableAtDone?: boolean;
+  }
+
+  /** Plays the ops against the journal; returns every record appended, tracked as it settles. */
+  async function play(j: Journal, disk: Disk, ops: Op[]): Promise<Rec[]> {
+    const recs: Rec[] = [];
+    let failed = false;
+    for (const o of ops) {
+      if (o.k === 'append') {
+        const r: Rec = { id: recs.length + 1, lazy: o.lazy, state: 'pending', afterFailure: failed };
+        recs.push(r);
+        j.append({ t: 'try', key: KEY, at: r.id }, { lazy: o.lazy }).then(
+          () => ((r.state = 'done'), (r.durableAtDone = disk.durable.has(r.id))),
+          () => (r.state = 'failed'),
+        );
+      } else if (o.k === 'flushNow') j.flushNow();
+      else if (o.k === 'finish') disk.held.shift()?.finish();
+      else if (o.k === 'fail') {
+        const h = disk.held.shift();
+        if (h) {
+          failed = true;
+          h.fail(Object.assign(new Error('EIO'), { code: 'EIO' }));
+        }
+      } else if (o.k === 'full') {
+        // The disk fills: the next write throws (already-queued appends of this tick included).
+        disk.fill();
+        failed = true;
+      } else await vi.advanceTimersByTimeAsync(o.ms);
+      await vi.advanceTimersByTimeAsync(0);
+    }
+    return recs;
+  }
+
+  /** Finishes the syncs the journal starts, a few rounds, without running any timer. */
+  async function finishSyncs(disk: Disk): Promise<void> {
+    for (let i = 0; i < 10 && disk.held.length; i++) {
+      disk.held.shift()!.finish();
+      await vi.advanceTimersByTimeAsync(0);
+    }
   }
 
   it('records are written in order; each resolves only once durable; none waits on a timer unless lazy; a failed sync or a full disk fails everything after it; close leaves nothing pending', async () => {
@@ -354,36 +401,9 @@ describe('journal group commit, property: random appends, flushes, timers and di
         try {
           const disk = modelDisk();
           const j = await Journal.open('model', disk.open);
-          const recs: { id: number; lazy: boolean; state: 'pending' | 'done' | 'failed'; afterFailure: boolean; durableAtDone?: boolean }[] = [];
-          let failed = false;
-          for (const o of ops) {
-            if (o.k === 'append') {
-              const r = { id: recs.length + 1, lazy: o.lazy, state: 'pending' as 'pending' | 'done' | 'failed', afterFailure: failed, durableAtDone: undefined as boolean | undefined };
-              recs.push(r);
-              j.append({ t: 'try', key: KEY, at: r.id }, { lazy: o.lazy }).then(
-                () => ((r.state = 'done'), (r.durableAtDone = disk.durable.has(r.id))),
-                () => (r.state = 'failed'),
-              );
-            } else if (o.k === 'flushNow') j.flushNow();
-            else if (o.k === 'finish') disk.held.shift()?.finish();
-            else if (o.k === 'fail') {
-              const h = disk.held.shift();
-              if (h) {
-                failed = true;
-                h.fail(Object.assign(new Error('EIO'), { code: 'EIO' }));
-              }
-            } else if (o.k === 'full') {
-              // The disk fills: the next write throws (already-queued appends of this tick included).
-              disk.fill();
-              failed = true;
-            } else await vi.advanceTimersByTimeAsync(o.ms);
-            await vi.advanceTimersByTimeAsync(0);
-          }
+          const recs = await play(j, disk, ops);
           // Without any timer: finishing the syncs the journal starts settles every record that is waited on.
-          for (let i = 0; i < 10 && disk.held.length; i++) {
-            disk.held.shift()!.finish();
-            await vi.advanceTimersByTimeAsync(0);
-          }
+          await finishSyncs(disk);
           for (const r of recs) if (!r.lazy) expect(r.state, `record ${r.id} (waited on) still pending with no timer run`).not.toBe('pending');
           const closing = j.close();
           for (let i = 0; i < 10; i++) {
