@@ -140,17 +140,19 @@ export function openAccount(job: AccountJob): Account {
 
 /**
  * One credentialed sign-in, journalled before it leaves: GetUsers, or GetDeviceInformation for an account
- * that is not an Administrator. `verifyNew`: the new password's check after SetUser. `as`: another
+ * that is not an Administrator. `verifyNew`: the new password's check after SetUser (`afterWindow`: once the
+ * camera had its time to apply it; the journal decides from both whether a kill during it counts). `as`: another
  * account of the camera (an Administrator the journal names) signs in instead, with GetUsers.
  */
-export async function look(a: Account, password: string, o: { verifyNew?: boolean; as?: string } = {}): Promise<Look> {
+export async function look(a: Account, password: string, o: { verifyNew?: boolean; afterWindow?: boolean; as?: string } = {}): Promise<Look> {
   const { job, row, key } = a;
   const { lease } = job;
   if (!lease.canTry(job.limit)) return { kind: 'end', end: end('auth-failed', budgetDetail(a)) };
   // A try must be on disk before its credential leaves (an unanswered one counts on resume). It waits for
   // company (lazy) while the challenge is out, then is sent at once if still queued. The new password's look
-  // after SetUser is not waited on (a resumed run counts it only when SetUser's answer was lost), but goes at once.
-  const journalled = job.record({ t: 'try', key, device: lease.device, at: job.clock.now(), ...(o.verifyNew ? { verify: true } : {}) }, { lazy: !o.verifyNew });
+  // after SetUser is not waited on (a resumed run may leave it uncounted: journal.ts FOLDS.try), but goes at once.
+  const check = o.verifyNew ? { verify: true, ...(o.afterWindow ? { afterWindow: true } : {}) } : {};
+  const journalled = job.record({ t: 'try', key, device: lease.device, at: job.clock.now(), ...check }, { lazy: !o.verifyNew });
   journalled.catch(() => {}); // awaited below where it matters; never left unhandled if the look ends first
   row.attempts++;
   const before = lease.failures();

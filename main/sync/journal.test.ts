@@ -71,6 +71,31 @@ describe('journal lines of every wrong shape', () => {
     expect(gateRecordsOf(parseJournal(unanswered)!)).toEqual([{ t: 'fail', device: 'cam', at: 3 }]);
   });
 
+  // Seen in the kill -9 test (seed 645901, run 7): an uncounted first check on a late camera that refused it, then
+  // the installer's check killed twice before its SetUser left, each counted: three refusals against a budget of 2.
+  it('killed during a first check while another account of the camera waits: counted; once the camera had its time, or with none waiting: not', () => {
+    const INSTALLER = `${X} installer`;
+    const twoAccounts = JSON.stringify({ t: 'run', v: 2, runId: 'r1', startedAt: 1, maxFailedAuths: 2, concurrency: 4, targets: [{ xaddr: X, username: 'admin' }, { xaddr: X, username: 'installer' }] });
+    const installerDone = `{"t":"outcome","key":"${INSTALLER}","row":{"key":"${INSTALLER}","xaddr":"${X}","username":"installer","step":"done","outcome":"updated","detail":"d","nextStep":"n","attempts":1,"failedAuths":0,"ms":1}}`;
+    const text = (o: { afterWindow?: boolean; before?: string[]; resumedTry?: boolean }) =>
+      [
+        twoAccounts,
+        ...(o.before ?? []),
+        `{"t":"setuser-sent","key":"${KEY}","at":2}`,
+        `{"t":"setuser-answered","key":"${KEY}","at":2}`,
+        `{"t":"try","key":"${KEY}","device":"cam","at":3,"verify":true${o.afterWindow ? ',"afterWindow":true' : ''}}`,
+        // The resumed process's first try on the camera closes the killed one (counted or not, for good).
+        ...(o.resumedTry ? [`{"t":"try","key":"${INSTALLER}","device":"cam","at":5}`, `{"t":"settled","key":"${INSTALLER}"}`] : []),
+      ].join('\n') + '\n';
+    const spends = (o: Parameters<typeof text>[0]) => gateRecordsOf(parseJournal(text(o))!);
+    expect(spends({})).toEqual([{ t: 'fail', device: 'cam', at: 3 }]);
+    expect(spends({ resumedTry: true })).toEqual([{ t: 'fail', device: 'cam', at: 3 }]);
+    expect(parseJournal(text({}))!.applyDelay.get('cam')).toBe(LATE_BY_UNKNOWN_MS);
+    expect(spends({ afterWindow: true })).toEqual([]);
+    expect(spends({ afterWindow: true, resumedTry: true })).toEqual([]);
+    expect(spends({ before: [installerDone] })).toEqual([]);
+  });
+
   it('property: any garbage between valid records never throws and never loses a valid record', () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(fc.string(), fc.json(), fc.constant('{"t":"end"}')), { maxLength: 20 }), (junk) => {

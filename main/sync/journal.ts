@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { SyncRow } from '../../common/sync/report';
-import { SyncTarget } from '../../common/sync/target';
+import { SyncTarget, targetKey } from '../../common/sync/target';
 import { deviceKeyOf, GateRecord } from '../core/credential-gate';
 import { parseJsonLines } from '../core/json-lines';
 
@@ -30,8 +30,11 @@ export const JournalRecord = z.discriminatedUnion('t', [
     concurrency: z.number().int().min(1).max(1024),
     targets: z.array(SyncTarget).max(5000),
   }),
-  /** `verify`: the new password's check after SetUser; a kill during it is not counted as a spend (see foldRecord). */
-  z.object({ t: z.literal('try'), key: Key, device: z.string().min(1).max(300).optional(), at: At, verify: z.boolean().optional() }),
+  /**
+   * `verify`: the new password's check after SetUser; `afterWindow`: made once the camera had its time to apply
+   * it. A kill during such a check is counted as a spend only where that is needed (see FOLDS.try).
+   */
+  z.object({ t: z.literal('try'), key: Key, device: z.string().min(1).max(300).optional(), at: At, verify: z.boolean().optional(), afterWindow: z.boolean().optional() }),
   z.object({ t: z.literal('settled'), key: Key }),
   z.object({ t: z.literal('gate'), rec: GateRecord }),
   /** v1 journals counted per account; read as the account's device. */
@@ -87,8 +90,8 @@ export interface JournalState {
   ended: boolean;
   /** Lines that were not a valid record (torn by a crash, or hostile): skipped. */
   badLines: number;
-  /** Device of an unanswered try (cleared by its answer). */
-  pendingTry: Map<string, { key: string; at: number; counts: boolean }>;
+  /** Device of an unanswered try (cleared by its answer); `check`: the new password's check after an answered SetUser. */
+  pendingTry: Map<string, { key: string; at: number; counts: boolean; check: boolean }>;
 }
 
 /** A camera known to apply late, by how much unknown: longer than any late window, so it gets the whole one. */
@@ -123,12 +126,17 @@ const FOLDS: { [T in Exclude<JournalRecord['t'], 'run'>]: (state: JournalState, 
     const device = rec.device ?? deviceOfKey(rec.key);
     const open = state.pendingTry.get(device);
     if (open?.counts) state.gate.push({ t: 'fail', device, at: open.at });
-    // The new password's check after an answered SetUser: a process killed during it says little about
-    // the camera (the new password is the likely one now), and counting it would leave a changed camera
-    // unverifiable. Every other unanswered try counts: it may have been refused — the check after a
-    // SetUser that never got its answer too (the kill may have come before SetUser left: the camera
-    // still holds the old password and refused the new one).
-    state.pendingTry.set(device, { key: rec.key, at: rec.at, counts: !rec.verify || !state.setUserAnswered.has(rec.key) });
+    // Every unanswered try counts: it may have been refused — the check after a SetUser that never got its
+    // answer too (the kill may have come before SetUser left: the camera still holds the old password).
+    // One kind may go uncounted, since counting it can leave a changed camera unverifiable: the new
+    // password's check after an answered SetUser, where a refusal is unlikely or cannot cost a lock — made
+    // once the camera had its time to apply (a late camera has applied by then), or with no other account
+    // of the camera left to change in this run (the resumed check, after the whole window, is then the
+    // camera's last try). A first check while other accounts wait counts: a late camera may have refused
+    // it, and those accounts' tries and checks (each kill adding one) would spend past the budget.
+    const check = rec.verify === true && state.setUserAnswered.has(rec.key);
+    const counts = !check || (rec.afterWindow !== true && othersToChange(state, device, rec.key));
+    state.pendingTry.set(device, { key: rec.key, at: rec.at, counts, check });
   },
   settled: (state, rec) => {
     for (const [device, p] of state.pendingTry) if (p.key === rec.key) state.pendingTry.delete(device);
@@ -139,7 +147,7 @@ const FOLDS: { [T in Exclude<JournalRecord['t'], 'run'>]: (state: JournalState, 
     const device = deviceKeyOf(rec.rec.device);
     // The new password refused right after SetUser: this camera applies changes late, by an unknown
     // margin, so its other accounts (in this process or a resumed one) give it the whole window first.
-    if (state.pendingTry.get(device)?.counts === false) state.applyDelay.set(device, Math.max(state.applyDelay.get(device) ?? 0, LATE_BY_UNKNOWN_MS));
+    if (state.pendingTry.get(device)?.check) state.applyDelay.set(device, Math.max(state.applyDelay.get(device) ?? 0, LATE_BY_UNKNOWN_MS));
     state.pendingTry.delete(device);
   },
   fail: (state, rec) => {
@@ -186,6 +194,14 @@ const FOLDS: { [T in Exclude<JournalRecord['t'], 'run'>]: (state: JournalState, 
   end: (state) => void (state.ended = true),
 };
 
+/** Whether another account of the device has no outcome yet in this run (it will need the budget). */
+function othersToChange(state: JournalState, device: string, key: string): boolean {
+  return state.targets.some((t) => {
+    const k = targetKey(t);
+    return k !== key && deviceOfKey(k) === device && !state.outcomes.has(k);
+  });
+}
+
 /** Gate records to restore: the journalled ones plus a spend for every try that never got an answer. */
 export function gateRecordsOf(state: JournalState): GateRecord[] {
   return [...state.gate, ...[...state.pendingTry].filter(([, p]) => p.counts).map(([device, p]): GateRecord => ({ t: 'fail', device, at: p.at }))];
@@ -197,10 +213,10 @@ export function parseJournal(text: string): JournalState | undefined {
   for (const rec of records) state = foldRecord(state, rec);
   if (!state) return state;
   state.badLines = badLines;
-  // A process killed during the new password's check: a late camera may have refused it, unrecorded. That
-  // try is not counted (it would leave a changed camera unverifiable), so the camera gets the whole late
-  // window before it is asked again: a second refusal from a camera still applying would be one too many.
-  for (const [device, p] of state.pendingTry) if (!p.counts) state.applyDelay.set(device, Math.max(state.applyDelay.get(device) ?? 0, LATE_BY_UNKNOWN_MS));
+  // A process killed during the new password's check: a late camera may have refused it. Counted or not,
+  // the camera gets the whole late window before it is asked again: a second refusal from a camera still
+  // applying would be one too many.
+  for (const [device, p] of state.pendingTry) if (p.check) state.applyDelay.set(device, Math.max(state.applyDelay.get(device) ?? 0, LATE_BY_UNKNOWN_MS));
   return state;
 }
 

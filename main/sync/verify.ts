@@ -25,8 +25,9 @@ export function finalOf(v: Verified): End {
  */
 export async function verify(a: Account, c: Changed): Promise<Verified> {
   a.step('verify');
-  await waitFor(a, firstWait(a, c));
-  const first = await look(a, a.job.newPassword, { verifyNew: true });
+  const { window, afterWindow } = firstWait(a, c);
+  await waitFor(a, c.setAt + window - performance.now());
+  const first = await look(a, a.job.newPassword, { verifyNew: true, afterWindow });
   if (first.kind === 'end') return done(first.end);
   // Answered, even where the call itself is not this account's to make: the camera took the new password.
   if (first.kind === 'ok' || first.kind === 'not-admin') return done(updated(a, c, false));
@@ -35,7 +36,7 @@ export async function verify(a: Account, c: Changed): Promise<Verified> {
     a.job.camera.applyDelayMs = Math.max(a.job.camera.applyDelayMs ?? 0, LATE_BY_UNKNOWN_MS);
     if (!a.job.lease.canTry(a.job.limit)) return done(end('unverified', `${refusedOnce(a)} ${noRoom(a)}`, {}, true));
     await waitFor(a, c.setAt + a.job.lateApplyMs - performance.now());
-    const second = await look(a, a.job.newPassword, { verifyNew: true });
+    const second = await look(a, a.job.newPassword, { verifyNew: true, afterWindow: true });
     if (second.kind === 'end') return done(second.end);
     if (second.kind === 'ok' || second.kind === 'not-admin') return done(updated(a, c, true));
   }
@@ -46,19 +47,22 @@ export async function verify(a: Account, c: Changed): Promise<Verified> {
 const LATE_GUESS_MS = 2000;
 
 /**
- * How long to hold the first look. A camera that took an earlier account's change gets as long as that
- * took and a half; a resumed SetUser (perhaps sent an instant before the kill) the whole window from
- * the journal's time; and where only one refusal is left, so the first look is the only one, a
- * camera that may apply late gets a second or two. Otherwise none: most cameras apply at once.
+ * How long after SetUser to hold the first look. A camera that took an earlier account's change gets as
+ * long as that took and a half; a resumed SetUser (perhaps sent an instant before the kill) the whole
+ * window from the journal's time; and where only one refusal is left, so the first look is the only one,
+ * a camera that may apply late gets a second or two. Otherwise none: most cameras apply at once.
+ * `afterWindow`: the camera had its time by then (its own, or the whole late window), which the journal
+ * needs to know (a kill during a look made before may have hidden a late camera's refusal).
  */
-function firstWait(a: Account, c: Changed): number {
+function firstWait(a: Account, c: Changed): { window: number; afterWindow: boolean } {
   const { job } = a;
   const known = job.camera.applyDelayMs;
   let window = 0;
   if (c.resuming) window = known !== undefined ? known * 1.5 + 100 : job.lateApplyMs;
   else if (known !== undefined) window = known * 1.5 + 100;
   else if (job.lease.remaining(job.limit) <= 1) window = LATE_GUESS_MS;
-  return c.setAt + Math.min(job.lateApplyMs, window) - performance.now();
+  window = Math.min(job.lateApplyMs, window);
+  return { window, afterWindow: c.resuming || known !== undefined || (job.lateApplyMs > 0 && window >= job.lateApplyMs) };
 }
 
 async function waitFor(a: Account, ms: number): Promise<void> {
