@@ -9,8 +9,11 @@ here="$(cd "$(dirname "$0")" && pwd)"
 # In the namespace (its own sysctls): no socket bound to port 0 — a test's prober, a client's
 # implicit bind before send() — may be handed SSDP's, WS-Discovery's or DHIP's port. One that was
 # (on the wildcard address, without SO_REUSEADDR) made a simulated device's bind to 127.x:37810 fail
-# with EADDRINUSE in another test file. Best effort: a user namespace may not allow it.
-reserve_discovery_ports() { echo 1900,3702,37810 > /proc/sys/net/ipv4/ip_local_reserved_ports 2>/dev/null || true; }
+# with EADDRINUSE in another test file. The fixed ports the tests give their simulated sites
+# (41900-41999, 43700-43799, 49150-49299, Dahua's 37777) sit inside the ephemeral range too;
+# test/sandbox.test.ts finds each one in the tests and checks it is here. Best effort: a user
+# namespace may not allow it.
+reserve_discovery_ports() { echo 1900,3702,37777,37810,41900-41999,43700-43799,49150-49299 > /proc/sys/net/ipv4/ip_local_reserved_ports 2>/dev/null || true; }
 export -f reserve_discovery_ports
 
 if [ "${NVR_SANDBOXED:-}" != "1" ]; then
