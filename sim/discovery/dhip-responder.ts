@@ -1,4 +1,5 @@
 import dgram from 'node:dgram';
+import { bindUdp } from './udp';
 import type { DiscoverableDevice } from './wsd-responder';
 
 /**
@@ -178,7 +179,7 @@ async function openDevices(devices: DiscoverableDevice[], port: number, onSearch
       if (device.dhip === false) continue;
       if (!device.address.startsWith('127.')) throw new Error(`sim discovery binds to loopback only, got ${device.address}`);
       const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true });
-      await bind(socket, port, device.address);
+      await bindUdp(socket, port, device.address);
       socket.on('error', () => undefined);
       socket.setMulticastInterface('127.0.0.1');
       socket.setMulticastTTL(1);
@@ -236,7 +237,7 @@ async function openHubs(port: number, onMessage: (msg: Buffer, rinfo: dgram.Remo
 async function openHub(port: number, onMessage: (msg: Buffer, rinfo: dgram.RemoteInfo) => void, bindTo?: string): Promise<dgram.Socket> {
   const hub = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: 4 * 1024 * 1024 });
   try {
-    await bind(hub, port, bindTo);
+    await bindUdp(hub, port, bindTo);
   } catch (e) {
     hub.close();
     throw e;
@@ -244,16 +245,6 @@ async function openHub(port: number, onMessage: (msg: Buffer, rinfo: dgram.Remot
   hub.on('error', () => undefined);
   hub.on('message', onMessage);
   return hub;
-}
-
-function bind(socket: dgram.Socket, port: number, address?: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(port, address, () => {
-      socket.off('error', reject);
-      resolve();
-    });
-  });
 }
 
 function stopOne(r: Running): void {

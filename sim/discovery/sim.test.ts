@@ -1,8 +1,11 @@
 import dgram from 'node:dgram';
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { makeIdentity } from '../identities';
 import { startSite, type Site } from '../site';
 import { until as poll } from '../../test/support/until';
+import { startSsdpResponders } from './ssdp-responder';
+import { bindUdp } from './udp';
 
 /** This file's patience: 3 s. */
 const until = <T>(f: () => T | undefined | null | false, what: string, ms = 3000) => poll(f, what, ms);
@@ -22,7 +25,7 @@ afterEach(async () => {
 
 async function client(port: number): Promise<{ s: dgram.Socket; got: { text: string; from: string; at: number }[] }> {
   const s = dgram.createSocket({ type: 'udp4', reuseAddr: true });
-  await new Promise<void>((r) => s.bind(port, () => r()));
+  await bindUdp(s, port);
   s.addMembership(GROUP, '127.0.0.1');
   s.setMulticastInterface('127.0.0.1');
   sockets.push(s);
@@ -44,7 +47,7 @@ describe('simulated discovery', () => {
     sockets.push(prober);
     const answers: { text: string; from: string; at: number }[] = [];
     prober.on('message', (m, rinfo) => answers.push({ text: m.toString(), from: rinfo.address, at: Date.now() }));
-    await new Promise<void>((r) => prober.bind(0, '127.0.0.1', () => r()));
+    await bindUdp(prober, 0, '127.0.0.1');
     prober.setMulticastInterface('127.0.0.1');
     const sentAt = Date.now();
     prober.send(probe('urn:uuid:probe-1'), WSD_PORT, GROUP);
@@ -67,7 +70,7 @@ describe('simulated discovery', () => {
     sockets.push(s);
     const answers: { text: string; from: string }[] = [];
     s.on('message', (m, rinfo) => answers.push({ text: m.toString(), from: rinfo.address }));
-    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+    await bindUdp(s, 0, '127.0.0.1');
     s.setMulticastInterface('127.0.0.1');
     s.send('M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: "ssdp:discover"\r\nMX: 1\r\nST: upnp:rootdevice\r\n\r\n', SSDP_PORT, GROUP);
     await until(() => answers.length === 2, 'two SSDP answers');
@@ -86,5 +89,18 @@ describe('simulated discovery', () => {
     );
     expect(body).toContain(`<serialNumber>${site.nvr.identity.serialNumber}</serialNumber>`);
     expect(body).toContain(`<modelName>${site.nvr.identity.model}</modelName>`);
+  });
+
+  // A bind that fails (the port held by a socket without SO_REUSEADDR) used to leave the start waiting for ever:
+  // the test hung its full 20 s with nothing said. Now it says why, and frees the address it had taken.
+  it('a start whose SSDP port is taken fails with EADDRINUSE, and frees the description server it had opened', async () => {
+    const holder = dgram.createSocket({ type: 'udp4' });
+    sockets.push(holder);
+    await bindUdp(holder, SSDP_PORT + 2);
+    const device = { identity: makeIdentity('camera', 1), address: '127.32.3.10', xaddr: '' };
+    await expect(startSsdpResponders([device], { port: SSDP_PORT + 2, httpPort: 49155 })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    const server = http.createServer();
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(49155, device.address, resolve));
+    await new Promise((r) => server.close(r));
   });
 });

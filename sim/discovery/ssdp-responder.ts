@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import http from 'node:http';
+import { bindUdp } from './udp';
 import type { DiscoverableDevice } from './wsd-responder';
 
 const GROUP = '239.255.255.250';
@@ -72,7 +73,11 @@ export async function startSsdpResponders(devices: DiscoverableDevice[], opts: S
   const maxDelay = opts.maxDelayMs ?? 500;
   const running = await openDevices(devices, opts.httpPort ?? 49152);
   const hub = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: 1024 * 1024 });
-  await new Promise<void>((resolve) => hub.bind(opts.port ?? 1900, () => resolve()));
+  await bindUdp(hub, opts.port ?? 1900).catch(async (e: unknown) => {
+    hub.close();
+    await Promise.all([...running.values()].map(stopOne));
+    throw e;
+  });
   hub.on('error', () => undefined);
   hub.addMembership(GROUP, '127.0.0.1');
   hub.on('message', (msg, rinfo) => answerSearch(running.values(), msg.toString('utf8'), rinfo, maxDelay));
@@ -96,9 +101,9 @@ async function openDevices(devices: DiscoverableDevice[], httpPort: number): Pro
       if (!device.address.startsWith('127.')) throw new Error(`sim discovery binds to loopback only, got ${device.address}`);
       const { server, port } = await serveDescription(device, httpPort);
       const socket = dgram.createSocket({ type: 'udp4' });
-      await new Promise<void>((resolve) => socket.bind(0, device.address, () => resolve()));
-      socket.on('error', () => undefined);
       running.set(device.address, { device, socket, server, httpPort: port, timers: new Set(), stopped: false });
+      await bindUdp(socket, 0, device.address);
+      socket.on('error', () => undefined);
     }
   } catch (e) {
     for (const r of running.values()) {

@@ -1,5 +1,6 @@
-import dgram from 'node:dgram';
 import { randomUUID } from 'node:crypto';
+import dgram from 'node:dgram';
+import { bindUdp } from './udp';
 import type { SimIdentity } from '../identities';
 import type { DhipBehaviour } from './dhip-responder';
 
@@ -168,13 +169,7 @@ export async function startWsdResponders(devices: DiscoverableDevice[], opts: Ws
 async function openDevice(device: DiscoverableDevice): Promise<Running> {
   if (!device.address.startsWith('127.')) throw new Error(`sim discovery binds to loopback only, got ${device.address}`);
   const socket = dgram.createSocket({ type: 'udp4' });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(0, device.address, () => {
-      socket.off('error', reject);
-      resolve();
-    });
-  });
+  await bindUdp(socket, 0, device.address);
   socket.on('error', () => undefined);
   socket.setMulticastInterface('127.0.0.1');
   socket.setMulticastTTL(1);
@@ -190,13 +185,7 @@ type Probe = NonNullable<ReturnType<typeof readProbe>>;
  */
 async function openHub(port: number, onProbe: (probe: Probe, rinfo: dgram.RemoteInfo) => void): Promise<dgram.Socket> {
   const hub = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: 4 * 1024 * 1024 });
-  await new Promise<void>((resolve, reject) => {
-    hub.once('error', reject);
-    hub.bind(port, () => {
-      hub.off('error', reject);
-      resolve();
-    });
-  });
+  await bindUdp(hub, port);
   hub.on('error', () => undefined);
   hub.addMembership(GROUP, '127.0.0.1');
   const answered = new Set<string>();
