@@ -37,7 +37,7 @@ export const OUTCOMES: Record<SyncOutcome, OutcomeInfo> = {
   updated: {
     label: 'Updated',
     explanation: 'The camera took the new password: after the change it signs in with it, read back from the camera itself.',
-    nextStep: 'Nothing to do. Update any recorder or app that signs in to this camera.',
+    nextStep: 'Soon: give the new password to every other recorder, VMS or phone app that signs in to this camera. One that keeps trying the old password gets its address locked out by the camera (Dahua: about 30 minutes).',
     success: true,
     retryable: false,
   },
