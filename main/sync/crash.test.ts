@@ -116,7 +116,10 @@ async function oneRun(lane: Lane, run: number, seed: number): Promise<void> {
       if (!cam.users.eventuallyHolds(r.username, NEW)) continue;
       // 'unverified' is the honest answer in one case only: kills took both the SetUser's answer and the check after
       // it. The app cannot tell whether that check was refused (SetUser never left) without risking one refusal more
-      // than the camera's budget, so it counts it and says it could not verify.
+      // than the camera's budget, so it counts it and says it could not verify. (A kill during a first check made
+      // before the camera's late window, with another account of it waiting, counts too — journal.ts FOLDS.try —
+      // but with --late-apply 1000 every first check here is either immediate with the whole budget left, or
+      // waits the whole window; with the default 3 s, one waiting 2 s could end 'unverified' as honestly.)
       const mine = readFileSync(journal, 'utf8').split('\n').filter((l) => l.includes(`"key":"${r.xaddr} ${r.username}"`));
       const answerLost = mine.some((l) => l.includes('"t":"setuser-sent"')) && !mine.some((l) => l.includes('"t":"setuser-answered"'));
       expect([answerLost ? 'unverified' : 'updated', 'updated'], `${ctx}: ${r.xaddr} ${r.username}: ${r.detail}\n${story()}`).toContain(r.outcome);
