@@ -67,6 +67,8 @@ export interface JournalState {
   maxFailedAuths: number;
   concurrency: number;
   targets: SyncTarget[];
+  /** The run's account keys by device (from `targets`; a fold asks it for every try). */
+  keysByDevice: Map<string, string[]>;
   /** Final rows, by key (only accounts whose last attempt ended). */
   outcomes: Map<string, SyncRow>;
   /** Accounts sent SetUser in this run without an outcome after it. */
@@ -112,7 +114,7 @@ export function foldRecord(state: JournalState | undefined, rec: JournalRecord):
 
 function freshState(rec: Extract<JournalRecord, { t: 'run' }>, badLines: number): JournalState {
   return {
-    runId: rec.runId, startedAt: rec.startedAt, maxFailedAuths: rec.maxFailedAuths, concurrency: rec.concurrency, targets: rec.targets,
+    runId: rec.runId, startedAt: rec.startedAt, maxFailedAuths: rec.maxFailedAuths, concurrency: rec.concurrency, targets: rec.targets, keysByDevice: keysByDevice(rec.targets),
     outcomes: new Map(), setUserPending: new Set(), setUserSent: new Set(), setUserAnswered: new Set(), replaced: new Map(), setAt: new Map(), via: new Map(),
     applyDelay: new Map(), verified: new Set(), gate: [], ended: false, badLines, pendingTry: new Map(),
   };
@@ -196,10 +198,19 @@ const FOLDS: { [T in Exclude<JournalRecord['t'], 'run'>]: (state: JournalState, 
 
 /** Whether another account of the device has no outcome yet in this run (it will need the budget). */
 function othersToChange(state: JournalState, device: string, key: string): boolean {
-  return state.targets.some((t) => {
+  return (state.keysByDevice.get(device) ?? []).some((k) => k !== key && !state.outcomes.has(k));
+}
+
+function keysByDevice(targets: SyncTarget[]): Map<string, string[]> {
+  const byDevice = new Map<string, string[]>();
+  for (const t of targets) {
     const k = targetKey(t);
-    return k !== key && deviceOfKey(k) === device && !state.outcomes.has(k);
-  });
+    const device = deviceOfKey(k);
+    const keys = byDevice.get(device);
+    if (keys) keys.push(k);
+    else byDevice.set(device, [k]);
+  }
+  return byDevice;
 }
 
 /** Gate records to restore: the journalled ones plus a spend for every try that never got an answer. */
