@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { buildDhipSearch, DHIP_GROUP, DHIP_PORT, isDhipRecorder, parseDhipMessage } from '../../common/discovery/dhip';
 import { inNetwork, intToIp, ipToInt, prefixToMask } from '../../common/discovery/net';
 import type { Clock } from '../../common/clock';
-import { describeSource, type AdapterNet, type DiscoverySink } from './types';
+import { bindUdp, describeSource, type AdapterNet, type DiscoverySink } from './types';
 
 export interface DhipOptions {
   adapter: AdapterNet;
@@ -51,7 +51,7 @@ export class DhipClient {
     const prober = dgram.createSocket({ type: 'udp4', recvBufferSize: RECV_BUFFER });
     prober.on('error', (err) => this.opts.sink.diagnostic({ protocol: 'dhip', source: address, reason: 'unreachable', action: 'flagged', detail: `probe socket: ${err.message}` }));
     prober.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo));
-    await bind(prober, 0, address);
+    await bindUdp(prober, 0, address);
     prober.setMulticastInterface(address);
     prober.setMulticastTTL(1);
     prober.setBroadcast(true);
@@ -65,7 +65,7 @@ export class DhipClient {
       const listener = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: RECV_BUFFER });
       listener.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo));
       try {
-        await bind(listener, this.port, bindTo);
+        await bindUdp(listener, this.port, bindTo);
         listener.addMembership(DHIP_GROUP, address);
         listener.on('error', () => undefined);
         this.listener = listener;
@@ -201,14 +201,4 @@ export class DhipClient {
     this.listener = undefined;
     for (const set of [...this.waiters.values()]) for (const w of [...set]) w(false);
   }
-}
-
-function bind(s: dgram.Socket, port: number, address?: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    s.once('error', reject);
-    s.bind(port, address, () => {
-      s.off('error', reject);
-      resolve();
-    });
-  });
 }

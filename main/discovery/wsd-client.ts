@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { buildProbe, isChipName, parseScopes, parseWsdMessage, WSD_GROUP, WSD_PORT, type WsdEndpoint } from '../../common/discovery/wsd';
 import { inNetwork, urlIpv4Host } from '../../common/discovery/net';
 import type { Clock } from '../../common/clock';
-import { describeSource, type AdapterNet, type DiscoverySink } from './types';
+import { bindUdp, describeSource, type AdapterNet, type DiscoverySink } from './types';
 
 export interface WsdOptions {
   adapter: AdapterNet;
@@ -45,13 +45,7 @@ export class WsdClient {
     const probe = dgram.createSocket({ type: 'udp4', recvBufferSize: RECV_BUFFER });
     probe.on('error', (err) => this.opts.sink.diagnostic({ protocol: 'ws-discovery', source: address, reason: 'unreachable', action: 'flagged', detail: `probe socket: ${err.message}` }));
     probe.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo, 'probe'));
-    await new Promise<void>((resolve, reject) => {
-      probe.once('error', reject);
-      probe.bind(0, address, () => {
-        probe.off('error', reject);
-        resolve();
-      });
-    });
+    await bindUdp(probe, 0, address);
     probe.setMulticastInterface(address);
     // TTL 1: discovery is for the technician's own segment; routers must not forward it.
     probe.setMulticastTTL(1);
@@ -64,13 +58,7 @@ export class WsdClient {
     const s = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: RECV_BUFFER });
     s.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo, 'listen'));
     try {
-      await new Promise<void>((resolve, reject) => {
-        s.once('error', reject);
-        s.bind(this.port, () => {
-          s.off('error', reject);
-          resolve();
-        });
-      });
+      await bindUdp(s, this.port);
       s.addMembership(WSD_GROUP, address);
       s.on('error', () => undefined);
       this.listenSocket = s;
