@@ -317,6 +317,20 @@ describe('simulated ONVIF device: injected faults and malformed requests', () =>
     expect(firedAt).toBeGreaterThanOrEqual(due);
   });
 
+  it('latency: a remainder under a millisecond is waited out too, and how late each answer left is counted', async () => {
+    const due = performance.now() + 0.5;
+    const firedAt = await new Promise<number>((r) => atOrAfter(due, () => r(performance.now())));
+    expect(firedAt).toBeGreaterThanOrEqual(due);
+    const d = await device({ faults: { latencyMs: 20 } });
+    await rawPost(d.xaddr, env('<d:GetSystemDateAndTime/>'));
+    await rawPost(d.xaddr, env('<d:GetSystemDateAndTime/>'));
+    expect(d.stats().delayedAnswers).toBe(2);
+    expect(d.stats().lateMs).toBeGreaterThanOrEqual(0);
+    d.setFaults({ latencyMs: 0 });
+    await rawPost(d.xaddr, env('<d:GetSystemDateAndTime/>'));
+    expect(d.stats().delayedAnswers).toBe(2);
+  });
+
   it('answers malformed requests with a Sender fault and unknown operations with ActionNotSupported', async () => {
     const d = await device();
     const r = await rawPost(d.xaddr, '<not-xml');

@@ -106,4 +106,7 @@ export interface DeviceStats {
   bothCredentialKinds: number;
   /** Snapshots served (after sign-in), pictures or not. */
   snapshots: number;
+  /** Answers sent after a latency fault's wait, and the ms past that latency at which they left, summed (the sync bench reports the mean). */
+  delayedAnswers: number;
+  lateMs: number;
 }
