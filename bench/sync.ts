@@ -111,6 +111,28 @@ async function timed(into: number[], p: Promise<void>): Promise<void> {
   into.push(performance.now() - t);
 }
 
+/** How late the simulated cameras' answers left, summed over the site (DeviceStats.lateMs). */
+function lateness(cameras: Site['cameras']): { ms: number; answers: number } {
+  return cameras.reduce((t, c) => ({ ms: t.ms + c.stats().lateMs, answers: t.answers + c.stats().delayedAnswers }), { ms: 0, answers: 0 });
+}
+
+/**
+ * The machine's steal time so far, in seconds over all cores (NaN off Linux): CPU time a virtual machine's
+ * host gave to other guests while this one had work. On the 2-core bench VM the same code measured
+ * 1.077–1.093 × floor in runs with under 0.3 s of steal and 1.14 with 5 s: the wall time is not the engine's
+ * alone, and this says when.
+ */
+function stealSeconds(): number {
+  try {
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/);
+    return Number(cpu[8]) / USER_HZ;
+  } catch {
+    return NaN;
+  }
+}
+/** /proc/stat's unit (USER_HZ): 100 on every Linux architecture Node runs on. */
+const USER_HZ = 100;
+
 /**
  * The journal's fdatasyncs in a run, as measured from the event loop. Every camera waits on one before its
  * SetUser (crash safety), so a disk that stalls a flush for S ms stalls every camera then at that step.
@@ -246,10 +268,14 @@ async function engineRun(cameras: Site['cameras'], concurrency: number, targetsF
   for (const c of cameras) c.users.setPassword('admin', OLD);
   const before = cameras.reduce((n, c) => n + c.stats().requests, 0);
   const failedBefore = cameras.map((c) => c.stats().failedAuths);
+  const late0 = lateness(cameras);
   const load = loadavg().map((l) => l.toFixed(1)).join(' ');
   const simCpu0 = process.cpuUsage();
+  const steal0 = stealSeconds();
   const res = await engineInChild(targetsFile, process.env.SYNC_BENCH_NO_JOURNAL ? '' : join(dir, `journal-${concurrency}.jsonl`), '1', { SYNC_BENCH_CONCURRENCY: String(concurrency) });
   const simCpu = process.cpuUsage(simCpu0);
+  const steal = stealSeconds() - steal0;
+  const late1 = lateness(cameras);
   const requests = cameras.reduce((n, c) => n + c.stats().requests, 0) - before;
   const verified = cameras.filter((c) => c.users.checkPassword('admin', NEW)).length;
   const refused = cameras.map((c, i) => c.stats().failedAuths - (failedBefore[i] ?? 0));
@@ -268,6 +294,8 @@ async function engineRun(cameras: Site['cameras'], concurrency: number, targetsF
     console.log(`  references, same pattern with bare node:http: trivial server ${(raw.trivialMs / 1000).toFixed(2)} s (ratio ${(raw.trivialMs / floorMs).toFixed(3)}); the simulated cameras ${(raw.simMs / 1000).toFixed(2)} s (ratio ${(raw.simMs / floorMs).toFixed(3)}); engine ÷ bare-HTTP-on-the-sim: ${(res.wallMs / raw.simMs).toFixed(3)}`);
   }
   console.log(`  CPU during the run: engine ${(res.cpuMs / 1000).toFixed(2)} s (${((res.cpuMs / res.wallMs) * 100).toFixed(0)}% of one core), simulated site ${((simCpu.user + simCpu.system) / 1e6).toFixed(2)} s; load average after: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`  the simulated cameras' answers left ${((late1.ms - late0.ms) / (late1.answers - late0.answers)).toFixed(2)} ms after their ${LATENCY_MS} ms on average (timers and the simulator's own work; the floor counts none of it)`);
+  if (Number.isFinite(steal)) console.log(`  CPU time the host gave other guests while this machine wanted it (steal, /proc/stat): ${steal.toFixed(2)} s over ${cpus().length} cores during the run`);
   console.log(`${syncLine(res.syncsMs)}; the engine's event-loop delay meanwhile p99 ${res.loopDelayMs?.[0].toFixed(1)} ms, max ${res.loopDelayMs?.[1].toFixed(0)} ms`);
   console.log(`  engine process peak RSS: ${res.peakRssMb.toFixed(0)} MB (includes Node and the TS loader); peak JS heap ${res.peakHeapMb.toFixed(0)} MB (target ≤ 250 MB)`);
   const correct = verified === cameras.length && res.outcomes.updated === cameras.length && maxFailed === 0 && requests === TARGET_REQUESTS * cameras.length;
