@@ -75,7 +75,7 @@ async function oneRun(lane: Lane, run: number, seed: number): Promise<void> {
     const journal = join(work, `journal-${lane.block}-${run}.jsonl`);
     writeFileSync(targetsFile, JSON.stringify(targets));
     const dataDir = join(work, `data-${lane.block}-${run}`);
-    const args = ['--targets', targetsFile, '--secrets-stdin', '--journal', journal, '--concurrency', '3', '--json', '--late-apply', '1000', '--timeout', '2000'];
+    const args = ['--targets', targetsFile, '--secrets-stdin', '--journal', journal, '--concurrency', '3', '--json', '--late-apply', process.env.SYNC_CRASH_LATE_APPLY ?? '1000', '--timeout', '2000'];
 
     const kills = 1 + Math.floor(rnd() * 3);
     // The run's journal says it ended: the work is done, and running the command again would be a new run.
@@ -118,8 +118,9 @@ async function oneRun(lane: Lane, run: number, seed: number): Promise<void> {
       // it. The app cannot tell whether that check was refused (SetUser never left) without risking one refusal more
       // than the camera's budget, so it counts it and says it could not verify. (A kill during a first check made
       // before the camera's late window, with another account of it waiting, counts too — journal.ts FOLDS.try —
-      // but with --late-apply 1000 every first check here is either immediate with the whole budget left, or
-      // waits the whole window; with the default 3 s, one waiting 2 s could end 'unverified' as honestly.)
+      // but a first check is either immediate with the whole budget left, or waits the whole window: verify.ts
+      // firstWait. It once waited 2 s with one refusal left, which SYNC_CRASH_LATE_APPLY=3000, the app's default
+      // window, turned into 'unverified' in 3 seeds of 3.)
       const mine = readFileSync(journal, 'utf8').split('\n').filter((l) => l.includes(`"key":"${r.xaddr} ${r.username}"`));
       const answerLost = mine.some((l) => l.includes('"t":"setuser-sent"')) && !mine.some((l) => l.includes('"t":"setuser-answered"'));
       expect([answerLost ? 'unverified' : 'updated', 'updated'], `${ctx}: ${r.xaddr} ${r.username}: ${r.detail}\n${story()}`).toContain(r.outcome);

@@ -155,6 +155,22 @@ describe('late apply under a starved process', () => {
   });
 });
 
+describe('verification with one refusal left', () => {
+  it('gives the camera the whole late window before its only look, and journals that look as made after it', async () => {
+    // A wrong first candidate leaves one refusal: the look after SetUser is the only one. It used to wait 2 s
+    // (a guess) even with a longer window, so a camera applying at 2.2 s was refused it and ended unverified —
+    // and a kill during that look counted on resume (journal.ts FOLDS.try), found by the kill -9 test.
+    const dir = mkdtempSync(join(tmpdir(), 'sync-one-left-'));
+    const journalPath = join(dir, 'run.jsonl');
+    const s = site({ a: { b: { lateApplyMs: 2200 } } });
+    const { rows } = await runSync({ ...fast, lateApplyMs: 2600, journalPath, targets: s.targets, clientFactory: s.factory, currentPasswords: ['Wrong-first-1', OLD], newPassword: NEW });
+    expect(rows[0], rows[0]!.detail).toMatchObject({ outcome: 'updated', failedAuths: 1 });
+    const checks = readFileSync(journalPath, 'utf8').split('\n').filter((l) => l.includes('"verify":true'));
+    expect(checks).toHaveLength(1);
+    expect(JSON.parse(checks[0]!)).toMatchObject({ afterWindow: true });
+  });
+});
+
 describe('journal and resume', () => {
   it('resume skips finished devices, keeps failures in the budget, and checks the new password first after setuser-sent', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sync-j-'));
