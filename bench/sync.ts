@@ -113,14 +113,17 @@ async function timed(into: number[], p: Promise<void>): Promise<void> {
 
 /** How late the simulated cameras' answers left, summed over the site (DeviceStats.lateMs). */
 function lateness(cameras: Site['cameras']): { ms: number; answers: number } {
-  return cameras.reduce((t, c) => ({ ms: t.ms + c.stats().lateMs, answers: t.answers + c.stats().delayedAnswers }), { ms: 0, answers: 0 });
+  return cameras.reduce((t, c) => {
+    const { lateMs, delayedAnswers } = c.stats();
+    return { ms: t.ms + lateMs, answers: t.answers + delayedAnswers };
+  }, { ms: 0, answers: 0 });
 }
 
 /**
  * The machine's steal time so far, in seconds over all cores (NaN off Linux): CPU time a virtual machine's
  * host gave to other guests while this one had work. On the 2-core bench VM the same code measured
- * 1.077–1.093 × floor in runs with under 0.3 s of steal and 1.14 with 5 s: the wall time is not the engine's
- * alone, and this says when.
+ * 1.074–1.098 × floor in every run with under 0.4 s of steal and 1.10–1.22 in all but one with more
+ * (docs/PERFORMANCE.md): the wall time is not the engine's alone, and this says when.
  */
 function stealSeconds(): number {
   try {

@@ -54,9 +54,9 @@ export async function verify(a: Account, c: Changed): Promise<Verified> {
  * With one refusal left the look waited 2 s ("a second or two", DOMAIN.md) rather than the window (3 s by
  * default): a kill during that look then counted on resume (journal.ts FOLDS.try) and used the last refusal,
  * so an account that held the new password ended `unverified` — the kill -9 test with the default window
- * (SYNC_CRASH_LATE_APPLY=3000) found it in 3 seeds of 3 (e.g. SYNC_CRASH_SEED=702000, its run 1). The second saved was not worth it: the whole window costs one
- * second, only on a camera that already spent a refusal, and a camera applying between 2 s and the window's
- * end is no longer refused its only look.
+ * (SYNC_CRASH_LATE_APPLY=3000) found it in 3 seeds of 3 (e.g. SYNC_CRASH_SEED=702000, its run 1). The second
+ * saved was not worth it: the whole window costs one second, only on a camera that already spent a refusal,
+ * and a camera applying between 2 s and the window's end is no longer refused its only look.
  */
 function firstWait(a: Account, c: Changed): { window: number; afterWindow: boolean } {
   const { job } = a;

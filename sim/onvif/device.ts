@@ -114,7 +114,7 @@ interface Reply {
  * in the sync bench (the simulated cameras answered in 49.6 ms, not 50). It is checked again when it fires,
  * and a remainder under a millisecond is waited out a loop turn at a time (setImmediate, other requests are
  * served meanwhile): a second timer waits at least a whole millisecond, and left the simulated cameras'
- * answers 0.8 ms past their latency on average, charged to the client in the sync bench (0.4 ms with this).
+ * answers 0.8 ms past their latency on average, charged to the client in the sync bench (0.26–0.32 ms with this).
  */
 export function atOrAfter(due: number, go: () => void): void {
   const ms = due - performance.now();
